@@ -1,0 +1,1 @@
+"""Event model, field names, errors, paths and time: the standard library only."""

@@ -1,0 +1,81 @@
+"""A Qt-free progress reporter that long jobs update and that Cancel can stop."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from watchkeeper.core.errors import Cancelled
+
+
+@dataclass
+class ProgressState:
+    """What a long job has done so far; the UI or the terminal shows it."""
+
+    stage: str = ""
+    item: str = ""
+    done: int = 0
+    total: int | None = None
+    records: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return self.records / elapsed if elapsed > 0 else 0.0
+
+
+class Progress:
+    """Reports progress and checks for cancellation; cheap to call often.
+
+    `on_update` is called at most `max_rate` times a second, from the worker thread.
+    `on_cancel` hooks (such as a DuckDB interrupt) run once when `cancel()` is called.
+    """
+
+    def __init__(
+        self,
+        on_update: Callable[[ProgressState], None] | None = None,
+        max_rate: float = 10.0,
+    ) -> None:
+        self.state = ProgressState()
+        self._on_update = on_update
+        self._min_interval = 1.0 / max_rate
+        self._last = 0.0
+        self._cancelled = threading.Event()
+        self._cancel_hooks: list[Callable[[], None]] = []
+
+    def update(self, **changes: object) -> None:
+        for name, value in changes.items():
+            setattr(self.state, name, value)
+        self.check()
+        if self._on_update is None:
+            return
+        now = time.monotonic()
+        if now - self._last >= self._min_interval:
+            self._last = now
+            self._on_update(self.state)
+
+    def add(self, records: int) -> None:
+        self.update(records=self.state.records + records)
+
+    def flush(self) -> None:
+        if self._on_update is not None:
+            self._on_update(self.state)
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        for hook in list(self._cancel_hooks):
+            hook()
+
+    def on_cancel(self, hook: Callable[[], None]) -> None:
+        self._cancel_hooks.append(hook)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def check(self) -> None:
+        if self._cancelled.is_set():
+            raise Cancelled("Stopped at your request; everything committed so far is kept.")

@@ -1,0 +1,330 @@
+"""Importing files, folders and archives: find the format, parse, write, and keep the ledger."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from watchkeeper.core.errors import Cancelled, ImportFailed
+from watchkeeper.core.event import WindowsEvent
+from watchkeeper.core.progress import Progress
+from watchkeeper.ingest import archives, formats
+from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Parser, Source
+from watchkeeper.ingest.windows import windows_to_event
+from watchkeeper.storage import ledger
+from watchkeeper.storage.pipeline import BackgroundWriter
+from watchkeeper.storage.store import Store
+from watchkeeper.storage.writer import Batch, LedgerRow
+
+BATCH_SIZE = 20_000
+MAX_DEPTH = 3  # archives inside archives
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_WORK_PREFIXES = (".import-", ".archive-", ".demo-")  # the importer's own working folders
+
+
+@dataclass
+class FileResult:
+    """What happened to one file: imported, skipped (and why), failed (and why), cancelled."""
+
+    name: str
+    status: str
+    format: str | None = None
+    records: int = 0
+    events: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    message: str = ""
+    seconds: float = 0.0
+    import_id: int | None = None
+
+
+@dataclass
+class ImportSummary:
+    files: list[FileResult] = field(default_factory=list)
+    cancelled: bool = False
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+    @property
+    def events(self) -> int:
+        return sum(f.events for f in self.files)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.files)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(f.quarantined for f in self.files)
+
+    def quarantine_reasons(self, limit: int = 5) -> list[str]:
+        return [f"{f.name}: {f.quarantined} record(s) quarantined" for f in self.files
+                if f.quarantined][:limit]
+
+
+def expand_paths(paths: Iterable[Path | str], store_path: Path | None = None) -> Iterator[Path]:
+    """Files named, and the files below folders named, in a stable order.
+
+    The store's own files (the database, its WAL, its working folders) are left out, so a
+    folder holding the store can be imported.
+    """
+    own: set[Path] = set()
+    if store_path is not None:
+        resolved = store_path.resolve()
+        own = {resolved, resolved.with_name(resolved.name + ".wal")}
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(_WORK_PREFIXES))
+                for name in sorted(files):
+                    candidate = Path(root) / name
+                    if candidate.resolve() not in own:
+                        yield candidate
+        elif path.resolve() not in own:
+            yield path
+
+
+def _sha256(path: Path, progress: Progress) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+            progress.check()
+    return digest.hexdigest()
+
+
+class Importer:
+    """Imports into one store; the same object serves the CLI and the window."""
+
+    def __init__(self, store: Store, progress: Progress | None = None,
+                 batch_size: int = BATCH_SIZE) -> None:
+        self.store = store
+        self.progress = progress or Progress()
+        self.batch_size = batch_size
+        self._batch = Batch()
+        self._writer: BackgroundWriter | None = None
+        self._next_import_id = 0
+        self._imported_here: dict[str, str] = {}  # sha256 -> name, for files not yet committed
+
+    def run(self, paths: Iterable[Path | str]) -> ImportSummary:
+        started = time.monotonic()
+        summary = ImportSummary()
+        files = list(expand_paths(paths, self.store.path))
+        self.progress.update(stage="Importing", total=len(files), done=0)
+        self._next_import_id = ledger.last_id(self.store)
+        self._imported_here = ledger.imported_hashes(self.store)
+        self._writer = BackgroundWriter(self.store)
+        self.progress.on_cancel(self._writer.interrupt)
+        try:
+            for index, path in enumerate(files):
+                self.progress.update(item=path.name, done=index)
+                try:
+                    self._import_file(path, str(path), summary, depth=0)
+                except Cancelled:
+                    summary.cancelled = True
+                    break
+            self._flush()
+            self._writer.drain()
+            if not summary.cancelled:
+                self.progress.update(done=len(files))
+        finally:
+            self._writer.close()
+            self.store.refresh_columns()
+            summary.seconds = time.monotonic() - started
+        self._fill_counts(summary)
+        return summary
+
+    def _new_import_id(self) -> int:
+        self._next_import_id += 1
+        return self._next_import_id
+
+    def _flush(self) -> None:
+        assert self._writer is not None
+        self._writer.submit(self._batch)
+        self._batch = Batch()
+
+    def _record(self, row: LedgerRow) -> None:
+        self._batch.opened.append(row)
+
+    def _fill_counts(self, summary: ImportSummary) -> None:
+        ids = [f.import_id for f in summary.files if f.import_id is not None and f.status == "imported"]
+        for entry in ledger.entries_by_id(self.store, ids):
+            for result in summary.files:
+                if result.import_id == entry.id:
+                    result.records, result.events = entry.records, entry.events
+                    result.duplicates, result.quarantined = entry.duplicates, entry.quarantined
+
+    # one file ----------------------------------------------------------------------
+
+    def _import_file(self, path: Path, name: str, summary: ImportSummary, depth: int) -> None:
+        began = time.monotonic()
+        result = FileResult(name=name, status="failed")
+        try:
+            self._import_checked(path, name, summary, depth, result)
+        except Cancelled:
+            if result.status == "failed":
+                result.status = "cancelled"
+                result.message = f"{name}: stopped before the end; nothing from it was kept"
+            raise
+        except ImportFailed as error:
+            result.status, result.message = "failed", error.message
+        except FileNotFoundError:
+            result.status, result.message = "failed", f"{name}: file not found (moved or deleted?)"
+        except PermissionError:
+            result.status, result.message = "failed", f"{name}: permission denied"
+        except IsADirectoryError:
+            result.status, result.message = "failed", f"{name}: is a folder"
+        except OSError as error:
+            result.status, result.message = "failed", f"{name}: cannot be read ({error.strerror or error})"
+        finally:
+            result.seconds = time.monotonic() - began
+            if result.status != "expanded":
+                summary.files.append(result)
+        if result.status == "failed" and result.import_id is None:
+            self._record(LedgerRow(self._new_import_id(), name, None, None, result.format,
+                                   "failed", result.message))
+
+    def _import_checked(self, path: Path, name: str, summary: ImportSummary, depth: int,
+                        result: FileResult) -> None:
+        size = path.stat().st_size
+        with path.open("rb") as stream:
+            head = stream.read(HEAD_SIZE)
+        archive_kind = archives.kind(head)
+        if archive_kind is not None:
+            if depth >= MAX_DEPTH:
+                raise ImportFailed(f"{name}: archives nested deeper than {MAX_DEPTH} levels")
+            self._import_archive(path, name, archive_kind, summary, depth)
+            result.status = "expanded"
+            return
+        sha = _sha256(path, self.progress)
+        earlier = self._imported_here.get(sha)
+        if earlier is not None:
+            result.status = "skipped"
+            result.message = f"{name}: already imported (same content as {earlier})"
+            result.import_id = self._new_import_id()
+            self._record(LedgerRow(result.import_id, name, size, sha, None, "skipped",
+                                   result.message))
+            return
+        if head.startswith(_UTF16_BOMS):
+            with tempfile.TemporaryDirectory(dir=self.store.path.parent, prefix=".import-") as work:
+                converted = _transcode_utf16(path, Path(work) / "utf8")
+                with converted.open("rb") as stream:
+                    head = stream.read(HEAD_SIZE)
+                self._parse_file(converted, head, name, sha, size, result,
+                                 [f"{name}: converted from UTF-16"])
+                self._flush()  # the converted copy goes when this block ends
+        else:
+            self._parse_file(path, head, name, sha, size, result, [])
+        self._imported_here[sha] = name
+
+    def _parse_file(self, path: Path, head: bytes, name: str, sha: str, size: int,
+                    result: FileResult, notes: list[str]) -> None:
+        parser, why = formats.sniff(head)
+        if parser is None:
+            raise ImportFailed(f"{name}: {why}")
+        result.format = parser.format
+        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        source = Source(name=name, opener=lambda: path.open("rb"), size=path.stat().st_size,
+                        modified=modified, path=str(path))
+        self._parse_into_store(parser, source, sha, size, result, notes)
+
+    def _parse_into_store(self, parser: Parser, source: Source, sha: str, size: int,
+                          result: FileResult, notes: list[str]) -> None:
+        import_id = self._new_import_id()
+        result.import_id = import_id
+        self._record(LedgerRow(import_id, source.name, size, sha, parser.format, "running"))
+        context = ParseContext.for_source(source)
+        context.notes.extend(notes)
+        progress = self.progress
+        batch_size = self.batch_size
+        count = 0
+        try:
+            batch = self._batch
+            for item in parser.parse(source, context):
+                if isinstance(item, WindowsEvent):
+                    item = windows_to_event(item)
+                batch.add(import_id, item)
+                count += 1
+                if len(batch) >= batch_size:
+                    self._flush()
+                    batch = self._batch
+                    progress.add(count)
+                    count = 0
+            progress.add(count)
+        except BaseException as error:
+            self._abandon(import_id, source.name, error, result)
+        assert self._writer is not None
+        if self._writer.fields_over_limit:
+            notes.append(f"{source.name}: {len(self._writer.fields_over_limit)} field name(s) "
+                         "over the column limit were kept only in the raw record")
+            self._writer.fields_over_limit.clear()
+        notes.extend(context.notes)
+        message = "; ".join(notes) or None
+        self._batch.closed.append((import_id, "done", message))
+        result.status = "imported"
+        result.message = message or ""
+
+    def _abandon(self, import_id: int, name: str, error: BaseException,
+                 result: FileResult) -> None:
+        """Roll back a file that could not be finished, then re-raise for the caller."""
+        assert self._writer is not None
+        self._flush()
+        with contextlib.suppress(BaseException):  # the error reported below is the one
+            self._writer.drain()
+        cancelled = isinstance(error, (Cancelled, KeyboardInterrupt))
+        status = "cancelled" if cancelled else "failed"
+        detail = getattr(error, "message", None) or str(error) or type(error).__name__
+        message = (f"{name}: stopped before the end; nothing from it was kept" if cancelled
+                   else f"{name}: {detail}; nothing from it was kept")
+        self.store.rollback_import(import_id, status, message)
+        result.status, result.message = status, message
+        if cancelled or not isinstance(error, (ImportFailed, OSError)):
+            raise error
+        raise ImportFailed(message) from error
+
+    def _import_archive(self, path: Path, name: str, archive_kind: str,
+                        summary: ImportSummary, depth: int) -> None:
+        workdir = Path(tempfile.mkdtemp(dir=self.store.path.parent, prefix=".archive-"))
+        for member in archives.expand(path, name, archive_kind, workdir):
+            self.progress.check()
+            if member.path is None:
+                summary.files.append(FileResult(member.name, "failed", message=member.problem))
+                continue
+            self._import_file(member.path, member.name, summary, depth + 1)
+            if member.problem:
+                summary.files[-1].message = "; ".join(
+                    m for m in (summary.files[-1].message, member.problem) if m)
+            # The extracted copy is deleted after this; commit what came from it first.
+            self._flush()
+
+
+def _transcode_utf16(path: Path, target: Path) -> Path:
+    with path.open("rb") as raw:
+        bom = raw.read(2)
+        encoding = "utf-16-le" if bom == codecs.BOM_UTF16_LE else "utf-16-be"
+        reader = codecs.getreader(encoding)(raw, "replace")
+        with target.open("w", encoding="utf-8", newline="") as out:
+            while chunk := reader.read(1 << 20):
+                out.write(chunk)
+    return target
+
+
+def import_paths(store: Store, paths: Iterable[Path | str],
+                 progress: Progress | None = None) -> ImportSummary:
+    """Import files, folders and archives into the store; see ImportSummary for the outcome."""
+    return Importer(store, progress).run(paths)

@@ -1,0 +1,169 @@
+"""NXLog JSON lines of Windows events (im_msvistalog with to_json())."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import tzinfo
+from typing import Any
+
+import orjson
+
+from watchkeeper.core.event import Parsed, Rejected, WindowsEvent
+from watchkeeper.core.timeparse import parse_iso
+from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Source, iter_lines
+from watchkeeper.ingest.jsonlines import (
+    complete_lines,
+    event_from_object,
+    head_text,
+    load_object,
+    utf8_stream,
+)
+from watchkeeper.ingest.mapping import FieldMapper, epoch_time
+from watchkeeper.ingest.windows_shape import (
+    build_system,
+    keywords_hex,
+    system_time,
+    to_int,
+    windows_event_json,
+)
+
+_SNIFF_LINES = 5
+_WINDOWS_MODULES = ("im_msvistalog", "im_mseventlog", "im_wseventing")
+
+# NXLog's own keys: they describe the event (System) or the shipping, not the EventData.
+# AccountName is not among them: NXLog's SID lookup and the EventData of service installs
+# (7045) share the name, the EventData value wins in NXLog, and Sigma rules read it there.
+_SYSTEM_KEYS = frozenset({
+    "EventTime", "Hostname", "Keywords", "EventType", "SeverityValue", "Severity", "EventID",
+    "SourceName", "ProviderGuid", "Version", "Task", "TaskValue", "OpcodeValue", "Opcode",
+    "RecordNumber", "ActivityID", "RelatedActivityID", "ProcessID", "ThreadID",
+    "ExecutionProcessID", "ExecutionThreadID", "Channel", "Domain", "UserID", "AccountType",
+    "Category", "EventReceivedTime", "SourceModuleName", "SourceModuleType", "Qualifiers",
+    "Level", "LevelValue", "MessageSourceAddress",
+})
+# The EventType values NXLog writes; Sysmon's registry events carry an EventType of their
+# own (SetValue, CreateKey, ...) that overwrites NXLog's, and that one is EventData.
+_NXLOG_EVENT_TYPES = frozenset({
+    "AUDIT_SUCCESS", "AUDIT_FAILURE", "INFO", "WARNING", "ERROR", "CRITICAL", "VERBOSE",
+})
+# NXLog's SeverityValue (1 debug .. 5 critical) to the Windows Level number.
+_LEVELS = {1: 5, 2: 4, 3: 3, 4: 2, 5: 1}
+TIME_INFERRED_FIELD = "EventTimeZoneInferred"
+
+
+class NxlogParser:
+    format = "nxlog"
+    label = "NXLog JSON (Windows event log)"
+
+    def sniff(self, head: bytes) -> int:
+        text = head_text(head)
+        if text is None or text.lstrip()[:1] != "{" or '"EventID"' not in text:
+            return 0
+        for line in complete_lines(text, _SNIFF_LINES, len(head) < HEAD_SIZE):
+            try:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(value, dict) and is_nxlog_windows(value):
+                return 90
+        return 0
+
+    def parse(self, source: Source, context: ParseContext) -> Iterator[Parsed]:
+        mapper = FieldMapper(context.years.zone)
+        zone = context.years.zone
+        others = 0
+        with source.open() as opened:
+            stream, file_encoding = utf8_stream(opened)
+            for number, line in iter_lines(stream):
+                if isinstance(line, Rejected):
+                    yield line
+                    continue
+                if not line.strip():
+                    continue
+                loaded = load_object(line, number)
+                if isinstance(loaded, Rejected):
+                    yield loaded
+                    continue
+                value, text, encoding = loaded
+                if not is_nxlog_windows(value):
+                    # im_file and other NXLog inputs in the same stream: generic JSON.
+                    others += 1
+                    yield event_from_object(number, text, value,
+                                            encoding if file_encoding == "utf-8" else file_encoding,
+                                            mapper)
+                    continue
+                try:
+                    event_json = nxlog_json(value, zone)
+                except (TypeError, ValueError) as error:
+                    yield Rejected(number, line, f"line {number}: NXLog event not understood "
+                                                 f"({error})")
+                    continue
+                yield WindowsEvent(number, text, event_json, source="nxlog")
+        if others:
+            context.notes.append(f"{source.name}: {others} line(s) without an EventID and "
+                                 "Channel were read as generic JSON")
+
+
+def is_nxlog_windows(value: dict[str, Any]) -> bool:
+    """An NXLog record of a Windows event, not of a text file or syslog input."""
+    if "EventID" not in value:
+        return False
+    module = value.get("SourceModuleType")
+    if isinstance(module, str) and module in _WINDOWS_MODULES:
+        return True
+    return "Channel" in value and ("EventTime" in value or "SourceName" in value)
+
+
+def nxlog_json(value: dict[str, Any], zone: tzinfo) -> str:
+    """The evtx-shaped JSON of one NXLog record; `zone` is the sender's, for EventTime."""
+    time_created, zone_inferred = _event_time(value.get("EventTime"), zone)
+    severity = to_int(value.get("SeverityValue"))
+    system = build_system(
+        provider_name=value.get("SourceName"),
+        provider_guid=value.get("ProviderGuid"),
+        event_id=value.get("EventID"),
+        qualifiers=value.get("Qualifiers"),
+        version=value.get("Version"),
+        level=_LEVELS.get(severity) if severity is not None else None,
+        task=value.get("Task", value.get("TaskValue")),
+        opcode=value.get("OpcodeValue"),
+        keywords=keywords_hex(value.get("Keywords")),
+        time_created=time_created,
+        record_id=value.get("RecordNumber"),
+        activity_id=value.get("ActivityID"),
+        related_activity_id=value.get("RelatedActivityID"),
+        process_id=value.get("ProcessID", value.get("ExecutionProcessID")),
+        thread_id=value.get("ThreadID", value.get("ExecutionThreadID")),
+        channel=value.get("Channel"),
+        computer=value.get("Hostname"),
+        user_id=value.get("UserID"),
+    )
+    event_data: dict[str, Any] = {}
+    for key, item in value.items():
+        if key in _SYSTEM_KEYS:
+            if key == "EventType" and item not in _NXLOG_EVENT_TYPES:
+                event_data[key] = item
+            continue
+        event_data[key] = item
+    if zone_inferred:
+        event_data[TIME_INFERRED_FIELD] = "true"
+    return windows_event_json(system, event_data or None)
+
+
+def _event_time(value: Any, zone: tzinfo) -> tuple[str | None, bool]:
+    """SystemTime in UTC, and whether the sender's zone had to be assumed.
+
+    NXLog writes EventTime as the sender's local time with no zone ("2026-11-23 08:43:12")
+    unless its configuration formats it as ISO 8601 with an offset.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):  # integer($EventTime)
+        stamp = epoch_time(value)
+        return (system_time(stamp), False) if stamp is not None else (None, False)
+    if not isinstance(value, str):
+        return None, False
+    stamp = parse_iso(value)
+    if stamp is None:
+        return None, False
+    if stamp.tzinfo is None:
+        return system_time(stamp.replace(tzinfo=zone)), True
+    return system_time(stamp), False

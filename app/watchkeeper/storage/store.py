@@ -1,0 +1,165 @@
+"""The Store: the one owner of the DuckDB connection."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from watchkeeper.core import paths
+from watchkeeper.core.errors import StoreError
+from watchkeeper.core.fields import ALIASES, COMMON_COLUMNS, quote_ident
+from watchkeeper.storage import schema
+
+MAX_FIELD_COLUMNS = 4000
+WAL_LIMIT = 128 << 20  # beyond this, new field names stay only in the raw record
+
+
+class Store:
+    """One DuckDB file. Writes go through `write_lock`; readers use `cursor()`.
+
+    DuckDB lets one process open a file for writing; a second process gets a clear
+    StoreError instead of a DuckDB traceback.
+    """
+
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else paths.default_db_path()
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise StoreError(f"There is no store at {self.path}.")
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as error:
+            text = str(error)
+            if "lock" in text.lower():
+                raise StoreError(f"{self.path.name} is open in another Watchkeeper process; "
+                                 "close it there or choose another file.") from error
+            raise StoreError(f"{self.path.name} cannot be opened: {text.splitlines()[0]}") from error
+        except duckdb.Error as error:
+            raise StoreError(f"{self.path.name} is not a DuckDB store Watchkeeper can open: "
+                             f"{str(error).splitlines()[0]}") from error
+        self.write_lock = threading.RLock()
+        self._columns: dict[str, str] = {}
+        if not read_only:
+            schema.migrate(self._con)
+            self.recover_interrupted()
+        self.refresh_columns()
+        self.refresh_last_id()
+
+    # connections -------------------------------------------------------------------
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection for one thread; cheap, and sees committed data."""
+        return self._con.cursor()
+
+    def interrupt(self) -> None:
+        """Stop the query running on the main connection (Cancel)."""
+        self._con.interrupt()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # columns -----------------------------------------------------------------------
+
+    def refresh_columns(self) -> None:
+        rows = self._con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = 'events' ORDER BY column_index").fetchall()
+        self._columns = {name.lower(): name for (name,) in rows}
+
+    def refresh_last_id(self) -> None:
+        row = self._con.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
+        self.last_event_id = int(row[0]) if row else 0
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Every column of the events table, by lower-case name."""
+        return self._columns
+
+    def field_names(self) -> list[str]:
+        """Original field columns (not the common ones), in the order they appeared."""
+        return [name for key, name in self._columns.items() if key not in COMMON_COLUMNS]
+
+    def resolve(self, name: str) -> str | None:
+        """The column a field name (as a user or rule writes it) is stored in."""
+        key = name.lower()
+        key = ALIASES.get(key, key)
+        return self._columns.get(key)
+
+    def known_names(self) -> list[str]:
+        return sorted({*self._columns.values(), *ALIASES})
+
+    def add_columns(self, con: duckdb.DuckDBPyConnection, names: list[str]) -> list[str]:
+        """Add VARCHAR columns for new field names; returns the ones over the limit."""
+        over: list[str] = []
+        for name in names:
+            if name.lower() in self._columns:
+                continue
+            if len(self._columns) >= MAX_FIELD_COLUMNS:
+                over.append(name)
+                continue
+            con.execute(f"ALTER TABLE events ADD COLUMN {quote_ident(name)} VARCHAR")
+            self._columns[name.lower()] = name
+        return over
+
+    # recovery ----------------------------------------------------------------------
+
+    def recover_interrupted(self) -> list[str]:
+        """Roll back imports a killed process left half done, so importing again is exact."""
+        with self.write_lock:
+            rows = self._con.execute(
+                "SELECT id, path FROM imports WHERE status = 'running'").fetchall()
+            for import_id, _path in rows:
+                self.rollback_import(import_id, "interrupted",
+                                     "The import was interrupted; its events were removed.")
+            return [path for _id, path in rows]
+
+    def rollback_import(self, import_id: int, status: str, message: str) -> None:
+        con = self._con
+        con.execute("BEGIN")
+        try:
+            con.execute("DELETE FROM events WHERE import_id = ?", [import_id])
+            con.execute("DELETE FROM quarantine WHERE import_id = ?", [import_id])
+            con.execute(
+                "UPDATE imports SET status = ?, message = ?, events = 0, duplicates = 0, "
+                "quarantined = 0, finished = now() WHERE id = ?", [status, message, import_id])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def checkpoint_if_large(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Fold a large WAL into the file, so reopening after a crash stays quick."""
+        wal = self.path.with_name(self.path.name + ".wal")
+        try:
+            large = wal.stat().st_size > WAL_LIMIT
+        except OSError:
+            return
+        if large:
+            with self.write_lock:
+                try:
+                    con.execute("CHECKPOINT")
+                except duckdb.Error:  # a reader holds an old snapshot; try after the next batch
+                    pass
+
+    # figures -----------------------------------------------------------------------
+
+    def event_count(self) -> int:
+        row = self.cursor().execute("SELECT count(*) FROM events").fetchone()
+        return int(row[0]) if row else 0
+
+    def size_bytes(self) -> int:
+        total = self.path.stat().st_size if self.path.exists() else 0
+        wal = self.path.with_name(self.path.name + ".wal")
+        return total + (wal.stat().st_size if wal.exists() else 0)

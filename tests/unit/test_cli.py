@@ -1,0 +1,174 @@
+"""The command-line contract: commands, --json, exit codes, Ctrl-C and SIGKILL."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from watchkeeper.cli import run
+
+AUTH = (
+    "Nov  3 08:43:12 web01 sshd[1234]: Failed password for invalid user admin from 203.0.113.7 port 51515 ssh2\n"
+    "Nov  3 08:43:15 web01 sshd[1234]: Accepted password for deploy from 203.0.113.7 port 51516 ssh2\n"
+    "Nov  3 08:44:01 web01 sudo: deploy : TTY=pts/1 ; PWD=/home/deploy ; USER=root ; COMMAND=/bin/bash\n"
+    "this line is not syslog at all\n"
+)
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(args), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_import_stats_and_search_as_json(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    log = tmp_path / "auth.log"
+    log.write_text(AUTH)
+    code, out, _ = cli("import", str(log), "--db", db, "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert (summary["imported"], summary["events"], summary["quarantined"]) == (1, 3, 1)
+
+    code, out, _ = cli("stats", "--db", db, "--json")
+    stats = json.loads(out)
+    assert stats["events"] == 3 and stats["by_host"] == {"web01": 3}
+    assert stats["imports"][0]["sha256"] and stats["imports"][0]["quarantined"] == 1
+
+    code, out, _ = cli("search", "user:deploy", "--db", db, "--json")
+    found = json.loads(out)
+    assert found["total"] == 2
+    first = found["events"][0]
+    assert first["src_ip"] == "203.0.113.7"
+    assert first["origin"] == {"file": str(log), "record": 2, "import_id": 1}
+
+
+def test_import_summary_names_what_was_skipped_and_why(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    log = tmp_path / "auth.log"
+    log.write_text(AUTH)
+    (tmp_path / "picture.log").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 50)
+    code, out, _ = cli("import", str(tmp_path), "--db", db)
+    assert code == 0
+    assert "1 file(s) imported, 0 skipped, 1 failed" in out
+    assert "picture.log: binary content" in out
+    assert "1 quarantined" in out
+    code, out, _ = cli("import", str(log), "--db", db)
+    assert "already imported" in out
+
+
+def test_search_text_output_and_limits(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    (tmp_path / "auth.log").write_text(AUTH)
+    cli("import", str(tmp_path / "auth.log"), "--db", db)
+    code, out, _ = cli("search", "203.0.113.7", "--limit", "1", "--db", db)
+    assert code == 0
+    assert "2 event(s) match; showing 1" in out
+    code, out, _ = cli("search", "--since", "2000-01-01", "--until", "2000-01-02", "--db", db)
+    assert "0 event(s) match" in out
+
+
+def test_a_filter_mistake_points_at_the_position(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    code, _, err = cli("search", "host:(a b", "--db", db)
+    assert code == 1
+    assert "Filter not understood" in err
+    assert "^" in err.splitlines()[-1]
+    code, _, err = cli("search", "nosuchfield:x", "--db", db)
+    assert code == 1 and "nosuchfield" in err
+
+
+def test_hostile_event_text_is_shown_not_obeyed(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    log = tmp_path / "evil.log"
+    log.write_bytes(b"Nov  3 08:43:12 web01 app[1]: \x1b[2J\x1b]0;pwned\x07<b>hi</b>'; DROP TABLE events;--\n")
+    cli("import", str(log), "--db", db)
+    code, out, _ = cli("search", "", "--db", db)
+    assert code == 0
+    assert "\x1b" not in out and "\\x1b[2J" in out
+    assert "DROP TABLE events" in out
+    code, out, _ = cli("stats", "--db", db, "--json")
+    assert json.loads(out)["events"] == 1
+
+
+def test_usage_errors_exit_2_and_failures_exit_1(tmp_path: Path) -> None:
+    assert cli("frobnicate")[0] == 2
+    assert cli("search", "--limit", "x")[0] == 2
+    assert cli("search", "--since", "yesterday-ish")[0] == 2
+    code, _, err = cli("import", str(tmp_path / "missing.log"), "--db", str(tmp_path / "w.duckdb"))
+    assert code == 2 and "no such file" in err
+    bad = tmp_path / "bad.duckdb"
+    bad.write_bytes(b"not a database at all" * 100)
+    code, out, err = cli("stats", "--db", str(bad), "--json")
+    assert code == 1
+    assert json.loads(out)["error"]["title"] == "Database problem"
+    assert len(err.strip().splitlines()) == 1
+
+
+def _big_log(path: Path, lines: int) -> None:
+    with path.open("w") as out:
+        for i in range(lines):
+            out.write(f"Nov  3 08:{i // 60 % 60:02d}:{i % 60:02d} web01 app[{i % 999}]: event {i}\n")
+
+
+def _wait_for_wal(db: Path, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    """Until the importer has committed at least one batch (its WAL has grown)."""
+    wal = db.with_name(db.name + ".wal")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if wal.exists() and wal.stat().st_size > 6 << 20:  # one batch committed, more coming
+            return
+        if process.poll() is not None:
+            raise AssertionError("the import ended before it could be interrupted")
+        time.sleep(0.02)
+    raise AssertionError("the import never committed a batch")
+
+
+def _command(db: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "watchkeeper", *args, "--db", str(db)]
+
+
+def test_sigkill_mid_import_leaves_a_store_that_reimports_exactly(tmp_path: Path) -> None:
+    log = tmp_path / "big.log"
+    _big_log(log, 400_000)
+    db = tmp_path / "k.duckdb"
+    process = subprocess.Popen(_command(db, "import", str(log)), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    _wait_for_wal(db, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = subprocess.run(_command(db, "import", str(log), "--json"), capture_output=True,
+                          text=True, check=True)
+    assert json.loads(done.stdout)["events"] == 400_000
+    stats = json.loads(subprocess.run(_command(db, "stats", "--json"), capture_output=True,
+                                      text=True, check=True).stdout)
+    assert stats["events"] == 400_000
+    assert {i["status"] for i in stats["imports"]} == {"interrupted", "done"}
+
+
+def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    log = tmp_path / "big.log"
+    _big_log(log, 400_000)
+    small = tmp_path / "small.log"
+    small.write_text(AUTH)
+    db = tmp_path / "c.duckdb"
+    process = subprocess.Popen(_command(db, "import", str(small), str(log), "--json"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for_wal(db, process)
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=120)
+    assert process.returncode == 1
+    summary = json.loads(out)
+    assert summary["cancelled"] is True
+    statuses = {Path(f["name"]).name: f["status"] for f in summary["files"]}
+    assert statuses == {"small.log": "imported", "big.log": "cancelled"}
+    stats = json.loads(subprocess.run(_command(db, "stats", "--json"), capture_output=True,
+                                      text=True, check=True).stdout)
+    assert stats["events"] == 3
+
+
