@@ -109,7 +109,7 @@ def main() -> None:
         else:
             print("../shared/data/evtx-attack-samples absent: attack-sample figures skipped")
 
-        from watchkeeper.scenarios.evtx_writer import write_large_set
+        from watchkeeper.scenarios.evtx_samples import write_large_set
 
         large = work / "large-evtx"
         write_large_set(large, args.large)

@@ -17,6 +17,7 @@ import evtx
 import pytest
 
 from conftest import shared
+from watchkeeper.scenarios.evtx_samples import write_large_set
 from watchkeeper.scenarios.evtx_writer import (
     CHUNK_SIZE,
     FILE_HEADER_SIZE,
@@ -24,7 +25,6 @@ from watchkeeper.scenarios.evtx_writer import (
     corrupt_chunk,
     truncate,
     write_evtx,
-    write_large_set,
 )
 
 WHEN = datetime(2024, 3, 4, 9, 15, 30, 123456, tzinfo=UTC)

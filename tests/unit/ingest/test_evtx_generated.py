@@ -1,0 +1,97 @@
+"""EVTX import on files this test writes itself, so a fresh clone tests the EVTX path too."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from watchkeeper.ingest.importer import import_paths
+from watchkeeper.scenarios.evtx_samples import write_large_set
+from watchkeeper.scenarios.evtx_writer import EvtxRecord, corrupt_chunk, truncate, write_evtx
+from watchkeeper.storage.store import Store
+
+WHEN = datetime(2026, 11, 3, 9, 15, 30, tzinfo=UTC)
+SECURITY = {"Name": "Microsoft-Windows-Security-Auditing",
+            "Guid": "{54849625-5478-4994-A5BA-3E3B0328C30D}"}
+
+
+def _failed_logon(i: int) -> EvtxRecord:
+    return EvtxRecord(
+        system={"Provider": SECURITY, "EventID": 4625, "Version": 0, "Level": 0, "Task": 12544,
+                "Opcode": 0, "Keywords": "0x8010000000000000",
+                "TimeCreated": WHEN + timedelta(seconds=i), "Channel": "Security",
+                "Computer": "DC01.contoso.local"},
+        event_data={"TargetUserName": f"user{i}", "TargetDomainName": "CONTOSO",
+                    "Status": "0xc000006d", "LogonType": 3, "IpAddress": "10.10.10.17",
+                    "IpPort": 50000 + i, "WorkstationName": "<b>PC-SALES-02</b>'; DROP TABLE x"})
+
+
+def _cleared() -> EvtxRecord:
+    return EvtxRecord(
+        system={"Provider": {"Name": "Microsoft-Windows-Eventlog",
+                             "Guid": "{FC65DDD8-D6EF-4962-83D5-6E5CFE9CE148}"},
+                "EventID": 1102, "Version": 0, "Level": 4, "Task": 104, "Opcode": 0,
+                "Keywords": "0x4020000000000000", "TimeCreated": WHEN + timedelta(hours=1),
+                "Channel": "Security", "Computer": "PC-ACCT-01.contoso.local"},
+        user_data=("{http://manifests.microsoft.com/win/2004/08/windows/eventlog}LogFileCleared",
+                   {"SubjectUserSid": "S-1-5-21-1-2-3-1104", "SubjectUserName": "svc_update",
+                    "SubjectDomainName": "CONTOSO", "SubjectLogonId": "0x3e7"}))
+
+
+def test_generated_evtx_fills_columns_and_fields(store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "Security.evtx"
+    write_evtx(log, [*(_failed_logon(i) for i in range(50)), _cleared()])
+    summary = import_paths(store, [log])
+    assert (summary.records, summary.events, summary.quarantined) == (51, 51, 0)
+    con = store.cursor()
+    row = con.execute(
+        "SELECT host, channel, event_id, username, src_ip, src_port, level, \"WorkstationName\", "
+        "\"LogonType\", \"time\" FROM events WHERE event_id = 4625 ORDER BY record_no LIMIT 1"
+    ).fetchone()
+    assert row == ("DC01.contoso.local", "Security", 4625, "user0", "10.10.10.17", 50000,
+                   "information", "<b>PC-SALES-02</b>'; DROP TABLE x", "3",
+                   datetime(2026, 11, 3, 9, 15, 30))
+    cleared = con.execute(
+        "SELECT username, \"SubjectUserName\", provider FROM events WHERE event_id = 1102"
+    ).fetchone()
+    assert cleared == ("svc_update", "svc_update", "Microsoft-Windows-Eventlog")
+
+
+def test_exact_copies_across_files_are_stored_once(store: Store, tmp_path: Path) -> None:
+    first = tmp_path / "a" / "Security.evtx"
+    first.parent.mkdir()
+    write_evtx(first, [_failed_logon(i) for i in range(30)])
+    overlap = tmp_path / "b" / "Security.evtx"
+    overlap.parent.mkdir()
+    # the same 30 events (same ids and content) plus 20 more: a later export of the same log
+    write_evtx(overlap, [_failed_logon(i) for i in range(50)])
+    summary = import_paths(store, [tmp_path / "a", tmp_path / "b"])
+    assert (summary.records, summary.duplicates, summary.events) == (80, 30, 50)
+    assert store.event_count() == 50
+
+
+def test_corrupt_chunk_in_generated_file(store: Store, tmp_path: Path) -> None:
+    paths = write_large_set(tmp_path / "set", 3000)
+    security = next(p for p in paths if p.name == "Security.evtx")
+    clean_count = sum(1 for _ in __import__("evtx").PyEvtxParser(str(security)).records_json())
+    damaged = tmp_path / "damaged.evtx"
+    shutil.copy(security, damaged)
+    corrupt_chunk(damaged, 1)
+    summary = import_paths(store, [damaged])
+    result = summary.files[0]
+    assert result.status == "imported" and result.quarantined == 1
+    assert clean_count - 200 < result.events < clean_count
+    reason, size = store.cursor().execute(
+        "SELECT reason, octet_length(raw) FROM quarantine").fetchone()  # type: ignore[misc]
+    assert reason.startswith("corrupt chunk skipped") and size == 65536
+
+
+def test_truncated_generated_file(store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "Security.evtx"
+    write_evtx(log, [_failed_logon(i) for i in range(2000)])
+    truncate(log, 4096 + 65536 * 2 + 1000)
+    summary = import_paths(store, [log])
+    result = summary.files[0]
+    assert result.status == "imported" and 0 < result.events < 2000
+    assert "truncated" in result.message

@@ -1,0 +1,63 @@
+"""The demo office goes through the real importers, and its attack stories can be found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from watchkeeper.ingest.importer import ImportSummary, import_paths
+from watchkeeper.scenarios import ScenarioSummary, generate
+from watchkeeper.storage.filters import compile_filter
+from watchkeeper.storage.queries import search
+from watchkeeper.storage.store import Store
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> object:
+    work = tmp_path_factory.mktemp("demo")
+    scenario = generate(work / "logs", events=20_000, seed=3)
+    with Store(work / "demo.duckdb") as store:
+        summary = import_paths(store, [work / "logs"])
+        yield store, scenario, summary
+
+
+def _count(store: Store, text: str) -> int:
+    compiled = compile_filter(text, store)
+    return search(store, compiled.where, compiled.params, limit=0).total
+
+
+def test_every_generated_file_imports_cleanly(demo: object) -> None:
+    store, scenario, summary = demo  # type: ignore[misc]
+    assert isinstance(summary, ImportSummary) and isinstance(scenario, ScenarioSummary)
+    assert summary.count("imported") == len(scenario.files)
+    assert summary.count("failed") == 0 and summary.quarantined == 0
+    formats = {f.format for f in summary.files}
+    assert formats == {"nxlog", "syslog", "auditd", "json"}
+    # auditd groups several lines into one event; every other line is one event
+    assert summary.events <= scenario.total_events
+    assert summary.events > scenario.total_events * 0.9
+
+
+def test_password_spray_then_success_can_be_found(demo: object) -> None:
+    store, scenario, _ = demo  # type: ignore[misc]
+    story = scenario.story("password_spray")
+    ip = story.source_ips[0]
+    assert _count(store, f"event_id:4625 src_ip:{ip} host:DC01*") >= 50
+    assert _count(store, f"event_id:4624 src_ip:{ip}") >= 1
+    assert _count(store, "event_id:1102") >= 1
+    assert _count(store, "event_id:4720") >= 1
+
+
+def test_ssh_brute_force_then_sudo_can_be_found(demo: object) -> None:
+    store, scenario, _ = demo  # type: ignore[misc]
+    story = scenario.story("ssh_brute_force")
+    ip = story.source_ips[0]
+    assert _count(store, f'src_ip:{ip} outcome:failure process:sshd') >= 100
+    assert _count(store, f'src_ip:{ip} outcome:success user:deploy') == 1
+    assert _count(store, "user:deploy sudo.target_user:root") >= 1
+
+
+def test_macro_powershell_can_be_found(demo: object) -> None:
+    store, _, _ = demo  # type: ignore[misc]
+    assert _count(store, "ParentImage:*WINWORD.EXE Image:*powershell.exe CommandLine:*-enc*") >= 1
