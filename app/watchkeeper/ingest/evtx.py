@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import struct
 import warnings
@@ -43,28 +44,39 @@ class EvtxParser:
                 parser = evtx_parser.PyEvtxParser(stream, indent=False, skip_errors=True)
             except RuntimeError as error:
                 raise ImportFailed(f"{source.name}: not a readable EVTX file ({error})") from error
-            with warnings.catch_warnings(record=True) as recorded:
-                caught: list[warnings.WarningMessage] = recorded if recorded is not None else []
-                warnings.simplefilter("always")
-                try:
-                    for record in parser.records_json():
-                        if record is None:
-                            continue
+            records = parser.records_json()
+            while True:
+                # The warnings filter is process-wide: hold it only while the parser runs,
+                # never across a yield, and pass on what other threads warned meanwhile.
+                stopped: RuntimeError | None = None
+                with warnings.catch_warnings(record=True) as recorded:
+                    warnings.simplefilter("always")
+                    try:
+                        block = list(itertools.islice(records, 2048))
+                    except RuntimeError as error:
+                        block, stopped = [], error
+                for record in block:
+                    if record is not None:
                         data = record["data"]
                         yield WindowsEvent(record["event_record_id"], data, data, "evtx")
-                        if caught:
-                            yield from self._skipped_chunks(source, caught)
-                            caught.clear()
-                except RuntimeError as error:
+                yield from self._skipped_chunks(source, recorded or [])
+                if stopped is not None:
                     # Not recoverable: keep what came before and say where it stopped.
-                    yield Rejected(0, b"", f"{source.name}: reading stopped: {error}")
-                yield from self._skipped_chunks(source, caught)
+                    yield Rejected(0, b"", f"{source.name}: reading stopped: {stopped}")
+                    return
+                if not block:
+                    return
 
     def _skipped_chunks(self, source: Source,
                         caught: list[warnings.WarningMessage]) -> Iterator[Rejected]:
         """A quarantine record, with the chunk's bytes, for each chunk the parser skipped."""
         for warning in caught:
             text = str(warning.message)
+            if not text.startswith("Skipping EVTX data"):
+                # another thread's warning, caught by the process-wide filter: pass it on
+                warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                       warning.lineno)
+                continue
             match = _SKIPPED.search(text)
             first = int(match.group(1)) if match else 0
             raw = _find_chunk(source, first) if match else b""

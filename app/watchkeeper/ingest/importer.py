@@ -24,7 +24,7 @@ from watchkeeper.storage.pipeline import BackgroundWriter
 from watchkeeper.storage.store import Store
 from watchkeeper.storage.writer import Batch, LedgerRow
 
-BATCH_SIZE = 20_000
+BATCH_SIZE = 10_000
 MAX_DEPTH = 3  # archives inside archives
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _WORK_PREFIXES = (".import-", ".archive-", ".demo-")  # the importer's own working folders
@@ -129,19 +129,18 @@ class Importer:
         self._next_import_id = ledger.last_id(self.store)
         self._imported_here = ledger.imported_hashes(self.store)
         self._writer = BackgroundWriter(self.store)
-        self.progress.on_cancel(self._writer.interrupt)
         try:
-            for index, path in enumerate(files):
-                self.progress.update(item=path.name, done=index)
-                try:
+            try:
+                for index, path in enumerate(files):
+                    self.progress.update(item=path.name, done=index)
                     self._import_file(path, str(path), summary, depth=0)
-                except Cancelled:
-                    summary.cancelled = True
-                    break
+            except Cancelled:
+                summary.cancelled = True
             self._flush()
             self._writer.drain()
             if not summary.cancelled:
-                self.progress.update(done=len(files))
+                self.progress.state.done = len(files)
+                self.progress.flush()
         finally:
             self._writer.close()
             self.store.refresh_columns()

@@ -10,8 +10,8 @@ import orjson
 
 from watchkeeper.core.event import Event, Parsed, Rejected
 from watchkeeper.core.fields import SYSLOG_SEVERITIES
+from watchkeeper.ingest.authlog import extract_message_fields
 from watchkeeper.ingest.base import ParseContext, Source, decode, iter_lines
-from watchkeeper.ingest.syslog import extract_message_fields
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TIME_FIELDS = ("__REALTIME_TIMESTAMP", "_SOURCE_REALTIME_TIMESTAMP")

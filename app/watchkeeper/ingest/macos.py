@@ -11,8 +11,8 @@ import orjson
 
 from watchkeeper.core.event import Event, Parsed, Rejected
 from watchkeeper.core.timeparse import parse_iso
+from watchkeeper.ingest.authlog import extract_message_fields
 from watchkeeper.ingest.base import MAX_LINE, ParseContext, Source, decode, is_binary, iter_lines
-from watchkeeper.ingest.syslog import extract_message_fields
 
 _LEVELS = {"Default": "information", "Info": "information", "Debug": "verbose",
            "Error": "error", "Fault": "critical"}

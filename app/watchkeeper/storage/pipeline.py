@@ -1,21 +1,29 @@
-"""The one writer: a thread that commits batches while the caller goes on parsing."""
+"""The one writer: a thread that writes batches while the caller goes on parsing."""
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 
 from watchkeeper.storage.store import Store
 from watchkeeper.storage.writer import Batch, write_batch
 
 _STOP = object()
+_SYNC = object()
+
+# Commit after this many rows: DuckDB writes a transaction's full row groups (122,880 rows)
+# straight into the file, compressed, instead of into the WAL and again at the checkpoint.
+COMMIT_ROWS = 2 * 122_880
+COMMIT_SECONDS = 3.0  # and at least this often, so other readers see progress
 
 
 class BackgroundWriter:
-    """Commits batches in order on its own connection; at most `depth` batches wait.
+    """Writes batches in order on its own connection; at most `depth` batches wait.
 
-    Parsing (Python) and inserting (DuckDB, which releases the GIL) then overlap on two
-    cores, and memory stays bounded because a fast parser waits for a slow disk.
+    Parsing (Python) and inserting (DuckDB, which releases the GIL) overlap, and memory
+    stays bounded because a fast parser waits for a slow disk. Several batches share one
+    transaction; `drain()` commits everything submitted so far.
     """
 
     def __init__(self, store: Store, depth: int = 2) -> None:
@@ -23,6 +31,9 @@ class BackgroundWriter:
         self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._con = store.cursor()
+        self._open = False
+        self._rows = 0
+        self._since = time.monotonic()
         self.fields_over_limit: set[str] = set()
         self._thread = threading.Thread(target=self._run, name="watchkeeper-writer", daemon=True)
         self._thread.start()
@@ -34,6 +45,7 @@ class BackgroundWriter:
 
     def drain(self) -> None:
         """Wait until everything submitted is committed."""
+        self._queue.put(_SYNC)
         self._queue.join()
         self._raise_if_failed()
 
@@ -51,17 +63,61 @@ class BackgroundWriter:
             error, self._error = self._error, None
             raise error
 
+    def _commit(self) -> None:
+        if self._open:
+            self._con.execute("COMMIT")
+            self._open = False
+            self._store.checkpoint_if_large(self._con)
+        self._rows = 0
+        self._since = time.monotonic()
+
+    def _write(self, batch: Batch) -> None:
+        if not self._open:
+            self._store.write_lock.acquire()
+            try:
+                self._con.execute("BEGIN")
+            except BaseException:
+                self._store.write_lock.release()
+                raise
+            self._open = True
+        self.fields_over_limit |= write_batch(self._store, self._con, batch)
+        self._rows += len(batch)
+        if self._rows >= COMMIT_ROWS or time.monotonic() - self._since >= COMMIT_SECONDS:
+            self._end(commit=True)
+
+    def _end(self, commit: bool) -> None:
+        """Commit (or roll back) the open transaction and let other writers in."""
+        if not self._open:
+            return
+        try:
+            if commit:
+                self._commit()
+            else:
+                self._con.execute("ROLLBACK")
+                self._open = False
+                self._store.refresh_columns()
+                self._store.refresh_last_id()
+        finally:
+            self._open = False
+            self._store.write_lock.release()
+
     def _run(self) -> None:
         while True:
             item = self._queue.get()
             try:
-                if item is _STOP:
-                    return
-                if self._error is None and isinstance(item, Batch):
-                    # after a failure the rest is dropped: those imports are rolled back
-                    self.fields_over_limit |= write_batch(self._store, self._con, item)
-                    self._store.checkpoint_if_large(self._con)
+                if item is _STOP or item is _SYNC:
+                    if self._error is None:
+                        self._end(commit=True)
+                    if item is _STOP:
+                        return
+                elif self._error is None and isinstance(item, Batch):
+                    # after a failure the rest is dropped: the caller reports the error
+                    self._write(item)
             except BaseException as error:  # handed to the caller's thread
                 self._error = error
+                try:
+                    self._end(commit=False)
+                except BaseException:  # the connection itself is gone; the first error stands
+                    self._open = False
             finally:
                 self._queue.task_done()

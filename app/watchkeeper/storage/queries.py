@@ -30,19 +30,17 @@ class Overview:
 
 
 def overview(store: Store, top: int = 20) -> Overview:
-    con = store.cursor()
-    row = con.execute('SELECT count(*), min("time"), max("time") FROM events').fetchone()
+    row = store.fetch_one('SELECT count(*), min("time"), max("time") FROM events')
     assert row is not None
-    by_source = con.execute(
-        "SELECT coalesce(source, '(none)'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1"
-    ).fetchall()
-    by_host = con.execute(
+    by_source = store.fetch_all(
+        "SELECT coalesce(source, '(none)'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1")
+    by_host = store.fetch_all(
         "SELECT coalesce(host, '(none)'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1 "
-        "LIMIT ?", [top]).fetchall()
-    by_day = con.execute(
+        "LIMIT ?", [top])
+    by_day = store.fetch_all(
         "SELECT coalesce(strftime(\"time\", '%Y-%m-%d'), '(no time)'), count(*) FROM events "
-        "GROUP BY 1 ORDER BY 1").fetchall()
-    quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()
+        "GROUP BY 1 ORDER BY 1")
+    quarantined = store.fetch_one("SELECT count(*) FROM quarantine")
     return Overview(
         events=int(row[0]), first=row[1], last=row[2],
         by_source=[(str(a), int(b)) for a, b in by_source],
@@ -79,15 +77,17 @@ def search(store: Store, where_sql: str = "TRUE", where_params: list[Any] | None
     """Events matching a compiled filter, in time order, with the number that match."""
     where, extra = _where(where_sql, since, until)
     params = [*(where_params or []), *extra]
-    con = store.cursor()
-    total_row = con.execute(f"SELECT count(*) FROM events WHERE {where}", params).fetchone()
+    total_row = store.fetch_one(f"SELECT count(*) FROM events WHERE {where}", params)
     order = f'"time" {"DESC" if newest_first else "ASC"} NULLS LAST, id {"DESC" if newest_first else "ASC"}'
-    cursor = con.execute(
-        f"SELECT e.*, i.path AS origin_path FROM (SELECT * FROM events WHERE {where} "
-        f"ORDER BY {order} LIMIT ? OFFSET ?) AS e LEFT JOIN imports AS i ON i.id = e.import_id "
-        f"ORDER BY {order.replace('id ', 'e.id ')}", [*params, limit, offset])
-    columns = [d[0] for d in cursor.description or []]
-    return SearchResult(int(total_row[0]) if total_row else 0, columns, cursor.fetchall())
+    with store.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.*, i.path AS origin_path FROM (SELECT * FROM events WHERE {where} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?) AS e LEFT JOIN imports AS i "
+            f"ON i.id = e.import_id ORDER BY {order.replace('id ', 'e.id ')}",
+            [*params, limit, offset])
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+    return SearchResult(int(total_row[0]) if total_row else 0, columns, rows)
 
 
 def event_dict(columns: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
@@ -110,10 +110,10 @@ def event_dict(columns: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def quarantine(store: Store, limit: int = 100) -> list[tuple[Any, ...]]:
-    return store.cursor().execute(
+    return store.fetch_all(
         "SELECT q.import_id, i.path, q.record_no, q.reason, octet_length(q.raw) FROM quarantine q "
         "LEFT JOIN imports i ON i.id = q.import_id ORDER BY q.import_id, q.record_no LIMIT ?",
-        [limit]).fetchall()
+        [limit])
 
 
 

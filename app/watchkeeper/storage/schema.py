@@ -54,11 +54,11 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
 def current_version(con: duckdb.DuckDBPyConnection) -> int | None:
     found = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = 'meta'").fetchone()
-    if not found or not found[0]:
+        "AND schema_name = 'main' AND table_name = 'meta'").fetchall()
+    if not found or not found[0][0]:
         return None
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else None
+    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    return int(rows[0][0]) if rows else None
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
@@ -67,8 +67,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     if version is None:
         tables = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
-        ).fetchone()
-        if tables and tables[0]:
+        ).fetchall()
+        if tables and tables[0][0]:
             raise StoreError("This DuckDB file has tables of its own and is not a Watchkeeper "
                              "store; choose another file.")
         con.execute("BEGIN")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import duckdb
 
@@ -14,7 +17,16 @@ from watchkeeper.core.fields import ALIASES, COMMON_COLUMNS, quote_ident
 from watchkeeper.storage import schema
 
 MAX_FIELD_COLUMNS = 4000
-WAL_LIMIT = 128 << 20  # beyond this, new field names stay only in the raw record
+WAL_LIMIT = 32 << 20  # beyond this, new field names stay only in the raw record
+
+
+def _memory_limit() -> str:
+    """DuckDB's memory limit: WATCHKEEPER_MEMORY_LIMIT (e.g. '2GB'), else 512 MB."""
+    value = os.environ.get("WATCHKEEPER_MEMORY_LIMIT", "512MB").strip()
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*[KMGT]?i?B", value, re.IGNORECASE):
+        raise StoreError(f"WATCHKEEPER_MEMORY_LIMIT must be a size such as 512MB or 2GB, "
+                         f"not {value!r}.")
+    return value
 
 
 class Store:
@@ -42,6 +54,9 @@ class Store:
         except duckdb.Error as error:
             raise StoreError(f"{self.path.name} is not a DuckDB store Watchkeeper can open: "
                              f"{str(error).splitlines()[0]}") from error
+        # DuckDB would take 80% of memory; a desktop app shares the machine. Queries that need
+        # more spill to a temporary folder beside the store.
+        self._con.execute(f"SET memory_limit = '{_memory_limit()}'")
         self.write_lock = threading.RLock()
         self._columns: dict[str, str] = {}
         if not read_only:
@@ -55,6 +70,19 @@ class Store:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection for one thread; cheap, and sees committed data."""
         return self._con.cursor()
+
+    def fetch_all(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Rows of a read on a short-lived cursor.
+
+        The cursor is closed at once: a result left unread keeps a transaction open, and an
+        open transaction stops DuckDB from checkpointing.
+        """
+        with self._con.cursor() as cursor:
+            return cursor.execute(sql, params or []).fetchall()
+
+    def fetch_one(self, sql: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
+        rows = self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     def interrupt(self) -> None:
         """Stop the query running on the main connection (Cancel)."""
@@ -73,13 +101,13 @@ class Store:
     # columns -----------------------------------------------------------------------
 
     def refresh_columns(self) -> None:
-        rows = self._con.execute(
+        rows = self.fetch_all(
             "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND table_name = 'events' ORDER BY column_index").fetchall()
+            "AND schema_name = 'main' AND table_name = 'events' ORDER BY column_index")
         self._columns = {name.lower(): name for (name,) in rows}
 
     def refresh_last_id(self) -> None:
-        row = self._con.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
+        row = self.fetch_one("SELECT coalesce(max(id), 0) FROM events")
         self.last_event_id = int(row[0]) if row else 0
 
     @property
@@ -118,8 +146,7 @@ class Store:
     def recover_interrupted(self) -> list[str]:
         """Roll back imports a killed process left half done, so importing again is exact."""
         with self.write_lock:
-            rows = self._con.execute(
-                "SELECT id, path FROM imports WHERE status = 'running'").fetchall()
+            rows = self.fetch_all("SELECT id, path FROM imports WHERE status = 'running'")
             for import_id, _path in rows:
                 self.rollback_import(import_id, "interrupted",
                                      "The import was interrupted; its events were removed.")
@@ -150,13 +177,13 @@ class Store:
             with self.write_lock:
                 try:
                     con.execute("CHECKPOINT")
-                except duckdb.Error:  # a reader holds an old snapshot; try after the next batch
+                except duckdb.Error:  # a long read is under way; try after the next batch
                     pass
 
     # figures -----------------------------------------------------------------------
 
     def event_count(self) -> int:
-        row = self.cursor().execute("SELECT count(*) FROM events").fetchone()
+        row = self.fetch_one("SELECT count(*) FROM events")
         return int(row[0]) if row else 0
 
     def size_bytes(self) -> int:

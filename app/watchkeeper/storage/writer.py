@@ -19,11 +19,12 @@ from watchkeeper.core.fields import (
     column_for_field,
     quote_ident,
 )
-from watchkeeper.core.timeparse import utc_naive
 from watchkeeper.storage.store import Store
 
 _TEXT_COMMON = tuple(c for c in PARSED_COLUMNS if c not in INTEGER_COLUMNS and c != "time")
 _INT_COMMON = tuple(c for c in PARSED_COLUMNS if c in INTEGER_COLUMNS and c != "time_offset")
+_PLAIN_TEXT = frozenset((str, type(None)))
+_PLAIN_INT = frozenset((int, type(None)))  # out-of-range numbers become NULL by TRY_CAST
 
 
 @dataclass
@@ -99,7 +100,10 @@ def _int(value: Any) -> int | None:
 
 
 def write_batch(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch) -> set[str]:
-    """Commit one batch; returns field names over the column limit (kept only in raw)."""
+    """Write one batch inside the caller's transaction (see pipeline.BackgroundWriter).
+
+    Returns the field names over the column limit (kept only in the raw record).
+    """
     received = batch.received.astimezone(UTC).replace(tzinfo=None)
     import_ids, keep, duplicates = _deduplicate_within(batch)
     events = [e for e, k in zip(batch.events, keep, strict=True) if k] if duplicates else batch.events
@@ -108,58 +112,50 @@ def write_batch(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch) -> s
         [i for i, k in zip(import_ids, keep, strict=True) if k], dtype=object)
     over: set[str] = set()
     with store.write_lock:
-        con.execute("BEGIN")
-        try:
-            if batch.opened:
-                con.execute(
-                    "INSERT INTO imports (id, path, size, sha256, format, status, message, started,"
-                    " finished) SELECT *, ?, CASE WHEN status = 'running' THEN NULL ELSE ?::TIMESTAMP"
-                    " END FROM (SELECT unnest(?) AS id, unnest(?), unnest(?::BIGINT[]), unnest(?),"
-                    " unnest(?), unnest(?) AS status, unnest(?))",
-                    [received, received, *map(list, zip(*(
-                        (r.id, r.path, r.size, r.sha256, r.format, r.status, r.message)
-                        for r in batch.opened), strict=True))])
-            if events:
-                over = set(store.add_columns(con, list(field_columns)))
-                for name in over:
-                    del field_columns[name]
-                stored = _insert(store, con, columns, field_columns, received)
-                for import_id, offered in _offered(columns["import_id"]).items():
-                    duplicates[import_id] = (duplicates.get(import_id, 0)
-                                             + offered - stored.get(import_id, 0))
-            if batch.rejected:
-                con.execute(
-                    "INSERT INTO quarantine SELECT unnest(?), unnest(?), unnest(?), unnest(?), ?",
-                    [[i for i, _ in batch.rejected], [r.record_no for _, r in batch.rejected],
-                     [r.reason for _, r in batch.rejected], [r.raw for _, r in batch.rejected],
-                     received])
-            rejected_by: dict[int, int] = {}
-            for import_id, _ in batch.rejected:
-                rejected_by[import_id] = rejected_by.get(import_id, 0) + 1
-            ids = list(batch.records)
-            if ids:
-                dups = [duplicates.get(i, 0) for i in ids]
-                quarantined = [rejected_by.get(i, 0) for i in ids]
-                records = [batch.records[i] for i in ids]
-                kept = [r - q - d for r, q, d in zip(records, quarantined, dups, strict=True)]
-                con.execute(
-                    "UPDATE imports SET records = imports.records + u.r, events = imports.events + "
-                    "u.e, duplicates = imports.duplicates + u.d, quarantined = imports.quarantined"
-                    " + u.q FROM (SELECT unnest(?) AS id, unnest(?) AS r, unnest(?) AS e, "
-                    "unnest(?) AS d, unnest(?) AS q) AS u WHERE imports.id = u.id",
-                    [ids, records, kept, dups, quarantined])
-            if batch.closed:
-                con.execute(
-                    "UPDATE imports SET status = u.s, message = u.m, finished = ? FROM (SELECT "
-                    "unnest(?) AS id, unnest(?) AS s, unnest(?::VARCHAR[]) AS m) AS u "
-                    "WHERE imports.id = u.id",
-                    [received, *map(list, zip(*batch.closed, strict=True))])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            store.refresh_columns()
-            store.refresh_last_id()
-            raise
+        if batch.opened:
+            con.execute(
+                "INSERT INTO imports (id, path, size, sha256, format, status, message, started,"
+                " finished) SELECT *, ?, CASE WHEN status = 'running' THEN NULL ELSE ?::TIMESTAMP"
+                " END FROM (SELECT unnest(?) AS id, unnest(?), unnest(?::BIGINT[]), unnest(?),"
+                " unnest(?), unnest(?) AS status, unnest(?))",
+                [received, received, *map(list, zip(*(
+                    (r.id, r.path, r.size, r.sha256, r.format, r.status, r.message)
+                    for r in batch.opened), strict=True))])
+        if events:
+            over = set(store.add_columns(con, list(field_columns)))
+            for name in over:
+                del field_columns[name]
+            stored = _insert(store, con, columns, field_columns, received)
+            for import_id, offered in _offered(columns["import_id"]).items():
+                duplicates[import_id] = (duplicates.get(import_id, 0)
+                                         + offered - stored.get(import_id, 0))
+        if batch.rejected:
+            con.execute(
+                "INSERT INTO quarantine SELECT unnest(?), unnest(?), unnest(?), unnest(?), ?",
+                [[i for i, _ in batch.rejected], [r.record_no for _, r in batch.rejected],
+                 [r.reason for _, r in batch.rejected], [r.raw for _, r in batch.rejected],
+                 received])
+        rejected_by: dict[int, int] = {}
+        for import_id, _ in batch.rejected:
+            rejected_by[import_id] = rejected_by.get(import_id, 0) + 1
+        ids = list(batch.records)
+        if ids:
+            dups = [duplicates.get(i, 0) for i in ids]
+            quarantined = [rejected_by.get(i, 0) for i in ids]
+            records = [batch.records[i] for i in ids]
+            kept = [r - q - d for r, q, d in zip(records, quarantined, dups, strict=True)]
+            con.execute(
+                "UPDATE imports SET records = imports.records + u.r, events = imports.events + "
+                "u.e, duplicates = imports.duplicates + u.d, quarantined = imports.quarantined"
+                " + u.q FROM (SELECT unnest(?) AS id, unnest(?) AS r, unnest(?) AS e, "
+                "unnest(?) AS d, unnest(?) AS q) AS u WHERE imports.id = u.id",
+                [ids, records, kept, dups, quarantined])
+        if batch.closed:
+            con.execute(
+                "UPDATE imports SET status = u.s, message = u.m, finished = ? FROM (SELECT "
+                "unnest(?) AS id, unnest(?) AS s, unnest(?::VARCHAR[]) AS m) AS u "
+                "WHERE imports.id = u.id",
+                [received, *map(list, zip(*batch.closed, strict=True))])
     return over
 
 
@@ -190,22 +186,35 @@ def _offered(import_ids: np.ndarray[Any, Any]) -> dict[int, int]:
     return offered
 
 
+def _column(values: list[Any], convert: Any, plain: frozenset[type]) -> np.ndarray[Any, Any]:
+    """An object array for DuckDB; values are converted only when some are not plain."""
+    if any(type(v) not in plain for v in values):
+        values = [convert(v) for v in values]
+    return np.array(values, dtype=object)
+
+
 def _columns(events: list[Event]) -> tuple[dict[str, np.ndarray[Any, Any]], dict[str, list[Any]]]:
     """The batch as arrays: common columns, and one list per original field column."""
     n = len(events)
     columns: dict[str, np.ndarray[Any, Any]] = {}
     times = np.empty(n, dtype=object)
     offsets = np.empty(n, dtype=object)
-    for i, event in enumerate(events):
-        stamp = event.common.get("time")
+    commons = [e.common for e in events]
+    for i, common in enumerate(commons):
+        stamp = common.get("time")
         if stamp is not None:
-            times[i], offsets[i] = utc_naive(stamp)
+            offset = stamp.utcoffset()
+            if offset is None:
+                times[i] = stamp
+            else:
+                times[i] = (stamp - offset).replace(tzinfo=None)
+                offsets[i] = offset.days * 1440 + offset.seconds // 60
     columns["time"] = times
     columns["time_offset"] = offsets
     for name in _TEXT_COMMON:
-        columns[name] = np.array([_text(e.common.get(name)) for e in events], dtype=object)
+        columns[name] = _column([c.get(name) for c in commons], _text, _PLAIN_TEXT)
     for name in _INT_COMMON:
-        columns[name] = np.array([_int(e.common.get(name)) for e in events], dtype=object)
+        columns[name] = _column([c.get(name) for c in commons], _int, _PLAIN_INT)
     columns["record_no"] = np.array([e.record_no for e in events], dtype=object)
     columns["raw"] = np.array([e.raw for e in events], dtype=object)
     columns["dedup_key"] = np.array(
@@ -249,7 +258,7 @@ def _insert(store: Store, con: duckdb.DuckDBPyConnection,
         elif name == "received":
             select.append("?::TIMESTAMP")
         elif name in batch:
-            select.append(f"b.{quote_ident(name)}::{kind}")
+            select.append(f"TRY_CAST(b.{quote_ident(name)} AS {kind})")
         else:
             continue
         targets.append(quote_ident(name))
@@ -264,9 +273,14 @@ def _insert(store: Store, con: duckdb.DuckDBPyConnection,
     if keys:
         # Exact copies share their time, so only stored events in the batch's time range
         # can match; DuckDB's zone maps skip the rest of the table.
-        times = [t for t in columns["time"] if t is not None]
+        # Exact copies share their record number and time, so only stored events in the
+        # batch's ranges of both can match; DuckDB's zone maps skip the rest of the table.
+        numbers = columns["record_no"]
         where = (" WHERE b.dedup_key IS NULL OR b.dedup_key::UHUGEINT NOT IN ("
-                 "SELECT dedup_key FROM events WHERE dedup_key IS NOT NULL")
+                 "SELECT dedup_key FROM events WHERE dedup_key IS NOT NULL "
+                 "AND record_no BETWEEN ? AND ?")
+        parameters += [min(numbers), max(numbers)]
+        times = [t for t in columns["time"] if t is not None]
         if len(times) == len(columns["time"]):
             where += ' AND "time" BETWEEN ? AND ?'
             parameters += [min(times), max(times)]
