@@ -34,8 +34,8 @@ def test_figures_and_hostile_text_shown_as_plain_text(qtbot: QtBot, store: Store
     qtbot.addWidget(window)
     window.show()
     assert "2 events" in _texts(window)
-    hosts = [t for t in window.findChildren(QTableWidget)
-             if t.horizontalHeaderItem(0).text() == "Host"][0]
+    hosts = next(t for t in window.findChildren(QTableWidget)
+                 if t.horizontalHeaderItem(0).text() == "Host")
     names = {hosts.item(r, 0).text() for r in range(hosts.rowCount())}
     assert names == {"<b>evil</b>", "web01"}  # shown literally, not as bold text
     grab = window.grab()

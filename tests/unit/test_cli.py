@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -176,3 +177,27 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     assert stats["events"] == 3
 
 
+
+
+def test_a_database_failure_mid_import_is_one_line_and_leaves_no_half_file(
+        tmp_path: Path) -> None:
+    log = tmp_path / "wide.json"
+    with log.open("w") as out:  # many distinct field names: a wide table needs memory
+        for i in range(30_000):
+            fields = ", ".join(f'"field_{(i * 7 + j) % 900}": "value {i} {j}"' for j in range(40))
+            out.write(f'{{"time": "2026-11-03T08:00:{i % 60:02d}Z", "host": "h{i % 9}", {fields}}}\n')
+    db = tmp_path / "small.duckdb"
+    env = {**os.environ, "WATCHKEEPER_MEMORY_LIMIT": "24MB"}
+    failed = subprocess.run(_command(db, "import", str(log)), capture_output=True, text=True,
+                            env=env)
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("watchkeeper: Database problem: Writing to small.duckdb failed")
+    assert len(failed.stderr.strip().splitlines()) == 1
+    # the store still opens, holds no half-imported file, and the import works with memory
+    done = subprocess.run(_command(db, "import", str(log), "--json"), capture_output=True,
+                          text=True, check=True)
+    assert json.loads(done.stdout)["events"] == 30_000
+    stats = json.loads(subprocess.run(_command(db, "stats", "--json"), capture_output=True,
+                                      text=True, check=True).stdout)
+    assert stats["events"] == 30_000
+    assert "running" not in {i["status"] for i in stats["imports"]}

@@ -19,7 +19,6 @@ class Event:
     raw: str
     common: dict[str, Any]
     fields: dict[str, Any] = field(default_factory=dict)
-    dedup_key: int | None = None  # set for sources whose exact copies are one event (EVTX)
 
 
 @dataclass(slots=True)

@@ -96,7 +96,7 @@ def _gzip(path: Path, name: str, workdir: Path, limit: int) -> Iterator[Member]:
 
 def _zip(path: Path, name: str, workdir: Path, limit: int) -> Iterator[Member]:
     try:
-        archive = zipfile.ZipFile(path)  # noqa: SIM115 (closed by the with below)
+        archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as error:
         raise ImportFailed(f"{name}: damaged zip archive ({error})") from error
     with archive:
@@ -118,7 +118,7 @@ def _zip(path: Path, name: str, workdir: Path, limit: int) -> Iterator[Member]:
 
 def _tar(path: Path, name: str, workdir: Path, limit: int) -> Iterator[Member]:
     try:
-        archive = tarfile.open(path)
+        archive = tarfile.open(path)  # noqa: SIM115 (closed by the with below)
     except (OSError, tarfile.TarError) as error:
         raise ImportFailed(f"{name}: damaged tar archive ({error})") from error
     with archive:

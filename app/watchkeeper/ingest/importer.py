@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from watchkeeper.core.errors import Cancelled, ImportFailed
-from watchkeeper.core.event import WindowsEvent
+from watchkeeper.core.errors import Cancelled, ImportFailed, StoreError
 from watchkeeper.core.progress import Progress
 from watchkeeper.ingest import archives, formats
 from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Parser, Source
-from watchkeeper.ingest.windows import windows_to_event
 from watchkeeper.storage import ledger
 from watchkeeper.storage.pipeline import BackgroundWriter
 from watchkeeper.storage.store import Store
@@ -138,6 +136,12 @@ class Importer:
                 summary.cancelled = True
             self._flush()
             self._writer.drain()
+        except StoreError:
+            # the writer failed and rolled back its open transaction: a file it had begun
+            # in an earlier commit is half there, so take it out as a killed import would be
+            self.store.recover_interrupted()
+            raise
+        else:
             if not summary.cancelled:
                 self.progress.state.done = len(files)
                 self.progress.flush()
@@ -255,8 +259,6 @@ class Importer:
         try:
             batch = self._batch
             for item in parser.parse(source, context):
-                if isinstance(item, WindowsEvent):
-                    item = windows_to_event(item)
                 batch.add(import_id, item)
                 count += 1
                 if len(batch) >= batch_size:

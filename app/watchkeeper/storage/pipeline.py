@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import queue
+import shutil
+import tempfile
 import threading
 import time
+from pathlib import Path
 
+import duckdb
+
+from watchkeeper.core.errors import StoreError
 from watchkeeper.storage.store import Store
 from watchkeeper.storage.writer import Batch, write_batch
 
 _STOP = object()
 _SYNC = object()
 
-# Commit after this many rows: DuckDB writes a transaction's full row groups (122,880 rows)
-# straight into the file, compressed, instead of into the WAL and again at the checkpoint.
-COMMIT_ROWS = 2 * 122_880
+# Commit after a row group's worth of rows: DuckDB writes a transaction's full row groups
+# (122,880 rows) straight into the file, compressed, instead of into the WAL and again at
+# the checkpoint; more than one row group held back costs memory in wide tables.
+COMMIT_ROWS = 122_880
 COMMIT_SECONDS = 3.0  # and at least this often, so other readers see progress
 
 
@@ -31,6 +38,9 @@ class BackgroundWriter:
         self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._con = store.cursor()
+        # batch files for DuckDB's JSON reader, beside the store (the system's temporary
+        # folder may be small); the importer never imports its own working folders
+        self._workdir = Path(tempfile.mkdtemp(dir=store.path.parent, prefix=".import-"))
         self._open = False
         self._rows = 0
         self._since = time.monotonic()
@@ -53,6 +63,7 @@ class BackgroundWriter:
         self._queue.put(_STOP)
         self._thread.join()
         self._con.close()
+        shutil.rmtree(self._workdir, ignore_errors=True)
         self._raise_if_failed()
 
     def interrupt(self) -> None:
@@ -61,6 +72,11 @@ class BackgroundWriter:
     def _raise_if_failed(self) -> None:
         if self._error is not None:
             error, self._error = self._error, None
+            if isinstance(error, duckdb.Error):
+                first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                raise StoreError(f"Writing to {self._store.path.name} failed, and the files of "
+                                 f"this import since the last commit were rolled back: {first}"
+                                 ) from error
             raise error
 
     def _commit(self) -> None:
@@ -80,7 +96,7 @@ class BackgroundWriter:
                 self._store.write_lock.release()
                 raise
             self._open = True
-        self.fields_over_limit |= write_batch(self._store, self._con, batch)
+        self.fields_over_limit |= write_batch(self._store, self._con, batch, self._workdir)
         self._rows += len(batch)
         if self._rows >= COMMIT_ROWS or time.monotonic() - self._since >= COMMIT_SECONDS:
             self._end(commit=True)

@@ -11,8 +11,12 @@ from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident
 
 SCHEMA_VERSION = 1
 
+# The raw record is the bulk of an event and rarely read: zstd keeps it a tenth of the size
+# DuckDB's default string compression gives, and writes it faster.
+_COMPRESSION = {"raw": " USING COMPRESSION zstd"}
 _EVENTS = "CREATE TABLE events (\n" + ",\n".join(
-    f"    {quote_ident(name)} {kind}" for name, kind in COMMON_COLUMNS.items()) + "\n)"
+    f"    {quote_ident(name)} {kind}{_COMPRESSION.get(name, '')}"
+    for name, kind in COMMON_COLUMNS.items()) + "\n)"
 
 _V1 = [
     "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)",

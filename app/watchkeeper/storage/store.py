@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -174,11 +175,9 @@ class Store:
         except OSError:
             return
         if large:
-            with self.write_lock:
-                try:
-                    con.execute("CHECKPOINT")
-                except duckdb.Error:  # a long read is under way; try after the next batch
-                    pass
+            # a long read may be under way: then try again after the next batch
+            with self.write_lock, contextlib.suppress(duckdb.Error):
+                con.execute("CHECKPOINT")
 
     # figures -----------------------------------------------------------------------
 

@@ -1,30 +1,37 @@
-"""Turning batches of parsed events into rows: one transaction a batch, columns as needed."""
+"""Batches of parsed records, and writing them as rows: columns are added as names appear.
+
+A batch is built on the parsing thread as newline-delimited JSON (orjson writes it in a
+couple of microseconds an event); the writer hands the text to DuckDB's JSON reader, which
+makes the columns without holding Python's GIL, so parsing and writing run side by side.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import orjson
 
-from watchkeeper.core.event import Event, Rejected
+from watchkeeper.core.event import Event, Rejected, WindowsEvent
 from watchkeeper.core.fields import (
     ALIASES,
     COMMON_COLUMNS,
-    INTEGER_COLUMNS,
     PARSED_COLUMNS,
     column_for_field,
     quote_ident,
 )
+from watchkeeper.storage import windows_rows
 from watchkeeper.storage.store import Store
 
-_TEXT_COMMON = tuple(c for c in PARSED_COLUMNS if c not in INTEGER_COLUMNS and c != "time")
-_INT_COMMON = tuple(c for c in PARSED_COLUMNS if c in INTEGER_COLUMNS and c != "time_offset")
-_PLAIN_TEXT = frozenset((str, type(None)))
-_PLAIN_INT = frozenset((int, type(None)))  # out-of-range numbers become NULL by TRY_CAST
+# Keys of the common values in a batch's JSON; \x01 cannot begin a field's column name.
+_MARK = "\x01"
+_COMMON_KEYS = tuple((name, _MARK + name) for name in PARSED_COLUMNS if name != "time")
+_COLUMN_CACHE_LIMIT = 100_000
+_column_of: dict[str, tuple[str, str | None]] = {}
 
 
 @dataclass
@@ -40,77 +47,112 @@ class LedgerRow:
     message: str | None = None
 
 
+def _target(name: str) -> tuple[str, str | None]:
+    """The column an original field goes to, and the common column it would shadow."""
+    found = _column_of.get(name)
+    if found is None:
+        column = column_for_field(name)
+        key = name.lower()
+        found = (column, ALIASES.get(key, key) if column.startswith("orig.") else None)
+        if len(_column_of) < _COLUMN_CACHE_LIMIT:
+            _column_of[name] = found
+    return found
+
+
+def _plain(value: Any) -> Any:
+    """A value orjson cannot write (huge numbers, lone surrogates, odd types) as text."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if -(1 << 63) <= value < (1 << 63) else str(value)
+    if isinstance(value, float):
+        return value
+    return str(value)
+
+
 @dataclass
 class Batch:
-    """Events and rejected records of one or more files, committed together.
+    """Records of one or more files, written in one go.
 
-    A file's ledger row goes in with its first events ('running') and is closed with its
+    A file's ledger row goes in with its first records ('running') and is closed with its
     last ones, so a crash leaves either nothing or a 'running' row that the next open
     rolls back.
     """
 
     received: datetime = field(default_factory=lambda: datetime.now(UTC))
-    events: list[Event] = field(default_factory=list)
-    event_imports: list[list[int]] = field(default_factory=list)  # [import_id, count] runs
+    events: bytearray = field(default_factory=bytearray)  # NDJSON, one object an event
+    event_columns: dict[str, str] = field(default_factory=dict)  # lower-case -> column
+    events_offered: dict[int, int] = field(default_factory=dict)
+    windows: list[str] = field(default_factory=list)  # NDJSON lines, see windows_rows.stage
+    windows_offered: dict[int, int] = field(default_factory=dict)
     rejected: list[tuple[int, Rejected]] = field(default_factory=list)
     records: dict[int, int] = field(default_factory=dict)
     opened: list[LedgerRow] = field(default_factory=list)
     closed: list[tuple[int, str, str | None]] = field(default_factory=list)
+    count: int = 0
 
-    def add(self, import_id: int, item: Event | Rejected) -> None:
-        if isinstance(item, Rejected):
+    def add(self, import_id: int, item: Event | WindowsEvent | Rejected) -> None:
+        if isinstance(item, WindowsEvent):
+            line = f'{{"i":{import_id},"n":{item.record_no},"s":"{item.source}","e":{item.event_json}'
+            if item.raw is not item.event_json and item.raw != item.event_json:
+                line += ',"r":' + orjson.dumps(_plain(item.raw)).decode()
+            self.windows.append(line + "}")
+            self.windows_offered[import_id] = self.windows_offered.get(import_id, 0) + 1
+        elif isinstance(item, Rejected):
             self.rejected.append((import_id, item))
         else:
-            self.events.append(item)
-            runs = self.event_imports
-            if runs and runs[-1][0] == import_id:
-                runs[-1][1] += 1
-            else:
-                runs.append([import_id, 1])
+            self._add_event(import_id, item)
+            self.events_offered[import_id] = self.events_offered.get(import_id, 0) + 1
         self.records[import_id] = self.records.get(import_id, 0) + 1
+        self.count += 1
+
+    def _add_event(self, import_id: int, event: Event) -> None:
+        common = event.common
+        row: dict[str, Any] = {_MARK + "import_id": import_id,
+                               _MARK + "record_no": event.record_no, _MARK + "raw": event.raw}
+        stamp = common.get("time")
+        if stamp is not None:
+            offset = stamp.utcoffset()
+            if offset is None:
+                row[_MARK + "time"] = stamp
+            else:
+                row[_MARK + "time"] = (stamp - offset).replace(tzinfo=None)
+                row[_MARK + "time_offset"] = offset.days * 1440 + offset.seconds // 60
+        for name, key in _COMMON_KEYS:
+            value = common.get(name)
+            if value is not None:
+                row[key] = value
+        columns = self.event_columns
+        for name, value in event.fields.items():
+            column, shadowed = _target(name)
+            if shadowed is not None and str(value) == str(common.get(shadowed)):
+                continue  # the same value is already in the common column
+            # one spelling a batch: DuckDB's column names ignore case, its JSON keys do not
+            row[columns.setdefault(column.lower(), column)] = value
+        try:
+            self.events += orjson.dumps(row)
+        except (TypeError, orjson.JSONEncodeError):
+            self.events += orjson.dumps({k: _plain(v) for k, v in row.items()})
+        self.events += b"\n"
 
     def __len__(self) -> int:
-        return len(self.events) + len(self.rejected)
+        return self.count
 
     def empty(self) -> bool:
-        return not (self.events or self.rejected or self.opened or self.closed)
+        return not (self.count or self.opened or self.closed)
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return orjson.dumps(value, default=str).decode()
-
-
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if -(1 << 63) <= value < (1 << 63) else None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
-
-
-def write_batch(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch) -> set[str]:
+def write_batch(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch,
+                workdir: Path) -> set[str]:
     """Write one batch inside the caller's transaction (see pipeline.BackgroundWriter).
 
     Returns the field names over the column limit (kept only in the raw record).
     """
     received = batch.received.astimezone(UTC).replace(tzinfo=None)
-    import_ids, keep, duplicates = _deduplicate_within(batch)
-    events = [e for e, k in zip(batch.events, keep, strict=True) if k] if duplicates else batch.events
-    columns, field_columns = _columns(events)
-    columns["import_id"] = np.array(
-        [i for i, k in zip(import_ids, keep, strict=True) if k], dtype=object)
     over: set[str] = set()
+    duplicates: dict[int, int] = {}
     with store.write_lock:
         if batch.opened:
             con.execute(
@@ -121,35 +163,29 @@ def write_batch(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch) -> s
                 [received, received, *map(list, zip(*(
                     (r.id, r.path, r.size, r.sha256, r.format, r.status, r.message)
                     for r in batch.opened), strict=True))])
-        if events:
-            over = set(store.add_columns(con, list(field_columns)))
-            for name in over:
-                del field_columns[name]
-            stored = _insert(store, con, columns, field_columns, received)
-            for import_id, offered in _offered(columns["import_id"]).items():
-                duplicates[import_id] = (duplicates.get(import_id, 0)
-                                         + offered - stored.get(import_id, 0))
+        if batch.events:
+            over |= _insert_events(store, con, batch, workdir, received)
+        if batch.windows:
+            path = workdir / f"windows-{os.getpid()}.json"
+            path.write_text("\n".join(batch.windows) + "\n", encoding="utf-8",
+                            errors="surrogatepass")
+            try:
+                windows_rows.stage(con, path)
+            finally:
+                path.unlink(missing_ok=True)
+            first_id = store.last_event_id
+            stored, skipped = windows_rows.insert(store, con, first_id, received)
+            store.last_event_id = first_id + sum(stored.values())
+            over |= set(skipped)
+            for import_id, offered in batch.windows_offered.items():
+                duplicates[import_id] = offered - stored.get(import_id, 0)
         if batch.rejected:
             con.execute(
                 "INSERT INTO quarantine SELECT unnest(?), unnest(?), unnest(?), unnest(?), ?",
                 [[i for i, _ in batch.rejected], [r.record_no for _, r in batch.rejected],
                  [r.reason for _, r in batch.rejected], [r.raw for _, r in batch.rejected],
                  received])
-        rejected_by: dict[int, int] = {}
-        for import_id, _ in batch.rejected:
-            rejected_by[import_id] = rejected_by.get(import_id, 0) + 1
-        ids = list(batch.records)
-        if ids:
-            dups = [duplicates.get(i, 0) for i in ids]
-            quarantined = [rejected_by.get(i, 0) for i in ids]
-            records = [batch.records[i] for i in ids]
-            kept = [r - q - d for r, q, d in zip(records, quarantined, dups, strict=True)]
-            con.execute(
-                "UPDATE imports SET records = imports.records + u.r, events = imports.events + "
-                "u.e, duplicates = imports.duplicates + u.d, quarantined = imports.quarantined"
-                " + u.q FROM (SELECT unnest(?) AS id, unnest(?) AS r, unnest(?) AS e, "
-                "unnest(?) AS d, unnest(?) AS q) AS u WHERE imports.id = u.id",
-                [ids, records, kept, dups, quarantined])
+        _count(con, batch, duplicates)
         if batch.closed:
             con.execute(
                 "UPDATE imports SET status = u.s, message = u.m, finished = ? FROM (SELECT "
@@ -159,139 +195,60 @@ def write_batch(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch) -> s
     return over
 
 
-def _deduplicate_within(batch: Batch) -> tuple[list[int], list[bool], dict[int, int]]:
-    """Per event: its import id and whether it is the first with its dedup key in the batch."""
-    import_ids: list[int] = []
-    for import_id, count in batch.event_imports:
-        import_ids.extend([import_id] * count)
-    keep = [True] * len(batch.events)
-    duplicates: dict[int, int] = {}
-    seen: set[int] = set()
-    for index, event in enumerate(batch.events):
-        key = event.dedup_key
-        if key is None:
+def _count(con: duckdb.DuckDBPyConnection, batch: Batch, duplicates: dict[int, int]) -> None:
+    """Add the batch's records, events, exact copies and quarantined records to the ledger."""
+    rejected_by: dict[int, int] = {}
+    for import_id, _ in batch.rejected:
+        rejected_by[import_id] = rejected_by.get(import_id, 0) + 1
+    ids = list(batch.records)
+    if not ids:
+        return
+    records = [batch.records[i] for i in ids]
+    dups = [duplicates.get(i, 0) for i in ids]
+    quarantined = [rejected_by.get(i, 0) for i in ids]
+    stored = [r - q - d for r, q, d in zip(records, quarantined, dups, strict=True)]
+    con.execute(
+        "UPDATE imports SET records = imports.records + u.r, events = imports.events + u.e, "
+        "duplicates = imports.duplicates + u.d, quarantined = imports.quarantined + u.q FROM ("
+        "SELECT unnest(?) AS id, unnest(?) AS r, unnest(?) AS e, unnest(?) AS d, unnest(?) AS q"
+        ") AS u WHERE imports.id = u.id", [ids, records, stored, dups, quarantined])
+
+
+def _insert_events(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch, workdir: Path,
+                   received: datetime) -> set[str]:
+    """INSERT ... SELECT from the batch's NDJSON through DuckDB's JSON reader."""
+    over = set(store.add_columns(con, list(batch.event_columns.values())))
+    own = {"import_id": "INTEGER", "record_no": "BIGINT", "raw": "VARCHAR", "time": "VARCHAR",
+           "time_offset": "SMALLINT"}
+    spec = {_MARK + name: kind for name, kind in own.items()}
+    select = ["? + row_number() OVER ()", "?::TIMESTAMP"] + [
+        f"TRY_CAST({quote_ident(_MARK + name)} AS TIMESTAMP)" if name == "time"
+        else quote_ident(_MARK + name) for name in own]
+    targets = ["id", "received", *own]
+    for name, key in _COMMON_KEYS:
+        if name == "time_offset":
             continue
-        if key in seen:
-            keep[index] = False
-            duplicates[import_ids[index]] = duplicates.get(import_ids[index], 0) + 1
-        else:
-            seen.add(key)
-    return import_ids, keep, duplicates
-
-
-def _offered(import_ids: np.ndarray[Any, Any]) -> dict[int, int]:
-    offered: dict[int, int] = {}
-    for import_id in import_ids:
-        offered[import_id] = offered.get(import_id, 0) + 1
-    return offered
-
-
-def _column(values: list[Any], convert: Any, plain: frozenset[type]) -> np.ndarray[Any, Any]:
-    """An object array for DuckDB; values are converted only when some are not plain."""
-    if any(type(v) not in plain for v in values):
-        values = [convert(v) for v in values]
-    return np.array(values, dtype=object)
-
-
-def _columns(events: list[Event]) -> tuple[dict[str, np.ndarray[Any, Any]], dict[str, list[Any]]]:
-    """The batch as arrays: common columns, and one list per original field column."""
-    n = len(events)
-    columns: dict[str, np.ndarray[Any, Any]] = {}
-    times = np.empty(n, dtype=object)
-    offsets = np.empty(n, dtype=object)
-    commons = [e.common for e in events]
-    for i, common in enumerate(commons):
-        stamp = common.get("time")
-        if stamp is not None:
-            offset = stamp.utcoffset()
-            if offset is None:
-                times[i] = stamp
-            else:
-                times[i] = (stamp - offset).replace(tzinfo=None)
-                offsets[i] = offset.days * 1440 + offset.seconds // 60
-    columns["time"] = times
-    columns["time_offset"] = offsets
-    for name in _TEXT_COMMON:
-        columns[name] = _column([c.get(name) for c in commons], _text, _PLAIN_TEXT)
-    for name in _INT_COMMON:
-        columns[name] = _column([c.get(name) for c in commons], _int, _PLAIN_INT)
-    columns["record_no"] = np.array([e.record_no for e in events], dtype=object)
-    columns["raw"] = np.array([e.raw for e in events], dtype=object)
-    columns["dedup_key"] = np.array(
-        [None if e.dedup_key is None else str(e.dedup_key) for e in events], dtype=object)
-    field_columns: dict[str, list[Any]] = {}
-    # name (lower case) -> column, and the common column it shadows, if any; merged
-    # case-insensitively, as DuckDB names columns
-    by_key: dict[str, tuple[str, str | None]] = {}
-    for i, event in enumerate(events):
-        for name, value in event.fields.items():
-            key = name.lower()
-            target = by_key.get(key)
-            if target is None:
-                column = column_for_field(name)
-                shadowed = ALIASES.get(key, key) if column.startswith("orig.") else None
-                target = by_key[key] = (column, shadowed)
-            column, shadowed = target
-            text = value if type(value) is str else _text(value)
-            if shadowed is not None and text == _text(event.common.get(shadowed)):
-                continue  # the same value is already in the common column
-            values = field_columns.get(column)
-            if values is None:
-                values = field_columns[column] = [None] * n
-            values[i] = text
-    return columns, field_columns
-
-
-def _insert(store: Store, con: duckdb.DuckDBPyConnection,
-            columns: dict[str, np.ndarray[Any, Any]], field_columns: dict[str, list[Any]],
-            received: datetime) -> dict[int, int]:
-    """INSERT ... SELECT from the arrays; events already stored (same dedup key) are left out.
-
-    Returns the number of events stored per import id.
-    """
-    batch: dict[str, np.ndarray[Any, Any]] = dict(columns)
-    select: list[str] = []
-    targets: list[str] = []
-    for name, kind in COMMON_COLUMNS.items():
-        if name == "id":
-            select.append("? + row_number() OVER ()")
-        elif name == "received":
-            select.append("?::TIMESTAMP")
-        elif name in batch:
-            select.append(f"TRY_CAST(b.{quote_ident(name)} AS {kind})")
-        else:
+        spec[key] = "VARCHAR"
+        kind = COMMON_COLUMNS[name]
+        select.append(f"TRY_CAST({quote_ident(key)} AS {kind})" if kind != "VARCHAR"
+                      else quote_ident(key))
+        targets.append(name)
+    for column in batch.event_columns.values():
+        if column in over:
             continue
-        targets.append(quote_ident(name))
-    for index, (name, values) in enumerate(field_columns.items()):
-        batch[f"f{index}"] = np.array(values, dtype=object)
-        select.append(f"b.f{index}::VARCHAR")
-        targets.append(quote_ident(store.columns[name.lower()]))
+        spec[column] = "VARCHAR"
+        select.append(quote_ident(column))
+        targets.append(store.columns[column.lower()])
+    path = workdir / f"events-{os.getpid()}.json"
+    path.write_bytes(batch.events)
     first_id = store.last_event_id
-    parameters: list[Any] = [first_id, received]
-    where = ""
-    keys = [k for k in columns["dedup_key"] if k is not None]
-    if keys:
-        # Exact copies share their time, so only stored events in the batch's time range
-        # can match; DuckDB's zone maps skip the rest of the table.
-        # Exact copies share their record number and time, so only stored events in the
-        # batch's ranges of both can match; DuckDB's zone maps skip the rest of the table.
-        numbers = columns["record_no"]
-        where = (" WHERE b.dedup_key IS NULL OR b.dedup_key::UHUGEINT NOT IN ("
-                 "SELECT dedup_key FROM events WHERE dedup_key IS NOT NULL "
-                 "AND record_no BETWEEN ? AND ?")
-        parameters += [min(numbers), max(numbers)]
-        times = [t for t in columns["time"] if t is not None]
-        if len(times) == len(columns["time"]):
-            where += ' AND "time" BETWEEN ? AND ?'
-            parameters += [min(times), max(times)]
-        where += ")"
-    con.register("wk_batch", batch)
     try:
-        con.execute(f"INSERT INTO events ({', '.join(targets)}) SELECT {', '.join(select)} "
-                    f"FROM wk_batch AS b{where}", parameters)
+        con.execute(
+            f"INSERT INTO events ({', '.join(quote_ident(t) for t in targets)}) "
+            f"SELECT {', '.join(select)} FROM read_json(?, format = 'newline_delimited', "
+            "maximum_object_size = 16777216, columns = ?)",
+            [first_id, received, str(path), spec])
     finally:
-        con.unregister("wk_batch")
-    rows = con.execute("SELECT import_id, count(*), max(id) FROM events WHERE id > ? GROUP BY 1",
-                       [first_id]).fetchall()
-    store.last_event_id = max([first_id, *(int(r[2]) for r in rows)])
-    return {int(r[0]): int(r[1]) for r in rows}
+        path.unlink(missing_ok=True)
+    store.last_event_id = first_id + sum(batch.events_offered.values())
+    return over

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from watchkeeper.ingest.importer import ImportSummary, import_paths
@@ -28,7 +26,7 @@ def _count(store: Store, text: str) -> int:
 
 
 def test_every_generated_file_imports_cleanly(demo: object) -> None:
-    store, scenario, summary = demo  # type: ignore[misc]
+    _, scenario, summary = demo  # type: ignore[misc]
     assert isinstance(summary, ImportSummary) and isinstance(scenario, ScenarioSummary)
     assert summary.count("imported") == len(scenario.files)
     assert summary.count("failed") == 0 and summary.quarantined == 0

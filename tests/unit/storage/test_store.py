@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import orjson
 import pytest
 
 from watchkeeper.core.errors import StoreError
-from watchkeeper.core.event import Event, Rejected
+from watchkeeper.core.event import Event, Rejected, WindowsEvent
 from watchkeeper.core.fields import COMMON_COLUMNS
 from watchkeeper.core.timeparse import parse_iso
 from watchkeeper.storage import schema
@@ -21,7 +22,8 @@ def _event(n: int, **fields: object) -> Event:
                                  "message": f"message {n}"}, dict(fields))
 
 
-def _write(store: Store, import_id: int, items: list[Event | Rejected], status: str = "done") -> None:
+def _write(store: Store, import_id: int, items: list[Event | WindowsEvent | Rejected],
+           status: str = "done") -> None:
     batch = Batch()
     batch.opened.append(LedgerRow(import_id, f"file{import_id}.log", 10, f"sha{import_id}", "syslog",
                                   "running"))
@@ -29,7 +31,8 @@ def _write(store: Store, import_id: int, items: list[Event | Rejected], status: 
         batch.add(import_id, item)
     if status:
         batch.closed.append((import_id, status, None))
-    write_batch(store, store.cursor(), batch)
+    with store.cursor() as con:
+        write_batch(store, con, batch, store.path.parent)
 
 
 def test_new_store_has_schema_version_and_common_columns(tmp_path: Path) -> None:
@@ -77,19 +80,24 @@ def test_rejected_records_are_kept_with_bytes_and_reason(store: Store) -> None:
     assert counts == (2, 1, 1)
 
 
+def _windows(record: int, user: str) -> WindowsEvent:
+    document = orjson.dumps({"Event": {
+        "System": {"Provider": {"#attributes": {"Name": "Microsoft-Windows-Security-Auditing"}},
+                   "EventID": 4624, "Level": 0,
+                   "TimeCreated": {"#attributes": {"SystemTime": "2026-11-01T08:00:00.000000Z"}},
+                   "EventRecordID": record, "Channel": "Security", "Computer": "DC01"},
+        "EventData": {"TargetUserName": user}}}).decode()
+    return WindowsEvent(record, document, document)
+
+
 def test_exact_copies_are_stored_once(store: Store) -> None:
-    first = _event(1)
-    first.dedup_key = 42
-    copy = _event(1)
-    copy.dedup_key = 42
-    other = _event(2)
-    other.dedup_key = 43
-    _write(store, 1, [first, copy])
-    _write(store, 2, [copy, other])
+    _write(store, 1, [_windows(1, "alice"), _windows(1, "alice")])
+    _write(store, 2, [_windows(1, "alice"), _windows(2, "bob")])
     assert store.event_count() == 2
-    rows = store.cursor().execute(
-        "SELECT id, events, duplicates FROM imports ORDER BY id").fetchall()
+    rows = store.fetch_all("SELECT id, events, duplicates FROM imports ORDER BY id")
     assert rows == [(1, 1, 1), (2, 1, 1)]
+    users = store.fetch_all("SELECT username, \"TargetUserName\" FROM events ORDER BY id")
+    assert users == [("alice", "alice"), ("bob", "bob")]
 
 
 def test_an_import_left_running_is_rolled_back_on_open(tmp_path: Path) -> None:

@@ -1,0 +1,258 @@
+"""Windows events in EVTX JSON shape turned into rows by one SQL projection.
+
+EVTX files, Event Viewer XML, Winlogbeat and NXLog all arrive in the JSON shape the `evtx`
+parser writes. DuckDB reads a batch of them, finds the EventData and UserData names it
+holds, and fills the common columns and one column per original field, without the rows
+passing through Python one by one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from watchkeeper.core.fields import column_for_field, quote_ident
+from watchkeeper.storage.store import Store
+
+STAGE = "wk_windows"
+
+# The first non-empty EventData or UserData field of each list fills the common column.
+COMMON_FROM_DATA: dict[str, tuple[str, ...]] = {
+    "username": ("TargetUserName", "User", "SubjectUserName", "AccountName", "UserName",
+                 "UserID"),
+    "process": ("Image", "NewProcessName", "ProcessName", "Application", "HostApplication"),
+    "command_line": ("CommandLine", "ProcessCommandLine"),
+    "parent_process": ("ParentImage", "ParentProcessName"),
+    "pid": ("ProcessId", "NewProcessId", "ProcessID"),
+    "src_ip": ("IpAddress", "SourceIp", "SourceAddress", "ClientAddress", "Address"),
+    "src_port": ("IpPort", "SourcePort"),
+    "dst_ip": ("DestinationIp", "DestAddress", "DestinationAddress"),
+    "dst_port": ("DestinationPort", "DestPort"),
+    "message": ("Message", "ScriptBlockText", "Payload"),
+}
+_NUMBERS = {"pid": "BIGINT", "src_port": "INTEGER", "dst_port": "INTEGER"}
+
+# System fields kept under the names Sigma tools give them; Channel, Computer, EventID,
+# Provider Name and TimeCreated fill the channel, host, event_id, provider and time columns.
+SYSTEM_FIELDS: dict[str, tuple[str, ...]] = {
+    "Version": ("Version",),
+    "Level": ("Level",),
+    "Task": ("Task",),
+    "Opcode": ("Opcode",),
+    "Keywords": ("Keywords",),
+    "EventRecordID": ("EventRecordID",),
+    "Provider_Guid": ("Provider", "#attributes", "Guid"),
+    "Provider_EventSourceName": ("Provider", "#attributes", "EventSourceName"),
+    "Correlation_ActivityID": ("Correlation", "#attributes", "ActivityID"),
+    "Correlation_RelatedActivityID": ("Correlation", "#attributes", "RelatedActivityID"),
+    "Execution_ProcessID": ("Execution", "#attributes", "ProcessID"),
+    "Execution_ThreadID": ("Execution", "#attributes", "ThreadID"),
+    "Execution_ProcessorID": ("Execution", "#attributes", "ProcessorID"),
+    "Execution_SessionID": ("Execution", "#attributes", "SessionID"),
+    "Execution_KernelTime": ("Execution", "#attributes", "KernelTime"),
+    "Execution_UserTime": ("Execution", "#attributes", "UserTime"),
+    "Security_UserID": ("Security", "#attributes", "UserID"),
+}
+_ZONE_FLAG = "EventTimeZoneInferred"  # set by the NXLog parser: its times carry no zone
+
+# Every DuckDB JSON function in a query keeps a working area of its own, so a few hundred
+# of them exhaust memory; all fields therefore come out of one json_transform per spelling.
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def stage(con: duckdb.DuckDBPyConnection, batch_file: Path) -> None:
+    """Read a batch file of lines {"i": import id, "n": record no, "s": source, "e": event,
+    "r": raw when it is not the event itself} into a temporary table."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT *, md5_number(e::VARCHAR) AS k "
+        "FROM read_json(?, "
+        "format = 'newline_delimited', maximum_object_size = 16777216, "
+        "columns = {'i': 'INTEGER', 'n': 'BIGINT', 's': 'VARCHAR', 'r': 'VARCHAR', 'e': 'JSON'})",
+        [str(batch_file)])
+
+
+def _names(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[str, str]]]:
+    """The EventData names, and the (element, name) pairs under UserData, in this batch."""
+    data = [row[0] for row in con.execute(
+        f"SELECT DISTINCT unnest(json_keys(e, '$.Event.EventData')) FROM {STAGE}").fetchall()]
+    elements = [row[0] for row in con.execute(
+        f"SELECT DISTINCT unnest(json_keys(e, '$.Event.UserData')) FROM {STAGE}").fetchall()]
+    user: list[tuple[str, str]] = []
+    for element in elements:
+        path = "$.Event.UserData." + json.dumps(element)
+        user.extend((element, row[0]) for row in con.execute(
+            f"SELECT DISTINCT unnest(json_keys(e, ?)) FROM {STAGE}", [path]).fetchall())
+    return [n for n in data if n != "#attributes"], [p for p in user if p[1] != "#attributes"]
+
+
+class _Layout:
+    """The json_transform structures for a batch, and the SQL for each field's text."""
+
+    def __init__(self, data: list[str], user: list[tuple[str, str]]) -> None:
+        # spellings[k] holds the k-th spelling of each name (DuckDB's struct fields ignore
+        # case, so two spellings of one name need two structures)
+        spellings: list[dict[str, str]] = [{}]
+        for name in data:
+            for level in spellings:
+                if name.lower() not in level:
+                    level[name.lower()] = name
+                    break
+            else:
+                spellings.append({name.lower(): name})
+        self.spellings = spellings
+        self.user = user
+        fields: dict[str, list[str]] = {}
+        for index, level in enumerate(spellings):
+            for lower, name in level.items():
+                first = spellings[0][lower]
+                fields.setdefault(first, []).append(f"ev{index}.EventData.{quote_ident(name)}")
+        elements: dict[str, list[str]] = {}
+        for element, name in user:
+            elements.setdefault(element, []).append(name)
+        for element, names in elements.items():
+            for name in dict.fromkeys(n.lower() for n in names):
+                spelled = next(n for n in names if n.lower() == name)
+                key = next((k for k in fields if k.lower() == name), spelled)
+                fields.setdefault(key, []).append(
+                    f"ev0.UserData.{quote_ident(element)}.{quote_ident(spelled)}")
+        # EventData that is not an object (bare text or a list of unnamed Data) is kept as Data
+        bare = ("CASE WHEN json_type(w.e, '$.Event.EventData') NOT IN ('OBJECT', 'NULL') "
+                "THEN json_extract_string(w.e, '$.Event.EventData') END")
+        key = next((k for k in fields if k.lower() == "data"), "Data")
+        fields.setdefault(key, []).append(bare)
+        self.fields = {name: parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+                       for name, parts in fields.items()}
+        self._user_shape: dict[str, dict[str, str]] = {}
+        for element, names in elements.items():
+            shape = self._user_shape.setdefault(element, {})
+            for name in names:
+                shape.setdefault(name.lower(), name)
+
+    def structures(self) -> list[str]:
+        """One json_transform structure per spelling level; the first has System, UserData."""
+        system: dict[str, Any] = {
+            "Provider": {"#attributes": {"Name": "VARCHAR", "Guid": "VARCHAR",
+                                         "EventSourceName": "VARCHAR"}},
+            "EventID": "JSON", "Channel": "VARCHAR", "Computer": "VARCHAR",
+            "TimeCreated": {"#attributes": {"SystemTime": "VARCHAR"}}}
+        for keys in SYSTEM_FIELDS.values():
+            node = system
+            for key in keys[:-1]:
+                node = node.setdefault(key, {})
+            node.setdefault(keys[-1], "VARCHAR")
+        result = []
+        for index, level in enumerate(self.spellings):
+            event: dict[str, Any] = {"EventData": {name: "VARCHAR" for name in level.values()}}
+            if index == 0:
+                event["System"] = system
+                if self._user_shape:
+                    event["UserData"] = {
+                        element: {name: "VARCHAR" for name in names.values()}
+                        for element, names in self._user_shape.items()}
+            result.append(json.dumps({"Event": event}))
+        return result
+
+    def system(self, name: str) -> str:
+        return "ev0.System." + ".".join(quote_ident(k) for k in SYSTEM_FIELDS[name])
+
+
+def _first_of(fields: dict[str, str], names: Iterable[str]) -> str | None:
+    lower = {k.lower(): v for k, v in fields.items()}
+    parts = [f"nullif(nullif({lower[n.lower()]}, '-'), '')" for n in names if n.lower() in lower]
+    return f"coalesce({', '.join(parts)})" if parts else None
+
+
+def _number(expression: str, kind: str) -> str:
+    """Decimal or 0x-hex text to a number; anything else NULL."""
+    return f"TRY_CAST(trim({expression}) AS {kind})"
+
+
+def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
+           received: datetime) -> tuple[dict[int, int], list[str]]:
+    """Insert the staged events, each exact copy once; returns rows stored per import id and
+    the field names over the column limit."""
+    layout = _Layout(*_names(con))
+    fields = dict(layout.fields)
+    zone = fields.pop(_ZONE_FLAG, None)
+    merged = dict(fields)
+    lower = {name.lower(): name for name in fields}
+    for name in SYSTEM_FIELDS:
+        system = layout.system(name)
+        if name.lower() in lower:  # EventData has a field of the same name: it comes first
+            own = lower[name.lower()]
+            merged[own] = f"coalesce({merged[own]}, {system})"
+        else:
+            merged[name] = system
+    columns = {name: column_for_field(name) for name in merged}
+    over = store.add_columns(con, list(dict.fromkeys(columns.values())))
+    select: dict[str, str] = {
+        "id": "? + row_number() OVER ()",
+        "time": "TRY_CAST(rtrim(ev0.System.TimeCreated.\"#attributes\".SystemTime, 'Zz') AS TIMESTAMP)",
+        "time_offset": "CASE WHEN ev0.System.TimeCreated.\"#attributes\".SystemTime IS NOT NULL "
+                       "THEN 0 END",
+        "received": "?::TIMESTAMP",
+        "host": "ev0.System.Computer",
+        "source": "w.s",
+        "channel": "ev0.System.Channel",
+        "provider": "ev0.System.Provider.\"#attributes\".Name",
+        "event_id": "coalesce(TRY_CAST(json_extract_string(ev0.System.EventID, '$') AS INTEGER), "
+                    "TRY_CAST(json_extract_string(ev0.System.EventID, '$.\"#text\"') AS INTEGER))",
+        "level": "CASE trim(ev0.System.Level) WHEN '1' THEN 'critical' WHEN '2' THEN 'error' "
+                 "WHEN '3' THEN 'warning' WHEN '0' THEN 'information' WHEN '4' THEN "
+                 "'information' WHEN '5' THEN 'verbose' END",
+        "import_id": "w.i",
+        "record_no": "w.n",
+        "dedup_key": "w.k",
+        "raw": "coalesce(w.r, w.e::VARCHAR)",
+    }
+    inferred = "CASE WHEN ev0.System.TimeCreated.\"#attributes\".SystemTime IS NULL THEN 'missing'"
+    if zone:
+        inferred += f" WHEN {zone} = 'true' THEN 'zone'"
+    select["time_inferred"] = inferred + " END"
+    for common, names in COMMON_FROM_DATA.items():
+        expression = _first_of(fields, names)
+        if expression is not None:
+            select[common] = (_number(expression, _NUMBERS[common]) if common in _NUMBERS
+                              else expression)
+    targets = [quote_ident(name) for name in select]
+    values = list(select.values())
+    for name, expression in merged.items():
+        column = columns[name]
+        if column in over:
+            continue
+        targets.append(quote_ident(store.columns[column.lower()]))
+        values.append(expression)
+    transforms = ", ".join(
+        f"struct_extract(json_transform(e, {_literal(structure)}), 'Event') AS ev{index}"
+        for index, structure in enumerate(layout.structures()))
+    # Exact copies (same JSON, so same computer, channel, record id and content) are stored
+    # once; a stored copy can only have the same record number, so the check reads only
+    # that range of the table.
+    bounds = con.execute(f"SELECT min(n), max(n) FROM {STAGE}").fetchall()[0]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {STAGE}_keep AS SELECT rowid AS row FROM {STAGE} "
+        "QUALIFY row_number() OVER (PARTITION BY k ORDER BY i, n) = 1 AND k NOT IN ("
+        "SELECT dedup_key FROM events WHERE dedup_key IS NOT NULL AND record_no BETWEEN ? AND ?)",
+        list(bounds))
+    con.execute(
+        f"INSERT INTO events ({', '.join(targets)}) SELECT {', '.join(values)} FROM ("
+        f"SELECT *, {transforms} FROM {STAGE} WHERE rowid IN (SELECT row FROM {STAGE}_keep)"
+        ") AS w", [first_id, received])
+    con.execute(f"DROP TABLE {STAGE}_keep")
+    con.execute(f"DROP TABLE {STAGE}")
+    return stored_since(con, first_id), sorted(over)
+
+
+def stored_since(con: duckdb.DuckDBPyConnection, first_id: int) -> dict[int, int]:
+    """Rows stored per import id with ids above `first_id`."""
+    rows = con.execute("SELECT import_id, count(*) FROM events WHERE id > ? GROUP BY 1",
+                       [first_id]).fetchall()
+    return {int(r[0]): int(r[1]) for r in rows}
