@@ -19,12 +19,13 @@ def parsers() -> tuple[Parser, ...]:
     from watchkeeper.ingest.macos import MacosLogParser
     from watchkeeper.ingest.nxlog import NxlogParser
     from watchkeeper.ingest.syslog import SyslogParser
+    from watchkeeper.ingest.textlog import TextLogParser
     from watchkeeper.ingest.winlogbeat import WinlogbeatParser
     from watchkeeper.ingest.winxml import WindowsXmlParser
 
     return (EvtxParser(), WindowsXmlParser(), WinlogbeatParser(), NxlogParser(),
             JournaldParser(), MacosLogParser(), AuditdParser(), SyslogParser(),
-            JsonLinesParser(), CsvParser())
+            JsonLinesParser(), CsvParser(), TextLogParser())
 
 
 def by_format(name: str) -> Parser:

@@ -83,12 +83,15 @@ def expand_paths(paths: Iterable[Path | str], store_path: Path | None = None) ->
     own: set[Path] = set()
     if store_path is not None:
         resolved = store_path.resolve()
-        own = {resolved, resolved.with_name(resolved.name + ".wal")}
+        # the database, its write-ahead log and DuckDB's spill folder
+        own = {resolved, resolved.with_name(resolved.name + ".wal"),
+               resolved.with_name(resolved.name + ".tmp")}
     for item in paths:
         path = Path(item)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(_WORK_PREFIXES))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(_WORK_PREFIXES)
+                                 and (Path(root) / d).resolve() not in own)
                 for name in sorted(files):
                     candidate = Path(root) / name
                     if candidate.resolve() not in own:
