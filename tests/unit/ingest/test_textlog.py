@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import shared
 
+from conftest import shared
 from watchkeeper.core.event import Event, Rejected
 from watchkeeper.ingest.base import ParseContext, Source
 from watchkeeper.ingest.formats import sniff
