@@ -299,7 +299,8 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             with tempfile.TemporaryDirectory(dir=store.path.parent, prefix=".demo-") as work:
                 scenario = generate(Path(work), events=args.events, seed=args.seed,
                                     progress=progress)
-                return scenario, import_paths(store, [Path(work)], progress)
+                label = (Path(work), f"demo (seed {args.seed})")
+                return scenario, import_paths(store, [Path(work)], progress, label=label)
 
         scenario, summary = _with_progress(run, err)
     if args.json:

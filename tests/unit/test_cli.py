@@ -201,3 +201,20 @@ def test_a_database_failure_mid_import_is_one_line_and_leaves_no_half_file(
                                       text=True, check=True).stdout)
     assert stats["events"] == 30_000
     assert "running" not in {i["status"] for i in stats["imports"]}
+
+
+def test_demo_loads_a_small_office_and_records_its_files_by_name(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.duckdb")
+    code, out, _ = cli("demo", "--events", "5000", "--seed", "2", "--db", db, "--json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["import"]["failed"] == 0
+    assert document["import"]["events"] > 4000
+    assert {story["key"] for story in document["scenario"]["stories"]} >= {
+        "password_spray", "office_macro", "ssh_brute_force"}
+    stats = json.loads(cli("stats", "--db", db, "--json")[1])
+    paths = {entry["path"] for entry in stats["imports"]}
+    assert "demo (seed 2)/linux/web01-auth.log" in paths
+    assert not list(tmp_path.glob(".demo-*"))  # the generated files are gone
+    code, out, _ = cli("search", "event_id:1102", "--db", db)
+    assert code == 0 and out.endswith("1 event(s) match\n")  # the cleared Security log

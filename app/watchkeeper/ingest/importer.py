@@ -113,8 +113,11 @@ class Importer:
     """Imports into one store; the same object serves the CLI and the window."""
 
     def __init__(self, store: Store, progress: Progress | None = None,
-                 batch_size: int = BATCH_SIZE) -> None:
+                 batch_size: int = BATCH_SIZE, label: tuple[Path, str] | None = None) -> None:
         self.store = store
+        # (folder, name): files below the folder are recorded as "name/relative/path", for
+        # files in a working folder that is deleted afterwards (the demo's)
+        self.label = label
         self.progress = progress or Progress()
         self.batch_size = batch_size
         self._batch = Batch()
@@ -134,7 +137,7 @@ class Importer:
             try:
                 for index, path in enumerate(files):
                     self.progress.update(item=path.name, done=index)
-                    self._import_file(path, str(path), summary, depth=0)
+                    self._import_file(path, self._name(path), summary, depth=0)
             except Cancelled:
                 summary.cancelled = True
             self._flush()
@@ -154,6 +157,11 @@ class Importer:
             summary.seconds = time.monotonic() - started
         self._fill_counts(summary)
         return summary
+
+    def _name(self, path: Path) -> str:
+        if self.label is not None and path.is_relative_to(self.label[0]):
+            return f"{self.label[1]}/{path.relative_to(self.label[0]).as_posix()}"
+        return str(path)
 
     def _new_import_id(self) -> int:
         self._next_import_id += 1
@@ -328,7 +336,7 @@ def _transcode_utf16(path: Path, target: Path) -> Path:
     return target
 
 
-def import_paths(store: Store, paths: Iterable[Path | str],
-                 progress: Progress | None = None) -> ImportSummary:
+def import_paths(store: Store, paths: Iterable[Path | str], progress: Progress | None = None,
+                 label: tuple[Path, str] | None = None) -> ImportSummary:
     """Import files, folders and archives into the store; see ImportSummary for the outcome."""
-    return Importer(store, progress).run(paths)
+    return Importer(store, progress, label=label).run(paths)
