@@ -63,7 +63,14 @@ stamp="$venv/.watchkeeper-installed"
 want="$mode $(cat "$root/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || ! grep -qxF "$want" "$stamp"; then
   say "installing Watchkeeper and its Python packages (first time takes a minute)"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root$extras"
+  log="$venv/install.log"
+  # the build backend's notices go to the log; it is shown when the install fails
+  if ! { "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip &&
+         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root$extras"
+       } > "$log" 2>&1; then
+    cat "$log" >&2
+    say "installing the Python packages failed (log: $log)"
+    exit 1
+  fi
   echo "$want" >> "$stamp"
 fi
