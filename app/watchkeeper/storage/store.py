@@ -60,6 +60,7 @@ class Store:
         self._con.execute(f"SET memory_limit = '{_memory_limit()}'")
         self.write_lock = threading.RLock()
         self._columns: dict[str, str] = {}
+        self._table_columns: dict[str, dict[str, str]] = {}
         if not read_only:
             schema.migrate(self._con)
             self.recover_interrupted()
@@ -103,9 +104,14 @@ class Store:
 
     def refresh_columns(self) -> None:
         rows = self.fetch_all(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND table_name = 'events' ORDER BY column_index")
-        self._columns = {name.lower(): name for (name,) in rows}
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = "
+            "current_database() AND schema_name = 'main' AND list_contains(?, table_name) "
+            "ORDER BY column_index", [list(schema.EVENT_TABLES)])
+        self._table_columns = {table: {} for table in schema.EVENT_TABLES}
+        self._columns = {}
+        for table, name in rows:
+            self._table_columns[table][name.lower()] = name
+            self._columns.setdefault(name.lower(), name)
 
     def refresh_last_id(self) -> None:
         row = self.fetch_one("SELECT coalesce(max(id), 0) FROM events")
@@ -113,8 +119,12 @@ class Store:
 
     @property
     def columns(self) -> dict[str, str]:
-        """Every column of the events table, by lower-case name."""
+        """Every column of the events view, by lower-case name."""
         return self._columns
+
+    def table_columns(self, table: str) -> dict[str, str]:
+        """The columns of one event table, by lower-case name."""
+        return self._table_columns[table]
 
     def field_names(self) -> list[str]:
         """Original field columns (not the common ones), in the order they appeared."""
@@ -129,17 +139,22 @@ class Store:
     def known_names(self) -> list[str]:
         return sorted({*self._columns.values(), *ALIASES})
 
-    def add_columns(self, con: duckdb.DuckDBPyConnection, names: list[str]) -> list[str]:
-        """Add VARCHAR columns for new field names; returns the ones over the limit."""
+    def add_columns(self, con: duckdb.DuckDBPyConnection, table: str,
+                    names: list[str]) -> list[str]:
+        """Add VARCHAR columns to one event table; returns the names over the limit."""
+        columns = self._table_columns[table]
         over: list[str] = []
         for name in names:
-            if name.lower() in self._columns:
+            if name.lower() in columns:
                 continue
-            if len(self._columns) >= MAX_FIELD_COLUMNS:
+            if len(columns) >= MAX_FIELD_COLUMNS:
                 over.append(name)
                 continue
-            con.execute(f"ALTER TABLE events ADD COLUMN {quote_ident(name)} VARCHAR")
-            self._columns[name.lower()] = name
+            # the spelling the other tables already use, so the view has one column
+            spelled = self._columns.get(name.lower(), name)
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_ident(spelled)} VARCHAR")
+            columns[name.lower()] = spelled
+            self._columns.setdefault(name.lower(), spelled)
         return over
 
     # recovery ----------------------------------------------------------------------
@@ -157,7 +172,8 @@ class Store:
         con = self._con
         con.execute("BEGIN")
         try:
-            con.execute("DELETE FROM events WHERE import_id = ?", [import_id])
+            for table in schema.EVENT_TABLES:
+                con.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
             con.execute("DELETE FROM quarantine WHERE import_id = ?", [import_id])
             con.execute(
                 "UPDATE imports SET status = ?, message = ?, events = 0, duplicates = 0, "

@@ -17,9 +17,11 @@ from typing import Any
 import duckdb
 
 from watchkeeper.core.fields import column_for_field, quote_ident
+from watchkeeper.storage.schema import event_table
 from watchkeeper.storage.store import Store
 
 STAGE = "wk_windows"
+TABLE = event_table("windows")
 
 # The first non-empty EventData or UserData field of each list fills the common column.
 COMMON_FROM_DATA: dict[str, tuple[str, ...]] = {
@@ -192,7 +194,7 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
         else:
             merged[name] = system
     columns = {name: column_for_field(name) for name in merged}
-    over = store.add_columns(con, list(dict.fromkeys(columns.values())))
+    over = store.add_columns(con, TABLE, list(dict.fromkeys(columns.values())))
     select: dict[str, str] = {
         "id": "? + row_number() OVER ()",
         "time": "TRY_CAST(rtrim(ev0.System.TimeCreated.\"#attributes\".SystemTime, 'Zz') AS TIMESTAMP)",
@@ -228,7 +230,7 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
         column = columns[name]
         if column in over:
             continue
-        targets.append(quote_ident(store.columns[column.lower()]))
+        targets.append(quote_ident(store.table_columns(TABLE)[column.lower()]))
         values.append(expression)
     transforms = ", ".join(
         f"struct_extract(json_transform(e, {_literal(structure)}), 'Event') AS ev{index}"
@@ -240,10 +242,10 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {STAGE}_keep AS SELECT rowid AS row FROM {STAGE} "
         "QUALIFY row_number() OVER (PARTITION BY k ORDER BY i, n) = 1 AND k NOT IN ("
-        "SELECT dedup_key FROM events WHERE dedup_key IS NOT NULL AND record_no BETWEEN ? AND ?)",
+        f"SELECT dedup_key FROM {TABLE} WHERE dedup_key IS NOT NULL AND record_no BETWEEN ? AND ?)",
         list(bounds))
     con.execute(
-        f"INSERT INTO events ({', '.join(targets)}) SELECT {', '.join(values)} FROM ("
+        f"INSERT INTO {TABLE} ({', '.join(targets)}) SELECT {', '.join(values)} FROM ("
         f"SELECT *, {transforms} FROM {STAGE} WHERE rowid IN (SELECT row FROM {STAGE}_keep)"
         ") AS w", [first_id, received])
     con.execute(f"DROP TABLE {STAGE}_keep")
@@ -253,6 +255,6 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
 
 def stored_since(con: duckdb.DuckDBPyConnection, first_id: int) -> dict[int, int]:
     """Rows stored per import id with ids above `first_id`."""
-    rows = con.execute("SELECT import_id, count(*) FROM events WHERE id > ? GROUP BY 1",
+    rows = con.execute(f"SELECT import_id, count(*) FROM {TABLE} WHERE id > ? GROUP BY 1",
                        [first_id]).fetchall()
     return {int(r[0]): int(r[1]) for r in rows}

@@ -24,7 +24,7 @@ from watchkeeper.core.fields import (
     column_for_field,
     quote_ident,
 )
-from watchkeeper.storage import windows_rows
+from watchkeeper.storage import schema, windows_rows
 from watchkeeper.storage.store import Store
 
 # Keys of the common values in a batch's JSON; \x01 cannot begin a field's column name.
@@ -82,9 +82,10 @@ class Batch:
     """
 
     received: datetime = field(default_factory=lambda: datetime.now(UTC))
-    events: bytearray = field(default_factory=bytearray)  # NDJSON, one object an event
-    event_columns: dict[str, str] = field(default_factory=dict)  # lower-case -> column
-    events_offered: dict[int, int] = field(default_factory=dict)
+    # per table family: NDJSON (one object an event), its columns by lower-case name, count
+    events: dict[str, bytearray] = field(default_factory=dict)
+    event_columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    event_counts: dict[str, int] = field(default_factory=dict)
     windows: list[str] = field(default_factory=list)  # NDJSON lines, see windows_rows.stage
     windows_offered: dict[int, int] = field(default_factory=dict)
     rejected: list[tuple[int, Rejected]] = field(default_factory=list)
@@ -104,12 +105,17 @@ class Batch:
             self.rejected.append((import_id, item))
         else:
             self._add_event(import_id, item)
-            self.events_offered[import_id] = self.events_offered.get(import_id, 0) + 1
         self.records[import_id] = self.records.get(import_id, 0) + 1
         self.count += 1
 
     def _add_event(self, import_id: int, event: Event) -> None:
         common = event.common
+        family = schema.family_of(common.get("source"))
+        out = self.events.get(family)
+        if out is None:
+            out = self.events[family] = bytearray()
+            self.event_columns[family] = {}
+        self.event_counts[family] = self.event_counts.get(family, 0) + 1
         row: dict[str, Any] = {_MARK + "import_id": import_id,
                                _MARK + "record_no": event.record_no, _MARK + "raw": event.raw}
         stamp = common.get("time")
@@ -124,7 +130,7 @@ class Batch:
             value = common.get(name)
             if value is not None:
                 row[key] = value
-        columns = self.event_columns
+        columns = self.event_columns[family]
         for name, value in event.fields.items():
             column, shadowed = _target(name)
             if shadowed is not None and str(value) == str(common.get(shadowed)):
@@ -132,10 +138,10 @@ class Batch:
             # one spelling a batch: DuckDB's column names ignore case, its JSON keys do not
             row[columns.setdefault(column.lower(), column)] = value
         try:
-            self.events += orjson.dumps(row)
+            out += orjson.dumps(row)
         except (TypeError, orjson.JSONEncodeError):
-            self.events += orjson.dumps({k: _plain(v) for k, v in row.items()})
-        self.events += b"\n"
+            out += orjson.dumps({k: _plain(v) for k, v in row.items()})
+        out += b"\n"
 
     def __len__(self) -> int:
         return self.count
@@ -163,8 +169,10 @@ def write_batch(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch,
                 [received, received, *map(list, zip(*(
                     (r.id, r.path, r.size, r.sha256, r.format, r.status, r.message)
                     for r in batch.opened), strict=True))])
-        if batch.events:
-            over |= _insert_events(store, con, batch, workdir, received)
+        for family, data in batch.events.items():
+            over |= _insert_events(store, con, schema.event_table(family), data,
+                                   batch.event_columns[family], workdir, received)
+            store.last_event_id += batch.event_counts[family]
         if batch.windows:
             path = workdir / f"windows-{os.getpid()}.json"
             path.write_text("\n".join(batch.windows) + "\n", encoding="utf-8",
@@ -214,10 +222,10 @@ def _count(con: duckdb.DuckDBPyConnection, batch: Batch, duplicates: dict[int, i
         ") AS u WHERE imports.id = u.id", [ids, records, stored, dups, quarantined])
 
 
-def _insert_events(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch, workdir: Path,
-                   received: datetime) -> set[str]:
-    """INSERT ... SELECT from the batch's NDJSON through DuckDB's JSON reader."""
-    over = set(store.add_columns(con, list(batch.event_columns.values())))
+def _insert_events(store: Store, con: duckdb.DuckDBPyConnection, table: str, data: bytearray,
+                   event_columns: dict[str, str], workdir: Path, received: datetime) -> set[str]:
+    """INSERT ... SELECT from a batch's NDJSON through DuckDB's JSON reader."""
+    over = set(store.add_columns(con, table, list(event_columns.values())))
     own = {"import_id": "INTEGER", "record_no": "BIGINT", "raw": "VARCHAR", "time": "VARCHAR",
            "time_offset": "SMALLINT"}
     spec = {_MARK + name: kind for name, kind in own.items()}
@@ -233,22 +241,22 @@ def _insert_events(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch, w
         select.append(f"TRY_CAST({quote_ident(key)} AS {kind})" if kind != "VARCHAR"
                       else quote_ident(key))
         targets.append(name)
-    for column in batch.event_columns.values():
+    columns = store.table_columns(table)
+    for column in event_columns.values():
         if column in over:
             continue
         spec[column] = "VARCHAR"
         select.append(quote_ident(column))
-        targets.append(store.columns[column.lower()])
+        targets.append(columns[column.lower()])
     path = workdir / f"events-{os.getpid()}.json"
-    path.write_bytes(batch.events)
+    path.write_bytes(data)
     first_id = store.last_event_id
     try:
         con.execute(
-            f"INSERT INTO events ({', '.join(quote_ident(t) for t in targets)}) "
+            f"INSERT INTO {table} ({', '.join(quote_ident(t) for t in targets)}) "
             f"SELECT {', '.join(select)} FROM read_json(?, format = 'newline_delimited', "
             "maximum_object_size = 16777216, columns = ?)",
             [first_id, received, str(path), spec])
     finally:
         path.unlink(missing_ok=True)
-    store.last_event_id = first_id + sum(batch.events_offered.values())
     return over
