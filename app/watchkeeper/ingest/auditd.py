@@ -70,8 +70,6 @@ class AuditdParser:
                 if isinstance(line, Rejected):
                     yield line
                     continue
-                if not line.strip():
-                    continue
                 text, encoding = decode(line)
                 match = _RECORD.match(text)
                 if match is None:

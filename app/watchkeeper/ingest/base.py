@@ -74,7 +74,8 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def iter_lines(stream: BinaryIO, max_line: int = MAX_LINE) -> Iterator[tuple[int, bytes | Rejected]]:
-    """(line number, line without its end) for each line; an over-long line comes as Rejected.
+    """(line number, line without its end) for each line that is not blank; an over-long line
+    comes as Rejected.
 
     Memory stays bounded: a line longer than `max_line` is read in pieces, and only its
     first `max_line` bytes are kept, with the reason saying how long it was.
@@ -98,7 +99,9 @@ def iter_lines(stream: BinaryIO, max_line: int = MAX_LINE) -> Iterator[tuple[int
                 f"line {number} is {length:,} bytes, over the {max_line:,}-byte limit "
                 f"(first {len(head):,} bytes kept)")
             continue
-        yield number, line.rstrip(b"\r\n")
+        line = line.rstrip(b"\r\n")
+        if line.strip():
+            yield number, line
 
 
 def is_binary(head: bytes) -> bool:

@@ -36,8 +36,6 @@ class JournaldParser:
                 if isinstance(line, Rejected):
                     yield line
                     continue
-                if not line.strip():
-                    continue
                 if line == _NO_ENTRIES:  # what journalctl prints for an empty selection
                     context.notes.append(f"{source.name}: journalctl found no entries")
                     continue

@@ -218,8 +218,6 @@ class JsonLinesParser:
                 if isinstance(line, Rejected):
                     yield line
                     continue
-                if not line.strip():
-                    continue
                 loaded = load_object(line, number)
                 if isinstance(loaded, Rejected):
                     yield loaded

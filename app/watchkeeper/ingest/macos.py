@@ -58,8 +58,6 @@ def _parse_lines(stream: BinaryIO, name: str, context: ParseContext) -> Iterator
         if isinstance(line, Rejected):
             yield line
             continue
-        if not line.strip():
-            continue
         if line.startswith(_CHATTER):
             context.notes.append(f"{name}: log said: {decode(line)[0]}")
             continue

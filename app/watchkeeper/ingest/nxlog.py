@@ -78,8 +78,6 @@ class NxlogParser:
                 if isinstance(line, Rejected):
                     yield line
                     continue
-                if not line.strip():
-                    continue
                 loaded = load_object(line, number)
                 if isinstance(loaded, Rejected):
                     yield loaded

@@ -73,8 +73,6 @@ class SyslogParser:
                 if isinstance(line, Rejected):
                     yield line
                     continue
-                if not line.strip():
-                    continue
                 text, encoding = decode(line)
                 parsed = parse_line(text, number, years)
                 if isinstance(parsed, str):

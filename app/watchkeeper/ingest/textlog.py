@@ -150,8 +150,6 @@ class TextLogParser:
                 if isinstance(line, Rejected):
                     yield line
                     continue
-                if not line.strip():
-                    continue
                 text, encoding = decode(line)
                 match = pattern.match(text)
                 if match is None:

@@ -54,8 +54,6 @@ class WinlogbeatParser:
                 if isinstance(line, Rejected):
                     yield line
                     continue
-                if not line.strip():
-                    continue
                 loaded = load_object(line, number)
                 if isinstance(loaded, Rejected):
                     yield loaded
