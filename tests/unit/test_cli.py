@@ -136,6 +136,13 @@ def _command(db: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "watchkeeper", *args, "--db", str(db)]
 
 
+def _json(db: Path, *args: str) -> dict[str, object]:
+    """The --json document of a command run as its own process."""
+    done = subprocess.run(_command(db, *args, "--json"), capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
 def test_sigkill_mid_import_leaves_a_store_that_reimports_exactly(tmp_path: Path) -> None:
     log = tmp_path / "big.log"
     _big_log(log, 600_000)
@@ -145,11 +152,8 @@ def test_sigkill_mid_import_leaves_a_store_that_reimports_exactly(tmp_path: Path
     _wait_for_writing(db, process)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    done = subprocess.run(_command(db, "import", str(log), "--json"), capture_output=True,
-                          text=True, check=True)
-    assert json.loads(done.stdout)["events"] == 600_000
-    stats = json.loads(subprocess.run(_command(db, "stats", "--json"), capture_output=True,
-                                      text=True, check=True).stdout)
+    assert _json(db, "import", str(log))["events"] == 600_000
+    stats = _json(db, "stats")
     assert stats["events"] == 600_000
     # killed before its first commit the file left nothing; after it, a row that was rolled back
     assert {i["status"] for i in stats["imports"]} in ({"done"}, {"interrupted", "done"})
@@ -172,9 +176,7 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     assert summary["cancelled"] is True
     statuses = {Path(f["name"]).name: f["status"] for f in summary["files"]}
     assert statuses == {"small.log": "imported", "big.log": "cancelled"}
-    stats = json.loads(subprocess.run(_command(db, "stats", "--json"), capture_output=True,
-                                      text=True, check=True).stdout)
-    assert stats["events"] == 3
+    assert _json(db, "stats")["events"] == 3
 
 
 
@@ -194,11 +196,8 @@ def test_a_database_failure_mid_import_is_one_line_and_leaves_no_half_file(
     assert failed.stderr.startswith("watchkeeper: Database problem: Writing to small.duckdb failed")
     assert len(failed.stderr.strip().splitlines()) == 1
     # the store still opens, holds no half-imported file, and the import works with memory
-    done = subprocess.run(_command(db, "import", str(log), "--json"), capture_output=True,
-                          text=True, check=True)
-    assert json.loads(done.stdout)["events"] == 30_000
-    stats = json.loads(subprocess.run(_command(db, "stats", "--json"), capture_output=True,
-                                      text=True, check=True).stdout)
+    assert _json(db, "import", str(log))["events"] == 30_000
+    stats = _json(db, "stats")
     assert stats["events"] == 30_000
     assert "running" not in {i["status"] for i in stats["imports"]}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
@@ -34,12 +34,6 @@ def parse_iso(text: str) -> datetime | None:
     except ValueError:
         return None
 
-
-def from_epoch(seconds: float) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 class YearInference:
@@ -75,7 +69,3 @@ def utc_naive(stamp: datetime) -> tuple[datetime, int | None]:
     if offset is None:
         return stamp, None
     return stamp.astimezone(UTC).replace(tzinfo=None), int(offset.total_seconds() // 60)
-
-
-def fixed_zone(minutes: int) -> timezone:
-    return timezone(timedelta(minutes=minutes))

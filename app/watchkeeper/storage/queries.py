@@ -107,13 +107,3 @@ def event_dict(columns: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
                           "import_id": values.get("import_id")}
     document["raw"] = values.get("raw")
     return document
-
-
-def quarantine(store: Store, limit: int = 100) -> list[tuple[Any, ...]]:
-    return store.fetch_all(
-        "SELECT q.import_id, i.path, q.record_no, q.reason, octet_length(q.raw) FROM quarantine q "
-        "LEFT JOIN imports i ON i.id = q.import_id ORDER BY q.import_id, q.record_no LIMIT ?",
-        [limit])
-
-
-
