@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,3 +43,27 @@ def shared(*parts: str) -> Path:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture
+def make_window(qtbot: Any, store: Any) -> Iterator[Callable[..., Any]]:
+    """Main windows on the test's store (UTC times unless told), closed with the test."""
+    from tests.ui.window_helpers import settle
+
+    from watchkeeper.core.settings import Settings
+    from watchkeeper.ui.main_window import MainWindow
+
+    windows: list[Any] = []
+
+    def make(settings: Any = None, on: Any = None) -> Any:
+        window = MainWindow(on or store, settings or Settings(time_display="utc"))
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        settle(qtbot, window)
+        return window
+
+    yield make
+    for window in windows:
+        window.runner.cancel_all()
+        window.runner.wait()

@@ -282,27 +282,14 @@ def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    import tempfile
-
-    from watchkeeper.ingest.importer import import_paths
-    from watchkeeper.scenarios import generate
+    from watchkeeper.scenarios.demo import load_demo
 
     if args.events < 1:
         raise UsageError("watchkeeper demo: --events must be at least 1")
     with _open_store(args) as store:
-        def run(progress: Progress) -> Any:
-            if args.keep is not None:
-                args.keep.mkdir(parents=True, exist_ok=True)
-                folder = args.keep
-                scenario = generate(folder, events=args.events, seed=args.seed, progress=progress)
-                return scenario, import_paths(store, [folder], progress)
-            with tempfile.TemporaryDirectory(dir=store.path.parent, prefix=".demo-") as work:
-                scenario = generate(Path(work), events=args.events, seed=args.seed,
-                                    progress=progress)
-                label = (Path(work), f"demo (seed {args.seed})")
-                return scenario, import_paths(store, [Path(work)], progress, label=label)
-
-        scenario, summary = _with_progress(run, err)
+        scenario, summary = _with_progress(
+            lambda progress: load_demo(store, args.events, args.seed, progress, keep=args.keep),
+            err)
     if args.json:
         _print_json({"scenario": scenario.as_dict(), "import": _summary_document(summary)}, out)
     else:

@@ -1,42 +1,215 @@
-"""The window opens on a store and shows what it holds."""
+"""The window as a user meets it: the welcome page, importing, views, shortcuts, preferences."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QTableWidget
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QKeySequence, QPalette
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
+from tests.ui.window_helpers import settle, write_auth_log
 
-from watchkeeper.ingest.importer import import_paths
+from watchkeeper.core import settings as settings_file
+from watchkeeper.core.settings import Settings
 from watchkeeper.storage.store import Store
-from watchkeeper.ui.main_window import MainWindow
+from watchkeeper.ui import theme
+from watchkeeper.ui.importing import ImportSummaryDialog
+from watchkeeper.ui.main_window import EVENTS, HOSTS, OVERVIEW, USERS, MainWindow
+
+MakeWindow = Callable[..., MainWindow]
 
 
-def _texts(window: MainWindow) -> str:
-    return "\n".join(label.text() for label in window.findChildren(QLabel))
+def _import(qtbot: QtBot, window: MainWindow, paths: list[Path]) -> ImportSummaryDialog:
+    window.import_paths(paths)
+    settle(qtbot, window)
+    dialog = window.summary_dialog
+    assert dialog is not None and dialog.isVisible()
+    return dialog
 
 
-def test_empty_store_says_how_to_begin(qtbot: QtBot, store: Store) -> None:
-    window = MainWindow(store)
-    qtbot.addWidget(window)
-    window.show()
-    assert "0 events" in _texts(window)
-    assert "watchkeeper import" in _texts(window)
+def test_empty_store_greets_with_three_choices(make_window: MakeWindow) -> None:
+    window = make_window()
+    assert window.current_view() == OVERVIEW
+    assert window.overview.showing_welcome
+    welcome = window.welcome
+    assert welcome.import_button.isEnabled() and welcome.demo_button.isEnabled()
+    assert not welcome.forward_button.isEnabled()  # until the setup wizard exists
+    assert "wizard" in welcome.forward_button.toolTip()
+    assert window.store_label.text().startswith("0 events")
 
 
-def test_figures_and_hostile_text_shown_as_plain_text(qtbot: QtBot, store: Store,
-                                                      tmp_path: Path) -> None:
-    log = tmp_path / "auth.log"
-    log.write_text("Nov  3 08:43:12 <b>evil</b> sshd[1]: Accepted password for bob from 10.0.0.5 "
-                   "port 2 ssh2\nNov  3 08:43:13 web01 sshd[1]: hello\n")
-    import_paths(store, [log])
-    window = MainWindow(store)
-    qtbot.addWidget(window)
-    window.show()
-    assert "2 events" in _texts(window)
-    hosts = next(t for t in window.findChildren(QTableWidget)
-                 if t.horizontalHeaderItem(0).text() == "Host")
-    names = {hosts.item(r, 0).text() for r in range(hosts.rowCount())}
-    assert names == {"<b>evil</b>", "web01"}  # shown literally, not as bold text
-    grab = window.grab()
-    assert grab.width() > 600 and grab.height() > 400
+def test_import_from_the_window_shows_summary_rows_and_refreshes(
+        qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
+    window = make_window()
+    log = write_auth_log(tmp_path / "auth.log", 90)
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(bytes(range(256)) * 20)
+    dialog = _import(qtbot, window, [log, garbage])
+    assert dialog.headline.text().startswith("90 events imported from 1 file")
+    results = {dialog.table.item(r, 0).text(): dialog.table.item(r, 1).text()
+               for r in range(dialog.table.rowCount())}
+    assert results == {"auth.log": "Imported", "garbage.bin": "Not imported"}
+    why = dialog.table.item([dialog.table.item(r, 0).text()
+                             for r in range(dialog.table.rowCount())].index("garbage.bin"), 5)
+    assert why.text()  # a reason, in words
+    # the overview left the welcome page and counts the events
+    assert not window.overview.showing_welcome
+    assert window.overview.events_value.text() == "90"
+    assert window.store_label.text().startswith("90 events")
+    # the explorer shows the rows
+    window.show_view(EVENTS)
+    settle(qtbot, window)
+    assert window.explorer.model.rowCount() == 90
+    assert window.explorer.count.text() == "90 events"
+
+    # importing the same file again is recognised
+    dialog.close()
+    again = _import(qtbot, window, [log])
+    assert "1 already imported" in again.headline.text()
+
+
+def test_drop_files_onto_the_window_imports_them(qtbot: QtBot, make_window: MakeWindow,
+                                                 tmp_path: Path) -> None:
+    window = make_window()
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    write_auth_log(folder / "auth.log", 30)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder)), QUrl("https://example.com/x.log")])
+    drop = QDropEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    settle(qtbot, window)
+    assert window.last_import is not None and window.last_import.events == 30
+
+
+def test_cancel_stops_an_import_and_keeps_the_store_exact(qtbot: QtBot, make_window: MakeWindow,
+                                                          store: Store, tmp_path: Path) -> None:
+    window = make_window()
+    big = write_auth_log(tmp_path / "big.log", 300_000)
+    task = window.import_paths([big])
+    qtbot.waitUntil(lambda: task.state.records > 0, timeout=60_000)
+    task.cancel()
+    settle(qtbot, window)
+    summary = window.last_import
+    assert summary is not None and summary.cancelled
+    assert "Cancelled" in window.summary_dialog.headline.text()  # type: ignore[union-attr]
+    assert store.event_count() == 0  # the file in progress was rolled back
+
+
+def test_views_and_shortcuts(qtbot: QtBot, make_window: MakeWindow, store: Store,
+                             tmp_path: Path) -> None:
+    window = make_window()
+    _import(qtbot, window, [write_auth_log(tmp_path / "auth.log", 60)])
+    window.summary_dialog.close()  # type: ignore[union-attr]
+    shortcuts = {a.shortcut().toString(): a for a in window.actions() if not a.shortcut().isEmpty()}
+    for key, view in (("Ctrl+2", EVENTS), ("Ctrl+3", USERS), ("Ctrl+4", HOSTS),
+                      ("Ctrl+1", OVERVIEW)):
+        shortcuts[key].trigger()
+        assert window.current_view() == view
+    shortcuts["Ctrl+PgDown"].trigger()
+    assert window.current_view() == EVENTS
+    shortcuts["Ctrl+PgUp"].trigger()
+    assert window.current_view() == OVERVIEW
+    assert QKeySequence(QKeySequence.StandardKey.Open).toString() in shortcuts
+    window.focus_filter_action.trigger()
+    assert window.current_view() == EVENTS
+    settle(qtbot, window)
+    # the pivots were filled when first shown
+    window.show_view(USERS)
+    settle(qtbot, window)
+    users = {window.users.model.row_object(r).username: window.users.model.row_object(r)
+             for r in range(window.users.model.rowCount())}
+    assert users["root"].logon_failures == 40 and users["bob"].logon_successes == 20
+    window.show_view(HOSTS)
+    settle(qtbot, window)
+    assert window.hosts.model.rowCount() == 2
+    # Enter on a user opens that user's events
+    window.show_view(USERS)
+    row = next(r for r in range(window.users.model.rowCount())
+               if window.users.model.row_object(r).username == "bob")
+    window.users.table.activated.emit(window.users.model.index(row, 0))
+    settle(qtbot, window)
+    assert window.current_view() == EVENTS
+    assert window.explorer.filter_bar.text == 'user:"bob"'
+    assert window.explorer.model.rowCount() == 20
+
+
+def test_overview_figures_click_through_to_the_explorer(qtbot: QtBot, make_window: MakeWindow,
+                                                        tmp_path: Path) -> None:
+    window = make_window()
+    _import(qtbot, window, [write_auth_log(tmp_path / "auth.log", 60)])
+    window.summary_dialog.close()  # type: ignore[union-attr]
+    overview = window.overview
+    hosts_table = overview.tables["hosts"]
+    row = next(r for r in range(overview.hosts.rowCount())
+               if overview.hosts.row_object(r)[0] == "files01")
+    hosts_table.clicked.emit(overview.hosts.index(row, 0))
+    settle(qtbot, window)
+    assert window.current_view() == EVENTS
+    assert window.explorer.filter_bar.text == 'host:"files01"'
+    assert window.explorer.model.rowCount() == 30
+    # a day opens that day's events as a time range
+    window.show_view(OVERVIEW)
+    overview.tables["days"].clicked.emit(overview.days.index(0, 0))
+    settle(qtbot, window)
+    assert window.explorer.filter_bar.text == ""
+    assert window.explorer.model.rowCount() == 60
+    assert window.explorer.range_label.text().startswith("from ")
+
+
+def test_window_remembers_size_layout_and_view(qtbot: QtBot, make_window: MakeWindow,
+                                               store: Store, tmp_path: Path) -> None:
+    window = make_window()
+    _import(qtbot, window, [write_auth_log(tmp_path / "auth.log", 10)])
+    window.summary_dialog.close()  # type: ignore[union-attr]
+    window.resize(760, 560)
+    window.show_view(HOSTS)
+    settle(qtbot, window)
+    window.settings.filter_history = ["host:web01"]
+    window.close()
+    assert settings_file.load().filter_history == ["host:web01"]
+    again = make_window(settings_file.load())
+    assert again.current_view() == HOSTS
+    assert (again.width(), again.height()) == (760, 560)
+    assert again.explorer.filter_bar.combo.itemText(0) == "host:web01"
+
+
+def test_dark_theme_and_utc_switch(qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
+    window = make_window(Settings(time_display="local"))
+    _import(qtbot, window, [write_auth_log(tmp_path / "auth.log", 10)])
+    window.summary_dialog.close()  # type: ignore[union-attr]
+    window.set_theme("dark")
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80
+    assert theme.current().dark
+    window.set_theme("light")
+    assert app.palette().color(QPalette.ColorRole.Window).lightness() > 200
+    window.show_view(EVENTS)
+    settle(qtbot, window)
+    model = window.explorer.model
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "Time (local)"
+    window.utc_action.trigger()
+    assert window.settings.time_display == "utc"
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "Time (UTC)"
+
+
+def test_a_failing_job_reaches_the_one_error_dialog(qtbot: QtBot, make_window: MakeWindow,
+                                                    tmp_path: Path) -> None:
+    window = make_window()
+
+    def broken(progress: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    window.runner.run(broken, title="Testing")
+    settle(qtbot, window)
+    boxes = [w for w in QApplication.topLevelWidgets()
+             if isinstance(w, QMessageBox) and w.objectName() == "errorDialog" and w.isVisible()]
+    assert boxes and boxes[-1].windowTitle() == "Unexpected error"
+    assert "disk on fire" in boxes[-1].text() and "while testing" in boxes[-1].text()
+    log = Path(str(tmp_path / "home" / "logs" / "watchkeeper.log"))
+    assert "disk on fire" in log.read_text() and "Traceback" in log.read_text()
+    boxes[-1].close()

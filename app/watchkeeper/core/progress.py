@@ -72,6 +72,10 @@ class Progress:
     def on_cancel(self, hook: Callable[[], None]) -> None:
         self._cancel_hooks.append(hook)
 
+    def remove_cancel_hook(self, hook: Callable[[], None]) -> None:
+        if hook in self._cancel_hooks:
+            self._cancel_hooks.remove(hook)
+
     @property
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
@@ -79,3 +83,32 @@ class Progress:
     def check(self) -> None:
         if self._cancelled.is_set():
             raise Cancelled("Stopped at your request; everything committed so far is kept.")
+
+
+# --- sharing the interpreter with a window ---------------------------------------------------
+#
+# Parsing is pure Python and holds the GIL; DuckDB's threads take and release it all the
+# time, which keeps resetting CPython's 5 ms switch timer, so a window's thread could wait a
+# second for its turn (measured). A window beats this heart from a 5 ms timer while jobs
+# run; a job that finds the beat late sleeps a moment, which hands the GIL over at once.
+
+LATE_AFTER = 0.012  # seconds without a beat before long jobs give way
+PAUSE = 0.003
+_last_beat: float | None = None  # None: nobody interactive is waiting (the command line)
+
+
+def beat() -> None:
+    global _last_beat
+    _last_beat = time.monotonic()
+
+
+def stop_beating() -> None:
+    global _last_beat
+    _last_beat = None
+
+
+def give_way() -> None:
+    """Called often by CPU-bound loops; sleeps briefly when the window has fallen behind."""
+    last = _last_beat
+    if last is not None and time.monotonic() - last > LATE_AFTER:
+        time.sleep(PAUSE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta, tzinfo
 
 MONTHS = {m: i for i, m in enumerate(
@@ -69,3 +70,13 @@ def utc_naive(stamp: datetime) -> tuple[datetime, int | None]:
     if offset is None:
         return stamp, None
     return stamp.astimezone(UTC).replace(tzinfo=None), int(offset.total_seconds() // 60)
+
+
+def shown_time(value: datetime, utc: bool, fraction: bool = False) -> str:
+    """An event time (naive UTC) as text, in UTC or in this machine's local time."""
+    shape = "%Y-%m-%d %H:%M:%S.%f" if fraction else "%Y-%m-%d %H:%M:%S"
+    if not utc:
+        # outside what the platform's local time handles: show UTC
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            value = value.replace(tzinfo=UTC).astimezone()
+    return value.strftime(shape)

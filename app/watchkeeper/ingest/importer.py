@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from watchkeeper.core.errors import Cancelled, ImportFailed, StoreError
-from watchkeeper.core.progress import Progress
+from watchkeeper.core.progress import Progress, give_way
 from watchkeeper.ingest import archives, formats
 from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Parser, Source
 from watchkeeper.storage import ledger
@@ -24,6 +24,9 @@ from watchkeeper.storage.writer import Batch, LedgerRow
 
 BATCH_SIZE = 10_000
 MAX_DEPTH = 3  # archives inside archives
+# Big reads: each read lets go of the GIL, and reads every few milliseconds (8 KiB at a
+# time) keep resetting CPython's switch timer, so the window's thread never got a turn.
+READ_BUFFER = 1 << 20
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _WORK_PREFIXES = (".import-", ".archive-", ".demo-")  # the importer's own working folders
 
@@ -253,7 +256,8 @@ class Importer:
             raise ImportFailed(f"{name}: {why}")
         result.format = parser.format
         modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        source = Source(name=name, opener=lambda: path.open("rb"), size=path.stat().st_size,
+        source = Source(name=name, opener=lambda: path.open("rb", buffering=READ_BUFFER),
+                        size=path.stat().st_size,
                         modified=modified, path=str(path))
         self._parse_into_store(parser, source, sha, size, result, notes)
 
@@ -272,6 +276,8 @@ class Importer:
             for item in parser.parse(source, context):
                 batch.add(import_id, item)
                 count += 1
+                if not count & 31:
+                    give_way()  # let the window's thread have the GIL when it is waiting
                 if len(batch) >= batch_size:
                     self._flush()
                     batch = self._batch

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from watchkeeper.core.fields import COMMON_COLUMNS
+from watchkeeper.core.progress import Progress
 from watchkeeper.storage import ledger
 from watchkeeper.storage.store import Store
 
@@ -27,28 +28,54 @@ class Overview:
     quarantined: int
     imports: list[ledger.LedgerEntry]
     size_bytes: int
+    # (source, channel or '' when it has none, event id or None, events), busiest first
+    event_types: list[tuple[str, str, int | None, int]] = field(default_factory=list)
+    # (host, its last event, hours from then to the store's latest event), longest silent first
+    silent_hosts: list[tuple[str, datetime, float]] = field(default_factory=list)
+    host_count: int = 0  # hosts with a name
 
 
-def overview(store: Store, top: int = 20) -> Overview:
-    row = store.fetch_one('SELECT count(*), min("time"), max("time") FROM events')
+def overview(store: Store, top: int = 20, silent_after: timedelta = timedelta(hours=24),
+             progress: Progress | None = None) -> Overview:
+    """The store at a glance; silence is measured against its latest event, not the clock."""
+    row = store.fetch_one('SELECT count(*), min("time"), max("time") FROM events', None, progress)
     assert row is not None
+    last: datetime | None = row[2]
     by_source = store.fetch_all(
-        "SELECT coalesce(source, '(none)'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1")
-    by_host = store.fetch_all(
-        "SELECT coalesce(host, '(none)'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1 "
-        "LIMIT ?", [top])
+        "SELECT coalesce(source, '(none)'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1",
+        None, progress)
+    # every host once: the busiest for the table, the count, and who went quiet
+    hosts = store.fetch_all(
+        'SELECT host, count(*) AS n, max("time") FROM events GROUP BY host ORDER BY n DESC, host',
+        None, progress)
     by_day = store.fetch_all(
-        "SELECT coalesce(strftime(\"time\", '%Y-%m-%d'), '(no time)'), count(*) FROM events "
-        "GROUP BY 1 ORDER BY 1")
-    quarantined = store.fetch_one("SELECT count(*) FROM quarantine")
+        'SELECT "time"::DATE AS day, count(*) FROM events GROUP BY day ORDER BY day NULLS LAST',
+        None, progress)
+    event_types = store.fetch_all(
+        "SELECT coalesce(source, '(none)'), coalesce(channel, ''), event_id, count(*) "
+        "FROM events GROUP BY source, channel, event_id ORDER BY 4 DESC, 1, 2, 3 LIMIT ?", [top],
+        progress)
+    silent_hosts: list[tuple[str, datetime, float]] = []
+    if last is not None:
+        # against the newest event, not the clock, so a store of old imports is not all silent
+        silent_hosts = sorted(
+            ((str(host), seen, (last - seen).total_seconds() / 3600)
+             for host, _n, seen in hosts
+             if host and seen is not None and seen < last - silent_after),
+            key=lambda item: (item[1], item[0]))[:top]
+    quarantined = store.fetch_one("SELECT count(*) FROM quarantine", None, progress)
     return Overview(
-        events=int(row[0]), first=row[1], last=row[2],
+        events=int(row[0]), first=row[1], last=last,
         by_source=[(str(a), int(b)) for a, b in by_source],
-        by_host=[(str(a), int(b)) for a, b in by_host],
-        by_day=[(str(a), int(b)) for a, b in by_day],
+        by_host=[("(none)" if host is None else str(host), int(n)) for host, n, _ in hosts[:top]],
+        by_day=[(day.isoformat() if day is not None else "(no time)", int(n)) for day, n in by_day],
         quarantined=int(quarantined[0]) if quarantined else 0,
         imports=ledger.entries(store, limit=top),
         size_bytes=store.size_bytes(),
+        event_types=[(str(source), str(channel), None if event_id is None else int(event_id),
+                      int(count)) for source, channel, event_id, count in event_types],
+        silent_hosts=silent_hosts,
+        host_count=sum(1 for host, _n, _seen in hosts if host),
     )
 
 

@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -13,8 +14,9 @@ from typing import Any
 import duckdb
 
 from watchkeeper.core import paths
-from watchkeeper.core.errors import StoreError
+from watchkeeper.core.errors import Cancelled, StoreError
 from watchkeeper.core.fields import ALIASES, COMMON_COLUMNS, quote_ident
+from watchkeeper.core.progress import Progress
 from watchkeeper.storage import schema
 
 MAX_FIELD_COLUMNS = 4000
@@ -73,18 +75,41 @@ class Store:
         """A connection for one thread; cheap, and sees committed data."""
         return self._con.cursor()
 
-    def fetch_all(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        """Rows of a read on a short-lived cursor.
+    def fetch_all(self, sql: str, params: list[Any] | None = None,
+                  progress: Progress | None = None) -> list[tuple[Any, ...]]:
+        """Rows of a read on a short-lived cursor; Cancel on `progress` interrupts it.
 
         The cursor is closed at once: a result left unread keeps a transaction open, and an
         open transaction stops DuckDB from checkpointing.
         """
-        with self._con.cursor() as cursor:
+        with self.reading(progress) as cursor:
             return cursor.execute(sql, params or []).fetchall()
 
-    def fetch_one(self, sql: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
-        rows = self.fetch_all(sql, params)
+    def fetch_one(self, sql: str, params: list[Any] | None = None,
+                  progress: Progress | None = None) -> tuple[Any, ...] | None:
+        rows = self.fetch_all(sql, params, progress)
         return rows[0] if rows else None
+
+    @contextlib.contextmanager
+    def reading(self, progress: Progress | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived cursor whose query stops, as Cancelled, when `progress` is cancelled."""
+        with self._con.cursor() as cursor:
+            if progress is None:
+                yield cursor
+                return
+            progress.check()
+
+            def stop() -> None:
+                with contextlib.suppress(duckdb.Error):
+                    cursor.interrupt()
+
+            progress.on_cancel(stop)
+            try:
+                yield cursor
+            except duckdb.InterruptException as error:
+                raise Cancelled("Stopped at your request.") from error
+            finally:
+                progress.remove_cancel_hook(stop)
 
     def interrupt(self) -> None:
         """Stop the query running on the main connection (Cancel)."""

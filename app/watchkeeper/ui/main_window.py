@@ -1,86 +1,476 @@
-"""The main window: for now, what the store holds, by source, host and import."""
+"""The main window: navigation between views, imports, menus, shortcuts and the status bar."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
-    QGridLayout,
-    QGroupBox,
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
     QLabel,
+    QListWidget,
     QMainWindow,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
     QWidget,
 )
 
-from watchkeeper.storage.queries import Overview, overview
+from watchkeeper import __version__
+from watchkeeper.core import paths
+from watchkeeper.core import settings as settings_file
+from watchkeeper.core.settings import Settings
+from watchkeeper.ingest.importer import ImportSummary, import_paths
+from watchkeeper.scenarios.demo import DEFAULT_EVENTS, load_demo
+from watchkeeper.storage import queries
 from watchkeeper.storage.store import Store
+from watchkeeper.ui import errors, theme
+from watchkeeper.ui.explorer.view import ExplorerView
+from watchkeeper.ui.importing import FILE_FILTER, ImportSummaryDialog, headline, local_paths
+from watchkeeper.ui.overview.view import OverviewView
+from watchkeeper.ui.overview.welcome import WelcomePage
+from watchkeeper.ui.pivots.view import hosts_view, users_view
+from watchkeeper.ui.tasks import Task, TaskRunner
+
+FILTER_HELP = """Filters find events by field and by words.
+
+  host:pc-07 event_id:4625       both must match
+  user:alice OR user:bob         either one
+  -source:syslog                 NOT: leave these out
+  "failed password"              a phrase anywhere in the event
+  process:*powershell*           wildcards: * any text, ? one character
+  time:>=2026-11-02 time:<2026-11-03
+  event_id:>4600                 comparisons on numbers and times
+  CommandLine:*                  the field has a value
+  (user:alice OR user:bob) -host:dc01
+
+AND, OR and NOT are upper case; in lower case they are words to find.
+Field names are the columns (host, user, source, event_id, level, process, ...)
+or any original field of the event, such as TargetUserName or Image."""
+VIEWS = ("Overview", "Events", "Users", "Hosts")
+OVERVIEW, EVENTS, USERS, HOSTS = range(4)
 
 
-def _table(headers: list[str], rows: list[tuple[object, ...]]) -> QTableWidget:
-    table = QTableWidget(len(rows), len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            text = f"{value:,}" if isinstance(value, int) else str(value)
-            item = QTableWidgetItem(text)  # plain text: event text is never rich text
-            if isinstance(value, int):
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, c, item)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.resizeColumnsToContents()
-    return table
+def window_settings() -> QSettings:
+    """Geometry and layout, in our config folder rather than Qt's default place."""
+    path = paths.config_dir() / "window.ini"
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: Settings | None = None,
+                 runner: TaskRunner | None = None) -> None:
         super().__init__()
-        self._store = store
+        self.store = store
+        self.settings = settings or settings_file.load()
+        self.runner = runner or TaskRunner(self, dialog_parent=self)
+        self.runner.on_error = self._on_runner_error
+        self.runner.busy_changed.connect(self._on_runner_busy_changed)
+        self.runner.task_progressed.connect(self._on_runner_task_progressed)
+        self.last_import: ImportSummary | None = None
+        self.summary_dialog: ImportSummaryDialog | None = None
+        self._stale = set(range(len(VIEWS)))
         self.setWindowTitle(f"Watchkeeper — {store.path.name}")
-        self.resize(1100, 720)
-        self.show_overview(overview(store))
+        self.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "watchkeeper.svg")))
+        self.setAcceptDrops(True)
 
-    def show_overview(self, info: Overview) -> None:
+        self.welcome = WelcomePage()
+        self.welcome.import_requested.connect(self.choose_files)
+        self.welcome.demo_requested.connect(self.choose_demo)
+        self.overview = OverviewView(self.welcome)
+        self.explorer = ExplorerView(store, self.runner, self.settings)
+        self.users = users_view(store, self.runner)
+        self.hosts = hosts_view(store, self.runner)
+        for pivot in (self.overview, self.users, self.hosts):
+            pivot.filter_requested.connect(self.show_events)
+        self.explorer.searched.connect(self._on_explorer_searched)
+        self._apply_utc_to_views()
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.addItems(VIEWS)
+        self.navigation.setFixedWidth(150)
+        self.navigation.currentRowChanged.connect(self._on_navigation_row_changed)
+        self.pages = QStackedWidget()
+        for view in (self.overview, self.explorer, self.users, self.hosts):
+            self.pages.addWidget(view)
         central = QWidget()
-        layout = QVBoxLayout(central)
-        heading = QLabel()
-        heading.setTextFormat(Qt.TextFormat.PlainText)
-        span = (f" from {info.first:%Y-%m-%d %H:%M} to {info.last:%Y-%m-%d %H:%M} UTC"
-                if info.first and info.last else "")
-        heading.setText(f"{info.events:,} events{span}\n{info.quarantined:,} quarantined records · "
-                        f"store {info.size_bytes / 1e6:,.1f} MB · {self._store.path}")
-        font = heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        heading.setFont(font)
-        layout.addWidget(heading)
-        if not info.events:
-            hint = QLabel("The store is empty. Import logs with  watchkeeper import PATH  or load "
-                          "the demo office with  watchkeeper demo.")
-            hint.setTextFormat(Qt.TextFormat.PlainText)
-            hint.setWordWrap(True)
-            layout.addWidget(hint)
-        grid = QGridLayout()
-        for column, (title, headers, rows) in enumerate((
-            ("By source", ["Source", "Events"], info.by_source),
-            ("Busiest hosts", ["Host", "Events"], info.by_host),
-            ("By day (UTC)", ["Day", "Events"], info.by_day[-31:]),
-        )):
-            box = QGroupBox(title)
-            inner = QVBoxLayout(box)
-            inner.addWidget(_table(headers, list(rows)))
-            grid.addWidget(box, 0, column)
-        box = QGroupBox("Latest imports")
-        inner = QVBoxLayout(box)
-        inner.addWidget(_table(
-            ["#", "Status", "Events", "Duplicates", "Quarantined", "File"],
-            [(e.id, e.status, e.events, e.duplicates, e.quarantined, e.path) for e in info.imports]))
-        grid.addWidget(box, 1, 0, 1, 3)
-        grid.setRowStretch(0, 1)
-        grid.setRowStretch(1, 1)
-        layout.addLayout(grid)
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 4, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.navigation)
+        row.addWidget(self.pages, 1)
         self.setCentralWidget(central)
-        self.statusBar().showMessage(f"{info.events:,} events · {info.size_bytes / 1e6:,.1f} MB")
+
+        self._build_actions()
+        self._build_status_bar()
+        self._restore_layout()
+
+    # actions, menus and toolbar ---------------------------------------------------------
+
+    def _action(self, text: str, slot: object,
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                icon: QStyle.StandardPixmap | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even when the menu bar is hidden
+        return action
+
+    def _build_actions(self) -> None:
+        pixmap = QStyle.StandardPixmap
+        self.import_action = self._action(
+            "&Import files…", self.choose_files, QKeySequence.StandardKey.Open,
+            pixmap.SP_DialogOpenButton, "Import log files or archives (Ctrl+O)")
+        self.import_folder_action = self._action(
+            "Import &folder…", self.choose_folder, "Ctrl+Shift+O", pixmap.SP_DirOpenIcon,
+            "Import every log file in a folder")
+        self.demo_action = self._action("Load &demo data…", self.choose_demo, None,
+                                        pixmap.SP_ComputerIcon,
+                                        "Generate a small office's logs, attacks included")
+        self.refresh_action = self._action("&Refresh", self.refresh_all,
+                                           QKeySequence.StandardKey.Refresh,
+                                           pixmap.SP_BrowserReload, "Read the store again (F5)")
+        quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.view_actions = [
+            self._action(name, partial(self.show_view, number), f"Ctrl+{number + 1}")
+            for number, name in enumerate(VIEWS)]
+        next_view = self._action("&Next view", partial(self._step_view, 1), "Ctrl+PgDown")
+        previous_view = self._action("&Previous view", partial(self._step_view, -1), "Ctrl+PgUp")
+        self.focus_filter_action = self._action("&Filter events…", self.focus_filter,
+                                                QKeySequence.StandardKey.Find,
+                                                tip="Type a filter (Ctrl+F)")
+        self.clear_filter_action = self._action("&Clear filter", self.clear_filter, "Ctrl+Shift+E",
+                                                tip="Show every event again")
+        self.utc_action = QAction("Show times in &UTC", self, checkable=True)
+        self.utc_action.setShortcut(QKeySequence("Ctrl+Shift+U"))
+        self.utc_action.setChecked(self.settings.time_display == "utc")
+        self.utc_action.toggled.connect(self._on_utc_toggled)
+        self.addAction(self.utc_action)
+        themes = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for key, label in (("system", "Follow the &system"), ("light", "&Light"),
+                           ("dark", "&Dark")):
+            action = QAction(label, self, checkable=True)
+            action.setChecked(self.settings.theme == key)
+            action.triggered.connect(partial(self.set_theme, key))
+            themes.addAction(action)
+            self.theme_actions[key] = action
+        series = QActionGroup(self)
+        self.series_actions: dict[str, QAction] = {}
+        for key, label in (("source", "Timeline bars by &source"),
+                           ("level", "Timeline bars by &level")):
+            action = QAction(label, self, checkable=True)
+            action.setChecked(self.settings.timeline_series == key)
+            action.triggered.connect(partial(self._on_series_chosen, key))
+            series.addAction(action)
+            self.series_actions[key] = action
+
+        file_menu = self.menuBar().addMenu("&File")
+        for action in (self.import_action, self.import_folder_action, self.demo_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        for action in self.view_actions:
+            view_menu.addAction(action)
+        view_menu.addAction(next_view)
+        view_menu.addAction(previous_view)
+        view_menu.addSeparator()
+        view_menu.addAction(self.focus_filter_action)
+        view_menu.addAction(self.clear_filter_action)
+        view_menu.addAction(self.refresh_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.utc_action)
+        for action in self.series_actions.values():
+            view_menu.addAction(action)
+        theme_menu = view_menu.addMenu("&Theme")
+        for action in self.theme_actions.values():
+            theme_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&Filter syntax", self.show_filter_help, "F1"))
+        help_menu.addAction(self._action("&About Watchkeeper", self.show_about))
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setIconSize(QSize(18, 18))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.import_action, self.import_folder_action, self.demo_action,
+                       self.refresh_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+    def _build_status_bar(self) -> None:
+        self.store_label = QLabel("")
+        self.store_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.busy_label = QLabel("")
+        self.busy_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.setMaximumHeight(14)
+        self.busy_cancel = QPushButton("Cancel")
+        self.busy_cancel.setToolTip("Stop what is running in the background")
+        self.busy_cancel.clicked.connect(self.runner.cancel_all)
+        busy = QWidget()
+        row = QHBoxLayout(busy)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.busy_label)
+        row.addWidget(self.busy_bar)
+        row.addWidget(self.busy_cancel)
+        self.busy = busy
+        busy.hide()
+        self.statusBar().addWidget(busy)
+        self.statusBar().addPermanentWidget(self.store_label)
+
+    # views ------------------------------------------------------------------------------
+
+    def show_view(self, number: int) -> None:
+        self.navigation.setCurrentRow(number)
+
+    def current_view(self) -> int:
+        return self.pages.currentIndex()
+
+    def _step_view(self, step: int) -> None:
+        self.show_view((self.current_view() + step) % len(VIEWS))
+
+    def _on_navigation_row_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        self.pages.setCurrentIndex(row)
+        self._refresh_if_stale(row)
+
+    def _refresh_if_stale(self, number: int) -> None:
+        if number not in self._stale:
+            return
+        self._stale.discard(number)
+        if number == OVERVIEW:
+            self._load_overview()
+        elif number == EVENTS:
+            self.explorer.apply_filter(self.explorer.filter_bar.text)
+        elif number == USERS:
+            self.users.refresh()
+        elif number == HOSTS:
+            self.hosts.refresh()
+
+    def refresh_all(self) -> None:
+        """The store changed: every view is stale; the visible one reloads now."""
+        self._stale = set(range(len(VIEWS)))
+        self._update_store_label()
+        self._refresh_if_stale(self.current_view())
+        if self.overview.showing_welcome:
+            self._refresh_if_stale(OVERVIEW)
+
+    def show_events(self, text: str, since: datetime | None = None,
+                    until: datetime | None = None) -> None:
+        """Open the explorer on a filter (clicks through from the other views)."""
+        self._stale.discard(EVENTS)
+        self.show_view(EVENTS)
+        self.explorer.apply_filter(text, since, until)
+
+    def focus_filter(self) -> None:
+        self.show_view(EVENTS)
+        self.explorer.focus_filter()
+
+    def clear_filter(self) -> None:
+        self.show_view(EVENTS)
+        self.explorer.clear_filter()
+
+    def _load_overview(self) -> None:
+        self.runner.run(lambda progress: queries.overview(self.store, progress=progress),
+                        title="Reading the store", key="overview",
+                        on_success=self._on_overview_loaded)
+
+    def _on_overview_loaded(self, info: queries.Overview) -> None:
+        self.overview.show_overview(info)
+        self.store_label.setText(f"{info.events:,} events · {info.size_bytes / 1e6:,.1f} MB · "
+                                 f"{self.store.path.name}")
+        self.store_label.setToolTip(str(self.store.path))
+
+    def _update_store_label(self) -> None:
+        self.runner.run(lambda progress: (self.store.event_count(), self.store.size_bytes()),
+                        title="Counting events", key="status", dialog=False,
+                        on_success=self._on_store_counted)
+
+    def _on_store_counted(self, figures: tuple[int, int]) -> None:
+        events, size = figures
+        self.store_label.setText(f"{events:,} events · {size / 1e6:,.1f} MB · "
+                                 f"{self.store.path.name}")
+        self.store_label.setToolTip(str(self.store.path))
+
+    def _on_explorer_searched(self, text: str) -> None:
+        self.settings.remember_filter(text)
+        self.explorer.filter_bar.set_history(self.settings.filter_history)
+
+    # importing --------------------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, "Import log files", str(Path.home()),
+                                                FILE_FILTER)
+        if names:
+            self.import_paths([Path(name) for name in names])
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of logs", str(Path.home()))
+        if folder:
+            self.import_paths([Path(folder)])
+
+    def choose_demo(self) -> None:
+        events, ok = QInputDialog.getInt(
+            self, "Load demo data",
+            "A generated small office: Windows PCs, a domain controller, Linux servers,\n"
+            "with a password spray, a malicious macro, an SSH brute force and a remote-access\n"
+            "tool hidden in a month of ordinary activity.\n\nHow many events?",
+            DEFAULT_EVENTS, 1_000, 10_000_000, 50_000)
+        if ok:
+            self.load_demo(events)
+
+    def import_paths(self, chosen: list[Path]) -> Task:
+        return self.runner.run(lambda progress: import_paths(self.store, chosen, progress),
+                               title="Importing", on_success=self._on_import_finished)
+
+    def load_demo(self, events: int = DEFAULT_EVENTS, seed: int = 1) -> Task:
+        return self.runner.run(lambda progress: load_demo(self.store, events, seed, progress)[1],
+                               title="Loading demo data", on_success=self._on_import_finished)
+
+    def _on_import_finished(self, summary: ImportSummary) -> None:
+        self.last_import = summary
+        self.statusBar().showMessage(headline(summary), 15_000)
+        self.summary_dialog = ImportSummaryDialog(summary, self)
+        self.summary_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.summary_dialog.open()
+        self.refresh_all()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        dropped = local_paths(event.mimeData())
+        if dropped:
+            event.acceptProposedAction()
+            self.import_paths(dropped)
+
+    # preferences ------------------------------------------------------------------------
+
+    def _apply_utc_to_views(self) -> None:
+        utc = self.settings.time_display == "utc"
+        self.overview.utc = utc
+        self.users.set_utc(utc)
+        self.hosts.set_utc(utc)
+
+    def _on_utc_toggled(self, utc: bool) -> None:
+        self.settings.time_display = "utc" if utc else "local"
+        self._apply_utc_to_views()
+        self.explorer.set_utc(utc)
+        self._stale.add(OVERVIEW)
+        if self.current_view() == OVERVIEW:
+            self._refresh_if_stale(OVERVIEW)
+
+    def set_theme(self, key: str) -> None:
+        assert key in ("system", "light", "dark")
+        self.settings.theme = key  # type: ignore[assignment]
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply(app, self.settings.theme)
+        self.explorer.timeline.apply_theme()
+        self.theme_actions[key].setChecked(True)
+
+    def _on_series_chosen(self, key: str) -> None:
+        self.settings.timeline_series = "level" if key == "level" else "source"
+        self._stale.add(EVENTS)
+        if self.current_view() == EVENTS:
+            self._refresh_if_stale(EVENTS)
+
+    def show_filter_help(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Filter syntax", FILTER_HELP,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setStyleSheet("QLabel { font-family: monospace; }")
+        box.open()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Watchkeeper",
+                          f"Watchkeeper {__version__}\n\nLogging and protective monitoring for "
+                          f"small organisations.\n\nStore: {self.store.path}\n"
+                          f"Logs: {paths.log_dir()}")
+
+    # status bar -------------------------------------------------------------------------
+
+    def _on_runner_error(self, error: BaseException, doing: str) -> None:
+        errors.show_error(self, error, doing)
+
+    def _on_runner_busy_changed(self, _busy: bool) -> None:
+        titles = {task.title for task in self.runner.tasks if not task.quiet}
+        self.busy.setVisible(bool(titles))
+        if titles:
+            self.busy_label.setText(", ".join(sorted(titles)) + "…")
+
+    def _on_runner_task_progressed(self, task: Task) -> None:
+        state = task.state
+        text = task.title + (f": {state.records:,} events" if state.records else "…")
+        self.busy_label.setText(text)
+
+    # keeping the layout -------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        saved = window_settings()
+        geometry = saved.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 860)
+        state = saved.value("state")
+        if state is not None:
+            self.restoreState(state)
+        value = saved.value("explorerSplitter")
+        if value is not None:
+            self.explorer.splitter.restoreState(value)
+        view = saved.value("view", OVERVIEW)
+        try:
+            number = int(view)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            number = OVERVIEW
+        if self.store.last_event_id == 0:
+            number = OVERVIEW  # an empty store opens on the welcome page
+        self.show_view(number if 0 <= number < len(VIEWS) else OVERVIEW)
+        self._update_store_label()
+
+    def save_layout(self) -> None:
+        saved = window_settings()
+        saved.setValue("geometry", self.saveGeometry())
+        saved.setValue("state", self.saveState())
+        saved.setValue("explorerSplitter", self.explorer.splitter.saveState())
+        saved.setValue("view", self.current_view())
+        saved.sync()
+        settings_file.save(self.settings)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.runner.cancel_all()
+        self.runner.wait(10_000)
+        super().closeEvent(event)

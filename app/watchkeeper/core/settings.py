@@ -1,0 +1,95 @@
+"""The user's settings: a typed model with a schema version, kept as JSON in the config folder."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from watchkeeper.core import paths
+
+SCHEMA_VERSION = 1
+FILENAME = "settings.json"
+HISTORY_LIMIT = 50
+
+Theme = Literal["system", "light", "dark"]
+TimeDisplay = Literal["local", "utc"]
+DEFAULT_COLUMNS = ["time", "host", "source", "event_id", "level", "username", "process", "message"]
+
+
+@dataclass
+class Settings:
+    schema_version: int = SCHEMA_VERSION
+    theme: Theme = "system"
+    time_display: TimeDisplay = "local"
+    table_columns: list[str] = field(default_factory=lambda: list(DEFAULT_COLUMNS))
+    filter_history: list[str] = field(default_factory=list)
+    timeline_series: Literal["source", "level"] = "source"
+
+    def remember_filter(self, text: str) -> None:
+        """Put a filter at the top of the history, once."""
+        text = text.strip()
+        if not text:
+            return
+        self.filter_history = [text, *(t for t in self.filter_history if t != text)]
+        del self.filter_history[HISTORY_LIMIT:]
+
+
+def settings_path() -> Path:
+    return paths.config_dir() / FILENAME
+
+
+def _migrate(document: dict[str, Any]) -> dict[str, Any]:
+    """Older documents to the current schema; version 1 is the first."""
+    document["schema_version"] = SCHEMA_VERSION
+    return document
+
+
+def _valid(document: dict[str, Any]) -> Settings:
+    defaults = Settings()
+    known = {f.name for f in fields(Settings)}
+    values = {k: v for k, v in document.items() if k in known}
+    settings = Settings(**values)
+    # A hand-edited file with a wrong type falls back per field, not as a whole.
+    if settings.theme not in ("system", "light", "dark"):
+        settings.theme = defaults.theme
+    if settings.time_display not in ("local", "utc"):
+        settings.time_display = defaults.time_display
+    if settings.timeline_series not in ("source", "level"):
+        settings.timeline_series = defaults.timeline_series
+    for name in ("table_columns", "filter_history"):
+        value = getattr(settings, name)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            setattr(settings, name, getattr(defaults, name))
+    if not settings.table_columns:
+        settings.table_columns = list(DEFAULT_COLUMNS)
+    return settings
+
+
+def load(path: Path | None = None) -> Settings:
+    """The saved settings; a missing file gives defaults, an unreadable one is set aside."""
+    path = path or settings_path()
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(document, dict):
+            raise ValueError("not a JSON object")
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError):
+        # Keep the damaged file for the user to look at; start again from defaults.
+        path.replace(path.with_name(path.name + ".damaged"))
+        return Settings()
+    if int(document.get("schema_version", 0) or 0) > SCHEMA_VERSION:
+        return Settings()  # written by a newer Watchkeeper: leave it alone, use defaults
+    return _valid(_migrate(document))
+
+
+def save(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically, so a crash never leaves half a file."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+    os.replace(temporary, path)

@@ -1,0 +1,229 @@
+"""The timeline: stacked bars of events over time, zoomed with the wheel, panned by dragging.
+
+Shift+drag selects a range and a click on a bar selects its bucket: both emit
+`range_selected`, which the explorer turns into a time filter on the table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from watchkeeper.storage.timeline import Histogram, step_label
+from watchkeeper.ui import theme
+
+_EPOCH = datetime(1970, 1, 1)
+SETTLE_MS = 150  # after the last wheel step or drag, ask for the bars of the new range
+
+
+def to_epoch(value: datetime) -> float:
+    return (value - _EPOCH).total_seconds()
+
+
+def from_epoch(seconds: float) -> datetime:
+    return _EPOCH + timedelta(seconds=seconds)
+
+
+class _SelectingViewBox(pg.ViewBox):  # type: ignore[misc]
+    """Drag pans; Shift+drag draws a range; a click reports where it was."""
+
+    def __init__(self, owner: TimelineView) -> None:
+        super().__init__(enableMenu=False)
+        self._owner = owner
+        self._anchor: float | None = None
+        self.setMouseEnabled(x=True, y=False)
+
+    def mouseDragEvent(self, ev: object, axis: int | None = None) -> None:
+        assert isinstance(ev, pg.GraphicsScene.mouseEvents.MouseDragEvent)
+        selecting = (ev.button() == Qt.MouseButton.LeftButton
+                     and bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier))
+        if not selecting and self._anchor is None:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        here = self.mapSceneToView(ev.scenePos()).x()
+        if ev.isStart() or self._anchor is None:
+            self._anchor = self.mapSceneToView(ev.buttonDownScenePos()).x()
+        self._owner.show_selection(min(self._anchor, here), max(self._anchor, here))
+        if ev.isFinish():
+            low, high = sorted((self._anchor, here))
+            self._anchor = None
+            self._owner.select(low, high)
+
+    def mouseClickEvent(self, ev: object) -> None:
+        assert isinstance(ev, pg.GraphicsScene.mouseEvents.MouseClickEvent)
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self._owner.select_bucket_at(self.mapSceneToView(ev.scenePos()).x())
+            return
+        super().mouseClickEvent(ev)
+
+
+class TimelineView(QWidget):
+    """Bars for a Histogram; asks for new bars when the visible range settles."""
+
+    range_changed = Signal(object, object)  # visible start, end (naive UTC datetimes)
+    range_selected = Signal(object, object)  # a selection: start, end (naive UTC)
+
+    def __init__(self, utc: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._box = _SelectingViewBox(self)
+        self._axis = pg.DateAxisItem(orientation="bottom", utcOffset=0 if utc else None)
+        self._plot = pg.PlotWidget(viewBox=self._box, axisItems={"bottom": self._axis})
+        self._plot.setMinimumHeight(140)
+        self._plot.hideButtons()
+        self._plot.getPlotItem().setMenuEnabled(False)
+        self._plot.showGrid(x=False, y=True, alpha=0.15)
+        self._plot.getAxis("left").setWidth(48)
+        self._legend = pg.LegendItem(offset=(-10, 4), colCount=4)
+        self._legend.setParentItem(self._plot.getPlotItem().vb)
+        self._bars: list[pg.BarGraphItem] = []
+        self._region = pg.LinearRegionItem(movable=False)
+        self._region.setZValue(-5)
+        self._region.hide()
+        self._plot.addItem(self._region, ignoreBounds=True)
+        self._histogram: Histogram | None = None
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle.timeout.connect(self._on_settle_timeout)
+        self._box.sigXRangeChanged.connect(self._on_box_range_changed)
+        self._quiet = False
+
+        self._caption = QLabel()
+        self._caption.setObjectName("muted")
+        self._caption.setTextFormat(Qt.TextFormat.PlainText)
+        hint = QLabel("Shift+drag or click a bar to pick a time")
+        hint.setObjectName("muted")
+        hint.setToolTip("Wheel: zoom · Drag: pan · Shift+drag or click a bar: show only that "
+                        "time in the table · Double-click: all times again")
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 0, 4, 0)
+        top.addWidget(self._caption)
+        top.addStretch(1)
+        top.addWidget(hint)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self._plot)
+        self.apply_theme()
+
+    # showing ---------------------------------------------------------------------------
+
+    def apply_theme(self) -> None:
+        colours = theme.current()
+        self._plot.setBackground(colours.base)
+        for side in ("left", "bottom"):
+            axis = self._plot.getAxis(side)
+            axis.setTextPen(colours.muted)
+            axis.setPen(colours.muted)
+        accent = pg.mkColor(colours.accent)
+        accent.setAlpha(50)
+        self._region.setBrush(pg.mkBrush(accent))
+        if self._histogram is not None:
+            self.show_histogram(self._histogram)
+
+    def set_utc(self, utc: bool) -> None:
+        self._axis.utcOffset = 0 if utc else None
+        self._axis.picture = None
+        self._axis.update()
+
+    @property
+    def histogram(self) -> Histogram | None:
+        return self._histogram
+
+    @property
+    def bar_count(self) -> int:
+        return self._histogram.buckets if self._histogram else 0
+
+    def show_histogram(self, histogram: Histogram) -> None:
+        """Draw the bars; the visible range is left as the user set it."""
+        self._histogram = histogram
+        for item in self._bars:
+            self._plot.removeItem(item)
+        self._bars.clear()
+        self._legend.clear()
+        edges = histogram.edges_epoch()
+        base = np.zeros(histogram.buckets, dtype=np.float64)
+        colours = self._series_colours(histogram.series)
+        for name, counts, colour in zip(histogram.series, histogram.counts, colours, strict=True):
+            heights = counts.astype(np.float64)
+            shown = heights > 0
+            if not shown.any():
+                continue
+            bar = pg.BarGraphItem(x0=edges[:-1][shown], x1=edges[1:][shown], y0=base[shown],
+                                  height=heights[shown], brush=colour, pen=pg.mkPen(None))
+            self._plot.addItem(bar)
+            self._bars.append(bar)
+            self._legend.addItem(bar, name)
+            base += heights
+        peak = float(base.max()) if len(base) else 0.0
+        self._quiet = True
+        self._box.setYRange(0, max(1.0, peak * 1.1), padding=0)
+        self._quiet = False
+        total = histogram.total
+        self._caption.setText(f"{total:,} events · one bar = {step_label(histogram.step_seconds)}"
+                              if total else "No events in this range")
+
+    def _series_colours(self, series: list[str]) -> list[str]:
+        palette = theme.current().series
+        return [theme.LEVEL_SERIES.get(name, palette[i % len(palette)])
+                if name in theme.LEVEL_SERIES else palette[i % len(palette)]
+                for i, name in enumerate(series)]
+
+    def set_range(self, start: datetime, end: datetime) -> None:
+        """Show [start, end) without asking for new bars (the caller has them coming)."""
+        self._quiet = True
+        self._box.setXRange(to_epoch(start), to_epoch(end), padding=0.01)
+        self._quiet = False
+
+    def visible_range(self) -> tuple[datetime, datetime]:
+        low, high = self._box.viewRange()[0]
+        return from_epoch(low), from_epoch(high)
+
+    def show_selection(self, low: float, high: float) -> None:
+        self._region.setRegion((low, high))
+        self._region.show()
+
+    def clear_selection(self) -> None:
+        self._region.hide()
+
+    # the user's gestures -----------------------------------------------------------------
+
+    def select(self, low: float, high: float) -> None:
+        if high - low < 1:
+            self.clear_selection()
+            return
+        self.range_selected.emit(from_epoch(low), from_epoch(high))
+
+    def select_bucket_at(self, x: float) -> None:
+        histogram = self._histogram
+        if histogram is None or not histogram.buckets:
+            return
+        edges = histogram.edges_epoch()
+        bucket = int(np.searchsorted(edges, x, side="right")) - 1
+        if not 0 <= bucket < histogram.buckets or not histogram.counts[:, bucket].any():
+            return
+        self.show_selection(edges[bucket], edges[bucket + 1])
+        self.range_selected.emit(from_epoch(edges[bucket]), from_epoch(edges[bucket + 1]))
+
+    def mouseDoubleClickEvent(self, event: object) -> None:
+        self.range_selected.emit(None, None)
+
+    def _on_box_range_changed(self, *_: object) -> None:
+        if not self._quiet:
+            self._settle.start()
+
+    def _on_settle_timeout(self) -> None:
+        start, end = self.visible_range()
+        self.range_changed.emit(start, end)
+
+    def bar_rect_centre(self, bucket: int) -> QPointF:
+        """Where a bar is on screen (tests click it)."""
+        assert self._histogram is not None
+        edges = self._histogram.edges_epoch()
+        point = self._box.mapViewToScene(QPointF((edges[bucket] + edges[bucket + 1]) / 2, 0.5))
+        return QPointF(self._plot.mapFromScene(point))

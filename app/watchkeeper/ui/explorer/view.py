@@ -1,0 +1,366 @@
+"""The explorer: filter bar, timeline, the virtual event table and the detail pane."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, QPoint, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from watchkeeper.core.errors import FilterSyntaxError
+from watchkeeper.core.fields import PARSED_COLUMNS
+from watchkeeper.core.progress import Progress
+from watchkeeper.core.settings import Settings
+from watchkeeper.core.timeparse import shown_time
+from watchkeeper.storage import eventset, timeline
+from watchkeeper.storage.eventset import EventIndex, EventQuery
+from watchkeeper.storage.filters import compile_filter
+from watchkeeper.storage.store import Store
+from watchkeeper.storage.timeline import Histogram
+from watchkeeper.ui.explorer.detail_pane import DetailPane, add_value_actions, term_for
+from watchkeeper.ui.explorer.events_model import PAGE_SIZE, TITLES, VALUE_ROLE, EventsModel
+from watchkeeper.ui.explorer.filter_bar import FilterBar
+from watchkeeper.ui.explorer.timeline_view import TimelineView
+from watchkeeper.ui.tasks import TaskRunner
+
+TimelineJob = tuple[tuple[datetime, datetime] | None, Histogram | None]
+SearchJob = tuple[EventIndex, list[tuple[Any, ...]]]
+
+
+def _search_job(store: Store, query: EventQuery, columns: list[str],
+                progress: Progress) -> SearchJob:
+    """The index of a query and its first page, so the table fills at once."""
+    index = eventset.build_index(store, query, progress)
+    return index, eventset.fetch_page(store, index, 0, PAGE_SIZE, columns)
+
+
+def _timeline_job(store: Store, query: EventQuery, series: timeline.SeriesBy,
+                  visible: tuple[datetime, datetime] | None,
+                  progress: Progress) -> TimelineJob:
+    """Bars for the visible range, or for the whole of the query's data when none is given."""
+    span = visible or timeline.data_range(store, query, progress)
+    if span is None:
+        return None, None
+    start, end = span
+    if visible is None:
+        end += timedelta(seconds=1)  # the range is [start, end): keep the last event
+    if end - start < timedelta(minutes=10):  # one burst: give it room
+        middle = start + (end - start) / 2
+        start, end = middle - timedelta(minutes=5), middle + timedelta(minutes=5)
+    return (start, end), timeline.histogram(store, query, start, end, series, progress=progress)
+
+
+def _event_job(store: Store, event_id: int,
+               progress: Progress) -> tuple[list[str], tuple[Any, ...]] | None:
+    return eventset.fetch_event(store, event_id)
+
+
+class ExplorerView(QWidget):
+    """Every event the filter matches, in time order; a range on the timeline narrows it."""
+
+    count_changed = Signal(int)
+    searched = Signal(str)  # a filter was applied: the text, for history
+
+    def __init__(self, store: Store, runner: TaskRunner, settings: Settings,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._runner = runner
+        self._settings = settings
+        utc = settings.time_display == "utc"
+        self._base = EventQuery()  # the filter, without the timeline selection
+        self._selection: tuple[datetime, datetime] | None = None
+
+        self.filter_bar = FilterBar(settings.filter_history)
+        self.filter_bar.submitted.connect(self._on_filter_bar_submitted)
+        self.count = QLabel("")
+        self.count.setTextFormat(Qt.TextFormat.PlainText)
+        self.range_label = QLabel("")
+        self.range_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.range_clear = QToolButton()
+        self.range_clear.setText("Show all times")
+        self.range_clear.setToolTip("Forget the time range picked on the timeline")
+        self.range_clear.clicked.connect(lambda: self.select_range(None, None))
+        self.range_clear.hide()
+
+        self.timeline = TimelineView(utc)
+        self.timeline.range_changed.connect(self._on_timeline_range_changed)
+        self.timeline.range_selected.connect(self.select_range)
+
+        self.model = EventsModel(store, settings.table_columns, utc, runner)
+        self.model.page_loaded.connect(self._on_model_page_loaded)
+        self._detail_row: int | None = None  # selected while its page was on its way
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.table.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # rows of one height: cheap
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        vertical.setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_menu)
+        header.sectionMoved.connect(self._on_header_section_moved)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_table_menu)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self._size_columns()
+
+        self.detail = DetailPane(self.add_term, self.replace_filter)
+        self.detail.utc = utc
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter_bar, 1)
+        summary = QHBoxLayout()
+        summary.addWidget(self.count)
+        summary.addSpacing(12)
+        summary.addWidget(self.range_label)
+        summary.addWidget(self.range_clear)
+        summary.addStretch(1)
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(self.table)
+        lower.addWidget(self.detail)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 1)
+        lower.setSizes([900, 380])
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.timeline)
+        self.splitter.addWidget(lower)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([190, 600])
+        self.splitter.setObjectName("explorerSplitter")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addLayout(top)
+        layout.addLayout(summary)
+        layout.addWidget(self.splitter, 1)
+
+    # what the rest of the window asks ---------------------------------------------------
+
+    @property
+    def query(self) -> EventQuery:
+        """The table's query: the filter and the timeline selection."""
+        if self._selection is None:
+            return self._base
+        return self._base.within(*self._selection)
+
+    @property
+    def index(self) -> EventIndex | None:
+        return self.model.index_
+
+    def apply_filter(self, text: str, since: datetime | None = None,
+                     until: datetime | None = None) -> bool:
+        """Filter the table and timeline; False (and the mistake shown) when it does not parse."""
+        self.filter_bar.set_text(text)
+        try:
+            compiled = compile_filter(text, self._store)
+        except FilterSyntaxError as error:
+            self.filter_bar.show_error(error)
+            return False
+        self.filter_bar.clear_error()
+        self._base = EventQuery(compiled.where, tuple(compiled.params), text=text)
+        self._selection = (since, until) if since is not None and until is not None else None
+        self._show_selection_label()
+        self._search()
+        self._load_timeline(None)
+        self.searched.emit(text)
+        return True
+
+    def refresh(self) -> None:
+        """New events arrived (an import ended): search again, keep the filter and range."""
+        self.model.refresh_columns()
+        self._search()
+        self._load_timeline(None)
+
+    def add_term(self, term: str) -> None:
+        text = self.filter_bar.text
+        self.apply_filter(f"{text} {term}".strip() if text else term)
+
+    def replace_filter(self, text: str) -> None:
+        self.apply_filter(text)
+
+    def focus_filter(self) -> None:
+        self.filter_bar.focus()
+
+    def clear_filter(self) -> None:
+        self.apply_filter("")
+
+    def set_utc(self, utc: bool) -> None:
+        self.model.set_utc(utc)
+        self.timeline.set_utc(utc)
+        self.detail.utc = utc
+        self._show_selection_label()
+        self._on_table_selection_changed()
+
+    def select_range(self, since: datetime | None, until: datetime | None) -> None:
+        """Narrow the table to [since, until) picked on the timeline; None, None for all."""
+        self._selection = (since, until) if since is not None and until is not None else None
+        if self._selection is None:
+            self.timeline.clear_selection()
+        self._show_selection_label()
+        self._search()
+
+    # jobs -------------------------------------------------------------------------------
+
+    def _search(self) -> None:
+        query = self.query
+        self.count.setText("Searching…")
+        self._runner.run(partial(_search_job, self._store, query, self.model.fetched_columns),
+                         title="Searching", key="explorer-index", on_success=self._on_index_built)
+
+    def _load_timeline(self, visible: tuple[datetime, datetime] | None) -> None:
+        self._runner.run(partial(_timeline_job, self._store, self._base,
+                                 self._settings.timeline_series, visible),
+                         title="Drawing the timeline", key="explorer-timeline", dialog=False,
+                         on_success=partial(self._on_timeline_loaded, visible is None))
+
+    def _on_index_built(self, result: SearchJob) -> None:
+        index, first_page = result
+        self.model.show(index, first_page)
+        self.detail.show_event(None, None)
+        noun = "event" if index.total == 1 else "events"
+        self.count.setText(f"{index.total:,} {noun}")
+        self.count_changed.emit(index.total)
+        if index.total:
+            self.table.selectRow(0)
+
+    def _on_timeline_loaded(self, reset_range: bool, result: TimelineJob) -> None:
+        span, histogram = result
+        if histogram is None or span is None:
+            self.timeline.show_histogram(timeline.Histogram.empty())
+            return
+        if reset_range:
+            self.timeline.set_range(*span)
+        self.timeline.show_histogram(histogram)
+
+    def _on_timeline_range_changed(self, start: datetime, end: datetime) -> None:
+        self._load_timeline((start, end))
+
+    def _on_filter_bar_submitted(self, text: str) -> None:
+        self.apply_filter(text)
+
+    def _show_selection_label(self) -> None:
+        if self._selection is None:
+            self.range_label.setText("")
+            self.range_clear.hide()
+            return
+        utc = self._settings.time_display == "utc"
+        since, until = self._selection
+        self.range_label.setText(f"from {shown_time(since, utc)} to {shown_time(until, utc)}"
+                                 f"{' UTC' if utc else ''}")
+        self.range_clear.show()
+
+    # the table --------------------------------------------------------------------------
+
+    def _size_columns(self) -> None:
+        widths = {"time": 150, "host": 120, "source": 80, "event_id": 70, "level": 80,
+                  "username": 110, "process": 160, "channel": 140}
+        for column, name in enumerate(self.model.columns):
+            self.table.setColumnWidth(column, widths.get(name, 140))
+
+    def _on_table_selection_changed(self, *_: QItemSelection) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        self._detail_row = None
+        if not rows:
+            self.detail.show_event(None, None)
+            return
+        event_id = self.model.event_id(rows[0].row())
+        if event_id is None:
+            self._detail_row = rows[0].row()  # shown when its page arrives
+            return
+        self._runner.run(partial(_event_job, self._store, event_id), title="Reading the event",
+                         key="explorer-detail", dialog=False, quiet=True,
+                         on_success=self._on_event_read)
+
+    def _on_event_read(self, found: tuple[list[str], tuple[Any, ...]] | None) -> None:
+        self.detail.show_event(*(found or (None, None)))
+
+    def _on_model_page_loaded(self, first: int, count: int) -> None:
+        if self._detail_row is not None and first <= self._detail_row < first + count:
+            self._on_table_selection_changed()
+
+    def _on_table_menu(self, point: QPoint) -> None:
+        index = self.table.indexAt(point)
+        if not index.isValid():
+            return
+        name = self.model.column_name(index.column())
+        value = self.model.data(index, VALUE_ROLE)
+        menu = QMenu(self)
+        add_value_actions(menu, name, value, self.add_term, self.replace_filter)
+        row = self.model.row(index.row())
+        if row is not None:
+            columns = ["id", "level", *self.model.columns]
+            values = dict(zip(columns, row, strict=False))
+            for key, label in (("host", "host"), ("username", "user")):
+                if key != name and values.get(key):
+                    menu.addAction(f"Show every event of this {label} ({values[key]})",
+                                   partial(self.replace_filter, term_for(key, values[key])))
+        menu.popup(self.table.viewport().mapToGlobal(point))
+
+    def _on_header_menu(self, point: QPoint) -> None:
+        menu = QMenu(self)
+        shown = list(self._settings.table_columns)
+        for name in PARSED_COLUMNS:
+            action = QAction(TITLES.get(name, name), menu, checkable=True)
+            action.setChecked(name in shown)
+            action.toggled.connect(partial(self._on_column_toggled, name))
+            menu.addAction(action)
+        extra = [name for name in shown if name not in PARSED_COLUMNS]
+        if extra:
+            menu.addSeparator()
+            for name in extra:
+                action = QAction(name, menu, checkable=True)
+                action.setChecked(True)
+                action.toggled.connect(partial(self._on_column_toggled, name))
+                menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction("Add an original field…", self._on_add_field)
+        menu.popup(self.table.horizontalHeader().mapToGlobal(point))
+
+    def _on_column_toggled(self, name: str, checked: bool) -> None:
+        columns = [c for c in self._settings.table_columns if c != name]
+        if checked:
+            columns.append(name)
+        if not columns:
+            return  # keep at least one column
+        self.set_columns(columns)
+
+    def _on_add_field(self) -> None:
+        names = self._store.field_names()
+        name, ok = QInputDialog.getItem(self, "Add a column", "Original field name:", names, 0,
+                                        True)
+        if ok and name.strip():
+            self.set_columns([*self._settings.table_columns, name.strip()])
+
+    def set_columns(self, columns: list[str]) -> None:
+        self._settings.table_columns = columns
+        self.model.set_columns(columns)
+        self.table.horizontalHeader().reset()
+        self._size_columns()
+
+    def _on_header_section_moved(self, *_: int) -> None:
+        header = self.table.horizontalHeader()
+        order = [self.model.columns[header.logicalIndex(v)] for v in range(header.count())]
+        self._settings.table_columns = order

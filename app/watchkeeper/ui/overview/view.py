@@ -1,0 +1,194 @@
+"""The overview: what the store holds at a glance; every figure opens the matching events."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from watchkeeper.core.filterlang import Term, render
+from watchkeeper.core.timeparse import shown_time
+from watchkeeper.storage.ledger import LedgerEntry
+from watchkeeper.storage.queries import Overview
+from watchkeeper.ui.overview.welcome import WelcomePage
+from watchkeeper.ui.rows_model import Column, RowsModel, fit_columns, make_table
+
+
+def term(name: str, value: Any) -> str:
+    return render(Term(name, "=", str(value), quoted=True))
+
+
+def _card(title: str) -> tuple[QFrame, QLabel, QLabel]:
+    frame = QFrame()
+    frame.setObjectName("card")
+    value = QLabel("–")
+    value.setObjectName("cardValue")
+    value.setTextFormat(Qt.TextFormat.PlainText)
+    caption = QLabel(title)
+    caption.setObjectName("cardTitle")
+    note = QLabel("")
+    note.setObjectName("muted")
+    note.setTextFormat(Qt.TextFormat.PlainText)
+    note.setWordWrap(True)
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(14, 10, 14, 10)
+    layout.addWidget(caption)
+    layout.addWidget(value)
+    layout.addWidget(note)
+    return frame, value, note
+
+
+class OverviewView(QWidget):
+    """Cards and tables; `filter_requested` carries a filter and an optional time range."""
+
+    filter_requested = Signal(str, object, object)  # filter text, since, until
+
+    def __init__(self, welcome: WelcomePage, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.utc = False
+        self.welcome = welcome
+        self._pages = QStackedWidget()
+        self._pages.addWidget(welcome)
+        body = QWidget()
+        self._pages.addWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self._pages)
+
+        cards = QGridLayout()
+        frame, self.events_value, self.events_note = _card("Events")
+        cards.addWidget(frame, 0, 0)
+        frame, self.range_value, self.range_note = _card("Time covered")
+        cards.addWidget(frame, 0, 1)
+        frame, self.hosts_value, self.hosts_note = _card("Hosts")
+        cards.addWidget(frame, 0, 2)
+        frame, self.silent_value, self.silent_note = _card("Hosts gone quiet (24 h)")
+        cards.addWidget(frame, 0, 3)
+
+        self.sources = RowsModel([Column("Source", lambda r: r[0]),
+                                  Column("Events", lambda r: r[1])])
+        self.hosts = RowsModel([Column("Host", lambda r: r[0]), Column("Events", lambda r: r[1])])
+        self.days = RowsModel([Column("Day (UTC)", lambda r: r[0]),
+                               Column("Events", lambda r: r[1])])
+        self.types = RowsModel([Column("Source", lambda r: r[0]), Column("Channel", lambda r: r[1]),
+                                Column("Event ID", lambda r: r[2]),
+                                Column("Events", lambda r: r[3])])
+        self.silent = RowsModel([Column("Host", lambda r: r[0]),
+                                 Column("Last event", lambda r: r[1]),
+                                 Column("Quiet for (hours)", lambda r: r[2],
+                                        "Hours between its last event and the newest in the store")])
+        self.imports = RowsModel([
+            Column("#", lambda e: e.id), Column("Status", lambda e: e.status),
+            Column("Events", lambda e: e.events), Column("Duplicates", lambda e: e.duplicates),
+            Column("Quarantined", lambda e: e.quarantined), Column("File", lambda e: e.path),
+            Column("Note", lambda e: e.message or "")])
+
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        self.tables = {}
+        for key, title, model, activate in (
+            ("sources", "By source", self.sources, self._on_source),
+            ("hosts", "Busiest hosts", self.hosts, self._on_host),
+            ("days", "By day", self.days, self._on_day),
+            ("types", "Busiest event types", self.types, self._on_type),
+            ("silent", "Hosts that stopped sending",
+             self.silent, self._on_host),
+            ("imports", "Latest imports", self.imports, self._on_import),
+        ):
+            box = QGroupBox(title)
+            inner = QVBoxLayout(box)
+            table = make_table(model, activate)
+            table.clicked.connect(lambda index, m=model, a=activate: a(m.row_object(index.row())))
+            table.setToolTip("Click a row to see its events")
+            inner.addWidget(table)
+            self.tables[key] = table
+            row, column, span = {"sources": (0, 0, 1), "hosts": (0, 1, 1), "days": (0, 2, 1),
+                                 "types": (1, 0, 2), "silent": (1, 2, 1),
+                                 "imports": (2, 0, 3)}[key]
+            grid.addWidget(box, row, column, 1, span)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addLayout(cards)
+        layout.addLayout(grid, 1)
+
+    @property
+    def showing_welcome(self) -> bool:
+        return self._pages.currentIndex() == 0
+
+    def show_overview(self, info: Overview) -> None:
+        if not info.events:
+            self._pages.setCurrentIndex(0)
+            return
+        self._pages.setCurrentIndex(1)
+        self.events_value.setText(f"{info.events:,}")
+        self.events_note.setText(f"{len(info.by_source)} sources · {info.quarantined:,} "
+                                 f"quarantined · store {info.size_bytes / 1e6:,.1f} MB")
+        if info.first and info.last:
+            days = (info.last - info.first) / timedelta(days=1)
+            self.range_value.setText(f"{days:,.1f} days")
+            self.range_note.setText(f"{shown_time(info.first, self.utc)} to "
+                                    f"{shown_time(info.last, self.utc)}")
+        else:
+            self.range_value.setText("no times")
+            self.range_note.setText("")
+        self.hosts_value.setText(f"{info.host_count:,}")
+        self.hosts_note.setText(f"busiest: {info.by_host[0][0]}" if info.by_host else "")
+        self.silent_value.setText(f"{len(info.silent_hosts):,}")
+        self.silent_note.setText("none: every host sent within a day of the newest event"
+                                 if not info.silent_hosts else
+                                 f"longest: {info.silent_hosts[0][0]}")
+        for model in (self.sources, self.hosts, self.days, self.types, self.silent, self.imports):
+            model.utc = self.utc
+        self.sources.set_rows(info.by_source)
+        self.hosts.set_rows(info.by_host)
+        self.days.set_rows(list(reversed(info.by_day)))
+        self.types.set_rows(info.event_types)
+        self.silent.set_rows(info.silent_hosts)
+        self.imports.set_rows(info.imports)
+        for table in self.tables.values():
+            fit_columns(table)
+
+    # click-throughs -------------------------------------------------------------------------
+
+    def _on_source(self, row: tuple[str, int] | None) -> None:
+        if row is not None:
+            self.filter_requested.emit("-source:*" if row[0] == "(none)" else term("source", row[0]),
+                                       None, None)
+
+    def _on_host(self, row: tuple[Any, ...] | None) -> None:
+        if row is not None:
+            self.filter_requested.emit("-host:*" if row[0] == "(none)" else term("host", row[0]),
+                                       None, None)
+
+    def _on_day(self, row: tuple[str, int] | None) -> None:
+        if row is None:
+            return
+        try:
+            day = datetime.strptime(row[0], "%Y-%m-%d")
+        except ValueError:
+            self.filter_requested.emit("-time:*", None, None)
+            return
+        self.filter_requested.emit("", day, day + timedelta(days=1))
+
+    def _on_type(self, row: tuple[str, str, int | None, int] | None) -> None:
+        if row is None:
+            return
+        parts = [term("source", row[0])]
+        if row[1]:
+            parts.append(term("channel", row[1]))
+        parts.append(f"event_id:{row[2]}" if row[2] is not None else "-event_id:*")
+        self.filter_requested.emit(" ".join(parts), None, None)
+
+    def _on_import(self, entry: LedgerEntry | None) -> None:
+        if entry is not None:
+            self.filter_requested.emit(f"import_id:{entry.id}", None, None)

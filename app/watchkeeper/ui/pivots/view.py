@@ -1,0 +1,133 @@
+"""Users and Hosts: who logged on where, failures and successes, processes, connections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from watchkeeper.core.filterlang import Term, render
+from watchkeeper.storage import pivots
+from watchkeeper.storage.store import Store
+from watchkeeper.ui.rows_model import Column, RowsModel, fit_columns, make_table
+from watchkeeper.ui.tasks import TaskRunner
+
+USER_COLUMNS = (
+    Column("User", lambda r: r.username),
+    Column("Logon failures", lambda r: r.logon_failures,
+           "Failed logons: Windows 4625/4771, failed SSH, su, sudo and login attempts"),
+    Column("Logons", lambda r: r.logon_successes, "Successful logons (Windows 4624, SSH, su, login)"),
+    Column("Hosts", lambda r: r.host_count),
+    Column("Busiest hosts", lambda r: r.hosts),
+    Column("Processes started", lambda r: r.processes_started,
+           "Windows 4688, Sysmon 1 and audited program runs"),
+    Column("Connections", lambda r: r.network_connections, "Sysmon 3 and Windows 5156"),
+    Column("Events", lambda r: r.events),
+    Column("First seen", lambda r: r.first_seen),
+    Column("Last seen", lambda r: r.last_seen),
+)
+HOST_COLUMNS = (
+    Column("Host", lambda r: r.host),
+    Column("Events", lambda r: r.events),
+    Column("Sources", lambda r: r.sources),
+    Column("Logon failures", lambda r: r.logon_failures),
+    Column("Logons", lambda r: r.logon_successes),
+    Column("Users", lambda r: r.user_count),
+    Column("Busiest users", lambda r: r.users),
+    Column("Processes started", lambda r: r.processes_started),
+    Column("Connections", lambda r: r.network_connections),
+    Column("First seen", lambda r: r.first_seen),
+    Column("Last seen", lambda r: r.last_seen),
+    Column("Quiet for (hours)", lambda r: r.silent_hours,
+           "Hours between the host's last event and the newest event in the store"),
+)
+
+
+class PivotView(QWidget):
+    """One row per user or host; double-click or Enter opens that one's events."""
+
+    filter_requested = Signal(str, object, object)
+
+    def __init__(self, store: Store, runner: TaskRunner, *, title: str, field: str,
+                 columns: Sequence[Column], load: Callable[..., list[Any]],
+                 key_of: Callable[[Any], str], explanation: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._runner = runner
+        self._title = title
+        self._field = field
+        self._load = load
+        self._key_of = key_of
+        self.model = RowsModel(columns)
+        self.table = make_table(self.model, self._on_row_activated)
+        self.table.setToolTip("Double-click a row to see its events")
+        heading = QLabel(title)
+        heading.setObjectName("heading")
+        note = QLabel(explanation)
+        note.setObjectName("muted")
+        note.setWordWrap(True)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(f"Find a {field}…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMaximumWidth(280)
+        self.search.textChanged.connect(self._on_search_text_changed)
+        self.count = QLabel("")
+        self.count.setObjectName("muted")
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addStretch(1)
+        top.addWidget(self.count)
+        top.addWidget(self.search)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 8)
+        layout.addLayout(top)
+        layout.addWidget(note)
+        layout.addWidget(self.table, 1)
+        self._rows: list[Any] = []
+        self.loaded = False
+
+    def refresh(self) -> None:
+        self._runner.run(lambda progress: self._load(self._store, progress=progress),
+                         title=f"Counting {self._title.lower()}", key=f"pivot-{self._field}",
+                         on_success=self._on_loaded)
+
+    def set_utc(self, utc: bool) -> None:
+        self.model.set_utc(utc)
+
+    def _on_loaded(self, rows: list[Any]) -> None:
+        self._rows = rows
+        self.loaded = True
+        self._on_search_text_changed(self.search.text())
+        fit_columns(self.table, widest=240)
+
+    def _on_search_text_changed(self, text: str) -> None:
+        needle = text.strip().lower()
+        shown = [r for r in self._rows if needle in self._key_of(r).lower()] if needle \
+            else self._rows
+        self.model.set_rows(shown)
+        self.count.setText(f"{len(shown):,} of {len(self._rows):,}" if needle
+                           else f"{len(self._rows):,}")
+
+    def _on_row_activated(self, row: Any) -> None:
+        if row is not None:
+            self.filter_requested.emit(render(Term(self._field, "=", self._key_of(row),
+                                                   quoted=True)), None, None)
+
+
+def users_view(store: Store, runner: TaskRunner) -> PivotView:
+    return PivotView(store, runner, title="Users", field="user", columns=USER_COLUMNS,
+                     load=partial(pivots.users), key_of=lambda r: r.username,
+                     explanation="Every account seen in the logs, most failed logons first: "
+                                 "tie suspicious activity to a person.")
+
+
+def hosts_view(store: Store, runner: TaskRunner) -> PivotView:
+    return PivotView(store, runner, title="Hosts", field="host", columns=HOST_COLUMNS,
+                     load=partial(pivots.hosts), key_of=lambda r: r.host,
+                     explanation="Every computer, server and device seen, with who used it and "
+                                 "when it was last heard from.")
+

@@ -1,0 +1,170 @@
+"""The explorer: filters change the count, the timeline narrows the table, details are literal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication, QMenu
+from pytestqt.qtbot import QtBot
+from tests.ui.window_helpers import settle, write_auth_log
+
+from watchkeeper.ingest.importer import import_paths
+from watchkeeper.storage.store import Store
+from watchkeeper.ui.explorer.detail_pane import add_value_actions
+from watchkeeper.ui.explorer.events_model import VALUE_ROLE
+from watchkeeper.ui.main_window import EVENTS, MainWindow
+
+MakeWindow = Callable[..., MainWindow]
+HOSTILE = ["<b>bold</b><img src=x onerror=alert(1)>", "'; DROP TABLE events; --",
+           "line one\nline two\r\x1b[31mred\x07", "名前 ünïcödé \u202eevil"]
+
+
+@pytest.fixture
+def explorer_window(qtbot: QtBot, make_window: MakeWindow, store: Store,
+                    tmp_path: Path) -> MainWindow:
+    write_auth_log(tmp_path / "auth.log", 120, day=3)
+    lines = [json.dumps({"@timestamp": f"2026-11-04T10:00:0{n}Z", "host": "web01",
+                         "user": text, "message": text, "level": "error"})
+             for n, text in enumerate(HOSTILE)]
+    (tmp_path / "hostile.jsonl").write_text("\n".join(lines) + "\n")
+    import_paths(store, [tmp_path / "auth.log", tmp_path / "hostile.jsonl"])
+    window = make_window()
+    window.show_view(EVENTS)
+    settle(qtbot, window)
+    return window
+
+
+def test_filter_changes_the_count_and_mistakes_are_shown_inline(
+        qtbot: QtBot, explorer_window: MainWindow) -> None:
+    explorer = explorer_window.explorer
+    assert explorer.model.rowCount() == 124
+    bar = explorer.filter_bar
+    bar.set_text("host:files01")
+    bar.submit()
+    settle(qtbot, explorer_window)
+    assert explorer.model.rowCount() == 60
+    assert explorer.count.text() == "60 events"
+    assert all(explorer.model.data(explorer.model.index(r, 1)) == "files01" for r in range(60))
+    assert bar.combo.itemText(0) == "host:files01"  # remembered in the history
+
+    bar.set_text("hots:web01")
+    bar.submit()
+    settle(qtbot, explorer_window)
+    assert bar.error.isVisible()
+    assert "hots" in bar.error.text() and "host" in bar.error.text()  # did you mean
+    assert bar.combo.lineEdit().selectedText() == "hots:web01"
+    assert explorer.model.rowCount() == 60  # the last good result stays
+
+    explorer_window.clear_filter_action.trigger()
+    settle(qtbot, explorer_window)
+    assert not bar.error.isVisible() and explorer.model.rowCount() == 124
+
+
+def test_timeline_selection_narrows_the_table(qtbot: QtBot, explorer_window: MainWindow) -> None:
+    explorer = explorer_window.explorer
+    timeline = explorer.timeline
+    histogram = timeline.histogram
+    assert histogram is not None and histogram.total == 124
+    # click the busiest bar: the table shows that bar's events only
+    busiest = int(histogram.counts.sum(axis=0).argmax())
+    expected = int(histogram.counts[:, busiest].sum())
+    timeline.select_bucket_at(float(histogram.edges_epoch()[busiest]) + 1)
+    settle(qtbot, explorer_window)
+    assert explorer.model.rowCount() == expected < 124
+    start = histogram.start + timedelta(seconds=busiest * histogram.step_seconds)
+    times = [explorer.model.data(explorer.model.index(r, 0), VALUE_ROLE)
+             for r in range(explorer.model.rowCount())]
+    assert all(start <= t < start + timedelta(seconds=histogram.step_seconds) for t in times)
+    assert explorer.range_clear.isVisible()
+    # a dragged range
+    timeline.range_selected.emit(datetime(2026, 11, 3, 8, 0), datetime(2026, 11, 3, 8, 30))
+    settle(qtbot, explorer_window)
+    assert explorer.model.rowCount() == 30
+    explorer.range_clear.click()
+    settle(qtbot, explorer_window)
+    assert explorer.model.rowCount() == 124 and not explorer.range_clear.isVisible()
+
+
+def test_timeline_zoom_asks_for_finer_bars(qtbot: QtBot, explorer_window: MainWindow) -> None:
+    timeline = explorer_window.explorer.timeline
+    assert timeline.histogram is not None
+    coarse = timeline.histogram.step_seconds
+    box = timeline._box
+    with qtbot.waitSignal(timeline.range_changed, timeout=5000):
+        box.scaleBy(x=0.02, center=QPointF(box.viewRange()[0][0] + 3600, 0))
+    settle(qtbot, explorer_window)
+    assert timeline.histogram.step_seconds < coarse
+
+
+def test_detail_pane_shows_hostile_text_literally(qtbot: QtBot,
+                                                  explorer_window: MainWindow) -> None:
+    explorer = explorer_window.explorer
+    explorer.apply_filter("source:json")
+    settle(qtbot, explorer_window)
+    assert explorer.model.rowCount() == len(HOSTILE)
+    shown_users = set()
+    for row in range(len(HOSTILE)):
+        explorer.table.selectRow(row)
+        settle(qtbot, explorer_window)  # the event's fields are read in the background
+        values = dict(zip(explorer.detail.field_names(),
+                          (explorer.detail.fields.item(r, 1).text()
+                           for r in range(explorer.detail.fields.rowCount())), strict=True))
+        shown_users.add(values["username"])
+        assert explorer.detail.raw.toPlainText().startswith("{")
+        # the table cell is one line, with control characters made visible, not obeyed
+        cell = explorer.model.data(explorer.model.index(row, 5))
+        assert "\n" not in cell and "\x1b" not in cell
+    assert shown_users == set(HOSTILE)
+    assert "hostile.jsonl" in explorer.detail.heading.text()
+    explorer.detail.fields.selectRow(0)
+    explorer.detail.copy_selected()
+    assert QApplication.clipboard().text().startswith("time: 2026-11-04")
+
+
+def test_right_click_actions_filter_exclude_and_pivot(qtbot: QtBot,
+                                                      explorer_window: MainWindow) -> None:
+    explorer = explorer_window.explorer
+    explorer.apply_filter("host:web01")
+    settle(qtbot, explorer_window)
+    before = explorer.model.rowCount()
+    menu = QMenu()
+    add_value_actions(menu, "username", "root", explorer.add_term, explorer.replace_filter)
+    actions = {a.text(): a for a in menu.actions() if a.text()}
+    actions["Exclude username = root"].trigger()
+    settle(qtbot, explorer_window)
+    assert explorer.filter_bar.text == 'host:web01 -username:"root"'
+    assert 0 < explorer.model.rowCount() < before
+    actions["Show every event of this user"].trigger()
+    settle(qtbot, explorer_window)
+    assert explorer.filter_bar.text == 'username:"root"'
+    assert explorer.model.rowCount() == 80
+    actions["Copy value"].trigger()
+    assert QApplication.clipboard().text() == "root"
+    explorer.clear_filter()
+    settle(qtbot, explorer_window)
+    hostile = QMenu()
+    add_value_actions(hostile, "username", HOSTILE[1], explorer.add_term, explorer.replace_filter)
+    next(a for a in hostile.actions() if a.text().startswith("Filter on")).trigger()
+    settle(qtbot, explorer_window)
+    assert explorer.model.rowCount() == 1  # SQL text is a value, nothing more
+
+
+def test_columns_can_be_chosen_and_are_remembered(qtbot: QtBot,
+                                                  explorer_window: MainWindow) -> None:
+    explorer = explorer_window.explorer
+    explorer.set_columns(["time", "host", "src_ip", "outcome"])
+    settle(qtbot, explorer_window)
+    model = explorer.model
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] \
+        == ["Time (UTC)", "Host", "Source IP", "outcome"]
+    assert explorer_window.settings.table_columns == ["time", "host", "src_ip", "outcome"]
+    assert model.data(model.index(0, 0)) == "…"  # the rows with the new columns are on their way
+    settle(qtbot, explorer_window)
+    assert {model.data(model.index(r, 3)) for r in range(120)} == {"success", "failure"}
+    explorer.table.horizontalHeader().moveSection(2, 0)
+    assert explorer_window.settings.table_columns[0] == "src_ip"

@@ -1,0 +1,31 @@
+"""Helpers for tests of the window: log files to import, and waiting for background work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from watchkeeper.ui.main_window import MainWindow
+
+
+def write_auth_log(path: Path, lines: int = 60, hosts: tuple[str, ...] = ("web01", "files01"),
+                   day: int = 3) -> Path:
+    """An auth.log with failed and accepted SSH logons, spread over a few hours."""
+    rows = []
+    for n in range(lines):
+        host = hosts[n % len(hosts)]
+        minute = n % 60
+        hour = 8 + (n // 60) % 10
+        if n % 3 == 0:
+            text = f"sshd[{100 + n}]: Accepted password for bob from 10.0.0.{n % 250} port 22 ssh2"
+        else:
+            text = f"sshd[{100 + n}]: Failed password for root from 203.0.113.{n % 250} port 22 ssh2"
+        rows.append(f"Nov  {day} {hour:02d}:{minute:02d}:{n % 60:02d} {host} {text}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def settle(qtbot: QtBot, window: MainWindow, timeout: int = 60_000) -> None:
+    """Wait until the window's background jobs have finished and delivered their results."""
+    qtbot.waitUntil(lambda: window.runner.idle, timeout=timeout)
