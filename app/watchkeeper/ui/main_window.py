@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import (
@@ -42,12 +43,14 @@ from watchkeeper.scenarios.demo import DEFAULT_EVENTS, load_demo
 from watchkeeper.storage import queries
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, theme
-from watchkeeper.ui.explorer.view import ExplorerView
 from watchkeeper.ui.importing import FILE_FILTER, ImportSummaryDialog, headline, local_paths
 from watchkeeper.ui.overview.view import OverviewView
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.pivots.view import hosts_view, users_view
 from watchkeeper.ui.tasks import Task, TaskRunner
+
+if TYPE_CHECKING:
+    from watchkeeper.ui.explorer.view import ExplorerView
 
 FILTER_HELP = """Filters find events by field and by words.
 
@@ -95,12 +98,14 @@ class MainWindow(QMainWindow):
         self.welcome.import_requested.connect(self.choose_files)
         self.welcome.demo_requested.connect(self.choose_demo)
         self.overview = OverviewView(self.welcome)
-        self.explorer = ExplorerView(store, self.runner, self.settings)
+        # The explorer (and pyqtgraph, a third of a second to import) is built when first
+        # shown: the window opens on the overview sooner.
+        self._explorer: ExplorerView | None = None
+        self._explorer_slot = QWidget()
         self.users = users_view(store, self.runner)
         self.hosts = hosts_view(store, self.runner)
         for pivot in (self.overview, self.users, self.hosts):
             pivot.filter_requested.connect(self.show_events)
-        self.explorer.searched.connect(self._on_explorer_searched)
         self._apply_utc_to_views()
 
         self.navigation = QListWidget()
@@ -109,7 +114,7 @@ class MainWindow(QMainWindow):
         self.navigation.setFixedWidth(150)
         self.navigation.currentRowChanged.connect(self._on_navigation_row_changed)
         self.pages = QStackedWidget()
-        for view in (self.overview, self.explorer, self.users, self.hosts):
+        for view in (self.overview, self._explorer_slot, self.users, self.hosts):
             self.pages.addWidget(view)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -249,6 +254,24 @@ class MainWindow(QMainWindow):
 
     # views ------------------------------------------------------------------------------
 
+    @property
+    def explorer(self) -> ExplorerView:
+        """The events view, built on first use."""
+        if self._explorer is None:
+            from watchkeeper.ui.explorer.view import ExplorerView
+
+            explorer = ExplorerView(self.store, self.runner, self.settings)
+            explorer.searched.connect(self._on_explorer_searched)
+            value = window_settings().value("explorerSplitter")
+            if value is not None:
+                explorer.splitter.restoreState(value)
+            current = self.pages.currentIndex()
+            self.pages.removeWidget(self._explorer_slot)
+            self.pages.insertWidget(EVENTS, explorer)
+            self.pages.setCurrentIndex(current)
+            self._explorer = explorer
+        return self._explorer
+
     def show_view(self, number: int) -> None:
         self.navigation.setCurrentRow(number)
 
@@ -261,6 +284,8 @@ class MainWindow(QMainWindow):
     def _on_navigation_row_changed(self, row: int) -> None:
         if row < 0:
             return
+        if row == EVENTS:
+            _ = self.explorer  # built now, on its first showing
         self.pages.setCurrentIndex(row)
         self._refresh_if_stale(row)
 
@@ -386,7 +411,8 @@ class MainWindow(QMainWindow):
     def _on_utc_toggled(self, utc: bool) -> None:
         self.settings.time_display = "utc" if utc else "local"
         self._apply_utc_to_views()
-        self.explorer.set_utc(utc)
+        if self._explorer is not None:
+            self._explorer.set_utc(utc)
         self._stale.add(OVERVIEW)
         if self.current_view() == OVERVIEW:
             self._refresh_if_stale(OVERVIEW)
@@ -397,7 +423,8 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             theme.apply(app, self.settings.theme)
-        self.explorer.timeline.apply_theme()
+        if self._explorer is not None:
+            self._explorer.timeline.apply_theme()
         self.theme_actions[key].setChecked(True)
 
     def _on_series_chosen(self, key: str) -> None:
@@ -447,9 +474,6 @@ class MainWindow(QMainWindow):
         state = saved.value("state")
         if state is not None:
             self.restoreState(state)
-        value = saved.value("explorerSplitter")
-        if value is not None:
-            self.explorer.splitter.restoreState(value)
         view = saved.value("view", OVERVIEW)
         try:
             number = int(view)  # type: ignore[call-overload]
@@ -464,7 +488,8 @@ class MainWindow(QMainWindow):
         saved = window_settings()
         saved.setValue("geometry", self.saveGeometry())
         saved.setValue("state", self.saveState())
-        saved.setValue("explorerSplitter", self.explorer.splitter.saveState())
+        if self._explorer is not None:
+            saved.setValue("explorerSplitter", self._explorer.splitter.saveState())
         saved.setValue("view", self.current_view())
         saved.sync()
         settings_file.save(self.settings)

@@ -177,7 +177,7 @@ class TaskRunner(QObject):
         task.state = state
         if task._dialog is not None:
             task._dialog.setLabelText(describe(state))
-            if state.total:
+            if state.total and state.total > 1:  # files done of several; one file: busy bar
                 task._dialog.setMaximum(state.total)
                 task._dialog.setValue(min(state.done, state.total))
         self.task_progressed.emit(task)

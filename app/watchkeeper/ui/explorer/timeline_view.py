@@ -120,6 +120,10 @@ class TimelineView(QWidget):
             axis = self._plot.getAxis(side)
             axis.setTextPen(colours.muted)
             axis.setPen(colours.muted)
+        backdrop = pg.mkColor(colours.base)
+        backdrop.setAlpha(220)  # the legend stays readable over tall bars
+        self._legend.setBrush(pg.mkBrush(backdrop))
+        self._legend.setLabelTextColor(colours.text)
         accent = pg.mkColor(colours.accent)
         accent.setAlpha(50)
         self._region.setBrush(pg.mkBrush(accent))
