@@ -94,6 +94,7 @@ class Progress:
 
 LATE_AFTER = 0.012  # seconds without a beat before long jobs give way
 PAUSE = 0.003
+MAX_WAIT = 0.1
 _last_beat: float | None = None  # None: nobody interactive is waiting (the command line)
 
 
@@ -108,7 +109,16 @@ def stop_beating() -> None:
 
 
 def give_way() -> None:
-    """Called often by CPU-bound loops; sleeps briefly when the window has fallen behind."""
-    last = _last_beat
-    if last is not None and time.monotonic() - last > LATE_AFTER:
+    """Called often by CPU-bound loops; while the window is behind, waits for it to catch up.
+
+    The window is behind when it is busy (painting a table calls Python for every cell) or
+    waiting for the GIL; either way it needs the GIL to itself until it beats again. The wait
+    is capped, so a window that hangs for another reason does not stop the job.
+    """
+    waited = 0.0
+    while waited < MAX_WAIT:
+        last = _last_beat
+        if last is None or time.monotonic() - last <= LATE_AFTER:
+            return
         time.sleep(PAUSE)
+        waited += PAUSE

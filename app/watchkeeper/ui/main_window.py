@@ -38,6 +38,7 @@ from watchkeeper import __version__
 from watchkeeper.core import paths
 from watchkeeper.core import settings as settings_file
 from watchkeeper.core.settings import Settings
+from watchkeeper.ingest import formats
 from watchkeeper.ingest.importer import ImportSummary, import_paths
 from watchkeeper.scenarios.demo import DEFAULT_EVENTS, load_demo
 from watchkeeper.storage import queries
@@ -127,6 +128,10 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
         self._restore_layout()
+        # The parsers' modules and patterns take 0.1 s to load: load them now, in the
+        # background, rather than in the middle of the first import.
+        self.runner.run(lambda _progress: formats.parsers(), title="Loading parsers",
+                        dialog=False, quiet=True)
 
     # actions, menus and toolbar ---------------------------------------------------------
 
