@@ -64,6 +64,12 @@ def make_window(qtbot: Any, store: Any) -> Iterator[Callable[..., Any]]:
         return window
 
     yield make
+    from PySide6.QtWidgets import QApplication
+
     for window in windows:
         window.runner.cancel_all()
         window.runner.wait()
+        window.close()
+        window.deleteLater()
+    QApplication.processEvents()  # results still queued, then the deletions
+    windows.clear()
