@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 from tests.ui.window_helpers import settle, write_auth_log
 
@@ -90,13 +91,18 @@ def test_timeline_selection_narrows_the_table(qtbot: QtBot, explorer_window: Mai
     assert explorer.model.rowCount() == 124 and not explorer.range_clear.isVisible()
 
 
-def test_timeline_zoom_asks_for_finer_bars(qtbot: QtBot, explorer_window: MainWindow) -> None:
+def test_wheel_zoom_asks_for_finer_bars(qtbot: QtBot, explorer_window: MainWindow) -> None:
     timeline = explorer_window.explorer.timeline
     assert timeline.histogram is not None
     coarse = timeline.histogram.step_seconds
-    box = timeline._box
-    with qtbot.waitSignal(timeline.range_changed, timeout=5000):
-        box.scaleBy(x=0.02, center=QPointF(box.viewRange()[0][0] + 3600, 0))
+    viewport = timeline._plot.viewport()
+    at = QPointF(timeline.bar_rect_centre(2))
+    for _ in range(12):  # wheel forward: zoom in around the pointer
+        wheel = QWheelEvent(at, QPointF(viewport.mapToGlobal(at.toPoint())), QPoint(0, 0),
+                            QPoint(0, 120), Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(viewport, wheel)
+    qtbot.waitSignal(timeline.range_changed, timeout=5000).wait()
     settle(qtbot, explorer_window)
     assert timeline.histogram.step_seconds < coarse
 
@@ -168,3 +174,48 @@ def test_columns_can_be_chosen_and_are_remembered(qtbot: QtBot,
     assert {model.data(model.index(r, 3)) for r in range(120)} == {"success", "failure"}
     explorer.table.horizontalHeader().moveSection(2, 0)
     assert explorer_window.settings.table_columns[0] == "src_ip"
+
+
+def _mouse(widget: QWidget, kind: QEvent.Type, at: QPoint, buttons: Qt.MouseButton,
+           button: Qt.MouseButton, shift: bool) -> None:
+    modifiers = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+    QApplication.sendEvent(widget, QMouseEvent(kind, QPointF(at), QPointF(widget.mapToGlobal(at)),
+                                               button, buttons, modifiers))
+
+
+def _drag(widget: QWidget, start: QPoint, end: QPoint, shift: bool) -> None:
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    _mouse(widget, QEvent.Type.MouseButtonPress, start, left, left, shift)
+    for step in range(1, 11):
+        _mouse(widget, QEvent.Type.MouseMove, start + (end - start) * step / 10, left, none, shift)
+    _mouse(widget, QEvent.Type.MouseButtonRelease, end, none, left, shift)
+
+
+def test_mouse_on_the_timeline_selects_and_pans(qtbot: QtBot,
+                                                explorer_window: MainWindow) -> None:
+    explorer = explorer_window.explorer
+    timeline = explorer.timeline
+    histogram = timeline.histogram
+    assert histogram is not None
+    viewport = timeline._plot.viewport()
+    # Shift+drag over the first third of the bars: the table shows only that time
+    start = timeline.bar_rect_centre(0).toPoint()
+    end = timeline.bar_rect_centre(histogram.buckets // 3).toPoint()
+    _drag(viewport, start, end, shift=True)
+    settle(qtbot, explorer_window)
+    assert explorer.range_clear.isVisible()
+    assert 0 < explorer.model.rowCount() < 124
+    # a click on a bar shows that bar's events
+    busiest = int(histogram.counts.sum(axis=0).argmax())
+    at = timeline.bar_rect_centre(busiest).toPoint()
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    _mouse(viewport, QEvent.Type.MouseButtonPress, at, left, left, shift=False)
+    _mouse(viewport, QEvent.Type.MouseButtonRelease, at, none, left, shift=False)
+    settle(qtbot, explorer_window)
+    assert explorer.model.rowCount() == int(histogram.counts[:, busiest].sum())
+    # a plain drag pans: the visible range moves and the bars are asked for again
+    before = timeline.visible_range()
+    with qtbot.waitSignal(timeline.range_changed, timeout=5000):
+        _drag(viewport, end, start, shift=False)
+    settle(qtbot, explorer_window)
+    assert timeline.visible_range()[0] > before[0]

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent, MouseDragEvent
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -38,7 +39,7 @@ class _SelectingViewBox(pg.ViewBox):  # type: ignore[misc]
         self.setMouseEnabled(x=True, y=False)
 
     def mouseDragEvent(self, ev: object, axis: int | None = None) -> None:
-        assert isinstance(ev, pg.GraphicsScene.mouseEvents.MouseDragEvent)
+        assert isinstance(ev, MouseDragEvent)
         selecting = (ev.button() == Qt.MouseButton.LeftButton
                      and bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier))
         if not selecting and self._anchor is None:
@@ -55,7 +56,7 @@ class _SelectingViewBox(pg.ViewBox):  # type: ignore[misc]
             self._owner.select(low, high)
 
     def mouseClickEvent(self, ev: object) -> None:
-        assert isinstance(ev, pg.GraphicsScene.mouseEvents.MouseClickEvent)
+        assert isinstance(ev, MouseClickEvent)
         if ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
             self._owner.select_bucket_at(self.mapSceneToView(ev.scenePos()).x())
