@@ -306,5 +306,11 @@ def render(node: Node | None) -> str:
     return " OR ".join(render(operand) for operand in node.operands)
 
 
+def exact_term(name: str, value: object, exclude: bool = False) -> str:
+    """Filter text matching a field's exact value (or every event but those)."""
+    text = render(Term(name, "=", str(value), quoted=True))
+    return f"-{text}" if exclude else text
+
+
 def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'

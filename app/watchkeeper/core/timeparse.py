@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime, timedelta, tzinfo
 
+EPOCH = datetime(1970, 1, 1)  # event times are naive UTC; seconds since this for axes
+
 MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 

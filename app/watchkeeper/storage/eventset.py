@@ -16,9 +16,9 @@ import numpy as np
 
 from watchkeeper.core.fields import quote_ident
 from watchkeeper.core.progress import Progress
+from watchkeeper.core.timeparse import EPOCH
 from watchkeeper.storage.store import Store
 
-_EPOCH = datetime(1970, 1, 1)
 ROWS_PER_BUCKET = 2000  # on the whole store; a filter leaves fewer in each
 MAX_BUCKETS = 500_000
 ORDER = '"time" ASC NULLS LAST, id ASC'
@@ -72,7 +72,7 @@ class EventIndex:
         return int(np.searchsorted(self.starts, position, side="right")) - 1
 
     def bucket_time(self, bucket: int) -> datetime:
-        return _EPOCH + timedelta(
+        return EPOCH + timedelta(
             microseconds=self.origin_us + int(self.bucket_numbers[bucket]) * self.width_us)
 
     def bucket_end(self, bucket: int) -> datetime:
@@ -80,7 +80,7 @@ class EventIndex:
 
     def position_of_time(self, when: datetime) -> int:
         """The position of the first event at or after `when` (approximate within a bucket)."""
-        number = ((when - _EPOCH) // timedelta(microseconds=1) - self.origin_us) // self.width_us
+        number = ((when - EPOCH) // timedelta(microseconds=1) - self.origin_us) // self.width_us
         bucket = int(np.searchsorted(self.bucket_numbers, number, side="left"))
         return int(self.starts[bucket]) if bucket < len(self.starts) else self.timed
 
@@ -127,7 +127,7 @@ def page_columns(store: Store, wanted: list[str]) -> list[str]:
     """The columns a page fetches: `id` first, then those wanted that the store has."""
     names = ["id"]
     for name in wanted:
-        column = store.resolve(name) or (name if name in store.columns.values() else None)
+        column = store.resolve(name)
         if column and column not in names:
             names.append(column)
     return names

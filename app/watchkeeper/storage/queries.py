@@ -9,6 +9,7 @@ from typing import Any
 from watchkeeper.core.fields import COMMON_COLUMNS
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage import ledger
+from watchkeeper.storage.eventset import EventQuery
 from watchkeeper.storage.store import Store
 
 # Shown first and in this order; the rest of an event's non-empty fields follow.
@@ -86,24 +87,11 @@ class SearchResult:
     rows: list[tuple[Any, ...]]
 
 
-def _where(where_sql: str, since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:
-    clauses = [f"({where_sql})"]
-    params: list[Any] = []
-    if since is not None:
-        clauses.append('"time" >= ?')
-        params.append(since)
-    if until is not None:
-        clauses.append('"time" < ?')
-        params.append(until)
-    return " AND ".join(clauses), params
-
-
 def search(store: Store, where_sql: str = "TRUE", where_params: list[Any] | None = None, *,
            since: datetime | None = None, until: datetime | None = None, limit: int = 100,
            offset: int = 0, newest_first: bool = False) -> SearchResult:
     """Events matching a compiled filter, in time order, with the number that match."""
-    where, extra = _where(where_sql, since, until)
-    params = [*(where_params or []), *extra]
+    where, params = EventQuery(where_sql, tuple(where_params or ()), since, until).clause()
     total_row = store.fetch_one(f"SELECT count(*) FROM events WHERE {where}", params)
     order = f'"time" {"DESC" if newest_first else "ASC"} NULLS LAST, id {"DESC" if newest_first else "ASC"}'
     with store.cursor() as cursor:

@@ -10,11 +10,11 @@ import numpy as np
 
 from watchkeeper.core.fields import LEVELS
 from watchkeeper.core.progress import Progress
+from watchkeeper.core.timeparse import EPOCH
 from watchkeeper.storage.eventset import EventQuery
 from watchkeeper.storage.store import Store
 
 SeriesBy = Literal["source", "level"]
-_EPOCH = datetime(1970, 1, 1)
 _MINUTE = 60
 # Bucket sizes a person reads at a glance, from a minute to a week (seconds).
 STEPS = (1, 5, 15, 30, 60, 180, 360, 720, 1440, 10080)
@@ -34,7 +34,7 @@ class Histogram:
 
     @classmethod
     def empty(cls) -> Histogram:
-        return cls(_EPOCH, STEPS_SECONDS[0], [], np.zeros((0, 0), dtype=np.int64))
+        return cls(EPOCH, STEPS_SECONDS[0], [], np.zeros((0, 0), dtype=np.int64))
 
     @property
     def buckets(self) -> int:
@@ -46,7 +46,7 @@ class Histogram:
 
     def edges_epoch(self) -> np.ndarray:
         """Bucket starts as seconds since 1970, for a date axis."""
-        first = (self.start - _EPOCH).total_seconds()
+        first = (self.start - EPOCH).total_seconds()
         return first + np.arange(self.buckets + 1, dtype=np.float64) * self.step_seconds
 
 
@@ -86,8 +86,8 @@ def histogram(store: Store, query: EventQuery, start: datetime, end: datetime,
     step = step_for(end - start, target_buckets)
     step_us = step * 1_000_000
     # Align to the step, so bars do not shift while panning.
-    first_us = (start - _EPOCH) // timedelta(microseconds=1) // step_us * step_us
-    aligned = _EPOCH + timedelta(microseconds=first_us)
+    first_us = (start - EPOCH) // timedelta(microseconds=1) // step_us * step_us
+    aligned = EPOCH + timedelta(microseconds=first_us)
     buckets = max(1, -(-((end - aligned) // timedelta(microseconds=1)) // step_us))
     ranged = query.within(max(aligned, query.since) if query.since else aligned,
                           min(end, query.until) if query.until else end)

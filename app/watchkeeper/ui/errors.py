@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import traceback
 from logging.handlers import RotatingFileHandler
 from types import TracebackType
 
@@ -109,6 +108,3 @@ def _on_raised(error: object) -> None:
     # after the current event: an exception inside a paint must not open a dialog mid-paint
     QTimer.singleShot(0, lambda: show_error(parent, error))
 
-
-def format_traceback(error: BaseException) -> str:
-    return "".join(traceback.format_exception(type(error), error, error.__traceback__))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -180,24 +181,12 @@ class MainWindow(QMainWindow):
         self.utc_action.setChecked(self.settings.time_display == "utc")
         self.utc_action.toggled.connect(self._on_utc_toggled)
         self.addAction(self.utc_action)
-        themes = QActionGroup(self)
-        self.theme_actions: dict[str, QAction] = {}
-        for key, label in (("system", "Follow the &system"), ("light", "&Light"),
-                           ("dark", "&Dark")):
-            action = QAction(label, self, checkable=True)
-            action.setChecked(self.settings.theme == key)
-            action.triggered.connect(partial(self.set_theme, key))
-            themes.addAction(action)
-            self.theme_actions[key] = action
-        series = QActionGroup(self)
-        self.series_actions: dict[str, QAction] = {}
-        for key, label in (("source", "Timeline bars by &source"),
-                           ("level", "Timeline bars by &level")):
-            action = QAction(label, self, checkable=True)
-            action.setChecked(self.settings.timeline_series == key)
-            action.triggered.connect(partial(self._on_series_chosen, key))
-            series.addAction(action)
-            self.series_actions[key] = action
+        self.theme_actions = self._choices(
+            (("system", "Follow the &system"), ("light", "&Light"), ("dark", "&Dark")),
+            self.settings.theme, self.set_theme)
+        self.series_actions = self._choices(
+            (("source", "Timeline bars by &source"), ("level", "Timeline bars by &level")),
+            self.settings.timeline_series, self._on_series_chosen)
 
         file_menu = self.menuBar().addMenu("&File")
         for action in (self.import_action, self.import_folder_action, self.demo_action):
@@ -233,6 +222,19 @@ class MainWindow(QMainWindow):
                        self.refresh_action):
             toolbar.addAction(action)
         self.addToolBar(toolbar)
+
+    def _choices(self, options: tuple[tuple[str, str], ...], current: str,
+                 slot: Callable[[str], None]) -> dict[str, QAction]:
+        """Checkable actions of which one is on, each calling `slot` with its key."""
+        group = QActionGroup(self)
+        actions: dict[str, QAction] = {}
+        for key, label in options:
+            action = QAction(label, self, checkable=True)
+            action.setChecked(key == current)
+            action.triggered.connect(partial(slot, key))
+            group.addAction(action)
+            actions[key] = action
+        return actions
 
     def _build_status_bar(self) -> None:
         self.store_label = QLabel("")
@@ -310,10 +312,10 @@ class MainWindow(QMainWindow):
     def refresh_all(self) -> None:
         """The store changed: every view is stale; the visible one reloads now."""
         self._stale = set(range(len(VIEWS)))
-        self._update_store_label()
         self._refresh_if_stale(self.current_view())
         if self.overview.showing_welcome:
             self._refresh_if_stale(OVERVIEW)
+        self._update_store_label()
 
     def show_events(self, text: str, since: datetime | None = None,
                     until: datetime | None = None) -> None:
@@ -337,11 +339,12 @@ class MainWindow(QMainWindow):
 
     def _on_overview_loaded(self, info: queries.Overview) -> None:
         self.overview.show_overview(info)
-        self.store_label.setText(f"{info.events:,} events · {info.size_bytes / 1e6:,.1f} MB · "
-                                 f"{self.store.path.name}")
-        self.store_label.setToolTip(str(self.store.path))
+        self._on_store_counted((info.events, info.size_bytes))
 
     def _update_store_label(self) -> None:
+        """Count the store for the status bar, unless the overview is loading (it counts)."""
+        if OVERVIEW not in self._stale:
+            return
         self.runner.run(lambda progress: (self.store.event_count(), self.store.size_bytes()),
                         title="Counting events", key="status", dialog=False,
                         on_success=self._on_store_counted)

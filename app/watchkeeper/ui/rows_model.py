@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from watchkeeper.core.timeparse import shown_time
 
@@ -109,10 +110,8 @@ class RowsModel(QAbstractTableModel):
 
 
 def make_table(model: RowsModel, on_activated: Callable[[Any], None] | None = None,
-               sortable: bool = True) -> Any:
+               sortable: bool = True) -> QTableView:
     """A read-only QTableView over a RowsModel; Enter or double-click activates a row."""
-    from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
-
     table = QTableView()
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -133,7 +132,7 @@ def make_table(model: RowsModel, on_activated: Callable[[Any], None] | None = No
     return table
 
 
-def fit_columns(table: Any, widest: int = 280) -> None:
+def fit_columns(table: QTableView, widest: int = 280) -> None:
     """Columns as wide as their contents and titles, none wider than `widest` pixels."""
     header = table.horizontalHeader()
     for column in range(table.model().columnCount() - 1):  # the last one stretches

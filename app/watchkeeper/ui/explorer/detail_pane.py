@@ -22,17 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from watchkeeper.core.fields import COMMON_COLUMNS
-from watchkeeper.core.filterlang import Term, render
+from watchkeeper.core.filterlang import exact_term
 from watchkeeper.core.timeparse import shown_time
 
 _HIDDEN = {"dedup_key", "raw", "origin_path", "import_id", "record_no"}
 FilterAction = Callable[[str], None]  # adds a term to the filter
-
-
-def term_for(name: str, value: Any, exclude: bool = False) -> str:
-    """Filter text matching exactly this field value (or excluding it)."""
-    text = render(Term(name, "=", str(value), quoted=True))
-    return f"-{text}" if exclude else text
 
 
 def add_value_actions(menu: QMenu, name: str, value: Any, on_filter: FilterAction,
@@ -42,13 +36,13 @@ def add_value_actions(menu: QMenu, name: str, value: Any, on_filter: FilterActio
         return
     shown = str(value) if len(str(value)) <= 40 else str(value)[:40] + "…"
     if not isinstance(value, datetime):
-        menu.addAction(f"Filter on {name} = {shown}", lambda: on_filter(term_for(name, value)))
+        menu.addAction(f"Filter on {name} = {shown}", lambda: on_filter(exact_term(name, value)))
         menu.addAction(f"Exclude {name} = {shown}",
-                       lambda: on_filter(term_for(name, value, exclude=True)))
+                       lambda: on_filter(exact_term(name, value, exclude=True)))
     if name in ("host", "username"):
         who = "host" if name == "host" else "user"
         menu.addAction(f"Show every event of this {who}",
-                       lambda: on_replace(term_for(name, value)))
+                       lambda: on_replace(exact_term(name, value)))
     menu.addSeparator()
     menu.addAction("Copy value", lambda: QGuiApplication.clipboard().setText(str(value)))
 

@@ -81,10 +81,6 @@ class EventsModel(QAbstractTableModel):
     # what it shows -------------------------------------------------------------------
 
     @property
-    def index_(self) -> EventIndex | None:
-        return self._index
-
-    @property
     def fetched_columns(self) -> list[str]:
         return list(self._columns)
 

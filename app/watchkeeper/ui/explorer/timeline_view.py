@@ -14,19 +14,19 @@ from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent, MouseDragEvent
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from watchkeeper.core.timeparse import EPOCH
 from watchkeeper.storage.timeline import Histogram, step_label
 from watchkeeper.ui import theme
 
-_EPOCH = datetime(1970, 1, 1)
 SETTLE_MS = 150  # after the last wheel step or drag, ask for the bars of the new range
 
 
 def to_epoch(value: datetime) -> float:
-    return (value - _EPOCH).total_seconds()
+    return (value - EPOCH).total_seconds()
 
 
 def from_epoch(seconds: float) -> datetime:
-    return _EPOCH + timedelta(seconds=seconds)
+    return EPOCH + timedelta(seconds=seconds)
 
 
 class _SelectingViewBox(pg.ViewBox):  # type: ignore[misc]
@@ -140,10 +140,6 @@ class TimelineView(QWidget):
     def histogram(self) -> Histogram | None:
         return self._histogram
 
-    @property
-    def bar_count(self) -> int:
-        return self._histogram.buckets if self._histogram else 0
-
     def show_histogram(self, histogram: Histogram) -> None:
         """Draw the bars; the visible range is left as the user set it."""
         self._histogram = histogram
@@ -175,8 +171,7 @@ class TimelineView(QWidget):
 
     def _series_colours(self, series: list[str]) -> list[str]:
         palette = theme.current().series
-        return [theme.LEVEL_SERIES.get(name, palette[i % len(palette)])
-                if name in theme.LEVEL_SERIES else palette[i % len(palette)]
+        return [theme.LEVEL_SERIES.get(name) or palette[i % len(palette)]
                 for i, name in enumerate(series)]
 
     def set_range(self, start: datetime, end: datetime) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from watchkeeper.core.errors import FilterSyntaxError
 from watchkeeper.core.fields import PARSED_COLUMNS
+from watchkeeper.core.filterlang import exact_term
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
 from watchkeeper.core.timeparse import shown_time
@@ -32,7 +33,7 @@ from watchkeeper.storage.eventset import EventIndex, EventQuery
 from watchkeeper.storage.filters import compile_filter
 from watchkeeper.storage.store import Store
 from watchkeeper.storage.timeline import Histogram
-from watchkeeper.ui.explorer.detail_pane import DetailPane, add_value_actions, term_for
+from watchkeeper.ui.explorer.detail_pane import DetailPane, add_value_actions
 from watchkeeper.ui.explorer.events_model import PAGE_SIZE, TITLES, VALUE_ROLE, EventsModel
 from watchkeeper.ui.explorer.filter_bar import FilterBar
 from watchkeeper.ui.explorer.timeline_view import TimelineView
@@ -165,10 +166,6 @@ class ExplorerView(QWidget):
         if self._selection is None:
             return self._base
         return self._base.within(*self._selection)
-
-    @property
-    def index(self) -> EventIndex | None:
-        return self.model.index_
 
     def apply_filter(self, text: str, since: datetime | None = None,
                      until: datetime | None = None) -> bool:
@@ -316,7 +313,7 @@ class ExplorerView(QWidget):
             for key, label in (("host", "host"), ("username", "user")):
                 if key != name and values.get(key):
                     menu.addAction(f"Show every event of this {label} ({values[key]})",
-                                   partial(self.replace_filter, term_for(key, values[key])))
+                                   partial(self.replace_filter, exact_term(key, values[key])))
         menu.popup(self.table.viewport().mapToGlobal(point))
 
     def _on_header_menu(self, point: QPoint) -> None:

@@ -16,16 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from watchkeeper.core.filterlang import Term, render
+from watchkeeper.core.filterlang import exact_term
 from watchkeeper.core.timeparse import shown_time
 from watchkeeper.storage.ledger import LedgerEntry
 from watchkeeper.storage.queries import Overview
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.rows_model import Column, RowsModel, fit_columns, make_table
-
-
-def term(name: str, value: Any) -> str:
-    return render(Term(name, "=", str(value), quoted=True))
 
 
 def _card(title: str) -> tuple[QFrame, QLabel, QLabel]:
@@ -162,12 +158,12 @@ class OverviewView(QWidget):
 
     def _on_source(self, row: tuple[str, int] | None) -> None:
         if row is not None:
-            self.filter_requested.emit("-source:*" if row[0] == "(none)" else term("source", row[0]),
+            self.filter_requested.emit("-source:*" if row[0] == "(none)" else exact_term("source", row[0]),
                                        None, None)
 
     def _on_host(self, row: tuple[Any, ...] | None) -> None:
         if row is not None:
-            self.filter_requested.emit("-host:*" if row[0] == "(none)" else term("host", row[0]),
+            self.filter_requested.emit("-host:*" if row[0] == "(none)" else exact_term("host", row[0]),
                                        None, None)
 
     def _on_day(self, row: tuple[str, int] | None) -> None:
@@ -183,9 +179,9 @@ class OverviewView(QWidget):
     def _on_type(self, row: tuple[str, str, int | None, int] | None) -> None:
         if row is None:
             return
-        parts = [term("source", row[0])]
+        parts = [exact_term("source", row[0])]
         if row[1]:
-            parts.append(term("channel", row[1]))
+            parts.append(exact_term("channel", row[1]))
         parts.append(f"event_id:{row[2]}" if row[2] is not None else "-event_id:*")
         self.filter_requested.emit(" ".join(parts), None, None)
 

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from watchkeeper.core.filterlang import Term, render
+from watchkeeper.core.filterlang import exact_term
 from watchkeeper.storage import pivots
 from watchkeeper.storage.store import Store
 from watchkeeper.ui.rows_model import Column, RowsModel, fit_columns, make_table
@@ -114,8 +114,7 @@ class PivotView(QWidget):
 
     def _on_row_activated(self, row: Any) -> None:
         if row is not None:
-            self.filter_requested.emit(render(Term(self._field, "=", self._key_of(row),
-                                                   quoted=True)), None, None)
+            self.filter_requested.emit(exact_term(self._field, self._key_of(row)), None, None)
 
 
 def users_view(store: Store, runner: TaskRunner) -> PivotView:
