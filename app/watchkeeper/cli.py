@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("import", help="import log files, folders and .zip/.gz archives")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--no-detect", action="store_true",
+                   help="do not run the detection rules over the new events")
+    _add_rules(p)
     _add_common(p)
 
     p = commands.add_parser("stats", help="events by source, host and day; the import ledger")
@@ -58,6 +61,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--newest-first", action="store_true")
     _add_common(p)
 
+    p = commands.add_parser("rules", help="the detection rules loaded, and why any failed to load")
+    _add_rules(p)
+    p.add_argument("--list", action="store_true", help="list every rule, not only the counts")
+    _add_common(p)
+
+    p = commands.add_parser("detect", help="run the detection rules over new events (or all)")
+    _add_rules(p)
+    p.add_argument("--all", action="store_true",
+                   help="hunt again over every event, replacing the stored hits")
+    _add_common(p)
+
+    p = commands.add_parser("hits", help="rule hits with counts, hosts, first and last seen")
+    p.add_argument("--level", choices=LEVEL_CHOICES, default="informational",
+                   help="the lowest level to show (default: informational, i.e. all)")
+    p.add_argument("--suppressed", action="store_true", help="include suppressed hits")
+    _add_common(p)
+
     p = commands.add_parser("demo", help="generate a small office's logs and import them")
     p.add_argument("--events", type=int, default=200_000, help="how many events (default 200,000)")
     p.add_argument("--seed", type=int, default=1, help="the same seed gives the same office")
@@ -65,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the generated log files to DIR and keep them")
     _add_common(p)
     return parser
+
+
+LEVEL_CHOICES = ("informational", "low", "medium", "high", "critical")
+
+
+def _add_rules(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR",
+                        help="also load Sigma rules from DIR (may be given more than once)")
 
 
 def _time_arg(text: str) -> datetime:
@@ -210,13 +238,113 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if missing:
         raise UsageError("watchkeeper import: no such file or folder: "
                          + ", ".join(str(p) for p in missing))
+    report = None
     with _open_store(args) as store:
         summary = _with_progress(lambda progress: import_paths(store, args.paths, progress), err)
+        if not args.no_detect and not summary.cancelled and summary.events:
+            report = _with_progress(lambda progress: _detect(store, args, progress)[1], err)
     if args.json:
-        _print_json(_summary_document(summary), out)
+        document = _summary_document(summary)
+        if report is not None:
+            document["detection"] = _report_document(report)
+        _print_json(document, out)
     else:
         _print_summary(summary, out)
+        if report is not None:
+            _print_report(report, out)
     return 1 if summary.cancelled else 0
+
+
+def _detect(store: Any, args: argparse.Namespace, progress: Progress,
+            full: bool = False) -> Any:
+    from watchkeeper.detection import service
+
+    return service.run(store, args.rules, progress=progress, full=full)
+
+
+def _report_document(report: Any) -> dict[str, Any]:
+    return {"rules": report.rules, "events": report.events, "new_hits": report.new_hits,
+            "seconds": round(report.seconds, 3), "full": report.full,
+            "hits_by_rule": report.hits_by_rule,
+            "failures": [asdict(f) for f in report.failures]}
+
+
+def _print_report(report: Any, out: TextIO) -> None:
+    out.write(f"Detection: {report.rules:,} rules over {report.events:,} events in "
+              f"{report.seconds:.1f} s: {report.new_hits:,} new hit(s)"
+              + (f" from {len(report.hits_by_rule):,} rule(s)" if report.hits_by_rule else "")
+              + "\n")
+    for failure in report.failures:
+        out.write(f"  rule failed: {_safe(failure.title, 60)} ({_safe(failure.path)}): "
+                  f"{_safe(failure.reason, 200)}\n")
+
+
+def cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from collections import Counter
+
+    from watchkeeper.detection import service
+    from watchkeeper.detection.rules import summary
+
+    ruleset = _with_progress(lambda progress: service.load(args.rules, progress=progress), err)
+    if args.json:
+        _print_json({"files": ruleset.files, "rules": [summary(r) for r in ruleset.rules],
+                     "problems": [asdict(p) for p in ruleset.problems]}, out)
+        return 0
+    applies = sum(1 for r in ruleset.rules if r.applies())
+    out.write(f"{len(ruleset.rules):,} rules from {ruleset.files:,} files "
+              f"({applies:,} for logs Watchkeeper reads); {len(ruleset.problems):,} problem(s)\n")
+    levels = Counter(r.level or "none" for r in ruleset.rules)
+    out.write("  " + ", ".join(f"{levels[level]:,} {level}" for level in
+                               (*reversed(LEVEL_CHOICES), "none") if levels[level]) + "\n")
+    if args.list:
+        for rule in ruleset.rules:
+            out.write(f"  {rule.rule_id:36}  {rule.level or '-':13} {_safe(rule.title, 80)}\n")
+    for problem in ruleset.problems:
+        out.write(f"  not loaded: {_safe(problem.path)}"
+                  + (f" ({_safe(problem.title, 60)})" if problem.title else "")
+                  + f": {_safe(problem.reason, 200)}\n")
+    return 0
+
+
+def cmd_detect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with _open_store(args) as store:
+        ruleset, report = _with_progress(
+            lambda progress: _detect(store, args, progress, full=args.all), err)
+    if args.json:
+        document = _report_document(report)
+        document["problems"] = [asdict(p) for p in ruleset.problems]
+        _print_json(document, out)
+        return 0
+    if report.last_id <= report.first_id and not report.full:
+        out.write("No new events since the last run; use --all to hunt again over everything.\n")
+        return 0
+    _print_report(report, out)
+    return 0
+
+
+def cmd_hits(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from watchkeeper.storage import hits
+
+    levels = LEVEL_CHOICES[LEVEL_CHOICES.index(args.level):]
+    where = hits.HitFilter(levels=levels if args.level != "informational" else (),
+                           show_suppressed=args.suppressed)
+    with _open_store(args) as store:
+        if args.json:
+            _print_json({"rules": hits.hits_json(store, where)}, out)
+            return 0
+        found = hits.rule_hits(store, where)
+    if not found:
+        out.write("No rule hits.\n")
+        return 0
+    for item in found:
+        when = f"{item.first:%Y-%m-%d %H:%M} .. {item.last:%Y-%m-%d %H:%M}" if item.first and item.last else ""
+        out.write(f"{item.level:13} {item.count:>7,}  {_safe(item.title, 70):70}  {when}\n")
+        out.write(f"{'':13} {'':7}  hosts: {_safe(', '.join(item.hosts[:5]), 60)}"
+                  + (f" (+{len(item.hosts) - 5})" if len(item.hosts) > 5 else "")
+                  + (f"; users: {_safe(', '.join(item.users[:5]), 60)}" if item.users else "")
+                  + f"; id {item.rule_id}\n")
+    out.write(f"{sum(i.count for i in found):,} hit(s) from {len(found):,} rule(s)\n")
+    return 0
 
 
 def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -303,6 +431,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
     "import": cmd_import,
     "stats": cmd_stats,
     "search": cmd_search,
+    "rules": cmd_rules,
+    "detect": cmd_detect,
+    "hits": cmd_hits,
     "demo": cmd_demo,
 }
 

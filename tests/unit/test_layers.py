@@ -10,7 +10,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "app" / "watchkeeper"
 
 # A layer may import itself and the layers after it.
-LAYERS = ["ui", "cli", "scenarios", "ingest", "storage", "core"]
+LAYERS = ["ui", "cli", "scenarios", "detection", "ingest", "storage", "core"]
 
 
 def _layer(module: str) -> str | None:

@@ -10,8 +10,6 @@ APP_NAME = "Watchkeeper"
 DB_FILENAME = "watchkeeper.duckdb"
 
 
-
-
 def data_dir() -> Path:
     """The user's data folder; WATCHKEEPER_HOME overrides it (tests, portable installs)."""
     override = os.environ.get("WATCHKEEPER_HOME")
@@ -42,6 +40,16 @@ def log_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """Things Watchkeeper can make again (compiled rules); safe to delete."""
+    override = os.environ.get("WATCHKEEPER_HOME")
+    if override:
+        return Path(override) / "cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
 
 
 def _package_root() -> Path:

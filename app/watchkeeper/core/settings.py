@@ -27,6 +27,10 @@ class Settings:
     table_columns: list[str] = field(default_factory=lambda: list(DEFAULT_COLUMNS))
     filter_history: list[str] = field(default_factory=list)
     timeline_series: Literal["source", "level"] = "source"
+    # folders of Sigma rules the user added, besides the shipped ones
+    rule_folders: list[str] = field(default_factory=list)
+    # values for Sigma placeholders (%name% with the |expand modifier)
+    placeholders: dict[str, list[str]] = field(default_factory=dict)
 
     def remember_filter(self, text: str) -> None:
         """Put a filter at the top of the history, once."""
@@ -59,7 +63,11 @@ def _valid(document: dict[str, Any]) -> Settings:
         settings.time_display = defaults.time_display
     if settings.timeline_series not in ("source", "level"):
         settings.timeline_series = defaults.timeline_series
-    for name in ("table_columns", "filter_history"):
+    if not isinstance(settings.placeholders, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
+            for k, v in settings.placeholders.items()):
+        settings.placeholders = defaults.placeholders
+    for name in ("table_columns", "filter_history", "rule_folders"):
         value = getattr(settings, name)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             setattr(settings, name, getattr(defaults, name))

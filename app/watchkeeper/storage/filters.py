@@ -64,7 +64,18 @@ def compile_filter(filter_: str | Filter, resolver: Resolver) -> SqlFilter:
     return SqlFilter(_sql(source.root, resolver, source, params), params)
 
 
+# `rule:ID` finds the events a detection rule hit (`rule:*` any rule's hits).
+RULE_TERM = "rule"
+
+
 def _sql(node: Node, resolver: Resolver, source: Filter, params: list[object]) -> str:
+    if isinstance(node, Term) and node.name.lower() == RULE_TERM:
+        if node.op == "*":
+            return "id IN (SELECT event FROM hits)"
+        if node.op != "=":
+            raise source.error("rule: takes a rule's id, not a comparison", node.value_position)
+        params.append(node.value)
+        return "id IN (SELECT event FROM hits WHERE rule_id = ?)"
     if isinstance(node, Word | Term):
         return _condition_sql(condition_for(node, resolver, source), params)
     if isinstance(node, Not):

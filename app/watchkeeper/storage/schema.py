@@ -9,7 +9,7 @@ import duckdb
 from watchkeeper.core.errors import StoreError
 from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Events live in one table per family of sources, behind the view `events`: appending a row
 # costs DuckDB something for every column of its table, and Windows events bring hundreds of
@@ -70,13 +70,58 @@ _V1 = [
     _VIEW,
 ]
 
+# Detection: the rules that hit (so the store explains its hits without the rule files),
+# one row per rule and matched event, and the user's suppressions.
+_V2 = [
+    """CREATE TABLE detection_rules (
+        rule_id VARCHAR PRIMARY KEY,
+        title VARCHAR NOT NULL,
+        level VARCHAR,
+        status VARCHAR,
+        tags VARCHAR[],
+        description VARCHAR,
+        "references" VARCHAR[],
+        falsepositives VARCHAR[],
+        author VARCHAR,
+        path VARCHAR,
+        kind VARCHAR,
+        yaml VARCHAR
+    )""",
+    """CREATE TABLE hits (
+        rule_id VARCHAR NOT NULL,
+        event BIGINT NOT NULL,
+        time TIMESTAMP,
+        host VARCHAR,
+        username VARCHAR,
+        group_key VARCHAR,
+        found TIMESTAMP NOT NULL,
+        PRIMARY KEY (rule_id, event)
+    )""",
+    """CREATE TABLE suppressions (
+        id INTEGER PRIMARY KEY,
+        rule_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        field VARCHAR,
+        value VARCHAR,
+        reason VARCHAR NOT NULL,
+        created TIMESTAMP NOT NULL
+    )""",
+]
+
+
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in _V2:
+        con.execute(statement)
+
+
 # version -> statements that bring a store at version-1 to it
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {2: _v2}
 
 
 def _create(con: duckdb.DuckDBPyConnection) -> None:
     for statement in _V1:
         con.execute(statement)
+    _v2(con)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 

@@ -1,0 +1,349 @@
+"""One loader and validator for Sigma rules: the shipped pack and the user's folders.
+
+Every YAML file is read, checked and compiled to DuckDB predicates through pySigma. Compiling
+costs milliseconds a rule, so the result is kept in a cache keyed by the file's content and
+the compiler's and mapping's versions; a warm load only reads and hashes the files. A file or
+rule that cannot be used is listed with its path and a one-sentence reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from watchkeeper.core.progress import Progress
+from watchkeeper.detection.mapping import MAPPING_VERSION, targets
+
+COMPILER_VERSION = "6"
+LEVELS = ("informational", "low", "medium", "high", "critical")
+MAX_RULE_FILE = 2 * 1024 * 1024
+_PLACEHOLDER = re.compile(rb"\|expand")
+
+
+@dataclass
+class Rule:
+    """A loaded rule: what the user reads about it, and what the engine runs."""
+
+    rule_id: str
+    title: str
+    path: str
+    kind: str = "event"  # or "correlation"
+    level: str = ""
+    status: str = ""
+    tags: list[str] = field(default_factory=list)
+    description: str = ""
+    references: list[str] = field(default_factory=list)
+    falsepositives: list[str] = field(default_factory=list)
+    author: str = ""
+    date: str = ""
+    name: str = ""
+    logsource: dict[str, str] = field(default_factory=dict)
+    predicate: str = ""  # event rules: a DuckDB condition with field tokens
+    # clauses of (field, text) pairs: in each, one must be present for the rule to match
+    needles: list[list[list[str]]] = field(default_factory=list)
+    correlation: dict[str, Any] = field(default_factory=dict)
+    text: str = ""  # the YAML file the rule came from
+
+    @property
+    def tactics(self) -> list[str]:
+        return [t.removeprefix("attack.").replace("_", "-") for t in self.tags
+                if t.startswith("attack.") and not re.fullmatch(r"attack\.[gst]\d+(\.\d+)?", t)]
+
+    @property
+    def techniques(self) -> list[str]:
+        return [t.removeprefix("attack.").upper() for t in self.tags
+                if re.fullmatch(r"attack\.t\d+(\.\d+)?", t)]
+
+    def applies(self) -> bool:
+        """Whether the store can hold events this rule looks at."""
+        if self.kind == "correlation":
+            return True
+        return bool(targets(self.logsource.get("product"), self.logsource.get("category"),
+                            self.logsource.get("service")))
+
+
+@dataclass
+class LoadProblem:
+    path: str
+    reason: str
+    title: str = ""
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    files: int = 0
+    compiled: int = 0  # rules compiled in this load (the rest came from the cache)
+
+    def find(self, reference: str) -> Rule | None:
+        """A rule by Sigma id or name."""
+        for rule in self.rules:
+            if reference in (rule.rule_id, rule.name):
+                return rule
+        return None
+
+
+def rule_files(folders: Iterable[Path]) -> list[Path]:
+    found: list[Path] = []
+    for folder in folders:
+        if folder.is_file():
+            found.append(folder)
+            continue
+        found.extend(sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".yml", ".yaml")
+                            and p.is_file() and "deprecated" not in p.parts))
+    return found
+
+
+class RuleCache:
+    """Compiled rule files by content key, in a SQLite file (any process may read it)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, timeout=5)
+                self._db.execute("CREATE TABLE IF NOT EXISTS compiled "
+                                 "(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            except sqlite3.Error:
+                self._db = None  # a broken cache only costs time
+
+    def get(self, key: str) -> list[dict[str, Any]] | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT value FROM compiled WHERE key = ?", [key]).fetchone()
+            return json.loads(row[0]) if row else None
+        except (sqlite3.Error, ValueError):
+            return None
+
+    def put(self, key: str, value: list[dict[str, Any]]) -> None:
+        if self._db is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("INSERT OR REPLACE INTO compiled VALUES (?, ?)",
+                             [key, json.dumps(value)])
+
+    def commit(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.commit()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self.commit()
+            self._db.close()
+            self._db = None
+
+
+def default_cache() -> RuleCache:
+    from watchkeeper.core import paths
+
+    return RuleCache(paths.cache_dir() / "compiled-rules.sqlite")
+
+
+def load_rules(folders: Sequence[Path], placeholders: Mapping[str, list[str]] | None = None,
+               progress: Progress | None = None, cache: RuleCache | None = None) -> RuleSet:
+    """Load every rule file under `folders` (the shipped pack first, then the user's)."""
+    placeholders = dict(placeholders or {})
+    owned = cache is None
+    cache = default_cache() if cache is None else cache
+    files = rule_files(folders)
+    result = RuleSet(files=len(files))
+    if progress is not None:
+        progress.update(stage=f"Loading {len(files):,} rule files", done=0, total=len(files))
+    compiler: _Compiler | None = None
+    try:
+        for number, path in enumerate(files, 1):
+            if progress is not None:
+                progress.check()
+                progress.update(done=number, item=path.name)
+            label = str(path)
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                result.problems.append(LoadProblem(label, f"cannot be read: {error.strerror}"))
+                continue
+            if len(data) > MAX_RULE_FILE:
+                result.problems.append(LoadProblem(label, "is larger than 2 MB; not a rule file"))
+                continue
+            key = _key(data, placeholders)
+            entries = cache.get(key)
+            if entries is None:
+                if compiler is None:
+                    compiler = _Compiler(placeholders)
+                entries = compiler.compile(data)
+                cache.put(key, entries)
+                result.compiled += sum(1 for e in entries if "rule" in e)
+            text = data.decode("utf-8", "replace")
+            for entry in entries:
+                if "problem" in entry:
+                    result.problems.append(LoadProblem(label, entry["problem"],
+                                                       entry.get("title", "")))
+                else:
+                    result.rules.append(Rule(**entry["rule"], path=label, text=text))
+    finally:
+        cache.commit()
+        if owned:
+            cache.close()
+    _drop_duplicate_ids(result)
+    return result
+
+
+def _key(data: bytes, placeholders: Mapping[str, list[str]]) -> str:
+    digest = hashlib.sha256(data)
+    digest.update(f"\x00{COMPILER_VERSION}\x00{MAPPING_VERSION}".encode())
+    if _PLACEHOLDER.search(data):
+        digest.update(json.dumps(placeholders, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _drop_duplicate_ids(result: RuleSet) -> None:
+    seen: dict[str, Rule] = {}
+    kept: list[Rule] = []
+    for rule in result.rules:
+        first = seen.get(rule.rule_id)
+        if first is not None:
+            result.problems.append(LoadProblem(
+                rule.path, f"has the id {rule.rule_id} of {first.path}; the first one is used",
+                rule.title))
+            continue
+        seen[rule.rule_id] = rule
+        kept.append(rule)
+    result.rules = kept
+
+
+class _Compiler:
+    """pySigma parsing and conversion, loaded only when the cache misses."""
+
+    def __init__(self, placeholders: Mapping[str, list[str]]) -> None:
+        from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+        from sigma.processing.transformations import ValueListPlaceholderTransformation
+
+        from watchkeeper.detection.backend import DuckDBBackend
+
+        pipeline = ProcessingPipeline(
+            items=[ProcessingItem(ValueListPlaceholderTransformation())],
+            vars=dict(placeholders))
+        self.backend = DuckDBBackend(processing_pipeline=pipeline)
+
+    def compile(self, data: bytes) -> list[dict[str, Any]]:
+        from sigma.collection import SigmaCollection
+        from sigma.correlations import SigmaCorrelationRule
+        from sigma.exceptions import SigmaError
+        from sigma.rule import SigmaRule
+
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return [{"problem": "is not UTF-8 text"}]
+        if "\x00" in text or "\x01" in text:
+            return [{"problem": "holds control characters; not a rule file"}]
+        try:
+            collection = SigmaCollection.from_yaml(text, collect_errors=True,
+                                                   resolve_references=False)
+        except Exception as error:  # a YAML or structure error in the file itself
+            return [{"problem": f"is not valid Sigma YAML: {_sentence(error)}"}]
+        entries: list[dict[str, Any]] = [
+            {"problem": f"is not valid Sigma: {_sentence(e)}"} for e in collection.errors
+            if not any(e is r for rule in collection.rules for r in rule.errors)]
+        for index, rule in enumerate(collection.rules):
+            title = str(getattr(rule, "title", "") or "")
+            if getattr(rule, "errors", None):
+                entries.append({"problem": f"is not valid Sigma: {_sentence(rule.errors[0])}",
+                                "title": title})
+                continue
+            try:
+                if isinstance(rule, SigmaCorrelationRule):
+                    entries.append({"rule": _correlation(rule, index)})
+                elif isinstance(rule, SigmaRule):
+                    entries.append({"rule": self._event_rule(rule, index)})
+            except (SigmaError, NotImplementedError, ValueError, TypeError) as error:
+                entries.append({"problem": f"cannot be converted: {_sentence(error)}",
+                                "title": title})
+        if not entries:
+            entries.append({"problem": "holds no Sigma rule"})
+        return entries
+
+    def _event_rule(self, rule: Any, index: int) -> dict[str, Any]:
+        from watchkeeper.detection.backend import needles
+
+        predicates = self.backend.predicates(rule)
+        if not predicates:
+            raise ValueError("the rule's condition matches nothing")
+        predicate = predicates[0] if len(predicates) == 1 else " OR ".join(
+            f"({p})" for p in predicates)
+        entry = _metadata(rule, index)
+        entry["logsource"] = {k: str(getattr(rule.logsource, k)) for k in
+                              ("product", "category", "service")
+                              if getattr(rule.logsource, k, None)}
+        entry["predicate"] = predicate
+        entry["needles"] = [[list(pair) for pair in clause] for clause in needles(rule)]
+        return entry
+
+
+def _metadata(rule: Any, index: int) -> dict[str, Any]:
+    name = str(getattr(rule, "name", "") or "")
+    rule_id = str(rule.id) if getattr(rule, "id", None) else (name or f"rule-{index}")
+    return {
+        "rule_id": rule_id,
+        "title": str(rule.title or rule_id),
+        "level": rule.level.name.lower() if getattr(rule, "level", None) else "",
+        "status": rule.status.name.lower() if getattr(rule, "status", None) else "",
+        "tags": [str(t).lower() for t in (rule.tags or [])],
+        "description": str(rule.description or ""),
+        "references": [str(r) for r in (rule.references or [])],
+        "falsepositives": [str(f) for f in (rule.falsepositives or [])],
+        "author": str(rule.author or ""),
+        "date": str(rule.date or ""),
+        "name": name,
+    }
+
+
+def _correlation(rule: Any, index: int) -> dict[str, Any]:
+    entry = _metadata(rule, index)
+    entry["kind"] = "correlation"
+    condition = rule.condition
+    if not hasattr(condition, "op"):
+        raise ValueError("extended correlation conditions are not supported")
+    fieldref = condition.fieldref
+    entry["correlation"] = {
+        "type": rule.type.name.lower(),
+        "rules": [ref.reference for ref in (rule.rules or [])],
+        "generate": bool(rule.generate),
+        "timespan": int(rule.timespan.seconds),
+        "group_by": list(rule.group_by or []),
+        "op": condition.op.name.lower(),
+        "count": condition.count,
+        "field": fieldref if isinstance(fieldref, str) or fieldref is None else fieldref[0],
+        "aliases": {alias.alias: {ref.reference: name for ref, name in alias.mapping.items()}
+                    for alias in rule.aliases.aliases.values()} if rule.aliases else {},
+    }
+    return entry
+
+
+def _sentence(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    text = re.sub(r"\s*\(?in (rule|file) .*$", "", text)
+    return text[:300].rstrip(".") + "."
+
+
+def summary(rule: Rule) -> dict[str, Any]:
+    """The rule as the `rules --json` command prints it."""
+    shown = asdict(rule)
+    shown.pop("text")
+    shown.pop("predicate")
+    shown.pop("needles")
+    shown["tactics"] = rule.tactics
+    shown["techniques"] = rule.techniques
+    shown["applies"] = rule.applies()
+    return shown
