@@ -29,7 +29,7 @@ from watchkeeper.core.errors import Cancelled
 from watchkeeper.core.fields import quote_ident
 from watchkeeper.core.progress import Progress
 from watchkeeper.detection import correlation
-from watchkeeper.detection.backend import FIELD_TOKEN, PYTHON_REGEX
+from watchkeeper.detection.backend import FIELD_TOKEN, PYTHON_REGEX, RAW_FIELD
 from watchkeeper.detection.mapping import Target, column, resolve, targets
 from watchkeeper.detection.rules import Rule, RuleSet
 from watchkeeper.storage import hits
@@ -162,8 +162,7 @@ class _Runner:
         self.table = f"{_SCRATCH}.candidates_{uuid.uuid4().hex}"
         workers = max(1, min(WORKERS, os.cpu_count() or 1))
         self.cursors = [self.con] + [store.cursor() for _ in range(workers - 1)]
-        for cursor in self.cursors:
-            _register_functions(cursor)
+        self._python_regex: set[int] = set()  # cursors with wk_regex registered
         self.pool = ThreadPoolExecutor(len(self.cursors)) if len(self.cursors) > 1 else None
         self._free: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         for cursor in self.cursors:
@@ -201,27 +200,29 @@ class _Runner:
             mine = [g for g in groups if g.table == table]
             if not mine:
                 continue
-            row = con.execute(f"SELECT count(*) FROM {table} WHERE id > ? AND id <= ?",
-                              [low, high]).fetchone()
-            count = int(row[0]) if row else 0
-            examined += count
-            if not count:
-                continue
             columns = self.store.table_columns(table)
-            for group in mine:
-                if self.progress is not None:
-                    self.progress.check()
+            # One pass counts every log source's events, so absent ones cost nothing more.
+            conditions = [resolve(g.target.condition, g.target, columns) or "true" for g in mine]
+            counts = ", ".join(f"count(*) FILTER (WHERE {c})" for c in conditions)
+            row = con.execute(f"SELECT count(*), {counts} FROM {table} WHERE id > ? AND id <= ?",
+                              [low, high]).fetchone() or (0,)
+            examined += int(row[0] or 0)
+            for group, present in zip(mine, row[1:], strict=True):
                 ran.update(rule.rule_id for rule in group.rules)
-                self._group(group, table, columns, low, high, found, report)
+                if present:
+                    if self.progress is not None:
+                        self.progress.check()
+                    self._group(group, table, columns, low, high, found, report)
         return examined
 
     def _group(self, group: _Group, table: str, columns: dict[str, str], low: int, high: int,
                found: list[tuple[str, int, str | None]], report: DetectReport) -> None:
         con = self.con
-        condition = resolve(group.target.condition, group.target, columns) or "true"
+        memo: dict[str, str] = {}
+        condition = resolve(group.target.condition, group.target, columns, memo) or "true"
         used: set[str] = set()
         for rule in group.rules:
-            used.update(_columns_read(rule.predicate, group.target, columns))
+            used.update(_columns_read(rule.predicate, group.target, columns, memo))
         keep = ", ".join(quote_ident(c) for c in dict.fromkeys(
             [*(columns[k] for k in _KEEP), *sorted(used)]))
         con.execute(f"CREATE OR REPLACE TABLE {self.table} AS SELECT {keep} FROM {table} "
@@ -237,7 +238,10 @@ class _Runner:
         def run(rule: Rule) -> tuple[Rule, list[int] | BaseException]:
             cursor = self._free.get()
             try:
-                predicate = resolve(rule.predicate, group.target, columns)
+                predicate = resolve(rule.predicate, group.target, columns, memo)
+                if PYTHON_REGEX in predicate and id(cursor) not in self._python_regex:
+                    _register_functions(cursor)
+                    self._python_regex.add(id(cursor))
                 rows = cursor.execute(f"SELECT id FROM {self.table} WHERE {predicate}").fetchall()
                 return rule, [int(r[0]) for r in rows]
             except duckdb.InterruptException:
@@ -258,27 +262,36 @@ class _Runner:
 def _haystacks(con: duckdb.DuckDBPyConnection, table: str, group: _Group,
                columns: dict[str, str]) -> dict[str, str]:
     """Each field the group's rules look for text in: its distinct values, lower-cased."""
+    # The raw records are most of a batch's bytes; keyword rules are few and simply run.
     names = sorted({name for rule in group.rules for clause in rule.needles
-                    for name, _text in clause})
+                    for name, _text in clause} - {RAW_FIELD})
     if not names:
         return {}
+    # lower() once over each field's joined text, not once a row
     values = ", ".join(
-        f"string_agg(DISTINCT lower(CAST({column(name, group.target, columns)} AS VARCHAR)), "
-        "chr(10))" for name in names)
+        f"lower(string_agg(DISTINCT CAST({column(name, group.target, columns)} AS VARCHAR), "
+        "chr(10)))" for name in names)
     row = con.execute(f"SELECT {values} FROM {table}").fetchone() or ()
     # each value between newlines, so a number can be looked for as a whole value
     return {name: f"\n{text}\n" if text else "" for name, text in zip(names, row, strict=True)}
 
 
 def _may_match(clauses: list[list[list[str]]], present: dict[str, str]) -> bool:
-    return all(any(text in present.get(name, "") for name, text in clause) for clause in clauses)
+    return all(any(name == RAW_FIELD or text in present.get(name, "") for name, text in clause)
+               for clause in clauses)
 
 
-def _columns_read(predicate: str, target: Target, columns: dict[str, str]) -> set[str]:
+_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
+
+
+def _columns_read(predicate: str, target: Target, columns: dict[str, str],
+                  memo: dict[str, str]) -> set[str]:
     names: set[str] = set()
-    for token in FIELD_TOKEN.findall(predicate) + FIELD_TOKEN.findall(target.condition):
-        sql = column(token, target, columns)
-        names.update(m.replace('""', '"') for m in re.findall(r'"((?:[^"]|"")*)"', sql))
+    for token in set(FIELD_TOKEN.findall(predicate) + FIELD_TOKEN.findall(target.condition)):
+        sql = memo.get(token)
+        if sql is None:
+            sql = memo[token] = column(token, target, columns)
+        names.update(m.replace('""', '"') for m in _QUOTED.findall(sql))
     if "@auditd_type" in predicate and "types" in columns:
         names.add(columns["types"])
     return names

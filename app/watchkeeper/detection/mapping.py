@@ -169,17 +169,28 @@ MAPPING_VERSION = hashlib.sha256(repr((
 _AUDIT_TYPE = re.compile("\x00@auditd_type\x01 I?LIKE '((?:[^']|'')*)' ESCAPE '\\\\'")
 
 
-def resolve(predicate: str, target: Target, columns: Mapping[str, str]) -> str:
+def resolve(predicate: str, target: Target, columns: Mapping[str, str],
+            memo: dict[str, str] | None = None) -> str:
     """A compiled predicate with each field token replaced by a column of the table.
 
     `columns` maps lower-case column names to the table's spelling. A field the table has no
-    column for reads as NULL, which Sigma treats as absent.
+    column for reads as NULL, which Sigma treats as absent. `memo` keeps the columns found
+    for one target and table across many rules.
     """
+    found = {} if memo is None else memo
+
+    def lookup(match: re.Match[str]) -> str:
+        name = match.group(1)
+        sql = found.get(name)
+        if sql is None:
+            sql = found[name] = column(name, target, columns)
+        return sql
+
     # auditd's record types of one event are a list: `type: EXECVE` asks whether it is in it.
     predicate = _AUDIT_TYPE.sub(
         lambda m: f"{quote_ident(columns['types'])} ILIKE '%\"{m.group(1)}\"%' ESCAPE '\\'"
         if "types" in columns else "NULL", predicate)
-    return FIELD_TOKEN.sub(lambda m: column(m.group(1), target, columns), predicate)
+    return FIELD_TOKEN.sub(lookup, predicate)
 
 
 def column(name: str, target: Target, columns: Mapping[str, str]) -> str:
