@@ -217,3 +217,84 @@ def test_demo_loads_a_small_office_and_records_its_files_by_name(tmp_path: Path)
     assert not list(tmp_path.glob(".demo-*"))  # the generated files are gone
     code, out, _ = cli("search", "event_id:1102", "--db", db)
     assert code == 0 and out.endswith("1 event(s) match\n")  # the cleared Security log
+
+
+RULE = """title: SSH password failure
+id: 5a0f6c52-93d4-4a4e-9c1e-2f3a1d7e0b11
+status: test
+level: high
+description: A failed SSH password.
+tags:
+    - attack.credential_access
+    - attack.t1110
+logsource:
+    product: linux
+    service: sshd
+detection:
+    keywords:
+        - 'Failed password'
+    condition: keywords
+"""
+
+
+def _rules(tmp_path: Path, extra: str = "") -> Path:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "ssh.yml").write_text(RULE)
+    (folder / "broken.yml").write_text("title: [unclosed\n")
+    (folder / "no-detection.yml").write_text("title: Nothing\nlogsource:\n  product: linux\n")
+    if extra:
+        (folder / "extra.yml").write_text(extra)
+    return folder
+
+
+def test_rules_lists_what_loaded_and_why_others_did_not(tmp_path: Path) -> None:
+    folder = _rules(tmp_path)
+    code, out, _ = cli("rules", "--rules", str(folder), "--json")
+    assert code == 0
+    document = json.loads(out)
+    ours = [r for r in document["rules"] if r["id"] == "5a0f6c52-93d4-4a4e-9c1e-2f3a1d7e0b11"]
+    assert ours and ours[0]["techniques"] == ["T1110"] and ours[0]["applies"]
+    problems = {Path(p["path"]).name: p["reason"] for p in document["problems"]}
+    assert set(problems) == {"broken.yml", "no-detection.yml"}
+    assert problems["broken.yml"].startswith("is not valid Sigma YAML")
+    code, out, _ = cli("rules", "--rules", str(folder))
+    assert code == 0 and "not loaded:" in out and "broken.yml" in out
+    code, _, err = cli("rules", "--rules", str(tmp_path / "nowhere"))
+    assert code == 1 and "no rule folder" in err
+
+
+def test_import_runs_detection_and_hits_name_rule_and_events(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    log = tmp_path / "auth.log"
+    log.write_text(AUTH)
+    folder = _rules(tmp_path)
+    code, out, _ = cli("import", str(log), "--db", db, "--rules", str(folder), "--json")
+    assert code == 0
+    assert json.loads(out)["detection"]["new_hits"] == 1
+
+    code, out, _ = cli("hits", "--db", db, "--json")
+    (rule,) = json.loads(out)["rules"]
+    assert rule["id"] == "5a0f6c52-93d4-4a4e-9c1e-2f3a1d7e0b11"
+    assert (rule["count"], rule["hosts"], rule["level"]) == (1, ["web01"], "high")
+    code, out, _ = cli("search", f"rule:{rule['id']}", "--db", db, "--json")
+    (event,) = json.loads(out)["events"]
+    assert event["id"] == rule["events"][0] and "Failed password" in event["message"]
+
+    # nothing new: a second run finds nothing and duplicates nothing
+    code, out, _ = cli("detect", "--db", db, "--rules", str(folder))
+    assert code == 0 and "No new events" in out
+    code, out, _ = cli("detect", "--all", "--db", db, "--rules", str(folder), "--json")
+    assert json.loads(out)["new_hits"] == 1
+    code, out, _ = cli("hits", "--db", db)
+    assert "SSH password failure" in out and "1 hit(s) from 1 rule(s)" in out
+    code, out, _ = cli("hits", "--db", db, "--level", "critical")
+    assert out.strip() == "No rule hits."
+
+
+def test_import_without_detection(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    log = tmp_path / "auth.log"
+    log.write_text(AUTH)
+    code, out, _ = cli("import", str(log), "--db", db, "--no-detect", "--json")
+    assert code == 0 and "detection" not in json.loads(out)

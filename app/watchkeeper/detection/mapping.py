@@ -22,6 +22,12 @@ SECURITY = "Security"
 DEFENDER = "Microsoft-Windows-Windows Defender/Operational"
 _POWERSHELL = ("Microsoft-Windows-PowerShell/Operational", "PowerShellCore/Operational")
 
+# Services SigmaHQ uses that pySigma's table lacks.
+EXTRA_SERVICES: dict[str, str] = {
+    "smbserver-connectivity": "Microsoft-Windows-SMBServer/Connectivity",
+    "smbclient-connectivity": "Microsoft-Windows-SmbClient/Connectivity",
+}
+
 # Sigma's generic Windows categories and the Sysmon events that carry them.
 SYSMON_CATEGORIES: dict[str, tuple[int, ...]] = {
     "process_creation": (1,),
@@ -126,7 +132,7 @@ def _windows(category: str | None, service: str | None) -> list[Target]:
     conditions: list[str] = []
     fields: dict[str, str] = dict(WINDOWS_FIELDS)
     if service is not None:
-        channels = windows_logsource_mapping.get(service)
+        channels = windows_logsource_mapping.get(service) or EXTRA_SERVICES.get(service)
         if channels is None:
             return []
         conditions.append(_in("Channel", (channels,) if isinstance(channels, str)
@@ -162,7 +168,7 @@ def _linux(category: str | None, service: str | None) -> list[Target]:
 
 
 MAPPING_VERSION = hashlib.sha256(repr((
-    sorted(windows_logsource_mapping.items()), SYSMON_CATEGORIES, CHANNEL_CATEGORIES,
+    sorted(windows_logsource_mapping.items()), EXTRA_SERVICES, SYSMON_CATEGORIES, CHANNEL_CATEGORIES,
     PROCESS_FIELDS, WINDOWS_FIELDS, _LINUX_PROGRAMS, _AUDIT_RECORDS, 2)).encode()).hexdigest()[:16]
 
 
@@ -207,6 +213,8 @@ def column(name: str, target: Target, columns: Mapping[str, str]) -> str:
     own = column_for_field(name).lower()
     if own in columns:
         return quote_ident(columns[own])
+    if lower in columns:  # a field named like a common column the source had no field for
+        return quote_ident(columns[lower])
     if target.family == "unix":
         found = [columns[f"{record}.{lower}"] for record in _AUDIT_RECORDS
                  if f"{record}.{lower}" in columns]

@@ -21,7 +21,7 @@ from typing import Any
 from watchkeeper.core.progress import Progress
 from watchkeeper.detection.mapping import MAPPING_VERSION, targets
 
-COMPILER_VERSION = "6"
+COMPILER_VERSION = "7"
 LEVELS = ("informational", "low", "medium", "high", "critical")
 MAX_RULE_FILE = 2 * 1024 * 1024
 _PLACEHOLDER = re.compile(rb"\|expand")
@@ -340,6 +340,7 @@ def _sentence(error: BaseException) -> str:
 def summary(rule: Rule) -> dict[str, Any]:
     """The rule as the `rules --json` command prints it."""
     shown = asdict(rule)
+    shown = {"id": shown.pop("rule_id"), **shown}
     shown.pop("text")
     shown.pop("predicate")
     shown.pop("needles")
