@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="the same seed gives the same office")
     p.add_argument("--keep", type=Path, default=None, metavar="DIR",
                    help="write the generated log files to DIR and keep them")
+    p.add_argument("--no-detect", action="store_true",
+                   help="do not run the detection rules over the new events")
+    _add_rules(p)
     _add_common(p)
     return parser
 
@@ -418,12 +421,20 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         scenario, summary = _with_progress(
             lambda progress: load_demo(store, args.events, args.seed, progress, keep=args.keep),
             err)
+        report = None
+        if not args.no_detect and not summary.cancelled and summary.events:
+            report = _with_progress(lambda progress: _detect(store, args, progress)[1], err)
     if args.json:
-        _print_json({"scenario": scenario.as_dict(), "import": _summary_document(summary)}, out)
+        document = {"scenario": scenario.as_dict(), "import": _summary_document(summary)}
+        if report is not None:
+            document["detection"] = _report_document(report)
+        _print_json(document, out)
     else:
         out.write(f"Generated {scenario.total_events:,} events of a small office "
                   f"({len(scenario.files)} log files).\n")
         _print_summary(summary, out)
+        if report is not None:
+            _print_report(report, out)
     return 1 if summary.cancelled else 0
 
 

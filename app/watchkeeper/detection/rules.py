@@ -25,6 +25,7 @@ COMPILER_VERSION = "7"
 LEVELS = ("informational", "low", "medium", "high", "critical")
 MAX_RULE_FILE = 2 * 1024 * 1024
 _PLACEHOLDER = re.compile(rb"\|expand")
+_PLACEHOLDER_MISSING = re.compile(r"[Pp]laceholder replacement variable '([^']+)'")
 
 
 @dataclass
@@ -268,6 +269,12 @@ class _Compiler:
                 elif isinstance(rule, SigmaRule):
                     entries.append({"rule": self._event_rule(rule, index)})
             except (SigmaError, NotImplementedError, ValueError, TypeError) as error:
+                missing = _PLACEHOLDER_MISSING.search(str(error))
+                if missing:
+                    entries.append({"problem": f"is skipped: it needs values for the placeholder "
+                                    f"%{missing.group(1)}% (\"placeholders\" in settings.json)",
+                                    "title": title})
+                    continue
                 entries.append({"problem": f"cannot be converted: {_sentence(error)}",
                                 "title": title})
         if not entries:

@@ -192,3 +192,25 @@ def test_detection_while_the_store_is_read_elsewhere(store: Store, tmp_path: Pat
     report = detect(store, rules)
     reader.join()
     assert errors == [] and report.new_hits == 20
+
+
+def test_placeholders_are_filled_from_settings_or_the_rule_is_skipped(store: Store,
+                                                                      tmp_path: Path) -> None:
+    rule = """title: Failure for a watched account
+id: 0b9d3c7e-1f0a-4f6e-8b1e-5c2d9a7f3e19
+level: high
+logsource: {product: linux, service: sshd}
+detection:
+    selection:
+        username|expand: '%watched%'
+    condition: selection
+"""
+    folder = tmp_path / "placeholder"
+    folder.mkdir()
+    (folder / "watched.yml").write_text(rule)
+    skipped = load_rules([folder], cache=RuleCache(None))
+    assert skipped.rules == []
+    assert "placeholder %watched%" in skipped.problems[0].reason
+    filled = load_rules([folder], {"watched": ["carol", "dave"]}, cache=RuleCache(None))
+    _import(store, tmp_path, "a.log", _lines(2) + _lines(1, 200, user="carol"))
+    assert detect(store, filled).hits_by_rule == {"0b9d3c7e-1f0a-4f6e-8b1e-5c2d9a7f3e19": 1}
