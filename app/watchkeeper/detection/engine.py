@@ -21,13 +21,12 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 import duckdb
 
 from watchkeeper.core.errors import Cancelled
 from watchkeeper.core.fields import quote_ident
-from watchkeeper.core.progress import Progress
+from watchkeeper.core.progress import Progress, give_way
 from watchkeeper.detection import correlation
 from watchkeeper.detection.backend import FIELD_TOKEN, PYTHON_REGEX, RAW_FIELD
 from watchkeeper.detection.mapping import Target, column, resolve, targets
@@ -95,7 +94,8 @@ def plan(ruleset: RuleSet, disabled: Iterable[str] = ()) -> tuple[list[_Group], 
             table = event_table(target.family)
             key = (table, target.condition, json.dumps(dict(target.fields), sort_keys=True))
             groups.setdefault(key, _Group(table, target)).rules.append(rule)
-    return list(groups.values()), correlations
+    # a silenced correlation is still evaluated, through the correlations that refer to it
+    return list(groups.values()), [r for r in correlations if r.rule_id not in silent]
 
 
 def _targets(rule: Rule) -> list[Target]:
@@ -162,7 +162,8 @@ class _Runner:
         self.table = f"{_SCRATCH}.candidates_{uuid.uuid4().hex}"
         workers = max(1, min(WORKERS, os.cpu_count() or 1))
         self.cursors = [self.con] + [store.cursor() for _ in range(workers - 1)]
-        self._python_regex: set[int] = set()  # cursors with wk_regex registered
+        for cursor in self.cursors:  # before any query: a cursor with a result open refuses
+            _register_functions(cursor)
         self.pool = ThreadPoolExecutor(len(self.cursors)) if len(self.cursors) > 1 else None
         self._free: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         for cursor in self.cursors:
@@ -239,11 +240,10 @@ class _Runner:
             cursor = self._free.get()
             try:
                 predicate = resolve(rule.predicate, group.target, columns, memo)
-                if PYTHON_REGEX in predicate and id(cursor) not in self._python_regex:
-                    _register_functions(cursor)
-                    self._python_regex.add(id(cursor))
-                rows = cursor.execute(f"SELECT id FROM {self.table} WHERE {predicate}").fetchall()
-                return rule, [int(r[0]) for r in rows]
+                # as an array: turning many rows into tuples holds the GIL, and the window waits
+                ids = cursor.execute(
+                    f"SELECT id FROM {self.table} WHERE {predicate}").fetchnumpy()["id"]
+                return rule, ids.tolist()
             except duckdb.InterruptException:
                 raise
             except duckdb.Error as error:
@@ -328,7 +328,7 @@ def _run_correlations(store: Store, con: duckdb.DuckDBPyConnection, ruleset: Rul
             span = ""
             if window:
                 first, last = window.split("|")
-                seconds = max(int(r.correlation["timespan"]) for r in correlations)
+                seconds = max(correlation.reach(r, find) for r in correlations)
                 span = (f" AND time BETWEEN TIMESTAMP '{first}' - INTERVAL {seconds} SECOND "
                         f"AND TIMESTAMP '{last}' + INTERVAL {seconds} SECOND")
             selects.append(
@@ -343,25 +343,26 @@ def _run_correlations(store: Store, con: duckdb.DuckDBPyConnection, ruleset: Rul
     for rule in correlations:
         try:
             sql = correlation.matched_events(rule, find, base)
-            rows = con.execute(sql).fetchall()
+            cursor = con.execute(sql)
+            rows = []
+            # in slices: converting many rows at once holds the GIL, and the window waits
+            while batch := cursor.fetchmany(2_000):
+                rows.extend(batch)
+                give_way()
         except duckdb.InterruptException:
             raise
         except (duckdb.Error, correlation.CorrelationError) as error:
             _fail(report, rule, error)
             continue
         ran.add(rule.rule_id)
+        new_groups = {row[2:] for row in rows if row[0] is not None and int(row[0]) > low}
         for row in rows:
             if row[0] is None:
                 continue
-            if not full and int(row[0]) <= low and not _group_has_new(rows, row, low):
+            if not full and int(row[0]) <= low and row[2:] not in new_groups:
                 continue
             key = json.dumps(list(row[2:]), default=str)
             found.append((rule.rule_id, int(row[0]), key))
-
-
-def _group_has_new(rows: list[tuple[Any, ...]], row: tuple[Any, ...], low: int) -> bool:
-    return any(other[2:] == row[2:] and other[0] is not None and int(other[0]) > low
-               for other in rows)
 
 
 def _fail(report: DetectReport, rule: Rule, error: BaseException) -> None:

@@ -172,7 +172,8 @@ MAPPING_VERSION = hashlib.sha256(repr((
     PROCESS_FIELDS, WINDOWS_FIELDS, _LINUX_PROGRAMS, _AUDIT_RECORDS, 2)).encode()).hexdigest()[:16]
 
 
-_AUDIT_TYPE = re.compile("\x00@auditd_type\x01 I?LIKE '((?:[^']|'')*)' ESCAPE '\\\\'")
+_AUDIT_TYPE = re.compile("(?:CAST\\()?\x00(?:type|@auditd_type)\x01(?: AS VARCHAR\\))? "
+                         "I?LIKE '((?:[^']|'')*)' ESCAPE '\\\\'", re.IGNORECASE)
 
 
 def resolve(predicate: str, target: Target, columns: Mapping[str, str],
@@ -193,9 +194,10 @@ def resolve(predicate: str, target: Target, columns: Mapping[str, str],
         return sql
 
     # auditd's record types of one event are a list: `type: EXECVE` asks whether it is in it.
-    predicate = _AUDIT_TYPE.sub(
-        lambda m: f"{quote_ident(columns['types'])} ILIKE '%\"{m.group(1)}\"%' ESCAPE '\\'"
-        if "types" in columns else "NULL", predicate)
+    if target.fields.get("type") == "@auditd_type":
+        predicate = _AUDIT_TYPE.sub(
+            lambda m: f"{quote_ident(columns['types'])} ILIKE '%\"{m.group(1)}\"%' ESCAPE '\\'"
+            if "types" in columns else "NULL", predicate)
     return FIELD_TOKEN.sub(lookup, predicate)
 
 
@@ -208,6 +210,8 @@ def column(name: str, target: Target, columns: Mapping[str, str]) -> str:
         lower = lower[1:]
         return quote_ident(columns[lower]) if lower in columns else "NULL"
     mapped = target.fields.get(lower)
+    if mapped == "@auditd_type":
+        return quote_ident(columns["types"]) if "types" in columns else "NULL"
     if mapped is not None and not mapped.startswith("@") and mapped.lower() in columns:
         return quote_ident(columns[mapped.lower()])
     own = column_for_field(name).lower()
@@ -216,7 +220,9 @@ def column(name: str, target: Target, columns: Mapping[str, str]) -> str:
     if lower in columns:  # a field named like a common column the source had no field for
         return quote_ident(columns[lower])
     if target.family == "unix":
-        found = [columns[f"{record}.{lower}"] for record in _AUDIT_RECORDS
+        records = (("execve", *_AUDIT_RECORDS) if re.fullmatch(r"a\d+", lower)
+                   else _AUDIT_RECORDS)
+        found = [columns[f"{record}.{lower}"] for record in dict.fromkeys(records)
                  if f"{record}.{lower}" in columns]
         if len(found) == 1:
             return quote_ident(found[0])

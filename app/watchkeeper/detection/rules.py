@@ -243,6 +243,8 @@ class _Compiler:
         from sigma.exceptions import SigmaError
         from sigma.rule import SigmaRule
 
+        from watchkeeper.detection.backend import RULE_POLICY
+
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -251,7 +253,8 @@ class _Compiler:
             return [{"problem": "holds control characters; not a rule file"}]
         try:
             collection = SigmaCollection.from_yaml(text, collect_errors=True,
-                                                   resolve_references=False)
+                                                   resolve_references=False,
+                                                   policy=RULE_POLICY)
         except Exception as error:  # a YAML or structure error in the file itself
             return [{"problem": f"is not valid Sigma YAML: {_sentence(error)}"}]
         entries: list[dict[str, Any]] = [

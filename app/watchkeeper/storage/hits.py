@@ -7,7 +7,6 @@ so undoing one brings its hits back.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,10 +14,11 @@ from typing import Any
 
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.fields import quote_ident
-from watchkeeper.core.progress import Progress
+from watchkeeper.core.progress import Progress, give_way
 from watchkeeper.storage.store import Store
 
 SUPPRESSION_KINDS = ("rule", "host", "user", "field")
+SAVE_SLICE = 5_000
 # What a new user sees first: rules that are stable or being tested, of high or critical level.
 DEFAULT_LEVELS = ("high", "critical")
 DEFAULT_STATUSES = ("stable", "test")
@@ -116,9 +116,15 @@ def save(store: Store, rules: Iterable[RuleRow], found: Sequence[tuple[str, int,
         con = store.cursor()
         try:
             con.execute("BEGIN")
-            con.execute("CREATE OR REPLACE TEMP TABLE wk_found AS SELECT unnest(?::VARCHAR[]) AS r, "
-                        "unnest(?::BIGINT[]) AS e, unnest(?::VARCHAR[]) AS g",
-                        [[f[0] for f in found], [f[1] for f in found], [f[2] for f in found]])
+            # In slices: DuckDB converts list parameters holding the GIL, and a window
+            # must not stall while a large hunt is saved.
+            con.execute("CREATE OR REPLACE TEMP TABLE wk_found (r VARCHAR, e BIGINT, g VARCHAR)")
+            for start in range(0, len(found), SAVE_SLICE):
+                chunk = found[start:start + SAVE_SLICE]
+                con.execute("INSERT INTO wk_found SELECT unnest(?::VARCHAR[]), "
+                            "unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
+                            [[f[0] for f in chunk], [f[1] for f in chunk], [f[2] for f in chunk]])
+                give_way()
             before = con.execute("SELECT count(*) FROM hits").fetchone()[0]  # type: ignore[index]
             for table in tables:
                 con.execute(
@@ -207,8 +213,10 @@ def rule_hits(store: Store, where: HitFilter = WHAT_MATTERS,
         conditions.append("list_contains(?, r.status)")
         params.append(list(where.statuses))
     if where.tactic:
-        conditions.append("list_contains(r.tags, ?)")
-        params.append("attack." + where.tactic.lower().replace("-", "_"))
+        # SigmaHQ writes tactics with hyphens now, older rules with underscores
+        conditions.append("(list_contains(r.tags, ?) OR list_contains(r.tags, ?))")
+        tactic = where.tactic.lower().replace("_", "-")
+        params += ["attack." + tactic, "attack." + tactic.replace("-", "_")]
     having = ""
     if where.host:
         having = "HAVING bool_or(lower(h.host) = lower(?))"
@@ -342,7 +350,3 @@ def list_suppressions(store: Store) -> list[Suppression]:
 def disabled_rules(store: Store) -> set[str]:
     return {str(r[0]) for r in store.fetch_all(
         "SELECT rule_id FROM suppressions WHERE kind = 'rule'")}
-
-
-def to_json(value: object) -> str:
-    return json.dumps(value, default=str)

@@ -152,13 +152,17 @@ class _Layout:
             node.setdefault(keys[-1], "VARCHAR")
         result = []
         for index, level in enumerate(self.spellings):
-            event: dict[str, Any] = {"EventData": {name: "VARCHAR" for name in level.values()}}
+            # DuckDB refuses an empty object in a structure: a batch without EventData names
+            # (System 6005/6006 only) leaves it out
+            event: dict[str, Any] = {}
+            if level:
+                event["EventData"] = {name: "VARCHAR" for name in level.values()}
             if index == 0:
                 event["System"] = system
-                if self._user_shape:
-                    event["UserData"] = {
-                        element: {name: "VARCHAR" for name in names.values()}
-                        for element, names in self._user_shape.items()}
+                user = {element: {name: "VARCHAR" for name in names.values()}
+                        for element, names in self._user_shape.items() if names}
+                if user:
+                    event["UserData"] = user
             result.append(json.dumps({"Event": event}))
         return result
 

@@ -42,9 +42,14 @@ from watchkeeper.core.settings import Settings
 from watchkeeper.ingest import formats
 from watchkeeper.ingest.importer import ImportSummary, import_paths
 from watchkeeper.scenarios.demo import DEFAULT_EVENTS, load_demo
-from watchkeeper.storage import queries
+from watchkeeper.storage import hits, queries
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, theme
+from watchkeeper.ui.hits.detecting import Detection
+from watchkeeper.ui.hits.detecting import preload as preload_detection
+from watchkeeper.ui.hits.dialogs import RuleFoldersDialog
+from watchkeeper.ui.hits.models import DetectionResult
+from watchkeeper.ui.hits.view import HitsView
 from watchkeeper.ui.importing import FILE_FILTER, ImportSummaryDialog, headline, local_paths
 from watchkeeper.ui.overview.view import OverviewView
 from watchkeeper.ui.overview.welcome import WelcomePage
@@ -69,8 +74,8 @@ FILTER_HELP = """Filters find events by field and by words.
 AND, OR and NOT are upper case; in lower case they are words to find.
 Field names are the columns (host, user, source, event_id, level, process, ...)
 or any original field of the event, such as TargetUserName or Image."""
-VIEWS = ("Overview", "Events", "Users", "Hosts")
-OVERVIEW, EVENTS, USERS, HOSTS = range(4)
+VIEWS = ("Overview", "Events", "Users", "Hosts", "Hits")
+OVERVIEW, EVENTS, USERS, HOSTS, HITS = range(5)
 
 
 def window_settings() -> QSettings:
@@ -91,6 +96,7 @@ class MainWindow(QMainWindow):
         self.runner.task_progressed.connect(self._on_runner_task_progressed)
         self.last_import: ImportSummary | None = None
         self.summary_dialog: ImportSummaryDialog | None = None
+        self.rule_folders_dialog: RuleFoldersDialog | None = None
         self._stale = set(range(len(VIEWS)))
         self.setWindowTitle(f"Watchkeeper — {store.path.name}")
         self.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "watchkeeper.svg")))
@@ -106,8 +112,16 @@ class MainWindow(QMainWindow):
         self._explorer_slot = QWidget()
         self.users = users_view(store, self.runner)
         self.hosts = hosts_view(store, self.runner)
-        for pivot in (self.overview, self.users, self.hosts):
+        self.hits_view = HitsView(store, self.runner)
+        self.hits_view.tuning_changed.connect(self._on_hits_view_tuning_changed)
+        for pivot in (self.overview, self.users, self.hosts, self.hits_view):
             pivot.filter_requested.connect(self.show_events)
+        self.overview.hits_requested.connect(partial(self.show_view, HITS))
+        self.detection = Detection(store, self.settings, self.runner, self._on_runner_error,
+                                   self)
+        self.detection.finished.connect(self._on_detection_finished)
+        self.detection.stopped.connect(self._on_detection_stopped)
+        self._import_note = ""  # the last import's headline, until detection adds to it
         self._apply_utc_to_views()
 
         self.navigation = QListWidget()
@@ -116,7 +130,7 @@ class MainWindow(QMainWindow):
         self.navigation.setFixedWidth(150)
         self.navigation.currentRowChanged.connect(self._on_navigation_row_changed)
         self.pages = QStackedWidget()
-        for view in (self.overview, self._explorer_slot, self.users, self.hosts):
+        for view in (self.overview, self._explorer_slot, self.users, self.hosts, self.hits_view):
             self.pages.addWidget(view)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -133,6 +147,8 @@ class MainWindow(QMainWindow):
         # background, rather than in the middle of the first import.
         self.runner.run(lambda _progress: formats.parsers(), title="Loading parsers",
                         dialog=False, quiet=True)
+        self.runner.run(preload_detection, title="Loading the detection engine", dialog=False,
+                        quiet=True)
 
     # actions, menus and toolbar ---------------------------------------------------------
 
@@ -209,6 +225,16 @@ class MainWindow(QMainWindow):
         theme_menu = view_menu.addMenu("&Theme")
         for action in self.theme_actions.values():
             theme_menu.addAction(action)
+        self.hunt_action = self._action(
+            "&Hunt again over all events", partial(self.run_detection, True), None,
+            pixmap.SP_BrowserReload, "Run every rule over every event again (hits are replaced)")
+        self.rule_folders_action = self._action("&Rule folders…", self.edit_rule_folders,
+                                                tip="Folders of Sigma rules to run")
+        self.suppressions_action = self._action("&Suppressions…", self.show_suppressions,
+                                                tip="Every suppression and disabled rule")
+        detection_menu = self.menuBar().addMenu("&Detection")
+        for action in (self.hunt_action, self.rule_folders_action, self.suppressions_action):
+            detection_menu.addAction(action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&Filter syntax", self.show_filter_help, "F1"))
         help_menu.addAction(self._action("&About Watchkeeper", self.show_about))
@@ -257,6 +283,14 @@ class MainWindow(QMainWindow):
         self.busy = busy
         busy.hide()
         self.statusBar().addWidget(busy)
+        # the last detection run's news; a click opens the Hits view
+        self.hits_label = QPushButton("")
+        self.hits_label.setFlat(True)
+        self.hits_label.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.hits_label.setMinimumWidth(60)  # a narrow window clips it rather than growing
+        self.hits_label.clicked.connect(lambda: self.show_view(HITS))
+        self.hits_label.hide()
+        self.statusBar().addPermanentWidget(self.hits_label)
         self.statusBar().addPermanentWidget(self.store_label)
 
     # views ------------------------------------------------------------------------------
@@ -308,6 +342,8 @@ class MainWindow(QMainWindow):
             self.users.refresh()
         elif number == HOSTS:
             self.hosts.refresh()
+        elif number == HITS:
+            self.hits_view.refresh()
 
     def refresh_all(self) -> None:
         """The store changed: every view is stale; the visible one reloads now."""
@@ -336,6 +372,12 @@ class MainWindow(QMainWindow):
         self.runner.run(lambda progress: queries.overview(self.store, progress=progress),
                         title="Reading the store", key="overview",
                         on_success=self._on_overview_loaded)
+        self._load_hit_counts()
+
+    def _load_hit_counts(self) -> None:
+        self.runner.run(lambda _progress: hits.hit_counts(self.store), title="Counting rule hits",
+                        key="hit-counts", dialog=False, quiet=True,
+                        on_success=self.overview.show_hit_counts)
 
     def _on_overview_loaded(self, info: queries.Overview) -> None:
         self.overview.show_overview(info)
@@ -392,11 +434,74 @@ class MainWindow(QMainWindow):
 
     def _on_import_finished(self, summary: ImportSummary) -> None:
         self.last_import = summary
-        self.statusBar().showMessage(headline(summary), 15_000)
+        self._import_note = headline(summary)
+        self.statusBar().showMessage(self._import_note, 15_000)
         self.summary_dialog = ImportSummaryDialog(summary, self)
         self.summary_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.summary_dialog.open()
         self.refresh_all()
+        if summary.events:
+            self.run_detection()  # over the new events only
+
+    # detection --------------------------------------------------------------------------
+
+    def run_detection(self, full: bool = False) -> None:
+        """Run the rules over new events (or all, `full`), after any run in progress."""
+        self.detection.request(full)
+
+    def _on_detection_finished(self, result: DetectionResult) -> None:
+        note = result.note()
+        self.hits_label.setText(note)
+        self.hits_label.show()
+        problems = (f"; {len(result.problems):,} rule files could not be used (see Detection ▸ "
+                    "Rule folders)" if result.problems else "")
+        self.hits_label.setToolTip(
+            f"{result.rules_loaded:,} rules ran over {result.report.events:,} events in "
+            f"{result.report.seconds:,.1f} s{problems}. Click to see the hits.")
+        self.statusBar().showMessage(f"{self._import_note}  {note}." if self._import_note
+                                     else f"{note}.", 15_000)
+        self._import_note = ""
+        self._on_hits_changed()
+
+    def _on_detection_stopped(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15_000)
+
+    def _on_hits_changed(self, hits_view_too: bool = True) -> None:
+        """Hits were found or tuned: the views that show them read them again."""
+        if hits_view_too:
+            self._stale.add(HITS)
+            if self.current_view() == HITS:
+                self._refresh_if_stale(HITS)
+        if not self.overview.showing_welcome:
+            self._load_hit_counts()
+        if self._explorer is not None:
+            self._explorer.refresh_hit_marks()
+            if "rule:" in self._explorer.filter_bar.text.lower():
+                self._explorer.refresh()
+
+    def _on_hits_view_tuning_changed(self, said: str) -> None:
+        self.statusBar().showMessage(said, 15_000)
+        self._on_hits_changed(hits_view_too=False)  # the view refreshed itself
+
+    def edit_rule_folders(self) -> RuleFoldersDialog:
+        last = self.detection.last
+        dialog = RuleFoldersDialog(paths.rules_dir(), self.settings.rule_folders,
+                                   last.rules_loaded if last else None,
+                                   last.problems if last else [], self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(partial(self._on_rule_folders_accepted, dialog))
+        self.rule_folders_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_rule_folders_accepted(self, dialog: RuleFoldersDialog) -> None:
+        self.settings.rule_folders = dialog.folders()
+        settings_file.save(self.settings)
+        if dialog.hunt.isChecked():
+            self.run_detection(full=True)
+
+    def show_suppressions(self) -> None:
+        self.hits_view.show_suppressions()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_paths(event.mimeData()):
@@ -415,6 +520,7 @@ class MainWindow(QMainWindow):
         self.overview.utc = utc
         self.users.set_utc(utc)
         self.hosts.set_utc(utc)
+        self.hits_view.set_utc(utc)
 
     def _on_utc_toggled(self, utc: bool) -> None:
         self.settings.time_display = "utc" if utc else "local"
@@ -433,6 +539,7 @@ class MainWindow(QMainWindow):
             theme.apply(app, self.settings.theme)
         if self._explorer is not None:
             self._explorer.timeline.apply_theme()
+        self.hits_view.apply_theme()
         self.theme_actions[key].setChecked(True)
 
     def _on_series_chosen(self, key: str) -> None:

@@ -1,7 +1,8 @@
 """The timeline: stacked bars of events over time, zoomed with the wheel, panned by dragging.
 
 Shift+drag selects a range and a click on a bar selects its bucket: both emit
-`range_selected`, which the explorer turns into a time filter on the table.
+`range_selected`, which the explorer turns into a time filter on the table. Rule hits are
+small triangles along the top, coloured by level; hovering one names its rule.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent, MouseDragEvent
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from watchkeeper.core.timeparse import EPOCH
+from watchkeeper.core.timeparse import EPOCH, shown_time
+from watchkeeper.storage.hit_views import HitMark
 from watchkeeper.storage.timeline import Histogram, step_label
 from watchkeeper.ui import theme
+from watchkeeper.ui.hits.models import level_colour, level_rank
 
 SETTLE_MS = 150  # after the last wheel step or drag, ask for the bars of the new range
+HEADROOM = 1.22  # the plot is this much taller than the tallest bar: room for hit markers
+MARK_HEIGHT = 1.13  # where the markers sit, as a multiple of the tallest bar
 
 
 def to_epoch(value: datetime) -> float:
@@ -88,6 +93,13 @@ class TimelineView(QWidget):
         self._region.hide()
         self._plot.addItem(self._region, ignoreBounds=True)
         self._histogram: Histogram | None = None
+        self._marks: list[HitMark] = []
+        self._peak = 1.0
+        self.utc = utc
+        self._markers = pg.ScatterPlotItem(symbol="t", size=10, pxMode=True, hoverable=True,
+                                           tip=self._marker_tip, hoverSize=13)
+        self._markers.setZValue(20)
+        self._plot.addItem(self._markers, ignoreBounds=True)
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self._settle.timeout.connect(self._on_settle_timeout)
         self._box.sigXRangeChanged.connect(self._on_box_range_changed)
@@ -96,6 +108,11 @@ class TimelineView(QWidget):
         self._caption = QLabel()
         self._caption.setObjectName("muted")
         self._caption.setTextFormat(Qt.TextFormat.PlainText)
+        self.hits_caption = QLabel("")
+        self.hits_caption.setObjectName("muted")
+        self.hits_caption.setTextFormat(Qt.TextFormat.PlainText)
+        self.hits_caption.setToolTip("Triangles along the top are rule hits of high and critical "
+                                     "level; hover one to see its rule")
         hint = QLabel("Shift+drag or click a bar to pick a time")
         hint.setObjectName("muted")
         hint.setToolTip("Wheel: zoom · Drag: pan · Shift+drag or click a bar: show only that "
@@ -103,6 +120,8 @@ class TimelineView(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(4, 0, 4, 0)
         top.addWidget(self._caption)
+        top.addSpacing(16)
+        top.addWidget(self.hits_caption)
         top.addStretch(1)
         top.addWidget(hint)
         layout = QVBoxLayout(self)
@@ -130,8 +149,10 @@ class TimelineView(QWidget):
         self._region.setBrush(pg.mkBrush(accent))
         if self._histogram is not None:
             self.show_histogram(self._histogram)
+        self.show_hits(self._marks)
 
     def set_utc(self, utc: bool) -> None:
+        self.utc = utc
         self._axis.utcOffset = 0 if utc else None
         self._axis.picture = None
         self._axis.update()
@@ -162,12 +183,44 @@ class TimelineView(QWidget):
             self._legend.addItem(bar, name)
             base += heights
         peak = float(base.max()) if len(base) else 0.0
+        self._peak = max(1.0, peak)
         self._quiet = True
-        self._box.setYRange(0, max(1.0, peak * 1.1), padding=0)
+        self._box.setYRange(0, self._peak * HEADROOM, padding=0)
         self._quiet = False
+        self._place_markers()
         total = histogram.total
         self._caption.setText(f"{total:,} events · one bar = {step_label(histogram.step_seconds)}"
                               if total else "No events in this range")
+
+    @property
+    def marks(self) -> list[HitMark]:
+        return list(self._marks)
+
+    def show_hits(self, marks: list[HitMark]) -> None:
+        """Markers for rule hits, the most severe drawn on top."""
+        self._marks = sorted(marks, key=lambda m: -level_rank(m.level))
+        self._place_markers()
+        count = len(marks)
+        self.hits_caption.setText(f"▼ {count:,} rule hit{'s' if count != 1 else ''}"
+                                  if count else "")
+
+    def _place_markers(self) -> None:
+        marks = self._marks
+        if not marks:
+            self._markers.setData([], [])
+            return
+        outline = pg.mkPen(theme.current().base, width=1)
+        self._markers.setData(
+            x=np.array([to_epoch(m.time) for m in marks], dtype=np.float64),
+            y=np.full(len(marks), self._peak * MARK_HEIGHT),
+            brush=[pg.mkBrush(level_colour(m.level)) for m in marks],
+            size=[13 if m.level == "critical" else 10 for m in marks],  # critical stands out
+            pen=outline, data=marks)
+
+    def _marker_tip(self, x: float, y: float, data: object) -> str:
+        if not isinstance(data, HitMark):
+            return ""
+        return f"{data.title}\n{data.level} · {shown_time(data.time, self.utc)}"
 
     def _series_colours(self, series: list[str]) -> list[str]:
         palette = theme.current().series

@@ -28,9 +28,11 @@ from watchkeeper.core.filterlang import exact_term
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
 from watchkeeper.core.timeparse import shown_time
-from watchkeeper.storage import eventset, timeline
+from watchkeeper.storage import eventset, hit_views, timeline
 from watchkeeper.storage.eventset import EventIndex, EventQuery
 from watchkeeper.storage.filters import compile_filter
+from watchkeeper.storage.hit_views import HitMark
+from watchkeeper.storage.hits import DEFAULT_LEVELS
 from watchkeeper.storage.store import Store
 from watchkeeper.storage.timeline import Histogram
 from watchkeeper.ui.explorer.detail_pane import DetailPane, add_value_actions
@@ -64,6 +66,13 @@ def _timeline_job(store: Store, query: EventQuery, series: timeline.SeriesBy,
         middle = start + (end - start) / 2
         start, end = middle - timedelta(minutes=5), middle + timedelta(minutes=5)
     return (start, end), timeline.histogram(store, query, start, end, series, progress=progress)
+
+
+def _marks_job(store: Store, query: EventQuery, span: tuple[datetime, datetime],
+               progress: Progress) -> list[HitMark]:
+    """High and critical rule hits in the visible range on events the filter keeps."""
+    return hit_views.hit_marks(store, span[0], span[1], DEFAULT_LEVELS, query.where,
+                               query.params, progress=progress)
 
 
 def _event_job(store: Store, event_id: int,
@@ -233,6 +242,16 @@ class ExplorerView(QWidget):
                          title="Drawing the timeline", key="explorer-timeline", dialog=False,
                          on_success=partial(self._on_timeline_loaded, visible is None))
 
+    def refresh_hit_marks(self) -> None:
+        """Rule hits changed: redraw the markers of the visible range."""
+        if self.timeline.histogram is not None:
+            self._load_hit_marks(self.timeline.visible_range())
+
+    def _load_hit_marks(self, span: tuple[datetime, datetime]) -> None:
+        self._runner.run(partial(_marks_job, self._store, self._base, span),
+                         title="Marking rule hits", key="explorer-hits", dialog=False,
+                         quiet=True, on_success=self.timeline.show_hits)
+
     def _on_index_built(self, result: SearchJob) -> None:
         index, first_page = result
         self.model.show(index, first_page)
@@ -247,10 +266,12 @@ class ExplorerView(QWidget):
         span, histogram = result
         if histogram is None or span is None:
             self.timeline.show_histogram(timeline.Histogram.empty())
+            self.timeline.show_hits([])
             return
         if reset_range:
             self.timeline.set_range(*span)
         self.timeline.show_histogram(histogram)
+        self._load_hit_marks(span)
 
     def _on_timeline_range_changed(self, start: datetime, end: datetime) -> None:
         self._load_timeline((start, end))

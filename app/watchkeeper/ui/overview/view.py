@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -20,12 +21,25 @@ from watchkeeper.core.filterlang import exact_term
 from watchkeeper.core.timeparse import shown_time
 from watchkeeper.storage.ledger import LedgerEntry
 from watchkeeper.storage.queries import Overview
+from watchkeeper.ui.hits.models import SEVERE
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.rows_model import Column, RowsModel, fit_columns, make_table
 
 
-def _card(title: str) -> tuple[QFrame, QLabel, QLabel]:
-    frame = QFrame()
+class _ClickableCard(QFrame):
+    """A card that opens another view when clicked."""
+
+    clicked = Signal()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+                event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+
+def _card(title: str, clickable: bool = False) -> tuple[QFrame, QLabel, QLabel]:
+    frame = _ClickableCard() if clickable else QFrame()
     frame.setObjectName("card")
     value = QLabel("–")
     value.setObjectName("cardValue")
@@ -48,6 +62,7 @@ class OverviewView(QWidget):
     """Cards and tables; `filter_requested` carries a filter and an optional time range."""
 
     filter_requested = Signal(str, object, object)  # filter text, since, until
+    hits_requested = Signal()  # the rule hits card was clicked
 
     def __init__(self, welcome: WelcomePage, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +85,13 @@ class OverviewView(QWidget):
         cards.addWidget(frame, 0, 2)
         frame, self.silent_value, self.silent_note = _card("Hosts gone quiet (24 h)")
         cards.addWidget(frame, 0, 3)
+        frame, self.hits_value, self.hits_note = _card("Rule hits", True)
+        frame.setToolTip("Rule hits of critical and high level; click to see every hit")
+        frame.setCursor(Qt.CursorShape.PointingHandCursor)
+        assert isinstance(frame, _ClickableCard)
+        frame.clicked.connect(self.hits_requested)
+        self.hits_card = frame
+        cards.addWidget(frame, 0, 4)
 
         self.sources = RowsModel([Column("Source", lambda r: r[0]),
                                   Column("Events", lambda r: r[1])])
@@ -153,6 +175,18 @@ class OverviewView(QWidget):
         self.imports.set_rows(info.imports)
         for table in self.tables.values():
             fit_columns(table)
+
+    def show_hit_counts(self, counts: dict[str, int]) -> None:
+        """Visible rule hits by level: the severe ones as the figure, the rest in the note."""
+        severe = sum(counts.get(level, 0) for level in SEVERE)
+        lower = sum(counts.values()) - severe
+        self.hits_value.setText(f"{severe:,}")
+        if not counts:
+            note = "none yet: rules run after every import"
+        else:
+            note = ", ".join(f"{counts.get(level, 0):,} {level}" for level in SEVERE)
+            note += f"; {lower:,} of lower levels not counted" if lower else ""
+        self.hits_note.setText(note)
 
     # click-throughs -------------------------------------------------------------------------
 
