@@ -65,7 +65,7 @@ def test_gui_thread_never_blocks_during_import_and_full_range_query(
 @pytest.fixture(autouse=True)
 def _without_detection(monkeypatch: pytest.MonkeyPatch) -> None:
     """This test measures import and scanning alone. The detection run a window queues after
-    an import still stalls the GUI thread for 145-190 ms over these 210,000 events (measured
+    an import still stalls the GUI thread for 90-160 ms over these 210,000 events (measured
     here; the cause is not yet found), so it is kept out of this 100 ms rule until it is."""
     from watchkeeper.ui.hits import detecting
 

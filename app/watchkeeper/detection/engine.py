@@ -26,7 +26,7 @@ import duckdb
 
 from watchkeeper.core.errors import Cancelled
 from watchkeeper.core.fields import quote_ident
-from watchkeeper.core.progress import Progress, give_way
+from watchkeeper.core.progress import Progress
 from watchkeeper.detection import correlation
 from watchkeeper.detection.backend import FIELD_TOKEN, PYTHON_REGEX, RAW_FIELD
 from watchkeeper.detection.mapping import Target, column, resolve, targets
@@ -116,30 +116,29 @@ def detect(store: Store, ruleset: RuleSet, progress: Progress | None = None,
     if report.last_id <= done:
         report.seconds = time.perf_counter() - started
         return report
-    found: list[tuple[str, int, str | None]] = []
     if progress is not None:
         progress.update(stage="Running detection rules", done=0,
                         total=report.last_id - done, item="")
     with _Runner(store, progress) as runner:
+        found = runner.found
         ran: set[str] = set()
         low = done
         while low < report.last_id:
             high = min(low + chunk, report.last_id)
-            report.events += runner.chunk(groups, low, high, found, ran, report)
+            report.events += runner.chunk(groups, low, high, ran, report)
             low = high
             if progress is not None:
                 progress.update(done=high - done)
         _run_correlations(store, runner.con, ruleset, correlations, done, report.last_id,
                           full, found, ran, report)
         report.rules = len(ran)
-    if full:
-        hits.clear(store)
-    by_id = {rule.rule_id: rule for rule in ruleset.rules}
-    hit_rules = {rule_id for rule_id, _e, _g in found}
-    report.new_hits = hits.save(store, (_row(by_id[r]) for r in hit_rules), found,
-                                EVENT_TABLES)
-    for rule_id, _event, _group in found:
-        report.hits_by_rule[rule_id] = report.hits_by_rule.get(rule_id, 0) + 1
+        report.hits_by_rule = {str(r): int(n) for r, n in runner.con.execute(
+            f"SELECT r, count(*) FROM {found} GROUP BY r").fetchall()}
+        if full:
+            hits.clear(store)
+        by_id = {rule.rule_id: rule for rule in ruleset.rules}
+        report.new_hits = hits.save_from(
+            store, (_row(by_id[r]) for r in report.hits_by_rule), found, EVENT_TABLES)
     hits.set_meta(store, LAST_RUN_KEY, str(report.last_id))
     report.seconds = time.perf_counter() - started
     return report
@@ -159,7 +158,11 @@ class _Runner:
         self.progress = progress
         self.con = store.cursor()
         self.con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {_SCRATCH}")
-        self.table = f"{_SCRATCH}.candidates_{uuid.uuid4().hex}"
+        run = uuid.uuid4().hex
+        self.table = f"{_SCRATCH}.candidates_{run}"
+        # what the rules found, as (rule id, event id, group key): kept out of Python
+        self.found = f"{_SCRATCH}.found_{run}"
+        self.con.execute(f"CREATE TABLE {self.found} (r VARCHAR, e BIGINT, g VARCHAR)")
         workers = max(1, min(WORKERS, os.cpu_count() or 1))
         self.cursors = [self.con] + [store.cursor() for _ in range(workers - 1)]
         for cursor in self.cursors:  # before any query: a cursor with a result open refuses
@@ -181,6 +184,7 @@ class _Runner:
             self.pool.shutdown(wait=True)
         with contextlib.suppress(duckdb.Error):
             self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
+            self.con.execute(f"DROP TABLE IF EXISTS {self.found}")
         for cursor in self.cursors:
             cursor.close()
         if isinstance(value, duckdb.InterruptException):
@@ -191,8 +195,7 @@ class _Runner:
             with contextlib.suppress(duckdb.Error):
                 cursor.interrupt()
 
-    def chunk(self, groups: list[_Group], low: int, high: int,
-              found: list[tuple[str, int, str | None]], ran: set[str],
+    def chunk(self, groups: list[_Group], low: int, high: int, ran: set[str],
               report: DetectReport) -> int:
         """Run every group's rules over events with ids in (low, high]; events examined."""
         examined = 0
@@ -213,11 +216,11 @@ class _Runner:
                 if present:
                     if self.progress is not None:
                         self.progress.check()
-                    self._group(group, table, columns, low, high, found, report)
+                    self._group(group, table, columns, low, high, report)
         return examined
 
     def _group(self, group: _Group, table: str, columns: dict[str, str], low: int, high: int,
-               found: list[tuple[str, int, str | None]], report: DetectReport) -> None:
+               report: DetectReport) -> None:
         con = self.con
         memo: dict[str, str] = {}
         condition = resolve(group.target.condition, group.target, columns, memo) or "true"
@@ -236,14 +239,13 @@ class _Runner:
         todo = [rule for rule in group.rules
                 if present is None or _may_match(rule.needles, present)]
 
-        def run(rule: Rule) -> tuple[Rule, list[int] | BaseException]:
+        def run(rule: Rule) -> tuple[Rule, BaseException | None]:
             cursor = self._free.get()
             try:
                 predicate = resolve(rule.predicate, group.target, columns, memo)
-                # as an array: turning many rows into tuples holds the GIL, and the window waits
-                ids = cursor.execute(
-                    f"SELECT id FROM {self.table} WHERE {predicate}").fetchnumpy()["id"]
-                return rule, ids.tolist()
+                cursor.execute(f"INSERT INTO {self.found} SELECT ?, id, NULL FROM {self.table} "
+                               f"WHERE {predicate}", [rule.rule_id])
+                return rule, None
             except duckdb.InterruptException:
                 raise
             except duckdb.Error as error:
@@ -252,11 +254,9 @@ class _Runner:
                 self._free.put(cursor)
 
         results = self.pool.map(run, todo) if self.pool is not None else map(run, todo)
-        for rule, outcome in results:
-            if isinstance(outcome, BaseException):
-                _fail(report, rule, outcome)
-            else:
-                found.extend((rule.rule_id, event, None) for event in outcome)
+        for rule, failure in results:
+            if failure is not None:
+                _fail(report, rule, failure)
 
 
 def _haystacks(con: duckdb.DuckDBPyConnection, table: str, group: _Group,
@@ -299,7 +299,7 @@ def _columns_read(predicate: str, target: Target, columns: dict[str, str],
 
 def _run_correlations(store: Store, con: duckdb.DuckDBPyConnection, ruleset: RuleSet,
                       correlations: list[Rule], low: int, high: int, full: bool,
-                      found: list[tuple[str, int, str | None]], ran: set[str],
+                      found: str, ran: set[str],
                       report: DetectReport) -> None:
     if not correlations:
         return
@@ -343,26 +343,20 @@ def _run_correlations(store: Store, con: duckdb.DuckDBPyConnection, ruleset: Rul
     for rule in correlations:
         try:
             sql = correlation.matched_events(rule, find, base)
-            cursor = con.execute(sql)
-            rows = []
-            # in slices: converting many rows at once holds the GIL, and the window waits
-            while batch := cursor.fetchmany(2_000):
-                rows.extend(batch)
-                give_way()
+            groups = [f"m.g{i}" for i in range(len(rule.correlation["group_by"]))]
+            key = (f"CAST(to_json(list_value({', '.join(groups)})) AS VARCHAR)" if groups
+                   else "'[]'")
+            # a group whose events are all old was found by an earlier run
+            con.execute(
+                f"INSERT INTO {found} WITH m AS ({sql}), k AS (SELECT *, {key} AS key FROM m "
+                f"WHERE m.id IS NOT NULL) SELECT ?, id, key FROM k WHERE ? OR key IN "
+                f"(SELECT key FROM k WHERE id > ?)", [rule.rule_id, full, low])
         except duckdb.InterruptException:
             raise
         except (duckdb.Error, correlation.CorrelationError) as error:
             _fail(report, rule, error)
             continue
         ran.add(rule.rule_id)
-        new_groups = {row[2:] for row in rows if row[0] is not None and int(row[0]) > low}
-        for row in rows:
-            if row[0] is None:
-                continue
-            if not full and int(row[0]) <= low and row[2:] not in new_groups:
-                continue
-            key = json.dumps(list(row[2:]), default=str)
-            found.append((rule.rule_id, int(row[0]), key))
 
 
 def _fail(report: DetectReport, rule: Rule, error: BaseException) -> None:

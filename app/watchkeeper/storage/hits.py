@@ -14,7 +14,7 @@ from typing import Any
 
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.fields import quote_ident
-from watchkeeper.core.progress import Progress, give_way
+from watchkeeper.core.progress import Progress
 from watchkeeper.storage.store import Store
 
 SUPPRESSION_KINDS = ("rule", "host", "user", "field")
@@ -109,47 +109,59 @@ def save(store: Store, rules: Iterable[RuleRow], found: Sequence[tuple[str, int,
          tables: Sequence[str]) -> int:
     """Store the rules that hit and their (rule id, event id, group key) rows; a hit that is
     already stored is kept as it is. Returns how many hits are new."""
-    rows = list(rules)
     if not found:
         return 0
     with store.write_lock:
         con = store.cursor()
         try:
-            con.execute("BEGIN")
-            # In slices: DuckDB converts list parameters holding the GIL, and a window
-            # must not stall while a large hunt is saved.
             con.execute("CREATE OR REPLACE TEMP TABLE wk_found (r VARCHAR, e BIGINT, g VARCHAR)")
             for start in range(0, len(found), SAVE_SLICE):
                 chunk = found[start:start + SAVE_SLICE]
                 con.execute("INSERT INTO wk_found SELECT unnest(?::VARCHAR[]), "
                             "unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
                             [[f[0] for f in chunk], [f[1] for f in chunk], [f[2] for f in chunk]])
-                give_way()
-            before = con.execute("SELECT count(*) FROM hits").fetchone()[0]  # type: ignore[index]
-            for table in tables:
-                con.execute(
-                    f"INSERT INTO hits SELECT f.r, f.e, t.time, t.host, t.username, f.g, now() "
-                    f"FROM wk_found f JOIN {table} t ON t.id = f.e "
-                    "WHERE t.id BETWEEN (SELECT min(e) FROM wk_found) AND (SELECT max(e) FROM wk_found) "
-                    "ON CONFLICT DO NOTHING")
-            after = con.execute("SELECT count(*) FROM hits").fetchone()[0]  # type: ignore[index]
-            # one statement for many rules: each statement costs milliseconds here
-            for start in range(0, len(rows), 200):
-                part = rows[start:start + 200]
-                values = ", ".join(["(?, ?, ?, ?, ?::VARCHAR[], ?, ?::VARCHAR[], ?::VARCHAR[], "
-                                    "?, ?, ?, ?)"] * len(part))
-                con.execute(f"INSERT OR REPLACE INTO detection_rules VALUES {values}",
-                            [value for rule in part for value in (
-                                rule.rule_id, rule.title, rule.level, rule.status, rule.tags,
-                                rule.description, rule.references, rule.falsepositives,
-                                rule.author, rule.path, rule.kind, rule.yaml)])
-            con.execute("DROP TABLE wk_found")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            return _save(con, list(rules), "wk_found", tables)
         finally:
             con.close()
+
+
+def save_from(store: Store, rules: Iterable[RuleRow], found_table: str,
+              tables: Sequence[str]) -> int:
+    """As `save`, with the (r, e, g) rows already in a table: nothing passes through Python,
+    so a window's thread is not held up while a large hunt is saved."""
+    with store.write_lock:
+        con = store.cursor()
+        try:
+            return _save(con, list(rules), found_table, tables)
+        finally:
+            con.close()
+
+
+def _save(con: Any, rows: list[RuleRow], source: str, tables: Sequence[str]) -> int:
+    try:
+        con.execute("BEGIN")
+        before = con.execute("SELECT count(*) FROM hits").fetchone()[0]
+        for table in tables:
+            con.execute(
+                f"INSERT INTO hits SELECT f.r, f.e, t.time, t.host, t.username, f.g, now() "
+                f"FROM {source} f JOIN {table} t ON t.id = f.e "
+                f"WHERE t.id BETWEEN (SELECT min(e) FROM {source}) AND "
+                f"(SELECT max(e) FROM {source}) ON CONFLICT DO NOTHING")
+        after = con.execute("SELECT count(*) FROM hits").fetchone()[0]
+        # one statement for many rules: each statement costs milliseconds here
+        for start in range(0, len(rows), 200):
+            part = rows[start:start + 200]
+            values = ", ".join(["(?, ?, ?, ?, ?::VARCHAR[], ?, ?::VARCHAR[], ?::VARCHAR[], "
+                                "?, ?, ?, ?)"] * len(part))
+            con.execute(f"INSERT OR REPLACE INTO detection_rules VALUES {values}",
+                        [value for rule in part for value in (
+                            rule.rule_id, rule.title, rule.level, rule.status, rule.tags,
+                            rule.description, rule.references, rule.falsepositives,
+                            rule.author, rule.path, rule.kind, rule.yaml)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return int(after - before)
 
 
