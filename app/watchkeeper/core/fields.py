@@ -117,3 +117,8 @@ def column_for_field(name: str) -> str:
 def quote_ident(name: str) -> str:
     """A DuckDB identifier, quoted so any text is safe as a column name."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def quote_text(text: str) -> str:
+    """A DuckDB string literal holding `text`, for SQL built from rules, never from events."""
+    return "'" + text.replace("'", "''") + "'"

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.core.fields import quote_text
 
 OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "=", "neq": "<>"}
 MAX_DEPTH = 3
@@ -69,7 +70,7 @@ def matched_events(rule: Any, find: Callable[[str], Any], base: BaseQuery,
         fields = {alias: mapping.get(reference, alias)
                   for alias, mapping in spec["aliases"].items()}
         names = [fields.get(name, name) for name in group_by]
-        tag = _literal(reference)
+        tag = quote_text(reference)
         if target.kind == "correlation":
             inner = matched_events(target, find, base, depth + 1)
             inner_groups = list(target.correlation["group_by"])
@@ -133,7 +134,7 @@ def _ordered(events: str, groups: list[str], order: list[str], span: int) -> str
     g = "".join(f", {name}" for name in groups)
     partition = f"PARTITION BY {', '.join(groups)} " if groups else ""
     within = f"INTERVAL {span} SECOND"
-    steps = [f"s{i} AS (SELECT DISTINCT id, time{g} FROM b WHERE ref = {_literal(ref)})"
+    steps = [f"s{i} AS (SELECT DISTINCT id, time{g} FROM b WHERE ref = {quote_text(ref)})"
              for i, ref in enumerate(order)]
     # f{i}: events of step i with the latest start of a chain ending at them
     passes = [f"f0 AS (SELECT id, time{g}, time AS start FROM s0)"]
@@ -165,6 +166,3 @@ def _nothing(groups: list[str]) -> str:
     extra = "".join(f", NULL::VARCHAR AS {g}" for g in groups)
     return f"SELECT NULL::BIGINT AS id, NULL::TIMESTAMP AS time{extra} WHERE false"
 
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

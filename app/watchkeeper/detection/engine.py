@@ -25,7 +25,7 @@ from functools import lru_cache
 import duckdb
 
 from watchkeeper.core.errors import Cancelled
-from watchkeeper.core.fields import quote_ident
+from watchkeeper.core.fields import quote_ident, quote_text
 from watchkeeper.core.progress import Progress
 from watchkeeper.detection import correlation
 from watchkeeper.detection.backend import FIELD_TOKEN, PYTHON_REGEX, RAW_FIELD
@@ -332,7 +332,7 @@ def _run_correlations(store: Store, con: duckdb.DuckDBPyConnection, ruleset: Rul
                 span = (f" AND time BETWEEN TIMESTAMP '{first}' - INTERVAL {seconds} SECOND "
                         f"AND TIMESTAMP '{last}' + INTERVAL {seconds} SECOND")
             selects.append(
-                f"SELECT id, time, {_literal(label)} AS ref{groups}, "
+                f"SELECT id, time, {quote_text(label)} AS ref{groups}, "
                 f"{measured} AS v FROM {table} WHERE time IS NOT NULL{span} AND ({condition}) "
                 f"AND ({predicate})")
         return selects
@@ -370,9 +370,6 @@ def _row(rule: Rule) -> hits.RuleRow:
                         rule.description, list(rule.references), list(rule.falsepositives),
                         rule.author, rule.path, rule.kind, rule.text)
 
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 @lru_cache(maxsize=512)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sigma.pipelines.common import windows_logsource_mapping
 
-from watchkeeper.core.fields import column_for_field, quote_ident
+from watchkeeper.core.fields import column_for_field, quote_ident, quote_text
 from watchkeeper.detection.backend import FIELD_TOKEN, RAW_FIELD, field_token
 
 SYSMON = "Microsoft-Windows-Sysmon/Operational"
@@ -100,7 +100,7 @@ class Target:
 
 
 def _text_list(values: tuple[str, ...]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return ", ".join(map(quote_text, values))
 
 
 def _in(name: str, values: tuple[str, ...]) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from watchkeeper.core.progress import Progress
 from watchkeeper.detection.mapping import MAPPING_VERSION, targets
+from watchkeeper.storage import hits
 
 COMPILER_VERSION = "7"
 LEVELS = ("informational", "low", "medium", "high", "critical")
@@ -54,13 +55,11 @@ class Rule:
 
     @property
     def tactics(self) -> list[str]:
-        return [t.removeprefix("attack.").replace("_", "-") for t in self.tags
-                if t.startswith("attack.") and not re.fullmatch(r"attack\.[gst]\d+(\.\d+)?", t)]
+        return hits.tactics(self.tags)
 
     @property
     def techniques(self) -> list[str]:
-        return [t.removeprefix("attack.").upper() for t in self.tags
-                if re.fullmatch(r"attack\.t\d+(\.\d+)?", t)]
+        return hits.techniques(self.tags)
 
     def applies(self) -> bool:
         """Whether the store can hold events this rule looks at."""

@@ -3,7 +3,6 @@ a rule's hits carry (to offer as suppressions), and hit markers for a filtered t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,8 +13,6 @@ from watchkeeper.storage import hits
 from watchkeeper.storage.store import Store
 
 MARK_LIMIT = 5000
-# techniques (t1059.001), groups (g0016) and software (s0002) are not tactics
-_TECHNIQUE = re.compile(r"[tgs]\d+(\.\d+)?")
 
 
 @dataclass
@@ -36,25 +33,12 @@ class HitMark:
     rule_id: str
 
 
-def tactic_of(tag: str) -> str:
-    """The ATT&CK tactic a tag names, hyphenated ('credential-access'), or '' for another tag.
-
-    Older rules write tactics with underscores, newer ones with hyphens; both read the same.
-    """
-    if not tag.startswith("attack."):
-        return ""
-    name = tag.removeprefix("attack.").lower()
-    if _TECHNIQUE.fullmatch(name):
-        return ""
-    return name.replace("_", "-")
-
-
 def facets(store: Store, progress: Progress | None = None, limit: int = 500) -> HitFacets:
     """The ATT&CK tactics of rules with hits, and the hosts hits were on."""
     tag_rows = store.fetch_all(
         "SELECT DISTINCT unnest(r.tags) AS tag FROM detection_rules r "
         "WHERE r.rule_id IN (SELECT DISTINCT rule_id FROM hits) ORDER BY tag", [], progress)
-    tactics = {tactic_of(str(r[0])) for r in tag_rows if r[0]}
+    tactics = {hits.tactic_of(str(r[0])) for r in tag_rows if r[0]}
     host_rows = store.fetch_all(
         "SELECT host FROM hits WHERE host IS NOT NULL GROUP BY host "
         f"ORDER BY lower(host) LIMIT {int(limit)}", [], progress)

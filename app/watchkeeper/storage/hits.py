@@ -7,6 +7,7 @@ so undoing one brings its hits back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,17 +41,38 @@ class RuleHits:
 
     @property
     def tactics(self) -> list[str]:
-        return [t.removeprefix("attack.").replace("_", "-") for t in self.tags
-                if t.startswith("attack.") and not _is_technique(t)]
+        return tactics(self.tags)
 
     @property
     def techniques(self) -> list[str]:
-        return [t.removeprefix("attack.").upper() for t in self.tags if _is_technique(t)]
+        return techniques(self.tags)
 
 
-def _is_technique(tag: str) -> bool:
-    name = tag.removeprefix("attack.")
-    return len(name) > 1 and name[0] in "tgs" and name[1:2].isdigit()
+# techniques (t1059.001), groups (g0016) and software (s0002) are not tactics
+_TECHNIQUE = re.compile(r"[tgs]\d+(\.\d+)?")
+
+
+def tactic_of(tag: str) -> str:
+    """The ATT&CK tactic a tag names, hyphenated ('credential-access'), or '' for another tag.
+
+    Older rules write tactics with underscores, newer ones with hyphens; both read the same.
+    """
+    if not tag.startswith("attack."):
+        return ""
+    name = tag.removeprefix("attack.").lower()
+    if _TECHNIQUE.fullmatch(name):
+        return ""
+    return name.replace("_", "-")
+
+
+def tactics(tags: Sequence[str]) -> list[str]:
+    return [name for name in map(tactic_of, tags) if name]
+
+
+def techniques(tags: Sequence[str]) -> list[str]:
+    """ATT&CK technique ids (T1110, T1059.001) among Sigma tags."""
+    return [t.removeprefix("attack.").upper() for t in tags
+            if t.startswith("attack.t") and _TECHNIQUE.fullmatch(t.removeprefix("attack.").lower())]
 
 
 @dataclass

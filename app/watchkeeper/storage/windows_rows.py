@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from watchkeeper.core.fields import column_for_field, quote_ident
+from watchkeeper.core.fields import column_for_field, quote_ident, quote_text
 from watchkeeper.storage.schema import event_table
 from watchkeeper.storage.store import Store
 
@@ -65,9 +65,6 @@ _ZONE_FLAG = "EventTimeZoneInferred"  # set by the NXLog parser: its times carry
 # Every DuckDB JSON function in a query keeps a working area of its own, so a few hundred
 # of them exhaust memory; all fields therefore come out of one json_transform per spelling.
 
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def stage(con: duckdb.DuckDBPyConnection, batch_file: Path) -> None:
@@ -237,7 +234,7 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
         targets.append(quote_ident(store.table_columns(TABLE)[column.lower()]))
         values.append(expression)
     transforms = ", ".join(
-        f"struct_extract(json_transform(e, {_literal(structure)}), 'Event') AS ev{index}"
+        f"struct_extract(json_transform(e, {quote_text(structure)}), 'Event') AS ev{index}"
         for index, structure in enumerate(layout.structures()))
     # Exact copies (same JSON, so same computer, channel, record id and content) are stored
     # once; a stored copy can only have the same record number, so the check reads only

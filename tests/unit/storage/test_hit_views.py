@@ -8,7 +8,8 @@ from pathlib import Path
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.storage import hits
 from watchkeeper.storage.filters import compile_filter
-from watchkeeper.storage.hit_views import facets, field_values, hit_marks, tactic_of
+from watchkeeper.storage.hit_views import facets, field_values, hit_marks
+from watchkeeper.storage.hits import tactic_of
 from watchkeeper.storage.schema import EVENT_TABLES
 from watchkeeper.storage.store import Store
 

@@ -144,11 +144,7 @@ class HitsPage:
 
 def load_page(store: Store, where: HitFilter, progress: Progress) -> HitsPage:
     """The rules with hits under `where`, each with its suppressions, and the filters' choices."""
-    # The tactic is matched here: rules write it with hyphens or underscores.
-    found = hits.rule_hits(store, HitFilter(where.levels, where.statuses, "", where.host,
-                                            where.show_suppressed), progress)
-    if where.tactic:
-        found = [r for r in found if where.tactic in r.tactics]
+    found = hits.rule_hits(store, where, progress)
     everything = hits.rule_hits(store, HitFilter(show_suppressed=where.show_suppressed), progress)
     by_rule: dict[str, list[Suppression]] = {}
     for item in hits.list_suppressions(store):
