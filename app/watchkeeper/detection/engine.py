@@ -119,7 +119,8 @@ def detect(store: Store, ruleset: RuleSet, progress: Progress | None = None,
     if progress is not None:
         progress.update(stage="Running detection rules", done=0,
                         total=report.last_id - done, item="")
-    with _Runner(store, progress) as runner:
+    python_regex = any(PYTHON_REGEX in rule.predicate for rule in ruleset.rules)
+    with _Runner(store, progress, python_regex) as runner:
         found = runner.found
         ran: set[str] = set()
         low = done
@@ -153,7 +154,7 @@ class _Runner:
     every connection sees it and nothing is written to the store's file.
     """
 
-    def __init__(self, store: Store, progress: Progress | None) -> None:
+    def __init__(self, store: Store, progress: Progress | None, python_regex: bool) -> None:
         self.store = store
         self.progress = progress
         self.con = store.cursor()
@@ -165,8 +166,12 @@ class _Runner:
         self.con.execute(f"CREATE TABLE {self.found} (r VARCHAR, e BIGINT, g VARCHAR)")
         workers = max(1, min(WORKERS, os.cpu_count() or 1))
         self.cursors = [self.con] + [store.cursor() for _ in range(workers - 1)]
-        for cursor in self.cursors:  # before any query: a cursor with a result open refuses
-            _register_functions(cursor)
+        # Only when a rule needs it, and before any query (a cursor with a result open
+        # refuses): each registration leaks a reference in DuckDB's Python client, and enough
+        # of them crash the process.
+        if python_regex:
+            for cursor in self.cursors:
+                _register_functions(cursor)
         self.pool = ThreadPoolExecutor(len(self.cursors)) if len(self.cursors) > 1 else None
         self._free: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         for cursor in self.cursors:
@@ -388,5 +393,4 @@ def _python_regex(text: str, pattern: str) -> bool:
 def _register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Regular expressions RE2 cannot run (lookarounds, back-references) use Python's re."""
     with contextlib.suppress(duckdb.Error):  # already registered on this connection
-        con.create_function(PYTHON_REGEX, _python_regex, ["VARCHAR", "VARCHAR"], "BOOLEAN",
-                            side_effects=False)
+        con.create_function(PYTHON_REGEX, _python_regex, ["VARCHAR", "VARCHAR"], "BOOLEAN")
