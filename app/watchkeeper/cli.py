@@ -29,7 +29,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, default=None,
+    # SUPPRESS: a --db given before the command is kept when none follows it
+    parser.add_argument("--db", type=Path, default=argparse.SUPPRESS,
                         help="the store to use (default: the one in your data folder)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
@@ -40,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  "Without a command, opens the app.")
     parser.add_argument("--version", action="version", version=f"watchkeeper {__version__}")
     parser.add_argument("--db", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--self-test", action="store_true",
+                        help="check, headless and in a temporary folder, that this copy works: "
+                             "Qt, a font, the store, importing, the rules, the window, a PDF")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     p = commands.add_parser("import", help="import log files, folders and .zip/.gz archives")
@@ -455,6 +459,12 @@ def run(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = Non
     err = err or sys.stderr
     args: argparse.Namespace | None = None
     try:
+        words = [arg for n, arg in enumerate(argv)
+                 if not arg.startswith("-") and (n == 0 or argv[n - 1] != "--db")]
+        first = words[0] if words else None
+        if first is not None and first not in COMMANDS:
+            raise UsageError(f"watchkeeper: {first!r} is neither a command nor a file that "
+                             f"exists (commands: {', '.join(COMMANDS)})")
         args = build_parser().parse_args(list(argv))
         if args.command is None:
             raise UsageError("watchkeeper: give a command, or none to open the app")

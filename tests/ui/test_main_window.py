@@ -213,3 +213,24 @@ def test_a_failing_job_reaches_the_one_error_dialog(qtbot: QtBot, make_window: M
     log = Path(str(tmp_path / "home" / "logs" / "watchkeeper.log"))
     assert "disk on fire" in log.read_text() and "Traceback" in log.read_text()
     boxes[-1].close()
+
+
+def test_a_file_the_system_asks_to_open_is_imported(qtbot: QtBot, make_window: MakeWindow,
+                                                    tmp_path: Path) -> None:
+    # macOS sends a double-clicked .evtx to the running app as a QFileOpenEvent.
+    from PySide6.QtGui import QFileOpenEvent
+
+    from watchkeeper.ui.app import FileOpenFilter
+
+    window = make_window()
+    opened = FileOpenFilter(window)
+    app = QApplication.instance()
+    assert app is not None
+    app.installEventFilter(opened)
+    try:
+        log = write_auth_log(tmp_path / "auth.log", 12)
+        QApplication.sendEvent(app, QFileOpenEvent(str(log)))
+        settle(qtbot, window)
+    finally:
+        app.removeEventFilter(opened)
+    assert window.last_import is not None and window.last_import.events == 12

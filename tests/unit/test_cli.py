@@ -299,3 +299,28 @@ def test_import_without_detection(tmp_path: Path) -> None:
     log.write_text(AUTH)
     code, out, _ = cli("import", str(log), "--db", db, "--no-detect", "--json")
     assert code == 0 and "detection" not in json.loads(out)
+
+
+def test_files_given_without_a_command_open_the_window(tmp_path: Path) -> None:
+    # What a desktop entry or file association runs: `watchkeeper FILE...`.
+    from watchkeeper.__main__ import opens_app
+
+    log = tmp_path / "Security.evtx"
+    log.write_bytes(b"ElfFile\x00")
+    assert opens_app([]) and opens_app(["--db", str(tmp_path / "x.duckdb")])
+    assert opens_app([str(log)]) and opens_app(["--db", "x.duckdb", str(log), str(tmp_path)])
+    assert not opens_app(["stats"]) and not opens_app(["import", str(log)])
+    assert not opens_app([str(tmp_path / "missing.evtx")])  # the command line says why
+    assert not opens_app(["--db"]) and not opens_app(["--version"])
+
+
+def test_db_before_the_command_is_the_store_used(tmp_path: Path) -> None:
+    db = tmp_path / "other.duckdb"
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["--db", str(db), "demo", "--events", "300", "--no-detect"], out, err) == 0
+    out = io.StringIO()
+    assert run(["--db", str(db), "stats", "--json"], out, io.StringIO()) == 0
+    assert json.loads(out.getvalue())["events"] > 0
+    err = io.StringIO()
+    assert run(["--db", str(db), "statz"], io.StringIO(), err) == 2
+    assert "'statz' is neither a command nor a file that exists" in err.getvalue()

@@ -6,23 +6,38 @@ import argparse
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QFileOpenEvent, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
 from watchkeeper import __version__
 from watchkeeper.core import paths
+from watchkeeper.core import settings as settings_file
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.storage.store import Store
+from watchkeeper.ui import errors, fonts, theme
+from watchkeeper.ui.main_window import MainWindow
+
+
+class FileOpenFilter(QObject):
+    """Imports the files the system asks the running app to open (macOS sends them as events)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QFileOpenEvent) and event.file():
+            self._window.import_paths([Path(event.file())])
+            return True
+        return super().eventFilter(watched, event)
 
 
 def run_app(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="watchkeeper")
     parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("paths", nargs="*", type=Path, help="files to import once open")
     args = parser.parse_args(argv)
-
-    from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
-    from watchkeeper.core import settings as settings_file
-    from watchkeeper.storage.store import Store
-    from watchkeeper.ui import errors, theme
-    from watchkeeper.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -30,6 +45,7 @@ def run_app(argv: list[str]) -> int:
     app.setApplicationVersion(__version__)
     app.setOrganizationName(paths.APP_NAME)
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "watchkeeper.svg")))
+    fonts.use_readable_font(app)
     errors.install_hooks()
     settings = settings_file.load()
     theme.apply(app, settings.theme)
@@ -43,6 +59,9 @@ def run_app(argv: list[str]) -> int:
         lambda _scheme: window.set_theme(window.settings.theme)
         if window.settings.theme == "system" else None)
     window.show()
+    app.installEventFilter(FileOpenFilter(window))
+    if args.paths:
+        window.import_paths(args.paths)
     code = app.exec()
     store.close()
     return int(code)

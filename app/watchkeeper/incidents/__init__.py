@@ -1,0 +1,1 @@
+"""Incidents and the PDF summary written for the owner, insurer or police."""
