@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a Debian/Ubuntu machine to run Watchkeeper from this checkout:
 # the system libraries Qt needs, a font, and a virtual environment with the app in it.
-# Usage: installer/bootstrap.sh [app|test]   (test adds the test tools and a virtual screen)
+# Usage: installer/bootstrap.sh [app|test|build]
+#   test adds the test tools and a virtual screen; build adds what installer/build.py uses
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -11,14 +12,21 @@ venv=${WATCHKEEPER_VENV:-$root/.venv}
 
 say() { printf 'watchkeeper setup: %s\n' "$*" >&2; }
 
-# Qt's offscreen and X11 platforms, a font so text is not boxes, Python's venv module.
-packages=(python3 python3-venv libgl1 libegl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6
-          libglib2.0-0 libxkbcommon0 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-image0
-          libxcb-keysyms1 libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-util1
-          libxcb-xkb1 libxkbcommon-x11-0 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-shm0)
-if [ "$mode" = test ]; then
-  packages+=(xvfb xauth poppler-utils)
-fi
+# Qt's platforms (the list the .deb declares too), a font so text is not boxes, Python's venv.
+mapfile -t packages < <(grep -v '^#' "$root/installer/linux/runtime-packages.txt")
+packages+=(python3 python3-venv fonts-dejavu-core)
+extras=""
+case "$mode" in
+  app) ;;
+  test)
+    # a virtual screen, PDF pages as PNG, and what the installer tests build and check with
+    packages+=(xvfb xauth poppler-utils nsis p7zip-full desktop-file-utils binutils)
+    extras="[test,build]" ;;
+  build)
+    packages+=(binutils)
+    extras="[build]" ;;
+  *) say "unknown mode '$mode' (app, test or build)"; exit 2 ;;
+esac
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -57,8 +65,6 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
 
-extras=""
-[ "$mode" = test ] && extras="[test]"
 stamp="$venv/.watchkeeper-installed"
 want="$mode $(cat "$root/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || ! grep -qxF "$want" "$stamp"; then
