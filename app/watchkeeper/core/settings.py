@@ -16,6 +16,10 @@ HISTORY_LIMIT = 50
 
 Theme = Literal["system", "light", "dark"]
 TimeDisplay = Literal["local", "utc"]
+# every listener the collector has, with its usual port (unprivileged: 514 needs root)
+LISTENERS: dict[str, int] = {"syslog-udp": 5514, "syslog-tcp": 5514, "syslog-tls": 6514,
+                             "json-tcp": 5170, "json-tls": 5171, "http": 8088}
+DEFAULT_LISTENERS = {"syslog-udp": 5514, "syslog-tcp": 5514}
 DEFAULT_COLUMNS = ["time", "host", "source", "event_id", "level", "username", "process", "message"]
 
 
@@ -31,6 +35,14 @@ class Settings:
     rule_folders: list[str] = field(default_factory=list)
     # values for Sigma placeholders (%name% with the |expand modifier)
     placeholders: dict[str, list[str]] = field(default_factory=dict)
+    # the collector: listener name (see LISTENERS) -> port, for the ones turned on
+    listeners: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LISTENERS))
+    listen_on_network: bool = False  # loopback only until the user turns this on
+    tls_certificate: str = ""  # the user's own certificate and key (PEM); empty: generated
+    tls_key: str = ""
+    # source key (see storage.sources) -> the longest quiet spell, in seconds, before "silent"
+    source_intervals: dict[str, float] = field(default_factory=dict)
+    heartbeat_minutes: int = 0  # a test event through the collector this often; 0: off
 
     def remember_filter(self, text: str) -> None:
         """Put a filter at the top of the history, once."""
@@ -67,6 +79,21 @@ def _valid(document: dict[str, Any]) -> Settings:
             isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
             for k, v in settings.placeholders.items()):
         settings.placeholders = defaults.placeholders
+    if not isinstance(settings.listeners, dict) or not all(
+            k in LISTENERS and isinstance(v, int) and 0 <= v < 65536
+            for k, v in settings.listeners.items()):
+        settings.listeners = defaults.listeners
+    if not isinstance(settings.source_intervals, dict) or not all(
+            isinstance(k, str) and isinstance(v, int | float) and v > 0
+            for k, v in settings.source_intervals.items()):
+        settings.source_intervals = defaults.source_intervals
+    if not isinstance(settings.listen_on_network, bool):
+        settings.listen_on_network = False
+    if not isinstance(settings.heartbeat_minutes, int) or settings.heartbeat_minutes < 0:
+        settings.heartbeat_minutes = 0
+    for name in ("tls_certificate", "tls_key"):
+        if not isinstance(getattr(settings, name), str):
+            setattr(settings, name, "")
     for name in ("table_columns", "filter_history", "rule_folders"):
         value = getattr(settings, name)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

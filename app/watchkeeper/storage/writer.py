@@ -118,6 +118,9 @@ class Batch:
         self.event_counts[family] = self.event_counts.get(family, 0) + 1
         row: dict[str, Any] = {_MARK + "import_id": import_id,
                                _MARK + "record_no": event.record_no, _MARK + "raw": event.raw}
+        received = common.get("received")
+        if received is not None:  # forwarded messages: when the collector received each
+            row[_MARK + "received"] = received.astimezone(UTC).replace(tzinfo=None)
         stamp = common.get("time")
         if stamp is not None:
             offset = stamp.utcoffset()
@@ -229,9 +232,11 @@ def _insert_events(store: Store, con: duckdb.DuckDBPyConnection, table: str, dat
     own = {"import_id": "INTEGER", "record_no": "BIGINT", "raw": "VARCHAR", "time": "VARCHAR",
            "time_offset": "SMALLINT"}
     spec = {_MARK + name: kind for name, kind in own.items()}
-    select = ["? + row_number() OVER ()", "?::TIMESTAMP"] + [
-        f"TRY_CAST({quote_ident(_MARK + name)} AS TIMESTAMP)" if name == "time"
-        else quote_ident(_MARK + name) for name in own]
+    spec[_MARK + "received"] = "VARCHAR"
+    select = ["? + row_number() OVER ()",
+              f"COALESCE(TRY_CAST({quote_ident(_MARK + 'received')} AS TIMESTAMP), ?::TIMESTAMP)"
+              ] + [f"TRY_CAST({quote_ident(_MARK + name)} AS TIMESTAMP)" if name == "time"
+                   else quote_ident(_MARK + name) for name in own]
     targets = ["id", "received", *own]
     for name, key in _COMMON_KEYS:
         if name == "time_offset":

@@ -1,0 +1,1 @@
+"""Receiving forwarded logs: listeners, the spool on disk, and loading it into the store."""

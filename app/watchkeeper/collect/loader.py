@@ -1,0 +1,47 @@
+"""Loading the spool into the store: sealed segments, each exactly once, then removed.
+
+A segment is imported like a file, as "forwarded/<segment>", so the import ledger records
+it in the same transaction as its events. A segment whose ledger row says it is done (the
+loader stopped between committing and removing it) is removed without loading it again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from watchkeeper.collect.spool import recover_open_segments, sealed_segments
+from watchkeeper.core.progress import Progress
+from watchkeeper.ingest.importer import Importer, ImportSummary
+from watchkeeper.storage.store import Store
+
+LABEL = "forwarded"
+
+
+def segment_name(segment: Path) -> str:
+    return f"{LABEL}/{segment.name}"
+
+
+def load_spool(store: Store, folder: Path, progress: Progress | None = None,
+               limit: int | None = None) -> ImportSummary:
+    """Import the sealed segments waiting in `folder` (at most `limit`), oldest first."""
+    if folder.is_dir():
+        recover_open_segments(folder)  # what a collector that was killed left open
+    segments = sealed_segments(folder)[:limit]
+    if not segments:
+        return ImportSummary()
+    names = [segment_name(segment) for segment in segments]
+    rows = store.fetch_all("SELECT path FROM imports WHERE status IN ('done', 'skipped') "
+                           "AND list_contains(?, path)", [names])
+    loaded = {str(path) for (path,) in rows}
+    for segment in segments:
+        if segment_name(segment) in loaded:
+            segment.unlink(missing_ok=True)
+    waiting = [segment for segment in segments if segment_name(segment) not in loaded]
+    if not waiting:
+        return ImportSummary()
+    summary = Importer(store, progress, label=(folder, LABEL)).run(waiting)
+    finished = {result.name for result in summary.files if result.status in ("imported", "skipped")}
+    for segment in waiting:
+        if segment_name(segment) in finished:
+            segment.unlink(missing_ok=True)
+    return summary
