@@ -20,7 +20,16 @@ case "$mode" in
   app) ;;
   test)
     # a virtual screen, PDF pages as PNG, and what the installer tests build and check with
-    packages+=(xvfb xauth poppler-utils nsis p7zip-full desktop-file-utils binutils)
+    packages+=(xvfb xauth poppler-utils nsis p7zip-full desktop-file-utils binutils dbus
+               gnome-keyring bsdutils curl openssl)
+    # Real senders for the collector tests. rsyslog and syslog-ng conflict as packages, so
+    # the one the system lacks is unpacked privately below (with its libraries installed).
+    if dpkg-query -W -f='${Status}' syslog-ng-core 2>/dev/null | grep -q ' installed'; then
+      private_sender=rsyslog
+    else
+      packages+=(rsyslog rsyslog-gnutls libivykis0 libjson-c5 libnet1 libpcre3 libwrap0)
+      private_sender=syslog-ng-core
+    fi
     extras="[test,build]" ;;
   build)
     packages+=(binutils)
@@ -55,6 +64,31 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python=${PYTHON:-python3}
+
+# A sender the system cannot have beside its own logger: unpacked under the venv, run from
+# a wrapper in the venv's bin/ (tests look there). Only syslog-ng-core is handled this way.
+unpack_private_sender() {
+  local target="$venv/senders/syslog-ng-core"
+  [ -x "$venv/bin/syslog-ng" ] && return 0
+  command -v apt-get >/dev/null 2>&1 || return 0
+  local download
+  download=$(mktemp -d)
+  if (cd "$download" && apt-get download -qq syslog-ng-core >/dev/null 2>&1); then
+    mkdir -p "$target" "$venv/bin"
+    dpkg-deb -x "$download"/syslog-ng-core_*.deb "$target"
+    local modules
+    modules=$(ls -d "$target"/usr/lib/syslog-ng/[0-9]* | head -1)
+    cat > "$venv/bin/syslog-ng" <<WRAPPER
+#!/bin/sh
+# syslog-ng-core unpacked for the collector's tests (it conflicts with the system's rsyslog)
+LD_LIBRARY_PATH="$target/usr/lib/syslog-ng" exec "$target/usr/sbin/syslog-ng" --module-path="$modules" "\$@"
+WRAPPER
+    chmod +x "$venv/bin/syslog-ng"
+  else
+    say "could not download syslog-ng-core; its sender test will be skipped"
+  fi
+  rm -rf "$download"
+}
 if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   say "Watchkeeper needs Python 3.11 or newer; $("$python" --version 2>&1) found (set PYTHON=python3.12 to choose another)"
   exit 1
@@ -79,4 +113,8 @@ if [ ! -f "$stamp" ] || ! grep -qxF "$want" "$stamp"; then
     exit 1
   fi
   echo "$want" >> "$stamp"
+fi
+
+if [ "$mode" = test ] && [ "${private_sender:-}" = syslog-ng-core ]; then
+  unpack_private_sender
 fi

@@ -1,0 +1,419 @@
+"""The listeners: syslog over UDP, TCP and TLS, JSON lines over TCP and TLS, JSON over HTTP.
+
+One asyncio loop on a daemon thread serves them all. What it receives goes to the spool in
+batches, one per piece read from a socket; the listeners never touch the store. When the
+spool is over its budget, TCP, TLS and HTTP connections stop reading, so senders are slowed
+by TCP itself and nothing is lost; UDP cannot be slowed, so what it drops is counted.
+
+Everything a sender sends is hostile input: an over-long or binary message is dropped and
+counted against its sender, a sender whose messages are mostly rejected is refused for ten
+minutes, and nothing a sender does raises out of the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from watchkeeper.collect.connections import (
+    LISTENER_KINDS,
+    Link,
+    StreamConnection,
+    Tally,
+    peer_host,
+)
+from watchkeeper.collect.framing import is_garbage
+from watchkeeper.collect.spool import Received, Spool
+from watchkeeper.collect.webhook import HttpConnection
+from watchkeeper.core.errors import WatchkeeperError
+
+__all__ = ["LISTENER_KINDS", "CollectError", "ListenerSettings", "ListenerStats", "Listeners"]
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.1  # the spool's timer, backpressure and the peer rules run this often
+DATAGRAMS_PER_READ = 1024
+UDP_BUFFER_BYTES = 8 * 1024 * 1024  # asked for; the system may give less
+
+
+class CollectError(WatchkeeperError):
+    title = "Listener not started"
+
+
+@dataclass
+class ListenerSettings:
+    ports: dict[str, int]  # listener name (see LISTENER_KINDS) -> port; 0 picks a free one
+    bind: str = "127.0.0.1"  # "0.0.0.0" or "::" only when the user turned the network on
+    tls: ssl.SSLContext | None = None  # needed by syslog-tls and json-tls
+    http_token: str | None = None  # the bearer token the http listener requires
+    max_message_bytes: int = 256 * 1024  # a longer message is rejected and counted
+    max_connections: int = 256  # TCP, TLS and HTTP together
+
+
+@dataclass(frozen=True)
+class ListenerStats:
+    received: dict[str, int]  # messages spooled, per listener
+    bytes: dict[str, int]  # bytes read, per listener
+    connections: dict[str, int]  # open connections, per listener
+    rejected: dict[str, int]  # messages or requests refused (too long, garbage), per peer
+    blocked: dict[str, datetime]  # peers refused until then (UTC)
+    udp_dropped: int | None  # datagrams the system dropped on our UDP socket; None: unknown
+    refused: int = 0  # connections turned away: too many, or from a blocked peer
+    discarded: int = 0  # UDP messages dropped because the spool was full or failing
+    paused: bool = False  # reading is paused: the spool is over its budget
+
+
+class UdpReceiver:
+    """Syslog over UDP: one datagram, one message; read in bursts for speed."""
+
+    def __init__(self, owner: Listeners, name: str, sock: socket.socket) -> None:
+        self.owner = owner
+        self.name = name
+        self.sock = sock
+
+    def read(self) -> None:
+        owner = self.owner
+        limit = owner.settings.max_message_bytes
+        batch: list[Received] = []
+        senders: dict[str, list[int]] = {}  # peer -> [messages, bytes]
+        for _ in range(DATAGRAMS_PER_READ):
+            try:
+                data, address = self.sock.recvfrom(65536)
+            except OSError:  # nothing more to read now (or an error of an earlier datagram)
+                break
+            peer = peer_host(address)
+            if owner.tally.is_blocked(peer):
+                continue
+            counts = senders.setdefault(peer, [0, 0])
+            counts[1] += len(data)
+            message = data.rstrip(b"\r\n\0")
+            if not message:
+                continue
+            if len(message) > limit or is_garbage(message):
+                owner.tally.reject(peer)
+                continue
+            counts[0] += 1
+            batch.append(Received(peer, "udp", "syslog", message))
+        spooled = bool(batch) and not owner.spool.full and owner.append(batch)
+        if batch and not spooled:  # UDP cannot be slowed: what the spool cannot take is lost
+            with owner.tally.lock:
+                owner.tally.discarded += len(batch)
+        for peer, (messages, size) in senders.items():
+            owner.tally.accepted(self.name, peer, messages if spooled else 0, size)
+        if spooled:
+            owner.after_append()
+
+
+def udp_drops(sock: socket.socket) -> int | None:
+    """Datagrams the kernel dropped on this socket (Linux's /proc/net/udp); None elsewhere."""
+    try:
+        inode = os.fstat(sock.fileno()).st_ino
+    except OSError:
+        return None
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            columns = line.split()
+            if len(columns) >= 13 and columns[9] == str(inode):
+                return int(columns[12])
+    return None
+
+
+def bind_socket(name: str, host: str, port: int) -> socket.socket:
+    """A bound socket for a listener, or a CollectError that names it and says why not."""
+    kind = socket.SOCK_DGRAM if LISTENER_KINDS[name][0] == "udp" else socket.SOCK_STREAM
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host or None, port, type=kind,
+                                                      flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror:
+        raise CollectError(f"{name}: {host!r} is not an address of this computer") from None
+    sock = socket.socket(family, kind)
+    try:
+        if family == socket.AF_INET6 and host in ("::", ""):
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)  # IPv4 too
+        if kind == socket.SOCK_STREAM:
+            if os.name == "nt":
+                sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_EXCLUSIVEADDRUSE", 0), 1)
+            else:  # a restart may bind while old connections linger in TIME_WAIT
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        else:
+            with contextlib.suppress(OSError):  # the system's limit applies anyway
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_BUFFER_BYTES)
+        sock.bind(address)
+        if kind == socket.SOCK_STREAM:
+            sock.listen(128)
+        sock.setblocking(False)
+    except OSError as error:
+        sock.close()
+        raise CollectError(_bind_problem(name, host, port, error)) from error
+    return sock
+
+
+def _bind_problem(name: str, host: str, port: int, error: OSError) -> str:
+    protocol = "UDP" if LISTENER_KINDS[name][0] == "udp" else "TCP"
+    if error.errno == errno.EADDRINUSE:
+        return (f"{name}: {protocol} port {port} on {host} is already in use by another "
+                "program; choose another port or stop that program")
+    if error.errno == errno.EACCES and os.name == "nt":  # taken for exclusive use
+        return (f"{name}: {protocol} port {port} on {host} is in use by another program or "
+                "reserved by Windows; choose another port")
+    if error.errno == errno.EACCES:
+        return (f"{name}: {protocol} port {port} needs administrator rights; "
+                "choose a port above 1023")
+    if error.errno == errno.EADDRNOTAVAIL:
+        return f"{name}: {host} is not an address of this computer"
+    return f"{name}: cannot listen on {host} {protocol} port {port} ({error.strerror})"
+
+
+class Listeners:
+    """The listeners of one collector, served on an asyncio loop in a daemon thread."""
+
+    def __init__(self, settings: ListenerSettings, spool: Spool) -> None:
+        self.settings = settings
+        self.spool = spool
+        self.tally = Tally(settings.ports)
+        self.paused = False  # the spool is over its budget: connections are not read
+        self._links: set[Link] = set()
+        self._sockets: dict[str, socket.socket] = {}
+        self._addresses: dict[str, tuple[str, int]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._servers: list[asyncio.Server] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._spool_failing = False
+        self._ticks = 0
+
+    # -- the caller's thread ------------------------------------------------------------
+
+    def start(self) -> None:
+        """Bind every listener, then serve; returns once all are listening."""
+        if self._thread is not None:
+            raise CollectError("The listeners are already running.")
+        self._check_settings()
+        try:
+            for name, port in self.settings.ports.items():
+                sock = self._sockets[name] = bind_socket(name, self.settings.bind, port)
+                host, bound_port = sock.getsockname()[:2]
+                self._addresses[name] = (str(host), int(bound_port))
+        except CollectError:
+            self._close_sockets()
+            raise
+        self._loop = asyncio.SelectorEventLoop()  # add_reader for UDP bursts, on every OS
+        self._loop.set_exception_handler(_log_loop_error)
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, args=(ready, failure),
+                                        name="watchkeeper-listeners", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self._thread.join()
+            self._thread = None
+            self._close_sockets()
+            raise CollectError(f"The listeners could not start: {failure[0]}")
+
+    def stop(self) -> None:
+        """Close every listener and connection and end the thread (the spool stays open)."""
+        thread, loop = self._thread, self._loop
+        if thread is None or loop is None:
+            return
+        if thread.is_alive() and not loop.is_closed():
+            loop.call_soon_threadsafe(self._shutdown)
+        thread.join()
+        self._thread = None
+        self._close_sockets()
+
+    def addresses(self) -> dict[str, tuple[str, int]]:
+        return dict(self._addresses)
+
+    def stats(self) -> ListenerStats:
+        tally = self.tally
+        now_mono, now = time.monotonic(), datetime.now(UTC)
+        udp = self._sockets.get("syslog-udp")
+        dropped = udp_drops(udp) if udp is not None and udp.fileno() >= 0 else None
+        with tally.lock:
+            return ListenerStats(
+                received=dict(tally.received), bytes=dict(tally.bytes),
+                connections=dict(tally.connections), rejected=dict(tally.rejected),
+                blocked={peer: now + timedelta(seconds=until - now_mono)
+                         for peer, until in tally.blocked.items()},
+                udp_dropped=dropped, refused=tally.refused, discarded=tally.discarded,
+                paused=self.paused)
+
+    def _check_settings(self) -> None:
+        for name in self.settings.ports:
+            if name not in LISTENER_KINDS:
+                raise CollectError(f"There is no listener called {name!r}.")
+            if LISTENER_KINDS[name][0] == "tls" and self.settings.tls is None:
+                raise CollectError(f"{name}: TLS needs a certificate and its key")
+        if "http" in self.settings.ports and not self.settings.http_token:
+            raise CollectError("http: the HTTP listener needs a token for senders to present")
+
+    def _close_sockets(self) -> None:
+        for sock in self._sockets.values():
+            sock.close()
+        self._sockets.clear()
+
+    # -- the loop's thread --------------------------------------------------------------
+
+    def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
+        loop = self._loop
+        assert loop is not None
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as error:  # reported by start() in the caller's thread
+            failure.append(error)
+            for server in self._servers:
+                server.close()
+            self._servers.clear()
+            loop.close()
+            ready.set()
+            return
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        for name, sock in self._sockets.items():
+            transport = LISTENER_KINDS[name][0]
+            if transport == "udp":
+                loop.add_reader(sock.fileno(), UdpReceiver(self, name, sock).read)
+                continue
+            factory = _factory(self, name)
+            self._servers.append(await loop.create_server(factory, sock=sock, backlog=128))
+        self._timer = loop.call_later(TICK_SECONDS, self._tick)
+
+    def _shutdown(self) -> None:
+        loop = self._loop
+        assert loop is not None
+        if self._timer is not None:
+            self._timer.cancel()
+        for server in self._servers:
+            server.close()
+        self._servers.clear()
+        for name, sock in self._sockets.items():
+            if LISTENER_KINDS[name][0] == "udp":
+                loop.remove_reader(sock.fileno())
+        for link in list(self._links):
+            link.close()
+        loop.stop()
+
+    def admit(self, link: Link) -> bool:
+        """Take a new connection, or turn it away (blocked peer, too many connections)."""
+        assert link.transport is not None
+        if self.tally.is_blocked(link.peer) or len(self._links) >= self.settings.max_connections:
+            with self.tally.lock:
+                self.tally.refused += 1
+            link.transport.abort()
+            return False
+        self._links.add(link)
+        with self.tally.lock:
+            self.tally.connections[link.name] += 1
+        return True
+
+    def forget(self, link: Link) -> None:
+        self._links.discard(link)
+        with self.tally.lock:
+            self.tally.connections[link.name] -= 1
+
+    def close_peer(self, peer: str) -> None:
+        for link in [link for link in self._links if link.peer == peer]:
+            link.close()
+
+    def start_task(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        assert self._loop is not None
+        task = self._loop.create_task(coroutine)
+        self._tasks.add(task)  # held, or the loop might forget a task that is running
+        task.add_done_callback(self._tasks.discard)
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> None:
+        assert self._loop is not None
+        self._loop.call_later(seconds, callback)
+
+    def append(self, batch: list[Received]) -> bool:
+        """Spool a batch; False when the spool failed (a full disk), which is logged."""
+        try:
+            self.spool.append(batch)
+        except OSError as error:
+            if not self._spool_failing:
+                log.error("the spool cannot take messages: %s", error)
+            self._spool_failing = True
+            return False
+        self._spool_failing = False
+        return True
+
+    def after_append(self) -> None:
+        if self.spool.full and not self.paused:
+            self._pause_all()
+
+    def _pause_all(self) -> None:
+        self.paused = True
+        for link in self._links:
+            link.pause()
+
+    def _tick(self) -> None:
+        try:
+            self.spool.tick()
+        except OSError as error:
+            log.error("the spool cannot seal a segment: %s", error)
+        try:
+            for link in [link for link in self._links if link.pending]:
+                link.retry()
+            full = self.spool.full
+            if full and not self.paused:
+                self._pause_all()
+            elif not full and self.paused:
+                self.paused = False
+                for link in list(self._links):
+                    link.resume()
+            self._ticks += 1
+            if self._ticks % 10 == 0:  # once a second
+                self.tally.expire()
+                now = time.monotonic()
+                for link in [link for link in self._links if link.idle_seconds is not None
+                             and now - link.last_active > link.idle_seconds]:
+                    link.close()
+        except Exception:
+            log.exception("the listeners' timer failed")
+        finally:
+            assert self._loop is not None
+            if self._loop.is_running():
+                self._timer = self._loop.call_later(TICK_SECONDS, self._tick)
+
+
+def _factory(owner: Listeners, name: str) -> Callable[[], Link]:
+    if name == "http":
+        return lambda: HttpConnection(owner, name)
+    return lambda: StreamConnection(owner, name)
+
+
+def _log_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+    """asyncio's reports of errors it caught (a peer resetting mid-write, ...), to our log."""
+    error = context.get("exception")
+    log.info("listener: %s", context.get("message"),
+             exc_info=error if isinstance(error, BaseException) else None)
