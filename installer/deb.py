@@ -43,6 +43,9 @@ def build_deb(bundle: Path, icons: Path, work: Path, dist: Path, version: str) -
     _install(HERE / "linux" / "watchkeeper.desktop", share / "applications")
     _install(HERE / "linux" / "watchkeeper-mime.xml", share / "mime" / "packages",
              "watchkeeper.xml")
+    # off until the user enables it: systemctl --user enable --now watchkeeper-collect
+    _install(HERE / "linux" / "watchkeeper-collect.service",
+             root / "usr" / "lib" / "systemd" / "user")
     for size in ICON_SIZES:
         _install(icons / f"watchkeeper-{size}.png",
                  share / "icons" / "hicolor" / f"{size}x{size}" / "apps", "watchkeeper.png")

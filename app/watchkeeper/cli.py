@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from watchkeeper import __version__
 from watchkeeper.core import paths
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.progress import Progress, ProgressState
+from watchkeeper.core.settings import LISTENERS
 
 
 class UsageError(Exception):
@@ -80,6 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", choices=LEVEL_CHOICES, default="informational",
                    help="the lowest level to show (default: informational, i.e. all)")
     p.add_argument("--suppressed", action="store_true", help="include suppressed hits")
+    _add_common(p)
+
+    p = commands.add_parser("collect", help="receive forwarded logs (syslog, JSON) into the store")
+    for name, port in LISTENERS.items():
+        p.add_argument(f"--{name}", type=int, metavar="PORT", default=None,
+                       help=f"listen for {name.replace('-', ' over ').replace('http', 'JSON over HTTP')}"
+                            f" (usually {port}); without any of these, the listeners in Settings")
+    p.add_argument("--network", action="store_true",
+                   help="listen on every network interface, not only this machine (loopback)")
+    p.add_argument("--for", dest="duration", type=float, default=None, metavar="SECONDS",
+                   help="stop after this many seconds (default: until stopped)")
+    p.add_argument("--no-detect", action="store_true", help="do not run detection rules")
+    _add_common(p)
+
+    p = commands.add_parser("sources", help="every sender of forwarded logs: last seen, rate, "
+                                           "clock skew, and whether it went silent")
     _add_common(p)
 
     p = commands.add_parser("demo", help="generate a small office's logs and import them")
@@ -169,9 +187,19 @@ class TerminalProgress:
 
 
 def _open_store(args: argparse.Namespace) -> Any:
+    """The store, with what the collector received meanwhile loaded first."""
+    from watchkeeper.collect.loader import load_spool
+    from watchkeeper.collect.spool import spool_folder
     from watchkeeper.storage.store import Store
 
-    return Store(args.db or paths.default_db_path())
+    path = args.db or paths.default_db_path()
+    store = Store(path)
+    try:
+        load_spool(store, spool_folder(path))
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def _with_progress(run: Callable[[Progress], Any], err: TextIO) -> Any:
@@ -442,7 +470,104 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 1 if summary.cancelled else 0
 
 
+def cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from watchkeeper.collect.service import Collector, listener_settings
+    from watchkeeper.core import settings as settings_module
+
+    settings = settings_module.load()
+    if args.network:
+        settings.listen_on_network = True
+    ports = {name: getattr(args, name.replace("-", "_")) for name in LISTENERS
+             if getattr(args, name.replace("-", "_")) is not None}
+    db = args.db or paths.default_db_path()
+    collector = Collector(db, settings, listener_settings(settings, ports or None),
+                          detect=not args.no_detect)
+    collector.start()
+    stopping = collector.wait
+    if threading_main():
+        def _on_signal(signum: int, frame: object) -> None:
+            collector._stop.set()
+
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
+    if not args.json:
+        listening = ", ".join(f"{name} {host}:{port}"
+                              for name, (host, port) in collector.listeners.addresses().items())
+        out.write(f"Listening: {listening}; loading into {db.name}. Ctrl-C stops.\n")
+        out.flush()
+    started = time.monotonic()
+    reported = started
+    while not stopping(0.5):
+        now = time.monotonic()
+        if args.duration is not None and now - started >= args.duration:
+            break
+        if not args.json and now - reported >= 60:
+            reported = now
+            out.write(_collect_line(collector) + "\n")
+            out.flush()
+    collector.stop()
+    if args.json:
+        stats = collector.listeners.stats()
+        _print_json({"received": collector.spool.appended, "events": collector.totals.events,
+                     "quarantined": collector.totals.quarantined,
+                     "new_hits": collector.totals.new_hits,
+                     "udp_dropped": stats.udp_dropped,
+                     "rejected": sum(stats.rejected.values()),
+                     "error": collector.totals.last_error or None}, out)
+    else:
+        out.write(_collect_line(collector) + "\n")
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from watchkeeper.core import settings as settings_module
+    from watchkeeper.storage.sources import source_rows
+
+    intervals = settings_module.load().source_intervals
+    with _open_store(args) as store:
+        rows = source_rows(store, datetime.now(UTC), intervals)
+    if args.json:
+        _print_json({"sources": [asdict(row) for row in rows]}, out)
+        return 0
+    if not rows:
+        out.write("No forwarded logs received yet (see `watchkeeper collect`).\n")
+        return 0
+    out.write(f"{'status':9} {'sender':22} {'application':18} {'format':7} {'transport':9} "
+              f"{'last seen':>10} {'/min':>7} {'skew':>7} {'silent after':>12}\n")
+    for row in rows:
+        skew = "" if row.skew_seconds is None else f"{row.skew_seconds:+.0f} s"
+        out.write(f"{row.status:9} {_safe(row.sender, 22):22} {_safe(row.application, 18):18} "
+                  f"{_safe(row.format, 7):7} {','.join(row.transports):9} "
+                  f"{_ago(row.quiet_seconds):>10} {row.rate:7.1f} {skew:>7} "
+                  f"{_ago(row.expected_seconds, ''):>12}\n")
+    silent = sum(1 for row in rows if row.status == "silent")
+    if silent:
+        out.write(f"{silent} source(s) silent.\n")
+    return 0
+
+
+def _ago(seconds: float, suffix: str = " ago") -> str:
+    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}{suffix}"
+    return f"{seconds:.0f} s{suffix}"
+
+
+def _collect_line(collector: Any) -> str:
+    stats = collector.listeners.stats()
+    totals = collector.totals
+    text = (f"Received {collector.spool.appended:,} messages; stored {totals.events:,} events, "
+            f"{totals.quarantined:,} quarantined, {totals.new_hits:,} new hits")
+    if stats.udp_dropped:
+        text += f"; {stats.udp_dropped:,} UDP datagrams dropped by the system"
+    if totals.last_error:
+        text += f"; last error: {totals.last_error}"
+    return text
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+    "collect": cmd_collect,
+    "sources": cmd_sources,
     "import": cmd_import,
     "stats": cmd_stats,
     "search": cmd_search,

@@ -79,6 +79,8 @@ def test_the_package_declares_what_qt_needs_and_a_valid_menu_entry(built: Built,
     assert "*.evtx" in (tmp_path / "usr/share/mime/packages/watchkeeper.xml").read_text()
     for size in (16, 48, 256):
         assert (tmp_path / f"usr/share/icons/hicolor/{size}x{size}/apps/watchkeeper.png").is_file()
+    unit = (tmp_path / "usr/lib/systemd/user/watchkeeper-collect.service").read_text()
+    assert "ExecStart=/usr/bin/watchkeeper collect" in unit
     if shutil.which("desktop-file-validate"):
         check = run(["desktop-file-validate", str(desktop)])
         assert check.returncode == 0 and check.stdout == "", check.stdout

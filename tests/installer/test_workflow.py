@@ -54,3 +54,13 @@ def test_the_scripts_the_platforms_run_are_valid_shell() -> None:
 
     for path in (ROOT / "installer").rglob("*.sh"):
         assert subprocess.run(["bash", "-n", str(path)]).returncode == 0, path
+
+
+def test_the_macos_launch_agent_runs_the_collector_from_the_app() -> None:
+    import plistlib
+
+    agent = plistlib.loads((ROOT / "installer" / "macos" / "org.watchkeeper.collect.plist")
+                           .read_bytes())
+    assert agent["ProgramArguments"] == [
+        "/Applications/Watchkeeper.app/Contents/MacOS/watchkeeper", "collect"]
+    assert agent["RunAtLoad"] is True and agent["Label"] == "org.watchkeeper.collect"

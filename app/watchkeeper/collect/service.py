@@ -1,0 +1,237 @@
+"""The collector: listeners feeding the spool, and loading the spool into the store.
+
+`watchkeeper collect` runs it headless; the window runs the same thing in-process. The
+store is opened only to load (then closed again), so that whichever process wants the
+store can have it: when the window is open it owns the store and loads the spool itself,
+and the headless collector keeps receiving into the spool.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from watchkeeper.collect.listeners import CollectError, Listeners, ListenerSettings
+from watchkeeper.collect.loader import load_spool
+from watchkeeper.collect.spool import Spool, spool_folder
+from watchkeeper.core.errors import StoreError, WatchkeeperError
+from watchkeeper.core.settings import LISTENERS, Settings
+from watchkeeper.ingest.importer import ImportSummary
+from watchkeeper.storage.store import Store
+
+LOAD_EVERY = 2.0  # seconds between loads of the spool
+TEST_TIMEOUT = 15.0
+
+
+@dataclass
+class LoadReport:
+    """What one pass of the loader did."""
+
+    segments: int = 0
+    events: int = 0
+    quarantined: int = 0
+    new_hits: int = 0
+    locked: bool = False  # another process owns the store: the spool waits for it
+
+
+@dataclass
+class Totals:
+    loads: int = 0
+    events: int = 0
+    quarantined: int = 0
+    new_hits: int = 0
+    last_error: str = ""
+    recent: list[LoadReport] = field(default_factory=list)
+
+
+def listener_settings(settings: Settings, ports: dict[str, int] | None = None) -> ListenerSettings:
+    """The listeners the user turned on (or `ports`), with TLS and the HTTP token when used."""
+    chosen = dict(ports if ports is not None else settings.listeners)
+    unknown = sorted(set(chosen) - set(LISTENERS))
+    if unknown:
+        raise CollectError(f"There is no listener called {unknown[0]} (there are "
+                           f"{', '.join(LISTENERS)}).", title="Collector not started")
+    tls = None
+    token = None
+    if {"syslog-tls", "json-tls"} & set(chosen):
+        tls = _tls_context(settings)
+    if "http" in chosen:
+        from watchkeeper.collect.certificates import ensure_http_token
+
+        token = ensure_http_token()
+    return ListenerSettings(ports=chosen, bind="0.0.0.0" if settings.listen_on_network
+                            else "127.0.0.1", tls=tls, http_token=token)
+
+
+def _tls_context(settings: Settings) -> ssl.SSLContext:
+    from watchkeeper.collect import certificates, secrets
+    from watchkeeper.core import paths
+
+    if settings.tls_certificate:
+        files = certificates.user_certificate(Path(settings.tls_certificate),
+                                              Path(settings.tls_key or settings.tls_certificate))
+        return certificates.server_context(files, None)
+    files = certificates.ensure_certificate(paths.config_dir() / "tls")
+    return certificates.server_context(files, secrets.get_secret(certificates.PASSPHRASE_SECRET))
+
+
+class Collector:
+    """Receives into the spool; loads it into the store at `db_path` when it can."""
+
+    def __init__(self, db_path: Path, settings: Settings, listeners: ListenerSettings,
+                 load: bool = True, detect: bool = True,
+                 on_loaded: Callable[[LoadReport], None] | None = None) -> None:
+        self.db_path = db_path
+        self.settings = settings
+        self.folder = spool_folder(db_path)
+        self.spool = Spool(self.folder)
+        self.listeners = Listeners(listeners, self.spool)
+        self.load_enabled = load
+        self.detect = detect
+        self.on_loaded = on_loaded
+        self.totals = Totals()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._ruleset: object | None = None
+
+    def start(self) -> None:
+        self.listeners.start()
+        if self.load_enabled:
+            self._spawn(self._load_loop, "watchkeeper-loader")
+        if self.settings.heartbeat_minutes:
+            self._spawn(self._heartbeat_loop, "watchkeeper-heartbeat")
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.listeners.stop()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self.spool.close()
+        if self.load_enabled:
+            self.load_once()  # what the last second brought
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._stop.wait(timeout)
+
+    # loading -------------------------------------------------------------------------
+
+    def _load_loop(self) -> None:
+        while not self._stop.wait(LOAD_EVERY):
+            self.load_once()
+
+    def load_once(self, store: Store | None = None) -> LoadReport:
+        """Load what is waiting, opening the store for the time it takes unless given one."""
+        report = LoadReport()
+        self.spool.tick()
+        try:
+            if store is not None:
+                summary = load_spool(store, self.folder)
+                self._after_load(store, summary, report)
+            else:
+                with Store(self.db_path) as opened:
+                    summary = load_spool(opened, self.folder)
+                    self._after_load(opened, summary, report)
+        except StoreError as error:
+            report.locked = "another Watchkeeper process" in error.message
+            if not report.locked:
+                self.totals.last_error = error.message
+        except WatchkeeperError as error:
+            self.totals.last_error = error.message
+        self.totals.loads += 1
+        if report.segments and self.on_loaded is not None:
+            self.on_loaded(report)
+        return report
+
+    def _after_load(self, store: Store, summary: ImportSummary, report: LoadReport) -> None:
+        report.segments = len(summary.files)
+        report.events = summary.events
+        report.quarantined = summary.quarantined
+        if summary.events and self.detect:
+            from watchkeeper.detection import service
+
+            ruleset, detected = service.run(store, settings=self.settings,
+                                            ruleset=self._ruleset)  # type: ignore[arg-type]
+            self._ruleset = ruleset
+            report.new_hits = detected.new_hits
+        self.totals.events += report.events
+        self.totals.quarantined += report.quarantined
+        self.totals.new_hits += report.new_hits
+
+    # proving the path -------------------------------------------------------------------
+
+    def _heartbeat_loop(self) -> None:
+        interval = self.settings.heartbeat_minutes * 60
+        while not self._stop.wait(interval):
+            with contextlib.suppress(WatchkeeperError, OSError):
+                self.send(test_message("heartbeat"))
+
+    def send(self, message: bytes) -> str:
+        """Send one syslog message to our own listener, as a sender on this machine would."""
+        addresses = self.listeners.addresses()
+        for name, kind in (("syslog-tcp", socket.SOCK_STREAM), ("syslog-udp", socket.SOCK_DGRAM)):
+            if name not in addresses:
+                continue
+            host, port = addresses[name]
+            target = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+            with socket.socket(socket.AF_INET6 if ":" in target else socket.AF_INET,
+                               kind) as sender:
+                sender.settimeout(5)
+                sender.connect((target, port))
+                sender.sendall(message + b"\n")
+            return f"{name} on {target}:{port}"
+        raise CollectError("A test event needs the syslog TCP or UDP listener turned on.",
+                           title="No test event sent")
+
+
+def test_message(purpose: str = "test") -> bytes:
+    """An RFC 5424 message with a unique marker, from Watchkeeper itself."""
+    marker = f"watchkeeper-{purpose}-{uuid.uuid4().hex[:12]}"
+    stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    host = socket.gethostname() or "localhost"
+    return (f"<14>1 {stamp} {host} watchkeeper - {purpose} - "
+            f"Watchkeeper {purpose} event {marker}").encode()
+
+
+def send_test_event(collector: Collector, store: Store | None = None) -> str:
+    """Send a test event through the listener and wait until it is searchable; one sentence."""
+    message = test_message()
+    marker = message.rsplit(b" ", 1)[-1].decode()
+    started = time.monotonic()
+    path = collector.send(message)
+    while time.monotonic() - started < TEST_TIMEOUT:
+        collector.spool.tick()
+        if store is not None:
+            collector.load_once(store)
+            found = _has_marker(store, marker)
+        else:
+            collector.load_once()
+            try:
+                with Store(collector.db_path, read_only=True) as reader:
+                    found = _has_marker(reader, marker)
+            except StoreError:
+                found = False
+        if found:
+            return (f"The test event went through {path} and was in the store "
+                    f"{time.monotonic() - started:.1f} s later.")
+        time.sleep(0.2)
+    raise CollectError(f"The test event sent through {path} did not reach the store within "
+                       f"{TEST_TIMEOUT:.0f} s.", title="Test event lost")
+
+
+def _has_marker(store: Store, marker: str) -> bool:
+    row = store.fetch_one("SELECT count(*) FROM events WHERE source = 'syslog' AND "
+                          "message LIKE ?", [f"%{marker}"])
+    return bool(row and row[0])
