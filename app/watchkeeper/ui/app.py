@@ -14,8 +14,10 @@ from watchkeeper import __version__
 from watchkeeper.core import paths
 from watchkeeper.core import settings as settings_file
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.ingest.importer import ImportSummary
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, fonts, theme
+from watchkeeper.ui.collecting import CollectorController
 from watchkeeper.ui.main_window import MainWindow
 
 
@@ -62,6 +64,23 @@ def run_app(argv: list[str]) -> int:
     app.installEventFilter(FileOpenFilter(window))
     if args.paths:
         window.import_paths(args.paths)
+    collecting = CollectorController(window, store, settings, window.runner,
+                                     lambda summary, refresh: _on_forwarded_loaded(
+                                         window, summary, refresh))
+    window.statusBar().showMessage(collecting.start(), 15_000)
+    window.set_test_sender(collecting.test_sender())
+    app.aboutToQuit.connect(collecting.stop)
     code = app.exec()
     store.close()
     return int(code)
+
+
+def _on_forwarded_loaded(window: MainWindow, summary: ImportSummary, refresh: bool) -> None:
+    """Forwarded messages reached the store: the rules run, and (now and then) views reload."""
+    window.statusBar().showMessage(
+        f"{summary.events:,} forwarded events loaded"
+        + (f", {summary.quarantined:,} quarantined" if summary.quarantined else ""), 5_000)
+    if summary.events:
+        window.run_detection()
+    if refresh:
+        window.refresh_all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -13,6 +14,7 @@ from PySide6.QtGui import (
     QAction,
     QActionGroup,
     QCloseEvent,
+    QColor,
     QDragEnterEvent,
     QDropEvent,
     QIcon,
@@ -54,6 +56,7 @@ from watchkeeper.ui.importing import FILE_FILTER, ImportSummaryDialog, headline,
 from watchkeeper.ui.overview.view import OverviewView
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.pivots.view import hosts_view, users_view
+from watchkeeper.ui.sources.view import SourcesView
 from watchkeeper.ui.tasks import Task, TaskRunner
 
 if TYPE_CHECKING:
@@ -74,8 +77,8 @@ FILTER_HELP = """Filters find events by field and by words.
 AND, OR and NOT are upper case; in lower case they are words to find.
 Field names are the columns (host, user, source, event_id, level, process, ...)
 or any original field of the event, such as TargetUserName or Image."""
-VIEWS = ("Overview", "Events", "Users", "Hosts", "Hits")
-OVERVIEW, EVENTS, USERS, HOSTS, HITS = range(5)
+VIEWS = ("Overview", "Events", "Users", "Hosts", "Hits", "Sources")
+OVERVIEW, EVENTS, USERS, HOSTS, HITS, SOURCES = range(6)
 
 
 def window_settings() -> QSettings:
@@ -114,6 +117,8 @@ class MainWindow(QMainWindow):
         self.hosts = hosts_view(store, self.runner)
         self.hits_view = HitsView(store, self.runner)
         self.hits_view.tuning_changed.connect(self._on_hits_view_tuning_changed)
+        self.sources_view = SourcesView(store, self.settings, self.runner, None)
+        self.sources_view.silent_changed.connect(self._on_sources_silent_changed)
         for pivot in (self.overview, self.users, self.hosts, self.hits_view):
             pivot.filter_requested.connect(self.show_events)
         self.overview.hits_requested.connect(partial(self.show_view, HITS))
@@ -128,9 +133,11 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.addItems(VIEWS)
         self.navigation.setFixedWidth(150)
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.navigation.currentRowChanged.connect(self._on_navigation_row_changed)
         self.pages = QStackedWidget()
-        for view in (self.overview, self._explorer_slot, self.users, self.hosts, self.hits_view):
+        for view in (self.overview, self._explorer_slot, self.users, self.hosts, self.hits_view,
+                     self.sources_view):
             self.pages.addWidget(view)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -149,6 +156,8 @@ class MainWindow(QMainWindow):
                         dialog=False, quiet=True)
         self.runner.run(preload_detection, title="Loading the detection engine", dialog=False,
                         quiet=True)
+        if self.current_view() != SOURCES:  # shown, it has loaded already
+            self.sources_view.refresh()  # whether any source is silent, for the navigation
 
     # actions, menus and toolbar ---------------------------------------------------------
 
@@ -291,6 +300,14 @@ class MainWindow(QMainWindow):
         self.hits_label.clicked.connect(lambda: self.show_view(HITS))
         self.hits_label.hide()
         self.statusBar().addPermanentWidget(self.hits_label)
+        # silent sources, while there are any; a click opens the Sources view
+        self.sources_label = QPushButton("")
+        self.sources_label.setFlat(True)
+        self.sources_label.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.sources_label.setMinimumWidth(60)
+        self.sources_label.clicked.connect(lambda: self.show_view(SOURCES))
+        self.sources_label.hide()
+        self.statusBar().addPermanentWidget(self.sources_label)
         self.statusBar().addPermanentWidget(self.store_label)
 
     # views ------------------------------------------------------------------------------
@@ -344,6 +361,8 @@ class MainWindow(QMainWindow):
             self.hosts.refresh()
         elif number == HITS:
             self.hits_view.refresh()
+        elif number == SOURCES:
+            self.sources_view.refresh()
 
     def refresh_all(self) -> None:
         """The store changed: every view is stale; the visible one reloads now."""
@@ -503,6 +522,29 @@ class MainWindow(QMainWindow):
     def show_suppressions(self) -> None:
         self.hits_view.show_suppressions()
 
+    # sources ----------------------------------------------------------------------------
+
+    def set_test_sender(self, send_test: Callable[[], str] | None) -> None:
+        """The collector's test-event sender (a sentence saying what happened), or None."""
+        self.sources_view.set_send_test(send_test)
+
+    def _on_sources_silent_changed(self, count: int) -> None:
+        """Silent sources show in the navigation and the status bar, whatever view is open."""
+        item = self.navigation.item(SOURCES)
+        # on a second line: the navigation stays narrow
+        text = VIEWS[SOURCES] + (f"\n({count} silent)" if count else "")
+        item.setText(text)
+        item.setForeground(QColor(theme.current().levels["error"]) if count
+                           else self.navigation.palette().text())
+        said = (f"{count} source{'s are' if count != 1 else ' is'} silent" if count else "")
+        self.sources_label.setText(said)
+        self.sources_label.setToolTip(f"<p>{html.escape(self.sources_view.banner_text.text())}</p>")
+        self.sources_label.setStyleSheet(
+            f"color: {theme.current().levels['error']}; font-weight: 600;" if count else "")
+        self.sources_label.setVisible(bool(count))
+        if count:
+            self.statusBar().showMessage(said + ": see Sources.", 15_000)
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_paths(event.mimeData()):
             event.acceptProposedAction()
@@ -521,6 +563,7 @@ class MainWindow(QMainWindow):
         self.users.set_utc(utc)
         self.hosts.set_utc(utc)
         self.hits_view.set_utc(utc)
+        self.sources_view.set_utc(utc)
 
     def _on_utc_toggled(self, utc: bool) -> None:
         self.settings.time_display = "utc" if utc else "local"
@@ -540,6 +583,8 @@ class MainWindow(QMainWindow):
         if self._explorer is not None:
             self._explorer.timeline.apply_theme()
         self.hits_view.apply_theme()
+        self.sources_view.apply_theme()
+        self._on_sources_silent_changed(self.sources_view.silent_count)
         self.theme_actions[key].setChecked(True)
 
     def _on_series_chosen(self, key: str) -> None:

@@ -1,0 +1,374 @@
+"""The Sources view: every sender forwarding logs, whether it is still heard, and a test event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QGuiApplication, QHideEvent, QPainter, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from watchkeeper.core import settings as settings_file
+from watchkeeper.core.progress import Progress
+from watchkeeper.core.settings import Settings
+from watchkeeper.storage.sources import SourceRow, silent_sources, source_rows
+from watchkeeper.storage.store import Store
+from watchkeeper.ui import errors, theme
+from watchkeeper.ui.sources.dialogs import IntervalDialog
+from watchkeeper.ui.sources.models import (
+    COLUMNS,
+    SPARK_COLUMN,
+    SPARK_ROLE,
+    SourcesModel,
+    duration,
+    source_name,
+)
+from watchkeeper.ui.tasks import TaskRunner
+
+VISIBLE_REFRESH_MS = 10_000
+HIDDEN_REFRESH_MS = 60_000  # hidden, it still checks for silence: the window shows the count
+AFTER_TEST_MS = 1_500  # the test event's way: collector, spool, loader, store
+BANNER_NAMES = 3
+NO_SENDER = "Start the collector to send a test event"
+NOTHING_YET = ("No device has forwarded logs to this store yet. Once the collector runs and a "
+               "device sends to it (syslog over UDP, TCP or TLS, or JSON lines from NXLog, "
+               "Fluent Bit or Vector), each sender and application appears here.")
+# widest a column starts, in pixels (None: as wide as its contents)
+WIDEST: tuple[int | None, ...] = (None, 180, 220, 150, None, None, None, None, None, 170, None,
+                                  None, None)
+
+
+def silent_sentence(silent: list[SourceRow]) -> str:
+    """The banner: how many are silent, and the first few by name with when they were heard."""
+    count = len(silent)
+    named = ", ".join(f"{source_name(row)} last heard {duration(row.quiet_seconds)} ago"
+                      for row in silent[:BANNER_NAMES])
+    more = f", and {count - BANNER_NAMES} more" if count > BANNER_NAMES else ""
+    verb = "sources are" if count != 1 else "source is"
+    return f"{count} {verb} silent: {named}{more}."
+
+
+class SparklineDelegate(QStyledItemDelegate):
+    """Paints a source's events a minute over the last hour as bars, oldest on the left."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        counts = index.data(SPARK_ROLE)
+        if not isinstance(counts, list):
+            super().paint(painter, option, index)
+            return
+        item = QStyleOptionViewItem(option)
+        self.initStyleOption(item, index)
+        item.text = ""  # the bars stand for the number
+        widget = item.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
+        area = QRectF(item.rect).adjusted(6, 4, -6, -4)
+        colours = theme.current()
+        selected = bool(item.state & QStyle.StateFlag.State_Selected)
+        bar = QColor("#ffffff" if selected else colours.accent)
+        base = QColor(colours.muted)
+        base.setAlpha(90)
+        painter.save()
+        painter.fillRect(QRectF(area.left(), area.bottom() - 1, area.width(), 1), base)
+        peak = max(counts, default=0)
+        if peak:
+            step = area.width() / len(counts)
+            for position, count in enumerate(counts):
+                if count:
+                    height = max(2.0, area.height() * count / peak)
+                    painter.fillRect(QRectF(area.left() + position * step,
+                                            area.bottom() - height,
+                                            max(1.0, step - 0.5), height), bar)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem,
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        return QSize(124, super().sizeHint(option, index).height())
+
+
+class SourcesView(QWidget):
+    """One row per sender and application; a banner when any is silent."""
+
+    silent_changed = Signal(int)  # how many sources are silent, when which ones are changes
+
+    def __init__(self, store: Store, settings: Settings, runner: TaskRunner,
+                 send_test: Callable[[], str] | None = None, parent: QWidget | None = None,
+                 *, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._settings = settings
+        self._runner = runner
+        self._send_test: Callable[[], str] | None = None
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.silent_count = 0
+        self._silent_keys: list[str] = []
+        self.loaded = False
+        self.interval_dialog: IntervalDialog | None = None
+
+        heading = QLabel("Sources")
+        heading.setObjectName("heading")
+        self.count = QLabel("")
+        self.count.setTextFormat(Qt.TextFormat.PlainText)
+        note = QLabel("Every device and application forwarding logs to the collector, with "
+                      "when it was last heard. A source quiet for longer than its expected "
+                      "interval is silent: its logs have stopped arriving.")
+        note.setObjectName("muted")
+        note.setWordWrap(True)
+        self.banner = QFrame()
+        self.banner.setObjectName("sourcesBanner")
+        self.banner_text = QLabel("")
+        self.banner_text.setTextFormat(Qt.TextFormat.PlainText)  # names are event text
+        self.banner_text.setWordWrap(True)
+        banner_row = QHBoxLayout(self.banner)
+        banner_row.setContentsMargins(12, 8, 12, 8)
+        banner_row.addWidget(self.banner_text, 1)
+        self.banner.hide()
+
+        self.interval_button = QPushButton("Expected interval…")
+        self.interval_button.setToolTip("How long the selected source may stay quiet before "
+                                        "it is silent")
+        self.interval_button.clicked.connect(self.edit_interval)
+        self.test_button = QPushButton("Send test event")
+        self.test_button.clicked.connect(self.send_test_event)
+        self.test_result = QLabel("")
+        self.test_result.setTextFormat(Qt.TextFormat.PlainText)
+        self.test_result.setWordWrap(True)
+        self.set_send_test(send_test)
+
+        self.model = SourcesModel()
+        self.table = self._make_table()
+        self.empty = QLabel(NOTHING_YET)
+        self.empty.setObjectName("muted")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty.setContentsMargins(24, 36, 24, 0)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.table)
+        self.pages.addWidget(self.empty)
+        self._sized = False
+        self.timer = QTimer(self, interval=HIDDEN_REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self._after_test = QTimer(self, interval=AFTER_TEST_MS, singleShot=True)
+        self._after_test.timeout.connect(self.refresh)
+
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addStretch(1)
+        top.addWidget(self.count)
+        actions = QHBoxLayout()
+        actions.addWidget(self.interval_button)
+        actions.addWidget(self.test_button)
+        actions.addSpacing(8)
+        actions.addWidget(self.test_result, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 8)
+        layout.addLayout(top)
+        layout.addWidget(note)
+        layout.addWidget(self.banner)
+        layout.addLayout(actions)
+        layout.addWidget(self.pages, 1)
+        self.apply_theme()
+        self._update_buttons()
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.model)
+        table.setItemDelegateForColumn(SPARK_COLUMN, SparklineDelegate(table))
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        table.setSortingEnabled(True)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._on_table_menu)
+        table.activated.connect(lambda _index: self.edit_interval())
+        table.selectionModel().selectionChanged.connect(self._update_buttons)
+        return table
+
+    # loading ------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read the sources again, as of the clock's now, in the background."""
+        now = self.clock()
+        intervals = dict(self._settings.source_intervals)
+        store = self._store
+
+        def work(progress: Progress) -> list[SourceRow]:
+            return source_rows(store, now, intervals, progress)
+
+        self._runner.run(work, title="Reading sources", key="sources", dialog=False,
+                         quiet=True, on_success=self._on_loaded)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.timer.setInterval(VISIBLE_REFRESH_MS)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.timer.setInterval(HIDDEN_REFRESH_MS)
+
+    def _on_loaded(self, rows: list[SourceRow]) -> None:
+        selected = self.selected_row()
+        self.model.set_rows(rows)
+        self.loaded = True
+        self.pages.setCurrentWidget(self.table if rows else self.empty)
+        if rows and not self._sized:
+            self._size_columns()
+            self._sized = True
+        if selected is not None and self.selected_row() is None:
+            number = self.model.row_of(selected.key)
+            if number is not None:
+                self.table.selectRow(number)
+        silent = silent_sources(rows)
+        late = sum(1 for row in rows if row.status == "late")
+        parts = [f"{len(rows):,} source{'s' if len(rows) != 1 else ''}"]
+        if silent:
+            parts.append(f"{len(silent):,} silent")
+        if late:
+            parts.append(f"{late:,} late")
+        self.count.setText(" · ".join(parts) if rows else "No forwarded logs yet")
+        self.banner.setVisible(bool(silent))
+        self.banner_text.setText(silent_sentence(silent) if silent else "")
+        self._update_buttons()
+        keys = sorted(row.key for row in silent)
+        if keys != self._silent_keys:
+            self._silent_keys = keys
+            self.silent_count = len(keys)
+            self.silent_changed.emit(self.silent_count)
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        for column in range(len(COLUMNS) - 1):  # the last one stretches
+            self.table.resizeColumnToContents(column)
+            size = max(header.sectionSize(column), header.sectionSizeHint(column))
+            widest = WIDEST[column]
+            header.resizeSection(column, size if widest is None else min(size, widest))
+
+    def set_utc(self, utc: bool) -> None:
+        self.model.set_utc(utc)
+
+    def apply_theme(self) -> None:
+        colours = theme.current()
+        error = colours.levels["error"]
+        self.banner.setStyleSheet(
+            f"QFrame#sourcesBanner {{ border: 1px solid {error}; border-radius: 6px; "
+            f"background: {colours.base}; }} QLabel {{ color: {error}; font-weight: 600; }}")
+        self.model.repaint()
+
+    # the selected source ------------------------------------------------------------------
+
+    def selected_row(self) -> SourceRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_object(rows[0].row()) if rows else None
+
+    def _update_buttons(self, *_: object) -> None:
+        self.interval_button.setEnabled(self.selected_row() is not None)
+
+    def edit_interval(self) -> IntervalDialog | None:
+        """Ask how long the selected source may stay quiet; saved in the settings."""
+        row = self.selected_row()
+        if row is None:
+            return None
+        dialog = IntervalDialog(row, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(partial(self._on_interval_accepted, dialog, row.key))
+        self.interval_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_interval_accepted(self, dialog: IntervalDialog, key: str) -> None:
+        self.set_interval(key, dialog.seconds())
+
+    def set_interval(self, key: str, seconds: float | None) -> None:
+        """A source's expected interval in seconds, or None to learn it again; saved at once."""
+        if seconds is None:
+            self._settings.source_intervals.pop(key, None)
+        else:
+            self._settings.source_intervals[key] = float(seconds)
+        settings_file.save(self._settings)
+        self.refresh()
+
+    def _on_table_menu(self, point: QPoint) -> None:
+        index = self.table.indexAt(point)
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        row = self.selected_row()
+        if row is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Expected interval…", self.edit_interval)
+        learn = menu.addAction("Learn its interval again", partial(self.set_interval, row.key,
+                                                                   None))
+        learn.setEnabled(row.key in self._settings.source_intervals)
+        menu.addSeparator()
+        menu.addAction("Copy sender", lambda: QGuiApplication.clipboard().setText(row.sender))
+        menu.popup(self.table.viewport().mapToGlobal(point))
+
+    # the test event -----------------------------------------------------------------------
+
+    def set_send_test(self, send_test: Callable[[], str] | None) -> None:
+        """The collector's test sender (returns a sentence saying what happened), or None."""
+        self._send_test = send_test
+        self.test_button.setEnabled(send_test is not None)
+        self.test_button.setToolTip(
+            "Send a message through the collector and into the store, to prove the path "
+            "works" if send_test is not None else NO_SENDER)
+
+    def send_test_event(self) -> None:
+        send = self._send_test
+        if send is None:
+            return
+        self.test_button.setEnabled(False)
+        self.test_result.setStyleSheet("")
+        self.test_result.setText("Sending a test event…")
+        self._runner.run(lambda _progress: send(), title="Sending a test event",
+                         key="sources-test", dialog=False, on_success=self._on_test_sent,
+                         on_error=self._on_test_failed)
+
+    def _on_test_sent(self, sentence: object) -> None:
+        self.test_result.setText(str(sentence))
+        self.test_button.setEnabled(self._send_test is not None)
+        self._after_test.start()  # it shows as a source once the store has it
+
+    def _on_test_failed(self, error: BaseException) -> None:
+        title, message = errors.title_and_message(error, "sending a test event")
+        self.test_result.setStyleSheet(f"color: {theme.current().levels['error']};")
+        self.test_result.setText(f"{title}: {message}")
+        self.test_button.setEnabled(self._send_test is not None)
