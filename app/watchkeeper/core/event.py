@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -33,6 +34,10 @@ class WindowsEvent:
     raw: str
     event_json: str
     source: str = "evtx"
+    # forwarded events: when the collector received it, from which address, how
+    received: datetime | None = None
+    sender: str | None = None
+    transport: str | None = None
 
 
 @dataclass(slots=True)

@@ -71,6 +71,7 @@ def _message(number: int, line: bytes, context: ParseContext, mapper: FieldMappe
         return Rejected(number, text.encode("utf-8", "surrogatepass"),
                         f"from {peer} over {transport}: {parsed}")
     if isinstance(parsed, WindowsEvent):
+        parsed.received, parsed.sender, parsed.transport = received, peer, transport
         return parsed
     parsed.common["received"] = received
     parsed.fields["sender"] = peer

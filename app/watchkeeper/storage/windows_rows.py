@@ -69,12 +69,14 @@ _ZONE_FLAG = "EventTimeZoneInferred"  # set by the NXLog parser: its times carry
 
 def stage(con: duckdb.DuckDBPyConnection, batch_file: Path) -> None:
     """Read a batch file of lines {"i": import id, "n": record no, "s": source, "e": event,
-    "r": raw when it is not the event itself} into a temporary table."""
+    "r": raw when it is not the event itself; for forwarded events "rc" received, "sd" sender,
+    "tp" transport} into a temporary table."""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT *, md5_number(e::VARCHAR) AS k "
         "FROM read_json(?, "
         "format = 'newline_delimited', maximum_object_size = 16777216, "
-        "columns = {'i': 'INTEGER', 'n': 'BIGINT', 's': 'VARCHAR', 'r': 'VARCHAR', 'e': 'JSON'})",
+        "columns = {'i': 'INTEGER', 'n': 'BIGINT', 's': 'VARCHAR', 'r': 'VARCHAR', 'e': 'JSON', "
+        "'rc': 'TIMESTAMP', 'sd': 'VARCHAR', 'tp': 'VARCHAR'})",
         [str(batch_file)])
 
 
@@ -194,6 +196,10 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
             merged[own] = f"coalesce({merged[own]}, {system})"
         else:
             merged[name] = system
+    forwarded = con.execute(f"SELECT count(sd) FROM {STAGE}").fetchall()[0][0]
+    if forwarded:  # the sender and transport of forwarded events, as original fields
+        merged.setdefault("sender", "w.sd")
+        merged.setdefault("transport", "w.tp")
     columns = {name: column_for_field(name) for name in merged}
     over = store.add_columns(con, TABLE, list(dict.fromkeys(columns.values())))
     select: dict[str, str] = {
@@ -201,7 +207,7 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
         "time": "TRY_CAST(rtrim(ev0.System.TimeCreated.\"#attributes\".SystemTime, 'Zz') AS TIMESTAMP)",
         "time_offset": "CASE WHEN ev0.System.TimeCreated.\"#attributes\".SystemTime IS NOT NULL "
                        "THEN 0 END",
-        "received": "?::TIMESTAMP",
+        "received": "coalesce(w.rc, ?::TIMESTAMP)",
         "host": "ev0.System.Computer",
         "source": "w.s",
         "channel": "ev0.System.Channel",

@@ -99,6 +99,11 @@ class Batch:
             line = f'{{"i":{import_id},"n":{item.record_no},"s":"{item.source}","e":{item.event_json}'
             if item.raw is not item.event_json and item.raw != item.event_json:
                 line += ',"r":' + orjson.dumps(_plain(item.raw)).decode()
+            if item.received is not None:  # forwarded: its own receive time and sender
+                line += ',"rc":' + orjson.dumps(
+                    item.received.astimezone(UTC).replace(tzinfo=None)).decode()
+                line += ',"sd":' + orjson.dumps(item.sender).decode()
+                line += ',"tp":' + orjson.dumps(item.transport).decode()
             self.windows.append(line + "}")
             self.windows_offered[import_id] = self.windows_offered.get(import_id, 0) + 1
         elif isinstance(item, Rejected):

@@ -115,3 +115,22 @@ def test_the_budget_says_when_senders_must_be_slowed(tmp_path: Path) -> None:
     spool.tick()
     assert not spool.full
     assert spool.appended == 30
+
+
+def test_windows_events_from_nxlog_keep_their_sender_and_receive_time(tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    folder = spool_folder(db)
+    spool = Spool(folder, segment_seconds=0)
+    when = datetime(2026, 11, 23, 10, 0, 5, tzinfo=UTC)
+    nxlog = (b'{"EventTime":"2026-11-23T10:00:00Z","Hostname":"pc01.office.lan","EventID":4625,'
+             b'"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security",'
+             b'"TargetUserName":"admin","IpAddress":"203.0.113.9",'
+             b'"SourceModuleType":"im_msvistalog"}')
+    spool.append([received(nxlog, "10.0.0.21", "tls", "json", when)])
+    spool.close()
+    with Store(db) as store:
+        assert load_spool(store, folder).events == 1
+        row = store.fetch_one("SELECT host, event_id, received, sender, transport, "
+                              "TargetUserName FROM events")
+    assert row == ("pc01.office.lan", 4625, when.replace(tzinfo=None), "10.0.0.21", "tls",
+                   "admin")
