@@ -554,12 +554,11 @@ def _ago(seconds: float, suffix: str = " ago") -> str:
 
 
 def _collect_line(collector: Any) -> str:
-    stats = collector.listeners.stats()
+    from watchkeeper.collect.service import receiving_sentence
+
     totals = collector.totals
-    text = (f"Received {collector.spool.appended:,} messages; stored {totals.events:,} events, "
+    text = (f"{receiving_sentence(collector)}; stored {totals.events:,} events, "
             f"{totals.quarantined:,} quarantined, {totals.new_hits:,} new hits")
-    if stats.udp_dropped:
-        text += f"; {stats.udp_dropped:,} UDP datagrams dropped by the system"
     if totals.last_error:
         text += f"; last error: {totals.last_error}"
     return text

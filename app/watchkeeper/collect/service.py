@@ -196,6 +196,26 @@ class Collector:
                            title="No test event sent")
 
 
+def receiving_sentence(collector: Collector) -> str:
+    """Where it listens, what it took, and what it had to drop or refuse: one line."""
+    stats = collector.listeners.stats()
+    names = ", ".join(f"{name} {host}:{port}"
+                      for name, (host, port) in collector.listeners.addresses().items())
+    parts = [f"Receiving on {names}: {collector.spool.appended:,} messages"]
+    if stats.udp_dropped:
+        parts.append(f"{stats.udp_dropped:,} UDP datagrams dropped by the system")
+    if stats.discarded:
+        parts.append(f"{stats.discarded:,} UDP messages discarded (spool full)")
+    rejected = sum(stats.rejected.values())
+    if rejected:
+        parts.append(f"{rejected:,} messages refused from {len(stats.rejected)} sender(s)")
+    if stats.blocked:
+        parts.append(f"blocked for sending garbage: {', '.join(sorted(stats.blocked))}")
+    if stats.paused:
+        parts.append("senders slowed: the spool is over its budget")
+    return "; ".join(parts)
+
+
 def test_message(purpose: str = "test") -> bytes:
     """An RFC 5424 message with a unique marker, from Watchkeeper itself."""
     marker = f"watchkeeper-{purpose}-{uuid.uuid4().hex[:12]}"

@@ -66,7 +66,8 @@ def run_app(argv: list[str]) -> int:
         window.import_paths(args.paths)
     collecting = CollectorController(window, store, settings, window.runner,
                                      lambda summary, refresh: _on_forwarded_loaded(
-                                         window, summary, refresh))
+                                         window, summary, refresh),
+                                     window.sources_view.set_receiving)
     window.statusBar().showMessage(collecting.start(), 15_000)
     window.set_test_sender(collecting.test_sender())
     app.aboutToQuit.connect(collecting.stop)

@@ -13,9 +13,13 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
-from watchkeeper.collect.listeners import CollectError
 from watchkeeper.collect.loader import load_spool
-from watchkeeper.collect.service import Collector, listener_settings, send_test_event
+from watchkeeper.collect.service import (
+    Collector,
+    listener_settings,
+    receiving_sentence,
+    send_test_event,
+)
 from watchkeeper.collect.spool import sealed_segments, spool_folder
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.settings import Settings
@@ -31,12 +35,14 @@ class CollectorController(QObject):
     """Starts the in-process collector and loads the spool on a timer."""
 
     def __init__(self, parent: QObject, store: Store, settings: Settings, runner: TaskRunner,
-                 on_loaded: Callable[[ImportSummary, bool], None]) -> None:
+                 on_loaded: Callable[[ImportSummary, bool], None],
+                 on_state: Callable[[str], None]) -> None:
         super().__init__(parent)
         self._store = store
         self._settings = settings
         self._runner = runner
         self._on_loaded = on_loaded
+        self._on_state = on_state
         self._folder = spool_folder(store.path)
         self.collector: Collector | None = None
         self.state = "off"  # what the window says about receiving
@@ -50,26 +56,24 @@ class CollectorController(QObject):
         """Listen (when any listener is turned on) and start loading; a sentence saying how."""
         self._timer.start()
         self._on_timer_timeout()  # what arrived while the window was closed
+        self.state = self._start_collector()
+        self._on_state(self.state)
+        return self.state
+
+    def _start_collector(self) -> str:
         if not self._settings.listeners:
-            self.state = "No listeners are turned on; forwarded logs are not received."
-            return self.state
+            return "No listeners are turned on; forwarded logs are not received."
         try:
             self.collector = Collector(self._store.path, self._settings,
                                        listener_settings(self._settings), load=False)
             self.collector.start()
-        except CollectError as error:
-            self.collector = None
-            self.state = (f"Receiving is left to the collector service ({error.message})"
-                          if "in use" in error.message else error.message)
-            return self.state
         except WatchkeeperError as error:
             self.collector = None
-            self.state = f"{error.title}: {error.message}"
-            return self.state
-        names = ", ".join(f"{name} :{port}" for name, (_, port)
-                          in self.collector.listeners.addresses().items())
-        self.state = f"Receiving forwarded logs on {names}."
-        return self.state
+            # e.g. the ports are the running `watchkeeper collect` service's: it receives,
+            # and the window loads what it spools
+            return (f"Not receiving in this window ({error.message}). If the collector "
+                    "service is running, the window loads what it receives.")
+        return receiving_sentence(self.collector) + "."
 
     def stop(self) -> None:
         self._timer.stop()
@@ -87,6 +91,8 @@ class CollectorController(QObject):
     def _on_timer_timeout(self) -> None:
         if self.collector is not None:
             self.collector.spool.tick()
+            self.state = receiving_sentence(self.collector) + "."
+        self._on_state(self.state)
         if self._loading or not sealed_segments(self._folder):
             return
         self._loading = True

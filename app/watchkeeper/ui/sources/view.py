@@ -142,6 +142,11 @@ class SourcesView(QWidget):
                       "interval is silent: its logs have stopped arriving.")
         note.setObjectName("muted")
         note.setWordWrap(True)
+        self.receiving = QLabel("")  # the collector's own state (listeners, drops)
+        self.receiving.setObjectName("muted")
+        self.receiving.setTextFormat(Qt.TextFormat.PlainText)
+        self.receiving.setWordWrap(True)
+        self.receiving.hide()
         self.banner = QFrame()
         self.banner.setObjectName("sourcesBanner")
         self.banner_text = QLabel("")
@@ -193,6 +198,7 @@ class SourcesView(QWidget):
         layout.setContentsMargins(12, 12, 12, 8)
         layout.addLayout(top)
         layout.addWidget(note)
+        layout.addWidget(self.receiving)
         layout.addWidget(self.banner)
         layout.addLayout(actions)
         layout.addWidget(self.pages, 1)
@@ -342,6 +348,11 @@ class SourcesView(QWidget):
         menu.popup(self.table.viewport().mapToGlobal(point))
 
     # the test event -----------------------------------------------------------------------
+
+    def set_receiving(self, text: str) -> None:
+        """What the collector in this window is doing, or why it is not receiving."""
+        self.receiving.setText(text)
+        self.receiving.setVisible(bool(text))
 
     def set_send_test(self, send_test: Callable[[], str] | None) -> None:
         """The collector's test sender (returns a sentence saying what happened), or None."""
