@@ -39,7 +39,7 @@ def self_test(program: Path | str, tmp: Path, **environment: str) -> str:
     env.pop("WATCHKEEPER_HOME", None)
     result = run([str(program), "--self-test"], env=env, cwd=tmp)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1].startswith("All 9 checks passed")
+    assert result.stdout.splitlines()[-1].startswith("All 10 checks passed")
     return result.stdout
 
 

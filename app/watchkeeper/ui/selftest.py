@@ -116,6 +116,7 @@ def _run_checks(test: SelfTest) -> None:
     test.check("import", lambda: _import(test), needs=("store",))
     test.check("rules", lambda: _rules(test))
     test.check("detection", lambda: _detect(test), needs=("import", "rules"))
+    test.check("collector", lambda: _collector(test), needs=("store",))
     test.check("window", lambda: _window(test), needs=("qt", "import"))
     test.check("pdf", lambda: _pdf(test), needs=("qt", "font", "detection"))
     store = test.found.get("store")
@@ -230,6 +231,37 @@ def _detect(test: SelfTest) -> str:
         raise CheckFailed("the generated office's attacks were not found")
     test.found["report"] = report
     return f"{report.new_hits:,} hits from {len(report.hits_by_rule)} rules"
+
+
+def _collector(test: SelfTest) -> str:
+    import socket
+
+    from watchkeeper.collect.listeners import Listeners, ListenerSettings
+    from watchkeeper.collect.loader import load_spool
+    from watchkeeper.collect.spool import Spool, spool_folder
+
+    store = test.found["store"]
+    folder = spool_folder(store.path)
+    spool = Spool(folder, segment_seconds=0)
+    listeners = Listeners(ListenerSettings(ports={"syslog-tcp": 0, "syslog-udp": 0}), spool)
+    listeners.start()
+    try:
+        addresses = listeners.addresses()
+        line = b"<13>Nov 23 10:00:00 self-test watchkeeper[1]: forwarded over "
+        with socket.create_connection(addresses["syslog-tcp"], timeout=5) as tcp:
+            tcp.sendall(line + b"TCP\n")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.sendto(line + b"UDP", addresses["syslog-udp"])
+        deadline = time.monotonic() + 5
+        while spool.appended < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        listeners.stop()
+        spool.close()
+    loaded = load_spool(store, folder).events
+    if loaded != 2:
+        raise CheckFailed(f"{loaded} of 2 messages sent over TCP and UDP reached the store")
+    return "syslog over TCP and UDP on loopback reached the store"
 
 
 def _window(test: SelfTest) -> str:
