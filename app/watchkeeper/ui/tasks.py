@@ -3,14 +3,21 @@
 A job is a plain function taking a Qt-free `Progress`. The runner delivers its result or
 error on the GUI thread, shows a progress dialog only when a job outlives half a second,
 and on Cancel sets the progress flag, whose hooks interrupt DuckDB.
+
+Qt objects must be deleted on the thread they belong to, so nothing a worker thread lets go
+of may be the last hold on one: a job's relay is its task's child, the task keeps the job's
+function until it ends on the GUI thread, and Python's cyclic garbage collector, which runs
+on whichever thread happens to allocate, runs only on the GUI thread while a runner exists.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
@@ -21,6 +28,55 @@ from watchkeeper.core.errors import Cancelled
 from watchkeeper.core.progress import Progress, ProgressState
 
 DIALOG_DELAY_MS = 500
+COLLECT_EVERY_MS = 100
+OLDEST_CHECK_GAP = 1.0  # seconds between looks at the oldest generation's size
+
+
+class _GuiThreadCollection:
+    """Turns automatic garbage collection off while runners exist, and collects on the GUI thread.
+
+    Automatic collection on a worker thread frees whatever Qt objects sit in the garbage (a
+    model or a menu in a reference cycle) there, and the window crashed in collection while
+    a job ran. Each runner's timer collects as automatic collection would at that moment,
+    the oldest generation too only once it has grown by a quarter (a full collection of a
+    large heap takes tens of milliseconds).
+    """
+
+    def __init__(self) -> None:
+        self.runners = 0
+        self.was_enabled = False
+        self.long_lived = 0  # objects in the oldest generation after its last collection
+        self.last_check = 0.0
+
+    def hold(self) -> None:
+        if self.runners == 0:
+            self.was_enabled = gc.isenabled()
+            gc.disable()
+        self.runners += 1
+
+    def release(self) -> None:
+        self.runners -= 1
+        if self.runners == 0 and self.was_enabled:
+            gc.enable()
+
+    def collect(self) -> None:
+        if not self.was_enabled:
+            return  # someone else turned collection off
+        counts, limits = gc.get_count(), gc.get_threshold()
+        if counts[0] <= limits[0]:
+            return
+        generation = 1 if counts[1] > limits[1] else 0
+        now = time.monotonic()
+        if generation and counts[2] > limits[2] and now - self.last_check >= OLDEST_CHECK_GAP:
+            self.last_check = now
+            if len(gc.get_objects(2)) - self.long_lived > self.long_lived // 4:
+                generation = 2
+        gc.collect(generation)
+        if generation == 2:
+            self.long_lived = len(gc.get_objects(2))
+
+
+_collection = _GuiThreadCollection()
 
 
 class _Relay(QObject):
@@ -34,23 +90,33 @@ class _Relay(QObject):
 class _Job(QRunnable):
     def __init__(self, work: Callable[[Progress], Any], progress: Progress, relay: _Relay) -> None:
         super().__init__()
-        self._work = work
+        self._work: Callable[[Progress], Any] | None = work
         self._progress = progress
         self._relay = relay
 
     def run(self) -> None:
+        # Let go of the function before reporting: its task holds it too and releases it on
+        # the GUI thread, so what its closure holds (a model, a view) is never freed here.
+        work, self._work = self._work, None
+        assert work is not None  # a runnable runs once
         try:
-            result = self._work(self._progress)
+            signal, value = self._relay.succeeded, work(self._progress)
         except BaseException as error:
-            self._deliver(self._relay.failed, error)
-        else:
-            self._deliver(self._relay.succeeded, result)
+            signal, value = self._relay.failed, error
+        del work
+        self._deliver(signal, value)
 
     @staticmethod
     def _deliver(signal: Any, value: object) -> None:
         # The window may have closed while the job ran: then nobody is left to tell.
         with contextlib.suppress(RuntimeError):
             signal.emit(value)
+
+
+def _emit_progress(relay: _Relay, state: ProgressState) -> None:
+    """On the worker thread: a copy of the state for the GUI thread."""
+    with contextlib.suppress(RuntimeError):  # the window closed while the job ran
+        relay.progressed.emit(copy.copy(state))
 
 
 def describe(state: ProgressState) -> str:
@@ -69,20 +135,26 @@ class Task(QObject):
     finished = Signal()
 
     def __init__(self, runner: TaskRunner, title: str, key: str | None,
+                 work: Callable[[Progress], Any],
                  on_success: Callable[[Any], None] | None,
                  on_error: Callable[[BaseException], None] | None) -> None:
         super().__init__(runner)
         self.title = title
         self.key = key
+        self.work = work
         self._runner = runner
         self._on_success = on_success
         self._on_error = on_error
-        self.progress = Progress(on_update=self._on_worker_progress)
+        # The relay is the task's child, so only the task's deletion on the GUI thread deletes
+        # it: a worker thread dropping the job's reference never does. The progress callback
+        # holds the relay, not the task, so no cycle keeps the task for the garbage collector,
+        # which may run on any thread.
+        self.relay = _Relay(self)
+        self.progress = Progress(on_update=partial(_emit_progress, self.relay))
         self.state = ProgressState()
         self.started = time.monotonic()
         self.quiet = False
         self.done = False
-        self.relay = _Relay()
         # Bound slots of a GUI-thread object: Qt queues the worker's emits to this thread.
         self.relay.succeeded.connect(self._on_relay_succeeded)
         self.relay.failed.connect(self._on_relay_failed)
@@ -102,10 +174,6 @@ class Task(QObject):
     def _on_relay_progressed(self, state: object) -> None:
         assert isinstance(state, ProgressState)
         self._runner._progress(self, state)
-
-    def _on_worker_progress(self, state: ProgressState) -> None:
-        with contextlib.suppress(RuntimeError):  # the window closed while the job ran
-            self.relay.progressed.emit(copy.copy(state))
 
     def cancel(self) -> None:
         if not self.done:
@@ -128,6 +196,11 @@ class TaskRunner(QObject):
         # while jobs run, tell them the GUI thread is alive (see core.progress.give_way)
         self._heart = QTimer(self, interval=5)
         self._heart.timeout.connect(progress_module.beat)
+        _collection.hold()  # until the pool, gone with the runner, has waited for its jobs
+        self._pool.destroyed.connect(_collection.release)
+        self._collector = QTimer(self, interval=COLLECT_EVERY_MS)
+        self._collector.timeout.connect(_collection.collect)
+        self._collector.start()
         self.on_error: Callable[[BaseException, str], None] | None = None
 
     @property
@@ -151,7 +224,7 @@ class TaskRunner(QObject):
             for older in self._tasks:
                 if older.key == key:
                     older.cancel()
-        task = Task(self, title, key, on_success, on_error)
+        task = Task(self, title, key, work, on_success, on_error)
         task.quiet = quiet
         self._tasks.append(task)
         if not self._heart.isActive():
@@ -160,7 +233,7 @@ class TaskRunner(QObject):
         self.busy_changed.emit(True)
         if dialog:
             QTimer.singleShot(DIALOG_DELAY_MS, lambda: self._show_dialog(task))
-        self._pool.start(_Job(work, task.progress, task.relay))
+        self._pool.start(_Job(task.work, task.progress, task.relay))
         return task
 
     def cancel_all(self) -> None:
