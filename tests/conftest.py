@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,19 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("WATCHKEEPER_HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[Any]:
+    """Every test keeps its secrets in memory, never in the keyring of the machine."""
+    import keyring
+    from tests.keyrings import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture
@@ -54,8 +69,18 @@ def make_window(qtbot: Any, store: Any) -> Iterator[Callable[..., Any]]:
     from watchkeeper.ui.main_window import MainWindow
 
     windows: list[Any] = []
+    # While a window is open, garbage must be collected on the GUI thread only (ui/tasks.py):
+    # collected on a worker, the Qt objects in it are deleted there, and the window crashes.
+    gui = threading.main_thread().ident
+    elsewhere: list[int] = []
+
+    def watch(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start" and threading.get_ident() != gui:
+            elsewhere.append(threading.get_ident())
 
     def make(settings: Any = None, on: Any = None) -> Any:
+        if watch not in gc.callbacks:
+            gc.callbacks.append(watch)
         window = MainWindow(on or store, settings or Settings(time_display="utc"))
         qtbot.addWidget(window)
         window.show()
@@ -73,3 +98,6 @@ def make_window(qtbot: Any, store: Any) -> Iterator[Callable[..., Any]]:
         window.deleteLater()
     QApplication.processEvents()  # results still queued, then the deletions
     windows.clear()
+    if watch in gc.callbacks:
+        gc.callbacks.remove(watch)
+    assert not elsewhere, f"garbage was collected {len(elsewhere)} times on worker threads"

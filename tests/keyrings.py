@@ -1,12 +1,9 @@
-"""Receiving tests keep secrets in memory, never in the keyring of the machine running them."""
+"""A keyring in memory: tests keep secrets there, never in the keyring of the machine."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import keyring
 import keyring.errors
-import pytest
 from keyring.backend import KeyringBackend
 
 
@@ -29,12 +26,3 @@ class MemoryKeyring(KeyringBackend):
     def delete_password(self, service: str, username: str) -> None:
         if self.secrets.pop((service, username), None) is None:
             raise keyring.errors.PasswordDeleteError("No such password")
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)

@@ -44,6 +44,7 @@ __all__ = ["LISTENER_KINDS", "CollectError", "ListenerSettings", "ListenerStats"
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.1  # the spool's timer, backpressure and the peer rules run this often
+DRAIN_SECONDS = 1.0  # on stop, for connections to deliver what they sent
 DATAGRAMS_PER_READ = 1024
 UDP_BUFFER_BYTES = 8 * 1024 * 1024  # asked for; the system may give less
 
@@ -309,19 +310,32 @@ class Listeners:
         self._timer = loop.call_later(TICK_SECONDS, self._tick)
 
     def _shutdown(self) -> None:
+        """Stop taking connections and datagrams, read what senders already sent, then close.
+
+        A sender that closed its end leaves its last messages in our socket buffer; they are
+        read (for up to DRAIN_SECONDS) rather than thrown away with the connection.
+        """
         loop = self._loop
         assert loop is not None
-        if self._timer is not None:
-            self._timer.cancel()
         for server in self._servers:
             server.close()
         self._servers.clear()
         for name, sock in self._sockets.items():
             if LISTENER_KINDS[name][0] == "udp":
                 loop.remove_reader(sock.fileno())
-        for link in list(self._links):
-            link.close()
-        loop.stop()
+        deadline = loop.time() + DRAIN_SECONDS
+
+        def finish() -> None:
+            if self._links and loop.time() < deadline:
+                loop.call_later(0.02, finish)
+                return
+            if self._timer is not None:
+                self._timer.cancel()
+            for link in list(self._links):
+                link.close()
+            loop.stop()
+
+        finish()
 
     def admit(self, link: Link) -> bool:
         """Take a new connection, or turn it away (blocked peer, too many connections)."""

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
-from tests.unit.collect.conftest import MemoryKeyring
+from tests.keyrings import MemoryKeyring
 
 from watchkeeper.collect.certificates import (
     CERT_FILENAME,
