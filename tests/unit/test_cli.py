@@ -324,3 +324,27 @@ def test_db_before_the_command_is_the_store_used(tmp_path: Path) -> None:
     err = io.StringIO()
     assert run(["--db", str(db), "statz"], io.StringIO(), err) == 2
     assert "'statz' is neither a command nor a file that exists" in err.getvalue()
+
+
+def test_sources_lists_each_sender_and_loads_the_spool_first(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from watchkeeper.collect.spool import Received, Spool, spool_folder
+
+    db = tmp_path / "store.duckdb"
+    out = io.StringIO()
+    assert run(["sources", "--db", str(db)], out, io.StringIO()) == 0
+    assert "No forwarded logs received yet" in out.getvalue()
+    spool = Spool(spool_folder(db), segment_seconds=0)
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    spool.append([Received("192.0.2.9", "tls", "syslog",
+                           f"<13>1 {now} fw01 filterlog - - - block <b>in</b>".encode())])
+    spool.close()  # the collector received it; no command has loaded it yet
+    out = io.StringIO()
+    assert run(["sources", "--db", str(db), "--json"], out, io.StringIO()) == 0
+    sources = json.loads(out.getvalue())["sources"]
+    assert [(s["sender"], s["host"], s["application"], s["encrypted"], s["status"])
+            for s in sources] == [("192.0.2.9", "fw01", "filterlog", True, "receiving")]
+    out = io.StringIO()
+    assert run(["sources", "--db", str(db)], out, io.StringIO()) == 0
+    assert "receiving 192.0.2.9" in out.getvalue() and "tls" in out.getvalue()
