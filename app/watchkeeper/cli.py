@@ -483,10 +483,9 @@ def cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     collector = Collector(db, settings, listener_settings(settings, ports or None),
                           detect=not args.no_detect)
     collector.start()
-    stopping = collector.wait
     if threading_main():
         def _on_signal(signum: int, frame: object) -> None:
-            collector._stop.set()
+            collector.request_stop()
 
         signal.signal(signal.SIGTERM, _on_signal)
         signal.signal(signal.SIGINT, _on_signal)
@@ -497,7 +496,7 @@ def cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.flush()
     started = time.monotonic()
     reported = started
-    while not stopping(0.5):
+    while not collector.wait(0.5):
         now = time.monotonic()
         if args.duration is not None and now - started >= args.duration:
             break

@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,12 +44,13 @@ class LoadReport:
 
 @dataclass
 class Totals:
+    """What the loader did since the collector started."""
+
     loads: int = 0
     events: int = 0
     quarantined: int = 0
     new_hits: int = 0
     last_error: str = ""
-    recent: list[LoadReport] = field(default_factory=list)
 
 
 def listener_settings(settings: Settings, ports: dict[str, int] | None = None) -> ListenerSettings:
@@ -123,7 +124,12 @@ class Collector:
         if self.load_enabled:
             self.load_once()  # what the last second brought
 
+    def request_stop(self) -> None:
+        """Ask the collector to stop (from a signal handler); `stop()` does the stopping."""
+        self._stop.set()
+
     def wait(self, timeout: float | None = None) -> bool:
+        """Wait until a stop is requested, or `timeout` passes; whether it was requested."""
         return self._stop.wait(timeout)
 
     # loading -------------------------------------------------------------------------

@@ -265,7 +265,6 @@ def _collector(test: SelfTest) -> str:
 
 
 def _window(test: SelfTest) -> str:
-    import shiboken6
     from PySide6.QtWidgets import QApplication
 
     from watchkeeper.core.settings import Settings
@@ -283,8 +282,8 @@ def _window(test: SelfTest) -> str:
             raise CheckFailed("the main window draws blank")
         return f"the main window draws ({image.width()}x{image.height()})"
     finally:
-        window.close()
-        shiboken6.delete(window)
+        window.close()  # waits for the window's jobs
+        window.deleteLater()
 
 
 def _pdf(test: SelfTest) -> str:
