@@ -77,6 +77,10 @@ def server_context(files: TlsFiles, passphrase: str | None) -> ssl.SSLContext:
     """A TLS server context for a listener: TLS 1.2 or later, OpenSSL's default ciphers."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    # No TLS 1.3 session tickets: a sender that only writes never reads them, so they sit in
+    # its socket when it closes, its system answers with a reset instead of a FIN, and ours
+    # throws away the messages it had not read yet. Syslog senders do not resume sessions.
+    context.num_tickets = 0
     try:
         # An empty passphrase rather than None: with None OpenSSL would ask on the terminal.
         context.load_cert_chain(files.cert, files.key, password=passphrase or "")

@@ -7,6 +7,7 @@ loader stopped between committing and removing it) is removed without loading it
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from watchkeeper.collect.spool import recover_open_segments, sealed_segments
@@ -21,9 +22,25 @@ def segment_name(segment: Path) -> str:
     return f"{LABEL}/{segment.name}"
 
 
+_loading: dict[Path, threading.Lock] = {}
+_loading_guard = threading.Lock()
+
+
 def load_spool(store: Store, folder: Path, progress: Progress | None = None,
                limit: int | None = None) -> ImportSummary:
-    """Import the sealed segments waiting in `folder` (at most `limit`), oldest first."""
+    """Import the sealed segments waiting in `folder` (at most `limit`), oldest first.
+
+    One load of a folder at a time in this process (the window's timer and a test event may
+    both load); another process cannot load at the same time, as it cannot open the store.
+    """
+    with _loading_guard:
+        lock = _loading.setdefault(folder.resolve(), threading.Lock())
+    with lock:
+        return _load(store, folder, progress, limit)
+
+
+def _load(store: Store, folder: Path, progress: Progress | None,
+          limit: int | None) -> ImportSummary:
     if folder.is_dir():
         recover_open_segments(folder)  # what a collector that was killed left open
     segments = sealed_segments(folder)[:limit]

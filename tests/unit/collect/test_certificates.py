@@ -438,3 +438,10 @@ def test_secrets_and_certificate_in_a_real_gnome_keyring(tmp_path: Path) -> None
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("kept in the Secret Service")
+
+
+def test_no_session_tickets_are_sent_to_senders_that_only_write(tmp_path: Path) -> None:
+    # unread TLS 1.3 tickets make a closing sender reset the connection, losing its last lines
+    files = ensure_certificate(tmp_path)
+    context = server_context(files, get_secret(PASSPHRASE_SECRET))
+    assert context.num_tickets == 0

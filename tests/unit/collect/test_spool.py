@@ -134,3 +134,23 @@ def test_windows_events_from_nxlog_keep_their_sender_and_receive_time(tmp_path: 
                               "TargetUserName FROM events")
     assert row == ("pc01.office.lan", 4625, when.replace(tzinfo=None), "10.0.0.21", "tls",
                    "admin")
+
+
+def test_two_loads_at_once_store_each_segment_once(tmp_path: Path) -> None:
+    # the window's timer and a test event may both load the spool at the same moment
+    import threading
+
+    db = tmp_path / "store.duckdb"
+    folder = spool_folder(db)
+    spool = Spool(folder, segment_seconds=0, segment_bytes=4_000)
+    for _ in range(20):
+        spool.append([received(SYSLOG)] * 10)
+    spool.close()
+    assert len(sealed_segments(folder)) > 5
+    with Store(db) as store:
+        loads = [threading.Thread(target=load_spool, args=(store, folder)) for _ in range(3)]
+        for load in loads:
+            load.start()
+        for load in loads:
+            load.join()
+        assert store.fetch_one("SELECT count(*) FROM events") == (200,)
