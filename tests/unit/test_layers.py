@@ -10,8 +10,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "app" / "watchkeeper"
 
 # A layer may import itself and the layers after it.
-LAYERS = ["ui", "cli", "incidents", "collect", "scenarios", "detection", "ingest", "storage",
-          "core"]
+LAYERS = ["ui", "cli", "incidents", "collect", "compliance", "scenarios", "detection", "ingest",
+          "storage", "core"]
 # The PDF writer lays out text with QtGui, headless; no other module outside ui/ uses Qt.
 QT_OUTSIDE_UI = {Path("incidents/pdf.py"): ("PySide6.QtCore", "PySide6.QtGui")}
 

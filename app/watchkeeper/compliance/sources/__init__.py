@@ -1,0 +1,1 @@
+"""One reader per inventory source, and what the spreadsheet readers share."""

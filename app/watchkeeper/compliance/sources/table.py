@@ -1,0 +1,103 @@
+"""Spreadsheet exports as text: the encoding, the delimiter, the header row and the rows.
+
+Exports come as UTF-8 (with or without a byte-order mark), as UTF-16 (Excel's "Unicode
+text", tab-separated), as Windows-1252, and separated by commas, semicolons (German and
+French Excel) or tabs, sometimes with Excel's "sep=;" first line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from watchkeeper.compliance.model import ImportProblem, InventoryError
+
+_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_EXCEL_SEPARATOR = re.compile(r"sep=(.)[ \t]*(?:\r\n|\r|\n)")
+_POWERSHELL_TYPE = re.compile(r"#TYPE [^\r\n]*(?:\r\n|\r|\n)")  # Export-Csv's first line
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_UTF16_SAMPLE = 200
+
+
+@dataclass
+class Table:
+    """A header row and the rows under it, numbered as a spreadsheet shows them."""
+
+    header: list[str]
+    rows: list[tuple[int, list[str]]]  # (row number, cells); the header is row 1
+    how: str  # "UTF-16, tab-separated"
+    problems: list[ImportProblem] = field(default_factory=list)
+
+
+def decode(data: bytes, label: str) -> tuple[str, str]:
+    """The text of an export and its encoding's name; InventoryError when it is not text."""
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise InventoryError(f"{label}: the file is empty")
+    if data.startswith(codecs.BOM_UTF8):
+        text, encoding = data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text, encoding = data.decode("utf-16", errors="replace"), "UTF-16"
+    elif _looks_utf16le(data):
+        text, encoding = data.decode("utf-16-le", errors="replace"), "UTF-16"
+    else:
+        try:
+            text, encoding = data.decode("utf-8"), "UTF-8"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("cp1252", errors="replace"), "Windows-1252"
+    sample = text[:4096]
+    if len(_BINARY.findall(sample)) > max(8, len(sample) // 50):
+        raise InventoryError(f"{label}: not a text export (it looks like binary data)")
+    return text, encoding
+
+
+def _looks_utf16le(data: bytes) -> bool:
+    """UTF-16 without a byte-order mark: every second byte of Latin text is zero."""
+    sample = data[:_UTF16_SAMPLE]
+    return len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4
+
+
+def read_table(text: str, encoding: str, label: str) -> Table:
+    """The header and rows of a delimited export; InventoryError when it has no header."""
+    # Only CR and LF end a row: csv splits the text itself, so a cell may hold any other
+    # character (str.splitlines would also split at \x85, \u2028 and friends).
+    body = text.lstrip("\r\n")
+    powershell = _POWERSHELL_TYPE.match(body)
+    if powershell is not None:
+        body = body[powershell.end():]
+    excel = _EXCEL_SEPARATOR.match(body)
+    if excel is not None:
+        body = body[excel.end():].lstrip("\r\n")
+    if not body.strip():
+        raise InventoryError(f"{label}: the file has no header row")
+    first_line = re.split(r"\r\n|\r|\n", body, maxsplit=1)[0]
+    delimiter = excel.group(1) if excel else _delimiter(first_line)
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=False)
+    try:
+        records = [[cell.strip() for cell in record] for record in reader]
+    except csv.Error as error:
+        raise InventoryError(f"{label}: not readable as a table ({error})") from error
+    header = [cell.lstrip("\ufeff").strip() for cell in records[0]]
+    named = _DELIMITERS.get(delimiter, repr(delimiter))
+    table = Table(header, [], f"{encoding}, {named}-separated")
+    width = len(header)
+    for number, cells in enumerate(records[1:], 2):
+        if not any(cells):
+            continue
+        if len(cells) > width and any(cells[width:]):
+            table.problems.append(ImportProblem(
+                "Row read in part",
+                f"{label}: row {number} has {len(cells)} values for {width} columns; "
+                "the values past the last column were left out"))
+        table.rows.append((number, (cells + [""] * width)[:width]))
+    return table
+
+
+def _delimiter(first_line: str) -> str:
+    """The delimiter that splits the header row into the most cells (a comma on a tie)."""
+    def cells(delimiter: str) -> int:
+        return len(next(csv.reader([first_line], delimiter=delimiter), []))
+
+    return max(("\t", ";", ","), key=lambda delimiter: (cells(delimiter), delimiter == ","))
