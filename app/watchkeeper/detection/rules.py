@@ -91,6 +91,10 @@ class RuleSet:
         return None
 
 
+# Beside the Sigma rules, the shipped folder holds the compliance policy (not a Sigma rule).
+NOT_SIGMA = ("deprecated", "compliance")
+
+
 def rule_files(folders: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for folder in folders:
@@ -98,7 +102,8 @@ def rule_files(folders: Iterable[Path]) -> list[Path]:
             found.append(folder)
             continue
         found.extend(sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".yml", ".yaml")
-                            and p.is_file() and "deprecated" not in p.parts))
+                            and p.is_file()
+                            and not set(p.relative_to(folder).parts) & set(NOT_SIGMA)))
     return found
 
 

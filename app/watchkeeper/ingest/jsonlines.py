@@ -69,8 +69,10 @@ def text_encoding(head: bytes) -> tuple[str | None, int]:
     """
     if head.startswith(_UTF8_BOM):
         return None, 3
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", 0  # the utf-16 codec reads and drops the mark itself
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and (len(head) <= 4 or b"\x00" in head[2:]):
+        # the utf-16 codec reads and drops the mark itself; a "mark" followed by no NUL at
+        # all starts bytes that are not UTF-16 (ASCII punctuation of JSON or CSV has NULs)
+        return "utf-16", 0
     if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] and head[2]:
         return "utf-16-le", 0
     if len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] and head[3]:
@@ -80,7 +82,7 @@ def text_encoding(head: bytes) -> tuple[str | None, int]:
 
 def utf8_stream(stream: BinaryIO) -> tuple[BinaryIO, str]:
     """The stream as UTF-8 bytes with any byte-order mark dropped, and the file's encoding."""
-    first = stream.read(4)
+    first = stream.read(256)  # enough to tell UTF-16 by its NULs
     encoding, mark = text_encoding(first)
     raw = _Recoded(stream, first[mark:], encoding)
     return io.BufferedReader(raw, buffer_size=_CHUNK), encoding or "utf-8"

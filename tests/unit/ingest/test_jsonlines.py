@@ -215,3 +215,10 @@ def test_hostile_nesting_neither_crashes_nor_is_lost() -> None:
     array = parse(b'[{"ok": 1}, ' + b'{"a":' * 50_000 + b"1" + b"}" * 50_000 + b"]")
     assert isinstance(array[0], Event)
     assert isinstance(array[1], Rejected) and "element 2" in array[1].reason
+
+
+def test_a_byte_order_mark_before_bytes_that_are_not_utf16_is_just_noise() -> None:
+    # found by the property above: FE FF glued to plain JSON lines
+    data = b'\xfe\xff{"msg": "one"}\n{"msg": "two"}\n'
+    assert [item.record_no for item in parse(data)] == [1, 2]
+    assert [item.common["message"] for item in parse(data)[1:]] == ["two"]  # type: ignore[union-attr]
