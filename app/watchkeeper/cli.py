@@ -100,6 +100,19 @@ def build_parser() -> argparse.ArgumentParser:
                                            "clock skew, and whether it went silent")
     _add_common(p)
 
+    p = commands.add_parser("devices", help="device compliance: every device against the policy; "
+                                           "`devices import FILE...` reads MDM exports and "
+                                           "osquery logs")
+    p.add_argument("--failing", action="store_true", help="only devices that fail a check")
+    p.add_argument("--policy", type=Path, default=None, metavar="FILE",
+                   help="a compliance policy of your own (default: the shipped one)")
+    _add_common(p)
+    actions = p.add_subparsers(dest="devices_command", parser_class=_Parser)
+    q = actions.add_parser("import", help="import Intune, Google Workspace or Jamf Pro exports "
+                                          "and osquery results logs")
+    q.add_argument("paths", nargs="+", type=Path, metavar="FILE")
+    _add_common(q)
+
     p = commands.add_parser("demo", help="generate a small office's logs and import them")
     p.add_argument("--events", type=int, default=200_000, help="how many events (default 200,000)")
     p.add_argument("--seed", type=int, default=1, help="the same seed gives the same office")
@@ -545,6 +558,104 @@ def cmd_sources(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+_DEVICE_MARKS = {"pass": "pass", "fail": "FAIL", "unknown": "?", "excepted": "exc", "n/a": "-"}
+
+
+def cmd_devices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.devices_command == "import":
+        return _devices_import(args, out)
+    from watchkeeper.compliance.evaluate import device_rows
+    from watchkeeper.compliance.policy import load_policy
+    from watchkeeper.core import settings as settings_module
+
+    if args.policy is not None and not args.policy.is_file():
+        raise UsageError(f"watchkeeper devices: no such policy file: {args.policy}")
+    policy = load_policy(args.policy, settings_module.load().compliance_thresholds)
+    now = datetime.now(UTC)
+    with _open_store(args) as store:
+        rows = device_rows(store, policy, now)
+    shown = [row for row in rows if row.overall == "fail"] if args.failing else rows
+    checks = list(policy.enabled)
+    if args.json:
+        _print_json({
+            "policy": {"name": policy.name, "file": policy.file, "written": policy.written,
+                       "checks": [{"name": c.name, "title": c.title, "platforms": sorted(c.platforms),
+                                   "params": dict(c.params)} for c in checks],
+                       "notes": list(policy.notes)},
+            "now": now,
+            "devices": [_device_document(row) for row in shown]}, out)
+        return 0
+    if not rows:
+        out.write("No devices yet: import an MDM export or osquery log with "
+                  "`watchkeeper devices import FILE`, or import logs.\n")
+        return 0
+    widths = [max(len(c.column), 4) for c in checks]
+    out.write(f"{'device':24} {'platform':8} {'owner':22} {'overall':7} "
+              + " ".join(f"{c.column:{w}}" for c, w in zip(checks, widths, strict=True)) + "\n")
+    for row in shown:
+        marks = [_DEVICE_MARKS[row.checks[c.name].status] for c in checks]
+        out.write(f"{_safe(row.name, 24):24} {row.platform:8} {_safe(row.owner or '', 22):22} "
+                  f"{_DEVICE_MARKS[row.overall]:7} "
+                  + " ".join(f"{m:{w}}" for m, w in zip(marks, widths, strict=True)) + "\n")
+    counts = {status: sum(1 for row in rows if row.overall == status)
+              for status in ("fail", "unknown", "pass")}
+    out.write(f"{len(rows)} device(s): {counts['fail']} failing, {counts['unknown']} unknown, "
+              f"{counts['pass']} passing"
+              + (f"; showing the {len(shown)} failing" if args.failing else "") + "\n")
+    out.write("Checks: " + ", ".join(f"{c.column} = {c.title}" for c in checks)
+              + "; FAIL fails, ? unknown, exc excepted, - does not apply.\n")
+    for note in policy.notes:
+        out.write(f"  {_safe(note)}\n")
+    if policy.stale(now.date()):
+        out.write(f"  The policy's supported OS versions were written on {policy.written}; "
+                  "review them.\n")
+    return 0
+
+
+def _device_document(row: Any) -> dict[str, Any]:
+    return {
+        "device_id": row.device_id, "name": row.name, "platform": row.platform, "os": row.os,
+        "owner": row.owner, "sources": list(row.sources), "host_names": list(row.host_names),
+        "last_seen": row.last_seen, "overall": row.overall, "notes": list(row.notes),
+        "checks": {name: {"status": r.status, "reason": r.reason, "evidence": r.evidence,
+                          "source": r.source, "observed": r.observed, "actual": r.actual,
+                          "exception": None if r.exception is None else asdict(r.exception)}
+                   for name, r in row.checks.items()},
+    }
+
+
+def _devices_import(args: argparse.Namespace, out: TextIO) -> int:
+    from watchkeeper.compliance.importing import import_device_files
+
+    missing = [p for p in args.paths if not p.is_file()]
+    if missing:
+        raise UsageError("watchkeeper devices import: no such file: "
+                         + ", ".join(str(p) for p in missing))
+    with _open_store(args) as store:
+        results = import_device_files(store, list(args.paths))
+    failed = sum(1 for r in results if r.status == "failed")
+    if args.json:
+        _print_json({"files": [asdict(r) for r in results],
+                     "imported": sum(1 for r in results if r.status == "imported"),
+                     "skipped": sum(1 for r in results if r.status == "skipped"),
+                     "failed": failed}, out)
+        return 1 if failed else 0
+    for result in results:
+        if result.status == "failed":
+            out.write(f"failed: {_safe(result.message)}\n")
+            continue
+        if result.status == "skipped":
+            out.write(f"skipped: {_safe(result.message)}\n")
+            continue
+        out.write(f"{_safe(result.name)}: {result.source}, {result.devices} device(s) read"
+                  + (f", {len(result.problems)} problem(s)" if result.problems else "") + "\n")
+        for note in result.notes:
+            out.write(f"  note: {_safe(note)}\n")
+        for problem in result.problems:
+            out.write(f"  problem: {_safe(problem)}\n")
+    return 1 if failed else 0
+
+
 def _ago(seconds: float, suffix: str = " ago") -> str:
     for size, unit in ((86_400, "d"), (3_600, "h"), (60, "min")):
         if seconds >= size:
@@ -573,6 +684,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
     "detect": cmd_detect,
     "hits": cmd_hits,
     "demo": cmd_demo,
+    "devices": cmd_devices,
 }
 
 

@@ -43,6 +43,9 @@ class Settings:
     # source key (see storage.sources) -> the longest quiet spell, in seconds, before "silent"
     source_intervals: dict[str, float] = field(default_factory=dict)
     heartbeat_minutes: int = 0  # a test event through the collector this often; 0: off
+    # device compliance thresholds over the policy's: "check.param" -> value, e.g.
+    # {"screen_lock.max_minutes": 10}; the compliance package says which names exist
+    compliance_thresholds: dict[str, float] = field(default_factory=dict)
 
     def remember_filter(self, text: str) -> None:
         """Put a filter at the top of the history, once."""
@@ -87,6 +90,11 @@ def _valid(document: dict[str, Any]) -> Settings:
             isinstance(k, str) and isinstance(v, int | float) and v > 0
             for k, v in settings.source_intervals.items()):
         settings.source_intervals = defaults.source_intervals
+    if not isinstance(settings.compliance_thresholds, dict) or not all(
+            isinstance(k, str) and "." in k and isinstance(v, int | float)
+            and not isinstance(v, bool) and v > 0
+            for k, v in settings.compliance_thresholds.items()):
+        settings.compliance_thresholds = defaults.compliance_thresholds
     if not isinstance(settings.listen_on_network, bool):
         settings.listen_on_network = False
     if not isinstance(settings.heartbeat_minutes, int) or settings.heartbeat_minutes < 0:

@@ -9,7 +9,7 @@ import duckdb
 from watchkeeper.core.errors import StoreError
 from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Events live in one table per family of sources, behind the view `events`: appending a row
 # costs DuckDB something for every column of its table, and Windows events bring hundreds of
@@ -114,14 +114,85 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+# Devices: inventory files imported (once each, by content), every record they gave with the
+# time it was imported (the history), one row per record and fact, the user's merges and
+# splits of records, and exceptions to the compliance policy.
+_V3 = [
+    """CREATE TABLE device_imports (
+        id INTEGER PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL UNIQUE,
+        source VARCHAR NOT NULL,
+        imported TIMESTAMP NOT NULL,
+        records INTEGER NOT NULL,
+        problems VARCHAR[] NOT NULL,
+        notes VARCHAR[] NOT NULL
+    )""",
+    """CREATE TABLE device_records (
+        import_id INTEGER NOT NULL,
+        record_no INTEGER NOT NULL,
+        record_key VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        source_label VARCHAR NOT NULL,
+        location VARCHAR NOT NULL,
+        observed TIMESTAMP NOT NULL,
+        imported TIMESTAMP NOT NULL,
+        name VARCHAR NOT NULL,
+        serial VARCHAR,
+        aliases STRUCT(kind VARCHAR, value VARCHAR)[] NOT NULL,
+        platform VARCHAR NOT NULL,
+        os_name VARCHAR,
+        os_version VARCHAR,
+        owner VARCHAR,
+        model VARCHAR,
+        manufacturer VARCHAR,
+        PRIMARY KEY (import_id, record_no)
+    )""",
+    """CREATE TABLE device_facts (
+        import_id INTEGER NOT NULL,
+        record_no INTEGER NOT NULL,
+        record_key VARCHAR NOT NULL,
+        fact VARCHAR NOT NULL,
+        value VARCHAR NOT NULL,
+        evidence VARCHAR NOT NULL,
+        observed TIMESTAMP NOT NULL,
+        PRIMARY KEY (import_id, record_no, fact)
+    )""",
+    """CREATE TABLE device_links (
+        record_key VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        target_key VARCHAR,
+        reason VARCHAR,
+        created TIMESTAMP NOT NULL,
+        created_by VARCHAR
+    )""",
+    """CREATE TABLE device_exceptions (
+        id INTEGER PRIMARY KEY,
+        device_id VARCHAR NOT NULL,
+        device_name VARCHAR,
+        check_name VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        expires TIMESTAMP NOT NULL,
+        created_by VARCHAR NOT NULL,
+        created TIMESTAMP NOT NULL
+    )""",
+]
+
+
+def _v3(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in _V3:
+        con.execute(statement)
+
+
 # version -> statements that bring a store at version-1 to it
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {2: _v2}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {2: _v2, 3: _v3}
 
 
 def _create(con: duckdb.DuckDBPyConnection) -> None:
     for statement in _V1:
         con.execute(statement)
     _v2(con)
+    _v3(con)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
