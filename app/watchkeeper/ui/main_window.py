@@ -47,6 +47,7 @@ from watchkeeper.scenarios.demo import DEFAULT_EVENTS, load_demo
 from watchkeeper.storage import hits, queries
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, theme
+from watchkeeper.ui.devices.view import DevicesView
 from watchkeeper.ui.hits.detecting import Detection
 from watchkeeper.ui.hits.detecting import preload as preload_detection
 from watchkeeper.ui.hits.dialogs import RuleFoldersDialog
@@ -77,8 +78,8 @@ FILTER_HELP = """Filters find events by field and by words.
 AND, OR and NOT are upper case; in lower case they are words to find.
 Field names are the columns (host, user, source, event_id, level, process, ...)
 or any original field of the event, such as TargetUserName or Image."""
-VIEWS = ("Overview", "Events", "Users", "Hosts", "Hits", "Sources")
-OVERVIEW, EVENTS, USERS, HOSTS, HITS, SOURCES = range(6)
+VIEWS = ("Overview", "Events", "Users", "Hosts", "Hits", "Sources", "Devices")
+OVERVIEW, EVENTS, USERS, HOSTS, HITS, SOURCES, DEVICES = range(7)
 
 
 def window_settings() -> QSettings:
@@ -119,7 +120,10 @@ class MainWindow(QMainWindow):
         self.hits_view.tuning_changed.connect(self._on_hits_view_tuning_changed)
         self.sources_view = SourcesView(store, self.settings, self.runner, None)
         self.sources_view.silent_changed.connect(self._on_sources_silent_changed)
-        for pivot in (self.overview, self.users, self.hosts, self.hits_view):
+        self.devices_view = DevicesView(store, self.settings, self.runner)
+        self.devices_view.hits_requested.connect(self.show_host_hits)
+        self.devices_view.imported.connect(lambda said: self.statusBar().showMessage(said, 15_000))
+        for pivot in (self.overview, self.users, self.hosts, self.hits_view, self.devices_view):
             pivot.filter_requested.connect(self.show_events)
         self.overview.hits_requested.connect(partial(self.show_view, HITS))
         self.detection = Detection(store, self.settings, self.runner, self._on_runner_error,
@@ -137,7 +141,7 @@ class MainWindow(QMainWindow):
         self.navigation.currentRowChanged.connect(self._on_navigation_row_changed)
         self.pages = QStackedWidget()
         for view in (self.overview, self._explorer_slot, self.users, self.hosts, self.hits_view,
-                     self.sources_view):
+                     self.sources_view, self.devices_view):
             self.pages.addWidget(view)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -184,6 +188,9 @@ class MainWindow(QMainWindow):
         self.import_folder_action = self._action(
             "Import &folder…", self.choose_folder, "Ctrl+Shift+O", pixmap.SP_DirOpenIcon,
             "Import every log file in a folder")
+        self.import_devices_action = self._action(
+            "Import &device list…", self.devices_view.choose_files, None, None,
+            "Import an Intune, Google Workspace or Jamf Pro export, or an osquery log")
         self.demo_action = self._action("Load &demo data…", self.choose_demo, None,
                                         pixmap.SP_ComputerIcon,
                                         "Generate a small office's logs, attacks included")
@@ -214,7 +221,8 @@ class MainWindow(QMainWindow):
             self.settings.timeline_series, self._on_series_chosen)
 
         file_menu = self.menuBar().addMenu("&File")
-        for action in (self.import_action, self.import_folder_action, self.demo_action):
+        for action in (self.import_action, self.import_folder_action,
+                       self.import_devices_action, self.demo_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
@@ -363,6 +371,8 @@ class MainWindow(QMainWindow):
             self.hits_view.refresh()
         elif number == SOURCES:
             self.sources_view.refresh()
+        elif number == DEVICES:
+            self.devices_view.refresh()
 
     def refresh_all(self) -> None:
         """The store changed: every view is stale; the visible one reloads now."""
@@ -378,6 +388,14 @@ class MainWindow(QMainWindow):
         self._stale.discard(EVENTS)
         self.show_view(EVENTS)
         self.explorer.apply_filter(text, since, until)
+
+    def show_host_hits(self, host: str) -> None:
+        """Open the Hits view on one host's rule hits (clicks through from a device)."""
+        combo = self.hits_view.host
+        if combo.findData(host) < 0:
+            combo.addItem(host, host)
+        self.show_view(HITS)
+        combo.setCurrentIndex(combo.findData(host))
 
     def focus_filter(self) -> None:
         self.show_view(EVENTS)
@@ -564,6 +582,7 @@ class MainWindow(QMainWindow):
         self.hosts.set_utc(utc)
         self.hits_view.set_utc(utc)
         self.sources_view.set_utc(utc)
+        self.devices_view.set_utc(utc)
 
     def _on_utc_toggled(self, utc: bool) -> None:
         self.settings.time_display = "utc" if utc else "local"
@@ -584,6 +603,7 @@ class MainWindow(QMainWindow):
             self._explorer.timeline.apply_theme()
         self.hits_view.apply_theme()
         self.sources_view.apply_theme()
+        self.devices_view.apply_theme()
         self._on_sources_silent_changed(self.sources_view.silent_count)
         self.theme_actions[key].setChecked(True)
 
