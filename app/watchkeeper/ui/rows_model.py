@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from watchkeeper.core.timeparse import shown_time
@@ -109,9 +115,11 @@ class RowsModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
 
-def make_table(model: RowsModel, on_activated: Callable[[Any], None] | None = None,
-               sortable: bool = True) -> QTableView:
-    """A read-only QTableView over a RowsModel; Enter or double-click activates a row."""
+def read_only_table(model: QAbstractItemModel, row_padding: int = 6,
+                    stretch_last: bool = True, sortable: bool = True) -> QTableView:
+    """The views' table: whole rows selected one at a time, nothing editable, no grid,
+    rows `row_padding` pixels taller than the text, sortable on a click but first shown in
+    the order the model gives."""
     table = QTableView()
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -122,11 +130,17 @@ def make_table(model: RowsModel, on_activated: Callable[[Any], None] | None = No
     table.setWordWrap(False)
     table.verticalHeader().setVisible(False)
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
-    table.horizontalHeader().setStretchLastSection(True)
-    # sortable on a click, but shown in the order the query gave
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + row_padding)
+    table.horizontalHeader().setStretchLastSection(stretch_last)
     table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     table.setSortingEnabled(sortable)
+    return table
+
+
+def make_table(model: RowsModel, on_activated: Callable[[Any], None] | None = None,
+               sortable: bool = True) -> QTableView:
+    """A read-only QTableView over a RowsModel; Enter or double-click activates a row."""
+    table = read_only_table(model, sortable=sortable)
     if on_activated is not None:
         table.activated.connect(lambda index: on_activated(model.row_object(index.row())))
     return table

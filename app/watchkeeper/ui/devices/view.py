@@ -11,13 +11,11 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QStackedWidget,
@@ -48,6 +46,7 @@ from watchkeeper.ui.devices.models import (
     load_page,
     status_colour,
 )
+from watchkeeper.ui.rows_model import read_only_table
 from watchkeeper.ui.tasks import TaskRunner
 
 DEVICE_FILES = ("Device lists (*.csv *.txt *.tsv *.json *.jsonl *.log);;All files (*)")
@@ -216,21 +215,8 @@ class DevicesView(QWidget):
         self._update_buttons()
 
     def _make_table(self) -> QTableView:
-        table = QTableView()
-        table.setModel(self.model)
+        table = read_only_table(self.model, row_padding=12, stretch_last=False)
         table.setItemDelegate(CheckDelegate(table))
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 12)
-        table.horizontalHeader().setStretchLastSection(False)
-        table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        table.setSortingEnabled(True)
         table.activated.connect(lambda index: self.open_device(self.model.row_object(index.row())))
         table.selectionModel().selectionChanged.connect(self._update_buttons)
         return table

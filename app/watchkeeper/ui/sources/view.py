@@ -18,11 +18,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QGuiApplication, QHideEvent, QPainter, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
@@ -41,6 +39,7 @@ from watchkeeper.core.settings import Settings
 from watchkeeper.storage.sources import SourceRow, silent_sources, source_rows
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, theme
+from watchkeeper.ui.rows_model import read_only_table
 from watchkeeper.ui.sources.dialogs import IntervalDialog
 from watchkeeper.ui.sources.models import (
     COLUMNS,
@@ -206,21 +205,8 @@ class SourcesView(QWidget):
         self._update_buttons()
 
     def _make_table(self) -> QTableView:
-        table = QTableView()
-        table.setModel(self.model)
+        table = read_only_table(self.model, row_padding=10)
         table.setItemDelegateForColumn(SPARK_COLUMN, SparklineDelegate(table))
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
-        table.horizontalHeader().setStretchLastSection(True)
-        table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        table.setSortingEnabled(True)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._on_table_menu)
         table.activated.connect(lambda _index: self.edit_interval())
