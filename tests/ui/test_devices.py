@@ -377,3 +377,34 @@ def test_the_device_page_merges_a_device_into_another(
     assert "merged into Pixel 8 Pro" in page.status.text()
     merged = model.row_object(model.row_of(pixel.device_id))  # type: ignore[arg-type]
     assert merged is not None and len(merged.original.device.records) == 2
+
+
+def test_thresholds_changed_in_the_app_are_saved_and_judge_every_device(
+        qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner) -> None:
+    from watchkeeper.core import settings as settings_file
+
+    import_fixtures(store, fixtures)
+    view = make_view(qtbot, store, runner)
+    model = view.model
+    mdm = model.column_of("mdm_checkin")
+    assert mdm is not None
+
+    def mdm_statuses() -> set[str]:
+        return {str(cell(model, row, mdm, STATUS_ROLE)) for row in range(model.rowCount())}
+
+    assert "fail" in mdm_statuses()  # some devices last checked in more than 7 days ago
+    dialog = view.edit_thresholds()
+    key = "mdm_checkin.max_age_days"
+    assert dialog.boxes[key].value() == 7
+    dialog.boxes[key].setValue(5000)
+    assert dialog.chosen() == {key: 5000}
+    view.loaded = False
+    dialog.accept()
+    qtbot.waitUntil(lambda: runner.idle and view.loaded, timeout=30_000)
+    assert "fail" not in mdm_statuses()
+    assert settings_file.load().compliance_thresholds == {key: 5000}
+    again = view.edit_thresholds()
+    assert again.boxes[key].value() == 5000
+    again.reset()
+    assert again.chosen() == {}
+    again.reject()

@@ -46,6 +46,7 @@ from watchkeeper.ui.devices.models import (
     load_page,
     status_colour,
 )
+from watchkeeper.ui.devices.thresholds import ThresholdsDialog
 from watchkeeper.ui.rows_model import read_only_table
 from watchkeeper.ui.tasks import TaskRunner
 
@@ -163,6 +164,10 @@ class DevicesView(QWidget):
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setToolTip("Save the devices shown, with every check, as CSV")
         self.export_button.clicked.connect(self.choose_export)
+        self.thresholds_button = QPushButton("Thresholds…")
+        self.thresholds_button.setToolTip("Screen lock, signature age, check-in and log "
+                                          "intervals the checks allow")
+        self.thresholds_button.clicked.connect(self.edit_thresholds)
         self.open_button = QPushButton("Device page")
         self.open_button.setToolTip("Facts, history, events, rule hits and exceptions of the "
                                     "selected device")
@@ -182,6 +187,7 @@ class DevicesView(QWidget):
         actions.addWidget(self.open_button)
         actions.addWidget(self.export_button)
         actions.addWidget(self.import_button)
+        actions.addWidget(self.thresholds_button)
         actions.addStretch(1)
 
         self.summary = QLabel("")
@@ -222,6 +228,23 @@ class DevicesView(QWidget):
         return table
 
     # loading ------------------------------------------------------------------------------
+
+    def edit_thresholds(self) -> ThresholdsDialog:
+        """The thresholds in force, changed for every device; saved in the settings."""
+        from watchkeeper.compliance.policy import load_policy
+
+        dialog = ThresholdsDialog(load_policy(), dict(self._settings.compliance_thresholds),
+                                  self)
+        dialog.accepted.connect(lambda: self._on_thresholds_accepted(dialog))
+        dialog.open()
+        return dialog
+
+    def _on_thresholds_accepted(self, dialog: ThresholdsDialog) -> None:
+        from watchkeeper.core import settings as settings_file
+
+        self._settings.compliance_thresholds = dialog.chosen()
+        settings_file.save(self._settings)
+        self.refresh()
 
     def refresh(self) -> None:
         """Judge every device again, as of the clock's now, in the background."""
