@@ -39,7 +39,6 @@ class LoadReport:
     events: int = 0
     quarantined: int = 0
     new_hits: int = 0
-    locked: bool = False  # another process owns the store: the spool waits for it
 
 
 @dataclass
@@ -151,8 +150,8 @@ class Collector:
                     summary = load_spool(opened, self.folder)
                     self._after_load(opened, summary, report)
         except StoreError as error:
-            report.locked = "another Watchkeeper process" in error.message
-            if not report.locked:
+            # another process owning the store is no error: the spool waits for it
+            if "another Watchkeeper process" not in error.message:
                 self.totals.last_error = error.message
         except WatchkeeperError as error:
             self.totals.last_error = error.message

@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from watchkeeper.compliance.devices import Device
 from watchkeeper.compliance.policy import CHECKS
-from watchkeeper.compliance.stored import naive, utc
+from watchkeeper.compliance.stored import naive
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.storage import devices as stored
+from watchkeeper.storage.devices import DeviceException
 from watchkeeper.storage.store import Store
 
-
-@dataclass(frozen=True, slots=True)
-class DeviceException:
-    """A check one device is let off until `expires` (UTC), and why."""
-
-    id: int
-    device_id: str
-    device_name: str | None  # as it was called when the exception was made
-    check: str
-    reason: str
-    expires: datetime
-    created_by: str
-    created: datetime
-
-    def active(self, now: datetime) -> bool:
-        return self.expires > now
+__all__ = ["DeviceException", "add_exception", "exceptions", "remove_exception"]
 
 
 def add_exception(store: Store, device: Device, check: str, reason: str,
@@ -39,9 +24,9 @@ def add_exception(store: Store, device: Device, check: str, reason: str,
         raise WatchkeeperError(f"{check!r} is not a check Watchkeeper knows "
                                f"(known: {', '.join(CHECKS)}).")
     created = now or datetime.now(UTC)
-    return _from(stored.add_exception(store, device.device_id, device.name, check, reason,
-                                      None if expires is None else naive(expires),
-                                      who or _user(), naive(created)))
+    return stored.add_exception(store, device.device_id, device.name, check, reason,
+                                None if expires is None else naive(expires),
+                                who or _user(), naive(created))
 
 
 def remove_exception(store: Store, exception_id: int) -> bool:
@@ -50,12 +35,7 @@ def remove_exception(store: Store, exception_id: int) -> bool:
 
 def exceptions(store: Store, device_id: str | None = None) -> list[DeviceException]:
     """Every exception, expired ones included (they say what was once allowed)."""
-    return [_from(item) for item in stored.device_exceptions(store, device_id)]
-
-
-def _from(item: stored.DeviceException) -> DeviceException:
-    return DeviceException(item.id, item.device_id, item.device_name, item.check, item.reason,
-                           utc(item.expires), item.created_by, utc(item.created))
+    return stored.device_exceptions(store, device_id)
 
 
 def _user() -> str:

@@ -22,8 +22,6 @@ from watchkeeper.ingest.nxlog import is_nxlog_windows, nxlog_json
 from watchkeeper.ingest.syslog import parse_line
 
 HEADER = b'{"watchkeeper_spool":1}\n'  # the first line of every segment
-KINDS = ("syslog", "json")
-TRANSPORTS = ("udp", "tcp", "tls", "http", "test")
 
 
 def envelope(received: datetime, peer: str, transport: str, kind: str, message: bytes) -> bytes:

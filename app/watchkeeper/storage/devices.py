@@ -1,15 +1,16 @@
 """Devices in the store: inventory imports and their records, merges, splits, exceptions, and
 what the events say about each host.
 
-Every time here is naive UTC, like the rest of the store. Records and facts arrive as plain
-rows: what a record or fact means is the compliance package's business, not the store's.
+Every time here is naive UTC, like the rest of the store, except an exception's, which comes
+back aware. Records and facts arrive as plain rows: what a record or fact means is the
+compliance package's business, not the store's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from watchkeeper.core.errors import WatchkeeperError
@@ -81,7 +82,7 @@ class DeviceLink:
 
 @dataclass(frozen=True, slots=True)
 class DeviceException:
-    """A check a device is let off until `expires`, and why."""
+    """A check a device is let off until `expires` (UTC), and why."""
 
     id: int
     device_id: str
@@ -91,6 +92,16 @@ class DeviceException:
     expires: datetime
     created_by: str
     created: datetime
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> DeviceException:
+        """A stored row, its naive UTC times made aware."""
+        ident, device_id, device_name, check, reason, expires, created_by, created = row
+        return cls(ident, device_id, device_name, check, reason, expires.replace(tzinfo=UTC),
+                   created_by, created.replace(tzinfo=UTC))
+
+    def active(self, now: datetime) -> bool:
+        return self.expires > now
 
 
 # inventory imports ---------------------------------------------------------------------
@@ -327,7 +338,7 @@ def add_exception(store: Store, device_id: str, device_name: str | None, check: 
         store, f"INSERT INTO device_exceptions SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ?, "
         f"?, ? FROM device_exceptions RETURNING {_EXCEPTION_COLUMNS}",
         [device_id, device_name, check, reason.strip(), expires, created_by, created])
-    return DeviceException(*rows[0])
+    return DeviceException.from_row(rows[0])
 
 
 def remove_exception(store: Store, exception_id: int) -> bool:
@@ -340,7 +351,7 @@ def device_exceptions(store: Store, device_id: str | None = None) -> list[Device
     where, params = ("TRUE", []) if device_id is None else ("device_id = ?", [device_id])
     rows = store.fetch_all(f"SELECT {_EXCEPTION_COLUMNS} FROM device_exceptions WHERE {where} "
                            "ORDER BY id", params)
-    return [DeviceException(*row) for row in rows]
+    return [DeviceException.from_row(row) for row in rows]
 
 
 def _write(store: Store, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:

@@ -45,7 +45,7 @@ class CollectorController(QObject):
         self._on_state = on_state
         self._folder = spool_folder(store.path)
         self.collector: Collector | None = None
-        self.state = "off"  # what the window says about receiving
+        self.state = ""  # what the window says about receiving (nothing until started)
         self._loading = False
         self._refreshed = 0.0
         self._timer = QTimer(self)

@@ -12,9 +12,19 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     Qt,
 )
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+)
 
 from watchkeeper.core.timeparse import shown_time
 
@@ -135,6 +145,29 @@ def read_only_table(model: QAbstractItemModel, row_padding: int = 6,
     table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     table.setSortingEnabled(sortable)
     return table
+
+
+def select_row_at(table: QTableView, point: QPoint) -> bool:
+    """Select the row under a right-click at `point`; whether there is one."""
+    index = table.indexAt(point)
+    if not index.isValid():
+        return False
+    table.selectRow(index.row())
+    return True
+
+
+def draw_cell_background(delegate: QStyledItemDelegate, painter: QPainter,
+                         option: QStyleOptionViewItem,
+                         index: QModelIndex | QPersistentModelIndex) -> QStyleOptionViewItem:
+    """A cell's background and selection as the style draws them, without its text; the
+    cell's style option, for a delegate that paints the rest itself."""
+    item = QStyleOptionViewItem(option)
+    delegate.initStyleOption(item, index)
+    item.text = ""
+    widget = item.widget
+    style = widget.style() if widget is not None else QApplication.style()
+    style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
+    return item
 
 
 def make_table(model: RowsModel, on_activated: Callable[[Any], None] | None = None,

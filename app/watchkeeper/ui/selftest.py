@@ -132,7 +132,7 @@ def _start_qt(test: SelfTest) -> str:
     qInstallMessageHandler(_on_qt_message)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "watchkeeper"])
     assert isinstance(app, QApplication)
-    test.found["app"] = app
+    test.found["app"] = app  # kept, or Python would delete it with this function's frame
     return f"Qt {qVersion()} (PySide6 {PySide6.__version__}), platform {app.platformName()}"
 
 
@@ -229,7 +229,6 @@ def _detect(test: SelfTest) -> str:
         raise CheckFailed(f"rule {failure.title} failed: {failure.reason}")
     if not report.new_hits:
         raise CheckFailed("the generated office's attacks were not found")
-    test.found["report"] = report
     return f"{report.new_hits:,} hits from {len(report.hits_by_rule)} rules"
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QStackedWidget,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -47,7 +45,7 @@ from watchkeeper.ui.devices.models import (
     status_colour,
 )
 from watchkeeper.ui.devices.thresholds import ThresholdsDialog
-from watchkeeper.ui.rows_model import read_only_table
+from watchkeeper.ui.rows_model import draw_cell_background, read_only_table
 from watchkeeper.ui.tasks import TaskRunner
 
 DEVICE_FILES = ("Device lists (*.csv *.txt *.tsv *.json *.jsonl *.log);;All files (*)")
@@ -67,12 +65,7 @@ class CheckDelegate(QStyledItemDelegate):
         if not isinstance(status, str):
             super().paint(painter, option, index)
             return
-        item = QStyleOptionViewItem(option)
-        self.initStyleOption(item, index)
-        item.text = ""
-        widget = item.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
+        item = draw_cell_background(self, painter, option, index)
         word = STATUS_WORDS.get(status, status)
         colour = QColor(status_colour(status))
         if status == "n/a":  # quiet: most devices have checks that do not apply

@@ -37,7 +37,7 @@ from watchkeeper.ui.hits.models import (
     load_page,
 )
 from watchkeeper.ui.hits.tuning import Tuning
-from watchkeeper.ui.rows_model import fit_columns, make_table
+from watchkeeper.ui.rows_model import fit_columns, make_table, select_row_at
 from watchkeeper.ui.tasks import TaskRunner
 
 LEVEL_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -385,11 +385,7 @@ class HitsView(QWidget):
         menu.addAction("Suppress for a field value…", partial(self.suppress, "field"))
 
     def _on_table_menu(self, point: QPoint) -> None:
-        index = self.table.indexAt(point)
-        if not index.isValid():
-            return
-        self.table.selectRow(index.row())
-        row = self.selected_row()
+        row = self.selected_row() if select_row_at(self.table, point) else None
         if row is None:
             return
         menu = QMenu(self)

@@ -18,7 +18,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QGuiApplication, QHideEvent, QPainter, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -39,7 +38,7 @@ from watchkeeper.core.settings import Settings
 from watchkeeper.storage.sources import SourceRow, silent_sources, source_rows
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, theme
-from watchkeeper.ui.rows_model import read_only_table
+from watchkeeper.ui.rows_model import draw_cell_background, read_only_table, select_row_at
 from watchkeeper.ui.sources.dialogs import IntervalDialog
 from watchkeeper.ui.sources.models import (
     COLUMNS,
@@ -83,12 +82,7 @@ class SparklineDelegate(QStyledItemDelegate):
         if not isinstance(counts, list):
             super().paint(painter, option, index)
             return
-        item = QStyleOptionViewItem(option)
-        self.initStyleOption(item, index)
-        item.text = ""  # the bars stand for the number
-        widget = item.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
+        item = draw_cell_background(self, painter, option, index)  # bars stand for the number
         area = QRectF(item.rect).adjusted(6, 4, -6, -4)
         colours = theme.current()
         selected = bool(item.state & QStyle.StateFlag.State_Selected)
@@ -317,11 +311,7 @@ class SourcesView(QWidget):
         self.refresh()
 
     def _on_table_menu(self, point: QPoint) -> None:
-        index = self.table.indexAt(point)
-        if not index.isValid():
-            return
-        self.table.selectRow(index.row())
-        row = self.selected_row()
+        row = self.selected_row() if select_row_at(self.table, point) else None
         if row is None:
             return
         menu = QMenu(self)
