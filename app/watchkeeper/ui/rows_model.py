@@ -19,6 +19,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QComboBox,
     QHeaderView,
     QStyle,
     QStyledItemDelegate,
@@ -145,6 +146,22 @@ def read_only_table(model: QAbstractItemModel, row_padding: int = 6,
     table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     table.setSortingEnabled(sortable)
     return table
+
+
+def set_choices(combo: QComboBox, values: list[str]) -> None:
+    """A filter's choices: its first item ("Any …") and then `values`, keeping the user's
+    choice, even while no row has it, without announcing the change."""
+    current = str(combo.currentData() or "")
+    anything = combo.itemText(0)
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(anything, "")
+    for value in values:
+        combo.addItem(value, value)
+    if current and current not in values:
+        combo.addItem(current, current)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
+    combo.blockSignals(False)
 
 
 def select_row_at(table: QTableView, point: QPoint) -> bool:

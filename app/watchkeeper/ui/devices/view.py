@@ -45,7 +45,7 @@ from watchkeeper.ui.devices.models import (
     status_colour,
 )
 from watchkeeper.ui.devices.thresholds import ThresholdsDialog
-from watchkeeper.ui.rows_model import draw_cell_background, read_only_table
+from watchkeeper.ui.rows_model import draw_cell_background, read_only_table, set_choices
 from watchkeeper.ui.tasks import TaskRunner
 
 DEVICE_FILES = ("Device lists (*.csv *.txt *.tsv *.json *.jsonl *.log);;All files (*)")
@@ -249,9 +249,9 @@ class DevicesView(QWidget):
         self.page = page
         self.loaded = True
         found = facets(page.lines)
-        self._set_choices(self.platform, found.platforms)
-        self._set_choices(self.owner, found.owners)
-        self._set_choices(self.source, found.sources)
+        set_choices(self.platform, found.platforms)
+        set_choices(self.owner, found.owners)
+        set_choices(self.source, found.sources)
         self._show()
         if self.device_page is not None:  # an exception or merge changed its verdicts
             again = next((line for line in page.lines
@@ -319,20 +319,6 @@ class DevicesView(QWidget):
 
     def _on_filter_changed(self, *_: object) -> None:
         self._show()
-
-    @staticmethod
-    def _set_choices(combo: QComboBox, values: list[str]) -> None:
-        current = str(combo.currentData() or "")
-        anything = combo.itemText(0)
-        combo.blockSignals(True)
-        combo.clear()
-        combo.addItem(anything, "")
-        for value in values:
-            combo.addItem(value, value)
-        if current and current not in values:
-            combo.addItem(current, current)  # keep the user's choice while nothing has it
-        combo.setCurrentIndex(max(0, combo.findData(current)))
-        combo.blockSignals(False)
 
     # the selected device ------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from watchkeeper.ui.hits.models import (
     load_page,
 )
 from watchkeeper.ui.hits.tuning import Tuning
-from watchkeeper.ui.rows_model import fit_columns, make_table, select_row_at
+from watchkeeper.ui.rows_model import fit_columns, make_table, select_row_at, set_choices
 from watchkeeper.ui.tasks import TaskRunner
 
 LEVEL_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -266,8 +266,8 @@ class HitsView(QWidget):
     def _on_page_loaded(self, page: HitsPage) -> None:
         self._page = page
         self.loaded = True
-        self._set_choices(self.tactic, "Any tactic", page.facets.tactics)
-        self._set_choices(self.host, "Any host", page.facets.hosts)
+        set_choices(self.tactic, page.facets.tactics)
+        set_choices(self.host, page.facets.hosts)
         self.model.set_rows(page.rows)
         self._size_columns()
         total = sum(row.hits.count for row in page.rows)
@@ -308,19 +308,6 @@ class HitsView(QWidget):
             f"{'are' if hidden != 1 else 'is'} hidden by the filters")
         return what + ("; tick Show all hits to see them." if page.where.levels
                        or page.where.statuses else ".")
-
-    @staticmethod
-    def _set_choices(combo: QComboBox, anything: str, values: list[str]) -> None:
-        current = str(combo.currentData() or "")
-        combo.blockSignals(True)
-        combo.clear()
-        combo.addItem(anything, "")
-        for value in values:
-            combo.addItem(value, value)
-        if current and current not in values:
-            combo.addItem(current, current)  # keep the user's choice while it has no hits
-        combo.setCurrentIndex(max(0, combo.findData(current)))
-        combo.blockSignals(False)
 
     # the selected rule --------------------------------------------------------------------
 
