@@ -692,6 +692,16 @@ def run(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = Non
     """Run one command; returns the exit code (0 ok, 1 failure, 2 usage error)."""
     out = out or sys.stdout
     err = err or sys.stderr
+    try:
+        return _run(argv, out, err)
+    finally:
+        from watchkeeper.core.settings import take_notices
+
+        for notice in take_notices():
+            err.write(f"watchkeeper: {notice}\n")
+
+
+def _run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     args: argparse.Namespace | None = None
     try:
         words = [arg for n, arg in enumerate(argv)

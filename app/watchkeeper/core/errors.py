@@ -26,6 +26,10 @@ class StoreError(WatchkeeperError):
     title = "Database problem"
 
 
+class SettingsError(WatchkeeperError):
+    title = "Settings not saved"
+
+
 class FilterSyntaxError(WatchkeeperError):
     """A filter that does not parse; `position` is the 0-based offset of the problem."""
 

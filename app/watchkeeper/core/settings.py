@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass, field, fields
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from watchkeeper.core import paths
+from watchkeeper.core.errors import SettingsError
 
 SCHEMA_VERSION = 1
 FILENAME = "settings.json"
@@ -56,8 +58,31 @@ class Settings:
         del self.filter_history[HISTORY_LIMIT:]
 
 
+# What the last load had to tell the user (a damaged file set aside), said once by whoever
+# shows messages: the command line on stderr, the window in a dialog.
+_notices: list[str] = []
+
+
+def take_notices() -> list[str]:
+    """The notices since the last call, each once."""
+    taken = list(_notices)
+    del _notices[:len(taken)]
+    return taken
+
+
 def settings_path() -> Path:
     return paths.config_dir() / FILENAME
+
+
+def _version(value: object) -> int | None:
+    """A document's schema version, or None when it is not a whole number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 def _migrate(document: dict[str, Any]) -> dict[str, Any]:
@@ -71,6 +96,7 @@ def _valid(document: dict[str, Any]) -> Settings:
     known = {f.name for f in fields(Settings)}
     values = {k: v for k, v in document.items() if k in known}
     settings = Settings(**values)
+    settings.schema_version = SCHEMA_VERSION
     # A hand-edited file with a wrong type falls back per field, not as a whole.
     if settings.theme not in ("system", "light", "dark"):
         settings.theme = defaults.theme
@@ -112,27 +138,66 @@ def _valid(document: dict[str, Any]) -> Settings:
 
 
 def load(path: Path | None = None) -> Settings:
-    """The saved settings; a missing file gives defaults, an unreadable one is set aside."""
+    """The saved settings; a missing file gives defaults, a damaged one is set aside (kept)."""
     path = path or settings_path()
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(document, dict):
-            raise ValueError("not a JSON object")
+        data = path.read_bytes()
     except FileNotFoundError:
         return Settings()
-    except (OSError, ValueError):
-        # Keep the damaged file for the user to look at; start again from defaults.
-        path.replace(path.with_name(path.name + ".damaged"))
+    except OSError as error:
+        _notices.append(f"Your settings could not be read ({path}: {error.strerror or error}); "
+                        "the defaults are used until they can.")
         return Settings()
-    if int(document.get("schema_version", 0) or 0) > SCHEMA_VERSION:
+    try:
+        document = json.loads(data.decode("utf-8"))
+        if not isinstance(document, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as error:
+        _set_aside(path, "empty" if not data.strip() else _damage(error))
+        return Settings()
+    version = _version(document.get("schema_version", 0) or 0)
+    if version is not None and version > SCHEMA_VERSION:
         return Settings()  # written by a newer Watchkeeper: leave it alone, use defaults
     return _valid(_migrate(document))
+
+
+def _damage(error: ValueError) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return "not text"
+    if isinstance(error, json.JSONDecodeError):
+        return f"not valid JSON at line {error.lineno}, column {error.colno}"
+    return str(error)
+
+
+def _set_aside(path: Path, damage: str) -> None:
+    """Keep a damaged settings file under a new name, and say so once."""
+    aside = path.with_name(path.name + ".damaged")
+    number = 1
+    while aside.exists():  # an earlier damaged file is kept too
+        number += 1
+        aside = path.with_name(f"{path.name}.damaged-{number}")
+    try:
+        path.rename(aside)
+    except OSError as error:
+        kept = f"it could not be set aside ({error.strerror or error}) and is left as it is"
+    else:
+        kept = f"it was kept as {aside.name}"
+    _notices.append(f"Your settings file {path} was damaged ({damage}); {kept}. Watchkeeper "
+                    "uses the default settings: listeners, network access and rule folders "
+                    "are back to their defaults.")
 
 
 def save(settings: Settings, path: Path | None = None) -> None:
     """Write atomically, so a crash never leaves half a file."""
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
-    os.replace(temporary, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise SettingsError(f"Your settings could not be saved in {path.parent} "
+                            f"({error.strerror or error}); the changes last until "
+                            "Watchkeeper closes.") from error

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -61,6 +61,7 @@ def run_app(argv: list[str]) -> int:
         lambda _scheme: window.set_theme(window.settings.theme)
         if window.settings.theme == "system" else None)
     window.show()
+    _show_notices(window, settings_file.take_notices())
     app.installEventFilter(FileOpenFilter(window))
     if args.paths:
         window.import_paths(args.paths)
@@ -74,6 +75,18 @@ def run_app(argv: list[str]) -> int:
     code = app.exec()
     store.close()
     return int(code)
+
+
+def _show_notices(window: MainWindow, notices: list[str]) -> None:
+    """What loading the settings had to say (a damaged file set aside), once, without blocking."""
+    if not notices:
+        return
+    box = QMessageBox(QMessageBox.Icon.Warning, "Settings reset", "\n\n".join(notices),
+                      QMessageBox.StandardButton.Ok, window)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setObjectName("settingsNotice")
+    box.open()
 
 
 def _on_forwarded_loaded(window: MainWindow, summary: ImportSummary, refresh: bool) -> None:
