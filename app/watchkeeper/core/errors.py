@@ -26,6 +26,12 @@ class StoreError(WatchkeeperError):
     title = "Database problem"
 
 
+class StoreReadOnly(StoreError):
+    """The store can be opened only for reading: a command that writes cannot run."""
+
+    title = "Store is read-only"
+
+
 class SettingsError(WatchkeeperError):
     title = "Settings not saved"
 

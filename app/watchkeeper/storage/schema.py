@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import partial
 
 import duckdb
 
@@ -196,14 +198,51 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
+def _table_names(statements: list[str]) -> set[str]:
+    return {m.group(1) for m in (re.match(r"\s*CREATE TABLE (\w+)", s) for s in statements) if m}
+
+
+# version -> the tables a store at that version has (besides the view `events`)
+TABLES = {1: _table_names(_V1), 2: _table_names(_V1 + _V2), 3: _table_names(_V1 + _V2 + _V3)}
+
+
 def current_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The store's schema version; None in a file without the meta table."""
     found = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = 'main' AND table_name = 'meta'").fetchall()
     if not found or not found[0][0]:
         return None
     rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-    return int(rows[0][0]) if rows else None
+    if not rows:
+        return None
+    text = str(rows[0][0]).strip()
+    if not text.isdigit():
+        raise StoreError(f"the store is damaged: its schema version is {rows[0][0]!r}, not a "
+                         "number; Watchkeeper leaves it untouched.", title="Store damaged")
+    return int(text)
+
+
+def check(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    """Refuse a store whose tables are not the ones its version says, before anything is
+    written to it: a migration on top of the wrong tables would damage it further."""
+    rows = con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_schema = 'main'").fetchall()
+    tables = {name for name, kind in rows if kind == "BASE TABLE"}
+    views = {name for name, kind in rows if kind == "VIEW"}
+    expected = TABLES.get(version, TABLES[SCHEMA_VERSION])
+    missing = sorted(expected - tables) + ([] if "events" in views else ["events (view)"])
+    later = sorted((set().union(*TABLES.values()) - expected) & tables)
+    if missing or later:
+        problem = (f"it lacks {_some(missing)}" if missing
+                   else f"it already has {_some(later)} of a later version")
+        raise StoreError(f"the store is damaged: its schema version is {version} but {problem}; "
+                         "Watchkeeper leaves it untouched.", title="Store damaged")
+
+
+def _some(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
@@ -216,17 +255,42 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         if tables and tables[0][0]:
             raise StoreError("This DuckDB file has tables of its own and is not a Watchkeeper "
                              "store; choose another file.")
-        con.execute("BEGIN")
-        _create(con)
-        con.execute("COMMIT")
+        _in_transaction(con, partial(_create, con))
         return SCHEMA_VERSION
     if version > SCHEMA_VERSION:
         raise StoreError(f"This store was written by a newer Watchkeeper (schema {version}, "
                          f"this one reads up to {SCHEMA_VERSION}); update Watchkeeper.")
+    check(con, version)
     while version < SCHEMA_VERSION:
         version += 1
-        con.execute("BEGIN")
-        MIGRATIONS[version](con)
-        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
-        con.execute("COMMIT")
+        _in_transaction(con, partial(_step, con, version))
     return version
+
+
+def _step(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    MIGRATIONS[version](con)
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
+    con.execute("BEGIN")
+    try:
+        work()
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def check_readable(con: duckdb.DuckDBPyConnection) -> None:
+    """What `migrate` refuses, for a store opened only to read (nothing is changed)."""
+    version = current_version(con)
+    if version is None:
+        raise StoreError("This file is not a Watchkeeper store; choose another file.")
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"This store was written by a newer Watchkeeper (schema {version}, "
+                         f"this one reads up to {SCHEMA_VERSION}); update Watchkeeper.")
+    check(con, version)
+    if version < SCHEMA_VERSION:
+        raise StoreError("This store was written by an older Watchkeeper and needs upgrading, "
+                         "which needs write access to it; open it once where it can be written.")

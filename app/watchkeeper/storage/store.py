@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from watchkeeper.core import paths
-from watchkeeper.core.errors import Cancelled, StoreError
+from watchkeeper.core.errors import Cancelled, StoreError, StoreReadOnly
 from watchkeeper.core.fields import ALIASES, COMMON_COLUMNS, quote_ident
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage import schema
@@ -32,42 +32,98 @@ def _memory_limit() -> str:
     return value
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+# DuckDB would download an extension it knows (SQLite's reader, for one) the moment a file
+# or a query seems to need it, and load it: Watchkeeper never fetches or loads code at run time.
+NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that never installs or loads an extension by itself."""
+    return duckdb.connect(str(path), read_only=read_only, config=dict(NO_EXTENSIONS))
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
+def _damaged(name: str, error: BaseException) -> StoreError:
+    return StoreError(f"{name} cannot be read: it is damaged or cut short "
+                      f"({_first_line(error)}); Watchkeeper leaves it untouched.",
+                      title="Store damaged")
+
+
 class Store:
     """One DuckDB file. Writes go through `write_lock`; readers use `cursor()`.
 
     DuckDB lets one process open a file for writing; a second process gets a clear
-    StoreError instead of a DuckDB traceback.
+    StoreError instead of a DuckDB traceback. A file that is not a sound Watchkeeper store
+    is refused with one sentence and left exactly as it was.
     """
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else paths.default_db_path()
         self.read_only = read_only
-        if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        elif not self.path.exists():
-            raise StoreError(f"There is no store at {self.path}.")
+        memory_limit = _memory_limit()
+        self._con = self._connect()
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as error:
-            text = str(error)
-            if "lock" in text.lower():
-                raise StoreError(f"{self.path.name} is open in another Watchkeeper process; "
-                                 "close it there or choose another file.") from error
-            raise StoreError(f"{self.path.name} cannot be opened: {text.splitlines()[0]}") from error
+            # DuckDB would take 80% of memory; a desktop app shares the machine. Queries that
+            # need more spill to a temporary folder beside the store.
+            self._con.execute(f"SET memory_limit = '{memory_limit}'")
+            self.write_lock = threading.RLock()
+            self._columns: dict[str, str] = {}
+            self._table_columns: dict[str, dict[str, str]] = {}
+            if read_only:
+                schema.check_readable(self._con)
+            else:
+                schema.migrate(self._con)
+                self.recover_interrupted()
+            self.refresh_columns()
+            self.refresh_last_id()
+        except StoreError as error:
+            self._con.close()
+            raise StoreError(f"{self.path.name}: {error.message}", title=error.title) from error
         except duckdb.Error as error:
-            raise StoreError(f"{self.path.name} is not a DuckDB store Watchkeeper can open: "
-                             f"{str(error).splitlines()[0]}") from error
-        # DuckDB would take 80% of memory; a desktop app shares the machine. Queries that need
-        # more spill to a temporary folder beside the store.
-        self._con.execute(f"SET memory_limit = '{_memory_limit()}'")
-        self.write_lock = threading.RLock()
-        self._columns: dict[str, str] = {}
-        self._table_columns: dict[str, dict[str, str]] = {}
-        if not read_only:
-            schema.migrate(self._con)
-            self.recover_interrupted()
-        self.refresh_columns()
-        self.refresh_last_id()
+            self._con.close()
+            raise _damaged(self.path.name, error) from error
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        name = self.path.name
+        if not self.path.exists():
+            if self.read_only:
+                raise StoreError(f"There is no store at {self.path}.")
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreError(f"The folder for {name} cannot be created "
+                                 f"({error.strerror or error}): {self.path.parent}") from error
+        elif self.path.is_file():
+            try:
+                with self.path.open("rb") as head:
+                    sqlite = head.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+            except OSError as error:
+                raise StoreError(f"{name} cannot be read ({error.strerror or error}).") from error
+            if sqlite:
+                raise StoreError(f"{name} is a SQLite database, not a Watchkeeper store; "
+                                 "choose another file.")
+        try:
+            return connect(self.path, read_only=self.read_only)
+        except duckdb.IOException as error:
+            text = _first_line(error)
+            if "lock" in text.lower():
+                raise StoreError(f"{name} is open in another Watchkeeper process; "
+                                 "close it there or choose another file.") from error
+            if "permission denied" in text.lower() or "read-only file system" in text.lower():
+                raise StoreReadOnly(f"{name} can be read but not written (the file or its "
+                                    "folder is read-only); Watchkeeper needs write access to "
+                                    "change it.") from error
+            if "not a valid DuckDB database file" in text:
+                raise StoreError(f"{name} is not a Watchkeeper store (not a DuckDB file); "
+                                 "choose another file.") from error
+            raise _damaged(name, error) from error
+        except duckdb.Error as error:
+            raise StoreError(f"{name} is not a DuckDB store Watchkeeper can open: "
+                             f"{_first_line(error)}") from error
 
     # connections -------------------------------------------------------------------
 
