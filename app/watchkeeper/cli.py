@@ -199,13 +199,22 @@ class TerminalProgress:
             self.stream.flush()
 
 
-def _open_store(args: argparse.Namespace) -> Any:
-    """The store, with what the collector received meanwhile loaded first."""
+def _open_store(args: argparse.Namespace, *, create: bool = False) -> Any:
+    """The store, with what the collector received meanwhile loaded first.
+
+    Only commands that add data `create` a store; the others say there is none (unless the
+    collector received something for it).
+    """
     from watchkeeper.collect.loader import load_spool
     from watchkeeper.collect.spool import spool_folder
+    from watchkeeper.core.errors import StoreError
     from watchkeeper.storage.store import Store
 
     path = args.db or paths.default_db_path()
+    # what the collector received and no store has loaded yet counts as data
+    if not create and not path.exists() and not spool_folder(path).exists():
+        raise StoreError(f"There is no store at {path}; import logs into it first "
+                         "(watchkeeper import) or choose another with --db.")
     store = Store(path)
     try:
         load_spool(store, spool_folder(path))
@@ -287,7 +296,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("watchkeeper import: no such file or folder: "
                          + ", ".join(str(p) for p in missing))
     report = None
-    with _open_store(args) as store:
+    with _open_store(args, create=True) as store:
         summary = _with_progress(lambda progress: import_paths(store, args.paths, progress), err)
         if not args.no_detect and not summary.cancelled and summary.events:
             report = _with_progress(lambda progress: _detect(store, args, progress)[1], err)
@@ -300,7 +309,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         _print_summary(summary, out)
         if report is not None:
             _print_report(report, out)
-    return 1 if summary.cancelled else 0
+    nothing_imported = not summary.count("imported") and summary.count("failed")
+    return 1 if summary.cancelled or nothing_imported else 0
 
 
 def _detect(store: Any, args: argparse.Namespace, progress: Progress,
@@ -462,7 +472,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.events < 1:
         raise UsageError("watchkeeper demo: --events must be at least 1")
-    with _open_store(args) as store:
+    with _open_store(args, create=True) as store:
         scenario, summary = _with_progress(
             lambda progress: load_demo(store, args.events, args.seed, progress, keep=args.keep),
             err)
@@ -631,7 +641,7 @@ def _devices_import(args: argparse.Namespace, out: TextIO) -> int:
     if missing:
         raise UsageError("watchkeeper devices import: no such file: "
                          + ", ".join(str(p) for p in missing))
-    with _open_store(args) as store:
+    with _open_store(args, create=True) as store:
         results = import_device_files(store, list(args.paths))
     failed = sum(1 for r in results if r.status == "failed")
     if args.json:

@@ -76,6 +76,8 @@ def test_search_text_output_and_limits(tmp_path: Path) -> None:
 
 def test_a_filter_mistake_points_at_the_position(tmp_path: Path) -> None:
     db = str(tmp_path / "w.duckdb")
+    (tmp_path / "auth.log").write_text(AUTH)
+    cli("import", str(tmp_path / "auth.log"), "--db", db, "--no-detect")
     code, _, err = cli("search", "host:(a b", "--db", db)
     assert code == 1
     assert "Filter not understood" in err
@@ -332,9 +334,9 @@ def test_sources_lists_each_sender_and_loads_the_spool_first(tmp_path: Path) -> 
     from watchkeeper.collect.spool import Received, Spool, spool_folder
 
     db = tmp_path / "store.duckdb"
-    out = io.StringIO()
-    assert run(["sources", "--db", str(db)], out, io.StringIO()) == 0
-    assert "No forwarded logs received yet" in out.getvalue()
+    err = io.StringIO()
+    assert run(["sources", "--db", str(db)], io.StringIO(), err) == 1
+    assert "There is no store at" in err.getvalue() and not db.exists()
     spool = Spool(spool_folder(db), segment_seconds=0)
     now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     spool.append([Received("192.0.2.9", "tls", "syslog",

@@ -90,3 +90,53 @@ def test_a_read_only_config_folder_is_one_line(tmp_path: Path, read_only_config:
     code, _, err = cli("rules")
     assert code == 0
     assert "could not be set aside (Permission denied)" in err and "Traceback" not in err
+
+
+def _imported_store(tmp_path: Path) -> Path:
+    db = tmp_path / "w.duckdb"
+    log = tmp_path / "auth.log"
+    log.write_text(AUTH)
+    assert cli("import", str(log), "--db", str(db), "--no-detect")[0] == 0
+    return db
+
+
+def test_import_fails_when_nothing_was_imported_and_something_failed(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "empty.evtx").write_bytes(b"")
+    for n in range(5):
+        (folder / f"notes-{n}.txt").write_text(f"lorem ipsum {n}\ndolor sit amet\n")
+    db = tmp_path / "w.duckdb"
+    code, out, _ = cli("import", str(folder), "--db", str(db))
+    assert code == 1
+    assert "0 file(s) imported, 0 skipped, 6 failed" in out
+    code, out, _ = cli("import", str(folder), "--db", str(db), "--json")
+    assert code == 1 and json.loads(out)["failed"] == 6
+    (folder / "auth.log").write_text(AUTH)  # one good file among them: a partial success
+    assert cli("import", str(folder), "--db", str(db))[0] == 0
+    assert cli("import", str(folder / "auth.log"), "--db", str(db))[0] == 0  # already there
+
+
+@pytest.mark.parametrize("command", [["hits"], ["stats"], ["search", "host:x"], ["sources"],
+                                     ["devices"], ["detect"]])
+def test_reading_commands_never_create_a_store(tmp_path: Path, command: list[str]) -> None:
+    db = tmp_path / "nowhere" / "w.duckdb"
+    code, _, err = cli(*command, "--db", str(db))
+    assert code == 1
+    assert err.strip().splitlines() == [f"watchkeeper: Database problem: There is no store at {db}; "
+                                        "import logs into it first (watchkeeper import) or "
+                                        "choose another with --db."]
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_truncated_store_is_one_line_and_unchanged(tmp_path: Path) -> None:
+    db = _imported_store(tmp_path)
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 2])
+    before = db.read_bytes()
+    for command in ("stats", "search", "hits", "import"):
+        extra = [str(db.with_name("auth.log"))] if command == "import" else []
+        code, _, err = cli(command, *extra, "--db", str(db))
+        assert code == 1
+        (line,) = err.strip().splitlines()
+        assert line.startswith("watchkeeper: Store damaged: w.duckdb cannot be read")
+    assert db.read_bytes() == before
