@@ -199,15 +199,16 @@ class TerminalProgress:
             self.stream.flush()
 
 
-def _open_store(args: argparse.Namespace, *, create: bool = False) -> Any:
+def _open_store(args: argparse.Namespace, *, create: bool = False, write: bool = True) -> Any:
     """The store, with what the collector received meanwhile loaded first.
 
     Only commands that add data `create` a store; the others say there is none (unless the
-    collector received something for it).
+    collector received something for it). A command
+    that only reads (`write=False`) reads a store it may not write, as it is.
     """
     from watchkeeper.collect.loader import load_spool
     from watchkeeper.collect.spool import spool_folder
-    from watchkeeper.core.errors import StoreError
+    from watchkeeper.core.errors import StoreError, StoreReadOnly
     from watchkeeper.storage.store import Store
 
     path = args.db or paths.default_db_path()
@@ -215,7 +216,12 @@ def _open_store(args: argparse.Namespace, *, create: bool = False) -> Any:
     if not create and not path.exists() and not spool_folder(path).exists():
         raise StoreError(f"There is no store at {path}; import logs into it first "
                          "(watchkeeper import) or choose another with --db.")
-    store = Store(path)
+    try:
+        store = Store(path)
+    except StoreReadOnly:
+        if write:
+            raise
+        return Store(path, read_only=True)
     try:
         load_spool(store, spool_folder(path))
     except BaseException:
@@ -386,7 +392,7 @@ def cmd_hits(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     levels = LEVEL_CHOICES[LEVEL_CHOICES.index(args.level):]
     where = hits.HitFilter(levels=levels if args.level != "informational" else (),
                            show_suppressed=args.suppressed)
-    with _open_store(args) as store:
+    with _open_store(args, write=False) as store:
         if args.json:
             _print_json({"rules": hits.hits_json(store, where)}, out)
             return 0
@@ -408,7 +414,7 @@ def cmd_hits(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from watchkeeper.storage.queries import overview
 
-    with _open_store(args) as store:
+    with _open_store(args, write=False) as store:
         info = overview(store)
     if args.json:
         _print_json({
@@ -445,7 +451,7 @@ def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.limit < 0:
         raise UsageError("watchkeeper search: --limit must be 0 or more")
-    with _open_store(args) as store:
+    with _open_store(args, write=False) as store:
         compiled = compile_filter(args.filter, store)
         result = search(store, compiled.where, compiled.params, since=args.since, until=args.until,
                         limit=args.limit, newest_first=args.newest_first)
@@ -494,6 +500,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from watchkeeper.collect.listeners import CollectError
     from watchkeeper.collect.service import Collector, listener_settings
     from watchkeeper.core import settings as settings_module
 
@@ -503,8 +510,13 @@ def cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     ports = {name: getattr(args, name.replace("-", "_")) for name in LISTENERS
              if getattr(args, name.replace("-", "_")) is not None}
     db = args.db or paths.default_db_path()
-    collector = Collector(db, settings, listener_settings(settings, ports or None),
-                          detect=not args.no_detect)
+    try:
+        collector = Collector(db, settings, listener_settings(settings, ports or None),
+                              detect=not args.no_detect)
+    except OSError as error:
+        raise CollectError(f"Nothing can be received into {db.parent}: the spool beside "
+                           f"{db.name} cannot be written ({error.strerror or error}); choose a "
+                           "folder you can write to with --db.") from error
     collector.start()
     if threading_main():
         def _on_signal(signum: int, frame: object) -> None:
@@ -740,4 +752,9 @@ def _run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         return 1
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:
+        # the file system said no (a read-only folder, a full disk): its words, not a traceback
+        where = f": {error.filename}" if error.filename else ""
+        err.write(f"watchkeeper: {error.strerror or error}{where}\n")
         return 1

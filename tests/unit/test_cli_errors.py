@@ -129,6 +129,61 @@ def test_reading_commands_never_create_a_store(tmp_path: Path, command: list[str
     assert not (tmp_path / "nowhere").exists()
 
 
+@pytest.fixture
+def unwritable_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A store file its user can only read. Root may write whatever the permission bits say,
+    so DuckDB's refusal to open it for writing is simulated."""
+    import duckdb
+
+    from watchkeeper.storage import store as store_module
+
+    db = _imported_store(tmp_path)
+    db.chmod(0o444)
+    real = store_module.connect
+
+    def refuse_writing(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        if not read_only:
+            raise duckdb.IOException(f'IO Error: Cannot open file "{path}": Permission denied')
+        return real(path, read_only=True)
+
+    monkeypatch.setattr(store_module, "connect", refuse_writing)
+    return db
+
+
+def test_a_store_the_user_can_only_read_is_still_searched(unwritable_store: Path) -> None:
+    db = unwritable_store
+    before = db.read_bytes()
+    code, out, err = cli("search", "user:deploy", "--db", str(db), "--json")
+    assert code == 0, err
+    assert json.loads(out)["total"] == 1
+    code, out, _ = cli("stats", "--db", str(db), "--json")
+    assert code == 0 and json.loads(out)["events"] == 2
+    code, out, _ = cli("hits", "--db", str(db))
+    assert code == 0 and out.strip() == "No rule hits."
+    log = db.with_name("more.log")
+    log.write_text(AUTH.replace("web01", "web02"))
+    code, out, err = cli("import", str(log), "--db", str(db))
+    assert code == 1
+    assert err.strip().splitlines() == [
+        "watchkeeper: Store is read-only: w.duckdb can be read but not written (the file or its "
+        "folder is read-only); Watchkeeper needs write access to change it."]
+    assert db.read_bytes() == before
+
+
+def test_collect_into_a_read_only_data_folder_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "mkdir", refuse)  # simulated: root ignores permission bits
+    code, _, err = cli("collect", "--db", str(tmp_path / "data" / "w.duckdb"), "--syslog-tcp",
+                       "0", "--for", "0")
+    assert code == 1
+    (line,) = err.strip().splitlines()
+    assert line.startswith("watchkeeper: Listener not started: Nothing can be received into")
+    assert "(Permission denied)" in line
+
+
 def test_a_truncated_store_is_one_line_and_unchanged(tmp_path: Path) -> None:
     db = _imported_store(tmp_path)
     db.write_bytes(db.read_bytes()[: db.stat().st_size // 2])
