@@ -321,7 +321,8 @@ class Importer:
         for member in archives.expand(path, name, archive_kind, workdir):
             self.progress.check()
             if member.path is None:
-                summary.files.append(FileResult(member.name, "failed", message=member.problem))
+                summary.files.append(FileResult(member.name, "skipped" if member.skipped
+                                                else "failed", message=member.problem))
                 continue
             self._import_file(member.path, member.name, summary, depth + 1)
             if member.problem:
