@@ -40,11 +40,46 @@ class MacosLogParser:
     def parse(self, source: Source, context: ParseContext) -> Iterator[Parsed]:
         with source.open() as stream:
             head = stream.read(64 * 1024)
-        with source.open() as stream:
-            if _skip_chatter(head).lstrip()[:1] == b"[":
-                yield from _parse_array(stream, source.name, context)
-            else:
-                yield from _parse_lines(stream, source.name, context)
+        notes = _Notes(source.name)
+        try:
+            with source.open() as stream:
+                if _skip_chatter(head).lstrip()[:1] == b"[":
+                    yield from _parse_array(stream, source.name, notes)
+                else:
+                    yield from _parse_lines(stream, source.name, notes)
+        finally:
+            context.notes.extend(notes.lines())
+
+
+class _Notes:
+    """A file's notes, each said once with how often it came: `log show` run again and
+    again into one file repeats its chatter and its closing count every time."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._said: dict[str, int] = {}
+        self._reported = 0  # entries, over every closing count record
+        self._counts = 0
+
+    def add(self, text: str) -> None:
+        self._said[text] = self._said.get(text, 0) + 1
+
+    def reported(self, entries: int) -> None:
+        if not self._counts:
+            self._said["reported"] = 1  # keeps its place among the others
+        self._counts += 1
+        self._reported += entries
+
+    def lines(self) -> list[str]:
+        lines = []
+        for text, count in self._said.items():
+            if text == "reported":
+                text = f"log show reported {self._reported:,} entries" + (
+                    f" over {self._counts:,} runs" if self._counts > 1 else "")
+            elif count > 1:
+                text += f" ({count:,} times)"
+            lines.append(f"{self.name}: {text}")
+        return lines
 
 
 def _skip_chatter(head: bytes) -> bytes:
@@ -53,13 +88,13 @@ def _skip_chatter(head: bytes) -> bytes:
     return head
 
 
-def _parse_lines(stream: BinaryIO, name: str, context: ParseContext) -> Iterator[Parsed]:
+def _parse_lines(stream: BinaryIO, name: str, notes: _Notes) -> Iterator[Parsed]:
     for number, line in iter_lines(stream):
         if isinstance(line, Rejected):
             yield line
             continue
         if line.startswith(_CHATTER):
-            context.notes.append(f"{name}: log said: {decode(line)[0]}")
+            notes.add(f"log said: {decode(line)[0]}")
             continue
         text, encoding = decode(line)
         try:
@@ -67,7 +102,7 @@ def _parse_lines(stream: BinaryIO, name: str, context: ParseContext) -> Iterator
         except orjson.JSONDecodeError as error:
             yield Rejected(number, line, f"line {number}: not JSON ({error})")
             continue
-        parsed = _entry(entry, number, text, f"line {number}", name, context)
+        parsed = _entry(entry, number, text, f"line {number}", notes)
         if isinstance(parsed, str):
             yield Rejected(number, line, parsed)
         elif parsed is not None:
@@ -76,7 +111,7 @@ def _parse_lines(stream: BinaryIO, name: str, context: ParseContext) -> Iterator
             yield parsed
 
 
-def _parse_array(stream: BinaryIO, name: str, context: ParseContext) -> Iterator[Parsed]:
+def _parse_array(stream: BinaryIO, name: str, notes: _Notes) -> Iterator[Parsed]:
     """The entries of a `--style json` array, read a piece at a time."""
     decoder = json.JSONDecoder()
     text_of = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -99,7 +134,7 @@ def _parse_array(stream: BinaryIO, name: str, context: ParseContext) -> Iterator
         if position >= len(buffer) or error is not None:
             pending = len(buffer) - position
             if at_end and not pending:
-                context.notes.append(f"{name}: the JSON array has no closing ']' (file cut short?)")
+                notes.add("the JSON array has no closing ']' (file cut short?)")
                 return
             if at_end or pending > MAX_LINE:
                 number += 1
@@ -115,22 +150,25 @@ def _parse_array(stream: BinaryIO, name: str, context: ParseContext) -> Iterator
         number += 1
         raw = buffer[position:end]
         position = end
-        parsed = _entry(entry, number, raw, f"entry {number}", name, context)
+        parsed = _entry(entry, number, raw, f"entry {number}", notes)
         if isinstance(parsed, str):
             yield Rejected(number, raw.encode(), parsed)
         elif parsed is not None:
             yield parsed
 
 
-def _entry(entry: Any, number: int, raw: str, where: str, name: str,
-           context: ParseContext) -> Event | str | None:
+def _entry(entry: Any, number: int, raw: str, where: str, notes: _Notes) -> Event | str | None:
     """An Event, the reason the entry is not one, or None for the closing count record."""
     if not isinstance(entry, dict):
         return f"{where}: not a log entry (JSON but not an object)"
     stamp_text = entry.get("timestamp")
     if stamp_text is None:
         if "finished" in entry and "count" in entry:  # ndjson's closing {"count":N,"finished":1}
-            context.notes.append(f"{name}: log show reported {entry['count']} entries")
+            count = entry["count"]
+            if isinstance(count, int) and not isinstance(count, bool):
+                notes.reported(count)
+            else:
+                notes.add(f"log show reported {count!r} entries")
             return None
         return f"{where}: not a log entry (no timestamp)"
     stamp = parse_iso(stamp_text) if isinstance(stamp_text, str) else None

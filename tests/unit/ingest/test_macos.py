@@ -125,3 +125,29 @@ def test_sniff() -> None:
     assert parser.sniff(b'{"__REALTIME_TIMESTAMP":"1","MESSAGE":"x"}\n') == 0
     assert parser.sniff(b'{"level":"info","msg":"x"}\n') == 0
     assert parser.sniff(b"Jul  1 09:00:55 mac kernel[0]: hello\n") == 0
+
+
+def test_log_show_run_again_and_again_into_one_file_says_each_note_once(
+        tmp_path: Path) -> None:
+    from watchkeeper.ingest.importer import import_paths
+    from watchkeeper.storage.store import Store
+
+    run = (b'Filtering the log data using "process == \\"sudo\\""\n'
+           b"Skipping info and debug messages, pass --info and/or --debug to include.\n"
+           + b"".join(json.dumps(entry(n)).encode() + b"\n" for n in range(3))
+           + b'{"count":3,"finished":1}\n')
+    ctx = context()
+    items = parse(run * 4 + b'{"count":2,"finished":1}\n', ctx)
+    assert len(items) == 12
+    assert ctx.notes == [
+        'system.ndjson: log said: Filtering the log data using "process == \\"sudo\\"" (4 times)',
+        "system.ndjson: log said: Skipping info and debug messages, pass --info and/or --debug "
+        "to include. (4 times)",
+        "system.ndjson: log show reported 14 entries over 5 runs"]
+    log = tmp_path / "system.ndjson"
+    log.write_bytes(run * 40)
+    with Store(tmp_path / "w.duckdb") as store:
+        (result,) = import_paths(store, [log]).files
+    assert result.events == 120
+    assert result.message.count("Filtering the log data") == 1
+    assert "(40 times)" in result.message and "120 entries over 40 runs" in result.message
