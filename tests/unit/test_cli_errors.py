@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests import unprivileged
 
 from watchkeeper.cli import run
 from watchkeeper.core import paths
@@ -76,20 +77,16 @@ def test_a_damaged_settings_file_is_said_by_collect(tmp_path: Path) -> None:
     assert "Your settings file" in collected.stderr and "Traceback" not in collected.stderr
 
 
-@pytest.fixture
-def read_only_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Renaming in the config folder is refused (simulated: root ignores permission bits)."""
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise PermissionError(13, "Permission denied")
-
-    monkeypatch.setattr(Path, "rename", refuse)
-
-
-def test_a_read_only_config_folder_is_one_line(tmp_path: Path, read_only_config: None) -> None:
-    _settings_file(b"")
-    code, _, err = cli("rules")
-    assert code == 0
-    assert "could not be set aside (Permission denied)" in err and "Traceback" not in err
+def test_a_read_only_config_folder_is_one_line(tmp_path: Path) -> None:
+    path = _settings_file(b"")
+    path.parent.chmod(0o555)
+    try:
+        done = unprivileged.watchkeeper("rules", home=paths.config_dir().parent)
+    finally:
+        path.parent.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    assert "could not be set aside (Permission denied)" in done.stderr
+    assert "Traceback" not in done.stderr and path.read_bytes() == b""
 
 
 def _imported_store(tmp_path: Path) -> Path:
@@ -129,57 +126,33 @@ def test_reading_commands_never_create_a_store(tmp_path: Path, command: list[str
     assert not (tmp_path / "nowhere").exists()
 
 
-@pytest.fixture
-def unwritable_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A store file its user can only read. Root may write whatever the permission bits say,
-    so DuckDB's refusal to open it for writing is simulated."""
-    import duckdb
-
-    from watchkeeper.storage import store as store_module
-
+def test_a_store_the_user_can_only_read_is_still_searched(tmp_path: Path) -> None:
     db = _imported_store(tmp_path)
     db.chmod(0o444)
-    real = store_module.connect
-
-    def refuse_writing(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        if not read_only:
-            raise duckdb.IOException(f'IO Error: Cannot open file "{path}": Permission denied')
-        return real(path, read_only=True)
-
-    monkeypatch.setattr(store_module, "connect", refuse_writing)
-    return db
-
-
-def test_a_store_the_user_can_only_read_is_still_searched(unwritable_store: Path) -> None:
-    db = unwritable_store
     before = db.read_bytes()
-    code, out, err = cli("search", "user:deploy", "--db", str(db), "--json")
-    assert code == 0, err
-    assert json.loads(out)["total"] == 1
-    code, out, _ = cli("stats", "--db", str(db), "--json")
-    assert code == 0 and json.loads(out)["events"] == 2
-    code, out, _ = cli("hits", "--db", str(db))
-    assert code == 0 and out.strip() == "No rule hits."
+    home = paths.config_dir().parent
+    done = unprivileged.watchkeeper("search", "user:deploy", "--db", str(db), "--json", home=home)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["total"] == 1
+    done = unprivileged.watchkeeper("stats", "--db", str(db), "--json", home=home)
+    assert done.returncode == 0 and json.loads(done.stdout)["events"] == 2
     log = db.with_name("more.log")
     log.write_text(AUTH.replace("web01", "web02"))
-    code, out, err = cli("import", str(log), "--db", str(db))
-    assert code == 1
-    assert err.strip().splitlines() == [
+    done = unprivileged.watchkeeper("import", str(log), "--db", str(db), home=home)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
         "watchkeeper: Store is read-only: w.duckdb can be read but not written (the file or its "
         "folder is read-only); Watchkeeper needs write access to change it."]
     assert db.read_bytes() == before
 
 
-def test_collect_into_a_read_only_data_folder_is_one_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise PermissionError(13, "Permission denied")
-
-    monkeypatch.setattr(Path, "mkdir", refuse)  # simulated: root ignores permission bits
-    code, _, err = cli("collect", "--db", str(tmp_path / "data" / "w.duckdb"), "--syslog-tcp",
-                       "0", "--for", "0")
-    assert code == 1
-    (line,) = err.strip().splitlines()
+def test_collect_into_a_read_only_data_folder_is_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o555)
+    done = unprivileged.watchkeeper("collect", "--db", str(folder / "w.duckdb"), "--syslog-tcp",
+                                    "0", "--for", "0", home=paths.config_dir().parent)
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
     assert line.startswith("watchkeeper: Listener not started: Nothing can be received into")
     assert "(Permission denied)" in line
 
