@@ -48,6 +48,22 @@ class Budget:
             raise ImportFailed(self.over())
 
 
+# extracted member -> the budget of the archive it came from, while it is being imported:
+# an archive inside it spends from the same budget, so nesting cannot multiply it
+_lent: dict[Path, Budget] = {}
+
+
+def _lend(member: Member, budget: Budget) -> Iterator[Member]:
+    if member.path is None:
+        yield member
+        return
+    _lent[member.path] = budget
+    try:
+        yield member
+    finally:
+        _lent.pop(member.path, None)
+
+
 def kind(head: bytes) -> str | None:
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
@@ -82,9 +98,11 @@ def expand(path: Path, name: str, archive_kind: str, workdir: Path,
     A member that cannot be extracted comes with its problem and the others still come;
     an archive that cannot be opened at all raises ImportFailed. The members together
     expand to at most `limit` bytes (by default `allowance` of the archive's size); past
-    it, the rest of the archive is refused. An archive with no file to import says so.
+    it, the rest of the archive is refused. An archive inside another spends from the outer
+    one's budget. An archive with no file to import says so.
     """
-    budget = Budget(name, limit if limit is not None else allowance(path.stat().st_size))
+    budget = _lent.get(path) or Budget(
+        name, limit if limit is not None else allowance(path.stat().st_size))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         if archive_kind == "gzip":
@@ -126,7 +144,8 @@ def _nothing(name: str, folders: int, skipped: int) -> Member:
 def _gzip(path: Path, name: str, workdir: Path, budget: Budget) -> Iterator[Member]:
     inner = name[:-3] if name.lower().endswith(".gz") else name
     with gzip.open(path, "rb") as source:
-        yield _extract(source, workdir / "member", budget, f"{name}!{Path(inner).name}")  # type: ignore[arg-type]
+        member = _extract(source, workdir / "member", budget, f"{name}!{Path(inner).name}")  # type: ignore[arg-type]
+    yield from _lend(member, budget)
 
 
 def _zip_special(info: zipfile.ZipInfo) -> str:
@@ -163,6 +182,8 @@ def _zip(path: Path, name: str, workdir: Path, budget: Budget) -> Iterator[Membe
                              skipped=True)
                 continue
             members += 1
+            if budget.left < 0:
+                return  # an archive inside this one used it up, and said so
             if info.flag_bits & 0x1:
                 yield Member(member_name, None, f"{member_name}: encrypted; extract it first")
                 continue
@@ -175,7 +196,7 @@ def _zip(path: Path, name: str, workdir: Path, budget: Budget) -> Iterator[Membe
             if budget.left < 0:
                 yield Member(member_name, None, budget.over())
                 return
-            yield member
+            yield from _lend(member, budget)
             target.unlink(missing_ok=True)
         if not members:
             yield _nothing(name, folders, skipped)
@@ -214,6 +235,8 @@ def _tar(path: Path, name: str, workdir: Path, budget: Budget) -> Iterator[Membe
                                  skipped=True)
                     continue
                 members += 1
+                if budget.left < 0:
+                    return  # an archive inside this one used it up, and said so
                 source = archive.extractfile(info)
                 if source is None:
                     continue
@@ -223,7 +246,7 @@ def _tar(path: Path, name: str, workdir: Path, budget: Budget) -> Iterator[Membe
                 if budget.left < 0:
                     yield Member(member_name, None, budget.over())
                     return
-                yield member
+                yield from _lend(member, budget)
                 target.unlink(missing_ok=True)
         except (OSError, tarfile.TarError) as error:
             yield Member(f"{name}!(after member {index})", None,

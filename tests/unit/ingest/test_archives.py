@@ -3,6 +3,7 @@ archive as a whole."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import stat
 import struct
@@ -193,3 +194,30 @@ def test_forty_times_sixty_megabytes_of_zeros_is_refused_unwritten(store: Store,
                               "250 times its compressed size (a compression bomb?); not imported")
     assert store.event_count() == 0
     assert not list(store.path.parent.glob(".archive-*"))
+
+
+def test_archives_inside_an_archive_spend_from_its_budget(store: Store, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # small limits made for the test: each inner .gz alone is under its own allowance
+    monkeypatch.setattr(archives, "MAX_RATIO", 10)
+    monkeypatch.setattr(archives, "MIN_ALLOWANCE", 250_000)
+    inner = gzip.compress(bytes(100_000), compresslevel=9)
+    path = tmp_path / "nested.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for n in range(10):
+            archive.writestr(f"part-{n}.log.gz", inner)
+    assert allowance(len(inner)) > 100_000  # before, every part passed: a million bytes
+    written: list[int] = []
+    real_copy = archives._copy_limited
+
+    def counting(source: object, target: Path, budget: archives.Budget) -> None:
+        try:
+            real_copy(source, target, budget)  # type: ignore[arg-type]
+        finally:
+            written.append(target.stat().st_size if target.exists() else 0)
+
+    monkeypatch.setattr(archives, "_copy_limited", counting)
+    summary = import_paths(store, [path])
+    assert sum(written) <= 250_000
+    refused = [f for f in summary.files if "compression bomb" in f.message]
+    assert len(refused) == 1 and refused[0].message.startswith(f"{path}: expands to more than")
