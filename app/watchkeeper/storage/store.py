@@ -94,10 +94,18 @@ class Store:
                 raise StoreError(f"There is no store at {self.path}.")
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+            except FileExistsError as error:
+                raise StoreError(f"The folder for {name} cannot be created: {error.filename} "
+                                 "is a file.") from error
             except OSError as error:
                 raise StoreError(f"The folder for {name} cannot be created "
                                  f"({error.strerror or error}): {self.path.parent}") from error
-        elif self.path.is_file():
+        elif self.path.is_dir():
+            raise StoreError(f"{self.path} is a folder; give the store's file, such as "
+                             f"{self.path / paths.DB_FILENAME}.")
+        elif not self.path.is_file():
+            raise StoreError(f"{self.path} is not a file Watchkeeper can keep a store in.")
+        else:
             try:
                 with self.path.open("rb") as head:
                     sqlite = head.read(len(SQLITE_HEADER)) == SQLITE_HEADER

@@ -135,3 +135,16 @@ def test_an_older_store_opened_read_only_asks_for_write_access(tmp_path: Path) -
     with Store(path) as store:  # with write access it is brought up to date
         assert store.fetch_one("SELECT value FROM meta WHERE key = 'schema_version'") == (
             str(schema.SCHEMA_VERSION),)
+
+
+def test_a_folder_or_a_device_given_as_the_store_is_said_plainly(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=r"is a folder; give the store's file, such as .*"
+                                         r"watchkeeper\.duckdb"):
+        Store(tmp_path)
+    if Path("/dev/null").exists():
+        with pytest.raises(StoreError, match="is not a file Watchkeeper can keep a store in"):
+            Store(Path("/dev/null"))
+    (tmp_path / "notes").write_text("a file where a folder should be")
+    with pytest.raises(StoreError, match=r"The folder for w\.duckdb cannot be created: .*notes "
+                                         r"is a file"):
+        Store(tmp_path / "notes" / "w.duckdb")
