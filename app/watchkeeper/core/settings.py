@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -15,6 +16,7 @@ from watchkeeper.core.errors import SettingsError
 SCHEMA_VERSION = 1
 FILENAME = "settings.json"
 HISTORY_LIMIT = 50
+MAX_HEARTBEAT_MINUTES = 7 * 24 * 60
 
 Theme = Literal["system", "light", "dark"]
 TimeDisplay = Literal["local", "utc"]
@@ -91,6 +93,12 @@ def _migrate(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def _positive(value: object) -> bool:
+    """A number of seconds or a threshold: finite and above zero (JSON allows Infinity)."""
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and value > 0)
+
+
 def _valid(document: dict[str, Any]) -> Settings:
     defaults = Settings()
     known = {f.name for f in fields(Settings)}
@@ -109,21 +117,20 @@ def _valid(document: dict[str, Any]) -> Settings:
             for k, v in settings.placeholders.items()):
         settings.placeholders = defaults.placeholders
     if not isinstance(settings.listeners, dict) or not all(
-            k in LISTENERS and isinstance(v, int) and 0 <= v < 65536
+            k in LISTENERS and isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 65536
             for k, v in settings.listeners.items()):
         settings.listeners = defaults.listeners
     if not isinstance(settings.source_intervals, dict) or not all(
-            isinstance(k, str) and isinstance(v, int | float) and v > 0
-            for k, v in settings.source_intervals.items()):
+            isinstance(k, str) and _positive(v) for k, v in settings.source_intervals.items()):
         settings.source_intervals = defaults.source_intervals
     if not isinstance(settings.compliance_thresholds, dict) or not all(
-            isinstance(k, str) and "." in k and isinstance(v, int | float)
-            and not isinstance(v, bool) and v > 0
+            isinstance(k, str) and "." in k and _positive(v)
             for k, v in settings.compliance_thresholds.items()):
         settings.compliance_thresholds = defaults.compliance_thresholds
     if not isinstance(settings.listen_on_network, bool):
         settings.listen_on_network = False
-    if not isinstance(settings.heartbeat_minutes, int) or settings.heartbeat_minutes < 0:
+    if (not isinstance(settings.heartbeat_minutes, int) or isinstance(settings.heartbeat_minutes, bool)
+            or not 0 <= settings.heartbeat_minutes <= MAX_HEARTBEAT_MINUTES):
         settings.heartbeat_minutes = 0
     for name in ("tls_certificate", "tls_key"):
         if not isinstance(getattr(settings, name), str):

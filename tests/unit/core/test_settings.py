@@ -141,3 +141,14 @@ def test_an_unreadable_file_gives_defaults_and_a_notice(tmp_path: Path) -> None:
     assert settings_file.load(path) == Settings()
     (notice,) = settings_file.take_notices()
     assert "could not be read" in notice
+
+
+def test_numbers_out_of_range_fall_back(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"heartbeat_minutes": 100000000000000000000, "listeners": {"syslog-tcp": true},'
+                    ' "source_intervals": {"fw|x": Infinity}, "compliance_thresholds": '
+                    '{"screen_lock.max_minutes": NaN}}')
+    loaded = settings_file.load(path)
+    defaults = Settings()
+    assert loaded.heartbeat_minutes == 0 and loaded.listeners == defaults.listeners
+    assert loaded.source_intervals == {} and loaded.compliance_thresholds == {}
