@@ -203,8 +203,8 @@ def _open_store(args: argparse.Namespace, *, create: bool = False, write: bool =
     """The store, with what the collector received meanwhile loaded first.
 
     Only commands that add data `create` a store; the others say there is none (unless the
-    collector received something for it). A command
-    that only reads (`write=False`) reads a store it may not write, as it is.
+    collector received something for it). A command that only reads (`write=False`) reads
+    a store it may not write as it is, without loading the spool.
     """
     from watchkeeper.collect.loader import load_spool
     from watchkeeper.collect.spool import spool_folder
