@@ -710,22 +710,23 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
 }
 
 
+def _say_settings_notices(err: TextIO) -> None:
+    """Load the settings first, so a damaged file is set aside now and said here, once."""
+    from watchkeeper.core import settings as settings_module
+
+    settings_module.take_notices()  # left by an earlier run in this process
+    settings_module.load()
+    for notice in settings_module.take_notices():
+        err.write(f"watchkeeper: {notice}\n")
+
+
 def run(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run one command; returns the exit code (0 ok, 1 failure, 2 usage error)."""
     out = out or sys.stdout
     err = err or sys.stderr
-    try:
-        return _run(argv, out, err)
-    finally:
-        from watchkeeper.core.settings import take_notices
-
-        for notice in take_notices():
-            err.write(f"watchkeeper: {notice}\n")
-
-
-def _run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     args: argparse.Namespace | None = None
     try:
+        _say_settings_notices(err)
         words = [arg for n, arg in enumerate(argv)
                  if not arg.startswith("-") and (n == 0 or argv[n - 1] != "--db")]
         first = words[0] if words else None
