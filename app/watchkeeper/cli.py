@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help='e.g. \'host:pc-01 event_id:4625 NOT user:admin*\'')
     p.add_argument("--since", type=_time_arg, help="ISO date/time (UTC) or an age: 30m, 24h, 7d")
     p.add_argument("--until", type=_time_arg, help="ISO date/time (UTC) or an age")
-    p.add_argument("--limit", type=int, default=50, help="events to show (default 50)")
+    p.add_argument("--limit", type=_count_arg, default=50, help="events to show (default 50)")
     p.add_argument("--newest-first", action="store_true")
     _add_common(p)
 
@@ -86,12 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("collect", help="receive forwarded logs (syslog, JSON) into the store")
     for name, port in LISTENERS.items():
-        p.add_argument(f"--{name}", type=int, metavar="PORT", default=None,
+        p.add_argument(f"--{name}", type=_port_arg, metavar="PORT", default=None,
                        help=f"listen for {name.replace('-', ' over ').replace('http', 'JSON over HTTP')}"
                             f" (usually {port}); without any of these, the listeners in Settings")
     p.add_argument("--network", action="store_true",
                    help="listen on every network interface, not only this machine (loopback)")
-    p.add_argument("--for", dest="duration", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--for", dest="duration", type=_seconds_arg, default=None, metavar="SECONDS",
                    help="stop after this many seconds (default: until stopped)")
     p.add_argument("--no-detect", action="store_true", help="do not run detection rules")
     _add_common(p)
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 LEVEL_CHOICES = ("informational", "low", "medium", "high", "critical")
+MAX_COUNT = 1 << 62  # DuckDB's LIMIT is a signed 64-bit number
 
 
 def _add_rules(parser: argparse.ArgumentParser) -> None:
@@ -133,11 +135,44 @@ def _add_rules(parser: argparse.ArgumentParser) -> None:
                         help="also load Sigma rules from DIR (may be given more than once)")
 
 
+def _count_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_COUNT:,}, not {value:,}")
+    return value
+
+
+def _port_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is from 1 to 65535 (0: any free one), not {value}")
+    return value
+
+
+def _seconds_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, not {text!r}")
+    return value
+
+
 def _time_arg(text: str) -> datetime:
     value = text.strip()
     units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
     if value[:-1].isdigit() and value[-1:] in units:
-        return datetime.now(UTC).replace(tzinfo=None) - timedelta(**{units[value[-1]]: int(value[:-1])})
+        try:
+            return datetime.now(UTC).replace(tzinfo=None) - timedelta(**{units[value[-1]]: int(value[:-1])})
+        except OverflowError:
+            raise argparse.ArgumentTypeError(f"{text!r} reaches back before the year 1") from None
     from watchkeeper.core.timeparse import parse_iso
 
     stamp = parse_iso(value)
@@ -449,8 +484,6 @@ def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from watchkeeper.storage.filters import compile_filter
     from watchkeeper.storage.queries import event_dict, search
 
-    if args.limit < 0:
-        raise UsageError("watchkeeper search: --limit must be 0 or more")
     with _open_store(args, write=False) as store:
         compiled = compile_filter(args.filter, store)
         result = search(store, compiled.where, compiled.params, since=args.since, until=args.until,

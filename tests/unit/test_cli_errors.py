@@ -168,3 +168,20 @@ def test_a_truncated_store_is_one_line_and_unchanged(tmp_path: Path) -> None:
         (line,) = err.strip().splitlines()
         assert line.startswith("watchkeeper: Store damaged: w.duckdb cannot be read")
     assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["search", "--limit", "99999999999999999999"], "--limit: must be from 0 to"),
+    (["search", "--limit", "-1"], "--limit: must be from 0 to"),
+    (["search", "--since", "9999999999d"], "reaches back before the year 1"),
+    (["collect", "--syslog-tcp", "70000"], "a port is from 1 to 65535 (0: any free one), not 70000"),
+    (["collect", "--syslog-udp", "-5"], "a port is from 1 to 65535"),
+    (["collect", "--syslog-udp", "0", "--for", "nan"], "must be 0 or more seconds, not 'nan'"),
+    (["collect", "--syslog-udp", "0", "--for", "-1"], "must be 0 or more seconds"),
+])
+def test_numbers_out_of_range_are_usage_errors(tmp_path: Path, args: list[str], said: str) -> None:
+    db = _imported_store(tmp_path)
+    code, _, err = cli(*args, "--db", str(db))
+    assert code == 2
+    (line,) = err.strip().splitlines()
+    assert said in line
