@@ -107,7 +107,7 @@ def test_a_schema_version_of_the_wrong_type_keeps_the_other_settings(
                                     lambda inner: st.lists(inner, max_size=3)
                                     | st.dictionaries(st.text(max_size=5), inner, max_size=3),
                                     max_leaves=6)))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_any_json_object_loads_without_an_error(document: dict[str, object]) -> None:
     import tempfile
 
