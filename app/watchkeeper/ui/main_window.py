@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -406,7 +406,8 @@ class MainWindow(QMainWindow):
         self.explorer.clear_filter()
 
     def _load_overview(self) -> None:
-        self.runner.run(lambda progress: queries.overview(self.store, progress=progress),
+        now = datetime.now(UTC)
+        self.runner.run(lambda progress: queries.overview(self.store, progress=progress, now=now),
                         title="Reading the store", key="overview",
                         on_success=self._on_overview_loaded)
         self._load_hit_counts()
