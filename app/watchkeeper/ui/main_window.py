@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QIcon,
     QKeySequence,
+    QStatusTipEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -58,6 +59,7 @@ from watchkeeper.ui.overview.view import OverviewView
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.pivots.view import hosts_view, users_view
 from watchkeeper.ui.sources.view import SourcesView
+from watchkeeper.ui.status_line import StatusLine
 from watchkeeper.ui.tasks import Task, TaskRunner
 
 if TYPE_CHECKING:
@@ -280,6 +282,8 @@ class MainWindow(QMainWindow):
         return actions
 
     def _build_status_bar(self) -> None:
+        self.status_line = StatusLine()
+        self.setStatusBar(self.status_line)
         self.store_label = QLabel("")
         self.store_label.setTextFormat(Qt.TextFormat.PlainText)
         self.busy_label = QLabel("")
@@ -299,7 +303,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.busy_cancel)
         self.busy = busy
         busy.hide()
-        self.statusBar().addWidget(busy)
+        self.status_line.set_busy_widget(busy)
         # the last detection run's news; a click opens the Hits view
         self.hits_label = QPushButton("")
         self.hits_label.setFlat(True)
@@ -674,6 +678,12 @@ class MainWindow(QMainWindow):
         saved.setValue("view", self.current_view())
         saved.sync()
         settings_file.save(self.settings)
+
+    def event(self, event: QEvent) -> bool:
+        if isinstance(event, QStatusTipEvent):  # one owner of the status line
+            self.status_line.show_tip(event.tip())
+            return True
+        return super().event(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
