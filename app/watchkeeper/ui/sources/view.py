@@ -328,6 +328,7 @@ class SourcesView(QWidget):
     def set_receiving(self, text: str) -> None:
         """What the collector in this window is doing, or why it is not receiving."""
         self.receiving.setText(text)
+        self.receiving.setToolTip(text)  # the whole sentence, wherever it is wrapped
         self.receiving.setVisible(bool(text))
 
     def set_send_test(self, send_test: Callable[[], str] | None) -> None:
