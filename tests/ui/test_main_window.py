@@ -263,3 +263,17 @@ def test_status_messages_and_the_busy_indicator_never_overlap(
     assert message.text() == "Import log files or archives (Ctrl+O)"
     QApplication.sendEvent(window, QStatusTipEvent(""))
     assert message.text() == long
+
+
+def test_one_of_a_thing_is_singular(qtbot: QtBot, make_window: MakeWindow,
+                                    tmp_path: Path) -> None:
+    log = write_auth_log(tmp_path / "auth.log", 1)
+    window = make_window()
+    dialog = _import(qtbot, window, [log])
+    assert dialog.headline.text().startswith("1 event imported from 1 file in ")
+    assert window.store_label.text().startswith("1 event · ")
+    assert window.overview.events_note.text().startswith("1 source · ")
+    window.show_view(EVENTS)
+    settle(qtbot, window)
+    assert window.explorer.count.text() == "1 event"
+    assert window.explorer.timeline._caption.text().startswith("1 event · one bar")

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from watchkeeper.core.text import counted
 from watchkeeper.ingest.importer import ImportSummary
 
 FILE_FILTER = ("Log files (*.evtx *.log *.json *.jsonl *.ndjson *.xml *.csv *.txt *.gz *.zip "
@@ -34,12 +35,12 @@ def local_paths(mime: QMimeData) -> list[Path]:
 
 def headline(summary: ImportSummary) -> str:
     """One sentence: what came in and what did not."""
-    parts = [f"{summary.events:,} events imported from {summary.count('imported')} "
-             f"file{'s' if summary.count('imported') != 1 else ''}"]
+    parts = [f"{counted(summary.events, 'event')} imported from "
+             f"{counted(summary.count('imported'), 'file')}"]
     if summary.duplicates:
-        parts.append(f"{summary.duplicates:,} duplicates left out")
+        parts.append(f"{counted(summary.duplicates, 'duplicate')} left out")
     if summary.quarantined:
-        parts.append(f"{summary.quarantined:,} unreadable records quarantined")
+        parts.append(f"{counted(summary.quarantined, 'unreadable record')} quarantined")
     if summary.count("skipped"):
         parts.append(f"{summary.count('skipped')} already imported")
     if summary.count("failed"):

@@ -42,6 +42,7 @@ from watchkeeper import __version__
 from watchkeeper.core import paths
 from watchkeeper.core import settings as settings_file
 from watchkeeper.core.settings import Settings
+from watchkeeper.core.text import counted
 from watchkeeper.ingest import formats
 from watchkeeper.ingest.importer import ImportSummary, import_paths
 from watchkeeper.scenarios.demo import DEFAULT_EVENTS, load_demo
@@ -435,7 +436,7 @@ class MainWindow(QMainWindow):
 
     def _on_store_counted(self, figures: tuple[int, int]) -> None:
         events, size = figures
-        self.store_label.setText(f"{events:,} events · {size / 1e6:,.1f} MB · "
+        self.store_label.setText(f"{counted(events, 'event')} · {size / 1e6:,.1f} MB · "
                                  f"{self.store.path.name}")
         self.store_label.setToolTip(str(self.store.path))
 
@@ -495,10 +496,10 @@ class MainWindow(QMainWindow):
         note = result.note()
         self.hits_label.setText(note)
         self.hits_label.show()
-        problems = (f"; {len(result.problems):,} rule files could not be used (see Detection ▸ "
+        problems = (f"; {counted(len(result.problems), 'rule file')} could not be used (see Detection ▸ "
                     "Rule folders)" if result.problems else "")
         self.hits_label.setToolTip(
-            f"{result.rules_loaded:,} rules ran over {result.report.events:,} events in "
+            f"{counted(result.rules_loaded, 'rule')} ran over {counted(result.report.events, 'event')} in "
             f"{result.report.seconds:,.1f} s{problems}. Click to see the hits.")
         self.statusBar().showMessage(f"{self._import_note}  {note}." if self._import_note
                                      else f"{note}.", 15_000)
@@ -559,7 +560,7 @@ class MainWindow(QMainWindow):
         item.setText(text)
         item.setForeground(QColor(theme.current().levels["error"]) if count
                            else self.navigation.palette().text())
-        said = (f"{count} source{'s are' if count != 1 else ' is'} silent" if count else "")
+        said = f"{counted(count, 'source')} {'is' if count == 1 else 'are'} silent" if count else ""
         self.sources_label.setText(said)
         self.sources_label.setToolTip(f"<p>{html.escape(self.sources_view.banner_text.text())}</p>")
         self.sources_label.setStyleSheet(

@@ -15,6 +15,7 @@ from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent, MouseDragEvent
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from watchkeeper.core.text import counted
 from watchkeeper.core.timeparse import EPOCH, shown_time
 from watchkeeper.storage.hit_views import HitMark
 from watchkeeper.storage.timeline import Histogram, step_label
@@ -189,7 +190,7 @@ class TimelineView(QWidget):
         self._quiet = False
         self._place_markers()
         total = histogram.total
-        self._caption.setText(f"{total:,} events · one bar = {step_label(histogram.step_seconds)}"
+        self._caption.setText(f"{counted(total, 'event')} · one bar = {step_label(histogram.step_seconds)}"
                               if total else "No events in this range")
 
     @property
@@ -201,7 +202,7 @@ class TimelineView(QWidget):
         self._marks = sorted(marks, key=lambda m: -level_rank(m.level))
         self._place_markers()
         count = len(marks)
-        self.hits_caption.setText(f"▼ {count:,} rule hit{'s' if count != 1 else ''}"
+        self.hits_caption.setText(f"▼ {counted(count, 'rule hit')}"
                                   if count else "")
 
     def _place_markers(self) -> None:

@@ -27,6 +27,7 @@ from watchkeeper.core.fields import PARSED_COLUMNS
 from watchkeeper.core.filterlang import exact_term
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
+from watchkeeper.core.text import counted
 from watchkeeper.core.timeparse import shown_time
 from watchkeeper.storage import eventset, hit_views, timeline
 from watchkeeper.storage.eventset import EventIndex, EventQuery
@@ -263,8 +264,7 @@ class ExplorerView(QWidget):
         index, first_page = result
         self.model.show(index, first_page)
         self.detail.show_event(None, None)
-        noun = "event" if index.total == 1 else "events"
-        self.count.setText(f"{index.total:,} {noun}")
+        self.count.setText(counted(index.total, "event"))
         self.count_changed.emit(index.total)
         if index.total:
             self.table.selectRow(0)

@@ -158,7 +158,7 @@ class OverviewView(QWidget):
             return
         self._pages.setCurrentIndex(1)
         self.events_value.setText(f"{info.events:,}")
-        self.events_note.setText(f"{len(info.by_source)} sources · {info.quarantined:,} "
+        self.events_note.setText(f"{counted(len(info.by_source), 'source')} · {info.quarantined:,} "
                                  f"quarantined · store {info.size_bytes / 1e6:,.1f} MB")
         if info.first and info.last:
             days = (info.last - info.first) / timedelta(days=1)
