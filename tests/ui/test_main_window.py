@@ -277,3 +277,19 @@ def test_one_of_a_thing_is_singular(qtbot: QtBot, make_window: MakeWindow,
     settle(qtbot, window)
     assert window.explorer.count.text() == "1 event"
     assert window.explorer.timeline._caption.text().startswith("1 event · one bar")
+
+
+def test_the_import_summary_gives_the_reason_first(qtbot: QtBot, make_window: MakeWindow,
+                                                   tmp_path: Path) -> None:
+    folder = tmp_path / "exports from the old file server" / "2024" / "march"
+    folder.mkdir(parents=True)
+    garbage = folder / "System.evtx"
+    garbage.write_bytes(b"not an event log at all" * 10)
+    window = make_window()
+    dialog = _import(qtbot, window, [garbage])
+    row = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())].index(
+        "System.evtx")
+    why = dialog.table.item(row, 5)
+    assert why.text().startswith("not ")  # the reason, not the path it happened to
+    assert str(folder) not in why.text() and "System.evtx:" not in why.text()
+    assert dialog.table.item(row, 0).toolTip() == str(garbage)  # the path, in the tooltip
