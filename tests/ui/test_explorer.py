@@ -16,6 +16,7 @@ from tests.ui.window_helpers import settle, write_auth_log
 
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.storage.store import Store
+from watchkeeper.ui import theme
 from watchkeeper.ui.explorer.detail_pane import add_value_actions
 from watchkeeper.ui.explorer.events_model import VALUE_ROLE
 from watchkeeper.ui.main_window import EVENTS, MainWindow
@@ -276,3 +277,19 @@ def test_detail_pane_shows_a_long_value_whole_wrapped_and_copyable(
     menu = QMenu()
     detail.add_copy_actions(menu, row)
     assert "Copy value" in [action.text() for action in menu.actions()]
+
+
+def test_a_source_keeps_its_colour_from_query_to_query(qtbot: QtBot,
+                                                       explorer_window: MainWindow) -> None:
+    explorer = explorer_window.explorer
+    timeline = explorer.timeline
+    everything = dict(timeline.colours)
+    assert list(everything) == ["syslog", "json"]  # the busiest first
+    explorer.apply_filter("source:json")
+    settle(qtbot, explorer_window)
+    assert list(timeline.colours) == ["json"]
+    assert timeline.colours["json"] == everything["json"]  # though it is now the first series
+    # and across runs: a colour comes from the name, not from the order or the process
+    assert theme.series_colour("json") == theme.current().series[theme.SOURCE_SLOTS["json"]]
+    assert theme.series_colour("fortigate") == theme.series_colour("fortigate")
+    assert theme.series_colour("fortigate") in theme.current().series

@@ -94,6 +94,7 @@ class TimelineView(QWidget):
         self._region.hide()
         self._plot.addItem(self._region, ignoreBounds=True)
         self._histogram: Histogram | None = None
+        self.colours: dict[str, str] = {}  # series name -> the colour of its bars
         self._marks: list[HitMark] = []
         self._peak = 1.0
         self.utc = utc
@@ -172,6 +173,7 @@ class TimelineView(QWidget):
         edges = histogram.edges_epoch()
         base = np.zeros(histogram.buckets, dtype=np.float64)
         colours = self._series_colours(histogram.series)
+        self.colours = dict(zip(histogram.series, colours, strict=True))
         for name, counts, colour in zip(histogram.series, histogram.counts, colours, strict=True):
             heights = counts.astype(np.float64)
             shown = heights > 0
@@ -224,9 +226,7 @@ class TimelineView(QWidget):
         return f"{data.title}\n{data.level} · {shown_time(data.time, self.utc)}"
 
     def _series_colours(self, series: list[str]) -> list[str]:
-        palette = theme.current().series
-        return [theme.LEVEL_SERIES.get(name) or palette[i % len(palette)]
-                for i, name in enumerate(series)]
+        return [theme.series_colour(name) for name in series]
 
     def set_range(self, start: datetime, end: datetime) -> None:
         """Show [start, end) without asking for new bars (the caller has them coming)."""
