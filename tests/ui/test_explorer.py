@@ -293,3 +293,26 @@ def test_a_source_keeps_its_colour_from_query_to_query(qtbot: QtBot,
     assert theme.series_colour("json") == theme.current().series[theme.SOURCE_SLOTS["json"]]
     assert theme.series_colour("fortigate") == theme.series_colour("fortigate")
     assert theme.series_colour("fortigate") in theme.current().series
+
+
+def test_an_empty_timeline_says_so_without_an_axis(qtbot: QtBot,
+                                                   explorer_window: MainWindow) -> None:
+    explorer = explorer_window.explorer
+    timeline = explorer.timeline
+    assert not timeline.showing_nothing and timeline._plot.isVisible()
+    explorer.apply_filter("host:nowhere")
+    settle(qtbot, explorer_window)
+    assert timeline.showing_nothing and not timeline._plot.isVisible()
+    assert timeline.nothing.text() == "No events match this filter, so there is nothing to draw."
+    explorer.apply_filter("")
+    settle(qtbot, explorer_window)
+    assert not timeline.showing_nothing and timeline._plot.isVisible()
+
+
+def test_the_timeline_of_an_empty_store(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window()
+    window.show_view(EVENTS)
+    settle(qtbot, window)
+    timeline = window.explorer.timeline
+    assert timeline.showing_nothing and timeline.nothing.isVisible()
+    assert timeline.nothing.text().startswith("No events with a time to draw yet")

@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent, MouseDragEvent
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from watchkeeper.core.text import counted
 from watchkeeper.core.timeparse import EPOCH, shown_time
@@ -115,7 +115,7 @@ class TimelineView(QWidget):
         self.hits_caption.setTextFormat(Qt.TextFormat.PlainText)
         self.hits_caption.setToolTip("Triangles along the top are rule hits of high and critical "
                                      "level; hover one to see its rule")
-        hint = QLabel("Shift+drag or click a bar to pick a time")
+        self._hint = hint = QLabel("Shift+drag or click a bar to pick a time")
         hint.setObjectName("muted")
         hint.setToolTip("Wheel: zoom · Drag: pan · Shift+drag or click a bar: show only that "
                         "time in the table · Double-click: all times again")
@@ -130,7 +130,16 @@ class TimelineView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(top)
-        layout.addWidget(self._plot)
+        # with nothing to draw, a sentence in place of an empty plot and a meaningless axis
+        self.nothing = QLabel("")
+        self.nothing.setObjectName("muted")
+        self.nothing.setTextFormat(Qt.TextFormat.PlainText)
+        self.nothing.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.nothing.setWordWrap(True)
+        self._pages = QStackedWidget()
+        self._pages.addWidget(self._plot)
+        self._pages.addWidget(self.nothing)
+        layout.addWidget(self._pages)
         self.apply_theme()
 
     # showing ---------------------------------------------------------------------------
@@ -163,8 +172,22 @@ class TimelineView(QWidget):
     def histogram(self) -> Histogram | None:
         return self._histogram
 
+    @property
+    def showing_nothing(self) -> bool:
+        return self._pages.currentWidget() is self.nothing
+
+    def show_nothing(self, sentence: str) -> None:
+        """No event to draw at all (none matches, or none has a time): say so, without axes."""
+        self.show_histogram(Histogram.empty())
+        self.nothing.setText(sentence)
+        self._caption.setText("")
+        self._hint.hide()
+        self._pages.setCurrentWidget(self.nothing)
+
     def show_histogram(self, histogram: Histogram) -> None:
         """Draw the bars; the visible range is left as the user set it."""
+        self._pages.setCurrentWidget(self._plot)
+        self._hint.show()
         self._histogram = histogram
         for item in self._bars:
             self._plot.removeItem(item)

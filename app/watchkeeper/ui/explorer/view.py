@@ -272,7 +272,9 @@ class ExplorerView(QWidget):
     def _on_timeline_loaded(self, reset_range: bool, result: TimelineJob) -> None:
         span, histogram = result
         if histogram is None or span is None:
-            self.timeline.show_histogram(timeline.Histogram.empty())
+            self.timeline.show_nothing(
+                "No events match this filter, so there is nothing to draw." if self._base.text
+                else "No events with a time to draw yet: import logs, or receive them.")
             self.timeline.show_hits([])
             return
         if reset_range:
