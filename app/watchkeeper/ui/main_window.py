@@ -645,7 +645,10 @@ class MainWindow(QMainWindow):
 
     def _on_runner_task_progressed(self, task: Task) -> None:
         state = task.state
-        text = task.title + (f": {state.records:,} events" if state.records else "…")
+        # what is counted is said: records read or written at this stage, not events stored
+        stage = f" · {state.stage}" if state.stage and state.stage != task.title else ""
+        text = task.title + stage + (f": {counted(state.records, 'record')}" if state.records
+                                     else "…")
         self.busy_label.setText(text)
 
     # keeping the layout -------------------------------------------------------------------

@@ -126,7 +126,7 @@ def describe(state: ProgressState) -> str:
     if state.item:
         lines.append(state.item)
     if state.records:
-        lines.append(f"{counted(state.records, 'event')} · {state.rate:,.0f} a second")
+        lines.append(f"{counted(state.records, 'record')} · {state.rate:,.0f} a second")
     return "\n".join(lines)
 
 
