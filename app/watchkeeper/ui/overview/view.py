@@ -108,7 +108,8 @@ class OverviewView(QWidget):
                                 Column("Event ID", lambda r: r[2]),
                                 Column("Events", lambda r: r[3])])
         self.silent = RowsModel([Column("Host", lambda r: r[0]),
-                                 Column("Last event", lambda r: r[1]),
+                                 Column("Last heard", lambda r: r[1],
+                                        "When its last forwarded message arrived"),
                                  Column("Quiet for (hours)", lambda r: r[2],
                                         "Hours between its last forwarded message and now")])
         self.imports = RowsModel([
@@ -184,8 +185,8 @@ class OverviewView(QWidget):
 
     def _show_quiet(self, info: Overview) -> None:
         """Silence is judged only for hosts that forward; imported files are history."""
-        history = (f"history imported from files, newest event {shown_day(info.history_last, self.utc)}"
-                   if info.history_last is not None else "")
+        newest = (f"newest event {shown_day(info.history_last, self.utc)}"
+                  if info.history_last is not None else "")
         # the table of hosts that stopped sending only where a host could stop
         forwarding = bool(info.forwarding_hosts)
         self.boxes["silent"].setVisible(forwarding)
@@ -194,8 +195,9 @@ class OverviewView(QWidget):
         if not forwarding:
             self.silent_title.setText("Imported history")
             self.silent_value.setText(counted(info.history_hosts, "host"))
-            self.silent_note.setText(f"{history or 'history imported from files'}; "
-                                     "no host forwards its logs")
+            self.silent_note.setText("history imported from files"
+                                     + (f", {newest}" if newest else "")
+                                     + "; no host forwards its logs")
             self.silent_note.setToolTip("Only hosts that forward their logs to the collector "
                                         "are expected to keep sending, and can go quiet")
             return
@@ -205,8 +207,8 @@ class OverviewView(QWidget):
         note = ("none: every forwarding host sent within the last day" if not info.silent_hosts
                 else f"longest: {info.silent_hosts[0][0]}")
         if info.history_hosts:
-            note += (f"; {counted(info.history_hosts, 'more host')} known only from "
-                     f"{history or 'history imported from files'}")
+            note += (f"; {counted(info.history_hosts, 'more host')} known only from imported "
+                     "files" + (f" ({newest})" if newest else ""))
         self.silent_note.setText(note)
 
     def show_hit_counts(self, counts: dict[str, int]) -> None:
