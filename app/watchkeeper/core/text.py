@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 
 # Nouns whose plural is not the noun with an "s".
 _IRREGULAR = {"entry": "entries", "match": "matches", "batch": "batches", "address": "addresses",
-              "process": "processes", "policy": "policies", "history": "histories",
-              "was": "were", "is": "are", "has": "have"}
+              "process": "processes", "policy": "policies", "history": "histories"}
 
 
 def plural(noun: str) -> str:
