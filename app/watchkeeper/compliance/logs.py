@@ -2,8 +2,9 @@
 its events say it runs, and what they say about Sysmon and Defender.
 
 Each host becomes a `DeviceRecord` of source "logs" whose `observed` is its newest event,
-so the "logs received" check reads it from there, for the hosts that forward their logs. What the model has no fact for (Sysmon,
-Defender detections) travels beside the record in `HostLogs`.
+so the "logs received" check reads it from there (for the hosts that forward their logs;
+the others are history). What the model has no fact for (Sysmon, Defender detections)
+travels beside the record in `HostLogs`.
 """
 
 from __future__ import annotations

@@ -496,10 +496,11 @@ class MainWindow(QMainWindow):
         note = result.note()
         self.hits_label.setText(note)
         self.hits_label.show()
-        problems = (f"; {counted(len(result.problems), 'rule file')} could not be used (see Detection ▸ "
-                    "Rule folders)" if result.problems else "")
+        problems = (f"; {counted(len(result.problems), 'rule file')} could not be used (see "
+                    "Detection ▸ Rule folders)" if result.problems else "")
         self.hits_label.setToolTip(
-            f"{counted(result.rules_loaded, 'rule')} ran over {counted(result.report.events, 'event')} in "
+            f"{counted(result.rules_loaded, 'rule')} ran over "
+            f"{counted(result.report.events, 'event')} in "
             f"{result.report.seconds:,.1f} s{problems}. Click to see the hits.")
         self.statusBar().showMessage(f"{self._import_note}  {note}." if self._import_note
                                      else f"{note}.", 15_000)

@@ -215,7 +215,8 @@ class TimelineView(QWidget):
         self._quiet = False
         self._place_markers()
         total = histogram.total
-        self._caption.setText(f"{counted(total, 'event')} · one bar = {step_label(histogram.step_seconds)}"
+        self._caption.setText(f"{counted(total, 'event')} · one bar = "
+                              f"{step_label(histogram.step_seconds)}"
                               if total else "No events in this range")
 
     @property

@@ -113,7 +113,8 @@ class SuppressDialog(QDialog):
         typed = self.value.currentText()
         self.value.clear()
         for value, count in values:
-            self.value.addItem(f"{value}" if not count else f"{value}  ({counted(count, 'hit')})", value)
+            self.value.addItem(f"{value}" if not count else f"{value}  ({counted(count, 'hit')})",
+                               value)
         self.value.setCurrentIndex(-1 if typed else 0)
         if typed:
             self.value.setEditText(typed)

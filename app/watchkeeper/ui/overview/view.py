@@ -159,8 +159,9 @@ class OverviewView(QWidget):
             return
         self._pages.setCurrentIndex(1)
         self.events_value.setText(f"{info.events:,}")
-        self.events_note.setText(f"{counted(len(info.by_source), 'source')} · {info.quarantined:,} "
-                                 f"quarantined · store {info.size_bytes / 1e6:,.1f} MB")
+        self.events_note.setText(f"{counted(len(info.by_source), 'source')} · "
+                                 f"{info.quarantined:,} quarantined · "
+                                 f"store {info.size_bytes / 1e6:,.1f} MB")
         if info.first and info.last:
             days = (info.last - info.first) / timedelta(days=1)
             self.range_value.setText(f"{days:,.1f} days")

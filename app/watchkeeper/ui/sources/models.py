@@ -106,8 +106,8 @@ def status_tooltip(row: SourceRow) -> str:
 def spark_tooltip(row: SourceRow) -> str:
     total = sum(row.per_minute)
     busiest = max(row.per_minute, default=0)
-    return (f"{counted(total, 'event')} in the last {SPARK_MINUTES} minutes, at most {busiest:,} in "
-            f"a minute; {row.rate:,.1f} a minute over the last 15")
+    return (f"{counted(total, 'event')} in the last {SPARK_MINUTES} minutes, at most "
+            f"{busiest:,} in a minute; {row.rate:,.1f} a minute over the last 15")
 
 
 @dataclass(frozen=True)
