@@ -16,6 +16,7 @@ from tests.ui.window_helpers import settle, write_auth_log
 
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.storage.store import Store
+from watchkeeper.ui import theme
 from watchkeeper.ui.explorer.detail_pane import add_value_actions
 from watchkeeper.ui.explorer.events_model import VALUE_ROLE
 from watchkeeper.ui.main_window import EVENTS, MainWindow
@@ -118,7 +119,7 @@ def test_detail_pane_shows_hostile_text_literally(qtbot: QtBot,
         explorer.table.selectRow(row)
         settle(qtbot, explorer_window)  # the event's fields are read in the background
         values = dict(zip(explorer.detail.field_names(),
-                          (explorer.detail.fields.item(r, 1).text()
+                          (explorer.detail.fields.item(r, 1).text().replace("\u200b", "")
                            for r in range(explorer.detail.fields.rowCount())), strict=True))
         shown_users.add(values["username"])
         assert explorer.detail.raw.toPlainText().startswith("{")
@@ -219,3 +220,99 @@ def test_mouse_on_the_timeline_selects_and_pans(qtbot: QtBot,
         _drag(viewport, end, start, shift=False)
     settle(qtbot, explorer_window)
     assert timeline.visible_range()[0] > before[0]
+
+
+def test_message_is_visible_at_the_default_size(qtbot: QtBot, make_window: MakeWindow,
+                                                store: Store, tmp_path: Path) -> None:
+    lines = [json.dumps({"@timestamp": f"2026-11-04T10:00:0{n}Z", "host": "DC01.contoso.local",
+                         "user": "NT AUTHORITY\\SYSTEM", "process": "C:\\Windows\\System32\\"
+                         "WindowsPowerShell\\v1.0\\powershell.exe", "event_id": 4688,
+                         "level": "information", "message": "A new process has been created."})
+             for n in range(3)]
+    (tmp_path / "wide.jsonl").write_text("\n".join(lines) + "\n")
+    import_paths(store, [tmp_path / "wide.jsonl"])
+    window = make_window()
+    assert (window.width(), window.height()) == (1360, 860)  # the size a first start opens at
+    window.show_view(EVENTS)
+    settle(qtbot, window)
+    table = window.explorer.table
+    message = window.explorer.model.columns.index("message")
+    header = table.horizontalHeader()
+    assert header.sectionResizeMode(message) == header.ResizeMode.Stretch
+    visible = table.viewport().width() - table.columnViewportPosition(message)
+    assert visible >= 200, f"only {visible} px of Message are on screen"
+    assert not table.horizontalScrollBar().isVisible()
+    # the narrow columns are as wide as what they hold, no wider
+    time = window.explorer.model.columns.index("time")
+    shown = window.explorer.model.data(window.explorer.model.index(0, time))
+    assert table.fontMetrics().horizontalAdvance(shown) <= header.sectionSize(time) <= \
+        table.fontMetrics().horizontalAdvance(shown) + 40
+
+
+def test_detail_pane_shows_a_long_value_whole_wrapped_and_copyable(
+        qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path) -> None:
+    command = ("powershell.exe -NoProfile -ExecutionPolicy Bypass -EncodedCommand "
+               + "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA"
+               * 3 + " -WindowStyle Hidden")
+    (tmp_path / "long.jsonl").write_text(json.dumps({
+        "@timestamp": "2026-11-04T10:00:00Z", "host": "pc-07", "CommandLine": command,
+        "message": "process created"}) + "\n")
+    import_paths(store, [tmp_path / "long.jsonl"])
+    window = make_window()
+    window.show_view(EVENTS)
+    settle(qtbot, window)
+    detail = window.explorer.detail
+    row = detail.field_names().index("CommandLine")
+    item = detail.fields.item(row, 1)
+    assert item.text().replace("\u200b", "") == command  # the whole value, not cut short
+    rect = detail.fields.visualRect(detail.fields.model().index(row, 1))
+    line = detail.fields.fontMetrics().height()
+    assert rect.height() >= 3 * line  # wrapped onto several lines
+    assert detail.fields.fontMetrics().boundingRect(
+        rect.adjusted(0, 0, -8, 0), int(Qt.TextFlag.TextWrapAnywhere), item.text()
+    ).height() <= rect.height() + 2  # and all of it fits in the row
+    detail.fields.selectRow(row)
+    detail.copy_selected()
+    assert QApplication.clipboard().text() == f"CommandLine: {command}"
+    menu = QMenu()
+    detail.add_copy_actions(menu, row)
+    assert "Copy value" in [action.text() for action in menu.actions()]
+
+
+def test_a_source_keeps_its_colour_from_query_to_query(qtbot: QtBot,
+                                                       explorer_window: MainWindow) -> None:
+    explorer = explorer_window.explorer
+    timeline = explorer.timeline
+    everything = dict(timeline.colours)
+    assert list(everything) == ["syslog", "json"]  # the busiest first
+    explorer.apply_filter("source:json")
+    settle(qtbot, explorer_window)
+    assert list(timeline.colours) == ["json"]
+    assert timeline.colours["json"] == everything["json"]  # though it is now the first series
+    # and across runs: a colour comes from the name, not from the order or the process
+    assert theme.series_colour("json") == theme.current().series[theme.SOURCE_SLOTS["json"]]
+    assert theme.series_colour("fortigate") == theme.series_colour("fortigate")
+    assert theme.series_colour("fortigate") in theme.current().series
+
+
+def test_an_empty_timeline_says_so_without_an_axis(qtbot: QtBot,
+                                                   explorer_window: MainWindow) -> None:
+    explorer = explorer_window.explorer
+    timeline = explorer.timeline
+    assert not timeline.showing_nothing and timeline._plot.isVisible()
+    explorer.apply_filter("host:nowhere")
+    settle(qtbot, explorer_window)
+    assert timeline.showing_nothing and not timeline._plot.isVisible()
+    assert timeline.nothing.text() == "No events match this filter, so there is nothing to draw."
+    explorer.apply_filter("")
+    settle(qtbot, explorer_window)
+    assert not timeline.showing_nothing and timeline._plot.isVisible()
+
+
+def test_the_timeline_of_an_empty_store(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window()
+    window.show_view(EVENTS)
+    settle(qtbot, window)
+    timeline = window.explorer.timeline
+    assert timeline.showing_nothing and timeline.nothing.isVisible()
+    assert timeline.nothing.text().startswith("No events with a time to draw yet")

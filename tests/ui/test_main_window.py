@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QKeySequence, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtGui import QDropEvent, QKeySequence, QPalette, QStatusTipEvent
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 from tests.ui.window_helpers import settle, write_auth_log
 
@@ -234,3 +234,62 @@ def test_a_file_the_system_asks_to_open_is_imported(qtbot: QtBot, make_window: M
     finally:
         app.removeEventFilter(opened)
     assert window.last_import is not None and window.last_import.events == 12
+
+
+def test_status_messages_and_the_busy_indicator_never_overlap(
+        qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
+    window = make_window()
+    status = window.statusBar()
+    status.showMessage("3 sources are silent: see Sources.", 15_000)
+    window.busy.show()  # what an import shows while it runs
+    window.busy_label.setText("Importing: 1,204 events")
+    QApplication.processEvents()
+    message = status.findChild(QLabel, "statusMessage")
+    assert message is not None and message.isVisible()
+    assert message.text() == "3 sources are silent: see Sources."
+    shown = [widget for widget in (message, window.busy, window.store_label)
+             if widget.isVisible()]
+    assert len(shown) == 3
+    rects = [widget.geometry().translated(widget.parentWidget().mapTo(status, QPoint(0, 0)))
+             for widget in shown]
+    for n, rect in enumerate(rects):
+        assert not any(rect.intersects(other) for other in rects[n + 1:]), rects
+    # a long message ends in an ellipsis, the whole of it in the tooltip
+    long = "Port 514 (syslog over UDP) is in use by another program: " + "x" * 300
+    status.showMessage(long)
+    assert status.currentMessage() == long and message.toolTip() == long
+    # a menu's status tip takes the line while hovered, then the message comes back
+    QApplication.sendEvent(window, QStatusTipEvent("Import log files or archives (Ctrl+O)"))
+    assert message.text() == "Import log files or archives (Ctrl+O)"
+    QApplication.sendEvent(window, QStatusTipEvent(""))
+    assert message.text() == long
+
+
+def test_one_of_a_thing_is_singular(qtbot: QtBot, make_window: MakeWindow,
+                                    tmp_path: Path) -> None:
+    log = write_auth_log(tmp_path / "auth.log", 1)
+    window = make_window()
+    dialog = _import(qtbot, window, [log])
+    assert dialog.headline.text().startswith("1 event imported from 1 file in ")
+    assert window.store_label.text().startswith("1 event · ")
+    assert window.overview.events_note.text().startswith("1 source · ")
+    window.show_view(EVENTS)
+    settle(qtbot, window)
+    assert window.explorer.count.text() == "1 event"
+    assert window.explorer.timeline._caption.text().startswith("1 event · one bar")
+
+
+def test_the_import_summary_gives_the_reason_first(qtbot: QtBot, make_window: MakeWindow,
+                                                   tmp_path: Path) -> None:
+    folder = tmp_path / "exports from the old file server" / "2024" / "march"
+    folder.mkdir(parents=True)
+    garbage = folder / "System.evtx"
+    garbage.write_bytes(b"not an event log at all" * 10)
+    window = make_window()
+    dialog = _import(qtbot, window, [garbage])
+    row = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())].index(
+        "System.evtx")
+    why = dialog.table.item(row, 5)
+    assert why.text().startswith("not ")  # the reason, not the path it happened to
+    assert str(folder) not in why.text() and "System.evtx:" not in why.text()
+    assert dialog.table.item(row, 0).toolTip() == str(garbage)  # the path, in the tooltip

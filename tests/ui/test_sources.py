@@ -262,3 +262,25 @@ def test_ctrl_6_opens_the_sources_view(qtbot: QtBot, make_window: MakeWindow) ->
     assert window.current_view() == SOURCES
     assert window.pages.currentWidget() is window.sources_view
     assert window.navigation.currentItem().text() == "Sources"
+
+
+def test_the_port_in_use_sentence_is_shown_whole(qtbot: QtBot, make_window: MakeWindow) -> None:
+    said = ("Not receiving in this window (syslog over UDP: UDP port 514 on 0.0.0.0 is already "
+            "in use by another program; choose another port or stop that program; syslog over "
+            "TCP: TCP port 601 on 0.0.0.0 is already in use by another program; choose another "
+            "port or stop that program). If the collector service is running, the window loads "
+            "what it receives.")
+    window = make_window()
+    window.show_view(SOURCES)
+    settle(qtbot, window)
+    view = window.sources_view
+    view.set_receiving(said)
+    window.statusBar().showMessage(said, 15_000)
+    qtbot.waitUntil(lambda: view.receiving.isVisible())
+    label = view.receiving
+    # in the Sources view: wrapped onto as many lines as it needs, the whole in a tooltip
+    assert label.text() == said and label.toolTip() == said
+    assert label.wordWrap() and label.height() >= label.heightForWidth(label.width())
+    # on the status line: ends in an ellipsis where it does not fit, the whole in a tooltip
+    message = window.status_line.message
+    assert message.toolTip() == said and window.statusBar().currentMessage() == said

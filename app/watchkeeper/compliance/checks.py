@@ -34,6 +34,7 @@ from watchkeeper.compliance.model import (
 )
 from watchkeeper.compliance.policy import CheckSettings, Policy, Release
 from watchkeeper.compliance.sources.values import shown
+from watchkeeper.core.text import shown_day
 
 SOURCE_NAMES = {SOURCE_INTUNE: "Intune", SOURCE_GOOGLE: "Google Workspace",
                 SOURCE_JAMF: "Jamf Pro", SOURCE_OSQUERY: "osquery", SOURCE_LOGS: "the logs"}
@@ -43,7 +44,7 @@ _NUMBERS = re.compile(r"\d+")
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    status: str  # "pass", "fail" or "unknown"
+    status: str  # "pass", "fail", "unknown", or "n/a" when the check has nothing to judge
     reason: str  # one sentence
     evidence: str | None = None
     source: str | None = None
@@ -164,7 +165,13 @@ def logs_received(device: Device, check: CheckSettings, policy: Policy,
         names = sorted({record.name for record in device.records})
         return Verdict("fail", "No events from this device in the store (looked for "
                                f"{', '.join(shown(name) for name in names[:4])})")
-    newest = max(device.logs, key=lambda host: host.last_seen)
+    forwarding = [host for host in device.logs if host.forwarded]
+    if not forwarding:  # imported files only: history, not a device that stopped sending
+        newest = max(device.logs, key=lambda host: host.last_seen)
+        return Verdict("n/a", "History only: its events were imported from files (the newest "
+                              f"{shown_day(newest.last_seen)}); it does not forward its logs",
+                       newest.last_seen_evidence, SOURCE_LOGS, newest.last_seen)
+    newest = max(forwarding, key=lambda host: host.last_seen)
     age = now - newest.last_seen
     if age > timedelta(hours=limit):
         return Verdict("fail", f"No events for {_age(age)}, more than the policy's "

@@ -27,6 +27,7 @@ from watchkeeper.storage.store import Store
 CheckStatus = Literal["pass", "fail", "unknown", "excepted", "n/a"]
 Overall = Literal["pass", "fail", "unknown"]
 STATUSES: tuple[CheckStatus, ...] = ("fail", "unknown", "excepted", "pass", "n/a")
+_VERDICTS: dict[str, CheckStatus] = {"pass": "pass", "fail": "fail", "n/a": "n/a"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +97,7 @@ def evaluate_device(device: Device, policy: Policy, now: datetime,
                 actual="n/a")
             continue
         verdict = CHECK_FUNCTIONS[check.name](device, check, policy, now)
-        actual: CheckStatus = "pass" if verdict.status == "pass" else (
-            "fail" if verdict.status == "fail" else "unknown")
+        actual = _VERDICTS.get(verdict.status, "unknown")
         exception = (active or {}).get((device.device_id, check.name))
         excepted = exception is not None and actual in ("fail", "unknown")
         results[check.name] = CheckResult(

@@ -2,8 +2,9 @@
 its events say it runs, and what they say about Sysmon and Defender.
 
 Each host becomes a `DeviceRecord` of source "logs" whose `observed` is its newest event,
-so the "logs received" check reads it from there. What the model has no fact for (Sysmon,
-Defender detections) travels beside the record in `HostLogs`.
+so the "logs received" check reads it from there (for the hosts that forward their logs;
+the others are history). What the model has no fact for (Sysmon, Defender detections)
+travels beside the record in `HostLogs`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from watchkeeper.compliance.model import (
 from watchkeeper.compliance.sources.values import shown
 from watchkeeper.compliance.stored import utc
 from watchkeeper.storage import devices as stored
+from watchkeeper.storage.sources import forwarded_hosts
 from watchkeeper.storage.store import Store
 
 LABEL = "events in the store"
@@ -91,6 +93,9 @@ class HostLogs:
     platform_evidence: str | None
     sysmon: SysmonState | None
     detections: tuple[Detection, ...]
+    # its logs arrive through the collector; else it is known only from imported files
+    # (history), and nobody expects more from it
+    forwarded: bool = False
 
     @property
     def last_seen(self) -> datetime:
@@ -105,6 +110,7 @@ def read_log_devices(store: Store) -> list[HostLogs]:
     versions = _windows_versions(store)
     sysmon = _sysmon(store)
     defender = stored.defender_events(store)
+    forwarding = forwarded_hosts(store)
     facts: dict[str, dict[str, Fact]] = {}
     detections: dict[str, list[Detection]] = {}
     for event in defender:
@@ -128,7 +134,7 @@ def read_log_devices(store: Store) -> list[HostLogs]:
             record, hosts, sum(item.events for item in items),
             min((utc(i.first_received) for i in items if i.first_received), default=None),
             _last_evidence(name, newest), platform_evidence, sysmon.get(key),
-            tuple(detections.get(key, ()))))
+            tuple(detections.get(key, ())), key in forwarding))
     return sorted(found, key=lambda host: host.record.name.casefold())
 
 

@@ -10,6 +10,7 @@ from watchkeeper.core.fields import COMMON_COLUMNS
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage import ledger
 from watchkeeper.storage.eventset import EventQuery
+from watchkeeper.storage.sources import FORWARDED_IMPORTS, naive_utc
 from watchkeeper.storage.store import Store
 
 # Shown first and in this order; the rest of an event's non-empty fields follow.
@@ -31,23 +32,35 @@ class Overview:
     size_bytes: int
     # (source, channel or '' when it has none, event id or None, events), busiest first
     event_types: list[tuple[str, str, int | None, int]] = field(default_factory=list)
-    # (host, its last event, hours from then to the store's latest event), longest silent first
+    # forwarding hosts quiet for longer than `silent_after` at `now`, longest silent first:
+    # (host, when its last message was received, hours from then to `now`)
     silent_hosts: list[tuple[str, datetime, float]] = field(default_factory=list)
     host_count: int = 0  # hosts with a name
+    forwarding_hosts: int = 0  # named hosts whose logs arrive through the collector
+    history_hosts: int = 0  # named hosts known only from imported files
+    history_last: datetime | None = None  # the newest event time among imported files
 
 
 def overview(store: Store, top: int = 20, silent_after: timedelta = timedelta(hours=24),
-             progress: Progress | None = None) -> Overview:
-    """The store at a glance; silence is measured against its latest event, not the clock."""
+             progress: Progress | None = None, *, now: datetime | None = None) -> Overview:
+    """The store at a glance; without `now`, nobody is judged silent.
+
+    Only hosts that forward their logs are expected to keep sending, so silence is theirs
+    alone, measured from their last message to `now` (naive UTC, like the store). Events
+    imported from files are history: they say how recent that history is, never that a
+    host has gone quiet.
+    """
     row = store.fetch_one('SELECT count(*), min("time"), max("time") FROM events', None, progress)
     assert row is not None
-    last: datetime | None = row[2]
     by_source = store.fetch_all(
         "SELECT coalesce(source, '(none)'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1",
         None, progress)
-    # every host once: the busiest for the table, the count, and who went quiet
+    # every host once: the busiest for the table, the count, who forwards and who went quiet
     hosts = store.fetch_all(
-        'SELECT host, count(*) AS n, max("time") FROM events GROUP BY host ORDER BY n DESC, host',
+        f"""SELECT host, count(*) AS n,
+               max(received) FILTER (import_id IN ({FORWARDED_IMPORTS})) AS forwarded_last,
+               max("time") FILTER (import_id NOT IN ({FORWARDED_IMPORTS})) AS imported_last
+            FROM events GROUP BY host ORDER BY n DESC, host""",
         None, progress)
     by_day = store.fetch_all(
         'SELECT "time"::DATE AS day, count(*) FROM events GROUP BY day ORDER BY day NULLS LAST',
@@ -56,19 +69,21 @@ def overview(store: Store, top: int = 20, silent_after: timedelta = timedelta(ho
         "SELECT coalesce(source, '(none)'), coalesce(channel, ''), event_id, count(*) "
         "FROM events GROUP BY source, channel, event_id ORDER BY 4 DESC, 1, 2, 3 LIMIT ?", [top],
         progress)
+    named = [(str(host), forwarded, imported) for host, _n, forwarded, imported in hosts
+             if host and str(host).strip()]
     silent_hosts: list[tuple[str, datetime, float]] = []
-    if last is not None:
-        # against the newest event, not the clock, so a store of old imports is not all silent
+    if now is not None:
+        now = naive_utc(now)
         silent_hosts = sorted(
-            ((str(host), seen, (last - seen).total_seconds() / 3600)
-             for host, _n, seen in hosts
-             if host and seen is not None and seen < last - silent_after),
+            ((host, seen, (now - seen).total_seconds() / 3600) for host, seen, _ in named
+             if seen is not None and seen < now - silent_after),
             key=lambda item: (item[1], item[0]))[:top]
     quarantined = store.fetch_one("SELECT count(*) FROM quarantine", None, progress)
     return Overview(
-        events=int(row[0]), first=row[1], last=last,
+        events=int(row[0]), first=row[1], last=row[2],
         by_source=[(str(a), int(b)) for a, b in by_source],
-        by_host=[("(none)" if host is None else str(host), int(n)) for host, n, _ in hosts[:top]],
+        by_host=[("(none)" if host is None else str(host), int(n))
+                 for host, n, _f, _i in hosts[:top]],
         by_day=[(day.isoformat() if day is not None else "(no time)", int(n)) for day, n in by_day],
         quarantined=int(quarantined[0]) if quarantined else 0,
         imports=ledger.entries(store, limit=top),
@@ -76,7 +91,11 @@ def overview(store: Store, top: int = 20, silent_after: timedelta = timedelta(ho
         event_types=[(str(source), str(channel), None if event_id is None else int(event_id),
                       int(count)) for source, channel, event_id, count in event_types],
         silent_hosts=silent_hosts,
-        host_count=sum(1 for host, _n, _seen in hosts if host),
+        host_count=len(named),
+        forwarding_hosts=sum(1 for _host, seen, _ in named if seen is not None),
+        history_hosts=sum(1 for _host, seen, _ in named if seen is None),
+        history_last=max((imported for *_h, imported in hosts if imported is not None),
+                         default=None),
     )
 
 

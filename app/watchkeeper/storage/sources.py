@@ -23,6 +23,9 @@ from watchkeeper.storage.store import Store
 Status = Literal["receiving", "late", "silent"]
 ExpectedFrom = Literal["set", "learned", "default"]
 STATUSES: tuple[Status, ...] = ("silent", "late", "receiving")  # the worst first
+# The imports that are loads of the collector's spool: their events were forwarded, the rest
+# came from files (history, of which nobody expects more).
+FORWARDED_IMPORTS = "SELECT id FROM imports WHERE format = 'forwarded'"
 
 SPARK_MINUTES = 60  # per_minute covers this many minutes, ending at `now`
 RATE_MINUTES = 15
@@ -88,7 +91,7 @@ def _sql(store: Store) -> str:
 WITH forwarded AS (
     SELECT coalesce({sender}, host, '') AS sender, {application} AS application,
            host, source, {transport} AS transport, received, "time"
-    FROM events WHERE import_id IN (SELECT id FROM imports WHERE format = 'forwarded')
+    FROM events WHERE import_id IN ({FORWARDED_IMPORTS})
 ), keyed AS MATERIALIZED (
     SELECT hash(sender, application) AS k, * FROM forwarded
 ), totals AS (
@@ -150,13 +153,24 @@ def source_rows(store: Store, now: datetime, intervals: dict[str, float] | None 
     longest gap. The app's own test events (transport 'test' only) are judged only once they
     have a rhythm (a heartbeat) or an interval: a test sent by hand last week is not silence.
     """
-    now = _naive_utc(now)
+    now = naive_utc(now)
     rows = store.fetch_all(_sql(store), [now], progress)
     intervals = intervals or {}
     found = [_row(values, now, intervals) for values in rows]
     found.sort(key=lambda row: (STATUSES.index(row.status), row.sender.lower(),
                                 row.application.lower(), row.key))
     return found
+
+
+def forwarded_hosts(store: Store, progress: Progress | None = None) -> dict[str, datetime]:
+    """Hosts that forward their logs (name in lower case) and when one was last received.
+
+    Only these are expected to keep sending: a host known only from imported files is history.
+    """
+    rows = store.fetch_all(
+        f"SELECT lower(host), max(received) FROM events WHERE import_id IN ({FORWARDED_IMPORTS}) "
+        "AND host IS NOT NULL AND trim(host) <> '' GROUP BY 1", None, progress)
+    return {str(host): received for host, received in rows}
 
 
 def silent_sources(rows: list[SourceRow]) -> list[SourceRow]:
@@ -209,7 +223,7 @@ def _row(values: tuple[Any, ...], now: datetime, intervals: dict[str, float]) ->
         learned=expected_from == "learned", quiet_seconds=quiet, status=status)
 
 
-def _naive_utc(stamp: datetime) -> datetime:
+def naive_utc(stamp: datetime) -> datetime:
     """The store keeps naive UTC; an aware time is converted, a naive one taken as UTC."""
     if stamp.tzinfo is None:
         return stamp

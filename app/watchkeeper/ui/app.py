@@ -14,6 +14,7 @@ from watchkeeper import __version__
 from watchkeeper.core import paths
 from watchkeeper.core import settings as settings_file
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.core.text import counted
 from watchkeeper.ingest.importer import ImportSummary
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, fonts, theme
@@ -92,7 +93,7 @@ def _show_notices(window: MainWindow, notices: list[str]) -> None:
 def _on_forwarded_loaded(window: MainWindow, summary: ImportSummary, refresh: bool) -> None:
     """Forwarded messages reached the store: the rules run, and (now and then) views reload."""
     window.statusBar().showMessage(
-        f"{summary.events:,} forwarded events loaded"
+        f"{counted(summary.events, 'forwarded event')} loaded"
         + (f", {summary.quarantined:,} quarantined" if summary.quarantined else ""), 5_000)
     if summary.events:
         window.run_detection()

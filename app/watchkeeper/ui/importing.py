@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from watchkeeper.ingest.importer import ImportSummary
+from watchkeeper.core.text import counted
+from watchkeeper.ingest.importer import FileResult, ImportSummary
 
 FILE_FILTER = ("Log files (*.evtx *.log *.json *.jsonl *.ndjson *.xml *.csv *.txt *.gz *.zip "
                "*.tar *.tgz *.journal *.export messages* syslog* auth* secure*);;All files (*)")
@@ -34,12 +35,12 @@ def local_paths(mime: QMimeData) -> list[Path]:
 
 def headline(summary: ImportSummary) -> str:
     """One sentence: what came in and what did not."""
-    parts = [f"{summary.events:,} events imported from {summary.count('imported')} "
-             f"file{'s' if summary.count('imported') != 1 else ''}"]
+    parts = [f"{counted(summary.events, 'event')} imported from "
+             f"{counted(summary.count('imported'), 'file')}"]
     if summary.duplicates:
-        parts.append(f"{summary.duplicates:,} duplicates left out")
+        parts.append(f"{counted(summary.duplicates, 'duplicate')} left out")
     if summary.quarantined:
-        parts.append(f"{summary.quarantined:,} unreadable records quarantined")
+        parts.append(f"{counted(summary.quarantined, 'unreadable record')} quarantined")
     if summary.count("skipped"):
         parts.append(f"{summary.count('skipped')} already imported")
     if summary.count("failed"):
@@ -49,6 +50,20 @@ def headline(summary: ImportSummary) -> str:
         text = "Cancelled. Files finished before Cancel are kept; the one in progress was " \
                "rolled back. " + text
     return text
+
+
+def reason(result: FileResult) -> str:
+    """Why a file came out as it did, reason first: the file's name or path, which starts
+    each of its sentences, is left out (the File column shows it, the path in its tooltip)."""
+    names = sorted({result.name, Path(result.name).name} - {""}, key=len, reverse=True)
+    sentences = []
+    for sentence in result.message.split("; "):
+        for name in names:
+            if sentence.startswith(f"{name}: "):
+                sentence = sentence[len(name) + 2:]
+                break
+        sentences.append(sentence)
+    return "; ".join(sentences)
 
 
 class ImportSummaryDialog(QDialog):
@@ -68,12 +83,12 @@ class ImportSummaryDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
+        self.table.setWordWrap(True)  # the reasons, whole
         for row, result in enumerate(files):
             values: list[object] = [Path(result.name).name or result.name,
                                     _STATUS_WORDS.get(result.status, result.status),
                                     result.events, result.duplicates, result.quarantined,
-                                    result.message]
+                                    reason(result)]
             for column, value in enumerate(values):
                 item = QTableWidgetItem(f"{value:,}" if isinstance(value, int) else str(value))
                 if isinstance(value, int):
@@ -84,6 +99,8 @@ class ImportSummaryDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.resize(960, 420)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QIcon,
     QKeySequence,
+    QStatusTipEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -41,6 +42,7 @@ from watchkeeper import __version__
 from watchkeeper.core import paths
 from watchkeeper.core import settings as settings_file
 from watchkeeper.core.settings import Settings
+from watchkeeper.core.text import counted
 from watchkeeper.ingest import formats
 from watchkeeper.ingest.importer import ImportSummary, import_paths
 from watchkeeper.scenarios.demo import DEFAULT_EVENTS, load_demo
@@ -58,6 +60,7 @@ from watchkeeper.ui.overview.view import OverviewView
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.pivots.view import hosts_view, users_view
 from watchkeeper.ui.sources.view import SourcesView
+from watchkeeper.ui.status_line import StatusLine
 from watchkeeper.ui.tasks import Task, TaskRunner
 
 if TYPE_CHECKING:
@@ -280,6 +283,8 @@ class MainWindow(QMainWindow):
         return actions
 
     def _build_status_bar(self) -> None:
+        self.status_line = StatusLine()
+        self.setStatusBar(self.status_line)
         self.store_label = QLabel("")
         self.store_label.setTextFormat(Qt.TextFormat.PlainText)
         self.busy_label = QLabel("")
@@ -299,7 +304,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.busy_cancel)
         self.busy = busy
         busy.hide()
-        self.statusBar().addWidget(busy)
+        self.status_line.set_busy_widget(busy)
         # the last detection run's news; a click opens the Hits view
         self.hits_label = QPushButton("")
         self.hits_label.setFlat(True)
@@ -406,7 +411,8 @@ class MainWindow(QMainWindow):
         self.explorer.clear_filter()
 
     def _load_overview(self) -> None:
-        self.runner.run(lambda progress: queries.overview(self.store, progress=progress),
+        now = datetime.now(UTC)
+        self.runner.run(lambda progress: queries.overview(self.store, progress=progress, now=now),
                         title="Reading the store", key="overview",
                         on_success=self._on_overview_loaded)
         self._load_hit_counts()
@@ -430,7 +436,7 @@ class MainWindow(QMainWindow):
 
     def _on_store_counted(self, figures: tuple[int, int]) -> None:
         events, size = figures
-        self.store_label.setText(f"{events:,} events · {size / 1e6:,.1f} MB · "
+        self.store_label.setText(f"{counted(events, 'event')} · {size / 1e6:,.1f} MB · "
                                  f"{self.store.path.name}")
         self.store_label.setToolTip(str(self.store.path))
 
@@ -490,10 +496,11 @@ class MainWindow(QMainWindow):
         note = result.note()
         self.hits_label.setText(note)
         self.hits_label.show()
-        problems = (f"; {len(result.problems):,} rule files could not be used (see Detection ▸ "
-                    "Rule folders)" if result.problems else "")
+        problems = (f"; {counted(len(result.problems), 'rule file')} could not be used (see "
+                    "Detection ▸ Rule folders)" if result.problems else "")
         self.hits_label.setToolTip(
-            f"{result.rules_loaded:,} rules ran over {result.report.events:,} events in "
+            f"{counted(result.rules_loaded, 'rule')} ran over "
+            f"{counted(result.report.events, 'event')} in "
             f"{result.report.seconds:,.1f} s{problems}. Click to see the hits.")
         self.statusBar().showMessage(f"{self._import_note}  {note}." if self._import_note
                                      else f"{note}.", 15_000)
@@ -554,7 +561,7 @@ class MainWindow(QMainWindow):
         item.setText(text)
         item.setForeground(QColor(theme.current().levels["error"]) if count
                            else self.navigation.palette().text())
-        said = (f"{count} source{'s are' if count != 1 else ' is'} silent" if count else "")
+        said = f"{counted(count, 'source')} {'is' if count == 1 else 'are'} silent" if count else ""
         self.sources_label.setText(said)
         self.sources_label.setToolTip(f"<p>{html.escape(self.sources_view.banner_text.text())}</p>")
         self.sources_label.setStyleSheet(
@@ -639,7 +646,10 @@ class MainWindow(QMainWindow):
 
     def _on_runner_task_progressed(self, task: Task) -> None:
         state = task.state
-        text = task.title + (f": {state.records:,} events" if state.records else "…")
+        # what is counted is said: records read or written at this stage, not events stored
+        stage = f" · {state.stage}" if state.stage and state.stage != task.title else ""
+        text = task.title + stage + (f": {counted(state.records, 'record')}" if state.records
+                                     else "…")
         self.busy_label.setText(text)
 
     # keeping the layout -------------------------------------------------------------------
@@ -673,6 +683,12 @@ class MainWindow(QMainWindow):
         saved.setValue("view", self.current_view())
         saved.sync()
         settings_file.save(self.settings)
+
+    def event(self, event: QEvent) -> bool:
+        if isinstance(event, QStatusTipEvent):  # one owner of the status line
+            self.status_line.show_tip(event.tip())
+            return True
+        return super().event(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()

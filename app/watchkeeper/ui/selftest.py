@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from watchkeeper import __version__
 from watchkeeper.core import paths
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.core.text import counted
 
 SAMPLE_EVENTS = 2_000  # the generated office: every log format it writes, and its attacks
 SAMPLE_EVTX_RECORDS = 300
@@ -202,7 +203,8 @@ def _import(test: SelfTest) -> str:
         raise CheckFailed(f"{office.events:,} of the office's events and {windows.events:,} of "
                           f"{SAMPLE_EVTX_RECORDS} EVTX records were stored")
     formats = sorted({f.format for f in files if f.format})
-    return (f"{office.events + windows.events:,} events from {len(files)} generated files "
+    return (f"{counted(office.events + windows.events, 'event')} from "
+            f"{counted(len(files), 'generated file')} "
             f"({', '.join(formats)})")
 
 
@@ -217,7 +219,7 @@ def _rules(test: SelfTest) -> str:
     if not ruleset.rules:
         raise CheckFailed("no shipped rules were loaded")
     test.found["ruleset"] = ruleset
-    return f"{len(ruleset.rules)} shipped rules from {ruleset.files} files"
+    return f"{counted(len(ruleset.rules), 'shipped rule')} from {counted(ruleset.files, 'file')}"
 
 
 def _detect(test: SelfTest) -> str:
@@ -229,7 +231,7 @@ def _detect(test: SelfTest) -> str:
         raise CheckFailed(f"rule {failure.title} failed: {failure.reason}")
     if not report.new_hits:
         raise CheckFailed("the generated office's attacks were not found")
-    return f"{report.new_hits:,} hits from {len(report.hits_by_rule)} rules"
+    return f"{counted(report.new_hits, 'hit')} from {counted(len(report.hits_by_rule), 'rule')}"
 
 
 def _collector(test: SelfTest) -> str:
@@ -296,7 +298,7 @@ def _pdf(test: SelfTest) -> str:
         f"<td align='right'>{h.count:,}</td></tr>"
         for h in rule_hits(store, HitFilter())[:12])
     page = (f"<h1>Watchkeeper self-test</h1><p>Version {html.escape(__version__)}: "
-            f"{events:,} events of a generated office.</p>"
+            f"{counted(events, 'event')} of a generated office.</p>"
             f"<table cellpadding='3'><tr><th>Level</th><th>Rule</th><th>Hits</th></tr>"
             f"{rows}</table>")
     path = test.work / "self-test.pdf"

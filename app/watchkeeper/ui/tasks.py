@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from watchkeeper.core import progress as progress_module
 from watchkeeper.core.errors import Cancelled
 from watchkeeper.core.progress import Progress, ProgressState
+from watchkeeper.core.text import counted
 
 DIALOG_DELAY_MS = 500
 COLLECT_EVERY_MS = 100
@@ -125,7 +126,7 @@ def describe(state: ProgressState) -> str:
     if state.item:
         lines.append(state.item)
     if state.records:
-        lines.append(f"{state.records:,} events · {state.rate:,.0f} a second")
+        lines.append(f"{counted(state.records, 'record')} · {state.rate:,.0f} a second")
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -30,7 +31,7 @@ LIGHT = Colours(
     levels={"critical": "#b0001e", "error": "#c62828", "warning": "#a15c00",
             "information": "#1d2330", "verbose": "#6b7280"},
     series=("#2463d1", "#e07b00", "#2e9d57", "#c23b6b", "#7a5cd6", "#00879a", "#8a6d3b",
-            "#5f6b7a", "#a3a3a3"),
+            "#5f6b7a", "#a3a3a3", "#b8860b", "#5c940d", "#364fc7", "#a61e4d"),
 )
 DARK = Colours(
     dark=True, window="#1e2127", base="#16181d", alternate="#1c1f25", text="#e6e8ec",
@@ -38,16 +39,36 @@ DARK = Colours(
     levels={"critical": "#ff6b81", "error": "#ff7a7a", "warning": "#f0b45a",
             "information": "#e6e8ec", "verbose": "#8b93a1"},
     series=("#5b9cff", "#ffa94d", "#51cf66", "#f06595", "#9775fa", "#22b8cf", "#d9a95b",
-            "#8d99ae", "#6c757d"),
+            "#8d99ae", "#6c757d", "#ffd43b", "#94d82d", "#748ffc", "#ff8787"),
 )
 LEVEL_SERIES = {"critical": "#b0001e", "error": "#e03131", "warning": "#f59f00",
                 "information": "#4c8bf5", "verbose": "#a0a7b4", "(none)": "#8d99ae"}
+# Each source keeps one colour whatever else a query shows: the formats Watchkeeper reads
+# have a slot of `series` each, any other name one chosen by a checksum of it; "other"
+# (the sources past the busiest few) is grey.
+SOURCE_SLOTS = {"syslog": 0, "nxlog": 1, "json": 2, "auditd": 3, "evtx": 4, "journald": 5,
+                "winlogbeat": 6, "macos": 9, "csv": 10, "winxml": 11, "text": 12}
+_NAMED_SLOTS = tuple(sorted(SOURCE_SLOTS.values()))
+OTHER_SLOT = 8
 
 _current = LIGHT
 
 
 def current() -> Colours:
     return _current
+
+
+def series_colour(name: str, colours: Colours | None = None) -> str:
+    """A timeline series' colour from its name alone, so it is the same in every query."""
+    colours = colours or current()
+    if name in LEVEL_SERIES:
+        return LEVEL_SERIES[name]
+    if name == "other":
+        return colours.series[OTHER_SLOT]
+    slot = SOURCE_SLOTS.get(name)
+    if slot is None:  # crc32, unlike hash(), is the same in every run
+        slot = _NAMED_SLOTS[zlib.crc32(name.encode("utf-8")) % len(_NAMED_SLOTS)]
+    return colours.series[slot]
 
 
 def system_is_dark() -> bool:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from watchkeeper.collect.loader import load_spool
+from watchkeeper.collect.spool import Received, Spool
 from watchkeeper.compliance.evaluate import DeviceRow, device_rows
 from watchkeeper.compliance.model import Alias, DeviceRecord, Fact, FactValue
 from watchkeeper.compliance.policy import Policy, load_policy
@@ -68,7 +70,18 @@ def windows_event(host: str, when: datetime, channel: str, event_id: int, provid
 
 
 def import_events(store: Store, folder: Path, events: list[dict[str, Any]],
-                  name: str = "forwarded.json") -> None:
+                  name: str = "forwarded.json", *, forwarded: bool = False) -> None:
+    """Import the events from a file (history), or `forwarded` through the collector's spool,
+    each received when it happened."""
+    if forwarded:
+        spool = Spool(folder / "spool", segment_seconds=0)
+        spool.append([Received("10.0.0.7", "tcp", "json", json.dumps(event).encode(),
+                               received=datetime.fromisoformat(event["EventTime"]))
+                      for event in events])
+        spool.tick()
+        spool.close()
+        assert load_spool(store, folder / "spool").events == len(events)
+        return
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_text("".join(json.dumps(event) + "\n" for event in events), encoding="utf-8")

@@ -3,7 +3,7 @@ overall status, exceptions that expire, thresholds from the settings, and histor
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -147,10 +147,13 @@ def test_logs_received_passes_fails_or_finds_no_events(store: Store, tmp_path: P
         windows_event("PC-07.oakfield.local", NOW - 2 * HOUR, "Security", 4624,
                       "Microsoft-Windows-Security-Auditing"),
         windows_event("PC-09.oakfield.local", NOW - 3 * DAY, "Security", 4624,
-                      "Microsoft-Windows-Security-Auditing")])
+                      "Microsoft-Windows-Security-Auditing")], forwarded=True)
+    import_events(store, tmp_path, [windows_event("PC-OLD", datetime(2024, 3, 3, 9, 0, tzinfo=UTC),
+                                                  "Security", 4624,
+                                                  "Microsoft-Windows-Security-Auditing")])
     found = rows(store)
-    fresh, silent, never = (found[name].checks["logs_received"]
-                            for name in ("PC-07", "PC-09.oakfield.local", "PC-08"))
+    fresh, silent, never, history = (found[name].checks["logs_received"] for name in (
+        "PC-07", "PC-09.oakfield.local", "PC-08", "PC-OLD"))
     assert (fresh.status, fresh.reason) == ("pass", "Its newest event is 2 hours old")
     assert fresh.source == "logs" and fresh.observed == NOW - 2 * HOUR
     assert fresh.evidence is not None and fresh.evidence.startswith(
@@ -161,6 +164,12 @@ def test_logs_received_passes_fails_or_finds_no_events(store: Store, tmp_path: P
     assert (never.status, never.reason) == (
         "fail", 'No events from this device in the store (looked for "PC-08")')
     assert found["PC-07"].host_names == ("PC-07.oakfield.local",)
+    # known only from an imported file: history, neither failing nor passing
+    assert (history.status, history.reason) == (
+        "n/a", "History only: its events were imported from files (the newest 3 Mar 2024); "
+               "it does not forward its logs")
+    assert history.evidence is not None and "PC-OLD" in history.evidence
+    assert found["PC-OLD"].overall != "fail"
 
 
 def test_sysmon_check_when_the_policy_turns_it_on(store: Store, tmp_path: Path) -> None:

@@ -141,18 +141,13 @@ def test_devices_of_the_demo_office(store: Store) -> None:
     assert sysmon is not None and sysmon.version == "15.15"
     assert [change.running for change in sysmon.changes if change.running is not None][:2] == [
         False, False]  # Sysmon's own event 4, then the service's 7036
-    # an hour after the office's last event, a host that spoke within a day passes
+    # the demo's logs are imported files: history, which the Logs check does not judge
     logs = {name: row.checks["logs_received"] for name, row in found.items()}
-    newest = {host.record.name: host.last_seen for host in read_log_devices(store)}
-    for name, result in logs.items():
-        if name in newest and result.status != "n/a":  # phones: not checked by default
-            expected = "pass" if scenario.end + timedelta(hours=1) - newest[name] <= \
-                timedelta(hours=24) else "fail"
-            assert result.status == expected, (name, result.reason)
-    assert any(result.status == "pass" for result in logs.values())
-    later = rows(store, scenario.end + timedelta(days=2))
-    assert all(row.checks["logs_received"].status == "fail" for row in later.values()
-               if row.checks["logs_received"].status != "n/a")
+    assert {result.status for result in logs.values()} == {"n/a"}
+    assert all(result.reason.startswith("History only") for name, result in logs.items()
+               if found[name].platform != "android"), logs  # phones: not checked by default
+    later = rows(store, scenario.end + timedelta(days=200))
+    assert all(row.checks["logs_received"].status == "n/a" for row in later.values())
 
 
 def test_devices_from_the_evtx_samples(store: Store) -> None:
@@ -168,7 +163,7 @@ def test_devices_from_the_evtx_samples(store: Store) -> None:
     iewin7 = found["IEWIN7"].sysmon
     assert iewin7 is not None and iewin7.version == "9.01" and iewin7.running is True
     judged = rows(store, datetime(2026, 11, 23, tzinfo=UTC))
-    assert all(row.checks["logs_received"].status == "fail" for row in judged.values())
+    assert all(row.checks["logs_received"].status == "n/a" for row in judged.values())
     assert any(note.startswith('Defender on "MSEDGEWIN10": 6 detections')
                for note in judged["MSEDGEWIN10"].notes)
 

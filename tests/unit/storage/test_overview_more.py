@@ -1,19 +1,19 @@
-"""The Overview's busiest event types and silent hosts, from real imports."""
+"""The Overview's busiest event types, silent forwarding hosts and imported history."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.unit.storage.test_sources import deliver, syslog
 
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.storage.queries import overview
 from watchkeeper.storage.store import Store
 
-# mail1 stops two days before the last event, backup1 a little over a day before it, and
-# gw1 twenty hours before it, which is not yet silent.
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SYSLOG = """\
 2026-11-18T09:00:00+00:00 mail1 postfix/smtpd[10]: connect from unknown[203.0.113.7]
 2026-11-20T10:00:00+00:00 mail1 postfix/smtpd[10]: disconnect from unknown[203.0.113.7]
@@ -57,40 +57,47 @@ def test_event_types_are_the_busiest_kinds_of_event(store: Store, tmp_path: Path
     assert overview(store, top=2).event_types == info.event_types[:2]
 
 
-def test_silent_hosts_are_measured_against_the_latest_event(store: Store,
-                                                            tmp_path: Path) -> None:
+def forward(store: Store, folder: Path, last_heard: dict[str, datetime]) -> None:
+    """Each host's messages through the collector, the last received at its time."""
+    deliver(store, folder, [syslog("10.0.0.9", heard - timedelta(hours=hour), host=host)
+                            for host, heard in last_heard.items() for hour in (2, 0)])
+
+
+# mail1 was last heard two days before NOW, backup1 a little over a day before, gw1 twenty
+# hours before (not yet silent)
+HEARD = {"mail1": NOW - timedelta(hours=50), "backup1": NOW - timedelta(hours=26.5),
+         "gw1": NOW - timedelta(hours=20), "web1": NOW - timedelta(minutes=5)}
+
+
+def test_imported_history_is_never_a_host_gone_quiet(store: Store, tmp_path: Path) -> None:
+    # files of days-old events: history, however old, with how recent it is
     import_files(store, tmp_path / "logs")
-    info = overview(store)
-    assert info.last == datetime(2026, 11, 22, 12, 0)
-    assert [host for host, _seen, _hours in info.silent_hosts] == ["mail1", "backup1"]
-    mail1, backup1 = info.silent_hosts
-    assert mail1[1] == datetime(2026, 11, 20, 10, 0)
-    assert mail1[2] == pytest.approx(50)
-    assert backup1[2] == pytest.approx(26.5)
-    # the existing figures are still there
+    info = overview(store, now=NOW)
+    assert info.silent_hosts == []
+    assert (info.forwarding_hosts, info.history_hosts) == (0, 5)
+    assert info.history_last == datetime(2026, 11, 22, 12, 0)
     assert dict(info.by_day) == {"2026-11-18": 1, "2026-11-20": 1, "2026-11-21": 2,
                                  "2026-11-22": 8}
     assert info.events == 12
 
 
-def test_silence_threshold_can_be_changed(store: Store, tmp_path: Path) -> None:
-    import_files(store, tmp_path / "logs")
+def test_forwarding_hosts_gone_quiet_are_measured_against_now(store: Store,
+                                                             tmp_path: Path) -> None:
+    import_files(store, tmp_path / "logs")  # mail1 and the rest also appear in old files
+    forward(store, tmp_path / "spool", HEARD)
+    info = overview(store, now=NOW)
+    assert [host for host, _seen, _hours in info.silent_hosts] == ["mail1", "backup1"]
+    mail1, backup1 = info.silent_hosts
+    assert mail1[1] == datetime(2026, 11, 21, 10, 0)
+    assert mail1[2] == pytest.approx(50)
+    assert backup1[2] == pytest.approx(26.5)
+    assert (info.forwarding_hosts, info.history_hosts) == (4, 1)  # FS01 only from a file
     hosts = [host for host, _seen, _hours in
-             overview(store, silent_after=timedelta(hours=12)).silent_hosts]
+             overview(store, silent_after=timedelta(hours=12), now=NOW).silent_hosts]
     assert hosts == ["mail1", "backup1", "gw1"]
-
-
-def test_an_old_import_is_not_all_silent(store: Store, tmp_path: Path) -> None:
-    # years-old logs whose hosts all logged up to the end are not silent hosts
-    old = "\n".join(f"2019-03-0{day}T08:00:00+00:00 {host} cron[1]: tick"
-                    for day in (1, 2) for host in ("a1", "b1")) + "\n"
-    folder = tmp_path / "old"
-    folder.mkdir()
-    (folder / "old.log").write_text(old, encoding="utf-8")
-    import_paths(store, [folder])
-    info = overview(store)
-    assert info.events == 4
-    assert info.silent_hosts == []
+    # an hour later gw1 is still not silent at a day; asked without a time, nobody is judged
+    assert len(overview(store, now=NOW + timedelta(hours=1)).silent_hosts) == 2
+    assert overview(store).silent_hosts == []
 
 
 def test_an_empty_store_has_no_event_types_or_silent_hosts(store: Store) -> None:

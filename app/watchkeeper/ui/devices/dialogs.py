@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from watchkeeper.compliance.checks import SOURCE_NAMES
 from watchkeeper.compliance.exceptions import DeviceException
 from watchkeeper.core.filterlang import exact_term
+from watchkeeper.core.text import counted
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors
 from watchkeeper.ui.devices.models import (
@@ -456,12 +457,11 @@ class DeviceImportDialog(QDialog):
         imported = sum(1 for r in results if r.status == "imported")
         failed = sum(1 for r in results if r.status == "failed")
         problems = sum(len(r.problems) for r in results)
-        parts = [f"{devices:,} device record{'s' if devices != 1 else ''} read from {imported} "
-                 f"file{'s' if imported != 1 else ''}"]
+        parts = [f"{counted(devices, 'device record')} read from {counted(imported, 'file')}"]
         if failed:
             parts.append(f"{failed} not imported")
         if problems:
-            parts.append(f"{problems:,} problem{'s' if problems != 1 else ''} in them")
+            parts.append(f"{counted(problems, 'problem')} in them")
         self.headline = _plain("; ".join(parts) + ".")
         self.table = _table(["File", "Result", "Recognised as", "Devices", "Problems", "Notes"])
         words = {"imported": "Imported", "skipped": "Already imported", "failed": "Not imported"}

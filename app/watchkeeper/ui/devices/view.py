@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from watchkeeper.core.settings import Settings
+from watchkeeper.core.text import counted
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors
 from watchkeeper.ui.devices.dialogs import DeviceImportDialog, DevicePage
@@ -271,7 +272,7 @@ class DevicesView(QWidget):
         total = len(page.lines)
         failing = sum(1 for line in page.lines if line.failing)
         unknown = sum(1 for line in page.lines if line.status == "unknown")
-        parts = [f"{total:,} device{'s' if total != 1 else ''}"]
+        parts = [counted(total, "device")]
         if failing:
             parts.append(f"{failing:,} failing")
         if unknown:
@@ -379,7 +380,7 @@ class DevicesView(QWidget):
 
         def write(_progress: object) -> str:
             path.write_text(text, encoding="utf-8-sig")  # Excel reads UTF-8 with its mark
-            return f"{shown:,} device{'s' if shown != 1 else ''} exported to {path.name}."
+            return f"{counted(shown, 'device')} exported to {path.name}."
 
         self._runner.run(write, title="Exporting devices", on_success=self._on_exported,
                          on_error=self._on_export_failed)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
@@ -25,12 +27,24 @@ from watchkeeper.core.fields import COMMON_COLUMNS
 from watchkeeper.core.filterlang import exact_term
 from watchkeeper.core.timeparse import shown_time
 
+_RUN = 10  # characters without a space before a line may break
+_LONG_RUN = re.compile(rf"\S{{{_RUN + 1},}}")
+_ZWSP = "\u200b"
 _HIDDEN = {"dedup_key", "raw", "origin_path", "import_id", "record_no"}
 FilterAction = Callable[[str], None]  # adds a term to the filter
 
 
+def breakable(text: str) -> str:
+    """Text that wraps anywhere in a long run without spaces (a hash, an encoded command):
+    a zero-width space every few characters of such a run, which Qt may break a line at."""
+    if len(text) <= _RUN:
+        return text
+    return _LONG_RUN.sub(lambda match: _ZWSP.join(
+        match.group(0)[i:i + _RUN] for i in range(0, len(match.group(0)), _RUN)), text)
+
+
 def add_value_actions(menu: QMenu, name: str, value: Any, on_filter: FilterAction,
-                      on_replace: FilterAction) -> None:
+                      on_replace: FilterAction, copy: bool = True) -> None:
     """The right-click actions on a value: filter, exclude, pivot to host or user, copy."""
     if value is None or value == "":
         return
@@ -43,8 +57,9 @@ def add_value_actions(menu: QMenu, name: str, value: Any, on_filter: FilterActio
         who = "host" if name == "host" else "user"
         menu.addAction(f"Show every event of this {who}",
                        lambda: on_replace(exact_term(name, value)))
-    menu.addSeparator()
-    menu.addAction("Copy value", lambda: QGuiApplication.clipboard().setText(str(value)))
+    if copy:
+        menu.addSeparator()
+        menu.addAction("Copy value", lambda: QGuiApplication.clipboard().setText(str(value)))
 
 
 class DetailPane(QWidget):
@@ -67,7 +82,13 @@ class DetailPane(QWidget):
         self.fields.horizontalHeader().setStretchLastSection(True)
         self.fields.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.fields.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.fields.setWordWrap(False)
+        # whole values, wrapped; rows as tall as their value
+        self.fields.setWordWrap(True)
+        self.fields.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.fields.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.fields.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.fields.setToolTip("Right-click a value to filter on it or copy it; "
+                               "Ctrl+C copies the selected fields")
         self.fields.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.fields.customContextMenuRequested.connect(self._on_fields_menu)
         copy = QShortcut(QKeySequence.StandardKey.Copy, self.fields)
@@ -108,8 +129,8 @@ class DetailPane(QWidget):
             text = shown_time(value, self.utc, fraction=True) if isinstance(value, datetime) \
                 else str(value)
             name_item = QTableWidgetItem(name)
-            value_item = QTableWidgetItem(text)  # items are plain text: no markup obeyed
-            value_item.setToolTip(text if len(text) > 80 else "")
+            # items are plain text: no markup obeyed
+            value_item = QTableWidgetItem(breakable(text))
             self.fields.setItem(r, 0, name_item)
             self.fields.setItem(r, 1, value_item)
         self.raw.setPlainText(str(values.get("raw") or ""))
@@ -119,9 +140,19 @@ class DetailPane(QWidget):
 
     def copy_selected(self) -> None:
         rows = sorted({index.row() for index in self.fields.selectedIndexes()})
-        lines = [f"{self._values[r][0]}: {item.text()}" for r in rows
-                 if (item := self.fields.item(r, 1)) is not None]
+        lines = [f"{self._values[r][0]}: {self.value_text(r)}" for r in rows]
         QGuiApplication.clipboard().setText("\n".join(lines))
+
+    def value_text(self, row: int) -> str:
+        """A field's whole value as text, as it was stored (times as shown)."""
+        value = self._values[row][1]
+        return shown_time(value, self.utc, fraction=True) if isinstance(value, datetime) \
+            else str(value)
+
+    def add_copy_actions(self, menu: QMenu, row: int) -> None:
+        menu.addAction("Copy value", partial(QGuiApplication.clipboard().setText,
+                                             self.value_text(row)))
+        menu.addAction("Copy selected fields", self.copy_selected)
 
     def _on_fields_menu(self, point: QPoint) -> None:
         row = self.fields.rowAt(point.y())
@@ -129,6 +160,7 @@ class DetailPane(QWidget):
             return
         name, value = self._values[row]
         menu = QMenu(self)
-        add_value_actions(menu, name, value, self._on_filter, self._on_replace)
-        menu.addAction("Copy selected fields", self.copy_selected)
+        add_value_actions(menu, name, value, self._on_filter, self._on_replace, copy=False)
+        menu.addSeparator()
+        self.add_copy_actions(menu, row)
         menu.popup(self.fields.viewport().mapToGlobal(point))

@@ -13,8 +13,9 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent, MouseDragEvent
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from watchkeeper.core.text import counted
 from watchkeeper.core.timeparse import EPOCH, shown_time
 from watchkeeper.storage.hit_views import HitMark
 from watchkeeper.storage.timeline import Histogram, step_label
@@ -93,6 +94,7 @@ class TimelineView(QWidget):
         self._region.hide()
         self._plot.addItem(self._region, ignoreBounds=True)
         self._histogram: Histogram | None = None
+        self.colours: dict[str, str] = {}  # series name -> the colour of its bars
         self._marks: list[HitMark] = []
         self._peak = 1.0
         self.utc = utc
@@ -113,7 +115,7 @@ class TimelineView(QWidget):
         self.hits_caption.setTextFormat(Qt.TextFormat.PlainText)
         self.hits_caption.setToolTip("Triangles along the top are rule hits of high and critical "
                                      "level; hover one to see its rule")
-        hint = QLabel("Shift+drag or click a bar to pick a time")
+        self._hint = hint = QLabel("Shift+drag or click a bar to pick a time")
         hint.setObjectName("muted")
         hint.setToolTip("Wheel: zoom · Drag: pan · Shift+drag or click a bar: show only that "
                         "time in the table · Double-click: all times again")
@@ -128,7 +130,16 @@ class TimelineView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(top)
-        layout.addWidget(self._plot)
+        # with nothing to draw, a sentence in place of an empty plot and a meaningless axis
+        self.nothing = QLabel("")
+        self.nothing.setObjectName("muted")
+        self.nothing.setTextFormat(Qt.TextFormat.PlainText)
+        self.nothing.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.nothing.setWordWrap(True)
+        self._pages = QStackedWidget()
+        self._pages.addWidget(self._plot)
+        self._pages.addWidget(self.nothing)
+        layout.addWidget(self._pages)
         self.apply_theme()
 
     # showing ---------------------------------------------------------------------------
@@ -161,8 +172,22 @@ class TimelineView(QWidget):
     def histogram(self) -> Histogram | None:
         return self._histogram
 
+    @property
+    def showing_nothing(self) -> bool:
+        return self._pages.currentWidget() is self.nothing
+
+    def show_nothing(self, sentence: str) -> None:
+        """No event to draw at all (none matches, or none has a time): say so, without axes."""
+        self.show_histogram(Histogram.empty())
+        self.nothing.setText(sentence)
+        self._caption.setText("")
+        self._hint.hide()
+        self._pages.setCurrentWidget(self.nothing)
+
     def show_histogram(self, histogram: Histogram) -> None:
         """Draw the bars; the visible range is left as the user set it."""
+        self._pages.setCurrentWidget(self._plot)
+        self._hint.show()
         self._histogram = histogram
         for item in self._bars:
             self._plot.removeItem(item)
@@ -171,6 +196,7 @@ class TimelineView(QWidget):
         edges = histogram.edges_epoch()
         base = np.zeros(histogram.buckets, dtype=np.float64)
         colours = self._series_colours(histogram.series)
+        self.colours = dict(zip(histogram.series, colours, strict=True))
         for name, counts, colour in zip(histogram.series, histogram.counts, colours, strict=True):
             heights = counts.astype(np.float64)
             shown = heights > 0
@@ -189,7 +215,8 @@ class TimelineView(QWidget):
         self._quiet = False
         self._place_markers()
         total = histogram.total
-        self._caption.setText(f"{total:,} events · one bar = {step_label(histogram.step_seconds)}"
+        self._caption.setText(f"{counted(total, 'event')} · one bar = "
+                              f"{step_label(histogram.step_seconds)}"
                               if total else "No events in this range")
 
     @property
@@ -201,7 +228,7 @@ class TimelineView(QWidget):
         self._marks = sorted(marks, key=lambda m: -level_rank(m.level))
         self._place_markers()
         count = len(marks)
-        self.hits_caption.setText(f"▼ {count:,} rule hit{'s' if count != 1 else ''}"
+        self.hits_caption.setText(f"▼ {counted(count, 'rule hit')}"
                                   if count else "")
 
     def _place_markers(self) -> None:
@@ -223,9 +250,7 @@ class TimelineView(QWidget):
         return f"{data.title}\n{data.level} · {shown_time(data.time, self.utc)}"
 
     def _series_colours(self, series: list[str]) -> list[str]:
-        palette = theme.current().series
-        return [theme.LEVEL_SERIES.get(name) or palette[i % len(palette)]
-                for i, name in enumerate(series)]
+        return [theme.series_colour(name) for name in series]
 
     def set_range(self, start: datetime, end: datetime) -> None:
         """Show [start, end) without asking for new bars (the caller has them coming)."""

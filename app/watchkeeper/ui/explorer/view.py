@@ -27,6 +27,7 @@ from watchkeeper.core.fields import PARSED_COLUMNS
 from watchkeeper.core.filterlang import exact_term
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
+from watchkeeper.core.text import counted
 from watchkeeper.core.timeparse import shown_time
 from watchkeeper.storage import eventset, hit_views, timeline
 from watchkeeper.storage.eventset import EventIndex, EventQuery
@@ -41,6 +42,14 @@ from watchkeeper.ui.explorer.filter_bar import FilterBar
 from watchkeeper.ui.explorer.timeline_view import TimelineView
 from watchkeeper.ui.tasks import TaskRunner
 
+# The longest value a narrow column usually holds (a column is as wide as this, or its
+# title); free text columns are capped at a sample of a typical length and elided beyond it.
+_CONTENT_SAMPLES = {"time": "2026-12-31 23:59:59", "source": "winlogbeat", "event_id": "99999",
+                    "level": "information", "pid": "999999", "src_port": "65535",
+                    "dst_port": "65535", "src_ip": "255.255.255.255",
+                    "dst_ip": "255.255.255.255", "host": "PC-07.oakfield",
+                    "username": "administrator", "process": "powershell.exe",
+                    "channel": "Security-Auditing", "provider": "Service Control"}
 TimelineJob = tuple[tuple[datetime, datetime] | None, Histogram | None]
 SearchJob = tuple[EventIndex, list[tuple[Any, ...]]]
 
@@ -129,7 +138,6 @@ class ExplorerView(QWidget):
         vertical.setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionsMovable(True)
-        header.setStretchLastSection(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu)
         header.sectionMoved.connect(self._on_header_section_moved)
@@ -154,7 +162,7 @@ class ExplorerView(QWidget):
         lower.addWidget(self.detail)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 1)
-        lower.setSizes([900, 380])
+        lower.setSizes([940, 340])
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.timeline)
         self.splitter.addWidget(lower)
@@ -256,8 +264,7 @@ class ExplorerView(QWidget):
         index, first_page = result
         self.model.show(index, first_page)
         self.detail.show_event(None, None)
-        noun = "event" if index.total == 1 else "events"
-        self.count.setText(f"{index.total:,} {noun}")
+        self.count.setText(counted(index.total, "event"))
         self.count_changed.emit(index.total)
         if index.total:
             self.table.selectRow(0)
@@ -265,7 +272,9 @@ class ExplorerView(QWidget):
     def _on_timeline_loaded(self, reset_range: bool, result: TimelineJob) -> None:
         span, histogram = result
         if histogram is None or span is None:
-            self.timeline.show_histogram(timeline.Histogram.empty())
+            self.timeline.show_nothing(
+                "No events match this filter, so there is nothing to draw." if self._base.text
+                else "No events with a time to draw yet: import logs, or receive them.")
             self.timeline.show_hits([])
             return
         if reset_range:
@@ -293,10 +302,27 @@ class ExplorerView(QWidget):
     # the table --------------------------------------------------------------------------
 
     def _size_columns(self) -> None:
-        widths = {"time": 150, "host": 120, "source": 80, "event_id": 70, "level": 80,
-                  "username": 110, "process": 160, "channel": 140}
-        for column, name in enumerate(self.model.columns):
-            self.table.setColumnWidth(column, widths.get(name, 140))
+        """Narrow columns as wide as what they hold, the free text ones capped, and Message
+        (else the last column) taking the rest, so it is on screen at the window's size.
+
+        Widths come from samples rather than rows: sizing to the rows would read pages of a
+        table that may hold millions."""
+        header = self.table.horizontalHeader()
+        metrics = self.table.fontMetrics()
+        heading = header.fontMetrics()
+        padding = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_HeaderMargin) + 8
+        columns = self.model.columns
+        stretch = columns.index("message") if "message" in columns else len(columns) - 1
+        header.setStretchLastSection(False)
+        for column, name in enumerate(columns):
+            if column == stretch:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+                continue
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            sample = _CONTENT_SAMPLES.get(name, "an original field")
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal) or name)
+            self.table.setColumnWidth(column, max(metrics.horizontalAdvance(sample),
+                                                  heading.horizontalAdvance(title)) + padding)
 
     def _on_table_selection_changed(self, *_: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from watchkeeper.core.text import counted
 from watchkeeper.storage.hits import Suppression
 from watchkeeper.ui.rows_model import Column, RowsModel, fit_columns, make_table
 
@@ -112,7 +113,8 @@ class SuppressDialog(QDialog):
         typed = self.value.currentText()
         self.value.clear()
         for value, count in values:
-            self.value.addItem(f"{value}" if not count else f"{value}  ({count:,} hits)", value)
+            self.value.addItem(f"{value}" if not count else f"{value}  ({counted(count, 'hit')})",
+                               value)
         self.value.setCurrentIndex(-1 if typed else 0)
         if typed:
             self.value.setEditText(typed)
@@ -191,7 +193,7 @@ class SuppressionsDialog(QDialog):
         count = len(suppressions)
         self.summary.setText(
             "Nothing is suppressed and no rule is disabled." if not count else
-            f"{count} suppression{'s' if count != 1 else ''}. Hidden hits stay in the store; "
+            f"{counted(count, 'suppression')}. Hidden hits stay in the store; "
             "Undo shows them again.")
         if count:
             self.table.selectRow(0)
@@ -243,7 +245,7 @@ class RuleFoldersDialog(QDialog):
         if rules_loaded is None:
             loaded = "The rules have not run since Watchkeeper started."
         else:
-            loaded = f"The last run loaded {rules_loaded:,} rule{'s' if rules_loaded != 1 else ''}"
+            loaded = f"The last run loaded {counted(rules_loaded, 'rule')}"
             loaded += (f"; {len(problems):,} could not be used:" if problems else ".")
         self.loaded = _plain_label(loaded, muted=True)
         self.problems = QListWidget()

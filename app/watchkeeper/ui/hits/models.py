@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 
 from watchkeeper.core.progress import Progress
+from watchkeeper.core.text import counted
 from watchkeeper.core.timeparse import shown_time
 from watchkeeper.storage import hit_views, hits
 from watchkeeper.storage.hit_views import HitFacets
@@ -61,7 +62,7 @@ class HitRow:
         if self.disabled:
             return "disabled"
         count = len(self.suppressions)
-        return f"{count} suppression{'s' if count != 1 else ''}" if count else ""
+        return counted(count, "suppression") if count else ""
 
 
 COLUMNS = (
@@ -196,7 +197,7 @@ def detail_html(detail: RuleDetail, row: RuleHits | None, utc: bool) -> str:
                 f"{html.escape(shown_time(row.last, utc))}" if row.first and row.last else "")
         hosts = ", ".join(html.escape(h) for h in row.hosts[:10])
         more = f" and {len(row.hosts) - 10} more" if len(row.hosts) > 10 else ""
-        parts.append(f"<p>{row.count:,} hit{'s' if row.count != 1 else ''}{when}"
+        parts.append(f"<p>{counted(row.count, 'hit')}{when}"
                      + (f" on {hosts}{more}" if hosts else "") + ".</p>")
     if rule is not None and rule.description.strip():
         parts.append(f"<p>{_text(rule.description)}</p>")
@@ -258,8 +259,8 @@ def detection_note(report: DetectReport, levels: dict[str, str]) -> str:
     """What a run found, in a few words for the status bar: '3 new rule hits (1 high)'."""
     if report.full:
         rules = len(report.hits_by_rule)
-        text = (f"Hunt finished: {report.new_hits:,} rule hit{'s' if report.new_hits != 1 else ''}"
-                f" from {rules:,} rule{'s' if rules != 1 else ''} over {report.events:,} events")
+        text = (f"Hunt finished: {counted(report.new_hits, 'rule hit')} from "
+                f"{counted(rules, 'rule')} over {counted(report.events, 'event')}")
     elif not report.new_hits:
         text = "No new rule hits"
     else:
@@ -269,10 +270,10 @@ def detection_note(report: DetectReport, levels: dict[str, str]) -> str:
             if level in SEVERE:
                 severe[level] = severe.get(level, 0) + count
         detail = ", ".join(f"{severe[level]:,} {level}" for level in SEVERE if level in severe)
-        text = (f"{report.new_hits:,} new rule hit{'s' if report.new_hits != 1 else ''}"
+        text = (counted(report.new_hits, "new rule hit")
                 + (f" ({detail})" if detail else ""))
     if report.failures:
-        text += f"; {len(report.failures)} rule{'s' if len(report.failures) != 1 else ''} failed"
+        text += f"; {counted(len(report.failures), 'rule')} failed"
     return text
 
 

@@ -18,12 +18,15 @@ from PySide6.QtWidgets import (
 )
 
 from watchkeeper.core.filterlang import exact_term
+from watchkeeper.core.text import counted, shown_day
 from watchkeeper.core.timeparse import shown_time
 from watchkeeper.storage.ledger import LedgerEntry
 from watchkeeper.storage.queries import Overview
 from watchkeeper.ui.hits.models import SEVERE
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.rows_model import Column, RowsModel, fit_columns, make_table
+
+QUIET_TITLE = "Hosts gone quiet (24 h)"
 
 
 class _ClickableCard(QFrame):
@@ -83,7 +86,10 @@ class OverviewView(QWidget):
         cards.addWidget(frame, 0, 1)
         frame, self.hosts_value, self.hosts_note = _card("Hosts")
         cards.addWidget(frame, 0, 2)
-        frame, self.silent_value, self.silent_note = _card("Hosts gone quiet (24 h)")
+        frame, self.silent_value, self.silent_note = _card(QUIET_TITLE)
+        quiet_title = frame.findChild(QLabel, "cardTitle")
+        assert quiet_title is not None
+        self.silent_title = quiet_title
         cards.addWidget(frame, 0, 3)
         frame, self.hits_value, self.hits_note = _card("Rule hits", True)
         frame.setToolTip("Rule hits of critical and high level; click to see every hit")
@@ -102,9 +108,10 @@ class OverviewView(QWidget):
                                 Column("Event ID", lambda r: r[2]),
                                 Column("Events", lambda r: r[3])])
         self.silent = RowsModel([Column("Host", lambda r: r[0]),
-                                 Column("Last event", lambda r: r[1]),
+                                 Column("Last heard", lambda r: r[1],
+                                        "When its last forwarded message arrived"),
                                  Column("Quiet for (hours)", lambda r: r[2],
-                                        "Hours between its last event and the newest in the store")])
+                                        "Hours between its last forwarded message and now")])
         self.imports = RowsModel([
             Column("#", lambda e: e.id), Column("Status", lambda e: e.status),
             Column("Events", lambda e: e.events), Column("Duplicates", lambda e: e.duplicates),
@@ -114,6 +121,7 @@ class OverviewView(QWidget):
         grid = QGridLayout()
         grid.setSpacing(10)
         self.tables = {}
+        self.boxes: dict[str, QGroupBox] = {}
         for key, title, model, activate in (
             ("sources", "By source", self.sources, self._on_source),
             ("hosts", "Busiest hosts", self.hosts, self._on_host),
@@ -134,6 +142,8 @@ class OverviewView(QWidget):
                                  "types": (1, 0, 2), "silent": (1, 2, 1),
                                  "imports": (2, 0, 3)}[key]
             grid.addWidget(box, row, column, 1, span)
+            self.boxes[key] = box
+        self._grid = grid
         layout = QVBoxLayout(body)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addLayout(cards)
@@ -149,8 +159,9 @@ class OverviewView(QWidget):
             return
         self._pages.setCurrentIndex(1)
         self.events_value.setText(f"{info.events:,}")
-        self.events_note.setText(f"{len(info.by_source)} sources · {info.quarantined:,} "
-                                 f"quarantined · store {info.size_bytes / 1e6:,.1f} MB")
+        self.events_note.setText(f"{counted(len(info.by_source), 'source')} · "
+                                 f"{info.quarantined:,} quarantined · "
+                                 f"store {info.size_bytes / 1e6:,.1f} MB")
         if info.first and info.last:
             days = (info.last - info.first) / timedelta(days=1)
             self.range_value.setText(f"{days:,.1f} days")
@@ -161,10 +172,7 @@ class OverviewView(QWidget):
             self.range_note.setText("")
         self.hosts_value.setText(f"{info.host_count:,}")
         self.hosts_note.setText(f"busiest: {info.by_host[0][0]}" if info.by_host else "")
-        self.silent_value.setText(f"{len(info.silent_hosts):,}")
-        self.silent_note.setText("none: every host sent within a day of the newest event"
-                                 if not info.silent_hosts else
-                                 f"longest: {info.silent_hosts[0][0]}")
+        self._show_quiet(info)
         for model in (self.sources, self.hosts, self.days, self.types, self.silent, self.imports):
             model.utc = self.utc
         self.sources.set_rows(info.by_source)
@@ -175,6 +183,34 @@ class OverviewView(QWidget):
         self.imports.set_rows(info.imports)
         for table in self.tables.values():
             fit_columns(table)
+
+    def _show_quiet(self, info: Overview) -> None:
+        """Silence is judged only for hosts that forward; imported files are history."""
+        newest = (f"newest event {shown_day(info.history_last, self.utc)}"
+                  if info.history_last is not None else "")
+        # the table of hosts that stopped sending only where a host could stop
+        forwarding = bool(info.forwarding_hosts)
+        self.boxes["silent"].setVisible(forwarding)
+        self._grid.removeWidget(self.boxes["types"])
+        self._grid.addWidget(self.boxes["types"], 1, 0, 1, 2 if forwarding else 3)
+        if not forwarding:
+            self.silent_title.setText("Imported history")
+            self.silent_value.setText(counted(info.history_hosts, "host"))
+            self.silent_note.setText("history imported from files"
+                                     + (f", {newest}" if newest else "")
+                                     + "; no host forwards its logs")
+            self.silent_note.setToolTip("Only hosts that forward their logs to the collector "
+                                        "are expected to keep sending, and can go quiet")
+            return
+        self.silent_note.setToolTip("")
+        self.silent_title.setText(QUIET_TITLE)
+        self.silent_value.setText(f"{len(info.silent_hosts):,}")
+        note = ("none: every forwarding host sent within the last day" if not info.silent_hosts
+                else f"longest: {info.silent_hosts[0][0]}")
+        if info.history_hosts:
+            note += (f"; {counted(info.history_hosts, 'more host')} known only from imported "
+                     "files" + (f" ({newest})" if newest else ""))
+        self.silent_note.setText(note)
 
     def show_hit_counts(self, counts: dict[str, int]) -> None:
         """Visible rule hits by level: the severe ones as the figure, the rest in the note."""

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from watchkeeper.core.text import counted
 from watchkeeper.core.timeparse import shown_time
 from watchkeeper.storage.sources import SPARK_MINUTES, STATUSES, SourceRow
 from watchkeeper.ui import theme
@@ -105,8 +106,8 @@ def status_tooltip(row: SourceRow) -> str:
 def spark_tooltip(row: SourceRow) -> str:
     total = sum(row.per_minute)
     busiest = max(row.per_minute, default=0)
-    return (f"{total:,} events in the last {SPARK_MINUTES} minutes, at most {busiest:,} in "
-            f"a minute; {row.rate:,.1f} a minute over the last 15")
+    return (f"{counted(total, 'event')} in the last {SPARK_MINUTES} minutes, at most "
+            f"{busiest:,} in a minute; {row.rate:,.1f} a minute over the last 15")
 
 
 @dataclass(frozen=True)

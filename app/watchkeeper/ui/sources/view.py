@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from watchkeeper.core import settings as settings_file
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
+from watchkeeper.core.text import counted
 from watchkeeper.storage.sources import SourceRow, silent_sources, source_rows
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, theme
@@ -69,8 +70,8 @@ def silent_sentence(silent: list[SourceRow]) -> str:
     named = ", ".join(f"{source_name(row)} last heard {duration(row.quiet_seconds)} ago"
                       for row in silent[:BANNER_NAMES])
     more = f", and {count - BANNER_NAMES} more" if count > BANNER_NAMES else ""
-    verb = "sources are" if count != 1 else "source is"
-    return f"{count} {verb} silent: {named}{more}."
+    verb = "is" if count == 1 else "are"
+    return f"{counted(count, 'source')} {verb} silent: {named}{more}."
 
 
 class SparklineDelegate(QStyledItemDelegate):
@@ -243,7 +244,7 @@ class SourcesView(QWidget):
                 self.table.selectRow(number)
         silent = silent_sources(rows)
         late = sum(1 for row in rows if row.status == "late")
-        parts = [f"{len(rows):,} source{'s' if len(rows) != 1 else ''}"]
+        parts = [counted(len(rows), "source")]
         if silent:
             parts.append(f"{len(silent):,} silent")
         if late:
@@ -328,6 +329,7 @@ class SourcesView(QWidget):
     def set_receiving(self, text: str) -> None:
         """What the collector in this window is doing, or why it is not receiving."""
         self.receiving.setText(text)
+        self.receiving.setToolTip(text)  # the whole sentence, wherever it is wrapped
         self.receiving.setVisible(bool(text))
 
     def set_send_test(self, send_test: Callable[[], str] | None) -> None:
