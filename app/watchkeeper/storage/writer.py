@@ -8,6 +8,7 @@ makes the columns without holding Python's GIL, so parsing and writing run side 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +19,12 @@ import orjson
 
 from watchkeeper.core.event import Event, Rejected, WindowsEvent
 from watchkeeper.core.fields import (
-    ALIASES,
     COMMON_COLUMNS,
     PARSED_COLUMNS,
+    clean_field_name,
     column_for_field,
     quote_ident,
+    shadowed_column,
 )
 from watchkeeper.storage import schema, windows_rows
 from watchkeeper.storage.store import Store
@@ -51,12 +53,44 @@ def _target(name: str) -> tuple[str, str | None]:
     """The column an original field goes to, and the common column it would shadow."""
     found = _column_of.get(name)
     if found is None:
-        column = column_for_field(name)
-        key = name.lower()
-        found = (column, ALIASES.get(key, key) if column.startswith("orig.") else None)
+        found = (column_for_field(name), shadowed_column(name))
         if len(_column_of) < _COLUMN_CACHE_LIMIT:
             _column_of[name] = found
     return found
+
+
+# A key of a Windows event's JSON that DuckDB's JSON structures cannot carry: empty, or
+# with a control character (written escaped). A value can match too; that costs a re-parse.
+_HOSTILE_KEY = re.compile(
+    r'""\s*:|"(?:[^"\\]|\\.)*?\\(?:[bfnrt]|u00[01]|u007[fF])(?:[^"\\]|\\.)*"\s*:')
+
+
+def _fit_keys(event_json: str) -> str:
+    """A Windows event's JSON whose keys can all be columns: an empty or control-character
+    key is renamed to its cleaned column name (the raw record keeps the original)."""
+    if _HOSTILE_KEY.search(event_json) is None:
+        return event_json
+    try:
+        document = orjson.loads(event_json)
+    except orjson.JSONDecodeError:
+        return event_json  # DuckDB's reader says what is wrong with it
+    return orjson.dumps(_renamed(document)).decode()
+
+
+def _renamed(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_renamed(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    renamed: dict[str, Any] = {}
+    for key, value in node.items():
+        fit = key if key and _CONTROL_CHAR.search(key) is None else clean_field_name(key)
+        if fit not in renamed and (fit == key or fit not in node):
+            renamed[fit] = _renamed(value)
+    return renamed
+
+
+_CONTROL_CHAR = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _plain(value: Any) -> Any:
@@ -96,8 +130,9 @@ class Batch:
 
     def add(self, import_id: int, item: Event | WindowsEvent | Rejected) -> None:
         if isinstance(item, WindowsEvent):
-            line = f'{{"i":{import_id},"n":{item.record_no},"s":"{item.source}","e":{item.event_json}'
-            if item.raw is not item.event_json and item.raw != item.event_json:
+            event_json = _fit_keys(item.event_json)
+            line = f'{{"i":{import_id},"n":{item.record_no},"s":"{item.source}","e":{event_json}'
+            if item.raw is not event_json and item.raw != event_json:
                 line += ',"r":' + orjson.dumps(_plain(item.raw)).decode()
             if item.received is not None:  # forwarded: its own receive time and sender
                 line += ',"rc":' + orjson.dumps(

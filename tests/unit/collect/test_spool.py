@@ -154,3 +154,26 @@ def test_two_loads_at_once_store_each_segment_once(tmp_path: Path) -> None:
         for load in loads:
             load.join()
         assert store.fetch_one("SELECT count(*) FROM events") == (200,)
+
+
+def test_a_json_event_with_an_empty_or_clashing_field_name_stops_no_later_load(
+        tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    folder = spool_folder(db)
+    when = datetime(2026, 11, 23, 10, 0, 5, tzinfo=UTC)
+    hostile = (b'{"EventTime":"2026-11-23T10:00:00Z","Hostname":"pc01","EventID":4625,'
+               b'"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security",'
+               b'"":"empty","Sender":"spoofed","SourceModuleType":"im_msvistalog"}')
+    spool = Spool(folder, segment_seconds=0)
+    spool.append([received(hostile, "10.0.0.21", "tcp", "json", when)])
+    spool.close()
+    with Store(db) as store:
+        assert load_spool(store, folder).events == 1
+    spool = Spool(folder, segment_seconds=0)
+    spool.append([received(SYSLOG, when=when)])
+    spool.close()
+    with Store(db) as store:
+        assert load_spool(store, folder).events == 1
+        assert not sealed_segments(folder)
+        rows = store.fetch_all("SELECT host, sender FROM events ORDER BY host")
+    assert rows == [("pc01", "10.0.0.21"), ("web01", "192.0.2.7")]
