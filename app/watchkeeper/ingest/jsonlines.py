@@ -20,7 +20,7 @@ from watchkeeper.ingest.base import (
     is_binary,
     iter_lines,
 )
-from watchkeeper.ingest.mapping import FieldMapper
+from watchkeeper.ingest.mapping import FieldMapper, TimeOutOfRange
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _INT64 = range(-(1 << 63), 1 << 63)
@@ -173,12 +173,18 @@ def _deep_text(value: Any) -> str:
 
 
 def event_from_object(number: int, text: str, value: dict[str, Any], encoding: str,
-                      mapper: FieldMapper) -> Event:
-    """An Event of a JSON object: its keys flattened into fields, common columns by name."""
+                      mapper: FieldMapper) -> Event | Rejected:
+    """An Event of a JSON object: its keys flattened into fields, common columns by name.
+
+    A record whose time cannot be stored comes back Rejected, saying why.
+    """
     fields: dict[str, Any] = {}
     lists: set[str] = set()
     flatten(value, fields, lists)
-    common = mapper.common(fields, "json", lists)
+    try:
+        common = mapper.common(fields, "json", lists)
+    except TimeOutOfRange as error:
+        return Rejected(number, text.encode("utf-8", "surrogatepass"), f"line {number}: {error}")
     if encoding != "utf-8":
         fields["encoding"] = encoding
     return Event(number, text, common, fields)

@@ -150,6 +150,18 @@ class Batch:
 
     def _add_event(self, import_id: int, event: Event) -> None:
         common = event.common
+        stamp: datetime | None = common.get("time")
+        offset = None if stamp is None else stamp.utcoffset()
+        utc = stamp
+        if stamp is not None and offset is not None:
+            try:
+                utc = (stamp - offset).replace(tzinfo=None)
+            except OverflowError:  # a time at the calendar's edge with an offset past it
+                self.rejected.append((import_id, Rejected(
+                    event.record_no, event.raw.encode("utf-8", "surrogatepass"),
+                    f"record {event.record_no}: time {stamp.isoformat()} is out of range "
+                    "(years 1 to 9999 in UTC)")))
+                return
         family = schema.family_of(common.get("source"))
         out = self.events.get(family)
         if out is None:
@@ -161,13 +173,9 @@ class Batch:
         received = common.get("received")
         if received is not None:  # forwarded messages: when the collector received each
             row[_MARK + "received"] = received.astimezone(UTC).replace(tzinfo=None)
-        stamp = common.get("time")
-        if stamp is not None:
-            offset = stamp.utcoffset()
-            if offset is None:
-                row[_MARK + "time"] = stamp
-            else:
-                row[_MARK + "time"] = (stamp - offset).replace(tzinfo=None)
+        if utc is not None:
+            row[_MARK + "time"] = utc
+            if offset is not None:
                 row[_MARK + "time_offset"] = offset.days * 1440 + offset.seconds // 60
         for name, key in _COMMON_KEYS:
             value = common.get(name)
