@@ -185,9 +185,33 @@ def event_from_object(number: int, text: str, value: dict[str, Any], encoding: s
         common = mapper.common(fields, "json", lists)
     except TimeOutOfRange as error:
         return Rejected(number, text.encode("utf-8", "surrogatepass"), f"line {number}: {error}")
+    if "message" not in common:
+        summary = _data_summary(value, common.get("provider"))
+        if summary:
+            common["message"] = summary
     if encoding != "utf-8":
         fields["encoding"] = encoding
     return Event(number, text, common, fields)
+
+
+def _data_summary(value: dict[str, Any], tag: Any) -> str | None:
+    """A message for a record that is a tag and its data (Android's security log as MDM
+    exports write it): the tag, then the data's values as key=value."""
+    data = next((item for key, item in value.items() if key.lower() == "data"), None)
+    if not isinstance(data, dict | list):
+        return None
+    pairs = data.items() if isinstance(data, dict) else enumerate(data)
+    shown = " ".join(f"{key}={_short(item)}" for key, item in pairs
+                     if item is not None and item != "" and item != {} and item != [])
+    parts = [part for part in (tag if isinstance(tag, str) else None, shown) if part]
+    return ": ".join(parts)[:_SUMMARY_LIMIT] or None
+
+
+_SUMMARY_LIMIT = 1000
+
+
+def _short(item: Any) -> str:
+    return item if isinstance(item, str) else _deep_text(item)
 
 
 class JsonLinesParser:

@@ -75,7 +75,7 @@ _TABLE: dict[str, tuple[str, int]] = {
     name: (column, rank) for column, names in NAMES.items() for rank, name in enumerate(names)
 }
 _PORT_COLUMNS = frozenset({"src_port", "dst_port"})
-_EMPTY = frozenset({"", "-"})
+_EMPTY = frozenset({"", "-", "{}", "[]"})  # an empty JSON object or list says nothing
 _MISS = object()
 _CACHE_LIMIT = 4096
 
