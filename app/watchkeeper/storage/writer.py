@@ -7,6 +7,7 @@ makes the columns without holding Python's GIL, so parsing and writing run side 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -197,8 +198,131 @@ class Batch:
     def __len__(self) -> int:
         return self.count
 
+    def size(self) -> int:
+        """Bytes of the records' text, about the memory the batch holds."""
+        return sum(map(len, self.events.values())) + sum(map(len, self.windows))
+
+    def halves(self) -> tuple[Batch, Batch] | None:
+        """This batch as two, each with half of its records (None for a single record).
+
+        The ledger rows it opens go with the first half and those it closes with the
+        second, so written one after the other the halves account exactly as the whole.
+        """
+        units = self._units()
+        if len(units) < 2:
+            return None
+        first, second = self._of(units[:len(units) // 2]), self._of(units[len(units) // 2:])
+        first.opened, second.closed = self.opened, self.closed
+        return first, second
+
+    def quarantined(self, reason: str) -> Batch:
+        """This batch (of one record) with its record quarantined for `reason`."""
+        batch = Batch(received=self.received, opened=self.opened, closed=self.closed)
+        for unit in self._units():
+            batch.add(unit[1], unit[3] if isinstance(unit[3], Rejected)
+                      else _rejected(unit[0], unit[3], reason))
+        return batch
+
+    def _units(self) -> list[tuple[str, int, str | None, Rejected | bytes | str]]:
+        """(kind, import id, family, record) of every record: events, Windows, rejected."""
+        units: list[tuple[str, int, str | None, Rejected | bytes | str]] = []
+        for family, data in self.events.items():
+            for line in bytes(data).splitlines():
+                units.append(("event", orjson.loads(line)[_MARK + "import_id"], family, line))
+        for text in self.windows:
+            match = _WINDOWS_IDS.match(text)
+            units.append(("windows", int(match.group(1)) if match else 0, None, text))
+        units.extend(("rejected", import_id, None, item) for import_id, item in self.rejected)
+        return units
+
+    def _of(self, units: list[tuple[str, int, str | None, Rejected | bytes | str]]) -> Batch:
+        batch = Batch(received=self.received)
+        for kind, import_id, family, record in units:
+            if kind == "event" and family is not None and isinstance(record, bytes):
+                batch.events.setdefault(family, bytearray()).extend(record + b"\n")
+                batch.event_columns[family] = self.event_columns[family]
+                batch.event_counts[family] = batch.event_counts.get(family, 0) + 1
+            elif kind == "windows" and isinstance(record, str):
+                batch.windows.append(record)
+                batch.windows_offered[import_id] = batch.windows_offered.get(import_id, 0) + 1
+            elif isinstance(record, Rejected):
+                batch.rejected.append((import_id, record))
+            batch.records[import_id] = batch.records.get(import_id, 0) + 1
+            batch.count += 1
+        return batch
+
     def empty(self) -> bool:
         return not (self.count or self.opened or self.closed)
+
+
+_WINDOWS_IDS = re.compile(r'\{"i":(-?\d+),"n":(-?\d+),')
+
+# DuckDB's errors about what a batch holds (a value or a name it cannot take), as against
+# the disk, memory or the connection: such a batch is written again in parts, and a record
+# that cannot be written even alone is quarantined, so one record never fails a batch.
+RECORD_ERRORS: tuple[type[duckdb.Error], ...] = (
+    duckdb.ParserException, duckdb.BinderException, duckdb.ConversionException,
+    duckdb.InvalidInputException, duckdb.ConstraintException, duckdb.TypeMismatchException,
+    duckdb.OutOfRangeException, duckdb.NotImplementedException, duckdb.SyntaxException,
+    duckdb.CatalogException)
+
+
+def _rejected(kind: str, record: bytes | str, reason: str) -> Rejected:
+    """A batch's record that DuckDB would not take, as a quarantined record."""
+    try:
+        row = json.loads(record)  # the standard library's reader takes lone surrogates
+    except ValueError:
+        return Rejected(0, record if isinstance(record, bytes) else record.encode(
+            "utf-8", "surrogatepass"), reason)
+    if kind == "event":
+        number, raw = row.get(_MARK + "record_no", 0), row.get(_MARK + "raw", "")
+    else:  # without "r", the raw record is the event's JSON as it came: cut it out
+        number, raw = row.get("n", 0), row.get("r")
+        if raw is None and isinstance(record, str):
+            start = record.index(',"e":') + len(',"e":')
+            raw = record[start:json.JSONDecoder().raw_decode(record, start)[1]]
+    text = str(raw).encode("utf-8", "surrogatepass")
+    return Rejected(number, text, f"record {number}: {reason}")
+
+
+def error_line(error: BaseException) -> str:
+    """The first line of an error's text, for a message of one line."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def write_apart(store: Store, con: duckdb.DuckDBPyConnection, batches: list[Batch],
+                workdir: Path) -> set[str]:
+    """Write batches that failed together, each in a transaction of its own.
+
+    A batch DuckDB refuses is halved until the record it refuses is alone; that record is
+    quarantined with DuckDB's reason and the rest is stored. Returns the field names over
+    the column limit, as write_batch does.
+    """
+    over: set[str] = set()
+    waiting = list(batches)
+    while waiting:
+        batch = waiting.pop(0)
+        with store.write_lock:
+            con.execute("BEGIN")
+            try:
+                over |= write_batch(store, con, batch, workdir)
+                con.execute("COMMIT")
+            except RECORD_ERRORS as error:
+                con.execute("ROLLBACK")
+                store.refresh_columns()
+                store.refresh_last_id()
+                halves = batch.halves()
+                if halves is None and not (batch.events or batch.windows):
+                    raise  # nothing of the records' own: the store itself is at fault
+                waiting[:0] = halves if halves is not None else [batch.quarantined(
+                    f"not stored, the database refused it ({error_line(error)})")]
+            except BaseException:
+                con.execute("ROLLBACK")
+                store.refresh_columns()
+                store.refresh_last_id()
+                raise
+    return over
 
 
 def write_batch(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch,
