@@ -66,6 +66,19 @@ _HOSTILE_KEY = re.compile(
     r'""\s*:|"(?:[^"\\]|\\.)*?\\(?:[bfnrt]|u00[01]|u007[fF])(?:[^"\\]|\\.)*"\s*:')
 
 
+_SYSTEM_TIME = re.compile(r'"SystemTime"\s*:\s*"([^"]{0,80})"')
+# A year DuckDB reads but no stored time can be given back as: five digits, 0, or below
+_OFF_CALENDAR = re.compile(r"\s*(?:[+-]|\d{5}|0000)")
+
+
+def _off_calendar(event_json: str) -> str | None:
+    """A Windows event's SystemTime when it lies outside the years 1 to 9999, else None."""
+    found = _SYSTEM_TIME.search(event_json)
+    if found is None or _OFF_CALENDAR.match(found.group(1)) is None:
+        return None
+    return found.group(1)
+
+
 def _fit_keys(event_json: str) -> str:
     """A Windows event's JSON whose keys can all be columns: an empty or control-character
     key is renamed to its cleaned column name (the raw record keeps the original)."""
@@ -130,6 +143,10 @@ class Batch:
     count: int = 0
 
     def add(self, import_id: int, item: Event | WindowsEvent | Rejected) -> None:
+        if isinstance(item, WindowsEvent) and _off_calendar(item.event_json):
+            item = Rejected(item.record_no, item.raw.encode("utf-8", "surrogatepass"),
+                            f"record {item.record_no}: time {_off_calendar(item.event_json)} is "
+                            "out of range (years 1 to 9999 in UTC)")
         if isinstance(item, WindowsEvent):
             event_json = _fit_keys(item.event_json)
             line = f'{{"i":{import_id},"n":{item.record_no},"s":"{item.source}","e":{event_json}'

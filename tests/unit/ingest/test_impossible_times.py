@@ -46,6 +46,14 @@ def _csv(stamp: str) -> str:
     return f"{stamp},pc01,hello\n"
 
 
+def _xml(stamp: str) -> str:
+    return ("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+            "<Provider Name='Test'/><EventID>1</EventID>"
+            f"<TimeCreated SystemTime='{stamp}'/><Channel>Security</Channel>"
+            "<Computer>pc01</Computer></System><EventData><Data Name='A'>b</Data></EventData>"
+            "</Event>\n")
+
+
 # (file name, text before the records, one record for a time, the impossible times it can carry)
 FORMATS = [
     ("audit.log", "", _audit, ["999999999999.000", "99999999999999999999.000"]),
@@ -54,6 +62,8 @@ FORMATS = [
     ("app.jsonl", "", _jsonl, [*IMPOSSIBLE, 1e300, -1e20]),
     ("rfc5424.log", "", _syslog, IMPOSSIBLE[:2]),
     ("export.csv", "time,host,msg\n", _csv, IMPOSSIBLE),
+    ("events.xml", "<Events>\n", _xml, ["10000-01-01T00:00:00.000000Z",
+                                         "0000-06-01T00:00:00.000000Z"]),
 ]
 
 
@@ -66,7 +76,9 @@ def test_an_impossible_time_is_quarantined_and_the_rest_imported(
     folder.mkdir()
     make = record  # type: ignore[assignment]
     good = "1795423392.123" if name == "audit.log" else GOOD_TIME
-    (folder / f"a-{name}").write_text(head + "".join(make(t) for t in times) + make(good))  # type: ignore[operator]
+    tail = "</Events>\n" if name.endswith(".xml") else ""
+    (folder / f"a-{name}").write_text(
+        head + "".join(make(t) for t in times) + make(good) + tail)  # type: ignore[operator]
     (folder / "b-after.log").write_text(AFTER)
     summary = import_paths(store, [folder])
     first, after = summary.files
