@@ -7,6 +7,8 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from watchkeeper.collect.loader import load_spool
 from watchkeeper.collect.spool import Received, Spool, sealed_segments, spool_folder
 from watchkeeper.storage.store import Store
@@ -156,14 +158,24 @@ def test_two_loads_at_once_store_each_segment_once(tmp_path: Path) -> None:
         assert store.fetch_one("SELECT count(*) FROM events") == (200,)
 
 
+HOSTILE_JSON = {
+    "nxlog": (b'{"EventTime":"2026-11-23T10:00:00Z","Hostname":"pc01","EventID":4625,'
+              b'"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security",'
+              b'"":"empty","Sender":"spoofed","a\\u0000b":"nul","SourceModuleType":"im_msvistalog"}'),
+    "winlogbeat": (b'{"@timestamp":"2026-11-23T10:00:00Z","host":{"name":"pc01"},"winlog":'
+                   b'{"channel":"Security","event_id":4625,"computer_name":"pc01",'
+                   b'"event_data":{"":"empty","Sender":"spoofed","a\\u0000b":"nul"}}}'),
+    "json": b'{"time":"2026-11-23T10:00:00Z","host":"pc01","":"empty","sender":"spoofed"}',
+}
+
+
+@pytest.mark.parametrize("shape", list(HOSTILE_JSON))
 def test_a_json_event_with_an_empty_or_clashing_field_name_stops_no_later_load(
-        tmp_path: Path) -> None:
+        tmp_path: Path, shape: str) -> None:
     db = tmp_path / "store.duckdb"
     folder = spool_folder(db)
     when = datetime(2026, 11, 23, 10, 0, 5, tzinfo=UTC)
-    hostile = (b'{"EventTime":"2026-11-23T10:00:00Z","Hostname":"pc01","EventID":4625,'
-               b'"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security",'
-               b'"":"empty","Sender":"spoofed","SourceModuleType":"im_msvistalog"}')
+    hostile = HOSTILE_JSON[shape]
     spool = Spool(folder, segment_seconds=0)
     spool.append([received(hostile, "10.0.0.21", "tcp", "json", when)])
     spool.close()
