@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC
+from datetime import UTC, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.ingest.mapping import TimeOutOfRange, parse_time
@@ -102,3 +104,18 @@ def test_a_record_with_another_good_time_keeps_it() -> None:
 
     common = FieldMapper(UTC).common({"time": 1e300, "@timestamp": GOOD_TIME}, "json")
     assert common["time"].year == 2026
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.one_of(st.text(max_size=40), st.integers(), st.floats(),
+                       st.from_regex(r"[+-]?\d{1,24}(\.\d{0,9})?", fullmatch=True),
+                       st.from_regex(r"\d{1,6}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d",
+                                     fullmatch=True)))
+def test_any_value_is_a_time_that_can_be_stored_none_or_out_of_range(value: object) -> None:
+    try:
+        stamp, _ = parse_time(value, timezone(timedelta(hours=-5)))
+    except TimeOutOfRange as error:
+        assert "out of range" in str(error) and "\n" not in str(error)
+        return
+    if stamp is not None:
+        stamp.astimezone(UTC)  # never past the calendar once in UTC
