@@ -60,29 +60,16 @@ def _target(name: str) -> tuple[str, str | None]:
     return found
 
 
-# A key of a Windows event's JSON that DuckDB's JSON structures cannot carry: empty, or
-# with a control character (written escaped). A value can match too; that costs a re-parse.
-_HOSTILE_KEY = re.compile(
-    r'""\s*:|"(?:[^"\\]|\\.)*?\\(?:[bfnrt]|u00[01]|u007[fF])(?:[^"\\]|\\.)*"\s*:')
-
-
-_SYSTEM_TIME = re.compile(r'"SystemTime"\s*:\s*"([^"]{0,80})"')
-# A year DuckDB reads but no stored time can be given back as: five digits, 0, or below
-_OFF_CALENDAR = re.compile(r"\s*(?:[+-]|\d{5}|0000)")
-
-
-def _off_calendar(event_json: str) -> str | None:
-    """A Windows event's SystemTime when it lies outside the years 1 to 9999, else None."""
-    found = _SYSTEM_TIME.search(event_json)
-    if found is None or _OFF_CALENDAR.match(found.group(1)) is None:
-        return None
-    return found.group(1)
+# An empty key in a Windows event's JSON, which DuckDB's JSON structures cannot carry (other
+# names, control characters and all, they can). An empty string value followed by a quoted
+# quote can match too; that costs a re-parse of the event, nothing more.
+_EMPTY_KEY = re.compile(r'""\s*:')
 
 
 def _fit_keys(event_json: str) -> str:
-    """A Windows event's JSON whose keys can all be columns: an empty or control-character
-    key is renamed to its cleaned column name (the raw record keeps the original)."""
-    if _HOSTILE_KEY.search(event_json) is None:
+    """A Windows event's JSON whose keys can all be columns: an empty key is renamed to its
+    column's name (the raw record keeps the original)."""
+    if _EMPTY_KEY.search(event_json) is None:
         return event_json
     try:
         document = orjson.loads(event_json)
@@ -98,13 +85,24 @@ def _renamed(node: Any) -> Any:
         return node
     renamed: dict[str, Any] = {}
     for key, value in node.items():
-        fit = key if key and _CONTROL_CHAR.search(key) is None else clean_field_name(key)
+        fit = key or clean_field_name(key)
         if fit not in renamed and (fit == key or fit not in node):
             renamed[fit] = _renamed(value)
     return renamed
 
 
-_CONTROL_CHAR = re.compile(r"[\x00-\x1f\x7f]")
+_SYSTEM_TIME = re.compile(r'"SystemTime"\s*:\s*"([^"]{0,80})"')
+# A year DuckDB reads but no stored time can be given back as: five digits, 0, or below
+_OFF_CALENDAR = re.compile(r"\s*(?:[+-]|\d{5}|0000)")
+
+
+def _off_calendar(event_json: str) -> str | None:
+    """A Windows event's SystemTime when it lies outside the years 1 to 9999, else None."""
+    start = event_json.find('"SystemTime"')
+    found = _SYSTEM_TIME.match(event_json, start) if start >= 0 else None
+    if found is None or _OFF_CALENDAR.match(found.group(1)) is None:
+        return None
+    return found.group(1)
 
 
 def _plain(value: Any) -> Any:
