@@ -69,3 +69,28 @@ def test_hostile_names_in_a_folder_import_lose_nothing_and_stop_nothing(
     raw = store.fetch_one("SELECT raw FROM events WHERE host = 'pc01'")
     assert raw is not None
     assert ("<Data Name=''>empty</Data>" if name.endswith(".xml") else '"": "empty"') in raw[0]
+
+
+def test_a_file_whose_parser_breaks_fails_alone(store: Store, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from watchkeeper.ingest import jsonlines
+
+    real = jsonlines.event_from_object
+
+    def breaks_on_boom(number: int, text: str, value: dict[str, object], *rest: object) -> object:
+        if "boom" in value:
+            raise OverflowError("date value out of range")
+        return real(number, text, value, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jsonlines, "event_from_object", breaks_on_boom)
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "a.log").write_text(SYSLOG)
+    (folder / "b.jsonl").write_text('{"host": "pc01", "msg": "kept?"}\n{"boom": 1}\n')
+    (folder / "c.log").write_text(SYSLOG.replace("web01", "web02"))
+    summary = import_paths(store, [folder])
+    assert [(f.status, f.events) for f in summary.files] == [
+        ("imported", 1), ("failed", 0), ("imported", 1)]
+    assert summary.files[1].message.endswith(
+        "b.jsonl: date value out of range; nothing from it was kept")
+    assert store.fetch_all("SELECT host FROM events ORDER BY host") == [("web01",), ("web02",)]
