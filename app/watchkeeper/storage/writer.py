@@ -277,9 +277,8 @@ _WINDOWS_IDS = re.compile(r'\{"i":(-?\d+),"n":(-?\d+),')
 # that cannot be written even alone is quarantined, so one record never fails a batch.
 RECORD_ERRORS: tuple[type[duckdb.Error], ...] = (
     duckdb.ParserException, duckdb.BinderException, duckdb.ConversionException,
-    duckdb.InvalidInputException, duckdb.ConstraintException, duckdb.TypeMismatchException,
-    duckdb.OutOfRangeException, duckdb.NotImplementedException, duckdb.SyntaxException,
-    duckdb.CatalogException)
+    duckdb.InvalidInputException, duckdb.TypeMismatchException, duckdb.OutOfRangeException,
+    duckdb.NotImplementedException, duckdb.SyntaxException)
 
 
 def _rejected(kind: str, record: bytes | str, reason: str) -> Rejected:
