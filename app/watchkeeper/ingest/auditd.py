@@ -101,7 +101,8 @@ def build_event(pending: _Pending) -> Event | Rejected:
     try:
         stamp = _EPOCH + timedelta(seconds=pending.seconds, microseconds=micro)
     except OverflowError:
-        return Rejected(pending.record_no, "\n".join(pending.lines).encode("utf-8", "surrogatepass"),
+        raw = "\n".join(pending.lines).encode("utf-8", "surrogatepass")
+        return Rejected(pending.record_no, raw,
                         f"line {pending.record_no}: audit time {pending.seconds}.{pending.fraction}"
                         " is out of range (years 1 to 9999 in UTC)")
     types = [kind for kind, _ in pending.records]

@@ -101,14 +101,15 @@ class TimeOutOfRange(ValueError):
         super().__init__(f"time {str(shown)[:60]} is out of range (years 1 to 9999 in UTC)")
 
 
-def check_time_text(text: str) -> None:
-    """Raise TimeOutOfRange for time text that no stored time can hold."""
+def checked_iso(text: str) -> datetime | None:
+    """An ISO time as parse_iso reads it; TimeOutOfRange for one no stored time can hold."""
     value = text.strip()
     if _OUT_OF_RANGE_TEXT.fullmatch(value):
         raise TimeOutOfRange(text)
     stamp = parse_iso(value)
-    if stamp is not None:
+    if stamp is not None and stamp.tzinfo is not None:
         in_utc(stamp, text)
+    return stamp
 
 
 def in_utc(stamp: datetime, shown: object = None) -> datetime:
@@ -145,9 +146,10 @@ def epoch_time(number: float) -> datetime | None:
 def parse_time(value: Any, zone: tzinfo, *, day_first: bool = True) -> tuple[datetime | None, bool]:
     """(time, whether its zone was assumed) from ISO text, epoch numbers or spreadsheet dates.
 
-    Raises TimeOutOfRange for a value that is plainly a time but cannot be stored (an epoch
-    number past the year 9999, a five-digit year). A time without a zone is put in `zone` (the sender's, as far as we know) and flagged.
-    Of d/m/y and m/d/y, a value whose first number is over 12 is day first, whose second
+    A time without a zone is put in `zone` (the sender's, as far as we know) and flagged.
+    A value that is plainly a time but cannot be stored (an epoch number past the year 9999,
+    a five-digit year, a year 1 or 9999 that UTC takes off the calendar) raises
+    TimeOutOfRange. Of d/m/y and m/d/y, a value whose first number is over 12 is day first, whose second
     is over 12 is month first; otherwise `day_first` decides.
     """
     if isinstance(value, bool) or value is None:

@@ -9,7 +9,6 @@ from typing import Any
 import orjson
 
 from watchkeeper.core.event import Parsed, Rejected, WindowsEvent
-from watchkeeper.core.timeparse import parse_iso
 from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Source, iter_lines
 from watchkeeper.ingest.jsonlines import (
     complete_lines,
@@ -21,7 +20,7 @@ from watchkeeper.ingest.jsonlines import (
 from watchkeeper.ingest.mapping import (
     FieldMapper,
     TimeOutOfRange,
-    check_time_text,
+    checked_iso,
     epoch_time,
     in_utc,
 )
@@ -170,8 +169,7 @@ def _event_time(value: Any, zone: tzinfo) -> tuple[str | None, bool]:
         return system_time(stamp), False
     if not isinstance(value, str):
         return None, False
-    check_time_text(value)
-    stamp = parse_iso(value)
+    stamp = checked_iso(value)
     if stamp is None:
         return None, False
     if stamp.tzinfo is None:

@@ -16,7 +16,7 @@ from watchkeeper.ingest.jsonlines import (
     load_object,
     utf8_stream,
 )
-from watchkeeper.ingest.mapping import FieldMapper, TimeOutOfRange, check_time_text
+from watchkeeper.ingest.mapping import FieldMapper, TimeOutOfRange, checked_iso
 from watchkeeper.ingest.windows_shape import (
     LEVEL_NUMBERS,
     build_system,
@@ -99,7 +99,7 @@ def winlogbeat_json(document: dict[str, Any], winlog: dict[str, Any]) -> str:
     level = log.get("level")
     stamp = document.get("@timestamp")
     if isinstance(stamp, str):
-        check_time_text(stamp)
+        checked_iso(stamp)  # raises for a time off the calendar
     event_id = winlog.get("event_id", event.get("code"))
     system = build_system(
         provider_name=winlog.get("provider_name", event.get("provider")),
