@@ -61,7 +61,7 @@ def test_column_names_are_fit_distinct_and_stable() -> None:
     assert column_for_field("Image") == "Image" and column_for_field("raw") == "orig.raw"
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(names=st.lists(NAMES, max_size=6, unique=True))
 def test_any_field_names_are_stored_each_in_its_own_column(names: list[str]) -> None:
     fields = {name: f"value {index}" for index, name in enumerate(names)}
@@ -74,7 +74,7 @@ def test_any_field_names_are_stored_each_in_its_own_column(names: list[str]) -> 
             assert _value(store, name) == fields[name], name
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(names=st.lists(NAMES.filter(lambda n: n not in ("#attributes", "EventTimeZoneInferred")),
                       max_size=6, unique=True))
 def test_any_event_data_names_of_windows_events_are_stored(names: list[str]) -> None:
