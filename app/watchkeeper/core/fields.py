@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -81,6 +82,7 @@ _LEVEL_WORDS = {
 
 MAX_FIELD_NAME = 120
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ORIG = "orig."
 
 
 def normalise_level(value: object) -> str | None:
@@ -96,9 +98,37 @@ def normalise_level(value: object) -> str | None:
 
 
 def clean_field_name(name: str) -> str:
-    """A field name fit to be a column name: no control characters, bounded length."""
-    cleaned = _CONTROL.sub("", unicodedata.normalize("NFC", str(name))).strip()
-    return cleaned[:MAX_FIELD_NAME] or "field"
+    """A field name fit to be a column name: no control characters, bounded length.
+
+    A name that is already fit is kept as it is. Any other (empty, blank, too long, with
+    control characters, lone surrogates, spaces around it or in decomposed Unicode) is
+    cleaned and marked with "~" and a hash of the original, so names that clean alike still
+    get columns of their own. A cleaned name is fit: cleaning it again changes nothing.
+    """
+    text = str(name)
+    if text and len(text) <= MAX_FIELD_NAME and _fit(text):
+        return text
+    cleaned = unicodedata.normalize(
+        "NFC", text.encode("utf-8", "replace").decode("utf-8"))
+    cleaned = _CONTROL.sub("", cleaned).strip()[:MAX_FIELD_NAME - 9].rstrip() or "field"
+    digest = hashlib.blake2s(text.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+    return f"{cleaned}~{digest}"
+
+
+def _fit(text: str) -> bool:
+    if _CONTROL.search(text) or text != text.strip():
+        return False
+    if text[:len(_ORIG)].lower() == _ORIG and _shadows(text[len(_ORIG):]):
+        return False  # would share a column with the original field of that common name
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return unicodedata.is_normalized("NFC", text)
+
+
+def _shadows(name: str) -> bool:
+    return name.lower() in COMMON_COLUMNS or name.lower() in ALIASES
 
 
 def column_for_field(name: str) -> str:
@@ -106,12 +136,20 @@ def column_for_field(name: str) -> str:
 
     Original fields keep their own names; one that collides (case-insensitively, as
     DuckDB compares column names) with a common column or one of its aliases is stored as
-    `orig.<name>`, so both stay reachable by name.
+    `orig.<name>`, so both stay reachable by name. Any text is a field name: an empty,
+    hostile or over-long one gets a cleaned column of its own (see clean_field_name).
+    Applied to its own result, it gives the same column.
     """
     cleaned = clean_field_name(name)
-    if cleaned.lower() in COMMON_COLUMNS or cleaned.lower() in ALIASES:
-        return f"orig.{cleaned}"
-    return cleaned
+    return _ORIG + cleaned if _shadows(cleaned) else cleaned
+
+
+def shadowed_column(name: str) -> str | None:
+    """The common column a field of this name would collide with, if any."""
+    key = clean_field_name(name).lower()
+    if key in COMMON_COLUMNS or key in ALIASES:
+        return ALIASES.get(key, key)
+    return None
 
 
 def quote_ident(name: str) -> str:

@@ -95,8 +95,16 @@ class AuditdParser:
             yield build_event(open_events.popitem(last=False)[1])
 
 
-def build_event(pending: _Pending) -> Event:
-    """One Event from the records that share an audit serial."""
+def build_event(pending: _Pending) -> Event | Rejected:
+    """One Event from the records that share an audit serial; Rejected if its time cannot be."""
+    micro = int(pending.fraction.ljust(6, "0")[:6])
+    try:
+        stamp = _EPOCH + timedelta(seconds=pending.seconds, microseconds=micro)
+    except OverflowError:
+        raw = "\n".join(pending.lines).encode("utf-8", "surrogatepass")
+        return Rejected(pending.record_no, raw,
+                        f"line {pending.record_no}: audit time {pending.seconds}.{pending.fraction}"
+                        " is out of range (years 1 to 9999 in UTC)")
     types = [kind for kind, _ in pending.records]
     counts = Counter(types)
     seen: Counter[str] = Counter()
@@ -117,9 +125,8 @@ def build_event(pending: _Pending) -> Event:
     if pending.encoding:
         fields["encoding"] = pending.encoding
 
-    micro = int(pending.fraction.ljust(6, "0")[:6])
     common: dict[str, Any] = {
-        "time": _EPOCH + timedelta(seconds=pending.seconds, microseconds=micro),
+        "time": stamp,
         "source": "auditd",
     }
     if pending.node:

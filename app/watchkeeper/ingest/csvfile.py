@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 from watchkeeper.core.event import Event, Parsed, Rejected
 from watchkeeper.ingest.base import HEAD_SIZE, MAX_LINE, ParseContext, Source, decode
 from watchkeeper.ingest.jsonlines import complete_lines, head_text, utf8_stream
-from watchkeeper.ingest.mapping import FieldMapper, date_order_evidence
+from watchkeeper.ingest.mapping import FieldMapper, TimeOutOfRange, date_order_evidence
 
 DELIMITERS = ",;\t|"
 _SNIFF_LINES = 20
@@ -174,7 +174,11 @@ class CsvParser:
                                f"row {row.number} has {count} for {width} columns")
                 continue
             fields: dict[str, Any] = dict(zip(header, values, strict=False))
-            common = mapper.common(fields, "csv")
+            try:
+                common = mapper.common(fields, "csv")
+            except TimeOutOfRange as error:
+                yield Rejected(row.number, row.raw, f"row {row.number}: {error}")
+                continue
             if row.encoding != "utf-8":
                 fields["encoding"] = row.encoding
             yield Event(row.number, row.text, common, fields)

@@ -95,4 +95,5 @@ def _json_message(number: int, text: str, mapper: FieldMapper,
                                 source="nxlog")
         except (TypeError, ValueError) as error:
             return f"line {number}: NXLog event not understood ({error})"
-    return event_from_object(number, text, value, "utf-8", mapper)
+    parsed = event_from_object(number, text, value, "utf-8", mapper)
+    return parsed.reason if isinstance(parsed, Rejected) else parsed

@@ -311,7 +311,9 @@ class Importer:
                    else f"{name}: {detail}; nothing from it was kept")
         self.store.rollback_import(import_id, status, message)
         result.status, result.message = status, message
-        if cancelled or not isinstance(error, (ImportFailed, OSError)):
+        # an error of this file alone (its parser, its values) fails only this file; a failing
+        # store or a cancel stops the whole import
+        if cancelled or isinstance(error, StoreError) or not isinstance(error, Exception):
             raise error
         raise ImportFailed(message) from error
 

@@ -20,7 +20,7 @@ from watchkeeper.ingest.base import (
     is_binary,
     iter_lines,
 )
-from watchkeeper.ingest.mapping import FieldMapper
+from watchkeeper.ingest.mapping import FieldMapper, TimeOutOfRange
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _INT64 = range(-(1 << 63), 1 << 63)
@@ -173,15 +173,45 @@ def _deep_text(value: Any) -> str:
 
 
 def event_from_object(number: int, text: str, value: dict[str, Any], encoding: str,
-                      mapper: FieldMapper) -> Event:
-    """An Event of a JSON object: its keys flattened into fields, common columns by name."""
+                      mapper: FieldMapper) -> Event | Rejected:
+    """An Event of a JSON object: its keys flattened into fields, common columns by name.
+
+    A record whose time cannot be stored comes back Rejected, saying why.
+    """
     fields: dict[str, Any] = {}
     lists: set[str] = set()
     flatten(value, fields, lists)
-    common = mapper.common(fields, "json", lists)
+    try:
+        common = mapper.common(fields, "json", lists)
+    except TimeOutOfRange as error:
+        return Rejected(number, text.encode("utf-8", "surrogatepass"), f"line {number}: {error}")
+    if "message" not in common:
+        summary = _data_summary(value, common.get("provider"))
+        if summary:
+            common["message"] = summary
     if encoding != "utf-8":
         fields["encoding"] = encoding
     return Event(number, text, common, fields)
+
+
+def _data_summary(value: dict[str, Any], tag: Any) -> str | None:
+    """A message for a record that is a tag and its data (Android's security log as MDM
+    exports write it): the tag, then the data's values as key=value."""
+    data = next((item for key, item in value.items() if key.lower() == "data"), None)
+    if not isinstance(data, dict | list):
+        return None
+    pairs = data.items() if isinstance(data, dict) else enumerate(data)
+    shown = " ".join(f"{key}={_short(item)}" for key, item in pairs
+                     if item is not None and item != "" and item != {} and item != [])
+    parts = [part for part in (tag if isinstance(tag, str) else None, shown) if part]
+    return ": ".join(parts)[:_SUMMARY_LIMIT] or None
+
+
+_SUMMARY_LIMIT = 1000
+
+
+def _short(item: Any) -> str:
+    return item if isinstance(item, str) else _deep_text(item)
 
 
 class JsonLinesParser:

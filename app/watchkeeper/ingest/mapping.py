@@ -75,7 +75,7 @@ _TABLE: dict[str, tuple[str, int]] = {
     name: (column, rank) for column, names in NAMES.items() for rank, name in enumerate(names)
 }
 _PORT_COLUMNS = frozenset({"src_port", "dst_port"})
-_EMPTY = frozenset({"", "-"})
+_EMPTY = frozenset({"", "-", "{}", "[]"})  # an empty JSON object or list says nothing
 _MISS = object()
 _CACHE_LIMIT = 4096
 
@@ -87,6 +87,37 @@ _NUMERIC_DATE = re.compile(
 _YEAR_FIRST = re.compile(
     r"(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Plainly a time, but none a calendar holds: more digits than nanoseconds since 1970 need,
+# or an ISO date with a five-digit year.
+_OUT_OF_RANGE_TEXT = re.compile(r"[+-]?\d{20,}(?:\.\d*)?|[+-]?\d{5,}-\d{1,2}-\d{1,2}(?:[T ].*)?",
+                                re.S)
+
+
+class TimeOutOfRange(ValueError):
+    """A value that is plainly a time, but outside the years 1 to 9999 once in UTC."""
+
+    def __init__(self, value: object) -> None:
+        shown = value if isinstance(value, str) else repr(value)
+        super().__init__(f"time {str(shown)[:60]} is out of range (years 1 to 9999 in UTC)")
+
+
+def checked_iso(text: str) -> datetime | None:
+    """An ISO time as parse_iso reads it; TimeOutOfRange for one no stored time can hold."""
+    value = text.strip()
+    if _OUT_OF_RANGE_TEXT.fullmatch(value):
+        raise TimeOutOfRange(text)
+    stamp = parse_iso(value)
+    if stamp is not None and stamp.tzinfo is not None:
+        in_utc(stamp, text)
+    return stamp
+
+
+def in_utc(stamp: datetime, shown: object = None) -> datetime:
+    """An aware time in UTC; TimeOutOfRange when that falls outside the years 1 to 9999."""
+    try:
+        return stamp.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise TimeOutOfRange(stamp.isoformat() if shown is None else shown) from None
 
 
 def date_order_evidence(text: str) -> tuple[int, int] | None:
@@ -116,7 +147,9 @@ def parse_time(value: Any, zone: tzinfo, *, day_first: bool = True) -> tuple[dat
     """(time, whether its zone was assumed) from ISO text, epoch numbers or spreadsheet dates.
 
     A time without a zone is put in `zone` (the sender's, as far as we know) and flagged.
-    Of d/m/y and m/d/y, a value whose first number is over 12 is day first, whose second
+    A value that is plainly a time but cannot be stored (an epoch number past the year 9999,
+    a five-digit year, a year 1 or 9999 that UTC takes off the calendar) raises
+    TimeOutOfRange. Of d/m/y and m/d/y, a value whose first number is over 12 is day first, whose second
     is over 12 is month first; otherwise `day_first` decides.
     """
     if isinstance(value, bool) or value is None:
@@ -124,13 +157,15 @@ def parse_time(value: Any, zone: tzinfo, *, day_first: bool = True) -> tuple[dat
     if isinstance(value, int | float):
         if value != value:  # NaN
             return None, False
-        return epoch_time(value), False
+        return _epoch_or_raise(value), False
     text = str(value).strip()
     if not text:
         return None, False
-    if text[0].isdigit() or text[0] == "-":
+    if text[0].isdigit() or text[0] in "+-":
         if _EPOCH_TEXT.fullmatch(text):
-            return epoch_time(float(text) if "." in text else int(text)), False
+            return _epoch_or_raise(float(text) if "." in text else int(text)), False
+        if _OUT_OF_RANGE_TEXT.fullmatch(text):
+            raise TimeOutOfRange(text)
         stamp = parse_iso(text)
         if stamp is None:
             stamp = _numeric_date(text, day_first)
@@ -138,9 +173,18 @@ def parse_time(value: Any, zone: tzinfo, *, day_first: bool = True) -> tuple[dat
         stamp = _rfc2822(text)
     if stamp is None:
         return None, False
-    if stamp.tzinfo is None:
-        return stamp.replace(tzinfo=zone), True
-    return stamp, False
+    inferred = stamp.tzinfo is None
+    if inferred:
+        stamp = stamp.replace(tzinfo=zone)
+    in_utc(stamp, text)
+    return stamp, inferred
+
+
+def _epoch_or_raise(number: float) -> datetime:
+    stamp = epoch_time(number)
+    if stamp is None:
+        raise TimeOutOfRange(number)
+    return stamp
 
 
 def _numeric_date(text: str, day_first: bool) -> datetime | None:
@@ -213,6 +257,8 @@ class FieldMapper:
                lists: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
         """The common columns found in `fields`, with `source` set.
 
+        Raises TimeOutOfRange when the record's only time is one that cannot be stored.
+
         `lists` names the fields that were JSON lists: in a text column their items are
         joined with spaces (an Android security event's `data`, say).
         """
@@ -223,11 +269,17 @@ class FieldMapper:
             if len(self._plans) < _CACHE_LIMIT:
                 self._plans[names] = plan
         common: dict[str, Any] = {"source": source}
+        impossible: TimeOutOfRange | None = None
         for column, candidates in plan:
             for name in candidates:
-                if self._fill(column, fields[name], common, name in lists):
-                    break
+                try:
+                    if self._fill(column, fields[name], common, name in lists):
+                        break
+                except TimeOutOfRange as error:
+                    impossible = impossible or error
         if "time" not in common:
+            if impossible is not None:  # a record whose only time cannot be: quarantined
+                raise impossible
             common["time_inferred"] = "missing"
         return common
 

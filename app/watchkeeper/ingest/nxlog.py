@@ -9,7 +9,6 @@ from typing import Any
 import orjson
 
 from watchkeeper.core.event import Parsed, Rejected, WindowsEvent
-from watchkeeper.core.timeparse import parse_iso
 from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Source, iter_lines
 from watchkeeper.ingest.jsonlines import (
     complete_lines,
@@ -18,7 +17,13 @@ from watchkeeper.ingest.jsonlines import (
     load_object,
     utf8_stream,
 )
-from watchkeeper.ingest.mapping import FieldMapper, epoch_time
+from watchkeeper.ingest.mapping import (
+    FieldMapper,
+    TimeOutOfRange,
+    checked_iso,
+    epoch_time,
+    in_utc,
+)
 from watchkeeper.ingest.windows_shape import (
     build_system,
     keywords_hex,
@@ -93,8 +98,9 @@ class NxlogParser:
                 try:
                     event_json = nxlog_json(value, zone)
                 except (TypeError, ValueError) as error:
-                    yield Rejected(number, line, f"line {number}: NXLog event not understood "
-                                                 f"({error})")
+                    yield Rejected(number, line, f"line {number}: {error}"
+                                   if isinstance(error, TimeOutOfRange) else
+                                   f"line {number}: NXLog event not understood ({error})")
                     continue
                 yield WindowsEvent(number, text, event_json, source="nxlog")
         if others:
@@ -155,13 +161,17 @@ def _event_time(value: Any, zone: tzinfo) -> tuple[str | None, bool]:
     unless its configuration formats it as ISO 8601 with an offset.
     """
     if isinstance(value, int | float) and not isinstance(value, bool):  # integer($EventTime)
+        if value != value:  # NaN
+            return None, False
         stamp = epoch_time(value)
-        return (system_time(stamp), False) if stamp is not None else (None, False)
+        if stamp is None:
+            raise TimeOutOfRange(value)
+        return system_time(stamp), False
     if not isinstance(value, str):
         return None, False
-    stamp = parse_iso(value)
+    stamp = checked_iso(value)
     if stamp is None:
         return None, False
     if stamp.tzinfo is None:
-        return system_time(stamp.replace(tzinfo=zone)), True
+        return system_time(in_utc(stamp.replace(tzinfo=zone), value)), True
     return system_time(stamp), False

@@ -16,7 +16,7 @@ from watchkeeper.ingest.jsonlines import (
     load_object,
     utf8_stream,
 )
-from watchkeeper.ingest.mapping import FieldMapper
+from watchkeeper.ingest.mapping import FieldMapper, TimeOutOfRange, checked_iso
 from watchkeeper.ingest.windows_shape import (
     LEVEL_NUMBERS,
     build_system,
@@ -70,8 +70,9 @@ class WinlogbeatParser:
                 try:
                     event_json = winlogbeat_json(value, winlog)
                 except (TypeError, ValueError) as error:
-                    yield Rejected(number, line, f"line {number}: Winlogbeat event not "
-                                                 f"understood ({error})")
+                    yield Rejected(number, line, f"line {number}: {error}"
+                                   if isinstance(error, TimeOutOfRange) else
+                                   f"line {number}: Winlogbeat event not understood ({error})")
                     continue
                 yield WindowsEvent(number, text, event_json, source="winlogbeat")
         if others:
@@ -97,6 +98,8 @@ def winlogbeat_json(document: dict[str, Any], winlog: dict[str, Any]) -> str:
     log = log if isinstance(log, dict) else {}
     level = log.get("level")
     stamp = document.get("@timestamp")
+    if isinstance(stamp, str):
+        checked_iso(stamp)  # raises for a time off the calendar
     event_id = winlog.get("event_id", event.get("code"))
     system = build_system(
         provider_name=winlog.get("provider_name", event.get("provider")),

@@ -13,7 +13,7 @@ import duckdb
 
 from watchkeeper.core.errors import StoreError
 from watchkeeper.storage.store import Store
-from watchkeeper.storage.writer import Batch, write_batch
+from watchkeeper.storage.writer import RECORD_ERRORS, Batch, write_apart, write_batch
 
 _STOP = object()
 _SYNC = object()
@@ -23,6 +23,9 @@ _SYNC = object()
 # the checkpoint; more than one row group held back costs memory in wide tables.
 COMMIT_ROWS = 122_880
 COMMIT_SECONDS = 3.0  # and at least this often, so other readers see progress
+# The batches of the open transaction are kept until it commits, to be written again apart
+# if DuckDB refuses one of their records; past this many bytes of them, commit early.
+KEEP_BYTES = 128 * 1024 * 1024
 
 
 class BackgroundWriter:
@@ -44,6 +47,8 @@ class BackgroundWriter:
         self._open = False
         self._rows = 0
         self._since = time.monotonic()
+        self._kept: list[Batch] = []
+        self._kept_bytes = 0
         self.fields_over_limit: set[str] = set()
         self._thread = threading.Thread(target=self._run, name="watchkeeper-writer", daemon=True)
         self._thread.start()
@@ -86,6 +91,7 @@ class BackgroundWriter:
             self._store.checkpoint_if_large(self._con)
         self._rows = 0
         self._since = time.monotonic()
+        self._kept, self._kept_bytes = [], 0
 
     def _write(self, batch: Batch) -> None:
         if not self._open:
@@ -96,9 +102,19 @@ class BackgroundWriter:
                 self._store.write_lock.release()
                 raise
             self._open = True
-        self.fields_over_limit |= write_batch(self._store, self._con, batch, self._workdir)
+        self._kept.append(batch)
+        self._kept_bytes += batch.size()
+        try:
+            self.fields_over_limit |= write_batch(self._store, self._con, batch, self._workdir)
+        except RECORD_ERRORS:  # one record refused: the open transaction's batches apart
+            kept, self._kept, self._kept_bytes = self._kept, [], 0
+            self._end(commit=False)
+            self.fields_over_limit |= write_apart(self._store, self._con, kept, self._workdir)
+            self._rows, self._since = 0, time.monotonic()
+            return
         self._rows += len(batch)
-        if self._rows >= COMMIT_ROWS or time.monotonic() - self._since >= COMMIT_SECONDS:
+        if (self._rows >= COMMIT_ROWS or self._kept_bytes >= KEEP_BYTES
+                or time.monotonic() - self._since >= COMMIT_SECONDS):
             self._end(commit=True)
 
     def _end(self, commit: bool) -> None:

@@ -233,9 +233,10 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
                               else expression)
     targets = [quote_ident(name) for name in select]
     values = list(select.values())
+    last = {column.lower(): name for name, column in columns.items()}  # one name a column
     for name, expression in merged.items():
         column = columns[name]
-        if column in over:
+        if column in over or last[column.lower()] != name:
             continue
         targets.append(quote_ident(store.table_columns(TABLE)[column.lower()]))
         values.append(expression)

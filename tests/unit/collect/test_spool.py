@@ -7,6 +7,8 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from watchkeeper.collect.loader import load_spool
 from watchkeeper.collect.spool import Received, Spool, sealed_segments, spool_folder
 from watchkeeper.storage.store import Store
@@ -154,3 +156,36 @@ def test_two_loads_at_once_store_each_segment_once(tmp_path: Path) -> None:
         for load in loads:
             load.join()
         assert store.fetch_one("SELECT count(*) FROM events") == (200,)
+
+
+HOSTILE_JSON = {
+    "nxlog": (b'{"EventTime":"2026-11-23T10:00:00Z","Hostname":"pc01","EventID":4625,'
+              b'"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security",'
+              b'"":"empty","Sender":"spoofed","a\\u0000b":"nul","SourceModuleType":"im_msvistalog"}'),
+    "winlogbeat": (b'{"@timestamp":"2026-11-23T10:00:00Z","host":{"name":"pc01"},"winlog":'
+                   b'{"channel":"Security","event_id":4625,"computer_name":"pc01",'
+                   b'"event_data":{"":"empty","Sender":"spoofed","a\\u0000b":"nul"}}}'),
+    "json": b'{"time":"2026-11-23T10:00:00Z","host":"pc01","":"empty","sender":"spoofed"}',
+}
+
+
+@pytest.mark.parametrize("shape", list(HOSTILE_JSON))
+def test_a_json_event_with_an_empty_or_clashing_field_name_stops_no_later_load(
+        tmp_path: Path, shape: str) -> None:
+    db = tmp_path / "store.duckdb"
+    folder = spool_folder(db)
+    when = datetime(2026, 11, 23, 10, 0, 5, tzinfo=UTC)
+    hostile = HOSTILE_JSON[shape]
+    spool = Spool(folder, segment_seconds=0)
+    spool.append([received(hostile, "10.0.0.21", "tcp", "json", when)])
+    spool.close()
+    with Store(db) as store:
+        assert load_spool(store, folder).events == 1
+    spool = Spool(folder, segment_seconds=0)
+    spool.append([received(SYSLOG, when=when)])
+    spool.close()
+    with Store(db) as store:
+        assert load_spool(store, folder).events == 1
+        assert not sealed_segments(folder)
+        rows = store.fetch_all("SELECT host, sender FROM events ORDER BY host")
+    assert rows == [("pc01", "10.0.0.21"), ("web01", "192.0.2.7")]

@@ -75,8 +75,29 @@ def test_android_security_log_comes_through_usefully(fixtures: Path) -> None:
     assert app_start.common["time"] == datetime(2026, 11, 23, 8, 40, 58, 912345, tzinfo=UTC)
     assert app_start.common["message"].startswith("com.example.flashlight 1795423258901 10241")
     assert keyguard.common["message"] == "1 1"
-    assert "message" not in interactive.common
+    assert interactive.common["message"] == "SEC_TAG_ADB_SHELL_INTERACTIVE"  # data is []
     assert interactive.common["level"] == "warning"
+
+
+def test_android_security_events_with_data_objects_have_a_real_message() -> None:
+    # as the MDM export of the demo writes them: data is an object, often an empty one
+    lines = [
+        b'{"time": "2026-11-23T08:00:00.123Z", "device": "PHONE-01", "user": "amy", '
+        b'"tag": "SEC_TAG_KEYGUARD_SECURED", "data": {}}',
+        b'{"time": "2026-11-23T08:00:01.123Z", "device": "PHONE-01", "user": "amy", '
+        b'"tag": "SEC_TAG_KEYGUARD_DISMISS_AUTH_ATTEMPT", "data": {"success": 0, '
+        b'"method_strength": 1}}',
+        b'{"time": "2026-11-23T08:00:02.123Z", "device": "PHONE-01", "user": "amy", '
+        b'"tag": "SEC_TAG_WIFI_CONNECTION", "data": {"bssid": "a4:2b:b0:c1:7e:10", '
+        b'"event_type": "connect", "reason": ""}}',
+    ]
+    secured, attempt, wifi = events(b"\n".join(lines))
+    assert secured.common["message"] == "SEC_TAG_KEYGUARD_SECURED"
+    assert attempt.common["message"] == ("SEC_TAG_KEYGUARD_DISMISS_AUTH_ATTEMPT: success=0 "
+                                         "method_strength=1")
+    assert wifi.common["message"] == ("SEC_TAG_WIFI_CONNECTION: bssid=a4:2b:b0:c1:7e:10 "
+                                      "event_type=connect")
+    assert secured.fields["data"] == "{}"  # the original field is kept as it was
 
 
 def test_a_line_that_is_not_json_is_rejected_with_the_parsers_message() -> None:

@@ -72,3 +72,19 @@ def test_loghub_sshd_lines_give_users_and_addresses(store: Store) -> None:
         "FROM events WHERE process LIKE 'sshd%' GROUP BY 1"))
     assert rows["LabSZ"] > 600  # OpenSSH: every failed password and invalid user line
     assert rows["combo"] > 100  # Linux: the pam_unix authentication failures
+
+
+@pytest.mark.shared
+def test_loghub_logcat_rows_carry_their_own_message(store: Store) -> None:
+    import csv
+
+    folder = shared("loghub", "Android")
+    import_paths(store, [folder / "Android_2k.log"])
+    with (folder / "Android_2k.log_structured.csv").open(encoding="utf-8", newline="") as stream:
+        expected = [(row["Component"].strip(), row["Content"].strip())
+                    for row in csv.DictReader(stream)]
+    rows = store.fetch_all("SELECT process, trim(message) FROM events ORDER BY record_no")
+    assert len(rows) == len(expected) == 2000
+    assert sum(1 for got, want in zip(rows, expected, strict=True) if got == want) >= 1990
+    assert not store.fetch_all("SELECT message FROM events WHERE message IN ('{}', '[]') "
+                               "OR message IS NULL")
