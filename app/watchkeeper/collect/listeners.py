@@ -61,6 +61,11 @@ class ListenerSettings:
     http_token: str | None = None  # the bearer token the http listener requires
     max_message_bytes: int = 256 * 1024  # a longer message is rejected and counted
     max_connections: int = 256  # TCP, TLS and HTTP together
+    # one address may hold this many of them, so a flood from one cannot lock the others out
+    max_connections_per_sender: int = 32
+    # a connection that sends nothing for this long is closed (a sender reconnects when it
+    # has something to say); HTTP's kept-alive connections close sooner (collect/webhook.py)
+    idle_seconds: float = 600.0
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,7 @@ class Listeners:
         self.tally = Tally(settings.ports)
         self.paused = False  # the spool is over its budget: connections are not read
         self._links: set[Link] = set()
+        self._per_sender: dict[str, int] = {}  # peer -> connections it holds
         self._sockets: dict[str, socket.socket] = {}
         self._addresses: dict[str, tuple[str, int]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -338,20 +344,56 @@ class Listeners:
         finish()
 
     def admit(self, link: Link) -> bool:
-        """Take a new connection, or turn it away (blocked peer, too many connections)."""
+        """Take a new connection, or turn it away.
+
+        Turned away: a blocked peer, a peer holding its share already, or a full pool in
+        which no other peer holds more than the newcomer would. When the pool is full and
+        some peer holds more, that peer's quietest connection is closed to make room, so a
+        sender with few connections always gets in however many another one opens.
+        """
         assert link.transport is not None
-        if self.tally.is_blocked(link.peer) or len(self._links) >= self.settings.max_connections:
+        settings = self.settings
+        holding = self._per_sender.get(link.peer, 0)
+        admitted = not self.tally.is_blocked(link.peer) and (
+            holding < settings.max_connections_per_sender)
+        if admitted and len(self._links) >= settings.max_connections:
+            admitted = self._make_room(link.peer, holding)
+        if not admitted:
             with self.tally.lock:
                 self.tally.refused += 1
             link.transport.abort()
             return False
         self._links.add(link)
+        self._per_sender[link.peer] = holding + 1
         with self.tally.lock:
             self.tally.connections[link.name] += 1
         return True
 
+    def _make_room(self, newcomer: str, holding: int) -> bool:
+        """Close the quietest connection of the biggest holder, if it holds more than
+        `newcomer` would; whether there is room now."""
+        biggest = max(self._per_sender, key=self._per_sender.__getitem__, default=None)
+        if biggest is None or biggest == newcomer or self._per_sender[biggest] <= holding + 1:
+            return False
+        quietest = min((link for link in self._links
+                        if link.peer == biggest and not link.holds_unread),
+                       key=lambda link: link.last_active, default=None)
+        if quietest is None:
+            return False
+        log.info("closed a quiet connection of %s (it holds %d) to let %s in", biggest,
+                 self._per_sender[biggest], newcomer)
+        quietest.admitted = False
+        self.forget(quietest)
+        quietest.close()
+        return True
+
     def forget(self, link: Link) -> None:
         self._links.discard(link)
+        left = self._per_sender.get(link.peer, 0) - 1
+        if left > 0:
+            self._per_sender[link.peer] = left
+        else:
+            self._per_sender.pop(link.peer, None)
         with self.tally.lock:
             self.tally.connections[link.name] -= 1
 
@@ -408,16 +450,23 @@ class Listeners:
             self._ticks += 1
             if self._ticks % 10 == 0:  # once a second
                 self.tally.expire()
-                now = time.monotonic()
-                for link in [link for link in self._links if link.idle_seconds is not None
-                             and now - link.last_active > link.idle_seconds]:
-                    link.close()
+                self._close_idle(time.monotonic())
         except Exception:
             log.exception("the listeners' timer failed")
         finally:
             assert self._loop is not None
             if self._loop.is_running():
                 self._timer = self._loop.call_later(TICK_SECONDS, self._tick)
+
+
+    def _close_idle(self, now: float) -> None:
+        """Close connections that sent nothing for their idle time (what they sent is kept)."""
+        for link in [link for link in self._links if not link.holds_unread]:
+            limit = self.settings.idle_seconds
+            if link.idle_seconds is not None:
+                limit = min(limit, link.idle_seconds)
+            if now - link.last_active > limit:
+                link.close()
 
 
 def _factory(owner: Listeners, name: str) -> Callable[[], Link]:

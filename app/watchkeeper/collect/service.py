@@ -214,6 +214,9 @@ def receiving_sentence(collector: Collector) -> str:
     rejected = sum(stats.rejected.values())
     if rejected:
         parts.append(f"{rejected:,} messages refused from {len(stats.rejected)} sender(s)")
+    if stats.refused:
+        parts.append(f"{stats.refused:,} connections refused (a sender over its share, or "
+                     "blocked)")
     if stats.blocked:
         parts.append(f"blocked for sending garbage: {', '.join(sorted(stats.blocked))}")
     if stats.paused:
