@@ -37,6 +37,7 @@ from watchkeeper.collect.connections import (
 from watchkeeper.collect.framing import is_garbage
 from watchkeeper.collect.spool import Received, Spool
 from watchkeeper.collect.webhook import HttpConnection
+from watchkeeper.core.disk import disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import WatchkeeperError
 
 __all__ = ["LISTENER_KINDS", "CollectError", "ListenerSettings", "ListenerStats", "Listeners"]
@@ -79,6 +80,7 @@ class ListenerStats:
     refused: int = 0  # connections turned away: too many, or from a blocked peer
     discarded: int = 0  # UDP messages dropped because the spool was full or failing
     paused: bool = False  # reading is paused: the spool is over its budget
+    spool_problem: str = ""  # why the spool takes nothing now (a full disk); "" when it does
 
 
 class UdpReceiver:
@@ -203,7 +205,7 @@ class Listeners:
         self._servers: list[asyncio.Server] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._timer: asyncio.TimerHandle | None = None
-        self._spool_failing = False
+        self.spool_problem = ""  # set while the spool fails (a full disk), in one sentence
         self._ticks = 0
 
     # -- the caller's thread ------------------------------------------------------------
@@ -261,7 +263,7 @@ class Listeners:
                 blocked={peer: now + timedelta(seconds=until - now_mono)
                          for peer, until in tally.blocked.items()},
                 udp_dropped=dropped, refused=tally.refused, discarded=tally.discarded,
-                paused=self.paused)
+                paused=self.paused, spool_problem=self.spool_problem)
 
     def _check_settings(self) -> None:
         for name in self.settings.ports:
@@ -412,15 +414,25 @@ class Listeners:
         self._loop.call_later(seconds, callback)
 
     def append(self, batch: list[Received]) -> bool:
-        """Spool a batch; False when the spool failed (a full disk), which is logged."""
+        """Spool a batch; False when the spool failed (a full disk), which is logged.
+
+        The spool takes a batch whole or not at all, so a refused batch is offered again
+        (TCP, TLS, HTTP: reading waits) or counted as discarded (UDP).
+        """
         try:
             self.spool.append(batch)
         except OSError as error:
-            if not self._spool_failing:
+            if not self.spool_problem:
                 log.error("the spool cannot take messages: %s", error)
-            self._spool_failing = True
+            self.spool_problem = (
+                disk_full_sentence(self.spool.folder, "senders are held back (UDP messages "
+                                   "are dropped) until it takes messages again")
+                if is_disk_full(error) else
+                f"The spool cannot take messages ({error.strerror or error}).")
             return False
-        self._spool_failing = False
+        if self.spool_problem:
+            log.warning("the spool takes messages again")
+        self.spool_problem = ""
         return True
 
     def after_append(self) -> None:

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from watchkeeper.collect.spool import recover_open_segments, sealed_segments
+from watchkeeper.core.disk import DiskFull
 from watchkeeper.core.progress import Progress
 from watchkeeper.ingest.importer import Importer, ImportSummary
 from watchkeeper.storage.store import Store
@@ -61,4 +62,6 @@ def _load(store: Store, folder: Path, progress: Progress | None,
     for segment in waiting:
         if segment_name(segment) in finished:
             segment.unlink(missing_ok=True)
+    if summary.disk_full:  # the rest waits in the spool for the next load
+        raise DiskFull(summary.disk_full)
     return summary
