@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from watchkeeper.core.processes import alive
 from watchkeeper.ingest.forwarded import HEADER, envelope
 
 SEGMENT_BYTES = 8 * 1024 * 1024
@@ -177,7 +178,7 @@ def recover_open_segments(folder: Path) -> list[Path]:
     recovered = []
     for path in sorted(folder.glob("*" + OPEN)):
         pid = _pid_of(path)
-        if pid is None or pid == os.getpid() or _alive(pid):
+        if pid is None or pid == os.getpid() or alive(pid):
             continue  # a collector that is running (this process's own, too) writes it
         data = path.read_bytes()
         end = data.rfind(b"\n") + 1
@@ -200,18 +201,6 @@ def recover_open_segments(folder: Path) -> list[Path]:
 def _pid_of(path: Path) -> int | None:
     parts = path.stem.split("-")
     return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    if os.name == "nt":
-        return True  # without a portable check, leave a Windows segment to its writer
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -6,7 +6,7 @@ import codecs
 import contextlib
 import hashlib
 import os
-import tempfile
+import shutil
 import time
 import weakref
 from collections.abc import Iterable, Iterator
@@ -22,6 +22,7 @@ from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Parser, Source
 from watchkeeper.storage import ledger
 from watchkeeper.storage.pipeline import FULL_AFTER, BackgroundWriter
 from watchkeeper.storage.store import Store
+from watchkeeper.storage.workdirs import WORK_PREFIXES, make_workdir, remove_stale_workdirs
 from watchkeeper.storage.writer import Batch, LedgerRow
 
 BATCH_SIZE = 10_000
@@ -30,7 +31,6 @@ MAX_DEPTH = 3  # archives inside archives
 # time) keep resetting CPython's switch timer, so the window's thread never got a turn.
 READ_BUFFER = 1 << 20
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_WORK_PREFIXES = (".import-", ".archive-", ".demo-")  # the importer's own working folders
 
 
 @dataclass
@@ -96,7 +96,7 @@ def expand_paths(paths: Iterable[Path | str], store_path: Path | None = None) ->
         path = Path(item)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(_WORK_PREFIXES)
+                dirs[:] = sorted(d for d in dirs if not d.startswith(WORK_PREFIXES)
                                  and (Path(root) / d).resolve() not in own)
                 for name in sorted(files):
                     candidate = Path(root) / name
@@ -137,6 +137,7 @@ class Importer:
         files = list(expand_paths(paths, self.store.path))
         self.progress.update(stage="Importing", total=len(files), done=0)
         _finish_recovery(self.store)
+        remove_stale_workdirs(self.store.path, time.time())
         self._next_import_id = ledger.last_id(self.store)
         self._imported_here = ledger.imported_hashes(self.store)
         try:
@@ -296,13 +297,16 @@ class Importer:
                                    result.message))
             return
         if head.startswith(_UTF16_BOMS):
-            with tempfile.TemporaryDirectory(dir=self.store.path.parent, prefix=".import-") as work:
-                converted = _transcode_utf16(path, Path(work) / "utf8")
+            work = make_workdir(self.store.path, ".import-")
+            try:
+                converted = _transcode_utf16(path, work / "utf8")
                 with converted.open("rb") as stream:
                     head = stream.read(HEAD_SIZE)
                 self._parse_file(converted, head, name, sha, size, result,
                                  [f"{name}: converted from UTF-16"])
                 self._flush()  # the converted copy goes when this block ends
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
         else:
             self._parse_file(path, head, name, sha, size, result, [])
         self._imported_here[sha] = name
@@ -387,7 +391,7 @@ class Importer:
 
     def _import_archive(self, path: Path, name: str, archive_kind: str,
                         summary: ImportSummary, depth: int) -> None:
-        workdir = Path(tempfile.mkdtemp(dir=self.store.path.parent, prefix=".archive-"))
+        workdir = make_workdir(self.store.path, ".archive-")
         for member in archives.expand(path, name, archive_kind, workdir):
             self.progress.check()
             if member.path is None:
