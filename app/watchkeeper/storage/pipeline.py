@@ -12,8 +12,8 @@ import duckdb
 
 from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import StoreError
+from watchkeeper.storage import workdirs
 from watchkeeper.storage.store import Store
-from watchkeeper.storage.workdirs import make_workdir
 from watchkeeper.storage.writer import Batch, write_batch
 
 # what a full disk means for an import, after "The disk holding ... is full (... free); "
@@ -45,7 +45,7 @@ class BackgroundWriter:
         # batch files for DuckDB's JSON reader, beside the store (the system's temporary
         # folder may be small); the importer never imports its own working folders
         try:
-            self._workdir = make_workdir(store.path, ".import-")
+            self._workdir = workdirs.make_workdir(store.path, ".import-")
         except OSError as error:
             self._con.close()
             if is_disk_full(error):

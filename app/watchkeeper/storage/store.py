@@ -14,7 +14,6 @@ from typing import Any
 import duckdb
 
 from watchkeeper.core import paths
-from watchkeeper.core.disk import is_disk_full
 from watchkeeper.core.errors import Cancelled, StoreError
 from watchkeeper.core.fields import ALIASES, COMMON_COLUMNS, quote_ident
 from watchkeeper.core.progress import Progress
@@ -194,6 +193,8 @@ class Store:
                     self.rollback_import(import_id, "interrupted",
                                          "The import was interrupted; its events were removed.")
                 except duckdb.Error as error:
+                    from watchkeeper.core.disk import is_disk_full
+
                     if not is_disk_full(error):
                         raise
                     return []  # no room to write it down: done at an open with room

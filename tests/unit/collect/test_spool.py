@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
-from tests.small_disk import SmallDisk, small_disk
 
 from watchkeeper.collect.loader import load_spool
 from watchkeeper.collect.spool import Received, Spool, sealed_segments, spool_folder
@@ -158,39 +154,3 @@ def test_two_loads_at_once_store_each_segment_once(tmp_path: Path) -> None:
         for load in loads:
             load.join()
         assert store.fetch_one("SELECT count(*) FROM events") == (200,)
-
-
-# -- a full disk ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def disk(tmp_path: Path) -> Iterator[SmallDisk]:
-    yield from small_disk(tmp_path / "disk")
-
-
-def test_on_a_full_disk_a_batch_is_spooled_whole_once_space_returns_and_no_litter_is_left(
-        disk: SmallDisk, tmp_path: Path) -> None:
-    spool = Spool(disk.path / "spool", segment_seconds=0)
-    spool.append([received(SYSLOG + b" before")])  # a segment is open when the disk fills
-    disk.fill(leave=4096)
-    batch = [received(SYSLOG + b" %d " % n + b"x" * 2000) for n in range(5)]
-    for _ in range(3):  # the listeners retry a refused batch every tick
-        with pytest.raises(OSError):
-            spool.append(batch)
-        spool.tick()
-    spool.close()  # the open segment is sealed with what it had before
-    while_full = sorted(path.name for path in (disk.path / "spool").iterdir())
-    for _ in range(3):  # nothing to seal: no new segment, empty or not, while full
-        with pytest.raises(OSError):
-            spool.append(batch)
-        spool.tick()
-    assert sorted(path.name for path in (disk.path / "spool").iterdir()) == while_full
-    disk.free()
-    spool.append(batch)
-    spool.close()
-    with Store(tmp_path / "store.duckdb") as store:
-        load_spool(store, disk.path / "spool")
-        messages = [row[0] for row in store.fetch_all("SELECT message FROM events")]
-        statuses = store.fetch_all("SELECT DISTINCT status FROM imports")
-    assert len(messages) == len(set(messages)) == 6
-    assert statuses == [("done",)]
