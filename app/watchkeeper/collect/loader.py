@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 
 from watchkeeper.collect.spool import recover_open_segments, sealed_segments
-from watchkeeper.core.disk import DiskFull
 from watchkeeper.core.progress import Progress
 from watchkeeper.ingest.forwarded import HEADER
 from watchkeeper.ingest.importer import Importer, ImportSummary
@@ -79,6 +78,4 @@ def _load(store: Store, folder: Path, progress: Progress | None,
         elif segment_name(segment) in failed and not summary.disk_full:
             # the ledger says why, once; kept beside the spool, never offered again
             segment.replace(segment.with_suffix(FAILED))
-    if summary.disk_full:  # the rest waits in the spool for the next load
-        raise DiskFull(summary.disk_full)
-    return summary
+    return summary  # on a full disk (summary.disk_full), the rest waits for the next load

@@ -23,7 +23,7 @@ from pathlib import Path
 from watchkeeper.collect.listeners import CollectError, Listeners, ListenerSettings
 from watchkeeper.collect.loader import load_spool
 from watchkeeper.collect.spool import Spool, spool_folder
-from watchkeeper.core.disk import disk_full_sentence, is_disk_full
+from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import StoreError, WatchkeeperError
 from watchkeeper.core.settings import LISTENERS, Settings
 from watchkeeper.ingest.importer import ImportSummary
@@ -179,11 +179,14 @@ class Collector:
             self.totals.last_error = f"Loading the spool failed: {error}"
 
     def _after_load(self, store: Store, summary: ImportSummary, report: LoadReport) -> None:
-        self.totals.disk_full = ""  # loaded: there was room
+        if summary.disk_full:
+            self._load_failed(DiskFull(summary.disk_full))
+        else:
+            self.totals.disk_full = ""
         report.segments = len(summary.files)
         report.events = summary.events
         report.quarantined = summary.quarantined
-        if summary.events and self.detect:
+        if summary.events and self.detect and not summary.disk_full:
             from watchkeeper.detection import service
 
             ruleset, detected = service.run(store, settings=self.settings,

@@ -172,15 +172,11 @@ class Importer:
                 self.progress.state.done = len(files)
                 self.progress.flush()
         finally:
-            try:
+            with _expected_after_full_disk(summary):
                 self._writer.close()
-            except DiskFull:
-                if not summary.disk_full:
-                    raise
-            with contextlib.suppress(*(() if not summary.disk_full else (Exception,))):
                 self.store.refresh_columns()
             summary.seconds = time.monotonic() - started
-        with contextlib.suppress(*(() if not summary.disk_full else (Exception,))):
+        with _expected_after_full_disk(summary):
             self._fill_counts(summary)
         return summary
 
@@ -403,6 +399,17 @@ class Importer:
                     m for m in (summary.files[-1].message, member.problem) if m)
             # The extracted copy is deleted after this; commit what came from it first.
             self._flush()
+
+
+@contextlib.contextmanager
+def _expected_after_full_disk(summary: ImportSummary) -> Iterator[None]:
+    """After a full disk the store may refuse even reads (DuckDB, until it is opened again):
+    the summary says why already."""
+    try:
+        yield
+    except Exception:
+        if not summary.disk_full:
+            raise
 
 
 # stores with an import that a full disk left half done: rolled back before the next import
