@@ -39,6 +39,7 @@ from watchkeeper.collect.spool import Received, Spool
 from watchkeeper.collect.webhook import HttpConnection
 from watchkeeper.core.disk import disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.core.settings import CONNECTION_IDLE_SECONDS, CONNECTIONS_PER_SENDER
 
 __all__ = ["LISTENER_KINDS", "CollectError", "ListenerSettings", "ListenerStats", "Listeners"]
 
@@ -63,10 +64,10 @@ class ListenerSettings:
     max_message_bytes: int = 256 * 1024  # a longer message is rejected and counted
     max_connections: int = 256  # TCP, TLS and HTTP together
     # one address may hold this many of them, so a flood from one cannot lock the others out
-    max_connections_per_sender: int = 32
+    max_connections_per_sender: int = CONNECTIONS_PER_SENDER
     # a connection that sends nothing for this long is closed (a sender reconnects when it
     # has something to say); HTTP's kept-alive connections close sooner (collect/webhook.py)
-    idle_seconds: float = 600.0
+    idle_seconds: float = CONNECTION_IDLE_SECONDS
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,9 @@ def listener_settings(settings: Settings, ports: dict[str, int] | None = None) -
 
         token = ensure_http_token()
     return ListenerSettings(ports=chosen, bind="0.0.0.0" if settings.listen_on_network
-                            else "127.0.0.1", tls=tls, http_token=token)
+                            else "127.0.0.1", tls=tls, http_token=token,
+                            max_connections_per_sender=settings.connections_per_sender,
+                            idle_seconds=settings.connection_idle_seconds)
 
 
 def _tls_context(settings: Settings) -> ssl.SSLContext:

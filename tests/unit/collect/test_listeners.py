@@ -33,7 +33,10 @@ from watchkeeper.collect.listeners import (
     ListenerStats,
 )
 from watchkeeper.collect.loader import load_spool
+from watchkeeper.collect.service import listener_settings
 from watchkeeper.collect.spool import Spool
+from watchkeeper.core import settings as settings_module
+from watchkeeper.core.settings import Settings
 from watchkeeper.storage.store import Store
 
 LOCAL = "127.0.0.1"
@@ -646,3 +649,17 @@ def test_a_burst_of_connects_from_one_sender_costs_a_good_sender_nothing(
     messages = [row[1] for row in running.stored(store)]
     assert len(messages) == len(set(messages)) == 2 * sent + 1
     assert running.stats().refused >= burst - 64
+
+
+def test_the_limits_per_sender_and_the_idle_time_are_settings_with_sound_fallbacks(
+        tmp_path: Path) -> None:
+    chosen = listener_settings(Settings(connections_per_sender=4, connection_idle_seconds=30),
+                               {"syslog-tcp": 0})
+    assert (chosen.max_connections_per_sender, chosen.idle_seconds) == (4, 30)
+    saved = tmp_path / "settings.json"
+    saved.write_text(orjson.dumps({"connections_per_sender": 0,
+                                   "connection_idle_seconds": "never"}).decode())
+    loaded = settings_module.load(saved)
+    defaults = ListenerSettings(ports={})
+    assert (loaded.connections_per_sender, loaded.connection_idle_seconds) == (
+        defaults.max_connections_per_sender, defaults.idle_seconds)
