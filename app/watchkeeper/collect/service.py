@@ -188,7 +188,7 @@ class Collector:
         report.segments = len(summary.files)
         report.events = summary.events
         report.quarantined = summary.quarantined
-        if summary.events and self.detect and not summary.disk_full:
+        if summary.events and self.detect:
             from watchkeeper.detection import service
 
             ruleset, detected = service.run(store, settings=self.settings,
