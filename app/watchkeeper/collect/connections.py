@@ -118,7 +118,7 @@ def peer_host(address: object) -> str:
 class Link(asyncio.Protocol):
     """A connection of any TCP listener: admission, pausing, and delivery to the spool."""
 
-    idle_seconds: float | None = None  # closed after this long without a byte; None: never
+    idle_seconds: float | None = None  # closed sooner than the listeners' idle time; None: not
 
     def __init__(self, owner: Listeners, name: str) -> None:
         self.owner = owner
@@ -140,6 +140,11 @@ class Link(asyncio.Protocol):
         if self.admitted:
             self.admitted = False
             self.owner.forget(self)
+
+    @property
+    def holds_unread(self) -> bool:
+        """Paused or holding a batch: closing it now would lose what the sender sent."""
+        return self._paused or bool(self.pending)
 
     def pause(self) -> None:
         if not self._paused and self.transport is not None and not self.transport.is_closing():

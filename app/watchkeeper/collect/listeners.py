@@ -37,7 +37,9 @@ from watchkeeper.collect.connections import (
 from watchkeeper.collect.framing import is_garbage
 from watchkeeper.collect.spool import Received, Spool
 from watchkeeper.collect.webhook import HttpConnection
+from watchkeeper.core.disk import disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.core.settings import CONNECTION_IDLE_SECONDS, CONNECTIONS_PER_SENDER
 
 __all__ = ["LISTENER_KINDS", "CollectError", "ListenerSettings", "ListenerStats", "Listeners"]
 
@@ -61,6 +63,11 @@ class ListenerSettings:
     http_token: str | None = None  # the bearer token the http listener requires
     max_message_bytes: int = 256 * 1024  # a longer message is rejected and counted
     max_connections: int = 256  # TCP, TLS and HTTP together
+    # one address may hold this many of them, so a flood from one cannot lock the others out
+    max_connections_per_sender: int = CONNECTIONS_PER_SENDER
+    # a connection that sends nothing for this long is closed (a sender reconnects when it
+    # has something to say); HTTP's kept-alive connections close sooner (collect/webhook.py)
+    idle_seconds: float = CONNECTION_IDLE_SECONDS
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class ListenerStats:
     refused: int = 0  # connections turned away: too many, or from a blocked peer
     discarded: int = 0  # UDP messages dropped because the spool was full or failing
     paused: bool = False  # reading is paused: the spool is over its budget
+    spool_problem: str = ""  # why the spool takes nothing now (a full disk); "" when it does
 
 
 class UdpReceiver:
@@ -190,6 +198,7 @@ class Listeners:
         self.tally = Tally(settings.ports)
         self.paused = False  # the spool is over its budget: connections are not read
         self._links: set[Link] = set()
+        self._per_sender: dict[str, int] = {}  # peer -> connections it holds
         self._sockets: dict[str, socket.socket] = {}
         self._addresses: dict[str, tuple[str, int]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -197,7 +206,7 @@ class Listeners:
         self._servers: list[asyncio.Server] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._timer: asyncio.TimerHandle | None = None
-        self._spool_failing = False
+        self.spool_problem = ""  # set while the spool fails (a full disk), in one sentence
         self._ticks = 0
 
     # -- the caller's thread ------------------------------------------------------------
@@ -255,7 +264,7 @@ class Listeners:
                 blocked={peer: now + timedelta(seconds=until - now_mono)
                          for peer, until in tally.blocked.items()},
                 udp_dropped=dropped, refused=tally.refused, discarded=tally.discarded,
-                paused=self.paused)
+                paused=self.paused, spool_problem=self.spool_problem)
 
     def _check_settings(self) -> None:
         for name in self.settings.ports:
@@ -338,20 +347,56 @@ class Listeners:
         finish()
 
     def admit(self, link: Link) -> bool:
-        """Take a new connection, or turn it away (blocked peer, too many connections)."""
+        """Take a new connection, or turn it away.
+
+        Turned away: a blocked peer, a peer holding its share already, or a full pool in
+        which no other peer holds more than the newcomer would. When the pool is full and
+        some peer holds more, that peer's quietest connection is closed to make room, so a
+        sender with few connections always gets in however many another one opens.
+        """
         assert link.transport is not None
-        if self.tally.is_blocked(link.peer) or len(self._links) >= self.settings.max_connections:
+        settings = self.settings
+        holding = self._per_sender.get(link.peer, 0)
+        admitted = not self.tally.is_blocked(link.peer) and (
+            holding < settings.max_connections_per_sender)
+        if admitted and len(self._links) >= settings.max_connections:
+            admitted = self._make_room(link.peer, holding)
+        if not admitted:
             with self.tally.lock:
                 self.tally.refused += 1
             link.transport.abort()
             return False
         self._links.add(link)
+        self._per_sender[link.peer] = holding + 1
         with self.tally.lock:
             self.tally.connections[link.name] += 1
         return True
 
+    def _make_room(self, newcomer: str, holding: int) -> bool:
+        """Close the quietest connection of the biggest holder, if it holds more than
+        `newcomer` would; whether there is room now."""
+        biggest = max(self._per_sender, key=self._per_sender.__getitem__, default=None)
+        if biggest is None or biggest == newcomer or self._per_sender[biggest] <= holding + 1:
+            return False
+        quietest = min((link for link in self._links
+                        if link.peer == biggest and not link.holds_unread),
+                       key=lambda link: link.last_active, default=None)
+        if quietest is None:
+            return False
+        log.info("closed a quiet connection of %s (it holds %d) to let %s in", biggest,
+                 self._per_sender[biggest], newcomer)
+        quietest.admitted = False
+        self.forget(quietest)
+        quietest.close()
+        return True
+
     def forget(self, link: Link) -> None:
         self._links.discard(link)
+        left = self._per_sender.get(link.peer, 0) - 1
+        if left > 0:
+            self._per_sender[link.peer] = left
+        else:
+            self._per_sender.pop(link.peer, None)
         with self.tally.lock:
             self.tally.connections[link.name] -= 1
 
@@ -370,15 +415,25 @@ class Listeners:
         self._loop.call_later(seconds, callback)
 
     def append(self, batch: list[Received]) -> bool:
-        """Spool a batch; False when the spool failed (a full disk), which is logged."""
+        """Spool a batch; False when the spool failed (a full disk), which is logged.
+
+        The spool takes a batch whole or not at all, so a refused batch is offered again
+        (TCP, TLS, HTTP: reading waits) or counted as discarded (UDP).
+        """
         try:
             self.spool.append(batch)
         except OSError as error:
-            if not self._spool_failing:
+            if not self.spool_problem:
                 log.error("the spool cannot take messages: %s", error)
-            self._spool_failing = True
+            self.spool_problem = (
+                disk_full_sentence(self.spool.folder, "senders are held back (UDP messages "
+                                   "are dropped) until it takes messages again")
+                if is_disk_full(error) else
+                f"The spool cannot take messages ({error.strerror or error}).")
             return False
-        self._spool_failing = False
+        if self.spool_problem:
+            log.warning("the spool takes messages again")
+        self.spool_problem = ""
         return True
 
     def after_append(self) -> None:
@@ -408,16 +463,23 @@ class Listeners:
             self._ticks += 1
             if self._ticks % 10 == 0:  # once a second
                 self.tally.expire()
-                now = time.monotonic()
-                for link in [link for link in self._links if link.idle_seconds is not None
-                             and now - link.last_active > link.idle_seconds]:
-                    link.close()
+                self._close_idle(time.monotonic())
         except Exception:
             log.exception("the listeners' timer failed")
         finally:
             assert self._loop is not None
             if self._loop.is_running():
                 self._timer = self._loop.call_later(TICK_SECONDS, self._tick)
+
+
+    def _close_idle(self, now: float) -> None:
+        """Close connections that sent nothing for their idle time (what they sent is kept)."""
+        for link in [link for link in self._links if not link.holds_unread]:
+            limit = self.settings.idle_seconds
+            if link.idle_seconds is not None:
+                limit = min(limit, link.idle_seconds)
+            if now - link.last_active > limit:
+                link.close()
 
 
 def _factory(owner: Listeners, name: str) -> Callable[[], Link]:

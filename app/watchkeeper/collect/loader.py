@@ -12,14 +12,27 @@ from pathlib import Path
 
 from watchkeeper.collect.spool import recover_open_segments, sealed_segments
 from watchkeeper.core.progress import Progress
+from watchkeeper.ingest.forwarded import HEADER
 from watchkeeper.ingest.importer import Importer, ImportSummary
 from watchkeeper.storage.store import Store
 
 LABEL = "forwarded"
+FAILED = ".failed"  # a segment that could not be imported, set aside
 
 
 def segment_name(segment: Path) -> str:
     return f"{LABEL}/{segment.name}"
+
+
+def _holds_messages(segment: Path) -> bool:
+    """False for a segment with no message (removed here): nothing to load, nothing to record."""
+    try:
+        if segment.stat().st_size > len(HEADER):
+            return True
+        segment.unlink()
+    except FileNotFoundError:  # loaded and removed meanwhile
+        pass
+    return False
 
 
 _loading: dict[Path, threading.Lock] = {}
@@ -43,7 +56,7 @@ def _load(store: Store, folder: Path, progress: Progress | None,
           limit: int | None) -> ImportSummary:
     if folder.is_dir():
         recover_open_segments(folder)  # what a collector that was killed left open
-    segments = sealed_segments(folder)[:limit]
+    segments = [segment for segment in sealed_segments(folder)[:limit] if _holds_messages(segment)]
     if not segments:
         return ImportSummary()
     names = [segment_name(segment) for segment in segments]
@@ -58,7 +71,11 @@ def _load(store: Store, folder: Path, progress: Progress | None,
         return ImportSummary()
     summary = Importer(store, progress, label=(folder, LABEL)).run(waiting)
     finished = {result.name for result in summary.files if result.status in ("imported", "skipped")}
+    failed = {result.name for result in summary.files if result.status == "failed"}
     for segment in waiting:
         if segment_name(segment) in finished:
             segment.unlink(missing_ok=True)
-    return summary
+        elif segment_name(segment) in failed and not summary.disk_full:
+            # the ledger says why, once; kept beside the spool, never offered again
+            segment.replace(segment.with_suffix(FAILED))
+    return summary  # on a full disk (summary.disk_full), the rest waits for the next load

@@ -9,6 +9,7 @@ and the headless collector keeps receiving into the spool.
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import ssl
 import threading
@@ -22,10 +23,13 @@ from pathlib import Path
 from watchkeeper.collect.listeners import CollectError, Listeners, ListenerSettings
 from watchkeeper.collect.loader import load_spool
 from watchkeeper.collect.spool import Spool, spool_folder
+from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import StoreError, WatchkeeperError
 from watchkeeper.core.settings import LISTENERS, Settings
 from watchkeeper.ingest.importer import ImportSummary
 from watchkeeper.storage.store import Store
+
+log = logging.getLogger(__name__)
 
 LOAD_EVERY = 2.0  # seconds between loads of the spool
 TEST_TIMEOUT = 15.0
@@ -50,6 +54,7 @@ class Totals:
     quarantined: int = 0
     new_hits: int = 0
     last_error: str = ""
+    disk_full: str = ""  # while the store's disk is full, the sentence that says so
 
 
 def listener_settings(settings: Settings, ports: dict[str, int] | None = None) -> ListenerSettings:
@@ -68,7 +73,9 @@ def listener_settings(settings: Settings, ports: dict[str, int] | None = None) -
 
         token = ensure_http_token()
     return ListenerSettings(ports=chosen, bind="0.0.0.0" if settings.listen_on_network
-                            else "127.0.0.1", tls=tls, http_token=token)
+                            else "127.0.0.1", tls=tls, http_token=token,
+                            max_connections_per_sender=settings.connections_per_sender,
+                            idle_seconds=settings.connection_idle_seconds)
 
 
 def _tls_context(settings: Settings) -> ssl.SSLContext:
@@ -119,7 +126,10 @@ class Collector:
         self.listeners.stop()
         for thread in self._threads:
             thread.join(timeout=30)
-        self.spool.close()
+        try:
+            self.spool.close()
+        except OSError as error:  # a full disk: the next start seals what is left open
+            log.error("the spool's last segment was not sealed: %s", error)
         if self.load_enabled:
             self.load_once()  # what the last second brought
 
@@ -140,8 +150,8 @@ class Collector:
     def load_once(self, store: Store | None = None) -> LoadReport:
         """Load what is waiting, opening the store for the time it takes unless given one."""
         report = LoadReport()
-        self.spool.tick()
         try:
+            self.spool.tick()
             if store is not None:
                 summary = load_spool(store, self.folder)
                 self._after_load(store, summary, report)
@@ -149,18 +159,32 @@ class Collector:
                 with Store(self.db_path) as opened:
                     summary = load_spool(opened, self.folder)
                     self._after_load(opened, summary, report)
-        except StoreError as error:
-            # another process owning the store is no error: the spool waits for it
-            if "another Watchkeeper process" not in error.message:
-                self.totals.last_error = error.message
-        except WatchkeeperError as error:
-            self.totals.last_error = error.message
+        except Exception as error:  # the loader goes on: what waits is loaded next time
+            self._load_failed(error)
         self.totals.loads += 1
         if report.segments and self.on_loaded is not None:
             self.on_loaded(report)
         return report
 
+    def _load_failed(self, error: Exception) -> None:
+        if is_disk_full(error):
+            if not self.totals.disk_full:
+                log.error("loading the spool stopped: the disk is full: %s", error)
+            self.totals.disk_full = disk_full_sentence(
+                self.db_path, "what was received waits in the spool and is loaded")
+        elif isinstance(error, StoreError) and "another Watchkeeper process" in error.message:
+            pass  # another process owning the store is no error: the spool waits for it
+        elif isinstance(error, WatchkeeperError):
+            self.totals.last_error = error.message
+        else:
+            log.exception("loading the spool failed")
+            self.totals.last_error = f"Loading the spool failed: {error}"
+
     def _after_load(self, store: Store, summary: ImportSummary, report: LoadReport) -> None:
+        if summary.disk_full:
+            self._load_failed(DiskFull(summary.disk_full))
+        else:
+            self.totals.disk_full = ""
         report.segments = len(summary.files)
         report.events = summary.events
         report.quarantined = summary.quarantined
@@ -214,10 +238,17 @@ def receiving_sentence(collector: Collector) -> str:
     rejected = sum(stats.rejected.values())
     if rejected:
         parts.append(f"{rejected:,} messages refused from {len(stats.rejected)} sender(s)")
+    if stats.refused:
+        parts.append(f"{stats.refused:,} connections refused (a sender over its share, or "
+                     "blocked)")
     if stats.blocked:
         parts.append(f"blocked for sending garbage: {', '.join(sorted(stats.blocked))}")
     if stats.paused:
         parts.append("senders slowed: the spool is over its budget")
+    # a full disk in one sentence, whether the spool or the store found it so
+    problem = stats.spool_problem or collector.totals.disk_full
+    if problem:
+        parts.append(problem.rstrip("."))
     return "; ".join(parts)
 
 

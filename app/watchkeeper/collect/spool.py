@@ -13,6 +13,7 @@ collector left open, cutting a torn last line.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import threading
 import time
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from watchkeeper.core.processes import alive
 from watchkeeper.ingest.forwarded import HEADER, envelope
 
 SEGMENT_BYTES = 8 * 1024 * 1024
@@ -77,7 +79,12 @@ class Spool:
         return self._waiting_bytes >= self.budget_bytes
 
     def append(self, records: Sequence[Received]) -> None:
-        """Write messages to the open segment at once (the OS keeps them if we are killed)."""
+        """Write messages to the open segment at once (the OS keeps them if we are killed).
+
+        All or nothing: when the disk is full, what part of the batch was written is cut
+        off again and the OSError raised, so the caller can offer the whole batch again
+        later without a message being stored twice.
+        """
         if not records:
             return
         now = datetime.now(UTC)
@@ -87,9 +94,14 @@ class Spool:
                 self._open()
             assert self._fd is not None
             view = memoryview(data)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+            try:
+                while view:
+                    written = os.write(self._fd, view)
+                    view = view[written:]
+            except OSError:
+                os.ftruncate(self._fd, self._size)  # freeing space cannot fail for want of it
+                os.lseek(self._fd, self._size, os.SEEK_SET)
+                raise
             self._size += len(data)
             self.appended += len(records)
             if self._size >= self.segment_bytes:
@@ -111,19 +123,36 @@ class Spool:
         self._sequence += 1
         name = f"{time.time_ns():020d}-{os.getpid()}-{self._sequence:06d}"
         self._path = self.folder / (name + OPEN)
-        self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o600)
-        os.write(self._fd, HEADER)
+        fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o600)
+        try:
+            if os.write(fd, HEADER) != len(HEADER):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        except OSError:  # a full disk: leave no segment behind that holds nothing
+            os.close(fd)
+            self._path.unlink(missing_ok=True)
+            self._path = None
+            raise
+        self._fd = fd
         self._size = len(HEADER)
         self._opened_at = time.monotonic()
 
     def _seal(self) -> None:
         assert self._fd is not None and self._path is not None
-        os.fsync(self._fd)
-        os.close(self._fd)
-        os.replace(self._path, self._path.with_suffix(SEALED))
-        _fsync_folder(self.folder)
-        self._waiting_bytes += self._size
+        fd, path, size = self._fd, self._path, self._size
         self._fd, self._path, self._size = None, None, 0
+        if size <= len(HEADER):  # nothing was appended: nothing to load
+            os.close(fd)
+            path.unlink(missing_ok=True)
+            return
+        try:
+            os.fsync(fd)
+        except OSError:  # still open: the next tick seals it again
+            self._fd, self._path, self._size = fd, path, size
+            raise
+        os.close(fd)
+        os.replace(path, path.with_suffix(SEALED))
+        _fsync_folder(self.folder)
+        self._waiting_bytes += size
 
 
 _BINARY = getattr(os, "O_BINARY", 0)
@@ -149,7 +178,7 @@ def recover_open_segments(folder: Path) -> list[Path]:
     recovered = []
     for path in sorted(folder.glob("*" + OPEN)):
         pid = _pid_of(path)
-        if pid is None or pid == os.getpid() or _alive(pid):
+        if pid is None or pid == os.getpid() or alive(pid):
             continue  # a collector that is running (this process's own, too) writes it
         data = path.read_bytes()
         end = data.rfind(b"\n") + 1
@@ -172,18 +201,6 @@ def recover_open_segments(folder: Path) -> list[Path]:
 def _pid_of(path: Path) -> int | None:
     parts = path.stem.split("-")
     return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    if os.name == "nt":
-        return True  # without a portable check, leave a Windows segment to its writer
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _fsync_folder(folder: Path) -> None:

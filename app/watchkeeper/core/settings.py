@@ -25,6 +25,8 @@ LISTENERS: dict[str, int] = {"syslog-udp": 5514, "syslog-tcp": 5514, "syslog-tls
                              "json-tcp": 5170, "json-tls": 5171, "http": 8088}
 DEFAULT_LISTENERS = {"syslog-udp": 5514, "syslog-tcp": 5514}
 DEFAULT_COLUMNS = ["time", "host", "source", "event_id", "level", "username", "process", "message"]
+CONNECTIONS_PER_SENDER = 32
+CONNECTION_IDLE_SECONDS = 600.0
 
 
 @dataclass
@@ -50,6 +52,10 @@ class Settings:
     # device compliance thresholds over the policy's: "check.param" -> value, e.g.
     # {"screen_lock.max_minutes": 10}; the compliance package says which names exist
     compliance_thresholds: dict[str, float] = field(default_factory=dict)
+    # the collector's connections: how many one sending address may hold, and how long one
+    # may stay open with nothing sent (the sender reconnects when it has something to say)
+    connections_per_sender: int = CONNECTIONS_PER_SENDER
+    connection_idle_seconds: float = CONNECTION_IDLE_SECONDS
 
     def remember_filter(self, text: str) -> None:
         """Put a filter at the top of the history, once."""
@@ -141,6 +147,14 @@ def _valid(document: dict[str, Any]) -> Settings:
             setattr(settings, name, getattr(defaults, name))
     if not settings.table_columns:
         settings.table_columns = list(DEFAULT_COLUMNS)
+    if (not isinstance(settings.connections_per_sender, int)
+            or isinstance(settings.connections_per_sender, bool)
+            or settings.connections_per_sender < 1):
+        settings.connections_per_sender = CONNECTIONS_PER_SENDER
+    if (not isinstance(settings.connection_idle_seconds, int | float)
+            or isinstance(settings.connection_idle_seconds, bool)
+            or not 1 <= settings.connection_idle_seconds <= 7 * 24 * 3600):
+        settings.connection_idle_seconds = CONNECTION_IDLE_SECONDS
     return settings
 
 

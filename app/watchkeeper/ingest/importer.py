@@ -6,20 +6,23 @@ import codecs
 import contextlib
 import hashlib
 import os
-import tempfile
+import shutil
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import Cancelled, ImportFailed, StoreError
 from watchkeeper.core.progress import Progress, give_way
 from watchkeeper.ingest import archives, formats
 from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Parser, Source
 from watchkeeper.storage import ledger
-from watchkeeper.storage.pipeline import BackgroundWriter
+from watchkeeper.storage.pipeline import FULL_AFTER, BackgroundWriter
 from watchkeeper.storage.store import Store
+from watchkeeper.storage.workdirs import WORK_PREFIXES, make_workdir, remove_stale_workdirs
 from watchkeeper.storage.writer import Batch, LedgerRow
 
 BATCH_SIZE = 10_000
@@ -28,7 +31,6 @@ MAX_DEPTH = 3  # archives inside archives
 # time) keep resetting CPython's switch timer, so the window's thread never got a turn.
 READ_BUFFER = 1 << 20
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_WORK_PREFIXES = (".import-", ".archive-", ".demo-")  # the importer's own working folders
 
 
 @dataclass
@@ -52,6 +54,7 @@ class ImportSummary:
     files: list[FileResult] = field(default_factory=list)
     cancelled: bool = False
     seconds: float = 0.0
+    disk_full: str = ""  # the import stopped at a full disk: the sentence that says so
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -93,7 +96,7 @@ def expand_paths(paths: Iterable[Path | str], store_path: Path | None = None) ->
         path = Path(item)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(_WORK_PREFIXES)
+                dirs[:] = sorted(d for d in dirs if not d.startswith(WORK_PREFIXES)
                                  and (Path(root) / d).resolve() not in own)
                 for name in sorted(files):
                     candidate = Path(root) / name
@@ -133,18 +136,32 @@ class Importer:
         summary = ImportSummary()
         files = list(expand_paths(paths, self.store.path))
         self.progress.update(stage="Importing", total=len(files), done=0)
+        _finish_recovery(self.store)
+        remove_stale_workdirs(self.store.path, time.time())
         self._next_import_id = ledger.last_id(self.store)
         self._imported_here = ledger.imported_hashes(self.store)
-        self._writer = BackgroundWriter(self.store)
         try:
+            self._writer = BackgroundWriter(self.store)
+        except DiskFull as error:
+            summary.disk_full = error.message
+            summary.files = [FileResult(self._name(path), "failed", message=(
+                f"{self._name(path)}: not imported: {error.message}")) for path in files]
+            return summary
+        try:
+            index = 0
             try:
                 for index, path in enumerate(files):
                     self.progress.update(item=path.name, done=index)
                     self._import_file(path, self._name(path), summary, depth=0)
+                self._flush()
+                self._writer.drain()
             except Cancelled:
                 summary.cancelled = True
-            self._flush()
-            self._writer.drain()
+                self._flush()
+                self._writer.drain()
+            except DiskFull:
+                self._stop_for_full_disk([self._name(path) for path in files[index + 1:]],
+                                         summary)
         except StoreError:
             # the writer failed and rolled back its open transaction: a file it had begun
             # in an earlier commit is half there, so take it out as a killed import would be
@@ -155,11 +172,41 @@ class Importer:
                 self.progress.state.done = len(files)
                 self.progress.flush()
         finally:
-            self._writer.close()
-            self.store.refresh_columns()
+            with _expected_after_full_disk(summary):
+                self._writer.close()
+                self.store.refresh_columns()
             summary.seconds = time.monotonic() - started
-        self._fill_counts(summary)
+        with _expected_after_full_disk(summary):
+            self._fill_counts(summary)
         return summary
+
+    def _stop_for_full_disk(self, untouched: list[str], summary: ImportSummary) -> None:
+        """Stop at a full disk: what was not committed is not imported, and says why.
+
+        The writer rolled back its open transaction; a file begun in an earlier commit is
+        taken out as a killed import would be (at once, or when there is room again).
+        """
+        self._batch = Batch()  # ledger rows that cannot be written now
+        sentence = summary.disk_full = disk_full_sentence(self.store.path, FULL_AFTER)
+        assert self._writer is not None
+        with contextlib.suppress(DiskFull, StoreError):
+            self._writer.drain()
+        _needs_recovery.add(self.store)
+        ids = [f.import_id for f in summary.files if f.import_id is not None]
+        try:
+            _finish_recovery(self.store)
+            kept = {entry.id for entry in ledger.entries_by_id(self.store, ids)
+                    if entry.status in ("done", "skipped")}
+        except Exception:  # DuckDB refuses even reads after a failed checkpoint; reopened,
+            kept = set()  # it recovers from its log, and importing again skips what it has
+        for result in summary.files:
+            if result.status in ("imported", "skipped") and result.import_id not in kept:
+                result.status, result.import_id = "failed", None
+                result.message = f"{result.name}: not imported: {sentence}"
+            elif result.status == "failed" and not result.message:
+                result.message = f"{result.name}: not imported: {sentence}"
+        summary.files.extend(FileResult(name, "failed", message=f"{name}: not imported "
+                                        "(the disk is full)") for name in untouched)
 
     def _name(self, path: Path) -> str:
         if self.label is not None and path.is_relative_to(self.label[0]):
@@ -198,6 +245,9 @@ class Importer:
                 result.status = "cancelled"
                 result.message = f"{name}: stopped before the end; nothing from it was kept"
             raise
+        except DiskFull as error:
+            result.status, result.message = "failed", f"{name}: not imported: {error.message}"
+            raise
         except ImportFailed as error:
             result.status, result.message = "failed", error.message
         except FileNotFoundError:
@@ -207,6 +257,11 @@ class Importer:
         except IsADirectoryError:
             result.status, result.message = "failed", f"{name}: is a folder"
         except OSError as error:
+            if is_disk_full(error):  # a working copy (archive, UTF-16) found no room
+                result.status = "failed"
+                result.message = (f"{name}: not imported: "
+                                  f"{disk_full_sentence(self.store.path, FULL_AFTER)}")
+                raise DiskFull(result.message) from error
             result.status, result.message = "failed", f"{name}: cannot be read ({error.strerror or error})"
         finally:
             result.seconds = time.monotonic() - began
@@ -238,13 +293,16 @@ class Importer:
                                    result.message))
             return
         if head.startswith(_UTF16_BOMS):
-            with tempfile.TemporaryDirectory(dir=self.store.path.parent, prefix=".import-") as work:
-                converted = _transcode_utf16(path, Path(work) / "utf8")
+            work = make_workdir(self.store.path, ".import-")
+            try:
+                converted = _transcode_utf16(path, work / "utf8")
                 with converted.open("rb") as stream:
                     head = stream.read(HEAD_SIZE)
                 self._parse_file(converted, head, name, sha, size, result,
                                  [f"{name}: converted from UTF-16"])
                 self._flush()  # the converted copy goes when this block ends
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
         else:
             self._parse_file(path, head, name, sha, size, result, [])
         self._imported_here[sha] = name
@@ -304,6 +362,18 @@ class Importer:
         self._flush()
         with contextlib.suppress(BaseException):  # the error reported below is the one
             self._writer.drain()
+        if is_disk_full(error):
+            try:
+                self.store.rollback_import(import_id, "failed", f"{name}: not imported: the "
+                                           "disk was full; nothing from it was kept")
+            except Exception as failure:  # no room even for that: done when there is
+                if not is_disk_full(failure):
+                    raise
+                _needs_recovery.add(self.store)
+            result.status = "failed"
+            if isinstance(error, DiskFull):
+                raise error
+            raise DiskFull(disk_full_sentence(self.store.path, FULL_AFTER)) from error
         cancelled = isinstance(error, (Cancelled, KeyboardInterrupt))
         status = "cancelled" if cancelled else "failed"
         detail = getattr(error, "message", None) or str(error) or type(error).__name__
@@ -319,7 +389,7 @@ class Importer:
 
     def _import_archive(self, path: Path, name: str, archive_kind: str,
                         summary: ImportSummary, depth: int) -> None:
-        workdir = Path(tempfile.mkdtemp(dir=self.store.path.parent, prefix=".archive-"))
+        workdir = make_workdir(self.store.path, ".archive-")
         for member in archives.expand(path, name, archive_kind, workdir):
             self.progress.check()
             if member.path is None:
@@ -332,6 +402,34 @@ class Importer:
                     m for m in (summary.files[-1].message, member.problem) if m)
             # The extracted copy is deleted after this; commit what came from it first.
             self._flush()
+
+
+@contextlib.contextmanager
+def _expected_after_full_disk(summary: ImportSummary) -> Iterator[None]:
+    """After a full disk the store may refuse even reads (DuckDB, until it is opened again):
+    the summary says why already."""
+    try:
+        yield
+    except Exception:
+        if not summary.disk_full:
+            raise
+
+
+# stores with an import that a full disk left half done: rolled back before the next import
+_needs_recovery: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
+def _finish_recovery(store: Store) -> None:
+    """Take out what an import stopped by a full disk left half done, once there is room."""
+    if store not in _needs_recovery:
+        return
+    try:
+        store.recover_interrupted()
+    except Exception as error:  # still full: tried again before the next import
+        if not is_disk_full(error):
+            raise
+        return
+    _needs_recovery.discard(store)
 
 
 def _transcode_utf16(path: Path, target: Path) -> Path:

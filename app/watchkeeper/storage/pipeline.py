@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import shutil
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import duckdb
 
+from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import StoreError
+from watchkeeper.storage import workdirs
 from watchkeeper.storage.store import Store
 from watchkeeper.storage.writer import RECORD_ERRORS, Batch, write_apart, write_batch
+
+# what a full disk means for an import, after "The disk holding ... is full (... free); "
+FULL_AFTER = "nothing more was imported, and the import can be run again"
 
 _STOP = object()
 _SYNC = object()
@@ -43,7 +47,13 @@ class BackgroundWriter:
         self._con = store.cursor()
         # batch files for DuckDB's JSON reader, beside the store (the system's temporary
         # folder may be small); the importer never imports its own working folders
-        self._workdir = Path(tempfile.mkdtemp(dir=store.path.parent, prefix=".import-"))
+        try:
+            self._workdir = workdirs.make_workdir(store.path, ".import-")
+        except OSError as error:
+            self._con.close()
+            if is_disk_full(error):
+                raise DiskFull(disk_full_sentence(store.path, FULL_AFTER)) from error
+            raise
         self._open = False
         self._rows = 0
         self._since = time.monotonic()
@@ -77,12 +87,19 @@ class BackgroundWriter:
     def _raise_if_failed(self) -> None:
         if self._error is not None:
             error, self._error = self._error, None
+            if is_disk_full(error):
+                raise DiskFull(disk_full_sentence(self._store.path, FULL_AFTER)) from error
             if isinstance(error, duckdb.Error):
                 first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
                 raise StoreError(f"Writing to {self._store.path.name} failed, and the files of "
                                  f"this import since the last commit were rolled back: {first}"
                                  ) from error
             raise error
+
+    def _clear_workdir(self) -> None:
+        with contextlib.suppress(OSError):
+            for path in self._workdir.iterdir():
+                path.unlink(missing_ok=True)
 
     def _commit(self) -> None:
         if self._open:
@@ -147,6 +164,7 @@ class BackgroundWriter:
                     self._write(item)
             except BaseException as error:  # handed to the caller's thread
                 self._error = error
+                self._clear_workdir()  # on a full disk, room for the rollback that follows
                 try:
                     self._end(commit=False)
                 except BaseException:  # the connection itself is gone; the first error stands

@@ -253,8 +253,15 @@ class Store:
         with self.write_lock:
             rows = self.fetch_all("SELECT id, path FROM imports WHERE status = 'running'")
             for import_id, _path in rows:
-                self.rollback_import(import_id, "interrupted",
-                                     "The import was interrupted; its events were removed.")
+                try:
+                    self.rollback_import(import_id, "interrupted",
+                                         "The import was interrupted; its events were removed.")
+                except duckdb.Error as error:
+                    from watchkeeper.core.disk import is_disk_full
+
+                    if not is_disk_full(error):
+                        raise
+                    return []  # no room to write it down: done at an open with room
             return [path for _id, path in rows]
 
     def rollback_import(self, import_id: int, status: str, message: str) -> None:
@@ -269,7 +276,8 @@ class Store:
                 "quarantined = 0, finished = now() WHERE id = ?", [status, message, import_id])
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):  # a failed COMMIT has ended it already
+                con.execute("ROLLBACK")
             raise
 
     def checkpoint_if_large(self, con: duckdb.DuckDBPyConnection) -> None:

@@ -6,6 +6,7 @@ syslog-ng and curl. The helpers at the top are shared with that file.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.client
 import random
@@ -32,7 +33,10 @@ from watchkeeper.collect.listeners import (
     ListenerStats,
 )
 from watchkeeper.collect.loader import load_spool
+from watchkeeper.collect.service import listener_settings
 from watchkeeper.collect.spool import Spool
+from watchkeeper.core import settings as settings_module
+from watchkeeper.core.settings import Settings
 from watchkeeper.storage.store import Store
 
 LOCAL = "127.0.0.1"
@@ -536,3 +540,126 @@ def test_a_full_spool_slows_the_sender_and_nothing_is_lost(
     with Store(database) as store:
         assert store.fetch_one("SELECT count(*), count(DISTINCT message) FROM events") == (
             total, total)
+
+
+# -- senders that hold connections, flood, or go quiet ------------------------------------
+
+OTHER = "127.0.0.2"  # another sender on this machine: loopback is 127.0.0.0/8 on Linux
+
+
+def connect_from(source: str, address: tuple[str, int]) -> socket.socket:
+    try:
+        return socket.create_connection(address, timeout=10, source_address=(source, 0))
+    except OSError as error:  # macOS and Windows route only 127.0.0.1 unless told otherwise
+        pytest.skip(f"cannot send from {source} on this system: {error}")
+
+
+def test_one_sender_holding_connections_leaves_room_for_the_others(
+        collector: Callable[..., Running], store: Store) -> None:
+    running = collector(["syslog-tcp", "json-tcp"])
+    address = running.address("syslog-tcp")
+    limit = ListenerSettings(ports={}).max_connections
+    held = [connect_from(OTHER, address) for _ in range(limit + 10)]
+    try:
+        wait_until(lambda: running.stats().refused >= 10, what="the flood's extra connections refused")
+        # the good sender gets in on both listeners while the other holds everything it may
+        send(address, line(1, "through the syslog listener"))
+        send(running.address("json-tcp"), b'{"message": "through the json listener"}\n')
+        running.wait_received("syslog-tcp", 1)
+        running.wait_received("json-tcp", 1)
+        held_open = sum(running.stats().connections.values())
+        assert held_open <= ListenerSettings(ports={}).max_connections_per_sender
+    finally:
+        for sock in held:
+            sock.close()
+    assert sorted(row[1] for row in running.stored(store)) == [
+        "through the json listener", "through the syslog listener"]
+
+
+def test_a_full_pool_makes_room_for_a_new_sender_by_closing_a_big_holder_idle_connection(
+        collector: Callable[..., Running], store: Store) -> None:
+    running = collector(["syslog-tcp"], max_connections=4, max_connections_per_sender=4)
+    address = running.address("syslog-tcp")
+    held = [connect_from(OTHER, address) for _ in range(4)]
+    try:
+        wait_until(lambda: running.stats().connections["syslog-tcp"] == 4)
+        send(address, line(1, "a newcomer while the pool is full"))
+        running.wait_received("syslog-tcp", 1)
+        assert sum(closed_by_server(sock, timeout=0.2) for sock in held) == 1
+    finally:
+        for sock in held:
+            sock.close()
+    assert [row[1] for row in running.stored(store)] == ["a newcomer while the pool is full"]
+
+
+@pytest.mark.parametrize("name", ["syslog-tcp", "json-tcp"])
+def test_a_quiet_connection_is_closed_after_the_idle_time_and_what_it_sent_is_kept(
+        collector: Callable[..., Running], store: Store, name: str) -> None:
+    assert ListenerSettings(ports={}).idle_seconds is not None
+    running = collector([name], idle_seconds=0.5)
+    message = line(1, "then silence") if name == "syslog-tcp" else b'{"message": "then silence"}\n'
+    with socket.create_connection(running.address(name)) as silent, \
+            socket.create_connection(running.address(name)) as talker:
+        talker.sendall(message)
+        running.wait_received(name, 1)
+        assert closed_by_server(silent, timeout=5)
+        assert closed_by_server(talker, timeout=5)
+    wait_until(lambda: running.stats().connections[name] == 0)
+    assert [row[1] for row in running.stored(store)] == ["then silence"]
+
+
+def test_a_burst_of_connects_from_one_sender_costs_a_good_sender_nothing(
+        collector: Callable[..., Running], store: Store) -> None:
+    running = collector(["syslog-tcp"])
+    address = running.address("syslog-tcp")
+    steady = socket.create_connection(address, timeout=10)
+    burst = 3000
+    opened: list[socket.socket] = []
+    flooding = threading.Event()
+
+    def flood() -> None:
+        flooding.set()
+        for _ in range(burst):
+            with contextlib.suppress(OSError):  # a refused connect is what a flood may get
+                opened.append(socket.create_connection(address, timeout=10,
+                                                       source_address=(OTHER, 0)))
+
+    connect_from(OTHER, address).close()
+    flooder = threading.Thread(target=flood, daemon=True)
+    flooder.start()
+    flooding.wait(5)
+    sent = 0
+    try:
+        # a steady sender on its connection, and a sender that connects once per message
+        # (as `logger --tcp` run from a script does), while the flood goes on
+        deadline = time.monotonic() + 60
+        while flooder.is_alive() and sent < 2000 and time.monotonic() < deadline:
+            steady.sendall(line(sent, f"steady {sent:04d}"))
+            send(address, line(sent, f"one-shot {sent:04d}"))
+            sent += 1
+            time.sleep(0.005)
+        flooder.join(60)
+        assert not flooder.is_alive()
+        steady.sendall(line(sent, "after the burst"))
+        steady.close()
+        running.wait_received("syslog-tcp", 2 * sent + 1, timeout=30)
+    finally:
+        for sock in opened:
+            sock.close()
+    messages = [row[1] for row in running.stored(store)]
+    assert len(messages) == len(set(messages)) == 2 * sent + 1
+    assert running.stats().refused >= burst - 64
+
+
+def test_the_limits_per_sender_and_the_idle_time_are_settings_with_sound_fallbacks(
+        tmp_path: Path) -> None:
+    chosen = listener_settings(Settings(connections_per_sender=4, connection_idle_seconds=30),
+                               {"syslog-tcp": 0})
+    assert (chosen.max_connections_per_sender, chosen.idle_seconds) == (4, 30)
+    saved = tmp_path / "settings.json"
+    saved.write_text(orjson.dumps({"connections_per_sender": 0,
+                                   "connection_idle_seconds": "never"}).decode())
+    loaded = settings_module.load(saved)
+    defaults = ListenerSettings(ports={})
+    assert (loaded.connections_per_sender, loaded.connection_idle_seconds) == (
+        defaults.max_connections_per_sender, defaults.idle_seconds)
