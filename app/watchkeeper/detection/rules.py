@@ -22,7 +22,7 @@ from watchkeeper.core.progress import Progress
 from watchkeeper.detection.mapping import MAPPING_VERSION, targets
 from watchkeeper.storage import hits
 
-COMPILER_VERSION = "7"
+COMPILER_VERSION = "8"
 LEVELS = ("informational", "low", "medium", "high", "critical")
 MAX_RULE_FILE = 2 * 1024 * 1024
 _PLACEHOLDER = re.compile(rb"\|expand")
