@@ -289,7 +289,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = None
     with _open_store(args) as store:
         summary = _with_progress(lambda progress: import_paths(store, args.paths, progress), err)
-        if not args.no_detect and not summary.cancelled and summary.events:
+        if not args.no_detect and not summary.cancelled and _unseen(store):
             report = _with_progress(lambda progress: _detect(store, args, progress)[1], err)
     if args.json:
         document = _summary_document(summary)
@@ -301,6 +301,13 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if report is not None:
             _print_report(report, out)
     return 1 if summary.cancelled else 0
+
+
+def _unseen(store: Any) -> bool:
+    """Whether detection has events to run over: these, or some a stopped run left behind."""
+    from watchkeeper.storage.hits import unseen_events
+
+    return unseen_events(store)
 
 
 def _detect(store: Any, args: argparse.Namespace, progress: Progress,
@@ -467,7 +474,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             lambda progress: load_demo(store, args.events, args.seed, progress, keep=args.keep),
             err)
         report = None
-        if not args.no_detect and not summary.cancelled and summary.events:
+        if not args.no_detect and not summary.cancelled and _unseen(store):
             report = _with_progress(lambda progress: _detect(store, args, progress)[1], err)
     if args.json:
         document = {"scenario": scenario.as_dict(), "import": _summary_document(summary)}

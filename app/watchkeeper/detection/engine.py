@@ -35,7 +35,7 @@ from watchkeeper.storage import hits
 from watchkeeper.storage.schema import EVENT_TABLES, event_table
 from watchkeeper.storage.store import Store
 
-LAST_RUN_KEY = "detect_last_id"
+LAST_RUN_KEY = hits.DETECTED_UP_TO
 CHUNK_IDS = 1_000_000
 # Below this many candidate events, each rule's literals are first looked for in the
 # candidates' distinct values (see backend.needles); above it, every rule simply runs.
@@ -135,12 +135,11 @@ def detect(store: Store, ruleset: RuleSet, progress: Progress | None = None,
         report.rules = len(ran)
         report.hits_by_rule = {str(r): int(n) for r, n in runner.con.execute(
             f"SELECT r, count(*) FROM {found} GROUP BY r").fetchall()}
-        if full:
-            hits.clear(store)
         by_id = {rule.rule_id: rule for rule in ruleset.rules}
+        # the hits, and that their events have been seen, are stored together or not at all
         report.new_hits = hits.save_from(
-            store, (_row(by_id[r]) for r in report.hits_by_rule), found, EVENT_TABLES)
-    hits.set_meta(store, LAST_RUN_KEY, str(report.last_id))
+            store, (_row(by_id[r]) for r in report.hits_by_rule), found, EVENT_TABLES,
+            replace=full, meta={LAST_RUN_KEY: str(report.last_id)})
     report.seconds = time.perf_counter() - started
     return report
 

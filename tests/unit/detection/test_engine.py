@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
 from watchkeeper.core.errors import Cancelled, WatchkeeperError
@@ -213,3 +215,28 @@ detection:
     filled = load_rules([folder], {"watched": ["carol", "dave"]}, cache=RuleCache(None))
     _import(store, tmp_path, "a.log", _lines(2) + _lines(1, 200, user="carol"))
     assert detect(store, filled).hits_by_rule == {"0b9d3c7e-1f0a-4f6e-8b1e-5c2d9a7f3e19": 1}
+
+
+def test_a_hunt_that_fails_while_saving_keeps_the_hits_and_leaves_its_events_unseen(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = _ruleset(tmp_path)
+    _import(store, tmp_path, "a.log", _lines(5))
+    detect(store, rules)
+    _import(store, tmp_path, "b.log", _lines(3, start=100, user="root"))
+    assert hits.unseen_events(store)
+
+    class DiskFull(dict[str, str]):
+        def items(self) -> Any:  # the last thing saved: the events' being seen
+            raise duckdb.IOException("No space left on device")
+
+    save = hits._save
+    monkeypatch.setattr(hits, "_save", lambda con, rows, source, tables, replace, meta:
+                        save(con, rows, source, tables, replace, DiskFull(meta)))
+    with pytest.raises(duckdb.IOException):
+        detect(store, rules, full=True)
+    assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (5, 0)
+    assert hits.unseen_events(store)
+    monkeypatch.undo()
+    assert detect(store, rules).hits_by_rule == {FAILED_ID: 3, ROOT_ID: 3}
+    assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (8, 3)
+    assert not hits.unseen_events(store)
