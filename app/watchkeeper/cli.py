@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("detect", help="run the detection rules over new events (or all)")
     _add_rules(p)
     p.add_argument("--all", action="store_true",
-                   help="hunt again over every event, replacing the stored hits")
+                   help="hunt again over every event, replacing the hits of the rules run")
     _add_common(p)
 
     p = commands.add_parser("hits", help="rule hits with counts, hosts, first and last seen")
@@ -368,12 +368,19 @@ def cmd_detect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         document = _report_document(report)
         document["problems"] = [asdict(p) for p in ruleset.problems]
+        document["remembered_rule_folders"] = ruleset.remembered
         _print_json(document, out)
         return 0
     if report.last_id <= report.first_id and not report.full:
         out.write("No new events since the last run; use --all to hunt again over everything.\n")
         return 0
     _print_report(report, out)
+    for folder in ruleset.remembered:
+        out.write(f"  also ran the rules in {_safe(folder)}, given with --rules before on "
+                  "this store\n")
+    for problem in ruleset.problems:
+        if Path(problem.path).suffix.lower() not in (".yml", ".yaml"):  # a folder
+            out.write(f"  {_safe(problem.path)} {_safe(problem.reason, 200)}\n")
     return 0
 
 

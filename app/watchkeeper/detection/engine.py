@@ -136,10 +136,13 @@ def detect(store: Store, ruleset: RuleSet, progress: Progress | None = None,
         report.hits_by_rule = {str(r): int(n) for r, n in runner.con.execute(
             f"SELECT r, count(*) FROM {found} GROUP BY r").fetchall()}
         by_id = {rule.rule_id: rule for rule in ruleset.rules}
+        # A hunt over everything replaces the hits of the rules it ran; a rule it did not run
+        # (disabled, failed, or from a folder not loaded this time) keeps the hits it had.
+        replaced = ran - {failure.rule_id for failure in report.failures} if full else set()
         # the hits, and that their events have been seen, are stored together or not at all
         report.new_hits = hits.save_from(
             store, (_row(by_id[r]) for r in report.hits_by_rule), found, EVENT_TABLES,
-            replace=full, meta={LAST_RUN_KEY: str(report.last_id)})
+            replace=replaced, meta={LAST_RUN_KEY: str(report.last_id)})
     report.seconds = time.perf_counter() - started
     return report
 

@@ -82,6 +82,8 @@ class RuleSet:
     problems: list[LoadProblem] = field(default_factory=list)
     files: int = 0
     compiled: int = 0  # rules compiled in this load (the rest came from the cache)
+    # folders loaded because earlier runs on the store were given them (service.run)
+    remembered: list[str] = field(default_factory=list)
 
     def find(self, reference: str) -> Rule | None:
         """A rule by Sigma id or name."""

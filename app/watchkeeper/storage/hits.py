@@ -8,7 +8,7 @@ so undoing one brings its hits back.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -151,11 +151,12 @@ def save(store: Store, rules: Iterable[RuleRow], found: Sequence[tuple[str, int,
 
 
 def save_from(store: Store, rules: Iterable[RuleRow], found_table: str,
-              tables: Sequence[str], replace: bool = False,
+              tables: Sequence[str], replace: Collection[str] = (),
               meta: Mapping[str, str] | None = None) -> int:
     """As `save`, with the (r, e, g) rows already in a table: nothing passes through Python,
-    so a window's thread is not held up while a large hunt is saved. With `replace`, the hits
-    stored before are forgotten; `meta` is written with the hits, in the same transaction."""
+    so a window's thread is not held up while a large hunt is saved. The hits stored before
+    of the rules in `replace` are forgotten (a hunt over all events ran them again), and
+    `meta` is written, in the same transaction: all of it is stored, or nothing."""
     with store.write_lock:
         con = store.cursor()
         try:
@@ -165,11 +166,11 @@ def save_from(store: Store, rules: Iterable[RuleRow], found_table: str,
 
 
 def _save(con: Any, rows: list[RuleRow], source: str, tables: Sequence[str],
-          replace: bool = False, meta: Mapping[str, str] | None = None) -> int:
+          replace: Collection[str] = (), meta: Mapping[str, str] | None = None) -> int:
     try:
         con.execute("BEGIN")
         if replace:
-            con.execute("DELETE FROM hits")
+            con.execute("DELETE FROM hits WHERE list_contains(?, rule_id)", [sorted(replace)])
         before = con.execute("SELECT count(*) FROM hits").fetchone()[0]
         for table in tables:
             con.execute(

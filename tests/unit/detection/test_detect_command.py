@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import signal
 import sqlite3
@@ -128,3 +129,51 @@ def test_hits_of_an_import_whose_detection_was_stopped_are_found_later(
     listed = json.loads(_run(db, "hits", "--json").stdout)
     assert {r["id"]: r["count"] for r in listed["rules"]}[FAILED_ID] == 10_000
     assert "No new events" in _run(db, "detect", "--rules", str(fast)).stdout
+
+
+ROOT = FAILED.replace("SSH failed password", "SSH failure for root").replace(
+    "9c02", "9c04").replace("keywords: ['Failed password']", "keywords: ['for root']")
+ROOT_ID = "5d0c6a52-3f7e-4c1a-9e55-0e1f7a2b9c04"
+
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    from watchkeeper.cli import run
+
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(args), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _stored(db: Path) -> dict[str, int]:
+    code, out, _ = _cli("hits", "--db", str(db), "--json")
+    assert code == 0
+    return {rule["id"]: rule["count"] for rule in json.loads(out)["rules"]
+            if rule["id"] in (FAILED_ID, ROOT_ID)}
+
+
+def test_a_hunt_without_the_rule_folders_of_earlier_runs_still_runs_them(
+        tmp_path: Path) -> None:
+    ours = _rules(tmp_path / "ours", failed=FAILED, root=ROOT)
+    log = tmp_path / "auth.log"
+    log.write_text(_lines(5) + _lines(2, user="root", start=100))
+    db = tmp_path / "w.duckdb"
+    code, _, err = _cli("import", str(log), "--rules", str(ours), "--db", str(db))
+    assert code == 0, err
+    assert _stored(db) == {FAILED_ID: 7, ROOT_ID: 2}
+
+    code, out, err = _cli("detect", "--all", "--db", str(db))  # no --rules this time
+    assert code == 0, err
+    assert _stored(db) == {FAILED_ID: 7, ROOT_ID: 2}
+    assert f"also ran the rules in {ours.resolve()}" in out
+
+    # another store was never hunted with them
+    other = tmp_path / "other.duckdb"
+    _cli("import", str(log), "--db", str(other))
+    assert _stored(other) == {}
+
+    # a remembered folder that has gone: said, and its rules' hits are kept
+    ours.rename(tmp_path / "moved")
+    code, out, err = _cli("detect", "--all", "--db", str(db))
+    assert code == 0, err
+    assert f"{ours.resolve()} is no longer there" in out
+    assert _stored(db) == {FAILED_ID: 7, ROOT_ID: 2}

@@ -240,3 +240,18 @@ def test_a_hunt_that_fails_while_saving_keeps_the_hits_and_leaves_its_events_uns
     assert detect(store, rules).hits_by_rule == {FAILED_ID: 3, ROOT_ID: 3}
     assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (8, 3)
     assert not hits.unseen_events(store)
+
+
+def test_a_hunt_over_everything_keeps_the_hits_of_rules_it_did_not_run(store: Store,
+                                                                       tmp_path: Path) -> None:
+    rules = _ruleset(tmp_path)
+    _import(store, tmp_path, "a.log", _lines(4) + _lines(2, 100, user="root"))
+    detect(store, rules)
+    disabled = hits.add_suppression(store, ROOT_ID, "rule", "noisy this week")
+    report = detect(store, rules, full=True)  # the disabled rule does not run
+    assert report.hits_by_rule == {FAILED_ID: 6}
+    hits.remove_suppression(store, disabled.id)  # undoing the suppression brings them back
+    assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (6, 2)
+    # nor does a rule left out of the rules given
+    detect(store, RuleSet([r for r in rules.rules if r.rule_id != FAILED_ID]), full=True)
+    assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (6, 2)
