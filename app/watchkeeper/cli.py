@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("detect", help="run the detection rules over new events (or all)")
     _add_rules(p)
     p.add_argument("--all", action="store_true",
-                   help="hunt again over every event, replacing the hits of the rules run")
+                   help="hunt again over every event, replacing the stored hits")
     _add_common(p)
 
     p = commands.add_parser("hits", help="rule hits with counts, hosts, first and last seen")

@@ -71,6 +71,7 @@ def run(store: Store, extra: Sequence[Path] = (), settings: Settings | None = No
     with them: the store's hits come from the same rules whichever way it is hunted.
     """
     rules = ruleset
+    keep: set[str] = set()
     if rules is None:
         given = [folder.resolve() for folder in extra]
         remembered = hunted_with(store)
@@ -78,10 +79,11 @@ def run(store: Store, extra: Sequence[Path] = (), settings: Settings | None = No
         rules = load([*(f for f in remembered if f not in gone), *given], settings, progress)
         rules.remembered = [str(f) for f in remembered if f not in gone and f not in given]
         for folder in gone:
+            keep |= hits.rules_under(store, str(folder))
             rules.problems.append(LoadProblem(
                 str(folder), "is no longer there; this store was hunted with its rules before, "
                 "and their hits are kept"))
         if any(folder not in remembered for folder in given):
             names = [str(folder) for folder in dict.fromkeys([*remembered, *given])]
             hits.set_meta(store, HUNTED_WITH, json.dumps(names))
-    return rules, detect(store, rules, progress, full=full)
+    return rules, detect(store, rules, progress, full=full, keep=keep)

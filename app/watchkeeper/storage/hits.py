@@ -151,26 +151,28 @@ def save(store: Store, rules: Iterable[RuleRow], found: Sequence[tuple[str, int,
 
 
 def save_from(store: Store, rules: Iterable[RuleRow], found_table: str,
-              tables: Sequence[str], replace: Collection[str] = (),
+              tables: Sequence[str], replace: bool = False, keep: Collection[str] = (),
               meta: Mapping[str, str] | None = None) -> int:
     """As `save`, with the (r, e, g) rows already in a table: nothing passes through Python,
-    so a window's thread is not held up while a large hunt is saved. The hits stored before
-    of the rules in `replace` are forgotten (a hunt over all events ran them again), and
-    `meta` is written, in the same transaction: all of it is stored, or nothing."""
+    so a window's thread is not held up while a large hunt is saved. With `replace` (a hunt
+    over all events), the hits stored before are forgotten, except those of the rules in
+    `keep`; `meta` is written in the same transaction: all of it is stored, or nothing."""
     with store.write_lock:
         con = store.cursor()
         try:
-            return _save(con, list(rules), found_table, tables, replace, meta or {})
+            return _save(con, list(rules), found_table, tables, replace, keep, meta or {})
         finally:
             con.close()
 
 
 def _save(con: Any, rows: list[RuleRow], source: str, tables: Sequence[str],
-          replace: Collection[str] = (), meta: Mapping[str, str] | None = None) -> int:
+          replace: bool = False, keep: Collection[str] = (),
+          meta: Mapping[str, str] | None = None) -> int:
     try:
         con.execute("BEGIN")
         if replace:
-            con.execute("DELETE FROM hits WHERE list_contains(?, rule_id)", [sorted(replace)])
+            con.execute("DELETE FROM hits WHERE NOT list_contains(?::VARCHAR[], rule_id)",
+                        [sorted(keep)])
         before = con.execute("SELECT count(*) FROM hits").fetchone()[0]
         for table in tables:
             con.execute(
@@ -201,6 +203,14 @@ def _save(con: Any, rows: list[RuleRow], source: str, tables: Sequence[str],
 def get_meta(store: Store, key: str) -> str | None:
     row = store.fetch_one("SELECT value FROM meta WHERE key = ?", [key])
     return None if row is None else str(row[0])
+
+
+def rules_under(store: Store, folder: str) -> set[str]:
+    """The ids of stored rules whose file was in `folder` (or below it)."""
+    inside = folder.rstrip("/\\")
+    rows = store.fetch_all("SELECT rule_id FROM detection_rules WHERE starts_with(path, ?) "
+                           "OR starts_with(path, ?)", [inside + "/", inside + "\\"])
+    return {str(row[0]) for row in rows}
 
 
 def unseen_events(store: Store) -> bool:

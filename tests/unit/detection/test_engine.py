@@ -230,8 +230,8 @@ def test_a_hunt_that_fails_while_saving_keeps_the_hits_and_leaves_its_events_uns
             raise duckdb.IOException("No space left on device")
 
     save = hits._save
-    monkeypatch.setattr(hits, "_save", lambda con, rows, source, tables, replace, meta:
-                        save(con, rows, source, tables, replace, DiskFull(meta)))
+    monkeypatch.setattr(hits, "_save", lambda con, rows, source, tables, replace, keep, meta:
+                        save(con, rows, source, tables, replace, keep, DiskFull(meta)))
     with pytest.raises(duckdb.IOException):
         detect(store, rules, full=True)
     assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (5, 0)
@@ -242,8 +242,8 @@ def test_a_hunt_that_fails_while_saving_keeps_the_hits_and_leaves_its_events_uns
     assert not hits.unseen_events(store)
 
 
-def test_a_hunt_over_everything_keeps_the_hits_of_rules_it_did_not_run(store: Store,
-                                                                       tmp_path: Path) -> None:
+def test_a_hunt_over_everything_keeps_the_hits_of_disabled_rules(store: Store,
+                                                                  tmp_path: Path) -> None:
     rules = _ruleset(tmp_path)
     _import(store, tmp_path, "a.log", _lines(4) + _lines(2, 100, user="root"))
     detect(store, rules)
@@ -252,6 +252,9 @@ def test_a_hunt_over_everything_keeps_the_hits_of_rules_it_did_not_run(store: St
     assert report.hits_by_rule == {FAILED_ID: 6}
     hits.remove_suppression(store, disabled.id)  # undoing the suppression brings them back
     assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (6, 2)
-    # nor does a rule left out of the rules given
-    detect(store, RuleSet([r for r in rules.rules if r.rule_id != FAILED_ID]), full=True)
+    # a rule no longer loaded loses its hits, unless they are to be kept
+    fewer = RuleSet([r for r in rules.rules if r.rule_id != FAILED_ID])
+    detect(store, fewer, full=True, keep=[FAILED_ID])
     assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (6, 2)
+    detect(store, fewer, full=True)
+    assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (0, 2)
