@@ -271,11 +271,11 @@ class DuckDBBackend(sqliteBackend):
         if _re2_accepts(plain):
             return f"regexp_matches({field}, '{pattern}')"
         if backtracks_badly(plain):
-            shown = value.regexp if len(value.regexp) <= 40 else value.regexp[:37] + "..."
+            shown = value.regexp if len(value.regexp) <= 24 else value.regexp[:21] + "..."
             raise ValueError(
-                f"its regular expression could take hours on one event: '{shown}' repeats a "
-                "part that can match in more than one way, as (a+)+ does, and needs Python's "
-                "engine (for a lookaround or back-reference), which has no time limit")
+                f"its regex '{shown}' could take hours on one event: it repeats a part that "
+                "matches in several ways, like (a+)+, and needs Python's re, which has no "
+                "time limit")
         return f"{PYTHON_REGEX}({field}, '{pattern}')"
 
     def convert_condition_val_str(self, cond: ConditionValueExpression,
