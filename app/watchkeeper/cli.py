@@ -339,7 +339,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = None
     with _open_store(args, create=True) as store:
         summary = _with_progress(lambda progress: import_paths(store, args.paths, progress), err)
-        if not args.no_detect and not summary.cancelled and summary.events:
+        if not args.no_detect and not summary.cancelled and _unseen(store):
             report = _with_progress(lambda progress: _detect(store, args, progress)[1], err)
     if args.json:
         document = _summary_document(summary)
@@ -352,6 +352,13 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             _print_report(report, out)
     nothing_imported = not summary.count("imported") and summary.count("failed")
     return 1 if summary.cancelled or nothing_imported else 0
+
+
+def _unseen(store: Any) -> bool:
+    """Whether detection has events to run over: these, or some a stopped run left behind."""
+    from watchkeeper.storage.hits import unseen_events
+
+    return unseen_events(store)
 
 
 def _detect(store: Any, args: argparse.Namespace, progress: Progress,
@@ -412,12 +419,19 @@ def cmd_detect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         document = _report_document(report)
         document["problems"] = [asdict(p) for p in ruleset.problems]
+        document["remembered_rule_folders"] = ruleset.remembered
         _print_json(document, out)
         return 0
     if report.last_id <= report.first_id and not report.full:
         out.write("No new events since the last run; use --all to hunt again over everything.\n")
         return 0
     _print_report(report, out)
+    for folder in ruleset.remembered:
+        out.write(f"  also ran the rules in {_safe(folder)}, given with --rules before on "
+                  "this store\n")
+    for problem in ruleset.problems:
+        if Path(problem.path).suffix.lower() not in (".yml", ".yaml"):  # a folder
+            out.write(f"  {_safe(problem.path)} {_safe(problem.reason, 200)}\n")
     return 0
 
 
@@ -516,7 +530,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             lambda progress: load_demo(store, args.events, args.seed, progress, keep=args.keep),
             err)
         report = None
-        if not args.no_detect and not summary.cancelled and summary.events:
+        if not args.no_detect and not summary.cancelled and _unseen(store):
             report = _with_progress(lambda progress: _detect(store, args, progress)[1], err)
     if args.json:
         document = {"scenario": scenario.as_dict(), "import": _summary_document(summary)}

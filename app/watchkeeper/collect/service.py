@@ -188,7 +188,10 @@ class Collector:
         report.segments = len(summary.files)
         report.events = summary.events
         report.quarantined = summary.quarantined
-        if summary.events and self.detect:
+        from watchkeeper.storage.hits import unseen_events
+
+        # these events, or those of a run that was stopped before it saved its hits
+        if self.detect and unseen_events(store):
             from watchkeeper.detection import service
 
             ruleset, detected = service.run(store, settings=self.settings,

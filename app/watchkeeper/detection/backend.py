@@ -45,6 +45,8 @@ from sigma.types import (
     TimestampPart,
 )
 
+from watchkeeper.detection.backtracking import backtracks_badly
+
 # The pseudo-field keyword (field-less) detections search: the original record.
 RAW_FIELD = "@raw"
 # Written around a field name in compiled text; neither can occur in a Sigma field name.
@@ -268,6 +270,12 @@ class DuckDBBackend(sqliteBackend):
         plain = pattern.replace("''", "'")
         if _re2_accepts(plain):
             return f"regexp_matches({field}, '{pattern}')"
+        if backtracks_badly(plain):
+            shown = value.regexp if len(value.regexp) <= 24 else value.regexp[:21] + "..."
+            raise ValueError(
+                f"its regex '{shown}' could take hours on one event: it repeats a part that "
+                "matches in several ways, like (a+)+, and needs Python's re, which has no "
+                "time limit")
         return f"{PYTHON_REGEX}({field}, '{pattern}')"
 
     def convert_condition_val_str(self, cond: ConditionValueExpression,

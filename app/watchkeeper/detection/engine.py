@@ -35,7 +35,7 @@ from watchkeeper.storage import hits
 from watchkeeper.storage.schema import EVENT_TABLES, event_table
 from watchkeeper.storage.store import Store
 
-LAST_RUN_KEY = "detect_last_id"
+LAST_RUN_KEY = hits.DETECTED_UP_TO
 CHUNK_IDS = 1_000_000
 # Below this many candidate events, each rule's literals are first looked for in the
 # candidates' distinct values (see backend.needles); above it, every rule simply runs.
@@ -104,15 +104,17 @@ def _targets(rule: Rule) -> list[Target]:
 
 
 def detect(store: Store, ruleset: RuleSet, progress: Progress | None = None,
-           full: bool = False, chunk: int = CHUNK_IDS) -> DetectReport:
-    """Run the rules over events newer than the last run (or all events, with `full`)."""
+           full: bool = False, chunk: int = CHUNK_IDS, keep: Iterable[str] = ()) -> DetectReport:
+    """Run the rules over events newer than the last run (or all events, with `full`, which
+    replaces the stored hits except those of the rules in `keep`)."""
     started = time.perf_counter()
     report = DetectReport(full=full)
     top = store.fetch_one("SELECT coalesce(max(id), 0) FROM events")
     report.last_id = int(top[0]) if top else 0
     done = 0 if full else int(hits.get_meta(store, LAST_RUN_KEY) or 0)
     report.first_id = done
-    groups, correlations = plan(ruleset, hits.disabled_rules(store))
+    disabled = hits.disabled_rules(store)
+    groups, correlations = plan(ruleset, disabled)
     if report.last_id <= done:
         report.seconds = time.perf_counter() - started
         return report
@@ -135,12 +137,14 @@ def detect(store: Store, ruleset: RuleSet, progress: Progress | None = None,
         report.rules = len(ran)
         report.hits_by_rule = {str(r): int(n) for r, n in runner.con.execute(
             f"SELECT r, count(*) FROM {found} GROUP BY r").fetchall()}
-        if full:
-            hits.clear(store)
         by_id = {rule.rule_id: rule for rule in ruleset.rules}
+        # A hunt over everything replaces the stored hits, but a disabled rule keeps its hits
+        # (undoing the suppression brings them back), and so does a rule that failed this time.
+        kept = {*keep, *disabled, *(failure.rule_id for failure in report.failures)}
+        # the hits, and that their events have been seen, are stored together or not at all
         report.new_hits = hits.save_from(
-            store, (_row(by_id[r]) for r in report.hits_by_rule), found, EVENT_TABLES)
-    hits.set_meta(store, LAST_RUN_KEY, str(report.last_id))
+            store, (_row(by_id[r]) for r in report.hits_by_rule), found, EVENT_TABLES,
+            replace=full, keep=kept, meta={LAST_RUN_KEY: str(report.last_id)})
     report.seconds = time.perf_counter() - started
     return report
 

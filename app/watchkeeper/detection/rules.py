@@ -22,7 +22,7 @@ from watchkeeper.core.progress import Progress
 from watchkeeper.detection.mapping import MAPPING_VERSION, targets
 from watchkeeper.storage import hits
 
-COMPILER_VERSION = "7"
+COMPILER_VERSION = "9"
 LEVELS = ("informational", "low", "medium", "high", "critical")
 MAX_RULE_FILE = 2 * 1024 * 1024
 _PLACEHOLDER = re.compile(rb"\|expand")
@@ -82,6 +82,8 @@ class RuleSet:
     problems: list[LoadProblem] = field(default_factory=list)
     files: int = 0
     compiled: int = 0  # rules compiled in this load (the rest came from the cache)
+    # folders loaded because earlier runs on the store were given them (service.run)
+    remembered: list[str] = field(default_factory=list)
 
     def find(self, reference: str) -> Rule | None:
         """A rule by Sigma id or name."""
@@ -248,6 +250,7 @@ class _Compiler:
         from sigma.rule import SigmaRule
 
         from watchkeeper.detection.backend import RULE_POLICY
+        from watchkeeper.detection.rule_shape import ShapeError, documents
 
         try:
             text = data.decode("utf-8")
@@ -256,11 +259,15 @@ class _Compiler:
         if "\x00" in text or "\x01" in text:
             return [{"problem": "holds control characters; not a rule file"}]
         try:
-            collection = SigmaCollection.from_yaml(text, collect_errors=True,
-                                                   resolve_references=False,
-                                                   policy=RULE_POLICY)
-        except Exception as error:  # a YAML or structure error in the file itself
-            return [{"problem": f"is not valid Sigma YAML: {_sentence(error)}"}]
+            collection = SigmaCollection.from_dicts(documents(text), collect_errors=True,
+                                                    resolve_references=False,
+                                                    policy=RULE_POLICY)
+        except ShapeError as error:
+            return [{"problem": str(error)}]
+        except SigmaError as error:
+            return [{"problem": f"is not valid Sigma: {_sentence(error)}"}]
+        except Exception:  # pySigma's own code stopped on a shape not checked above
+            return [{"problem": f"is not valid Sigma: {_WRONG_KIND}"}]
         entries: list[dict[str, Any]] = [
             {"problem": f"is not valid Sigma: {_sentence(e)}"} for e in collection.errors
             if not any(e is r for rule in collection.rules for r in rule.errors)]
@@ -275,7 +282,7 @@ class _Compiler:
                     entries.append({"rule": _correlation(rule, index)})
                 elif isinstance(rule, SigmaRule):
                     entries.append({"rule": self._event_rule(rule, index)})
-            except (SigmaError, NotImplementedError, ValueError, TypeError) as error:
+            except (SigmaError, NotImplementedError, ValueError) as error:
                 missing = _PLACEHOLDER_MISSING.search(str(error))
                 if missing:
                     entries.append({"problem": f"is skipped: it needs values for the placeholder "
@@ -283,6 +290,9 @@ class _Compiler:
                                     "title": title})
                     continue
                 entries.append({"problem": f"cannot be converted: {_sentence(error)}",
+                                "title": title})
+            except Exception:  # pySigma's own code stopped on a shape not checked above
+                entries.append({"problem": f"cannot be converted: {_WRONG_KIND}",
                                 "title": title})
         if not entries:
             entries.append({"problem": "holds no Sigma rule"})
@@ -345,9 +355,17 @@ def _correlation(rule: Any, index: int) -> dict[str, Any]:
     return entry
 
 
+# What to say when pySigma fails inside its own code rather than with one of its messages.
+_WRONG_KIND = ("a value somewhere is of the wrong kind (a list, map or number where Sigma "
+               "expects something else).")
+
+
 def _sentence(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
-    text = re.sub(r"\s*\(?in (rule|file) .*$", "", text)
+    text = re.sub(r"\s*\(?(in|while converting) (rule|file) .*$", "", text)
+    # pySigma names a modifier by its class: SigmaContainsModifier is |contains
+    text = re.sub(r"Modifier Sigma(\w+?)Modifier incompatible to value type of",
+                  lambda m: f"The modifier |{m.group(1).lower()} cannot take the value", text)
     return text[:300].rstrip(".") + "."
 
 

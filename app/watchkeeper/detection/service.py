@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,7 +13,14 @@ from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
 from watchkeeper.detection.engine import DetectReport, detect
 from watchkeeper.detection.rules import LoadProblem, RuleCache, RuleSet, load_rules
+from watchkeeper.storage import hits
 from watchkeeper.storage.store import Store
+
+# In the store's meta table: the folders given to runs on this store besides the shipped pack
+# and the settings' folders (`--rules`), so that every later run, from the command line, the
+# window or the collector, runs those rules too, and a hunt again over all events does not
+# drop their hits.
+HUNTED_WITH = "detect_rule_folders"
 
 
 def rule_folders(extra: Sequence[Path] = (), settings: Settings | None = None) -> list[Path]:
@@ -25,7 +33,11 @@ def rule_folders(extra: Sequence[Path] = (), settings: Settings | None = None) -
     folders = [paths.rules_dir()]
     folders += [Path(folder) for folder in chosen.rule_folders]
     folders += list(extra)
-    return list(dict.fromkeys(folders))
+    # one folder named two ways (relative, absolute) is loaded once
+    unique: dict[Path, Path] = {}
+    for folder in folders:
+        unique.setdefault(folder.resolve(), folder)
+    return list(unique.values())
 
 
 def load(extra: Sequence[Path] = (), settings: Settings | None = None,
@@ -41,9 +53,37 @@ def load(extra: Sequence[Path] = (), settings: Settings | None = None,
     return ruleset
 
 
+def hunted_with(store: Store) -> list[Path]:
+    """The rule folders earlier runs on this store were given besides the usual ones."""
+    try:
+        names = json.loads(hits.get_meta(store, HUNTED_WITH) or "[]")
+    except ValueError:
+        return []
+    return [Path(name) for name in names if isinstance(name, str)]
+
+
 def run(store: Store, extra: Sequence[Path] = (), settings: Settings | None = None,
         progress: Progress | None = None, full: bool = False,
         ruleset: RuleSet | None = None) -> tuple[RuleSet, DetectReport]:
-    """Load the rules (unless given) and run them over new events, or all with `full`."""
-    rules = ruleset if ruleset is not None else load(extra, settings, progress)
-    return rules, detect(store, rules, progress, full=full)
+    """Load the rules (unless given) and run them over new events, or all with `full`.
+
+    The folders of `extra` are remembered in the store, and the remembered ones are loaded
+    with them: the store's hits come from the same rules whichever way it is hunted.
+    """
+    rules = ruleset
+    keep: set[str] = set()
+    if rules is None:
+        given = [folder.resolve() for folder in extra]
+        remembered = hunted_with(store)
+        gone = [folder for folder in remembered if not folder.exists() and folder not in given]
+        rules = load([*(f for f in remembered if f not in gone), *given], settings, progress)
+        rules.remembered = [str(f) for f in remembered if f not in gone and f not in given]
+        for folder in gone:
+            keep |= hits.rules_under(store, str(folder))
+            rules.problems.append(LoadProblem(
+                str(folder), "is no longer there; this store was hunted with its rules before, "
+                "and their hits are kept"))
+        if any(folder not in remembered for folder in given):
+            names = [str(folder) for folder in dict.fromkeys([*remembered, *given])]
+            hits.set_meta(store, HUNTED_WITH, json.dumps(names))
+    return rules, detect(store, rules, progress, full=full, keep=keep)

@@ -8,7 +8,7 @@ so undoing one brings its hits back.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,9 @@ from watchkeeper.core.progress import Progress
 from watchkeeper.storage.store import Store
 
 SUPPRESSION_KINDS = ("rule", "host", "user", "field")
+# In the meta table: the highest event id detection has run over. It is committed in the same
+# transaction as the hits of that run, so a run stopped at any point leaves its events unseen.
+DETECTED_UP_TO = "detect_last_id"
 SAVE_SLICE = 5_000
 # What a new user sees first: rules that are stable or being tested, of high or critical level.
 DEFAULT_LEVELS = ("high", "critical")
@@ -148,20 +151,28 @@ def save(store: Store, rules: Iterable[RuleRow], found: Sequence[tuple[str, int,
 
 
 def save_from(store: Store, rules: Iterable[RuleRow], found_table: str,
-              tables: Sequence[str]) -> int:
+              tables: Sequence[str], replace: bool = False, keep: Collection[str] = (),
+              meta: Mapping[str, str] | None = None) -> int:
     """As `save`, with the (r, e, g) rows already in a table: nothing passes through Python,
-    so a window's thread is not held up while a large hunt is saved."""
+    so a window's thread is not held up while a large hunt is saved. With `replace` (a hunt
+    over all events), the hits stored before are forgotten, except those of the rules in
+    `keep`; `meta` is written in the same transaction: all of it is stored, or nothing."""
     with store.write_lock:
         con = store.cursor()
         try:
-            return _save(con, list(rules), found_table, tables)
+            return _save(con, list(rules), found_table, tables, replace, keep, meta or {})
         finally:
             con.close()
 
 
-def _save(con: Any, rows: list[RuleRow], source: str, tables: Sequence[str]) -> int:
+def _save(con: Any, rows: list[RuleRow], source: str, tables: Sequence[str],
+          replace: bool = False, keep: Collection[str] = (),
+          meta: Mapping[str, str] | None = None) -> int:
     try:
         con.execute("BEGIN")
+        if replace:
+            con.execute("DELETE FROM hits WHERE NOT list_contains(?::VARCHAR[], rule_id)",
+                        [sorted(keep)])
         before = con.execute("SELECT count(*) FROM hits").fetchone()[0]
         for table in tables:
             con.execute(
@@ -180,6 +191,8 @@ def _save(con: Any, rows: list[RuleRow], source: str, tables: Sequence[str]) -> 
                             rule.rule_id, rule.title, rule.level, rule.status, rule.tags,
                             rule.description, rule.references, rule.falsepositives,
                             rule.author, rule.path, rule.kind, rule.yaml)])
+        for key, value in (meta or {}).items():
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -187,19 +200,25 @@ def _save(con: Any, rows: list[RuleRow], source: str, tables: Sequence[str]) -> 
     return int(after - before)
 
 
-def clear(store: Store) -> None:
-    """Forget every hit (a full re-hunt starts from nothing); suppressions stay."""
-    with store.write_lock:
-        con = store.cursor()
-        try:
-            con.execute("DELETE FROM hits")
-        finally:
-            con.close()
-
-
 def get_meta(store: Store, key: str) -> str | None:
     row = store.fetch_one("SELECT value FROM meta WHERE key = ?", [key])
     return None if row is None else str(row[0])
+
+
+def rules_under(store: Store, folder: str) -> set[str]:
+    """The ids of stored rules whose file was in `folder` (or below it)."""
+    inside = folder.rstrip("/\\")
+    rows = store.fetch_all("SELECT rule_id FROM detection_rules WHERE starts_with(path, ?) "
+                           "OR starts_with(path, ?)", [inside + "/", inside + "\\"])
+    return {str(row[0]) for row in rows}
+
+
+def unseen_events(store: Store) -> bool:
+    """Whether the store holds events detection has not run over yet (stored since its last
+    run, or before a run that was stopped)."""
+    row = store.fetch_one("SELECT coalesce(max(id), 0) > coalesce((SELECT TRY_CAST(value AS "
+                          "BIGINT) FROM meta WHERE key = ?), 0) FROM events", [DETECTED_UP_TO])
+    return bool(row and row[0])
 
 
 def set_meta(store: Store, key: str, value: str) -> None:

@@ -660,3 +660,17 @@ def test_a_lookahead_regex_rule_loads_and_runs(store: Store, tmp_path: Path,
     report = detect(store, ruleset, full=True)
     assert not report.failures
     assert hit_records(store, ruleset, "lookahead", windows) == [1]
+
+
+@pytest.mark.parametrize("pattern", ["(?=a)(a+)+$", "(?<!x)(a|aa)+b", "(?=x)(?:a?){5}",
+                                     "(?!x)((a+)?)*", "(?<=x)(?:ab|abc)+"])
+def test_a_regex_only_python_can_run_is_refused_when_it_can_backtrack_for_hours(
+        pattern: str) -> None:
+    with pytest.raises(ValueError, match="could take hours on one event"):
+        compile_rule(one("a|re", pattern))
+
+
+@pytest.mark.parametrize("pattern", ["(?=a)(?>a+)+$", "(?<=x)(?:GET|POST|PUT)+ /",
+                                     "(\\w)\\1+", "^(?:(?!x).)*$"])
+def test_a_regex_only_python_can_run_is_kept_when_it_cannot(con: Any, pattern: str) -> None:
+    assert compile_rule(one("a|re", pattern))[0].startswith(PYTHON_REGEX)

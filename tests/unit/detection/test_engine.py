@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
 from watchkeeper.core.errors import Cancelled, WatchkeeperError
@@ -213,3 +215,46 @@ detection:
     filled = load_rules([folder], {"watched": ["carol", "dave"]}, cache=RuleCache(None))
     _import(store, tmp_path, "a.log", _lines(2) + _lines(1, 200, user="carol"))
     assert detect(store, filled).hits_by_rule == {"0b9d3c7e-1f0a-4f6e-8b1e-5c2d9a7f3e19": 1}
+
+
+def test_a_hunt_that_fails_while_saving_keeps_the_hits_and_leaves_its_events_unseen(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = _ruleset(tmp_path)
+    _import(store, tmp_path, "a.log", _lines(5))
+    detect(store, rules)
+    _import(store, tmp_path, "b.log", _lines(3, start=100, user="root"))
+    assert hits.unseen_events(store)
+
+    class DiskFull(dict[str, str]):
+        def items(self) -> Any:  # the last thing saved: the events' being seen
+            raise duckdb.IOException("No space left on device")
+
+    save = hits._save
+    monkeypatch.setattr(hits, "_save", lambda con, rows, source, tables, replace, keep, meta:
+                        save(con, rows, source, tables, replace, keep, DiskFull(meta)))
+    with pytest.raises(duckdb.IOException):
+        detect(store, rules, full=True)
+    assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (5, 0)
+    assert hits.unseen_events(store)
+    monkeypatch.undo()
+    assert detect(store, rules).hits_by_rule == {FAILED_ID: 3, ROOT_ID: 3}
+    assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (8, 3)
+    assert not hits.unseen_events(store)
+
+
+def test_a_hunt_over_everything_keeps_the_hits_of_disabled_rules(store: Store,
+                                                                  tmp_path: Path) -> None:
+    rules = _ruleset(tmp_path)
+    _import(store, tmp_path, "a.log", _lines(4) + _lines(2, 100, user="root"))
+    detect(store, rules)
+    disabled = hits.add_suppression(store, ROOT_ID, "rule", "noisy this week")
+    report = detect(store, rules, full=True)  # the disabled rule does not run
+    assert report.hits_by_rule == {FAILED_ID: 6}
+    hits.remove_suppression(store, disabled.id)  # undoing the suppression brings them back
+    assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (6, 2)
+    # a rule no longer loaded loses its hits, unless they are to be kept
+    fewer = RuleSet([r for r in rules.rules if r.rule_id != FAILED_ID])
+    detect(store, fewer, full=True, keep=[FAILED_ID])
+    assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (6, 2)
+    detect(store, fewer, full=True)
+    assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (0, 2)
