@@ -483,8 +483,8 @@ class MainWindow(QMainWindow):
         self.summary_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.summary_dialog.open()
         self.refresh_all()
-        if summary.events:
-            self.run_detection()  # over the new events only
+        if summary.events or hits.unseen_events(self.store):
+            self.run_detection()  # over the events no run has seen (new, or left by a crash)
 
     # detection --------------------------------------------------------------------------
 
