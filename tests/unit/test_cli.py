@@ -186,6 +186,7 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
 
 
 
+@pytest.mark.slow
 def test_a_database_failure_mid_import_is_one_line_and_leaves_no_half_file(
         tmp_path: Path) -> None:
     log = tmp_path / "wide.json"
@@ -196,7 +197,7 @@ def test_a_database_failure_mid_import_is_one_line_and_leaves_no_half_file(
     db = tmp_path / "small.duckdb"
     env = {**os.environ, "WATCHKEEPER_MEMORY_LIMIT": "24MB"}
     failed = subprocess.run(_command(db, "import", str(log)), capture_output=True, text=True,
-                            env=env)
+                            env=env, timeout=600)
     assert failed.returncode == 1
     assert failed.stderr.startswith("watchkeeper: Database problem: Writing to small.duckdb failed")
     assert len(failed.stderr.strip().splitlines()) == 1
