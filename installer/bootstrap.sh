@@ -22,6 +22,8 @@ case "$mode" in
     # a virtual screen, PDF pages as PNG, and what the installer tests build and check with
     packages+=(xvfb xauth poppler-utils nsis p7zip-full desktop-file-utils binutils dbus
                gnome-keyring bsdutils curl openssl)
+    # a shifted clock for the tests that judge by the time now (.ci/run)
+    packages+=(faketime)
     # Real senders for the collector tests. rsyslog and syslog-ng conflict as packages, so
     # the one the system lacks is unpacked privately below (with its libraries installed).
     if dpkg-query -W -f='${Status}' syslog-ng-core 2>/dev/null | grep -q ' installed'; then
