@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -28,6 +29,9 @@ def start_collector(db: Path, home: Path) -> tuple[subprocess.Popen[str], int]:
         [sys.executable, "-m", "watchkeeper", "collect", "--db", str(db), "--syslog-tcp", "0",
          "--no-detect"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert process.stdout is not None
+    if not select.select([process.stdout], [], [], 120)[0]:  # guards a hang, not the speed
+        process.kill()
+        raise AssertionError("the collector said nothing within 120 s of starting")
     line = process.stdout.readline()
     found = re.search(r"syslog-tcp 127\.0\.0\.1:(\d+)", line)
     assert found, line + (process.stderr.read() if process.poll() is not None else "")
