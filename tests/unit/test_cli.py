@@ -333,7 +333,7 @@ def test_db_before_the_command_is_the_store_used(tmp_path: Path) -> None:
 
 
 def test_sources_lists_each_sender_and_loads_the_spool_first(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
     from watchkeeper.collect.spool import Received, Spool, spool_folder
 
@@ -342,15 +342,24 @@ def test_sources_lists_each_sender_and_loads_the_spool_first(tmp_path: Path) -> 
     assert run(["sources", "--db", str(db)], out, io.StringIO()) == 0
     assert "No forwarded logs received yet" in out.getvalue()
     spool = Spool(spool_folder(db), segment_seconds=0)
-    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    received = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    stamp = received.isoformat().replace("+00:00", "Z")
     spool.append([Received("192.0.2.9", "tls", "syslog",
-                           f"<13>1 {now} fw01 filterlog - - - block <b>in</b>".encode())])
+                           f"<13>1 {stamp} fw01 filterlog - - - block <b>in</b>".encode(),
+                           received)])
     spool.close()  # the collector received it; no command has loaded it yet
     out = io.StringIO()
-    assert run(["sources", "--db", str(db), "--json"], out, io.StringIO()) == 0
+    assert run(["sources", "--db", str(db), "--json"], out, io.StringIO(),
+               clock=lambda: received + timedelta(minutes=1)) == 0
     sources = json.loads(out.getvalue())["sources"]
     assert [(s["sender"], s["host"], s["application"], s["encrypted"], s["status"])
             for s in sources] == [("192.0.2.9", "fw01", "filterlog", True, "receiving")]
     out = io.StringIO()
-    assert run(["sources", "--db", str(db)], out, io.StringIO()) == 0
+    assert run(["sources", "--db", str(db)], out, io.StringIO(),
+               clock=lambda: received + timedelta(minutes=1)) == 0
     assert "receiving 192.0.2.9" in out.getvalue() and "tls" in out.getvalue()
+    # two days on, without a message since, the sender is silent
+    out = io.StringIO()
+    assert run(["sources", "--db", str(db)], out, io.StringIO(),
+               clock=lambda: received + timedelta(days=2)) == 0
+    assert "silent    192.0.2.9" in out.getvalue() and "1 source(s) silent." in out.getvalue()
