@@ -66,7 +66,7 @@ class Running:
     def stats(self) -> ListenerStats:
         return self.listeners.stats()
 
-    def wait_received(self, name: str, count: int, timeout: float = 10.0) -> None:
+    def wait_received(self, name: str, count: int, timeout: float = 30.0) -> None:
         wait_until(lambda: self.stats().received[name] >= count, timeout,
                    f"{count} messages on {name} (have {self.stats().received[name]})")
 
