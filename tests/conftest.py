@@ -17,6 +17,34 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 FIXTURES = ROOT / "tests" / "fixtures"
 
+# Tests of what is judged by the time now: device checks, silent sources, certificate expiry,
+# the demo office's month up to now. They take `now` as a parameter and pin it; .ci/run runs
+# them again under a clock a year ahead and a year back (`-m clock`), so a test that would
+# fail next month fails today. A node id that starts with one of these is marked `clock`.
+CLOCK_TESTS = (
+    "tests/unit/compliance/",
+    "tests/unit/storage/test_sources.py",
+    "tests/unit/collect/test_certificates.py",
+    "tests/unit/scenarios/",
+    "tests/unit/detection/test_rule_pack.py::test_story_is_caught_on_its_host_at_its_time",
+    "tests/unit/test_cli.py::test_sources_",
+    "tests/ui/test_devices.py",
+    "tests/ui/test_sources.py",
+    "tests/ui/test_collecting.py::test_a_source_that_stops_is_silent",
+)
+# The installer tests build a bundle first (up to 30 minutes); the others have the limit in
+# pyproject.toml, a safety net against a hang.
+INSTALLER_TIMEOUT = 2400
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    timeouts = config.pluginmanager.hasplugin("timeout")
+    for item in items:
+        if item.nodeid.startswith(CLOCK_TESTS):
+            item.add_marker(pytest.mark.clock)
+        if timeouts and item.nodeid.startswith("tests/installer/"):
+            item.add_marker(pytest.mark.timeout(INSTALLER_TIMEOUT))
+
 
 @pytest.fixture(autouse=True)
 def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -606,7 +606,7 @@ def cmd_sources(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     intervals = settings_module.load().source_intervals
     with _open_store(args) as store:
-        rows = source_rows(store, datetime.now(UTC), intervals)
+        rows = source_rows(store, args.clock(), intervals)
     if args.json:
         _print_json({"sources": [asdict(row) for row in rows]}, out)
         return 0
@@ -640,7 +640,7 @@ def cmd_devices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.policy is not None and not args.policy.is_file():
         raise UsageError(f"watchkeeper devices: no such policy file: {args.policy}")
     policy = load_policy(args.policy, settings_module.load().compliance_thresholds)
-    now = datetime.now(UTC)
+    now = args.clock()
     with _open_store(args) as store:
         rows = device_rows(store, policy, now)
     shown = [row for row in rows if row.overall == "fail"] if args.failing else rows
@@ -701,7 +701,7 @@ def _devices_import(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError("watchkeeper devices import: no such file: "
                          + ", ".join(str(p) for p in missing))
     with _open_store(args, create=True) as store:
-        results = import_device_files(store, list(args.paths))
+        results = import_device_files(store, list(args.paths), now=args.clock())
     failed = sum(1 for r in results if r.status == "failed")
     if args.json:
         _print_json({"files": [asdict(r) for r in results],
@@ -767,8 +767,16 @@ def _say_settings_notices(err: TextIO) -> None:
         err.write(f"watchkeeper: {notice}\n")
 
 
-def run(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run one command; returns the exit code (0 ok, 1 failure, 2 usage error)."""
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = None,
+        clock: Callable[[], datetime] = utc_now) -> int:
+    """Run one command; returns the exit code (0 ok, 1 failure, 2 usage error).
+
+    `clock` gives "now" (aware, UTC) to the commands that judge by it (sources, devices).
+    """
     out = out or sys.stdout
     err = err or sys.stderr
     args: argparse.Namespace | None = None
@@ -781,6 +789,7 @@ def run(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = Non
             raise UsageError(f"watchkeeper: {first!r} is neither a command nor a file that "
                              f"exists (commands: {', '.join(COMMANDS)})")
         args = build_parser().parse_args(list(argv))
+        args.clock = clock
         if args.command is None:
             raise UsageError("watchkeeper: give a command, or none to open the app")
         return COMMANDS[args.command](args, out, err)

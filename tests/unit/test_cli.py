@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from watchkeeper.cli import run
 
 AUTH = (
@@ -119,7 +121,7 @@ def _big_log(path: Path, lines: int) -> None:
             out.write(f"Nov  3 08:{i // 60 % 60:02d}:{i % 60:02d} web01 app[{i % 999}]: event {i}\n")
 
 
-def _wait_for_writing(db: Path, process: subprocess.Popen[bytes], seconds: float = 60,
+def _wait_for_writing(db: Path, process: subprocess.Popen[bytes], seconds: float = 300,
                       size: int = 8 << 20) -> None:
     """Until the importer is well into writing events (the store file has grown)."""
     wal = db.with_name(db.name + ".wal")
@@ -131,6 +133,7 @@ def _wait_for_writing(db: Path, process: subprocess.Popen[bytes], seconds: float
         if process.poll() is not None:
             raise AssertionError("the import ended before it could be interrupted")
         time.sleep(0.02)
+    process.kill()
     raise AssertionError("the import never committed a batch")
 
 
@@ -141,10 +144,11 @@ def _command(db: Path, *args: str) -> list[str]:
 def _json(db: Path, *args: str) -> dict[str, object]:
     """The --json document of a command run as its own process."""
     done = subprocess.run(_command(db, *args, "--json"), capture_output=True, text=True,
-                          check=True)
+                          check=True, timeout=600)
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow
 def test_sigkill_mid_import_leaves_a_store_that_reimports_exactly(tmp_path: Path) -> None:
     log = tmp_path / "big.log"
     _big_log(log, 600_000)
@@ -153,7 +157,7 @@ def test_sigkill_mid_import_leaves_a_store_that_reimports_exactly(tmp_path: Path
                                stderr=subprocess.DEVNULL)
     _wait_for_writing(db, process)
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.wait(60)
     assert _json(db, "import", str(log))["events"] == 600_000
     stats = _json(db, "stats")
     assert stats["events"] == 600_000
@@ -161,6 +165,7 @@ def test_sigkill_mid_import_leaves_a_store_that_reimports_exactly(tmp_path: Path
     assert {i["status"] for i in stats["imports"]} in ({"done"}, {"interrupted", "done"})
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     log = tmp_path / "big.log"
     _big_log(log, 1_000_000)
@@ -171,7 +176,7 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _wait_for_writing(db, process, size=1 << 20)
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=120)
+    out, err = process.communicate(timeout=600)
     assert process.returncode == 1, err
     summary = json.loads(out)
     assert "cancelled" in summary, (out, err)
@@ -183,6 +188,7 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
 
 
 
+@pytest.mark.slow
 def test_a_database_failure_mid_import_is_one_line_and_leaves_no_half_file(
         tmp_path: Path) -> None:
     log = tmp_path / "wide.json"
@@ -193,7 +199,7 @@ def test_a_database_failure_mid_import_is_one_line_and_leaves_no_half_file(
     db = tmp_path / "small.duckdb"
     env = {**os.environ, "WATCHKEEPER_MEMORY_LIMIT": "24MB"}
     failed = subprocess.run(_command(db, "import", str(log)), capture_output=True, text=True,
-                            env=env)
+                            env=env, timeout=600)
     assert failed.returncode == 1
     assert failed.stderr.startswith("watchkeeper: Database problem: Writing to small.duckdb failed")
     assert len(failed.stderr.strip().splitlines()) == 1
@@ -329,7 +335,7 @@ def test_db_before_the_command_is_the_store_used(tmp_path: Path) -> None:
 
 
 def test_sources_lists_each_sender_and_loads_the_spool_first(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
     from watchkeeper.collect.spool import Received, Spool, spool_folder
 
@@ -338,15 +344,24 @@ def test_sources_lists_each_sender_and_loads_the_spool_first(tmp_path: Path) -> 
     assert run(["sources", "--db", str(db)], io.StringIO(), err) == 1
     assert "There is no store at" in err.getvalue() and not db.exists()
     spool = Spool(spool_folder(db), segment_seconds=0)
-    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    received = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    stamp = received.isoformat().replace("+00:00", "Z")
     spool.append([Received("192.0.2.9", "tls", "syslog",
-                           f"<13>1 {now} fw01 filterlog - - - block <b>in</b>".encode())])
+                           f"<13>1 {stamp} fw01 filterlog - - - block <b>in</b>".encode(),
+                           received)])
     spool.close()  # the collector received it; no command has loaded it yet
     out = io.StringIO()
-    assert run(["sources", "--db", str(db), "--json"], out, io.StringIO()) == 0
+    assert run(["sources", "--db", str(db), "--json"], out, io.StringIO(),
+               clock=lambda: received + timedelta(minutes=1)) == 0
     sources = json.loads(out.getvalue())["sources"]
     assert [(s["sender"], s["host"], s["application"], s["encrypted"], s["status"])
             for s in sources] == [("192.0.2.9", "fw01", "filterlog", True, "receiving")]
     out = io.StringIO()
-    assert run(["sources", "--db", str(db)], out, io.StringIO()) == 0
+    assert run(["sources", "--db", str(db)], out, io.StringIO(),
+               clock=lambda: received + timedelta(minutes=1)) == 0
     assert "receiving 192.0.2.9" in out.getvalue() and "tls" in out.getvalue()
+    # two days on, without a message since, the sender is silent
+    out = io.StringIO()
+    assert run(["sources", "--db", str(db)], out, io.StringIO(),
+               clock=lambda: received + timedelta(days=2)) == 0
+    assert "silent    192.0.2.9" in out.getvalue() and "1 source(s) silent." in out.getvalue()

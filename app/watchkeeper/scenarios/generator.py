@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -57,6 +58,9 @@ def generate(out_dir: Path, *, events: int = 200_000, seed: int = 1, days: int =
         target = out_dir / source.path
         target.parent.mkdir(parents=True, exist_ok=True)
         counts[source.path] = _write(source, target, budget, by_path[source.path], progress, done)
+        # last changed when its office's range ends: readers take the year of a syslog
+        # stamp (which has none) from a file's last change
+        os.utime(target, (end.timestamp(), end.timestamp()))
         done += counts[source.path]
     if progress is not None:
         progress.update(stage="Scenario written", records=done)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,9 @@ def start_collector(db: Path, home: Path) -> tuple[subprocess.Popen[str], int]:
         [sys.executable, "-m", "watchkeeper", "collect", "--db", str(db), "--syslog-tcp", "0",
          "--no-detect"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert process.stdout is not None
+    if not select.select([process.stdout], [], [], 120)[0]:  # guards a hang, not the speed
+        process.kill()
+        raise AssertionError("the collector said nothing within 120 s of starting")
     line = process.stdout.readline()
     found = re.search(r"syslog-tcp 127\.0\.0\.1:(\d+)", line)
     assert found, line + (process.stderr.read() if process.poll() is not None else "")
@@ -75,26 +79,35 @@ def stored_numbers(db: Path) -> list[int]:
     return [int(re.search(r"message (\d{7})", str(m)).group(1)) for (m,) in rows]  # type: ignore[union-attr]
 
 
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 120) -> None:
+    """Until `condition` holds; a generous deadline that guards a hang, not the speed."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds:.0f} s: {what}")
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
 def test_a_killed_collector_loses_and_duplicates_nothing_it_received(tmp_path: Path) -> None:
     db = tmp_path / "store.duckdb"
     collector, port = start_collector(db, tmp_path / "home")
     sender = Sender(port, 0)
     sender.start()
-    deadline = time.monotonic() + 30
-    while sender.sent < 60_000 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: sender.sent >= 60_000 or not sender.is_alive(), "sending 60,000 messages")
     collector.send_signal(signal.SIGKILL)  # mid-stream, while segments are open
     collector.wait(10)
     sender.stop.set()
     sender.join(10)
-    received_before_kill = spooled_numbers(spool_folder(db))
+    # what the dead collector had taken: still in its spool, or already loaded
+    received_before_kill = spooled_numbers(spool_folder(db)) | set(
+        stored_numbers(db) if db.exists() else [])
     assert len(received_before_kill) > 10_000
 
     collector, port = start_collector(db, tmp_path / "home")
     after = Sender(port, 1_000_000)
     after.start()
-    while after.sent < 5_000:
-        time.sleep(0.02)
+    wait_for(lambda: after.sent >= 5_000 or not after.is_alive(), "sending 5,000 more")
     after.stop.set()
     after.join(10)
     collector.send_signal(signal.SIGTERM)  # stopping, it still reads what was sent

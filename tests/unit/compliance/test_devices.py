@@ -196,10 +196,13 @@ def test_generic_names_join_nothing(store: Store) -> None:
 
 
 def test_a_device_keeps_its_id_as_sources_join_it(store: Store, tmp_path: Path) -> None:
-    save(store, record("PC-07", serial="5NBR4K3"), imported=NOW - DAY)
+    # known two days and a day before the logs, which an import stamps with the real clock
+    known = datetime.now(UTC) - 2 * DAY
+    save(store, record("PC-07", serial="5NBR4K3"), imported=known)
     before = only(store).device_id
     save(store, record("PC-07", "osquery", serial="5nbr4k3",
-                       aliases=[(ALIAS_OSQUERY_HOST, "PC-07.oakfield.local")]))
+                       aliases=[(ALIAS_OSQUERY_HOST, "PC-07.oakfield.local")]),
+         imported=known + DAY)
     import_events(store, tmp_path, [windows_event(
         "PC-07.oakfield.local", NOW - HOUR, "Security", 4624,
         "Microsoft-Windows-Security-Auditing")])

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from watchkeeper.cli import run
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "compliance"
+# The fixtures' devices checked in during November 2026; the checks are judged a day later.
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def cli(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = run(list(args), out, err)
+    code = run(list(args), out, err, clock=lambda: NOW)
     return code, out.getvalue(), err.getvalue()
 
 

@@ -308,3 +308,17 @@ def test_a_naive_end_is_taken_as_utc_and_the_default_end_is_on_the_hour(tmp_path
 def test_impossible_arguments_are_refused(tmp_path: Path, events: int, days: int) -> None:
     with pytest.raises(ValueError):
         generate(tmp_path, events=events, days=days, end=END)
+
+
+def test_an_office_of_years_ago_imports_in_its_own_years(tmp_path: Path, store: Any) -> None:
+    # syslog stamps carry no year: it comes from the file's last change, which is the office's end
+    from watchkeeper.ingest.importer import import_paths
+
+    end = datetime(2024, 1, 2, 12, 0, tzinfo=UTC)
+    summary = generate(tmp_path, events=600, days=3, end=end)
+    auth = summary.out_dir / "linux/web01-auth.log"
+    assert auth in summary.files
+    assert import_paths(store, [auth]).events > 0
+    first, last = store.fetch_one("SELECT min(time), max(time) FROM events")
+    naive_end = end.replace(tzinfo=None)
+    assert naive_end - timedelta(days=3) <= first <= last <= naive_end
