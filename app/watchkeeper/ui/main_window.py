@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QStyle,
     QToolBar,
@@ -60,7 +61,7 @@ from watchkeeper.ui.overview.view import OverviewView
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.pivots.view import hosts_view, users_view
 from watchkeeper.ui.sources.view import SourcesView
-from watchkeeper.ui.status_line import StatusLine
+from watchkeeper.ui.status_line import ElidedLabel, StatusLine
 from watchkeeper.ui.tasks import Task, TaskRunner
 
 if TYPE_CHECKING:
@@ -287,8 +288,8 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status_line)
         self.store_label = QLabel("")
         self.store_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.busy_label = QLabel("")
-        self.busy_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.busy_label = ElidedLabel("")  # a long stage name shortens; the window never grows
+        self.busy_label.setMinimumWidth(80)
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setMaximumWidth(120)
@@ -309,6 +310,7 @@ class MainWindow(QMainWindow):
         self.hits_label = QPushButton("")
         self.hits_label.setFlat(True)
         self.hits_label.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.hits_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.hits_label.setMinimumWidth(60)  # a narrow window clips it rather than growing
         self.hits_label.clicked.connect(lambda: self.show_view(HITS))
         self.hits_label.hide()
@@ -317,6 +319,7 @@ class MainWindow(QMainWindow):
         self.sources_label = QPushButton("")
         self.sources_label.setFlat(True)
         self.sources_label.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.sources_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.sources_label.setMinimumWidth(60)
         self.sources_label.clicked.connect(lambda: self.show_view(SOURCES))
         self.sources_label.hide()
