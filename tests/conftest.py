@@ -24,12 +24,15 @@ FIXTURES = ROOT / "tests" / "fixtures"
 CLOCK_TESTS = (
     "tests/unit/compliance/",
     "tests/unit/storage/test_sources.py",
+    "tests/unit/storage/test_overview_more.py",
+    "tests/unit/storage/test_workdirs.py",
     "tests/unit/collect/test_certificates.py",
     "tests/unit/scenarios/",
     "tests/unit/detection/test_rule_pack.py::test_story_is_caught_on_its_host_at_its_time",
     "tests/unit/test_cli.py::test_sources_",
     "tests/ui/test_devices.py",
     "tests/ui/test_sources.py",
+    "tests/ui/test_overview.py",
     "tests/ui/test_collecting.py::test_a_source_that_stops_is_silent",
 )
 # The installer tests build a bundle first (up to 30 minutes); the others have the limit in
