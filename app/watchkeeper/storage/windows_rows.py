@@ -124,6 +124,11 @@ class _Layout:
                 key = next((k for k in fields if k.lower() == name), spelled)
                 fields.setdefault(key, []).append(
                     f"ev0.UserData.{quote_ident(element)}.{quote_ident(spelled)}")
+        # Unnamed <Data> elements come as {"#text": text or [texts]}: Data is their text, one
+        # value a line, as Event Viewer lists them (and not that object as JSON text)
+        for parts in fields.values():
+            parts[:] = [_data_text(part) if part.lower().endswith('eventdata."data"') else part
+                        for part in parts]
         # EventData that is not an object (bare text or a list of unnamed Data) is kept as Data
         bare = ("CASE WHEN json_type(w.e, '$.Event.EventData') NOT IN ('OBJECT', 'NULL') "
                 "THEN json_extract_string(w.e, '$.Event.EventData') END")
@@ -155,7 +160,8 @@ class _Layout:
             # (System 6005/6006 only) leaves it out
             event: dict[str, Any] = {}
             if level:
-                event["EventData"] = {name: "VARCHAR" for name in level.values()}
+                event["EventData"] = {name: "JSON" if name.lower() == "data" else "VARCHAR"
+                                      for name in level.values()}
             if index == 0:
                 event["System"] = system
                 user = {element: {name: "VARCHAR" for name in names.values()}
@@ -167,6 +173,14 @@ class _Layout:
 
     def system(self, name: str) -> str:
         return "ev0.System." + ".".join(quote_ident(k) for k in SYSTEM_FIELDS[name])
+
+
+def _data_text(value: str) -> str:
+    """SQL for the text of Data (typed JSON): its text, or its texts one a line."""
+    text = f"json_extract_string({value}, '$.\"#text\"')"
+    texts = f"array_to_string(json_extract_string({value}, '$.\"#text\"[*]'), chr(10))"
+    return (f"CASE WHEN json_type({value}) <> 'OBJECT' THEN json_extract_string({value}, '$') "
+            f"WHEN json_type({value}, '$.\"#text\"') = 'ARRAY' THEN {texts} ELSE {text} END")
 
 
 def _first_of(fields: dict[str, str], names: Iterable[str]) -> str | None:
