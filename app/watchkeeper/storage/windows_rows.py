@@ -9,6 +9,7 @@ passing through Python one by one.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +62,7 @@ SYSTEM_FIELDS: dict[str, tuple[str, ...]] = {
     "Security_UserID": ("Security", "#attributes", "UserID"),
 }
 _ZONE_FLAG = "EventTimeZoneInferred"  # set by the NXLog parser: its times carry no zone
+_SPACES = re.compile(r"\s+")
 
 # Every DuckDB JSON function in a query keeps a working area of its own, so a few hundred
 # of them exhaust memory; all fields therefore come out of one json_transform per spelling.
@@ -134,6 +136,14 @@ class _Layout:
                 "THEN json_extract_string(w.e, '$.Event.EventData') END")
         key = next((k for k in fields if k.lower() == "data"), "Data")
         fields.setdefault(key, []).append(bare)
+        # Some providers (Windows Defender) name their data "Threat Name", "New Value"; Sigma
+        # rules and other tools spell those ThreatName, NewValue: store both spellings
+        known = {name.lower() for name in fields}
+        for name in list(fields):
+            joined = _SPACES.sub("", name)
+            if joined != name and joined and joined.lower() not in known:
+                known.add(joined.lower())
+                fields[joined] = fields[name]
         self.fields = {name: parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
                        for name, parts in fields.items()}
         self._user_shape: dict[str, dict[str, str]] = {}

@@ -11,7 +11,7 @@ from conftest import shared
 from watchkeeper.detection.engine import detect
 from watchkeeper.detection.rules import RuleCache, RuleSet, load_rules
 from watchkeeper.ingest.importer import import_paths
-from watchkeeper.scenarios.evtx_writer import EvtxRecord
+from watchkeeper.scenarios.evtx_writer import EvtxRecord, write_evtx
 from watchkeeper.storage.store import Store
 
 WHEN = datetime(2026, 11, 3, 9, 15, 30, tzinfo=UTC)
@@ -71,6 +71,50 @@ def _defender_events() -> list[EvtxRecord]:
         _defender(6, 5007, {"Old Value": "", "New Value": f"{_KEY}\\DisableAntiSpyware = 0x1"}),
         _defender(7, 1013, {"Source Name": "Scheduled scan", "Path": config}),
     ]
+
+
+def test_defender_names_with_spaces_match_sigma_names_and_keep_theirs(store: Store,
+                                                                      tmp_path: Path) -> None:
+    log = tmp_path / "Defender.evtx"
+    write_evtx(log, _defender_events())
+    import_paths(store, [log])
+    rules = _rules(tmp_path, {
+        "amsi.yml": _rule("6b2c1d3e-0001-4c1a-9e0a-000000000001", "{product: windows, "
+                          "service: windefend}", "    selection:\n        EventID: 1116\n"
+                          "        SourceName: AMSI\n        ThreatName|contains: Powersploit\n"
+                          "    condition: selection\n"),
+        "exclusion.yml": _rule("6b2c1d3e-0001-4c1a-9e0a-000000000002", "{product: windows, "
+                               "service: windefend}", "    selection:\n        EventID: 5007\n"
+                               "        NewValue|contains: '\\Windows Defender\\Exclusions'\n"
+                               "    condition: selection\n"),
+    })
+    report = detect(store, rules)
+    assert report.hits_by_rule == {"6b2c1d3e-0001-4c1a-9e0a-000000000001": 1,
+                                   "6b2c1d3e-0001-4c1a-9e0a-000000000002": 1}
+    row = store.cursor().execute(
+        'SELECT "Threat Name", "ThreatName", "Source Name", "Process Name", process FROM events '
+        "WHERE event_id = 1116").fetchone()
+    assert row == ("Trojan:PowerShell/Powersploit.M", "Trojan:PowerShell/Powersploit.M", "AMSI",
+                   "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                   "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe")
+
+
+@pytest.mark.shared
+def test_every_sigmahq_defender_rule_on_a_spaced_name_can_fire(store: Store,
+                                                               tmp_path: Path) -> None:
+    folder = shared("sigma", "rules", "windows", "builtin", "windefend")
+    chosen = tmp_path / "windefend"
+    chosen.mkdir()
+    for name in DEFENDER_RULES:
+        (chosen / name).write_bytes((folder / name).read_bytes())
+    rules = load_rules([chosen], cache=RuleCache(None))
+    assert rules.problems == [] and len(rules.rules) == 7
+    log = tmp_path / "Defender.evtx"
+    write_evtx(log, _defender_events())
+    import_paths(store, [log])
+    report = detect(store, rules)
+    assert report.failures == []
+    assert sorted(report.hits_by_rule) == sorted(rule.rule_id for rule in rules.rules)
 
 
 def _event_xml(record: int, provider: str, event_id: int, channel: str, data: list[str]) -> str:
