@@ -177,3 +177,92 @@ def test_sigmahq_msi_rule_on_data_misses_nothing_and_spares_the_installer_folder
     hit = store.cursor().execute(
         "SELECT e.record_no FROM hits h JOIN events e ON e.id = h.event ORDER BY 1").fetchall()
     assert hit == [(2,), (3,)]
+
+
+def _process_events() -> list[EvtxRecord]:
+    """Two process creations in Security (4688) and one in Sysmon (1), for process_creation."""
+    security = {"Name": "Microsoft-Windows-Security-Auditing",
+                "Guid": "{54849625-5478-4994-A5BA-3E3B0328C30D}"}
+    system = {"Provider": security, "EventID": 4688, "Version": 2, "Level": 0, "Task": 13312,
+              "Opcode": 0, "Keywords": "0x8020000000000000", "Channel": "Security",
+              "Computer": "PC-ACCT-01.contoso.local"}
+    by_system = {  # run as SYSTEM, so the Target subject is empty
+        "SubjectUserSid": "S-1-5-18", "SubjectUserName": "PC-ACCT-01$",
+        "SubjectDomainName": "CONTOSO", "SubjectLogonId": "0x3e7", "NewProcessId": "0x1fc",
+        "NewProcessName": "C:\\Windows\\System32\\cmd.exe", "TokenElevationType": "%%1936",
+        "ProcessId": "0x278", "CommandLine": "cmd.exe /c whoami", "TargetUserSid": "S-1-0-0",
+        "TargetUserName": "-", "TargetDomainName": "-", "TargetLogonId": "0x0",
+        "ParentProcessName": "C:\\Users\\Public\\updater.exe", "MandatoryLabel": "S-1-16-16384"}
+    for_ann = {  # WMI, running as NETWORK SERVICE, starts a process as ann
+        "SubjectUserSid": "S-1-5-20", "SubjectUserName": "PC-ACCT-01$",
+        "SubjectDomainName": "CONTOSO", "SubjectLogonId": "0x3e4", "NewProcessId": "0x1a2c",
+        "NewProcessName": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+        "TokenElevationType": "%%1938", "ProcessId": "0x9c4", "CommandLine": "powershell -nop",
+        "TargetUserSid": "S-1-5-21-1-2-3-1104", "TargetUserName": "ann",
+        "TargetDomainName": "CONTOSO", "TargetLogonId": "0x5a3f1",
+        "ParentProcessName": "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe",
+        "MandatoryLabel": "S-1-16-8192"}
+    sysmon = {"Provider": {"Name": "Microsoft-Windows-Sysmon",
+                           "Guid": "{5770385F-C22A-43E0-BF4C-06F5698FFBD9}"},
+              "EventID": 1, "Version": 5, "Level": 4, "Task": 1, "Opcode": 0,
+              "Keywords": "0x8000000000000000", "Channel": "Microsoft-Windows-Sysmon/Operational",
+              "Computer": "PC-ACCT-01.contoso.local"}
+    by_bob = {"RuleName": "-", "UtcTime": "2026-11-03 09:15:40.000", "ProcessId": "7000",
+              "Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd.exe",
+              "User": "CONTOSO\\bob", "LogonId": "0x77aa1", "IntegrityLevel": "Medium",
+              "ParentProcessId": "508", "ParentImage": "C:\\Windows\\explorer.exe"}
+    return [EvtxRecord({**system, "TimeCreated": WHEN}, by_system),
+            EvtxRecord({**system, "TimeCreated": WHEN + timedelta(seconds=5)}, for_ann),
+            EvtxRecord({**sysmon, "TimeCreated": WHEN + timedelta(seconds=10)}, by_bob)]
+
+
+def _process_rule(number: int, selection: str) -> tuple[str, str]:
+    rule_id = f"6b2c1d3e-0003-4c1a-9e0a-{number:012d}"
+    return f"p{number}.yml", _rule(rule_id, "{product: windows, category: process_creation}",
+                                   f"    selection:\n{selection}    condition: selection\n")
+
+
+def test_security_4688_gives_every_process_creation_field_it_holds(store: Store,
+                                                                   tmp_path: Path) -> None:
+    log = tmp_path / "Processes.evtx"
+    write_evtx(log, _process_events())
+    import_paths(store, [log])
+    rules = _rules(tmp_path, dict([
+        _process_rule(1, "        Image|endswith: '\\cmd.exe'\n        User|contains: AUTHORI\n"
+                         "        LogonId: '0x3e7'\n"),
+        _process_rule(2, "        ProcessId: 508\n"),
+        _process_rule(3, "        ParentProcessId: 508\n"),
+        _process_rule(4, "        IntegrityLevel: ['System', 'S-1-16-16384']\n"),
+        _process_rule(5, "        ParentUser: 'NT AUTHORITY\\NETWORK SERVICE'\n"
+                         "        User: 'CONTOSO\\ann'\n        LogonId: '0x5a3f1'\n"),
+        _process_rule(6, "        ParentProcessId: 2500\n        ProcessId: 6700\n"),
+        _process_rule(7, "        LogonId: '0x77aa1'\n        User|endswith: '\\bob'\n"),
+    ]))
+    detect(store, rules)
+    found = store.cursor().execute(
+        "SELECT right(h.rule_id, 1), e.event_id, e.record_no FROM hits h "
+        "JOIN events e ON e.id = h.event ORDER BY 1").fetchall()
+    # 1: SYSTEM's shell; 2: 0x1fc is 508 (the 4688's own ProcessId is its parent's, 0x278);
+    # 3: only Sysmon's parent is 508; 4: 4688's label; 5: ann's process, started by WMI
+    # running as NETWORK SERVICE; 6: 0x9c4 and 0x1a2c; 7: Sysmon keeps its own fields
+    assert found == [("1", 4688, 1), ("2", 4688, 1), ("3", 1, 3), ("4", 4688, 1),
+                     ("5", 4688, 2), ("6", 4688, 2), ("7", 1, 3)]
+
+
+@pytest.mark.shared
+def test_sigmahq_rules_on_logon_id_read_security_4688(store: Store, tmp_path: Path) -> None:
+    folder = shared("sigma", "rules", "windows", "process_creation")
+    names = ("proc_creation_win_susp_elevated_system_shell_uncommon_parent.yml",
+             "proc_creation_win_wmiprvse_spawning_process.yml")
+    rules = _rules(tmp_path, {name: (folder / name).read_text(encoding="utf-8")
+                              for name in names})
+    log = tmp_path / "Security.evtx"
+    write_evtx(log, _process_events()[:2])
+    import_paths(store, [log])
+    report = detect(store, rules)
+    assert report.failures == []
+    found = dict(store.cursor().execute(
+        "SELECT r.path, e.record_no FROM hits h JOIN events e ON e.id = h.event "
+        "JOIN detection_rules r USING (rule_id)").fetchall())
+    assert {Path(path).name: record for path, record in found.items()} == {
+        names[0]: 1, names[1]: 2}
