@@ -1,7 +1,7 @@
 """Windows events in EVTX JSON shape turned into rows by one SQL projection.
 
-EVTX files, Event Viewer XML, Winlogbeat and NXLog all arrive in the JSON shape the `evtx`
-parser writes. DuckDB reads a batch of them, finds the EventData and UserData names it
+EVTX files, Event Viewer XML, evtx_dump JSON, Winlogbeat and NXLog all arrive in the JSON
+shape the `evtx` parser writes. DuckDB reads a batch of them, finds the EventData and UserData names it
 holds, and fills the common columns and one column per original field, without the rows
 passing through Python one by one.
 """
