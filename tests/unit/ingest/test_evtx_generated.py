@@ -80,11 +80,13 @@ def test_corrupt_chunk_in_generated_file(store: Store, tmp_path: Path) -> None:
     corrupt_chunk(damaged, 1)
     summary = import_paths(store, [damaged])
     result = summary.files[0]
-    assert result.status == "imported" and result.quarantined == 1
+    # the chunk's records are counted as quarantined, in one quarantine row
+    assert result.status == "imported" and result.records == clean_count
+    assert result.quarantined == clean_count - result.events
     assert clean_count - 200 < result.events < clean_count
     reason, size = store.cursor().execute(
         "SELECT reason, octet_length(raw) FROM quarantine").fetchone()  # type: ignore[misc]
-    assert reason.startswith("corrupt chunk skipped") and size == 65536
+    assert reason.startswith("corrupt chunk 1 skipped") and size == 65536
 
 
 def test_truncated_generated_file(store: Store, tmp_path: Path) -> None:
@@ -95,3 +97,63 @@ def test_truncated_generated_file(store: Store, tmp_path: Path) -> None:
     result = summary.files[0]
     assert result.status == "imported" and 0 < result.events < 2000
     assert "truncated" in result.message
+
+
+def _thirty_in_three_chunks(path: Path) -> bytearray:
+    write_evtx(path, [_failed_logon(i) for i in range(30)], chunk_records=10)
+    return bytearray(path.read_bytes())
+
+
+SECOND_CHUNK = 4096 + 65536
+
+
+def _quarantined(store: Store) -> list[tuple[int, str, bytes]]:
+    return store.cursor().execute(
+        "SELECT record_no, reason, raw FROM quarantine ORDER BY record_no").fetchall()
+
+
+def test_a_chunk_with_garbled_records_is_kept_whole_and_counted_as_its_records(
+        store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "Security.evtx"
+    clean = _thirty_in_three_chunks(log)
+    corrupt_chunk(log, 1)
+    result = import_paths(store, [log]).files[0]
+    assert (result.records, result.events, result.quarantined) == (30, 20, 10)
+    assert "1 corrupt chunk(s) holding 10 record(s) skipped and quarantined" in result.message
+    [(record_no, reason, raw)] = _quarantined(store)
+    assert record_no == 11
+    assert reason.startswith("corrupt chunk 1 skipped (records 11 to 20, 10 records): ")
+    assert raw[:512] == clean[SECOND_CHUNK:SECOND_CHUNK + 512] and len(raw) == 65536
+
+
+def test_a_chunk_with_a_broken_header_is_kept_with_its_bytes_and_records(
+        store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "Security.evtx"
+    data = _thirty_in_three_chunks(log)
+    data[SECOND_CHUNK:SECOND_CHUNK + 8] = b"XXXXXXXX"
+    log.write_bytes(data)
+    result = import_paths(store, [log]).files[0]
+    assert (result.records, result.events, result.quarantined) == (30, 20, 10)
+    [(record_no, reason, raw)] = _quarantined(store)
+    assert record_no == 11
+    assert reason.startswith("corrupt chunk 1 skipped (records 11 to 20, 10 records): ")
+    assert "chunk header magic" in reason
+    assert bytes(raw) == bytes(data[SECOND_CHUNK:SECOND_CHUNK + 65536])
+
+
+def test_one_unreadable_record_is_a_record_not_a_chunk(store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "Security.evtx"
+    data = _thirty_in_three_chunks(log)
+    first = SECOND_CHUNK + 512
+    second = first + int.from_bytes(data[first + 4:first + 8], "little")  # record 12
+    size = int.from_bytes(data[second + 4:second + 8], "little")
+    data[second + 64:second + 104] = b"\xff" * 40
+    log.write_bytes(data)
+    result = import_paths(store, [log]).files[0]
+    assert (result.records, result.events, result.quarantined) == (30, 29, 1)
+    assert "1 unreadable record(s) skipped and quarantined" in result.message
+    assert "chunk" not in result.message
+    [(record_no, reason, raw)] = _quarantined(store)
+    assert record_no == 12
+    assert reason.startswith("record 12 could not be read and was skipped: ")
+    assert bytes(raw) == bytes(data[second:second + size])
