@@ -20,6 +20,7 @@ import duckdb
 from watchkeeper.core.fields import column_for_field, quote_ident, quote_text
 from watchkeeper.storage.schema import event_table
 from watchkeeper.storage.store import Store
+from watchkeeper.storage.windows_messages import message_sql
 
 STAGE = "wk_windows"
 TABLE = event_table("windows")
@@ -255,6 +256,11 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
         if expression is not None:
             select[common] = (_number(expression, _NUMBERS[common]) if common in _NUMBERS
                               else expression)
+    by_name = {name.lower(): expression for name, expression in fields.items()}
+    composed = message_sql(select["channel"], select["provider"], select["event_id"], "w.e",
+                           by_name.get("data"), lambda name: by_name.get(name.lower()))
+    select["message"] = (f"coalesce({select['message']}, {composed})" if "message" in select
+                         else composed)
     targets = [quote_ident(name) for name in select]
     values = list(select.values())
     for name, expression in merged.items():

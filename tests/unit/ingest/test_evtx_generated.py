@@ -157,3 +157,28 @@ def test_one_unreadable_record_is_a_record_not_a_chunk(store: Store, tmp_path: P
     assert record_no == 12
     assert reason.startswith("record 12 could not be read and was skipped: ")
     assert bytes(raw) == bytes(data[second:second + size])
+
+
+def test_every_event_gets_a_short_readable_message(store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "Mixed.evtx"
+    unknown = EvtxRecord(
+        system={"Provider": {"Name": "Contoso-Backup"}, "EventID": 210, "Level": 4,
+                "TimeCreated": WHEN + timedelta(hours=2), "Channel": "Application",
+                "Computer": "PC-ACCT-01"},
+        event_data={"Job": "Nightly", "Target": "\\\\nas01\\backup", "Skipped": "-",
+                    "Note": "line one\r\nline two", "Size": 123456, "Blob": "x" * 400})
+    bare = EvtxRecord(
+        system={"Provider": {"Name": "EventLog"}, "EventID": 6005, "Level": 4,
+                "TimeCreated": WHEN + timedelta(hours=3), "Channel": "System",
+                "Computer": "PC-ACCT-01"}, event_data={})
+    write_evtx(log, [_failed_logon(0), _cleared(), unknown, bare])
+    import_paths(store, [log])
+    messages = [row[0] for row in store.cursor().execute(
+        "SELECT message FROM events ORDER BY time").fetchall()]
+    assert messages[0] == ("An account failed to log on: user CONTOSO\\user0 from 10.10.10.17, "
+                           "logon type 3")
+    assert messages[1] == "The audit log was cleared by CONTOSO\\svc_update"
+    assert messages[2].startswith("Job=Nightly Target=\\\\nas01\\backup Note=line one line two "
+                                  "Size=123456 Blob=xxx")
+    assert len(messages[2]) == 300 and messages[2].endswith("x…")
+    assert messages[3] == "EventLog event 6005"
