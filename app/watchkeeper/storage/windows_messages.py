@@ -8,7 +8,7 @@ template names the key fields; any other event shows its data as Key=Value pairs
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 
 from watchkeeper.core.fields import quote_text
 
@@ -98,83 +98,80 @@ TEMPLATES: dict[tuple[str, int], str] = {
     (DEFENDER, 5001): "Real-time protection was disabled",
     (DEFENDER, 5007): "Configuration changed: [{OldValue} to ]{NewValue}",
 }
-MAX_PAIRS = 10
 MAX_LENGTH = 300
 _PART = re.compile(r"\[([^\]]*)\]|([^\[]+)")
 _FIELD = re.compile(r"\{([^{}]+)\}")
 
 
-def message_sql(channel: str, provider: str, event_id: str, event_json: str,
-                data_text: str | None, field: Callable[[str], str | None]) -> str:
+def templated_sql(channel: str, event_id: str, field: Callable[[str], str | None],
+                  present: Collection[tuple[str, int]]) -> str:
+    """SQL for the message of an event that has a template; NULL for other events.
+
+    `channel` and `event_id` are SQL for those values, `field(name)` the SQL of an EventData
+    or UserData field (None when the batch has no such field), and `present` the (channel,
+    event id) pairs of the batch: only their templates are written out, since a statement
+    with every template takes longer to plan than to run.
+    """
+    by_channel: dict[str, list[str]] = {}
+    for key in sorted(set(present) & TEMPLATES.keys()):
+        by_channel.setdefault(key[0], []).append(
+            f"WHEN {key[1]} THEN {_template_sql(TEMPLATES[key], field)}")
+    if not by_channel:
+        return "NULL::VARCHAR"
+    return "CASE {} {} END".format(channel, " ".join(
+        f"WHEN {quote_text(name)} THEN CASE {event_id} {' '.join(branches)} END"
+        for name, branches in by_channel.items()))
+
+
+def message_sql(templated: str, provider: str, event_id: str, pairs: Sequence[tuple[str, str]],
+                data_text: str | None) -> str:
     """SQL for the message of a Windows event without one of its own.
 
-    `channel`, `provider` and `event_id` are SQL for those values, `event_json` for the
-    event's JSON, `data_text` for the text of its unnamed Data, and `field(name)` the SQL of
-    an EventData or UserData field (None when the batch has no such field).
+    `templated` is the column holding `templated_sql`, worked out beforehand so that it is
+    evaluated once; `provider` and `event_id` are SQL for those values, `pairs` the names and
+    SQL of the batch's EventData and UserData fields in order, and `data_text` the SQL for
+    the text of unnamed Data.
     """
-    branches = []
-    for (on_channel, number), template in TEMPLATES.items():
-        branches.append(f"WHEN {quote_text(f'{on_channel}:{number}')} "
-                        f"THEN {_template_sql(template, field)}")
-    known = (f"CASE concat({channel}, ':', {event_id}) {' '.join(branches)} END"
-             if branches else "NULL")
+    # CASE evaluates only the branch taken, so rows with a template skip the pairs
+    shown = [f"{quote_text(name + '=')} || {_value(expression)}" for name, expression in pairs]
+    if data_text is not None:  # one value a line: one after another, with commas
+        shown.append(f"nullif(trim(regexp_replace({data_text}, '\\s*\\n\\s*', ', ', 'g'), "
+                     "', '), '')")
+    listed = f"nullif(concat_ws(' ', {', '.join(shown)}), '')" if shown else "NULL"
     bare = f"concat_ws(' ', {provider}, 'event', {event_id})"
-    composed = _one_line(f"coalesce({known}, {_pairs_sql(event_json, data_text)})")
-    return f"coalesce({composed}, {bare})"
-
-
-def _value(field: Callable[[str], str | None], name: str) -> str:
-    expression = field(name)
-    if expression is None:
-        return "NULL"
-    return f"nullif(nullif(trim(CAST({expression} AS VARCHAR)), '-'), '')"
+    return _one_line(f"CASE WHEN {templated} IS NOT NULL THEN {templated} "
+                     f"ELSE coalesce({listed}, {bare}) END")
 
 
 def _template_sql(template: str, field: Callable[[str], str | None]) -> str:
+    # `||` gives NULL when a value is absent, which drops an optional part; concat() keeps
+    # the rest
     parts = []
     for optional, plain in _PART.findall(template):
         text = optional or plain
         pieces: list[str] = []
-        values: list[str] = []
         at = 0
         for match in _FIELD.finditer(text):
             if match.start() > at:
                 pieces.append(quote_text(text[at:match.start()]))
-            value = _value(field, match.group(1))
-            values.append(value)
+            value = _value(field(match.group(1)))
             pieces.append(value if optional else f"coalesce({value}, '-')")
             at = match.end()
         if at < len(text):
             pieces.append(quote_text(text[at:]))
-        joined = f"concat({', '.join(pieces)})" if len(pieces) > 1 else pieces[0]
-        if optional and values:
-            present = " AND ".join(f"{value} IS NOT NULL" for value in values)
-            joined = f"CASE WHEN {present} THEN {joined} END"
-        parts.append(joined)
+        parts.append(" || ".join(pieces) if len(pieces) > 1 else pieces[0])
     return f"concat({', '.join(parts)})" if len(parts) > 1 else parts[0]
 
 
-def _pairs_sql(event_json: str, data_text: str | None) -> str:
-    """Key=Value pairs of EventData (or of the element in UserData), then unnamed Data."""
-    data = f"json_extract({event_json}, '$.Event.EventData')"
-    user = f"json_extract({event_json}, '$.Event.UserData.*')[1]"
-    node = (f"CASE WHEN json_type({data}) = 'OBJECT' THEN {data} "
-            f"WHEN json_type({user}) = 'OBJECT' THEN {user} END")
-    entries = f"map_entries(json_transform({node}, '\"MAP(VARCHAR, VARCHAR)\"'))"
-    kept = (f"list_filter({entries}, lambda x: x.key NOT IN ('#attributes', 'Data', 'Binary') "
-            "AND coalesce(trim(x.value), '') NOT IN ('', '-'))")
-    pairs = (f"array_to_string(list_transform(list_slice({kept}, 1, {MAX_PAIRS}), "
-             "lambda x: x.key || '=' || x.value), ' ')")
-    unnamed = "NULL"
-    if data_text is not None:  # one value a line: one after another, with commas
-        unnamed = (f"nullif(trim(regexp_replace({data_text}, '\\s*\\n\\s*', ', ', 'g'), ', '), "
-                   "'')")
-    return f"nullif(concat_ws(' ', nullif({pairs}, ''), {unnamed}), '')"
+def _value(expression: str | None) -> str:
+    if expression is None:
+        return "NULL::VARCHAR"
+    return f"nullif(nullif({expression}, '-'), '')"
 
 
 def _one_line(text: str) -> str:
     """The text on one line of at most MAX_LENGTH characters."""
+    flat = f"trim(replace(replace(replace({text}, chr(13), ''), chr(10), ' '), chr(9), ' '))"
     # a one-item list, so the text is worked out once, then measured
-    return (f"list_transform([regexp_replace(trim({text}), '\\s+', ' ', 'g')], lambda t: "
-            f"CASE WHEN length(t) > {MAX_LENGTH} THEN left(t, {MAX_LENGTH - 1}) || '…' "
-            "ELSE t END)[1]")
+    return (f"list_transform([{flat}], lambda t: CASE WHEN length(t) > {MAX_LENGTH} "
+            f"THEN left(t, {MAX_LENGTH - 1}) || '…' ELSE t END)[1]")

@@ -20,7 +20,7 @@ import duckdb
 from watchkeeper.core.fields import column_for_field, quote_ident, quote_text
 from watchkeeper.storage.schema import event_table
 from watchkeeper.storage.store import Store
-from watchkeeper.storage.windows_messages import message_sql
+from watchkeeper.storage.windows_messages import message_sql, templated_sql
 
 STAGE = "wk_windows"
 TABLE = event_table("windows")
@@ -64,6 +64,7 @@ SYSTEM_FIELDS: dict[str, tuple[str, ...]] = {
 }
 _ZONE_FLAG = "EventTimeZoneInferred"  # set by the NXLog parser: its times carry no zone
 _SPACES = re.compile(r"\s+")
+_NOT_SHOWN = {"data", "binary", _ZONE_FLAG.lower()}  # in messages: Data is shown as its text
 
 # Every DuckDB JSON function in a query keeps a working area of its own, so a few hundred
 # of them exhaust memory; all fields therefore come out of one json_transform per spelling.
@@ -84,17 +85,32 @@ def stage(con: duckdb.DuckDBPyConnection, batch_file: Path) -> None:
 
 
 def _names(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[str, str]]]:
-    """The EventData names, and the (element, name) pairs under UserData, in this batch."""
-    data = [row[0] for row in con.execute(
-        f"SELECT DISTINCT unnest(json_keys(e, '$.Event.EventData')) FROM {STAGE}").fetchall()]
+    """The EventData names, and the (element, name) pairs under UserData, in this batch.
+
+    Names come in the order events list them (by their earliest place in any event), which
+    is the order the composed messages show them in.
+    """
+    in_order = ("SELECT k FROM (SELECT unnest(keys) AS k, unnest(range(len(keys))) AS place "
+                f"FROM (SELECT json_keys(e, ?) AS keys FROM {STAGE})) "
+                "GROUP BY k ORDER BY min(place), k")
+    data = [row[0] for row in con.execute(in_order, ["$.Event.EventData"]).fetchall()]
     elements = [row[0] for row in con.execute(
         f"SELECT DISTINCT unnest(json_keys(e, '$.Event.UserData')) FROM {STAGE}").fetchall()]
     user: list[tuple[str, str]] = []
     for element in elements:
         path = "$.Event.UserData." + json.dumps(element)
-        user.extend((element, row[0]) for row in con.execute(
-            f"SELECT DISTINCT unnest(json_keys(e, ?)) FROM {STAGE}", [path]).fetchall())
+        user.extend((element, row[0]) for row in con.execute(in_order, [path]).fetchall())
     return [n for n in data if n != "#attributes"], [p for p in user if p[1] != "#attributes"]
+
+
+def _kinds(con: duckdb.DuckDBPyConnection) -> set[tuple[str, int]]:
+    """The (channel, event id) pairs of the staged events."""
+    rows = con.execute(
+        "SELECT DISTINCT p[1], coalesce(p[3], p[2]) FROM (SELECT json_extract_string(e, "
+        "['$.Event.System.Channel', '$.Event.System.EventID', '$.Event.System.EventID.\"#text\"'])"
+        f" AS p FROM {STAGE})").fetchall()
+    return {(channel, int(number)) for channel, number in rows
+            if channel is not None and number is not None and number.isdigit()}
 
 
 class _Layout:
@@ -140,6 +156,8 @@ class _Layout:
         # Some providers (Windows Defender) name their data "Threat Name", "New Value"; Sigma
         # rules and other tools spell those ThreatName, NewValue: store both spellings
         known = {name.lower() for name in fields}
+        # the event's own fields, in order, for composed messages: no second spellings
+        self.own = [name for name in fields if name.lower() not in _NOT_SHOWN]
         for name in list(fields):
             joined = _SPACES.sub("", name)
             if joined != name and joined and joined.lower() not in known:
@@ -257,8 +275,11 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
             select[common] = (_number(expression, _NUMBERS[common]) if common in _NUMBERS
                               else expression)
     by_name = {name.lower(): expression for name, expression in fields.items()}
-    composed = message_sql(select["channel"], select["provider"], select["event_id"], "w.e",
-                           by_name.get("data"), lambda name: by_name.get(name.lower()))
+    templated = templated_sql(select["channel"], select["event_id"],
+                              lambda name: by_name.get(name.lower()), _kinds(con))
+    composed = message_sql("w.wk_message", select["provider"], select["event_id"],
+                           [(name, layout.fields[name]) for name in layout.own],
+                           by_name.get("data"))
     select["message"] = (f"coalesce({select['message']}, {composed})" if "message" in select
                          else composed)
     targets = [quote_ident(name) for name in select]
@@ -283,8 +304,8 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
         list(bounds))
     con.execute(
         f"INSERT INTO {TABLE} ({', '.join(targets)}) SELECT {', '.join(values)} FROM ("
-        f"SELECT *, {transforms} FROM {STAGE} WHERE rowid IN (SELECT row FROM {STAGE}_keep)"
-        ") AS w", [first_id, received])
+        f"SELECT *, {templated} AS wk_message FROM (SELECT *, {transforms} FROM {STAGE} "
+        f"WHERE rowid IN (SELECT row FROM {STAGE}_keep))) AS w", [first_id, received])
     con.execute(f"DROP TABLE {STAGE}_keep")
     con.execute(f"DROP TABLE {STAGE}")
     return stored_since(con, first_id), sorted(over)
