@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 
-from watchkeeper.core.fields import quote_text
+from watchkeeper.core.fields import clean_field_name, quote_text
 
 SYSMON = "Microsoft-Windows-Sysmon/Operational"
 DEFENDER = "Microsoft-Windows-Windows Defender/Operational"
@@ -133,7 +133,8 @@ def message_sql(templated: str, provider: str, event_id: str, pairs: Sequence[tu
     the text of unnamed Data.
     """
     # CASE evaluates only the branch taken, so rows with a template skip the pairs
-    shown = [f"{quote_text(name + '=')} || {_value(expression)}" for name, expression in pairs]
+    shown = [f"{quote_text(clean_field_name(name) + '=')} || {_value(expression)}"
+             for name, expression in pairs]
     if data_text is not None:  # one value a line: one after another, with commas
         shown.append(f"nullif(trim(regexp_replace({data_text}, '\\s*\\n\\s*', ', ', 'g'), "
                      "', '), '')")

@@ -9,7 +9,6 @@ passing through Python one by one.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -63,7 +62,6 @@ SYSTEM_FIELDS: dict[str, tuple[str, ...]] = {
     "Security_UserID": ("Security", "#attributes", "UserID"),
 }
 _ZONE_FLAG = "EventTimeZoneInferred"  # set by the NXLog parser: its times carry no zone
-_SPACES = re.compile(r"\s+")
 _NOT_SHOWN = {"data", "binary", _ZONE_FLAG.lower()}  # in messages: Data is shown as its text
 
 # Every DuckDB JSON function in a query keeps a working area of its own, so a few hundred
@@ -155,13 +153,13 @@ class _Layout:
         fields.setdefault(key, []).append(bare)
         # Some providers (Windows Defender) name their data "Threat Name", "New Value"; Sigma
         # rules and other tools spell those ThreatName, NewValue: store both spellings
-        known = {name.lower() for name in fields}
+        known = {column_for_field(name).lower() for name in fields}
         # the event's own fields, in order, for composed messages: no second spellings
         self.own = [name for name in fields if name.lower() not in _NOT_SHOWN]
         for name in list(fields):
-            joined = _SPACES.sub("", name)
-            if joined != name and joined and joined.lower() not in known:
-                known.add(joined.lower())
+            joined = name.replace(" ", "")
+            if joined != name and joined and column_for_field(joined).lower() not in known:
+                known.add(column_for_field(joined).lower())
                 fields[joined] = fields[name]
         self.fields = {name: parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
                        for name, parts in fields.items()}

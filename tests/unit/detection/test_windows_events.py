@@ -266,3 +266,20 @@ def test_sigmahq_rules_on_logon_id_read_security_4688(store: Store, tmp_path: Pa
         "JOIN detection_rules r USING (rule_id)").fetchall())
     assert {Path(path).name: record for path, record in found.items()} == {
         names[0]: 1, names[1]: 2}
+
+
+def test_second_spellings_never_collide_with_the_events_own_names(store: Store,
+                                                                  tmp_path: Path) -> None:
+    names = {"Threat Name": "from the spaced name", "threatname": "its own field",
+             "New  Value": "two spaces", "a'b": "q", "tab\tkept": "a tab is not a space"}
+    data = "".join(f'<Data Name="{name.replace(chr(39), "&#x27;").replace(chr(9), "&#9;")}">'
+                   f"{value}</Data>" for name, value in names.items())
+    path = tmp_path / "Odd.xml"
+    path.write_text(_event_xml(1, "Contoso", 7, "Application", []).replace(
+        "<EventData>", f"<EventData>{data}"), encoding="utf-8")
+    result = import_paths(store, [path]).files[0]
+    assert (result.status, result.events) == ("imported", 1)
+    row = store.cursor().execute(
+        'SELECT "ThreatName", "Threat Name", "NewValue", message FROM events').fetchone()
+    assert row is not None and row[:3] == ("its own field", "from the spaced name", "two spaces")
+    assert row[3].startswith("Threat Name=from the spaced name threatname=its own field")
