@@ -27,6 +27,7 @@ _RECORD = re.compile(r"record number (\d+)")
 _DETAIL = re.compile(r"^(?:RuntimeError: )?Failed to parse (?:chunk containing record IDs \d+\.\.\d+"
                      r"|chunk number \d+|record number \d+): ")
 _MAX_CHUNK_RECORDS = (CHUNK_SIZE - 512) // 24  # a record takes at least 24 bytes
+_MAX_ID = 1 << 63  # record numbers are stored as BIGINT
 
 
 class EvtxParser:
@@ -102,7 +103,7 @@ class EvtxParser:
                 yield Rejected(first, raw, f"corrupt chunk{where} skipped ({held}): {detail}",
                                records=max(count, 1))
             elif record is not None:
-                number = int(record.group(1))
+                number = int(record.group(1)) if len(record.group(1)) < 19 else 0
                 skipped.records += 1
                 yield Rejected(number, _record_bytes(source, number),
                                f"record {number:,} could not be read and was skipped: {detail}")
@@ -118,6 +119,10 @@ def _skipped_chunk(source: Source,
     if by_ids is not None:
         first, last = int(by_ids.group(1)), int(by_ids.group(2))
         index, raw = _chunk_with(source, first)
+        if index is not None:
+            first, last = _chunk_range(source, index)
+        elif not 0 < first <= last < first + _MAX_CHUNK_RECORDS or last >= _MAX_ID:
+            first = last = 0
         return index, raw, first, last
     by_number = _CHUNK_NUMBER.search(text)
     if by_number is not None:
@@ -137,8 +142,8 @@ class _Skipped:
     def note(self, name: str) -> str | None:
         parts = []
         if self.chunks:
-            parts.append(f"{self.chunks} corrupt chunk(s) holding {self.chunk_records:,} "
-                         "record(s)")
+            held = f" holding {self.chunk_records:,} record(s)" if self.chunk_records else ""
+            parts.append(f"{self.chunks} corrupt chunk(s){held}")
         if self.records:
             parts.append(f"{self.records} unreadable record(s)")
         if not parts:
@@ -158,16 +163,20 @@ def _ids(chunk: bytes) -> tuple[int, int] | None:
     if len(chunk) < 40:
         return None
     first, last = struct.unpack_from("<QQ", chunk, 24)
-    return (first, last) if 0 < first <= last < first + _MAX_CHUNK_RECORDS else None
+    if 0 < first <= last < first + _MAX_CHUNK_RECORDS and last < _MAX_ID:
+        return first, last
+    return None
 
 
 def _chunk_range(source: Source, index: int) -> tuple[int, int]:
-    """The record ids of chunk `index`: from its header, else from between its neighbours'."""
+    """The record ids of chunk `index`: from its header when they fit between its
+    neighbours', else the ids between its neighbours'; (0, 0) when unknown."""
     own = _ids(_chunk_at(source, index))
-    if own is not None:
-        return own
     before = _ids(_chunk_at(source, index - 1)) if index > 0 else None
     after = _ids(_chunk_at(source, index + 1))
+    if own is not None and (before is None or before[1] < own[0]) and (
+            after is None or own[1] < after[0]):
+        return own
     if before is not None and after is not None and before[1] < after[0] - 1:
         return before[1] + 1, after[0] - 1
     return 0, 0
@@ -188,7 +197,7 @@ def _chunks(source: Source) -> Iterator[tuple[int, bytes]]:
 def _chunk_with(source: Source, first_record: int) -> tuple[int | None, bytes]:
     """The number and bytes of the chunk whose header says it starts at `first_record`."""
     for index, chunk in _chunks(source):
-        if chunk.startswith(CHUNK_MAGIC) and struct.unpack_from("<Q", chunk, 24)[0] == first_record:
+        if struct.unpack_from("<Q", chunk, 24)[0] == first_record:
             return index, chunk
     return None, b""
 

@@ -18,7 +18,7 @@ from watchkeeper.ingest.base import MAX_LINE, ParseContext, Source, iter_lines
 from watchkeeper.ingest.jsonlines import head_text, json_kind, json_text, load_object, utf8_stream
 
 MAX_EVENT = MAX_LINE
-_RECORD_LINE = re.compile(rb"Record\s+(\d+)\s*")
+_RECORD_LINE = re.compile(rb"Record\s+(\d{1,18})\s*")  # a record number fits in 63 bits
 # {"Event": {"#attributes": {...}, "System": {, after a "Record N" line or not
 _SNIFF = re.compile(r'\A\s*(?:Record\s+\d+\s*)?\{\s*"Event"\s*:\s*\{\s*'
                     r'(?:"#attributes"\s*:\s*\{[^{}]*\}\s*,\s*)?"System"\s*:\s*\{')

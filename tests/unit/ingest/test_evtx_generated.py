@@ -182,3 +182,16 @@ def test_every_event_gets_a_short_readable_message(store: Store, tmp_path: Path)
                                   "Size=123456 Blob=xxx")
     assert len(messages[2]) == 300 and messages[2].endswith("x…")
     assert messages[3] == "EventLog event 6005"
+
+
+def test_a_chunk_whose_header_is_garbage_is_placed_between_its_neighbours(
+        store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "Security.evtx"
+    data = _thirty_in_three_chunks(log)
+    data[SECOND_CHUNK:SECOND_CHUNK + 48] = b"\xee" * 48  # magic and record numbers
+    log.write_bytes(data)
+    result = import_paths(store, [log]).files[0]
+    assert (result.records, result.events, result.quarantined) == (30, 20, 10)
+    [(record_no, reason, raw)] = _quarantined(store)
+    assert record_no == 11 and len(raw) == 65536
+    assert reason.startswith("corrupt chunk 1 skipped (records 11 to 20, 10 records): ")
