@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import struct
 import warnings
 from collections.abc import Iterator
 
 import evtx as evtx_parser
+import orjson
 
 from watchkeeper.core.errors import ImportFailed
 from watchkeeper.core.event import Parsed, Rejected, WindowsEvent
@@ -28,6 +30,7 @@ _DETAIL = re.compile(r"^(?:RuntimeError: )?Failed to parse (?:chunk containing r
                      r"|chunk number \d+|record number \d+): ")
 _MAX_CHUNK_RECORDS = (CHUNK_SIZE - 512) // 24  # a record takes at least 24 bytes
 _MAX_ID = 1 << 63  # record numbers are stored as BIGINT
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 class EvtxParser:
@@ -66,9 +69,16 @@ class EvtxParser:
                     except RuntimeError as error:
                         block, stopped = [], error
                 for record in block:
-                    if record is not None:
-                        data = record["data"]
-                        yield WindowsEvent(record["event_record_id"], data, data, "evtx")
+                    if record is None:
+                        continue
+                    data, number = record["data"], record["event_record_id"]
+                    if 0 <= number < _MAX_ID:
+                        yield _event(number, data)
+                    else:  # a damaged record header: the event is kept, not stored
+                        skipped.records += 1
+                        yield Rejected(0, data.encode("utf-8", "surrogatepass"),
+                                       f"record number {number} is impossible (a damaged "
+                                       "record header)")
                 yield from self._skipped_chunks(source, recorded or [], skipped)
                 if stopped is not None:
                     # Not recoverable: keep what came before and say where it stopped.
@@ -110,6 +120,19 @@ class EvtxParser:
             else:
                 skipped.records += 1
                 yield Rejected(0, b"", f"data skipped: {detail}")
+
+
+def _event(number: int, data: str) -> WindowsEvent | Rejected:
+    """One record; a damaged one can come out as JSON with raw control characters in its
+    text, which is made valid here (DuckDB would refuse the whole batch)."""
+    if _CONTROL.search(data) is None:
+        return WindowsEvent(number, data, data, "evtx")
+    try:
+        event_json = orjson.dumps(json.loads(data, strict=False)).decode()
+    except (ValueError, TypeError, RecursionError) as error:
+        return Rejected(number, data.encode("utf-8", "surrogatepass"),
+                        f"record {number:,} came out as unreadable JSON: {error}")
+    return WindowsEvent(number, data, event_json, "evtx")
 
 
 def _skipped_chunk(source: Source,

@@ -6,6 +6,10 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.scenarios.evtx_samples import write_large_set
 from watchkeeper.scenarios.evtx_writer import EvtxRecord, corrupt_chunk, truncate, write_evtx
@@ -195,3 +199,22 @@ def test_a_chunk_whose_header_is_garbage_is_placed_between_its_neighbours(
     [(record_no, reason, raw)] = _quarantined(store)
     assert record_no == 11 and len(raw) == 65536
     assert reason.startswith("corrupt chunk 1 skipped (records 11 to 20, 10 records): ")
+
+
+@settings(max_examples=25, deadline=None)
+@given(at=st.integers(min_value=0, max_value=65535), garbage=st.binary(min_size=1, max_size=64))
+def test_any_damage_to_a_chunk_is_imported_or_quarantined_never_a_crash(
+        tmp_path_factory: pytest.TempPathFactory, at: int, garbage: bytes) -> None:
+    folder = tmp_path_factory.mktemp("damaged")
+    log = folder / "Security.evtx"
+    data = _thirty_in_three_chunks(log)
+    data[SECOND_CHUNK + at:SECOND_CHUNK + at + len(garbage)] = garbage
+    log.write_bytes(bytes(data))
+    with Store(folder / "store.duckdb") as store:
+        result = import_paths(store, [log]).files[0]
+        assert result.status == "imported", result.message
+        assert result.records == result.events + result.quarantined
+        assert result.events >= 20  # the other two chunks are whole
+        reasons = [row[0] for row in
+                   store.cursor().execute("SELECT reason FROM quarantine").fetchall()]
+        assert all(reasons)
