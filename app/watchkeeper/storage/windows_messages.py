@@ -139,7 +139,8 @@ def message_sql(templated: str, provider: str, event_id: str, pairs: Sequence[tu
         shown.append(f"nullif(trim(regexp_replace({data_text}, '\\s*\\n\\s*', ', ', 'g'), "
                      "', '), '')")
     listed = f"nullif(concat_ws(' ', {', '.join(shown)}), '')" if shown else "NULL"
-    bare = f"concat_ws(' ', {provider}, 'event', {event_id})"
+    bare = (f"CASE WHEN {provider} IS NOT NULL OR {event_id} IS NOT NULL "
+            f"THEN concat_ws(' ', {provider}, 'event', {event_id}) END")
     return _one_line(f"CASE WHEN {templated} IS NOT NULL THEN {templated} "
                      f"ELSE coalesce({listed}, {bare}) END")
 
