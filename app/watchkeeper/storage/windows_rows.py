@@ -1,9 +1,9 @@
 """Windows events in EVTX JSON shape turned into rows by one SQL projection.
 
 EVTX files, Event Viewer XML, evtx_dump JSON, Winlogbeat and NXLog all arrive in the JSON
-shape the `evtx` parser writes. DuckDB reads a batch of them, finds the EventData and UserData names it
-holds, and fills the common columns and one column per original field, without the rows
-passing through Python one by one.
+shape the `evtx` parser writes. DuckDB reads a batch of them, finds the EventData and
+UserData names it holds, and fills the common columns and one column per original field,
+without the rows passing through Python one by one.
 """
 
 from __future__ import annotations
@@ -151,11 +151,11 @@ class _Layout:
                 "THEN json_extract_string(w.e, '$.Event.EventData') END")
         key = next((k for k in fields if k.lower() == "data"), "Data")
         fields.setdefault(key, []).append(bare)
+        # the event's own fields, in order, for composed messages: no second spellings
+        self.own = [name for name in fields if name.lower() not in _NOT_SHOWN]
         # Some providers (Windows Defender) name their data "Threat Name", "New Value"; Sigma
         # rules and other tools spell those ThreatName, NewValue: store both spellings
         known = {column_for_field(name).lower() for name in fields}
-        # the event's own fields, in order, for composed messages: no second spellings
-        self.own = [name for name in fields if name.lower() not in _NOT_SHOWN]
         for name in list(fields):
             joined = name.replace(" ", "")
             if joined != name and joined and column_for_field(joined).lower() not in known:
@@ -303,7 +303,7 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
     con.execute(
         f"INSERT INTO {TABLE} ({', '.join(targets)}) SELECT {', '.join(values)} FROM ("
         f"SELECT *, {templated} AS wk_message FROM (SELECT *, {transforms} FROM {STAGE} "
-        f"WHERE rowid IN (SELECT row FROM {STAGE}_keep))) AS w", [first_id, received])
+        f"WHERE rowid IN (SELECT row FROM {STAGE}_keep)) AS w) AS w", [first_id, received])
     con.execute(f"DROP TABLE {STAGE}_keep")
     con.execute(f"DROP TABLE {STAGE}")
     return stored_since(con, first_id), sorted(over)
