@@ -47,6 +47,7 @@ class Rejected:
     record_no: int
     raw: bytes
     reason: str
+    records: int = 1  # how many records it stands for: a corrupt EVTX chunk holds many
 
 
 Parsed = Event | WindowsEvent | Rejected

@@ -71,6 +71,25 @@ CHANNEL_CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {
 # fill (Image from NewProcessName, ParentImage from ParentProcessName, ...).
 PROCESS_FIELDS = {"image": "process", "parentimage": "parent_process",
                   "commandline": "command_line", "user": "username"}
+# What Security 4688 holds of the rest of Sigma's process_creation fields, as SQL over its own
+# fields ({Name} is the column of field Name). Sysmon writes process ids in decimal and 4688 in
+# hex; User and LogonId are the new process's (Target, when 4688 names one) and ParentUser
+# the creator's, spelled as Sysmon spells accounts (DOMAIN\name, NT AUTHORITY\SYSTEM).
+_ACCOUNT = ("CASE {{{0}UserSid}} WHEN 'S-1-5-18' THEN 'NT AUTHORITY\\SYSTEM' "
+            "WHEN 'S-1-5-19' THEN 'NT AUTHORITY\\LOCAL SERVICE' "
+            "WHEN 'S-1-5-20' THEN 'NT AUTHORITY\\NETWORK SERVICE' "
+            "ELSE nullif(concat_ws('\\', nullif(nullif({{{0}DomainName}}, '-'), ''), "
+            "nullif(nullif({{{0}UserName}}, '-'), '')), '') END")
+_HAS_TARGET = "nullif(nullif({TargetLogonId}, '0x0'), '-') IS NOT NULL"
+SECURITY_PROCESS_FIELDS: dict[str, str] = {
+    "processid": "CAST(TRY_CAST({NewProcessId} AS BIGINT) AS VARCHAR)",
+    "parentprocessid": "CAST(TRY_CAST({ProcessId} AS BIGINT) AS VARCHAR)",
+    "logonid": f"CASE WHEN {_HAS_TARGET} THEN {{TargetLogonId}} ELSE {{SubjectLogonId}} END",
+    "user": f"CASE WHEN {_HAS_TARGET} THEN {_ACCOUNT.format('Target')} "
+            f"ELSE {_ACCOUNT.format('Subject')} END",
+    "parentuser": _ACCOUNT.format("Subject"),
+    "integritylevel": "{MandatoryLabel}",
+}
 WINDOWS_FIELDS = {"eventid": "event_id", "channel": "channel", "computer": "host",
                   "computername": "host", "provider_name": "provider"}
 
@@ -93,6 +112,8 @@ class Target:
     family: str
     condition: str = ""
     fields: Mapping[str, str] = field(default_factory=dict)
+    # fields that Security 4688 events in the target carry differently (SECURITY_PROCESS_FIELDS)
+    security_process: bool = False
 
     def describe(self) -> str:
         plain = FIELD_TOKEN.sub(lambda m: m.group(1).lstrip("@"), self.condition)
@@ -131,6 +152,7 @@ def targets(product: str | None, category: str | None, service: str | None) -> l
 def _windows(category: str | None, service: str | None) -> list[Target]:
     conditions: list[str] = []
     fields: dict[str, str] = dict(WINDOWS_FIELDS)
+    security_process = False
     if service is not None:
         channels = windows_logsource_mapping.get(service) or EXTRA_SERVICES.get(service)
         if channels is None:
@@ -143,12 +165,13 @@ def _windows(category: str | None, service: str | None) -> list[Target]:
             if category == "process_creation":
                 branch = f"({branch} OR {_events((SECURITY,), (4688,))})"
                 fields.update(PROCESS_FIELDS)
+                security_process = True
             conditions.append(branch)
         elif category in CHANNEL_CATEGORIES:
             conditions.append(_events(*CHANNEL_CATEGORIES[category]))
         else:
             return []
-    return [Target("windows", " AND ".join(conditions), fields)]
+    return [Target("windows", " AND ".join(conditions), fields, security_process)]
 
 
 def _linux(category: str | None, service: str | None) -> list[Target]:
@@ -169,9 +192,11 @@ def _linux(category: str | None, service: str | None) -> list[Target]:
 
 MAPPING_VERSION = hashlib.sha256(repr((
     sorted(windows_logsource_mapping.items()), EXTRA_SERVICES, SYSMON_CATEGORIES, CHANNEL_CATEGORIES,
-    PROCESS_FIELDS, WINDOWS_FIELDS, _LINUX_PROGRAMS, _AUDIT_RECORDS, 2)).encode()).hexdigest()[:16]
+    PROCESS_FIELDS, SECURITY_PROCESS_FIELDS, WINDOWS_FIELDS, _LINUX_PROGRAMS, _AUDIT_RECORDS,
+    2)).encode()).hexdigest()[:16]
 
 
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _AUDIT_TYPE = re.compile("(?:CAST\\()?\x00(?:type|@auditd_type)\x01(?: AS VARCHAR\\))? "
                          "I?LIKE '((?:[^']|'')*)' ESCAPE '\\\\'", re.IGNORECASE)
 
@@ -203,6 +228,21 @@ def resolve(predicate: str, target: Target, columns: Mapping[str, str],
 
 def column(name: str, target: Target, columns: Mapping[str, str]) -> str:
     """The SQL that reads Sigma field `name` in the target's table."""
+    own = _column(name, target, columns)
+    security = SECURITY_PROCESS_FIELDS.get(name.lower()) if target.security_process else None
+    if security is None or "channel" not in columns or "event_id" not in columns:
+        return own
+
+    def field_sql(match: re.Match[str]) -> str:
+        found = columns.get(column_for_field(match.group(1)).lower())
+        return quote_ident(found) if found is not None else "NULL"
+
+    is_4688 = (f"{quote_ident(columns['event_id'])} = 4688 AND "
+               f"{quote_ident(columns['channel'])} = {quote_text(SECURITY)}")
+    return f"(CASE WHEN {is_4688} THEN {_PLACEHOLDER.sub(field_sql, security)} ELSE {own} END)"
+
+
+def _column(name: str, target: Target, columns: Mapping[str, str]) -> str:
     lower = name.lower()
     if name == RAW_FIELD:
         return quote_ident("raw")

@@ -14,6 +14,7 @@ def parsers() -> tuple[Parser, ...]:
     from watchkeeper.ingest.auditd import AuditdParser
     from watchkeeper.ingest.csvfile import CsvParser
     from watchkeeper.ingest.evtx import EvtxParser
+    from watchkeeper.ingest.evtxjson import EvtxJsonParser
     from watchkeeper.ingest.forwarded import ForwardedParser
     from watchkeeper.ingest.journald import JournaldParser
     from watchkeeper.ingest.jsonlines import JsonLinesParser
@@ -24,7 +25,8 @@ def parsers() -> tuple[Parser, ...]:
     from watchkeeper.ingest.winlogbeat import WinlogbeatParser
     from watchkeeper.ingest.winxml import WindowsXmlParser
 
-    return (ForwardedParser(), EvtxParser(), WindowsXmlParser(), WinlogbeatParser(), NxlogParser(),
+    return (ForwardedParser(), EvtxParser(), WindowsXmlParser(), EvtxJsonParser(),
+            WinlogbeatParser(), NxlogParser(),
             JournaldParser(), MacosLogParser(), AuditdParser(), SyslogParser(),
             JsonLinesParser(), CsvParser(), TextLogParser())
 

@@ -1,9 +1,9 @@
 """Windows events in EVTX JSON shape turned into rows by one SQL projection.
 
-EVTX files, Event Viewer XML, Winlogbeat and NXLog all arrive in the JSON shape the `evtx`
-parser writes. DuckDB reads a batch of them, finds the EventData and UserData names it
-holds, and fills the common columns and one column per original field, without the rows
-passing through Python one by one.
+EVTX files, Event Viewer XML, evtx_dump JSON, Winlogbeat and NXLog all arrive in the JSON
+shape the `evtx` parser writes. DuckDB reads a batch of them, finds the EventData and
+UserData names it holds, and fills the common columns and one column per original field,
+without the rows passing through Python one by one.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import duckdb
 from watchkeeper.core.fields import column_for_field, quote_ident, quote_text
 from watchkeeper.storage.schema import event_table
 from watchkeeper.storage.store import Store
+from watchkeeper.storage.windows_messages import message_sql, templated_sql
 
 STAGE = "wk_windows"
 TABLE = event_table("windows")
@@ -61,6 +62,7 @@ SYSTEM_FIELDS: dict[str, tuple[str, ...]] = {
     "Security_UserID": ("Security", "#attributes", "UserID"),
 }
 _ZONE_FLAG = "EventTimeZoneInferred"  # set by the NXLog parser: its times carry no zone
+_NOT_SHOWN = {"data", "binary", _ZONE_FLAG.lower()}  # in messages: Data is shown as its text
 
 # Every DuckDB JSON function in a query keeps a working area of its own, so a few hundred
 # of them exhaust memory; all fields therefore come out of one json_transform per spelling.
@@ -81,17 +83,32 @@ def stage(con: duckdb.DuckDBPyConnection, batch_file: Path) -> None:
 
 
 def _names(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[str, str]]]:
-    """The EventData names, and the (element, name) pairs under UserData, in this batch."""
-    data = [row[0] for row in con.execute(
-        f"SELECT DISTINCT unnest(json_keys(e, '$.Event.EventData')) FROM {STAGE}").fetchall()]
+    """The EventData names, and the (element, name) pairs under UserData, in this batch.
+
+    Names come in the order events list them (by their earliest place in any event), which
+    is the order the composed messages show them in.
+    """
+    in_order = ("SELECT k FROM (SELECT unnest(keys) AS k, unnest(range(len(keys))) AS place "
+                f"FROM (SELECT json_keys(e, ?) AS keys FROM {STAGE})) "
+                "GROUP BY k ORDER BY min(place), k")
+    data = [row[0] for row in con.execute(in_order, ["$.Event.EventData"]).fetchall()]
     elements = [row[0] for row in con.execute(
         f"SELECT DISTINCT unnest(json_keys(e, '$.Event.UserData')) FROM {STAGE}").fetchall()]
     user: list[tuple[str, str]] = []
     for element in elements:
         path = "$.Event.UserData." + json.dumps(element)
-        user.extend((element, row[0]) for row in con.execute(
-            f"SELECT DISTINCT unnest(json_keys(e, ?)) FROM {STAGE}", [path]).fetchall())
+        user.extend((element, row[0]) for row in con.execute(in_order, [path]).fetchall())
     return [n for n in data if n != "#attributes"], [p for p in user if p[1] != "#attributes"]
+
+
+def _kinds(con: duckdb.DuckDBPyConnection) -> set[tuple[str, int]]:
+    """The (channel, event id) pairs of the staged events."""
+    rows = con.execute(
+        "SELECT DISTINCT p[1], coalesce(p[3], p[2]) FROM (SELECT json_extract_string(e, "
+        "['$.Event.System.Channel', '$.Event.System.EventID', '$.Event.System.EventID.\"#text\"'])"
+        f" AS p FROM {STAGE})").fetchall()
+    return {(channel, int(number)) for channel, number in rows
+            if channel is not None and number is not None and number.isdigit()}
 
 
 class _Layout:
@@ -124,11 +141,26 @@ class _Layout:
                 key = next((k for k in fields if k.lower() == name), spelled)
                 fields.setdefault(key, []).append(
                     f"ev0.UserData.{quote_ident(element)}.{quote_ident(spelled)}")
+        # Unnamed <Data> elements come as {"#text": text or [texts]}: Data is their text, one
+        # value a line, as Event Viewer lists them (and not that object as JSON text)
+        for parts in fields.values():
+            parts[:] = [_data_text(part) if part.lower().endswith('eventdata."data"') else part
+                        for part in parts]
         # EventData that is not an object (bare text or a list of unnamed Data) is kept as Data
         bare = ("CASE WHEN json_type(w.e, '$.Event.EventData') NOT IN ('OBJECT', 'NULL') "
                 "THEN json_extract_string(w.e, '$.Event.EventData') END")
         key = next((k for k in fields if k.lower() == "data"), "Data")
         fields.setdefault(key, []).append(bare)
+        # the event's own fields, in order, for composed messages: no second spellings
+        self.own = [name for name in fields if name.lower() not in _NOT_SHOWN]
+        # Some providers (Windows Defender) name their data "Threat Name", "New Value"; Sigma
+        # rules and other tools spell those ThreatName, NewValue: store both spellings
+        known = {column_for_field(name).lower() for name in fields}
+        for name in list(fields):
+            joined = name.replace(" ", "")
+            if joined != name and joined and column_for_field(joined).lower() not in known:
+                known.add(column_for_field(joined).lower())
+                fields[joined] = fields[name]
         self.fields = {name: parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
                        for name, parts in fields.items()}
         self._user_shape: dict[str, dict[str, str]] = {}
@@ -155,7 +187,8 @@ class _Layout:
             # (System 6005/6006 only) leaves it out
             event: dict[str, Any] = {}
             if level:
-                event["EventData"] = {name: "VARCHAR" for name in level.values()}
+                event["EventData"] = {name: "JSON" if name.lower() == "data" else "VARCHAR"
+                                      for name in level.values()}
             if index == 0:
                 event["System"] = system
                 user = {element: {name: "VARCHAR" for name in names.values()}
@@ -167,6 +200,14 @@ class _Layout:
 
     def system(self, name: str) -> str:
         return "ev0.System." + ".".join(quote_ident(k) for k in SYSTEM_FIELDS[name])
+
+
+def _data_text(value: str) -> str:
+    """SQL for the text of Data (typed JSON): its text, or its texts one a line."""
+    text = f"json_extract_string({value}, '$.\"#text\"')"
+    texts = f"array_to_string(json_extract_string({value}, '$.\"#text\"[*]'), chr(10))"
+    return (f"CASE WHEN json_type({value}) <> 'OBJECT' THEN json_extract_string({value}, '$') "
+            f"WHEN json_type({value}, '$.\"#text\"') = 'ARRAY' THEN {texts} ELSE {text} END")
 
 
 def _first_of(fields: dict[str, str], names: Iterable[str]) -> str | None:
@@ -231,6 +272,14 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
         if expression is not None:
             select[common] = (_number(expression, _NUMBERS[common]) if common in _NUMBERS
                               else expression)
+    by_name = {name.lower(): expression for name, expression in fields.items()}
+    templated = templated_sql(select["channel"], select["event_id"],
+                              lambda name: by_name.get(name.lower()), _kinds(con))
+    composed = message_sql("w.wk_message", select["provider"], select["event_id"],
+                           [(name, layout.fields[name]) for name in layout.own],
+                           by_name.get("data"))
+    select["message"] = (f"coalesce({select['message']}, {composed})" if "message" in select
+                         else composed)
     targets = [quote_ident(name) for name in select]
     values = list(select.values())
     last = {column.lower(): name for name, column in columns.items()}  # one name a column
@@ -254,8 +303,8 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
         list(bounds))
     con.execute(
         f"INSERT INTO {TABLE} ({', '.join(targets)}) SELECT {', '.join(values)} FROM ("
-        f"SELECT *, {transforms} FROM {STAGE} WHERE rowid IN (SELECT row FROM {STAGE}_keep)"
-        ") AS w", [first_id, received])
+        f"SELECT *, {templated} AS wk_message FROM (SELECT *, {transforms} FROM {STAGE} "
+        f"WHERE rowid IN (SELECT row FROM {STAGE}_keep)) AS w) AS w", [first_id, received])
     con.execute(f"DROP TABLE {STAGE}_keep")
     con.execute(f"DROP TABLE {STAGE}")
     return stored_since(con, first_id), sorted(over)

@@ -161,7 +161,8 @@ class Batch:
             self.rejected.append((import_id, item))
         else:
             self._add_event(import_id, item)
-        self.records[import_id] = self.records.get(import_id, 0) + 1
+        weight = item.records if isinstance(item, Rejected) else 1
+        self.records[import_id] = self.records.get(import_id, 0) + weight
         self.count += 1
 
     def _add_event(self, import_id: int, event: Event) -> None:
@@ -395,8 +396,8 @@ def write_batch(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch,
 def _count(con: duckdb.DuckDBPyConnection, batch: Batch, duplicates: dict[int, int]) -> None:
     """Add the batch's records, events, exact copies and quarantined records to the ledger."""
     rejected_by: dict[int, int] = {}
-    for import_id, _ in batch.rejected:
-        rejected_by[import_id] = rejected_by.get(import_id, 0) + 1
+    for import_id, rejected in batch.rejected:
+        rejected_by[import_id] = rejected_by.get(import_id, 0) + rejected.records
     ids = list(batch.records)
     if not ids:
         return

@@ -6,6 +6,10 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.scenarios.evtx_samples import write_large_set
 from watchkeeper.scenarios.evtx_writer import EvtxRecord, corrupt_chunk, truncate, write_evtx
@@ -80,11 +84,13 @@ def test_corrupt_chunk_in_generated_file(store: Store, tmp_path: Path) -> None:
     corrupt_chunk(damaged, 1)
     summary = import_paths(store, [damaged])
     result = summary.files[0]
-    assert result.status == "imported" and result.quarantined == 1
+    # the chunk's records are counted as quarantined, in one quarantine row
+    assert result.status == "imported" and result.records == clean_count
+    assert result.quarantined == clean_count - result.events
     assert clean_count - 200 < result.events < clean_count
     reason, size = store.cursor().execute(
         "SELECT reason, octet_length(raw) FROM quarantine").fetchone()  # type: ignore[misc]
-    assert reason.startswith("corrupt chunk skipped") and size == 65536
+    assert reason.startswith("corrupt chunk 1 skipped") and size == 65536
 
 
 def test_truncated_generated_file(store: Store, tmp_path: Path) -> None:
@@ -95,3 +101,120 @@ def test_truncated_generated_file(store: Store, tmp_path: Path) -> None:
     result = summary.files[0]
     assert result.status == "imported" and 0 < result.events < 2000
     assert "truncated" in result.message
+
+
+def _thirty_in_three_chunks(path: Path) -> bytearray:
+    write_evtx(path, [_failed_logon(i) for i in range(30)], chunk_records=10)
+    return bytearray(path.read_bytes())
+
+
+SECOND_CHUNK = 4096 + 65536
+
+
+def _quarantined(store: Store) -> list[tuple[int, str, bytes]]:
+    return store.cursor().execute(
+        "SELECT record_no, reason, raw FROM quarantine ORDER BY record_no").fetchall()
+
+
+def test_a_chunk_with_garbled_records_is_kept_whole_and_counted_as_its_records(
+        store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "Security.evtx"
+    clean = _thirty_in_three_chunks(log)
+    corrupt_chunk(log, 1)
+    result = import_paths(store, [log]).files[0]
+    assert (result.records, result.events, result.quarantined) == (30, 20, 10)
+    assert "1 corrupt chunk(s) holding 10 record(s) skipped and quarantined" in result.message
+    [(record_no, reason, raw)] = _quarantined(store)
+    assert record_no == 11
+    assert reason.startswith("corrupt chunk 1 skipped (records 11 to 20, 10 records): ")
+    assert raw[:512] == clean[SECOND_CHUNK:SECOND_CHUNK + 512] and len(raw) == 65536
+
+
+def test_a_chunk_with_a_broken_header_is_kept_with_its_bytes_and_records(
+        store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "Security.evtx"
+    data = _thirty_in_three_chunks(log)
+    data[SECOND_CHUNK:SECOND_CHUNK + 8] = b"XXXXXXXX"
+    log.write_bytes(data)
+    result = import_paths(store, [log]).files[0]
+    assert (result.records, result.events, result.quarantined) == (30, 20, 10)
+    [(record_no, reason, raw)] = _quarantined(store)
+    assert record_no == 11
+    assert reason.startswith("corrupt chunk 1 skipped (records 11 to 20, 10 records): ")
+    assert "chunk header magic" in reason
+    assert bytes(raw) == bytes(data[SECOND_CHUNK:SECOND_CHUNK + 65536])
+
+
+def test_one_unreadable_record_is_a_record_not_a_chunk(store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "Security.evtx"
+    data = _thirty_in_three_chunks(log)
+    first = SECOND_CHUNK + 512
+    second = first + int.from_bytes(data[first + 4:first + 8], "little")  # record 12
+    size = int.from_bytes(data[second + 4:second + 8], "little")
+    data[second + 64:second + 104] = b"\xff" * 40
+    log.write_bytes(data)
+    result = import_paths(store, [log]).files[0]
+    assert (result.records, result.events, result.quarantined) == (30, 29, 1)
+    assert "1 unreadable record(s) skipped and quarantined" in result.message
+    assert "chunk" not in result.message
+    [(record_no, reason, raw)] = _quarantined(store)
+    assert record_no == 12
+    assert reason.startswith("record 12 could not be read and was skipped: ")
+    assert bytes(raw) == bytes(data[second:second + size])
+
+
+def test_every_event_gets_a_short_readable_message(store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "Mixed.evtx"
+    unknown = EvtxRecord(
+        system={"Provider": {"Name": "Contoso-Backup"}, "EventID": 210, "Level": 4,
+                "TimeCreated": WHEN + timedelta(hours=2), "Channel": "Application",
+                "Computer": "PC-ACCT-01"},
+        event_data={"Job": "Nightly", "Target": "\\\\nas01\\backup", "Skipped": "-",
+                    "Note": "line one\r\nline two", "Size": 123456, "Blob": "x" * 400})
+    bare = EvtxRecord(
+        system={"Provider": {"Name": "EventLog"}, "EventID": 6005, "Level": 4,
+                "TimeCreated": WHEN + timedelta(hours=3), "Channel": "System",
+                "Computer": "PC-ACCT-01"}, event_data={})
+    write_evtx(log, [_failed_logon(0), _cleared(), unknown, bare])
+    import_paths(store, [log])
+    messages = [row[0] for row in store.cursor().execute(
+        "SELECT message FROM events ORDER BY time").fetchall()]
+    assert messages[0] == ("An account failed to log on: user CONTOSO\\user0 from 10.10.10.17, "
+                           "logon type 3")
+    assert messages[1] == "The audit log was cleared by CONTOSO\\svc_update"
+    assert messages[2].startswith("Job=Nightly Target=\\\\nas01\\backup Note=line one line two "
+                                  "Size=123456 Blob=xxx")
+    assert len(messages[2]) == 300 and messages[2].endswith("x…")
+    assert messages[3] == "EventLog event 6005"
+
+
+def test_a_chunk_whose_header_is_garbage_is_placed_between_its_neighbours(
+        store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "Security.evtx"
+    data = _thirty_in_three_chunks(log)
+    data[SECOND_CHUNK:SECOND_CHUNK + 48] = b"\xee" * 48  # magic and record numbers
+    log.write_bytes(data)
+    result = import_paths(store, [log]).files[0]
+    assert (result.records, result.events, result.quarantined) == (30, 20, 10)
+    [(record_no, reason, raw)] = _quarantined(store)
+    assert record_no == 11 and len(raw) == 65536
+    assert reason.startswith("corrupt chunk 1 skipped (records 11 to 20, 10 records): ")
+
+
+@settings(max_examples=25, deadline=None)
+@given(at=st.integers(min_value=0, max_value=65535), garbage=st.binary(min_size=1, max_size=64))
+def test_any_damage_to_a_chunk_is_imported_or_quarantined_never_a_crash(
+        tmp_path_factory: pytest.TempPathFactory, at: int, garbage: bytes) -> None:
+    folder = tmp_path_factory.mktemp("damaged")
+    log = folder / "Security.evtx"
+    data = _thirty_in_three_chunks(log)
+    data[SECOND_CHUNK + at:SECOND_CHUNK + at + len(garbage)] = garbage
+    log.write_bytes(bytes(data))
+    with Store(folder / "store.duckdb") as store:
+        result = import_paths(store, [log]).files[0]
+        assert result.status == "imported", result.message
+        assert result.records == result.events + result.quarantined
+        assert result.events >= 20  # the other two chunks are whole
+        reasons = [row[0] for row in
+                   store.cursor().execute("SELECT reason FROM quarantine").fetchall()]
+        assert all(reasons)
