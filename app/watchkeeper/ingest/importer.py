@@ -325,7 +325,6 @@ class Importer:
         result.import_id = import_id
         self._record(LedgerRow(import_id, source.name, size, sha, parser.format, "running"))
         context = ParseContext.for_source(source)
-        context.notes.extend(notes)
         progress = self.progress
         batch_size = self.batch_size
         count = 0

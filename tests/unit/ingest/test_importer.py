@@ -126,7 +126,9 @@ def test_utf16_files_are_converted(store: Store, tmp_path: Path) -> None:
     log.write_bytes(SYSLOG.encode("utf-16"))
     summary = import_paths(store, [log])
     assert summary.events == 3
-    assert "UTF-16" in summary.files[0].message
+    message = summary.files[0].message
+    assert message.endswith("export.log: converted from UTF-16")
+    assert message.count("UTF-16") == 1  # said once
 
 
 def test_a_missing_file_is_reported_and_the_others_imported(store: Store, tmp_path: Path) -> None:
