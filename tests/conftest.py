@@ -25,7 +25,7 @@ CLOCK_TESTS = (
     "tests/unit/compliance/",
     "tests/unit/storage/test_sources.py",
     "tests/unit/storage/test_overview_more.py",
-    "tests/unit/storage/test_workdirs.py",
+    "tests/unit/storage/test_workdirs.py::test_a_work_folder_without_a_process_id",
     "tests/unit/collect/test_certificates.py",
     "tests/unit/scenarios/",
     "tests/unit/detection/test_rule_pack.py::test_story_is_caught_on_its_host_at_its_time",

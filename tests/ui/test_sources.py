@@ -258,6 +258,7 @@ def test_ctrl_6_opens_the_sources_view(qtbot: QtBot, make_window: MakeWindow) ->
     window = make_window()
     assert window.current_view() == OVERVIEW
     window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=10_000)  # shortcuts go to the active window
     qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
     assert window.current_view() == SOURCES
     assert window.pages.currentWidget() is window.sources_view

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
+import shutil
 from pathlib import Path
 
 from watchkeeper.core.progress import Progress
@@ -10,6 +10,7 @@ from watchkeeper.ingest.importer import ImportSummary, import_paths
 from watchkeeper.scenarios.generator import generate
 from watchkeeper.scenarios.summary import ScenarioSummary
 from watchkeeper.storage.store import Store
+from watchkeeper.storage.workdirs import make_workdir
 
 DEFAULT_EVENTS = 200_000
 
@@ -26,7 +27,12 @@ def load_demo(store: Store, events: int = DEFAULT_EVENTS, seed: int = 1,
         keep.mkdir(parents=True, exist_ok=True)
         scenario = generate(keep, events=events, seed=seed, progress=progress)
         return scenario, import_paths(store, [keep], progress)
-    with tempfile.TemporaryDirectory(dir=store.path.parent, prefix=".demo-") as work:
-        scenario = generate(Path(work), events=events, seed=seed, progress=progress)
-        label = (Path(work), f"demo (seed {seed})")
-        return scenario, import_paths(store, [Path(work)], progress, label=label)
+    # named after this process, so that an import running beside it never takes it for the
+    # folder of a stopped one, whatever the clock says
+    work = make_workdir(store.path, ".demo-")
+    try:
+        scenario = generate(work, events=events, seed=seed, progress=progress)
+        label = (work, f"demo (seed {seed})")
+        return scenario, import_paths(store, [work], progress, label=label)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
