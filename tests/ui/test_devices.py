@@ -408,3 +408,17 @@ def test_thresholds_changed_in_the_app_are_saved_and_judge_every_device(
     again.reset()
     assert again.chosen() == {}
     again.reject()
+
+
+def test_the_view_notes_the_thresholds_and_a_stale_policy_as_the_command_does(
+        store: Store, fixtures: Path) -> None:
+    from watchkeeper.compliance.policy import load_policy
+    from watchkeeper.compliance.report import compliance_report
+
+    import_fixtures(store, fixtures)
+    later = datetime(2028, 6, 1, 12, 0, tzinfo=UTC)  # the policy is over a year old by then
+    thresholds = {"screen_lock.max_minutes": 10.0}
+    page = load_page(store, Settings(compliance_thresholds=thresholds), later)
+    assert "Settings: Screen lock max minutes is 10 minutes (the policy says 15)" in page.note
+    assert page.note == " ".join(compliance_report(store, load_policy(None, thresholds), later).notes)
+    assert page.note.count("review them") == 1

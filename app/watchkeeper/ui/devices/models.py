@@ -24,11 +24,12 @@ from PySide6.QtGui import QColor
 from watchkeeper.compliance import devices, exceptions
 from watchkeeper.compliance.checks import SOURCE_NAMES
 from watchkeeper.compliance.devices import Device
-from watchkeeper.compliance.evaluate import CheckResult, DeviceRow, device_rows
+from watchkeeper.compliance.evaluate import CheckResult, DeviceRow
 from watchkeeper.compliance.exceptions import DeviceException
 from watchkeeper.compliance.history import HistoryEntry, device_history
 from watchkeeper.compliance.importing import DeviceFileResult, import_device_file
 from watchkeeper.compliance.policy import load_policy
+from watchkeeper.compliance.report import compliance_report
 from watchkeeper.compliance.stored import record_key
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.progress import Progress
@@ -506,19 +507,13 @@ def merge_into(store: Store, device_id: str, into_id: str, now: datetime) -> str
 def load_page(store: Store, settings: Settings, now: datetime,
               progress: Progress | None = None) -> DevicesPage:
     """Every device judged against the policy as of `now`, worst first."""
-    if progress is not None:
-        progress.update(stage="Checking devices")
-    policy = load_policy()
-    rows = device_rows(store, policy, now, settings)
-    enabled = policy.enabled
+    report = compliance_report(store, load_policy(None, settings.compliance_thresholds), now,
+                               progress)
+    enabled = report.checks
     titles = {check.name: (check.column, check.title) for check in enabled}
-    notes = list(policy.notes)
-    if policy.stale(now.date()):
-        notes.append(f"The policy's supported OS versions were written on "
-                     f"{policy.written:%Y-%m-%d}: review them.")
-    lines = sorted((line_of(row) for row in rows),
+    lines = sorted((line_of(row) for row in report.rows),
                    key=lambda line: (_status_rank(line.status), line.name.casefold()))
-    return DevicesPage(lines, [check.name for check in enabled], titles, " ".join(notes))
+    return DevicesPage(lines, [check.name for check in enabled], titles, " ".join(report.notes))
 
 
 def line_of(row: DeviceRow) -> DeviceLine:
