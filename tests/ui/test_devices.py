@@ -19,6 +19,8 @@ from pytestqt.qtbot import QtBot
 from tests.ui.window_helpers import settle
 
 from watchkeeper.compliance.importing import import_device_files
+from watchkeeper.compliance.lines import CheckCell, DeviceLine, devices_csv, safe_cell
+from watchkeeper.compliance.page import load_page
 from watchkeeper.core.settings import Settings
 from watchkeeper.storage import devices as stored
 from watchkeeper.storage.store import Store
@@ -28,18 +30,7 @@ from watchkeeper.ui.devices.dialogs import (
     DeviceImportDialog,
     ExceptionDialog,
 )
-from watchkeeper.ui.devices.models import (
-    DEVICE,
-    FIRST_CHECK,
-    STATUS,
-    STATUS_ROLE,
-    CheckCell,
-    DeviceLine,
-    DevicesModel,
-    devices_csv,
-    load_page,
-    safe_cell,
-)
+from watchkeeper.ui.devices.models import DEVICE, FIRST_CHECK, STATUS, STATUS_ROLE, DevicesModel
 from watchkeeper.ui.devices.view import DevicesView
 from watchkeeper.ui.main_window import DEVICES, EVENTS, HITS, VIEWS, MainWindow
 from watchkeeper.ui.tasks import TaskRunner

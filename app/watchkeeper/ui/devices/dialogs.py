@@ -30,25 +30,22 @@ from PySide6.QtWidgets import (
 
 from watchkeeper.compliance.checks import SOURCE_NAMES
 from watchkeeper.compliance.exceptions import DeviceException
-from watchkeeper.core.filterlang import exact_term
-from watchkeeper.core.text import counted
-from watchkeeper.storage.store import Store
-from watchkeeper.ui import errors
-from watchkeeper.ui.devices.models import (
-    STATUS_WORDS,
+from watchkeeper.compliance.importing import DeviceFileResult
+from watchkeeper.compliance.lines import STATUS_WORDS, DeviceLine, check_title, time_text
+from watchkeeper.compliance.page import (
     DeviceDetails,
-    DeviceLine,
-    ImportResult,
     add_device_exception,
-    check_title,
     load_details,
     merge_into,
     remove_device_exception,
     split_record,
-    status_colour,
-    time_text,
 )
-from watchkeeper.ui.sources.models import printable
+from watchkeeper.core.filterlang import exact_term
+from watchkeeper.core.printable import printable
+from watchkeeper.core.text import counted
+from watchkeeper.storage.store import Store
+from watchkeeper.ui import errors
+from watchkeeper.ui.devices.models import status_colour
 from watchkeeper.ui.tasks import TaskRunner
 
 REASON_REQUIRED = "Say why: whoever reads the exceptions later needs to know."
@@ -449,7 +446,7 @@ def _named(name: str, sentence: str) -> str:
 class DeviceImportDialog(QDialog):
     """The end of a device-list import: what each file was recognised as, and its problems."""
 
-    def __init__(self, results: Sequence[ImportResult], parent: QWidget | None = None) -> None:
+    def __init__(self, results: Sequence[DeviceFileResult], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Device lists imported")
         self.setMinimumSize(760, 380)

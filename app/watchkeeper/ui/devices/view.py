@@ -25,26 +25,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from watchkeeper.compliance.importing import import_device_files
+from watchkeeper.compliance.lines import (
+    STATUS_WORDS,
+    DeviceFilter,
+    DeviceLine,
+    devices_csv,
+    facets,
+    filtered,
+)
+from watchkeeper.compliance.page import DevicesPage, load_page
 from watchkeeper.core.settings import Settings
 from watchkeeper.core.text import counted
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors
 from watchkeeper.ui.devices.dialogs import DeviceImportDialog, DevicePage
-from watchkeeper.ui.devices.models import (
-    STATUS,
-    STATUS_ROLE,
-    STATUS_WORDS,
-    DeviceFilter,
-    DeviceLine,
-    DevicesModel,
-    DevicesPage,
-    devices_csv,
-    facets,
-    filtered,
-    import_device_files,
-    load_page,
-    status_colour,
-)
+from watchkeeper.ui.devices.models import STATUS, STATUS_ROLE, DevicesModel, status_colour
 from watchkeeper.ui.devices.thresholds import ThresholdsDialog
 from watchkeeper.ui.rows_model import draw_cell_background, read_only_table, set_choices
 from watchkeeper.ui.tasks import TaskRunner
@@ -400,7 +396,7 @@ class DevicesView(QWidget):
 
     def import_files(self, chosen: list[Path]) -> None:
         """Read device lists into the store on the runner, then show what was recognised."""
-        self._runner.run(partial(import_device_files, self._store, chosen, self.clock()),
+        self._runner.run(partial(import_device_files, self._store, chosen, now=self.clock()),
                          title="Importing device lists", on_success=self._on_import_finished)
 
     def _on_import_finished(self, results: object) -> None:
