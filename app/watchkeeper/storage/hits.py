@@ -308,27 +308,6 @@ def hit_event_ids(store: Store, rule_id: str, limit: int | None = None,
     return [int(r[0]) for r in store.fetch_all(sql, [*params, rule_id])]
 
 
-def hit_times(store: Store, start: datetime | None = None, end: datetime | None = None,
-              where: HitFilter = WHAT_MATTERS, limit: int = 5000) -> list[tuple[datetime, str, str]]:
-    """(time, level, title) of visible hits in a range, for markers on the timeline."""
-    source, params = _visible(store)
-    conditions = ["h.time IS NOT NULL"]
-    if start is not None:
-        conditions.append("h.time >= ?")
-        params.append(start)
-    if end is not None:
-        conditions.append("h.time < ?")
-        params.append(end)
-    if where.levels:
-        conditions.append("list_contains(?, r.level)")
-        params.append(list(where.levels))
-    rows = store.fetch_all(
-        f"SELECT h.time, r.level, r.title FROM ({source}) h JOIN detection_rules r "
-        f"USING (rule_id) WHERE {' AND '.join(conditions)} ORDER BY h.time LIMIT {int(limit)}",
-        params)
-    return [(r[0], r[1] or "", r[2]) for r in rows]
-
-
 def rule_row(store: Store, rule_id: str) -> RuleRow | None:
     row = store.fetch_one("SELECT * FROM detection_rules WHERE rule_id = ?", [rule_id])
     if row is None:
