@@ -22,7 +22,7 @@ from watchkeeper.compliance.importing import import_device_files
 from watchkeeper.compliance.lines import CheckCell, DeviceLine, devices_csv, safe_cell
 from watchkeeper.compliance.page import load_page
 from watchkeeper.core.settings import Settings
-from watchkeeper.storage import devices as stored
+from watchkeeper.storage import device_links as stored
 from watchkeeper.storage.store import Store
 from watchkeeper.ui.devices.dialogs import (
     EXPIRY_REQUIRED,

@@ -12,7 +12,7 @@ from watchkeeper.compliance.inventory import MAX_SIZE, read_inventory, read_inve
 from watchkeeper.compliance.model import InventoryError
 from watchkeeper.compliance.stored import naive, to_row, utc
 from watchkeeper.core.progress import Progress
-from watchkeeper.storage import devices as stored
+from watchkeeper.storage import inventory as stored
 from watchkeeper.storage.store import Store
 
 

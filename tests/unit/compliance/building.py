@@ -19,7 +19,7 @@ from watchkeeper.compliance.policy import Policy, apply_thresholds, load_policy
 from watchkeeper.compliance.stored import naive, to_row
 from watchkeeper.core.settings import Settings
 from watchkeeper.ingest.importer import import_paths
-from watchkeeper.storage import devices as stored
+from watchkeeper.storage import inventory as stored
 from watchkeeper.storage.store import Store
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
