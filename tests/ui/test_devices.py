@@ -24,10 +24,10 @@ from watchkeeper.compliance.page import load_page
 from watchkeeper.core.settings import Settings
 from watchkeeper.storage import device_links as stored
 from watchkeeper.storage.store import Store
-from watchkeeper.ui.devices.dialogs import (
+from watchkeeper.ui.devices.dialogs import DeviceImportDialog
+from watchkeeper.ui.devices.exception_dialog import (
     EXPIRY_REQUIRED,
     REASON_REQUIRED,
-    DeviceImportDialog,
     ExceptionDialog,
 )
 from watchkeeper.ui.devices.models import DEVICE, FIRST_CHECK, STATUS, STATUS_ROLE, DevicesModel
