@@ -377,5 +377,6 @@ def test_the_view_notes_the_thresholds_and_a_stale_policy_as_the_command_does(
     thresholds = {"screen_lock.max_minutes": 10.0}
     page = load_page(store, Settings(compliance_thresholds=thresholds), later)
     assert "Settings: Screen lock max minutes is 10 minutes (the policy says 15)" in page.note
-    assert page.note == " ".join(compliance_report(store, load_policy(None, thresholds), later).notes)
+    report = compliance_report(store, load_policy(None, thresholds), later)
+    assert page.note == " ".join(report.notes)
     assert page.note.count("review them") == 1

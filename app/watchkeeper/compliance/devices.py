@@ -276,7 +276,8 @@ def _groups(candidates: Mapping[str, _Candidate], links: Mapping[str, stored_lin
     return [(a, keys, linked) for a, (keys, linked) in groups.items()]
 
 
-def _resolve(link: stored_links.DeviceLink, links: Mapping[str, stored_links.DeviceLink]) -> str | None:
+def _resolve(link: stored_links.DeviceLink,
+             links: Mapping[str, stored_links.DeviceLink]) -> str | None:
     """The record a merge finally points to: merges of merges are followed, cycles ignored."""
     target = link.target_key
     visited = {link.record_key}

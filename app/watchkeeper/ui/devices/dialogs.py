@@ -91,43 +91,10 @@ class DevicePage(QDialog):
         self.exceptions = text_table(["Check", "Reason", "Ends", "By", "Added"])
         self.exceptions.itemSelectionChanged.connect(self._update_buttons)
         self.records.itemSelectionChanged.connect(self._update_buttons)
-        self.add_button = QPushButton("Add exception…")
-        self.add_button.clicked.connect(self.add_exception)
-        self.remove_button = QPushButton("Remove exception")
-        self.remove_button.clicked.connect(self.remove_selected_exception)
-        self.split_button = QPushButton("Split record off")
-        self.split_button.setToolTip("The selected record is another device: show it alone")
-        self.split_button.clicked.connect(self.split_selected)
-        self.merge_target = QComboBox()
-        self.merge_target.setMinimumWidth(260)
-        self.merge_target.setToolTip("The device this one really is")
-        self.merge_button = QPushButton("Merge this device into")
-        self.merge_button.setToolTip("This device and the chosen one are the same machine: "
-                                     "show them as one")
-        self.merge_button.clicked.connect(self.merge_selected)
         self.status = plain_label("", muted=True)
 
-        exceptions_page = QWidget()
-        column = QVBoxLayout(exceptions_page)
-        column.addWidget(self.exceptions, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.add_button)
-        row.addWidget(self.remove_button)
-        row.addStretch(1)
-        column.addLayout(row)
-        records_page = QWidget()
-        column = QVBoxLayout(records_page)
-        column.addWidget(plain_label("The sources' records merged into this device. Split one off "
-                                "when it is another device; merge this device into another "
-                                "when they are the same machine.", muted=True))
-        column.addWidget(self.records, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.split_button)
-        row.addSpacing(12)
-        row.addWidget(self.merge_button)
-        row.addWidget(self.merge_target)
-        row.addStretch(1)
-        column.addLayout(row)
+        exceptions_page = self._make_exceptions_page()
+        records_page = self._make_records_page()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.checks, "Checks and evidence")
         self.tabs.addTab(self.history, "History")
@@ -145,6 +112,47 @@ class DevicePage(QDialog):
         self._show_checks()
         self._update_buttons()
         self.reload()
+
+    def _make_exceptions_page(self) -> QWidget:
+        self.add_button = QPushButton("Add exception…")
+        self.add_button.clicked.connect(self.add_exception)
+        self.remove_button = QPushButton("Remove exception")
+        self.remove_button.clicked.connect(self.remove_selected_exception)
+        exceptions_page = QWidget()
+        column = QVBoxLayout(exceptions_page)
+        column.addWidget(self.exceptions, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        column.addLayout(row)
+        return exceptions_page
+
+    def _make_records_page(self) -> QWidget:
+        self.split_button = QPushButton("Split record off")
+        self.split_button.setToolTip("The selected record is another device: show it alone")
+        self.split_button.clicked.connect(self.split_selected)
+        self.merge_target = QComboBox()
+        self.merge_target.setMinimumWidth(260)
+        self.merge_target.setToolTip("The device this one really is")
+        self.merge_button = QPushButton("Merge this device into")
+        self.merge_button.setToolTip("This device and the chosen one are the same machine: "
+                                     "show them as one")
+        self.merge_button.clicked.connect(self.merge_selected)
+        records_page = QWidget()
+        column = QVBoxLayout(records_page)
+        column.addWidget(plain_label("The sources' records merged into this device. Split one "
+                                     "off when it is another device; merge this device into "
+                                     "another when they are the same machine.", muted=True))
+        column.addWidget(self.records, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.split_button)
+        row.addSpacing(12)
+        row.addWidget(self.merge_button)
+        row.addWidget(self.merge_target)
+        row.addStretch(1)
+        column.addLayout(row)
+        return records_page
 
     def title(self, check: str) -> str:
         return self._titles.get(check) or check_title(check)
@@ -190,18 +198,18 @@ class DevicePage(QDialog):
         self.details = details
         utc = self._utc
         fill_table(self.history, [[time_text(change.time, utc),
-                              SOURCE_NAMES.get(change.source, change.source), change.sentence,
-                              change.evidence or ""] for change in details.history])
+                                   SOURCE_NAMES.get(change.source, change.source), change.sentence,
+                                   change.evidence or ""] for change in details.history])
         if not details.history:
             self.history.setRowCount(1)
             self.history.setItem(0, 2, QTableWidgetItem(details.history_note
                                                         or "No changes recorded yet"))
         fill_table(self.records, [[r.source, r.name, r.source_label, r.location,
-                              time_text(r.observed, utc), r.record_key]
-                             for r in details.records])
+                                   time_text(r.observed, utc), r.record_key]
+                                  for r in details.records])
         fill_table(self.exceptions, [[self.title(e.check), e.reason, time_text(e.expires, utc),
-                                 e.created_by, time_text(e.created, utc)]
-                                for e in details.exceptions])
+                                      e.created_by, time_text(e.created, utc)]
+                                     for e in details.exceptions])
         current = self.merge_target.currentData()
         self.merge_target.clear()
         for label, device_id in (details.other_devices or self._others).items():

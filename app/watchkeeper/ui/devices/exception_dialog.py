@@ -38,8 +38,9 @@ class ExceptionDialog(QDialog):
         self.setWindowTitle("Add exception")
         self.setMinimumWidth(520)
         self._today = today
-        intro = plain_label(f"Let {printable(device.name)} off one check until a date. The check "
-                       "shows as Excepted, not Fail, until then; afterwards it is judged again.")
+        intro = plain_label(f"Let {printable(device.name)} off one check until a date. The "
+                            "check shows as Excepted, not Fail, until then; afterwards it is "
+                            "judged again.")
         self.check = QComboBox()
         for name in checks:
             cell = device.checks.get(name)
