@@ -378,5 +378,5 @@ def test_the_view_notes_the_thresholds_and_a_stale_policy_as_the_command_does(
     page = load_page(store, Settings(compliance_thresholds=thresholds), later)
     assert "Settings: Screen lock max minutes is 10 minutes (the policy says 15)" in page.note
     report = compliance_report(store, load_policy(None, thresholds), later)
-    assert page.note == " ".join(report.notes)
+    assert page.note == " · ".join(report.notes)
     assert page.note.count("review them") == 1

@@ -104,7 +104,7 @@ def load_page(store: Store, settings: Settings, now: datetime,
     titles = {check.name: (check.column, check.title) for check in enabled}
     lines = sorted((line_of(row) for row in report.rows),
                    key=lambda line: (status_rank(line.status), line.name.casefold()))
-    return DevicesPage(lines, [check.name for check in enabled], titles, " ".join(report.notes))
+    return DevicesPage(lines, [check.name for check in enabled], titles, " · ".join(report.notes))
 
 
 def line_of(row: DeviceRow) -> DeviceLine:
