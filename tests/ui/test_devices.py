@@ -17,57 +17,28 @@ from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from tests.ui.window_helpers import settle
+from tests.unit.compliance.test_lines import HOSTILE, hand_made
 
 from watchkeeper.compliance.importing import import_device_files
+from watchkeeper.compliance.page import load_page
 from watchkeeper.core.settings import Settings
-from watchkeeper.storage import devices as stored
+from watchkeeper.storage import device_links as stored
 from watchkeeper.storage.store import Store
-from watchkeeper.ui.devices.dialogs import (
+from watchkeeper.ui.devices.dialogs import DeviceImportDialog
+from watchkeeper.ui.devices.exception_dialog import (
     EXPIRY_REQUIRED,
     REASON_REQUIRED,
-    DeviceImportDialog,
     ExceptionDialog,
 )
-from watchkeeper.ui.devices.models import (
-    DEVICE,
-    FIRST_CHECK,
-    STATUS,
-    STATUS_ROLE,
-    CheckCell,
-    DeviceLine,
-    DevicesModel,
-    devices_csv,
-    load_page,
-    safe_cell,
-)
+from watchkeeper.ui.devices.models import DEVICE, FIRST_CHECK, STATUS, STATUS_ROLE, DevicesModel
 from watchkeeper.ui.devices.view import DevicesView
 from watchkeeper.ui.main_window import DEVICES, EVENTS, HITS, VIEWS, MainWindow
 from watchkeeper.ui.tasks import TaskRunner
 
 MakeWindow = Callable[..., MainWindow]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-HOSTILE = "<b>evil</b>=cmd|' /C calc'!A0"
 FIXTURE_FILES = ("intune-all-devices-en.csv", "jamf-computers.csv", "google-devices.csv",
                  "osquery-snapshot.log")
-
-
-def hand_made() -> list[DeviceLine]:
-    """Three devices: one failing, one passing, one hostile and partly unknown."""
-    seen = datetime(2026, 11, 19, 9, 30, tzinfo=UTC)
-    return [
-        DeviceLine("dev-1", "PC-07", "windows", "alice@oakfield.example", ("intune", "logs"),
-                   seen, {"encryption": CheckCell("fail", "BitLocker is off",
-                                                  'Intune export x.csv, row 4, "Encrypted" = '
-                                                  '"False"', "intune", seen),
-                          "firewall": CheckCell("pass", "The firewall is on", "", "osquery",
-                                                seen)}, "fail", ("pc-07",)),
-        DeviceLine("dev-2", "MAC-01", "macos", "bob@oakfield.example", ("jamf",), seen,
-                   {"encryption": CheckCell("pass", "FileVault is on"),
-                    "firewall": CheckCell("excepted", "Excepted until 2026-12-31")}, "pass"),
-        DeviceLine("dev-3", HOSTILE, "linux", "-2+3", ("osquery",), None,
-                   {"encryption": CheckCell("unknown", "No source says", HOSTILE,
-                                            HOSTILE, seen)}, "unknown"),
-    ]
 
 
 @pytest.fixture
@@ -121,20 +92,6 @@ def test_check_cells_say_the_verdict_and_tooltips_escape_device_text(
     tip = str(cell(model, hostile, encryption, Qt.ItemDataRole.ToolTipRole))
     assert "<b>evil</b>" not in tip and html.escape("<b>evil</b>") in tip
     assert cell(model, hostile, DEVICE) == HOSTILE  # shown as written, never as markup
-
-
-def test_csv_export_is_text_and_safe_from_formulas() -> None:
-    assert safe_cell("=1+1") == "'=1+1"
-    assert safe_cell("@SUM(A1)") == "'@SUM(A1)"
-    assert safe_cell("PC-07") == "PC-07"
-    text = devices_csv(hand_made(), ["encryption", "firewall"])
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][:6] == ["Status", "Device", "Platform", "Owner", "Sources", "Last seen"]
-    assert rows[0][6:] == ["Encryption", "Encryption: reason", "Firewall", "Firewall: reason"]
-    assert rows[1][:2] == ["Fail", "PC-07"] and rows[1][6:8] == ["Fail", "BitLocker is off"]
-    assert rows[3][1] == HOSTILE  # starts with "<": left alone
-    assert rows[3][3] == "'-2+3"  # an owner that a spreadsheet would compute
-    assert rows[3][8] == "n/a"
 
 
 def test_the_exception_dialog_requires_a_reason_and_an_end(qtbot: QtBot) -> None:
@@ -408,3 +365,18 @@ def test_thresholds_changed_in_the_app_are_saved_and_judge_every_device(
     again.reset()
     assert again.chosen() == {}
     again.reject()
+
+
+def test_the_view_notes_the_thresholds_and_a_stale_policy_as_the_command_does(
+        store: Store, fixtures: Path) -> None:
+    from watchkeeper.compliance.policy import load_policy
+    from watchkeeper.compliance.report import compliance_report
+
+    import_fixtures(store, fixtures)
+    later = datetime(2028, 6, 1, 12, 0, tzinfo=UTC)  # the policy is over a year old by then
+    thresholds = {"screen_lock.max_minutes": 10.0}
+    page = load_page(store, Settings(compliance_thresholds=thresholds), later)
+    assert "Settings: Screen lock max minutes is 10 minutes (the policy says 15)" in page.note
+    report = compliance_report(store, load_policy(None, thresholds), later)
+    assert page.note == " · ".join(report.notes)
+    assert page.note.count("review them") == 1

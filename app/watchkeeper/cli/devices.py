@@ -36,18 +36,18 @@ def add_commands(commands: Commands) -> None:
 def cmd_devices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.devices_command == "import":
         return _devices_import(args, out)
-    from watchkeeper.compliance.evaluate import device_rows
     from watchkeeper.compliance.policy import load_policy
+    from watchkeeper.compliance.report import compliance_report
     from watchkeeper.core import settings as settings_module
 
     if args.policy is not None and not args.policy.is_file():
         raise UsageError(f"watchkeeper devices: no such policy file: {args.policy}")
     policy = load_policy(args.policy, settings_module.load().compliance_thresholds)
-    now = args.clock()
     with open_store(args) as store:
-        rows = device_rows(store, policy, now)
-    shown = [row for row in rows if row.overall == "fail"] if args.failing else rows
-    checks = list(policy.enabled)
+        report = compliance_report(store, policy, args.clock())
+    now, rows = report.now, report.rows
+    shown = report.failing if args.failing else rows
+    checks = list(report.checks)
     if args.json:
         print_json({
             "policy": {"name": policy.name, "file": policy.file, "written": policy.written,
@@ -69,18 +69,14 @@ def cmd_devices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(f"{safe(row.name, 24):24} {row.platform:8} {safe(row.owner or '', 22):22} "
                   f"{_DEVICE_MARKS[row.overall]:7} "
                   + " ".join(f"{m:{w}}" for m, w in zip(marks, widths, strict=True)) + "\n")
-    counts = {status: sum(1 for row in rows if row.overall == status)
-              for status in ("fail", "unknown", "pass")}
+    counts = report.counts()
     out.write(f"{len(rows)} device(s): {counts['fail']} failing, {counts['unknown']} unknown, "
               f"{counts['pass']} passing"
               + (f"; showing the {len(shown)} failing" if args.failing else "") + "\n")
     out.write("Checks: " + ", ".join(f"{c.column} = {c.title}" for c in checks)
               + "; FAIL fails, ? unknown, exc excepted, - does not apply.\n")
-    for note in policy.notes:
+    for note in report.notes:
         out.write(f"  {safe(note)}\n")
-    if policy.stale(now.date()):
-        out.write(f"  The policy's supported OS versions were written on {policy.written}; "
-                  "review them.\n")
     return 0
 
 

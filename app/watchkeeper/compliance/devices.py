@@ -43,7 +43,8 @@ from watchkeeper.compliance.stored import (
     serial_key,
     utc,
 )
-from watchkeeper.storage import devices as stored
+from watchkeeper.storage import device_links as stored_links
+from watchkeeper.storage import inventory as stored
 from watchkeeper.storage.store import Store
 
 _STRONG_ALIASES = (ALIAS_AZURE_AD_DEVICE_ID, ALIAS_HARDWARE_UUID, ALIAS_UDID, ALIAS_IMEI,
@@ -155,7 +156,7 @@ def merged_devices(store: Store, logs: Sequence[HostLogs] | None = None) -> list
             facts[key] = {name: SourcedFact(fact, SOURCE_LOGS, candidate.record.source_label,
                                             candidate.record.location, key)
                           for name, fact in candidate.record.facts.items()}
-    links = {link.record_key: link for link in stored.device_links(store)
+    links = {link.record_key: link for link in stored_links.device_links(store)
              if link.record_key in candidates}
     groups = _groups(candidates, links)
     devices = [replace(_device(anchor, keys, candidates, facts, linked),
@@ -224,7 +225,7 @@ def _tokens(candidate: _Candidate) -> tuple[set[str], set[str], set[str]]:
     return serials, strong, weak
 
 
-def _groups(candidates: Mapping[str, _Candidate], links: Mapping[str, stored.DeviceLink]
+def _groups(candidates: Mapping[str, _Candidate], links: Mapping[str, stored_links.DeviceLink]
             ) -> list[tuple[str, list[str], bool]]:
     """(anchor key, member keys, shaped by a link) for every device."""
     automatic = {key: c for key, c in candidates.items() if key not in links}
@@ -275,7 +276,8 @@ def _groups(candidates: Mapping[str, _Candidate], links: Mapping[str, stored.Dev
     return [(a, keys, linked) for a, (keys, linked) in groups.items()]
 
 
-def _resolve(link: stored.DeviceLink, links: Mapping[str, stored.DeviceLink]) -> str | None:
+def _resolve(link: stored_links.DeviceLink,
+             links: Mapping[str, stored_links.DeviceLink]) -> str | None:
     """The record a merge finally points to: merges of merges are followed, cycles ignored."""
     target = link.target_key
     visited = {link.record_key}
@@ -332,7 +334,7 @@ def _observation(value: str, record: DeviceRecord) -> Observation:
 
 def merge_devices(store: Store, device: Device, into: Device, reason: str | None = None,
                   who: str | None = None, now: datetime | None = None
-                  ) -> list[stored.DeviceLink]:
+                  ) -> list[stored_links.DeviceLink]:
     """Say that every record of `device` belongs to `into`; `into` keeps its id."""
     if device.device_id == into.device_id:
         return []
@@ -340,26 +342,26 @@ def merge_devices(store: Store, device: Device, into: Device, reason: str | None
 
 
 def merge_record(store: Store, key: str, into: Device, reason: str | None = None,
-                 who: str | None = None, now: datetime | None = None) -> stored.DeviceLink:
+                 who: str | None = None, now: datetime | None = None) -> stored_links.DeviceLink:
     """Say that one record belongs to `into`, whatever names or serials it has."""
-    return stored.set_link(store, key, "merge", into.anchor_key, reason, who or _user(),
+    return stored_links.set_link(store, key, "merge", into.anchor_key, reason, who or _user(),
                            naive(now or datetime.now(UTC)))
 
 
 def split_record(store: Store, key: str, reason: str | None = None, who: str | None = None,
-                 now: datetime | None = None) -> stored.DeviceLink:
+                 now: datetime | None = None) -> stored_links.DeviceLink:
     """Say that one record is a device of its own, never merged with others automatically."""
-    return stored.set_link(store, key, "split", None, reason, who or _user(),
+    return stored_links.set_link(store, key, "split", None, reason, who or _user(),
                            naive(now or datetime.now(UTC)))
 
 
 def undo_link(store: Store, key: str) -> bool:
     """Forget the user's merge or split of a record; it is merged automatically again."""
-    return stored.remove_link(store, key)
+    return stored_links.remove_link(store, key)
 
 
-def device_links(store: Store) -> list[stored.DeviceLink]:
-    return stored.device_links(store)
+def device_links(store: Store) -> list[stored_links.DeviceLink]:
+    return stored_links.device_links(store)
 
 
 def _user() -> str | None:

@@ -19,9 +19,8 @@ from watchkeeper.compliance.devices import Device, merged_devices
 from watchkeeper.compliance.exceptions import DeviceException, exceptions
 from watchkeeper.compliance.logs import HostLogs
 from watchkeeper.compliance.model import COMPLIANCE_STATE_REPORTED
-from watchkeeper.compliance.policy import Policy, apply_thresholds
+from watchkeeper.compliance.policy import Policy
 from watchkeeper.compliance.sources.values import shown
-from watchkeeper.core.settings import Settings
 from watchkeeper.storage.store import Store
 
 CheckStatus = Literal["pass", "fail", "unknown", "excepted", "n/a"]
@@ -71,11 +70,12 @@ class DeviceRow:
         return tuple(name for name, result in self.checks.items() if result.status == "fail")
 
 
-def device_rows(store: Store, policy: Policy, now: datetime, settings: Settings | None = None,
+def device_rows(store: Store, policy: Policy, now: datetime,
                 *, logs: Sequence[HostLogs] | None = None) -> list[DeviceRow]:
-    """Every device judged against `policy` at `now` (UTC), with the settings' thresholds."""
-    if settings is not None:
-        policy = apply_thresholds(policy, settings.compliance_thresholds)
+    """Every device judged against `policy` at `now` (UTC).
+
+    The settings' thresholds are the policy's (`load_policy`); `compliance.report` applies them.
+    """
     active: dict[tuple[str, str], DeviceException] = {}
     for item in exceptions(store):
         if item.active(now):

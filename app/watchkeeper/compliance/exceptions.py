@@ -9,8 +9,8 @@ from watchkeeper.compliance.devices import Device
 from watchkeeper.compliance.policy import CHECKS
 from watchkeeper.compliance.stored import naive
 from watchkeeper.core.errors import WatchkeeperError
-from watchkeeper.storage import devices as stored
-from watchkeeper.storage.devices import DeviceException
+from watchkeeper.storage import device_links as stored
+from watchkeeper.storage.device_links import DeviceException
 from watchkeeper.storage.store import Store
 
 __all__ = ["DeviceException", "add_exception", "exceptions", "remove_exception"]

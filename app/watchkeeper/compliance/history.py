@@ -17,7 +17,7 @@ from watchkeeper.compliance.model import SOURCE_LOGS, FactValue
 from watchkeeper.compliance.sources.values import shown
 from watchkeeper.compliance.stored import decode_value, utc
 from watchkeeper.core.errors import WatchkeeperError
-from watchkeeper.storage import devices as stored
+from watchkeeper.storage import inventory as stored
 from watchkeeper.storage.store import Store
 
 _ATTRIBUTES = ("name", "serial", "platform", "os_name", "os_version", "owner", "model",

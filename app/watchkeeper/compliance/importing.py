@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 from watchkeeper.compliance.inventory import MAX_SIZE, read_inventory, read_inventory_bytes
 from watchkeeper.compliance.model import InventoryError
 from watchkeeper.compliance.stored import naive, to_row, utc
-from watchkeeper.storage import devices as stored
+from watchkeeper.core.progress import Progress
+from watchkeeper.storage import inventory as stored
 from watchkeeper.storage.store import Store
 
 
@@ -61,9 +63,19 @@ def import_device_file(store: Store, path: Path, *, zone: tzinfo = UTC,
                             problems, list(result.notes), import_id=entry.id)
 
 
-def import_device_files(store: Store, paths: list[Path], *, zone: tzinfo = UTC,
-                        now: datetime | None = None) -> list[DeviceFileResult]:
-    return [import_device_file(store, path, zone=zone, now=now) for path in paths]
+def import_device_files(store: Store, paths: Sequence[Path], progress: Progress | None = None,
+                        *, zone: tzinfo = UTC, now: datetime | None = None
+                        ) -> list[DeviceFileResult]:
+    """Import device lists one by one, reporting each file (and stopping on Cancel)."""
+    results: list[DeviceFileResult] = []
+    for number, path in enumerate(paths):
+        if progress is not None:
+            progress.update(stage="Importing device lists", item=path.name, done=number,
+                            total=len(paths))
+        results.append(import_device_file(store, path, zone=zone, now=now))
+    if progress is not None:
+        progress.update(done=len(paths))
+    return results
 
 
 def _skipped(name: str, earlier: stored.InventoryImport) -> DeviceFileResult:

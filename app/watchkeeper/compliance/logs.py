@@ -27,7 +27,7 @@ from watchkeeper.compliance.model import (
 )
 from watchkeeper.compliance.sources.values import shown
 from watchkeeper.compliance.stored import utc
-from watchkeeper.storage import devices as stored
+from watchkeeper.storage import host_evidence as stored
 from watchkeeper.storage.sources import forwarded_hosts
 from watchkeeper.storage.store import Store
 

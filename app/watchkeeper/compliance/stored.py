@@ -26,7 +26,7 @@ from watchkeeper.compliance.model import (
     Fact,
     FactValue,
 )
-from watchkeeper.storage.devices import FactRow, RecordRow
+from watchkeeper.storage.inventory import FactRow, RecordRow
 
 _DNS_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)+\.?")
 

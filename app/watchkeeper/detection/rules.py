@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from watchkeeper.core.attack import tactics, techniques
 from watchkeeper.core.progress import Progress
 from watchkeeper.detection.mapping import MAPPING_VERSION, targets
-from watchkeeper.storage import hits
 
 COMPILER_VERSION = "9"
 LEVELS = ("informational", "low", "medium", "high", "critical")
@@ -55,11 +55,11 @@ class Rule:
 
     @property
     def tactics(self) -> list[str]:
-        return hits.tactics(self.tags)
+        return tactics(self.tags)
 
     @property
     def techniques(self) -> list[str]:
-        return hits.techniques(self.tags)
+        return techniques(self.tags)
 
     def applies(self) -> bool:
         """Whether the store can hold events this rule looks at."""

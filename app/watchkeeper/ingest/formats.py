@@ -31,13 +31,6 @@ def parsers() -> tuple[Parser, ...]:
             JsonLinesParser(), CsvParser(), TextLogParser())
 
 
-def by_format(name: str) -> Parser:
-    for parser in parsers():
-        if parser.format == name:
-            return parser
-    raise KeyError(name)
-
-
 def sniff(head: bytes) -> tuple[Parser | None, str]:
     """The parser for a file starting with `head`, or None and why not."""
     if not head:

@@ -75,10 +75,6 @@ class ImportSummary:
     def quarantined(self) -> int:
         return sum(f.quarantined for f in self.files)
 
-    def quarantine_reasons(self, limit: int = 5) -> list[str]:
-        return [f"{f.name}: {f.quarantined} record(s) quarantined" for f in self.files
-                if f.quarantined][:limit]
-
 
 def expand_paths(paths: Iterable[Path | str], store_path: Path | None = None) -> Iterator[Path]:
     """Files named, and the files below folders named, in a stable order.

@@ -22,7 +22,6 @@ _MAX_RECORD = CHUNK_SIZE - CHUNK_HEADER_SIZE
 _FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _FRAGMENT_HEADER = b"\x0f\x01\x01\x00"  # BinXML 1.1
-_GARBAGE = bytes(range(0x90, 0xD0)) * 8
 
 _U16, _U32, _U64, _I64 = (struct.Struct(f) for f in ("<H", "<I", "<Q", "<q"))
 _DESCRIPTOR = struct.Struct("<HBx")  # a substitution's size and value type
@@ -480,18 +479,3 @@ def write_evtx(
     if not target.seekable():
         raise ValueError("the stream must be seekable: the file header is written last")
     return _write(target, records, chunk_records)
-
-
-def corrupt_chunk(path: str | os.PathLike[str], chunk_index: int) -> None:
-    """Overwrite the start of one chunk's records with garbage, so readers skip that chunk."""
-    offset = FILE_HEADER_SIZE + chunk_index * CHUNK_SIZE + CHUNK_HEADER_SIZE
-    if chunk_index < 0 or os.path.getsize(path) < offset + len(_GARBAGE):
-        raise ValueError(f"{os.fspath(path)} has no chunk {chunk_index}")
-    with open(path, "r+b") as stream:
-        stream.seek(offset)
-        stream.write(_GARBAGE)
-
-
-def truncate(path: str | os.PathLike[str], size: int) -> None:
-    """Cut the file to `size` bytes, as a copy interrupted mid-way leaves it."""
-    os.truncate(path, size)

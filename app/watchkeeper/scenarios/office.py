@@ -11,10 +11,8 @@ DOMAIN_SID = "S-1-5-21-3623811015-3361044348-30300820"
 ZONE = "UTC"  # the office's clocks run on UTC, so local stamps without a zone are UTC
 
 PUBLIC_IP = "192.0.2.10"  # the firewall's outside address
-FIREWALL_LAN_IP = "10.10.0.1"
 DC_IP = "10.10.1.5"
 WEB_IP = "10.10.1.10"
-FILES_IP = "10.10.1.20"
 DNS_FORWARDER = "9.9.9.9"
 
 

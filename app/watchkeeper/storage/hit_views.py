@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from watchkeeper.core.attack import tactic_of
 from watchkeeper.core.fields import quote_ident
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage import hits
@@ -38,7 +39,7 @@ def facets(store: Store, progress: Progress | None = None, limit: int = 500) -> 
     tag_rows = store.fetch_all(
         "SELECT DISTINCT unnest(r.tags) AS tag FROM detection_rules r "
         "WHERE r.rule_id IN (SELECT DISTINCT rule_id FROM hits) ORDER BY tag", [], progress)
-    tactics = {hits.tactic_of(str(r[0])) for r in tag_rows if r[0]}
+    tactics = {tactic_of(str(r[0])) for r in tag_rows if r[0]}
     host_rows = store.fetch_all(
         "SELECT host FROM hits WHERE host IS NOT NULL GROUP BY host "
         f"ORDER BY lower(host) LIMIT {int(limit)}", [], progress)

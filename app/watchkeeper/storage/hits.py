@@ -7,12 +7,12 @@ so undoing one brings its hits back.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from watchkeeper.core.attack import tactic_tags, tactics, techniques
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.fields import quote_ident
 from watchkeeper.core.progress import Progress
@@ -49,33 +49,6 @@ class RuleHits:
     @property
     def techniques(self) -> list[str]:
         return techniques(self.tags)
-
-
-# techniques (t1059.001), groups (g0016) and software (s0002) are not tactics
-_TECHNIQUE = re.compile(r"[tgs]\d+(\.\d+)?")
-
-
-def tactic_of(tag: str) -> str:
-    """The ATT&CK tactic a tag names, hyphenated ('credential-access'), or '' for another tag.
-
-    Older rules write tactics with underscores, newer ones with hyphens; both read the same.
-    """
-    if not tag.startswith("attack."):
-        return ""
-    name = tag.removeprefix("attack.").lower()
-    if _TECHNIQUE.fullmatch(name):
-        return ""
-    return name.replace("_", "-")
-
-
-def tactics(tags: Sequence[str]) -> list[str]:
-    return [name for name in map(tactic_of, tags) if name]
-
-
-def techniques(tags: Sequence[str]) -> list[str]:
-    """ATT&CK technique ids (T1110, T1059.001) among Sigma tags."""
-    return [t.removeprefix("attack.").upper() for t in tags
-            if t.startswith("attack.t") and _TECHNIQUE.fullmatch(t.removeprefix("attack.").lower())]
 
 
 @dataclass
@@ -266,10 +239,8 @@ def rule_hits(store: Store, where: HitFilter = WHAT_MATTERS,
         conditions.append("list_contains(?, r.status)")
         params.append(list(where.statuses))
     if where.tactic:
-        # SigmaHQ writes tactics with hyphens now, older rules with underscores
         conditions.append("(list_contains(r.tags, ?) OR list_contains(r.tags, ?))")
-        tactic = where.tactic.lower().replace("_", "-")
-        params += ["attack." + tactic, "attack." + tactic.replace("-", "_")]
+        params += tactic_tags(where.tactic)
     having = ""
     if where.host:
         having = "HAVING bool_or(lower(h.host) = lower(?))"
@@ -306,27 +277,6 @@ def hit_event_ids(store: Store, rule_id: str, limit: int | None = None,
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [int(r[0]) for r in store.fetch_all(sql, [*params, rule_id])]
-
-
-def hit_times(store: Store, start: datetime | None = None, end: datetime | None = None,
-              where: HitFilter = WHAT_MATTERS, limit: int = 5000) -> list[tuple[datetime, str, str]]:
-    """(time, level, title) of visible hits in a range, for markers on the timeline."""
-    source, params = _visible(store)
-    conditions = ["h.time IS NOT NULL"]
-    if start is not None:
-        conditions.append("h.time >= ?")
-        params.append(start)
-    if end is not None:
-        conditions.append("h.time < ?")
-        params.append(end)
-    if where.levels:
-        conditions.append("list_contains(?, r.level)")
-        params.append(list(where.levels))
-    rows = store.fetch_all(
-        f"SELECT h.time, r.level, r.title FROM ({source}) h JOIN detection_rules r "
-        f"USING (rule_id) WHERE {' AND '.join(conditions)} ORDER BY h.time LIMIT {int(limit)}",
-        params)
-    return [(r[0], r[1] or "", r[2]) for r in rows]
 
 
 def rule_row(store: Store, rule_id: str) -> RuleRow | None:

@@ -13,9 +13,6 @@ from watchkeeper.storage.eventset import EventQuery
 from watchkeeper.storage.sources import FORWARDED_IMPORTS, naive_utc
 from watchkeeper.storage.store import Store
 
-# Shown first and in this order; the rest of an event's non-empty fields follow.
-SUMMARY_COLUMNS = ("id", "time", "host", "source", "channel", "event_id", "level", "username",
-                   "process", "src_ip", "message")
 _BOOKKEEPING = {"dedup_key", "raw", "import_id", "record_no"}
 
 

@@ -15,10 +15,11 @@ from watchkeeper.collect.loader import load_spool
 from watchkeeper.collect.spool import Received, Spool
 from watchkeeper.compliance.evaluate import DeviceRow, device_rows
 from watchkeeper.compliance.model import Alias, DeviceRecord, Fact, FactValue
-from watchkeeper.compliance.policy import Policy, load_policy
+from watchkeeper.compliance.policy import Policy, apply_thresholds, load_policy
 from watchkeeper.compliance.stored import naive, to_row
+from watchkeeper.core.settings import Settings
 from watchkeeper.ingest.importer import import_paths
-from watchkeeper.storage import devices as stored
+from watchkeeper.storage import inventory as stored
 from watchkeeper.storage.store import Store
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -55,9 +56,12 @@ def save(store: Store, *records: DeviceRecord, label: str | None = None,
 
 
 def rows(store: Store, now: datetime = NOW, policy: Policy | None = None,
-         **kwargs: Any) -> dict[str, DeviceRow]:
-    """Every device row, by name."""
-    found = device_rows(store, policy or load_policy(), now, **kwargs)
+         settings: Settings | None = None, **kwargs: Any) -> dict[str, DeviceRow]:
+    """Every device row, by name, with the settings' thresholds applied to the policy."""
+    policy = policy or load_policy()
+    if settings is not None:
+        policy = apply_thresholds(policy, settings.compliance_thresholds)
+    found = device_rows(store, policy, now, **kwargs)
     return {row.name: row for row in found}
 
 

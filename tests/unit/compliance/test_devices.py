@@ -38,7 +38,8 @@ from watchkeeper.compliance.model import (
     FIREWALL,
 )
 from watchkeeper.compliance.stored import name_key, record_key
-from watchkeeper.storage import devices as stored
+from watchkeeper.storage import device_links as stored_links
+from watchkeeper.storage import inventory as stored
 from watchkeeper.storage import schema
 from watchkeeper.storage.store import Store
 
@@ -276,7 +277,7 @@ def test_a_split_record_is_a_device_of_its_own(store: Store) -> None:
     merge_record(store, vm.record_keys[0], alone, now=NOW)
     assert len(merged_devices(store)) == 2
     with pytest.raises(Exception, match="merged into itself"):
-        stored.set_link(store, "k", "merge", "k", None, None, datetime.now(UTC))
+        stored_links.set_link(store, "k", "merge", "k", None, None, datetime.now(UTC))
 
 
 def test_record_keys_name_one_device_in_one_source_across_imports() -> None:

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.evtx_damage import corrupt_chunk, truncate
 
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.scenarios.evtx_samples import write_large_set
-from watchkeeper.scenarios.evtx_writer import EvtxRecord, corrupt_chunk, truncate, write_evtx
+from watchkeeper.scenarios.evtx_writer import EvtxRecord, write_evtx
 from watchkeeper.storage.store import Store
 
 WHEN = datetime(2026, 11, 3, 9, 15, 30, tzinfo=UTC)

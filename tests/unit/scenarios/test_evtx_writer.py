@@ -15,6 +15,7 @@ from uuid import UUID
 
 import evtx
 import pytest
+from tests.evtx_damage import corrupt_chunk, truncate
 
 from conftest import shared
 from watchkeeper.scenarios.evtx_samples import write_large_set
@@ -22,8 +23,6 @@ from watchkeeper.scenarios.evtx_writer import (
     CHUNK_SIZE,
     FILE_HEADER_SIZE,
     EvtxRecord,
-    corrupt_chunk,
-    truncate,
     write_evtx,
 )
 

@@ -9,7 +9,6 @@ from watchkeeper.ingest.importer import import_paths
 from watchkeeper.storage import hits
 from watchkeeper.storage.filters import compile_filter
 from watchkeeper.storage.hit_views import facets, field_values, hit_marks
-from watchkeeper.storage.hits import tactic_of
 from watchkeeper.storage.schema import EVENT_TABLES
 from watchkeeper.storage.store import Store
 
@@ -38,14 +37,6 @@ def _store_with_hits(store: Store, tmp_path: Path) -> Store:
                           ["attack.initial_access", "attack.t1078", "car.2013-01-002"])]
     assert hits.save(store, rules, found, EVENT_TABLES) == 5
     return store
-
-
-def test_tactic_of_reads_hyphens_and_underscores() -> None:
-    assert tactic_of("attack.credential-access") == "credential-access"
-    assert tactic_of("attack.Initial_Access") == "initial-access"
-    assert tactic_of("attack.t1059.001") == ""
-    assert tactic_of("attack.g0016") == "" and tactic_of("attack.s0002") == ""
-    assert tactic_of("car.2013-01-002") == ""
 
 
 def test_facets_offer_the_tactics_and_hosts_with_hits(store: Store, tmp_path: Path) -> None:

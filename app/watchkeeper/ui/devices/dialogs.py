@@ -1,27 +1,19 @@
-"""The Devices view's dialogs: the device page, adding an exception, and an import's summary."""
+"""The Devices view's dialogs: the device page and an import's summary."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
@@ -30,161 +22,25 @@ from PySide6.QtWidgets import (
 
 from watchkeeper.compliance.checks import SOURCE_NAMES
 from watchkeeper.compliance.exceptions import DeviceException
-from watchkeeper.core.filterlang import exact_term
-from watchkeeper.core.text import counted
-from watchkeeper.storage.store import Store
-from watchkeeper.ui import errors
-from watchkeeper.ui.devices.models import (
-    STATUS_WORDS,
+from watchkeeper.compliance.importing import DeviceFileResult
+from watchkeeper.compliance.lines import STATUS_WORDS, DeviceLine, check_title, time_text
+from watchkeeper.compliance.page import (
     DeviceDetails,
-    DeviceLine,
-    ImportResult,
     add_device_exception,
-    check_title,
     load_details,
     merge_into,
     remove_device_exception,
     split_record,
-    status_colour,
-    time_text,
 )
-from watchkeeper.ui.sources.models import printable
+from watchkeeper.core.filterlang import exact_term
+from watchkeeper.core.printable import printable
+from watchkeeper.core.text import counted
+from watchkeeper.storage.store import Store
+from watchkeeper.ui import errors
+from watchkeeper.ui.devices.exception_dialog import ExceptionDialog
+from watchkeeper.ui.devices.models import status_colour
+from watchkeeper.ui.devices.widgets import fill_table, plain_label, text_table
 from watchkeeper.ui.tasks import TaskRunner
-
-REASON_REQUIRED = "Say why: whoever reads the exceptions later needs to know."
-EXPIRY_REQUIRED = "Choose the date the exception ends: none lasts for ever."
-EXPIRY_TOO_LATE = "An exception lasts a year at most; choose an earlier date."
-MAX_DAYS = 366
-
-
-def _plain(text: str, muted: bool = False) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # device text is not markup
-    label.setWordWrap(True)
-    if muted:
-        label.setObjectName("muted")
-    return label
-
-
-def _table(headers: Sequence[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(list(headers))
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
-    return table
-
-
-def _fill(table: QTableWidget, rows: Sequence[Sequence[str]],
-          colours: Sequence[str | None] = ()) -> None:
-    """Rows of plain text; a column's colour (if any) for the second cell of each row."""
-    table.setRowCount(len(rows))
-    for number, values in enumerate(rows):
-        for column, value in enumerate(values):
-            item = QTableWidgetItem(printable(value))
-            item.setToolTip(printable(value) if len(value) > 30 else "")
-            if column == 1 and number < len(colours) and colours[number]:
-                item.setForeground(QColor(str(colours[number])))
-            table.setItem(number, column, item)
-    table.resizeColumnsToContents()
-    header = table.horizontalHeader()
-    for column in range(table.columnCount() - 1):
-        header.resizeSection(column, min(header.sectionSize(column), 320))
-
-
-class ExceptionDialog(QDialog):
-    """Let a device off one check until a date, with a reason: both are required."""
-
-    def __init__(self, device: DeviceLine, checks: Sequence[str], today: date,
-                 parent: QWidget | None = None, check: str | None = None,
-                 titles: Mapping[str, str] | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Add exception")
-        self.setMinimumWidth(520)
-        self._today = today
-        intro = _plain(f"Let {printable(device.name)} off one check until a date. The check "
-                       "shows as Excepted, not Fail, until then; afterwards it is judged again.")
-        self.check = QComboBox()
-        for name in checks:
-            cell = device.checks.get(name)
-            word = STATUS_WORDS.get(cell.status, cell.status) if cell is not None else "n/a"
-            title = (titles or {}).get(name) or check_title(name)
-            self.check.addItem(f"{title} ({word})", name)
-        if check is not None and self.check.findData(check) >= 0:
-            self.check.setCurrentIndex(self.check.findData(check))
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText("e.g. the vendor's update for this model is due in May")
-        self.expires = QDateEdit()
-        self.expires.setCalendarPopup(True)
-        self.expires.setDisplayFormat("yyyy-MM-dd")
-        first = QDate(today.year, today.month, today.day)
-        self.expires.setMinimumDate(first)  # the minimum means none chosen yet
-        self.expires.setMaximumDate(first.addDays(MAX_DAYS + 1))
-        self.expires.setSpecialValueText("Choose a date")
-        self.expires.setDate(first)
-        self.message = QLabel("")
-        self.message.setObjectName("filterError")
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow("Check:", self.check)
-        form.addRow("Reason:", self.reason)
-        form.addRow("Ends after:", self.expires)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Add exception")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(buttons)
-
-    def chosen_check(self) -> str:
-        return str(self.check.currentData() or "")
-
-    def chosen_reason(self) -> str:
-        return " ".join(self.reason.text().split())
-
-    def chosen_end(self) -> date | None:
-        chosen = self.expires.date()
-        if chosen == self.expires.minimumDate():
-            return None
-        return date(chosen.year(), chosen.month(), chosen.day())
-
-    def expires_at(self) -> datetime | None:
-        """The end of the chosen day, UTC: the exception holds through that day."""
-        end = self.chosen_end()
-        if end is None:
-            return None
-        return datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
-
-    def problems(self) -> list[str]:
-        found = []
-        if not self.chosen_check():
-            found.append("Choose the check the exception is for.")
-        if not self.chosen_reason():
-            found.append(REASON_REQUIRED)
-        end = self.chosen_end()
-        if end is None:
-            found.append(EXPIRY_REQUIRED)
-        elif (end - self._today).days > MAX_DAYS:
-            found.append(EXPIRY_TOO_LATE)
-        return found
-
-    def accept(self) -> None:
-        found = self.problems()
-        self.message.setText(" ".join(found))
-        if not found:
-            super().accept()
 
 
 class DevicePage(QDialog):
@@ -212,12 +68,12 @@ class DevicePage(QDialog):
         self.setWindowTitle(f"Device — {printable(device.name)}")
         self.resize(1100, 620)
 
-        title = _plain(printable(device.name))
+        title = plain_label(printable(device.name))
         title.setObjectName("heading")
         facts = [STATUS_WORDS.get(device.status, device.status), device.platform, device.owner,
                  "seen by " + ", ".join(device.sources) if device.sources else "",
                  "last seen " + time_text(device.last_seen, utc) if device.last_seen else ""]
-        self.facts_line = _plain(" · ".join(printable(f) for f in facts if f), muted=True)
+        self.facts_line = plain_label(" · ".join(printable(f) for f in facts if f), muted=True)
         self.events_button = QPushButton("Events on this host")
         self.events_button.setToolTip(f"Open the Events view on {self.host_filter}")
         self.events_button.clicked.connect(self.open_events)
@@ -229,49 +85,16 @@ class DevicePage(QDialog):
         top.addWidget(self.events_button)
         top.addWidget(self.hits_button)
 
-        self.checks = _table(["Check", "Verdict", "Why", "Evidence", "Source", "Seen"])
-        self.history = _table(["When", "Source", "Change", "Evidence"])
-        self.records = _table(["Source", "Name", "File", "Where", "Observed", "Record"])
-        self.exceptions = _table(["Check", "Reason", "Ends", "By", "Added"])
+        self.checks = text_table(["Check", "Verdict", "Why", "Evidence", "Source", "Seen"])
+        self.history = text_table(["When", "Source", "Change", "Evidence"])
+        self.records = text_table(["Source", "Name", "File", "Where", "Observed", "Record"])
+        self.exceptions = text_table(["Check", "Reason", "Ends", "By", "Added"])
         self.exceptions.itemSelectionChanged.connect(self._update_buttons)
         self.records.itemSelectionChanged.connect(self._update_buttons)
-        self.add_button = QPushButton("Add exception…")
-        self.add_button.clicked.connect(self.add_exception)
-        self.remove_button = QPushButton("Remove exception")
-        self.remove_button.clicked.connect(self.remove_selected_exception)
-        self.split_button = QPushButton("Split record off")
-        self.split_button.setToolTip("The selected record is another device: show it alone")
-        self.split_button.clicked.connect(self.split_selected)
-        self.merge_target = QComboBox()
-        self.merge_target.setMinimumWidth(260)
-        self.merge_target.setToolTip("The device this one really is")
-        self.merge_button = QPushButton("Merge this device into")
-        self.merge_button.setToolTip("This device and the chosen one are the same machine: "
-                                     "show them as one")
-        self.merge_button.clicked.connect(self.merge_selected)
-        self.status = _plain("", muted=True)
+        self.status = plain_label("", muted=True)
 
-        exceptions_page = QWidget()
-        column = QVBoxLayout(exceptions_page)
-        column.addWidget(self.exceptions, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.add_button)
-        row.addWidget(self.remove_button)
-        row.addStretch(1)
-        column.addLayout(row)
-        records_page = QWidget()
-        column = QVBoxLayout(records_page)
-        column.addWidget(_plain("The sources' records merged into this device. Split one off "
-                                "when it is another device; merge this device into another "
-                                "when they are the same machine.", muted=True))
-        column.addWidget(self.records, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.split_button)
-        row.addSpacing(12)
-        row.addWidget(self.merge_button)
-        row.addWidget(self.merge_target)
-        row.addStretch(1)
-        column.addLayout(row)
+        exceptions_page = self._make_exceptions_page()
+        records_page = self._make_records_page()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.checks, "Checks and evidence")
         self.tabs.addTab(self.history, "History")
@@ -289,6 +112,47 @@ class DevicePage(QDialog):
         self._show_checks()
         self._update_buttons()
         self.reload()
+
+    def _make_exceptions_page(self) -> QWidget:
+        self.add_button = QPushButton("Add exception…")
+        self.add_button.clicked.connect(self.add_exception)
+        self.remove_button = QPushButton("Remove exception")
+        self.remove_button.clicked.connect(self.remove_selected_exception)
+        exceptions_page = QWidget()
+        column = QVBoxLayout(exceptions_page)
+        column.addWidget(self.exceptions, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        column.addLayout(row)
+        return exceptions_page
+
+    def _make_records_page(self) -> QWidget:
+        self.split_button = QPushButton("Split record off")
+        self.split_button.setToolTip("The selected record is another device: show it alone")
+        self.split_button.clicked.connect(self.split_selected)
+        self.merge_target = QComboBox()
+        self.merge_target.setMinimumWidth(260)
+        self.merge_target.setToolTip("The device this one really is")
+        self.merge_button = QPushButton("Merge this device into")
+        self.merge_button.setToolTip("This device and the chosen one are the same machine: "
+                                     "show them as one")
+        self.merge_button.clicked.connect(self.merge_selected)
+        records_page = QWidget()
+        column = QVBoxLayout(records_page)
+        column.addWidget(plain_label("The sources' records merged into this device. Split one "
+                                     "off when it is another device; merge this device into "
+                                     "another when they are the same machine.", muted=True))
+        column.addWidget(self.records, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.split_button)
+        row.addSpacing(12)
+        row.addWidget(self.merge_button)
+        row.addWidget(self.merge_target)
+        row.addStretch(1)
+        column.addLayout(row)
+        return records_page
 
     def title(self, check: str) -> str:
         return self._titles.get(check) or check_title(check)
@@ -315,7 +179,7 @@ class DevicePage(QDialog):
                          cell.reason, cell.evidence, cell.source,
                          time_text(cell.observed, self._utc)])
             colours.append(status_colour(cell.status))
-        _fill(self.checks, rows, colours)
+        fill_table(self.checks, rows, colours)
         # the reasons and evidence are sentences: wrapped, in columns of a readable width
         self.checks.setWordWrap(True)
         header = self.checks.horizontalHeader()
@@ -333,19 +197,19 @@ class DevicePage(QDialog):
     def _on_details_loaded(self, details: DeviceDetails) -> None:
         self.details = details
         utc = self._utc
-        _fill(self.history, [[time_text(change.time, utc),
-                              SOURCE_NAMES.get(change.source, change.source), change.sentence,
-                              change.evidence or ""] for change in details.history])
+        fill_table(self.history, [[time_text(change.time, utc),
+                                   SOURCE_NAMES.get(change.source, change.source), change.sentence,
+                                   change.evidence or ""] for change in details.history])
         if not details.history:
             self.history.setRowCount(1)
             self.history.setItem(0, 2, QTableWidgetItem(details.history_note
                                                         or "No changes recorded yet"))
-        _fill(self.records, [[r.source, r.name, r.source_label, r.location,
-                              time_text(r.observed, utc), r.record_key]
-                             for r in details.records])
-        _fill(self.exceptions, [[self.title(e.check), e.reason, time_text(e.expires, utc),
-                                 e.created_by, time_text(e.created, utc)]
-                                for e in details.exceptions])
+        fill_table(self.records, [[r.source, r.name, r.source_label, r.location,
+                                   time_text(r.observed, utc), r.record_key]
+                                  for r in details.records])
+        fill_table(self.exceptions, [[self.title(e.check), e.reason, time_text(e.expires, utc),
+                                      e.created_by, time_text(e.created, utc)]
+                                     for e in details.exceptions])
         current = self.merge_target.currentData()
         self.merge_target.clear()
         for label, device_id in (details.other_devices or self._others).items():
@@ -449,7 +313,7 @@ def _named(name: str, sentence: str) -> str:
 class DeviceImportDialog(QDialog):
     """The end of a device-list import: what each file was recognised as, and its problems."""
 
-    def __init__(self, results: Sequence[ImportResult], parent: QWidget | None = None) -> None:
+    def __init__(self, results: Sequence[DeviceFileResult], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Device lists imported")
         self.setMinimumSize(760, 380)
@@ -462,8 +326,8 @@ class DeviceImportDialog(QDialog):
             parts.append(f"{failed} not imported")
         if problems:
             parts.append(f"{counted(problems, 'problem')} in them")
-        self.headline = _plain("; ".join(parts) + ".")
-        self.table = _table(["File", "Result", "Recognised as", "Devices", "Problems", "Notes"])
+        self.headline = plain_label("; ".join(parts) + ".")
+        self.table = text_table(["File", "Result", "Recognised as", "Devices", "Problems", "Notes"])
         words = {"imported": "Imported", "skipped": "Already imported", "failed": "Not imported"}
         rows = []
         colours: list[str | None] = []
@@ -475,7 +339,7 @@ class DeviceImportDialog(QDialog):
                          " · ".join(text for text in said if text)])
             colours.append(status_colour("fail") if result.status == "failed"
                            else status_colour("unknown") if result.problems else None)
-        _fill(self.table, rows, colours)
+        fill_table(self.table, rows, colours)
         problems_said = [_named(result.name, problem) for result in results
                          for problem in ([result.message] if result.status == "failed"
                                          and result.message else []) + result.problems]

@@ -1,86 +1,38 @@
-"""The Devices view's table: one row per device, a cell per check, and the texts it shows.
+"""The Devices view's table: one row per device, a cell per check, and its tooltips.
 
-The view shows `DeviceLine`s: what the table needs of a device, whatever the evaluation
-layer calls its fields (`line_of` reads that layer's rows). Every text a device brings
-(names, owners, evidence) came from an export or a log: it is made printable for a cell and
-escaped for a tooltip.
+What a row holds, the columns' texts, the filters and the CSV export are Qt-free, in
+`compliance.lines`; every text is escaped for a tooltip here.
 """
 
 from __future__ import annotations
 
-import csv
 import html
-import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from watchkeeper.compliance import devices, exceptions
-from watchkeeper.compliance.checks import SOURCE_NAMES
-from watchkeeper.compliance.devices import Device
-from watchkeeper.compliance.evaluate import CheckResult, DeviceRow, device_rows
-from watchkeeper.compliance.exceptions import DeviceException
-from watchkeeper.compliance.history import HistoryEntry, device_history
-from watchkeeper.compliance.importing import DeviceFileResult, import_device_file
-from watchkeeper.compliance.policy import load_policy
-from watchkeeper.compliance.stored import record_key
-from watchkeeper.core.errors import WatchkeeperError
-from watchkeeper.core.progress import Progress
-from watchkeeper.core.settings import Settings
-from watchkeeper.core.timeparse import shown_time
-from watchkeeper.storage.store import Store
+from watchkeeper.compliance.lines import (
+    FIXED_COLUMNS,
+    STATUS_WORDS,
+    TRAILING_COLUMNS,
+    CheckCell,
+    Column,
+    DeviceLine,
+    check_names,
+    check_rank,
+    check_title,
+    time_text,
+)
+from watchkeeper.core.printable import printable
 from watchkeeper.ui import theme
-from watchkeeper.ui.sources.models import printable
 
 Index = QModelIndex | QPersistentModelIndex
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 1  # a check cell's status, for the delegate
-STATUSES = ("fail", "unknown", "excepted", "pass", "n/a")  # worst first: the sort order
-STATUS_WORDS = {"pass": "Pass", "fail": "Fail", "unknown": "Unknown", "excepted": "Excepted",
-                "n/a": "n/a"}
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True)
-class CheckCell:
-    """One check's verdict on one device, with what it rests on."""
-
-    status: str  # one of STATUSES
-    reason: str = ""  # a sentence: why this verdict
-    evidence: str = ""  # what the source said, where
-    source: str = ""  # which source said it
-    observed: datetime | None = None  # when the source saw it (UTC)
-
-
-@dataclass(frozen=True)
-class DeviceLine:
-    """One device as the table shows it."""
-
-    device_id: str
-    name: str
-    platform: str = ""
-    owner: str = ""
-    sources: tuple[str, ...] = ()
-    last_seen: datetime | None = None  # naive or aware UTC
-    checks: Mapping[str, CheckCell] = field(default_factory=dict)
-    status: str = "unknown"  # the overall verdict, one of STATUSES
-    hosts: tuple[str, ...] = ()  # its names in the event store
-    original: Any = None  # the evaluation layer's own row, for the device page
-
-    @property
-    def failing(self) -> bool:
-        return self.status == "fail"
-
-
-def check_title(name: str) -> str:
-    """A check's column title from its name: "screen_lock" -> "Screen lock"."""
-    words = name.replace("_", " ").replace("-", " ").strip()
-    return (words[:1].upper() + words[1:]) or name
+STATUS, DEVICE, PLATFORM, OWNER = range(len(FIXED_COLUMNS))
+FIRST_CHECK = len(FIXED_COLUMNS)
 
 
 def status_colour(status: str) -> str:
@@ -89,14 +41,6 @@ def status_colour(status: str) -> str:
             "excepted": colours.series[4], "unknown": colours.levels["warning"]
             }.get(status, colours.muted)
 
-
-def time_text(value: datetime | None, utc: bool) -> str:
-    """A time to the minute, in UTC or local time; aware times are turned to UTC first."""
-    if value is None:
-        return ""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return shown_time(value, utc)[:-3]  # no seconds
 
 
 def check_tooltip(device: DeviceLine, title: str, cell: CheckCell, utc: bool) -> str:
@@ -130,51 +74,6 @@ def overall_tooltip(device: DeviceLine, title: Callable[[str], str] = check_titl
     lines.append("Double-click for the device page")
     return "<p>" + "<br>".join(lines) + "</p>"
 
-
-@dataclass(frozen=True)
-class Column:
-    title: str
-    text: Callable[[DeviceLine, bool], str]
-    sort_key: Callable[[DeviceLine], Any]
-    tooltip: str = ""
-
-
-FIXED_COLUMNS: tuple[Column, ...] = (
-    Column("Status", lambda d, _u: STATUS_WORDS.get(d.status, d.status),
-           lambda d: _status_rank(d.status),
-           "Fail when any check fails; unknown when none fails but some cannot be judged"),
-    Column("Device", lambda d, _u: printable(d.name), lambda d: d.name.lower()),
-    Column("Platform", lambda d, _u: printable(d.platform), lambda d: d.platform.lower()),
-    Column("Owner", lambda d, _u: printable(d.owner), lambda d: d.owner.lower(),
-           "The primary user, as the MDM gives it"),
-)
-# after the checks, which are what the view is for
-TRAILING_COLUMNS: tuple[Column, ...] = (
-    Column("Sources", lambda d, _u: printable(", ".join(d.sources)), lambda d: d.sources,
-           "The inventories and logs that saw this device"),
-    Column("Last seen", lambda d, u: time_text(d.last_seen, u),
-           lambda d: (d.last_seen is None, time_text(d.last_seen, True)),
-           "The latest time any source saw it"),
-)
-STATUS, DEVICE, PLATFORM, OWNER = range(len(FIXED_COLUMNS))
-FIRST_CHECK = len(FIXED_COLUMNS)
-
-
-def _status_rank(status: str) -> int:
-    return STATUSES.index(status) if status in STATUSES else len(STATUSES)
-
-
-def _check_rank(check: str, line: DeviceLine) -> int:
-    cell = line.checks.get(check)
-    return _status_rank(cell.status if cell is not None else "n/a")
-
-
-def check_names(lines: Iterable[DeviceLine], known: Sequence[str] = ()) -> list[str]:
-    """The check columns: the policy's order first, then any other check the rows have."""
-    names = list(known)
-    for line in lines:
-        names.extend(name for name in line.checks if name not in names)
-    return names
 
 
 class DevicesModel(QAbstractTableModel):
@@ -337,217 +236,7 @@ class DevicesModel(QAbstractTableModel):
         check = self.check_at(column)
         shown = self.column_at(column)
         key: Callable[[DeviceLine], Any] = shown.sort_key if shown is not None \
-            else partial(_check_rank, check or "")
+            else partial(check_rank, check or "")
         return sorted(rows, key=lambda line: (key(line), line.name.lower(), line.device_id),
                       reverse=order == Qt.SortOrder.DescendingOrder)
 
-
-# filtering ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class DeviceFilter:
-    """What the view's filters ask for; empty strings mean any."""
-
-    failing_only: bool = False
-    platform: str = ""
-    owner: str = ""
-    source: str = ""
-
-    def keeps(self, line: DeviceLine) -> bool:
-        return ((not self.failing_only or line.failing)
-                and (not self.platform or line.platform == self.platform)
-                and (not self.owner or line.owner == self.owner)
-                and (not self.source or self.source in line.sources))
-
-
-def filtered(lines: Iterable[DeviceLine], where: DeviceFilter) -> list[DeviceLine]:
-    return [line for line in lines if where.keeps(line)]
-
-
-@dataclass(frozen=True)
-class Facets:
-    platforms: list[str]
-    owners: list[str]
-    sources: list[str]
-
-
-def facets(lines: Iterable[DeviceLine]) -> Facets:
-    """The values each filter offers: those the devices have."""
-    platforms: set[str] = set()
-    owners: set[str] = set()
-    sources: set[str] = set()
-    for line in lines:
-        if line.platform:
-            platforms.add(line.platform)
-        if line.owner:
-            owners.add(line.owner)
-        sources.update(line.sources)
-    return Facets(sorted(platforms), sorted(owners, key=str.lower), sorted(sources))
-
-
-# CSV ----------------------------------------------------------------------------------------
-
-def safe_cell(text: str) -> str:
-    """A cell a spreadsheet shows as text: one starting with = + - @ would be a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def devices_csv(lines: Sequence[DeviceLine], checks: Sequence[str],
-                titles: Mapping[str, str] | None = None) -> str:
-    """The table as CSV: the device's columns, then each check's status and reason."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    header = [column.title for column in (*FIXED_COLUMNS, *TRAILING_COLUMNS)]
-    for check in checks:
-        title = (titles or {}).get(check) or check_title(check)
-        header += [title, f"{title}: reason"]
-    writer.writerow(header)
-    for line in lines:
-        row = [STATUS_WORDS.get(line.status, line.status), line.name, line.platform, line.owner,
-               ", ".join(line.sources), time_text(line.last_seen, True)]  # UTC
-        for check in checks:
-            cell = line.checks.get(check)
-            row += ([STATUS_WORDS.get(cell.status, cell.status), cell.reason]
-                    if cell is not None else ["n/a", ""])
-        writer.writerow([safe_cell(value) for value in row])
-    return out.getvalue()
-
-
-# loading and changing: plain functions the view runs on the task runner ---------------------
-
-ImportResult = DeviceFileResult
-
-
-@dataclass(frozen=True)
-class DevicesPage:
-    """One load of the view: every device judged, the policy's checks in order, a remark."""
-
-    lines: list[DeviceLine]
-    checks: list[str]
-    titles: dict[str, tuple[str, str]] = field(default_factory=dict)  # (heading, title)
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class RecordEntry:
-    """One source's record merged into a device."""
-
-    record_key: str
-    source: str
-    name: str
-    source_label: str
-    location: str
-    observed: datetime | None
-
-
-@dataclass
-class DeviceDetails:
-    """What the device page shows beyond the row: history, records, exceptions."""
-
-    history: list[HistoryEntry]
-    records: list[RecordEntry]
-    exceptions: list[DeviceException]
-    other_devices: dict[str, str]  # another device's label -> its device id
-    checks: list[str] = field(default_factory=list)
-    history_note: str = ""
-
-
-def import_device_files(store: Store, paths: Sequence[Path], now: datetime,
-                        progress: Progress) -> list[DeviceFileResult]:
-    """Import device lists one by one, reporting each file and stopping on Cancel."""
-    results: list[DeviceFileResult] = []
-    for number, path in enumerate(paths):
-        progress.update(stage="Importing device lists", item=path.name, done=number,
-                        total=len(paths))
-        results.append(import_device_file(store, path, now=now))
-    progress.update(done=len(paths))
-    return results
-
-
-def add_device_exception(store: Store, line: DeviceLine, check: str, reason: str,
-                         expires: datetime, now: datetime) -> str:
-    """Let a device off a check until `expires`; a sentence saying so."""
-    added = exceptions.add_exception(store, _device(line), check, reason, expires, now=now)
-    return (f"{check_title(added.check)} is excepted on {printable(line.name)} until "
-            f"{added.expires:%Y-%m-%d %H:%M} UTC.")
-
-
-def _device(line: DeviceLine) -> Device:
-    if not isinstance(line.original, DeviceRow):
-        raise WatchkeeperError("This device is no longer in the store; refresh the Devices "
-                               "view and try again.")
-    return line.original.device
-
-
-def remove_device_exception(store: Store, exception_id: int) -> str:
-    removed = exceptions.remove_exception(store, exception_id)
-    return "Exception removed." if removed else "That exception was already gone."
-
-
-def split_record(store: Store, record_key: str, now: datetime) -> str:
-    """One record of a device is another device: it stands alone from now on."""
-    devices.split_record(store, record_key, now=now)
-    return "The record now stands as a device of its own."
-
-
-def merge_into(store: Store, device_id: str, into_id: str, now: datetime) -> str:
-    """Every record of one device belongs to another: they become one device."""
-    found = {device.device_id: device for device in devices.merged_devices(store)}
-    device, into = found.get(device_id), found.get(into_id)
-    if device is None or into is None:
-        raise WatchkeeperError("One of the two devices is no longer in the store; "
-                               "refresh the Devices view and try again.")
-    devices.merge_devices(store, device, into, now=now)
-    return f"{printable(device.name)} is merged into {printable(into.name)}."
-
-
-
-
-def load_page(store: Store, settings: Settings, now: datetime,
-              progress: Progress | None = None) -> DevicesPage:
-    """Every device judged against the policy as of `now`, worst first."""
-    if progress is not None:
-        progress.update(stage="Checking devices")
-    policy = load_policy()
-    rows = device_rows(store, policy, now, settings)
-    enabled = policy.enabled
-    titles = {check.name: (check.column, check.title) for check in enabled}
-    notes = list(policy.notes)
-    if policy.stale(now.date()):
-        notes.append(f"The policy's supported OS versions were written on "
-                     f"{policy.written:%Y-%m-%d}: review them.")
-    lines = sorted((line_of(row) for row in rows),
-                   key=lambda line: (_status_rank(line.status), line.name.casefold()))
-    return DevicesPage(lines, [check.name for check in enabled], titles, " ".join(notes))
-
-
-def line_of(row: DeviceRow) -> DeviceLine:
-    """What the table shows of one judged device."""
-    cells = {name: CheckCell(result.status, _reason(result), result.evidence or "",
-                             SOURCE_NAMES.get(result.source or "", result.source or ""),
-                             result.observed)
-             for name, result in row.checks.items()}
-    return DeviceLine(row.device_id, row.name, row.platform, row.owner or "",
-                      tuple(row.sources), row.last_seen, cells, row.overall,
-                      tuple(row.host_names), row)
-
-
-def _reason(result: CheckResult) -> str:
-    exception = result.exception
-    if exception is None:
-        return result.reason
-    return (f"{result.reason} Excepted until {exception.expires:%Y-%m-%d} "
-            f"(by {exception.created_by}: {exception.reason}).")
-
-
-def load_details(store: Store, line: DeviceLine,
-                 progress: Progress | None = None) -> DeviceDetails:
-    """The device page's records, exceptions and history, read fresh from the store."""
-    if progress is not None:
-        progress.update(stage="Reading the device")
-    device = _device(line)
-    records = [RecordEntry(record_key(record), record.source, record.name,
-                           record.source_label, record.location, record.observed)
-               for record in device.records]
-    return DeviceDetails(device_history(store, device), records,
-                         exceptions.exceptions(store, line.device_id), {}, list(line.checks))

@@ -25,26 +25,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from watchkeeper.compliance.importing import import_device_files
+from watchkeeper.compliance.lines import (
+    STATUS_WORDS,
+    DeviceFilter,
+    DeviceLine,
+    devices_csv,
+    facets,
+    filtered,
+)
+from watchkeeper.compliance.page import DevicesPage, load_page
 from watchkeeper.core.settings import Settings
 from watchkeeper.core.text import counted
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors
 from watchkeeper.ui.devices.dialogs import DeviceImportDialog, DevicePage
-from watchkeeper.ui.devices.models import (
-    STATUS,
-    STATUS_ROLE,
-    STATUS_WORDS,
-    DeviceFilter,
-    DeviceLine,
-    DevicesModel,
-    DevicesPage,
-    devices_csv,
-    facets,
-    filtered,
-    import_device_files,
-    load_page,
-    status_colour,
-)
+from watchkeeper.ui.devices.models import STATUS, STATUS_ROLE, DevicesModel, status_colour
 from watchkeeper.ui.devices.thresholds import ThresholdsDialog
 from watchkeeper.ui.rows_model import draw_cell_background, read_only_table, set_choices
 from watchkeeper.ui.tasks import TaskRunner
@@ -143,46 +139,8 @@ class DevicesView(QWidget):
         note.setObjectName("muted")
         note.setWordWrap(True)
 
-        self.failing_only = QCheckBox("Failing only")
-        self.failing_only.setToolTip("Only devices that fail at least one check")
-        self.platform = _combo("Only devices of this platform", "Any platform")
-        self.owner = _combo("Only devices of this owner", "Any owner")
-        self.source = _combo("Only devices this source saw", "Any source")
-        self.failing_only.toggled.connect(self._on_filter_changed)
-        for combo in (self.platform, self.owner, self.source):
-            combo.currentIndexChanged.connect(self._on_filter_changed)
-        self.import_button = QPushButton("Import device list…")
-        self.import_button.setToolTip("An Intune, Google Workspace or Jamf Pro export, or an "
-                                      "osquery results log")
-        self.import_button.clicked.connect(self.choose_files)
-        self.export_button = QPushButton("Export CSV…")
-        self.export_button.setToolTip("Save the devices shown, with every check, as CSV")
-        self.export_button.clicked.connect(self.choose_export)
-        self.thresholds_button = QPushButton("Thresholds…")
-        self.thresholds_button.setToolTip("Screen lock, signature age, check-in and log "
-                                          "intervals the checks allow")
-        self.thresholds_button.clicked.connect(self.edit_thresholds)
-        self.open_button = QPushButton("Device page")
-        self.open_button.setToolTip("Facts, history, events, rule hits and exceptions of the "
-                                    "selected device")
-        self.open_button.clicked.connect(self.open_selected)
-
-        filters = QHBoxLayout()
-        filters.addWidget(self.failing_only)
-        filters.addSpacing(10)
-        for label, widget in (("Platform", self.platform), ("Owner", self.owner),
-                              ("Source", self.source)):
-            filters.addWidget(QLabel(label))
-            filters.addWidget(widget)
-            filters.addSpacing(6)
-        filters.addStretch(1)
-        # below the table, so a narrow window keeps every filter and button in view
-        actions = QHBoxLayout()
-        actions.addWidget(self.open_button)
-        actions.addWidget(self.export_button)
-        actions.addWidget(self.import_button)
-        actions.addWidget(self.thresholds_button)
-        actions.addStretch(1)
+        filters = self._make_filters()
+        actions = self._make_actions()
 
         self.summary = QLabel("")
         self.summary.setObjectName("muted")
@@ -213,6 +171,53 @@ class DevicesView(QWidget):
         layout.addWidget(self.pages, 1)
         layout.addLayout(actions)
         self._update_buttons()
+
+    def _make_filters(self) -> QHBoxLayout:
+        self.failing_only = QCheckBox("Failing only")
+        self.failing_only.setToolTip("Only devices that fail at least one check")
+        self.platform = _combo("Only devices of this platform", "Any platform")
+        self.owner = _combo("Only devices of this owner", "Any owner")
+        self.source = _combo("Only devices this source saw", "Any source")
+        self.failing_only.toggled.connect(self._on_filter_changed)
+        for combo in (self.platform, self.owner, self.source):
+            combo.currentIndexChanged.connect(self._on_filter_changed)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.failing_only)
+        filters.addSpacing(10)
+        for label, widget in (("Platform", self.platform), ("Owner", self.owner),
+                              ("Source", self.source)):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(widget)
+            filters.addSpacing(6)
+        filters.addStretch(1)
+        return filters
+
+    def _make_actions(self) -> QHBoxLayout:
+        self.import_button = QPushButton("Import device list…")
+        self.import_button.setToolTip("An Intune, Google Workspace or Jamf Pro export, or an "
+                                      "osquery results log")
+        self.import_button.clicked.connect(self.choose_files)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setToolTip("Save the devices shown, with every check, as CSV")
+        self.export_button.clicked.connect(self.choose_export)
+        self.thresholds_button = QPushButton("Thresholds…")
+        self.thresholds_button.setToolTip("Screen lock, signature age, check-in and log "
+                                          "intervals the checks allow")
+        self.thresholds_button.clicked.connect(self.edit_thresholds)
+        self.open_button = QPushButton("Device page")
+        self.open_button.setToolTip("Facts, history, events, rule hits and exceptions of the "
+                                    "selected device")
+        self.open_button.clicked.connect(self.open_selected)
+
+        # below the table, so a narrow window keeps every filter and button in view
+        actions = QHBoxLayout()
+        actions.addWidget(self.open_button)
+        actions.addWidget(self.export_button)
+        actions.addWidget(self.import_button)
+        actions.addWidget(self.thresholds_button)
+        actions.addStretch(1)
+        return actions
 
     def _make_table(self) -> QTableView:
         table = read_only_table(self.model, row_padding=12, stretch_last=False)
@@ -400,7 +405,7 @@ class DevicesView(QWidget):
 
     def import_files(self, chosen: list[Path]) -> None:
         """Read device lists into the store on the runner, then show what was recognised."""
-        self._runner.run(partial(import_device_files, self._store, chosen, self.clock()),
+        self._runner.run(partial(import_device_files, self._store, chosen, now=self.clock()),
                          title="Importing device lists", on_success=self._on_import_finished)
 
     def _on_import_finished(self, results: object) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from watchkeeper.core.printable import printable
 from watchkeeper.core.text import counted
 from watchkeeper.core.timeparse import shown_time
 from watchkeeper.storage.sources import SPARK_MINUTES, STATUSES, SourceRow
@@ -19,15 +19,6 @@ from watchkeeper.ui import theme
 Index = QModelIndex | QPersistentModelIndex
 SPARK_ROLE = Qt.ItemDataRole.UserRole + 1  # the per-minute counts, for the sparkline delegate
 SKEW_WARNING = 60.0  # seconds of clock skew beyond which timelines from devices disagree
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """Event text fit for one line of a table: control and direction characters made visible."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}"
-                        if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}", text)
-
-
 def duration(seconds: float) -> str:
     """A span as people say it: 45 s, 5 min, 3 h, 1.5 days."""
     seconds = max(0.0, seconds)
