@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QKeySequence, QPalette, QStatusTipEvent
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QToolBar
 from pytestqt.qtbot import QtBot
 from tests.ui.window_helpers import settle, write_auth_log
 
@@ -293,3 +293,73 @@ def test_the_import_summary_gives_the_reason_first(qtbot: QtBot, make_window: Ma
     assert why.text().startswith("not ")  # the reason, not the path it happened to
     assert str(folder) not in why.text() and "System.evtx:" not in why.text()
     assert dialog.table.item(row, 0).toolTip() == str(garbage)  # the path, in the tooltip
+
+
+def _keys(standard: QKeySequence.StandardKey) -> str:
+    return QKeySequence(standard).toString()
+
+
+def test_every_menu_item_shortcut_and_toolbar_button_is_there(make_window: MakeWindow) -> None:
+    window = make_window()
+    menus = []
+    checked = set()
+    for top in window.menuBar().actions():
+        stack = [(top.text(), top.menu())]
+        while stack:
+            path, menu = stack.pop(0)
+            for action in menu.actions():
+                if action.menu() is not None:
+                    stack.append((f"{path}/{action.text()}", action.menu()))
+                else:
+                    text = "---" if action.isSeparator() else action.text()
+                    menus.append((path, text, action.shortcut().toString()))
+                    if action.isChecked():
+                        checked.add(text)
+    standard = QKeySequence.StandardKey
+    assert menus == [
+        ("&File", "&Import files…", _keys(standard.Open)),
+        ("&File", "Import &folder…", "Ctrl+Shift+O"),
+        ("&File", "Import &device list…", ""),
+        ("&File", "Load &demo data…", ""),
+        ("&File", "---", ""),
+        ("&File", "&Quit", _keys(standard.Quit)),
+        ("&View", "Overview", "Ctrl+1"),
+        ("&View", "Events", "Ctrl+2"),
+        ("&View", "Users", "Ctrl+3"),
+        ("&View", "Hosts", "Ctrl+4"),
+        ("&View", "Hits", "Ctrl+5"),
+        ("&View", "Sources", "Ctrl+6"),
+        ("&View", "Devices", "Ctrl+7"),
+        ("&View", "&Next view", "Ctrl+PgDown"),
+        ("&View", "&Previous view", "Ctrl+PgUp"),
+        ("&View", "---", ""),
+        ("&View", "&Filter events…", _keys(standard.Find)),
+        ("&View", "&Clear filter", "Ctrl+Shift+E"),
+        ("&View", "&Refresh", _keys(standard.Refresh)),
+        ("&View", "---", ""),
+        ("&View", "Show times in &UTC", "Ctrl+Shift+U"),
+        ("&View", "Timeline bars by &source", ""),
+        ("&View", "Timeline bars by &level", ""),
+        ("&View/&Theme", "Follow the &system", ""),
+        ("&View/&Theme", "&Light", ""),
+        ("&View/&Theme", "&Dark", ""),
+        ("&Detection", "&Hunt again over all events", ""),
+        ("&Detection", "&Rule folders…", ""),
+        ("&Detection", "&Suppressions…", ""),
+        ("&Help", "&Filter syntax", "F1"),
+        ("&Help", "&About Watchkeeper", ""),
+    ]
+    toolbar = window.findChild(QToolBar, "mainToolbar")
+    assert toolbar is not None
+    assert [action.text() for action in toolbar.actions()] == [
+        "&Import files…", "Import &folder…", "Load &demo data…", "&Refresh"]
+    assert all(not action.icon().isNull() for action in toolbar.actions())
+    # every shortcut works with the menu bar hidden: its action belongs to the window
+    on_window = {action.shortcut().toString() for action in window.actions()}
+    assert {keys for _, _, keys in menus if keys} <= on_window
+    tips = {action.text(): action.statusTip() for action in window.actions()}
+    assert tips["&Import files…"] == "Import log files or archives (Ctrl+O)"
+    assert tips["&Hunt again over all events"] == (
+        "Run every rule over every event again (hits are replaced)")
+    # the menus show the settings
+    assert checked == {"Show times in &UTC", "Timeline bars by &source", "Follow the &system"}
