@@ -363,3 +363,45 @@ def test_every_menu_item_shortcut_and_toolbar_button_is_there(make_window: MakeW
         "Run every rule over every event again (hits are replaced)")
     # the menus show the settings
     assert checked == {"Show times in &UTC", "Timeline bars by &source", "Follow the &system"}
+
+
+def test_a_warning_on_the_status_line_outlasts_routine_news(qtbot: QtBot,
+                                                           make_window: MakeWindow) -> None:
+    from watchkeeper.ingest.importer import FileResult, ImportSummary
+    from watchkeeper.ui.app import _on_forwarded_loaded
+
+    window = make_window()
+    status = window.statusBar()
+    window.sources_view.silent_changed.emit(2)  # two sources went quiet
+    warning = "2 sources are silent: see Sources."
+    assert status.currentMessage() == warning
+    # logs forwarded every few seconds are loaded, the rules run over them: routine news,
+    # which must not push the warning off the line
+    forwarded = ImportSummary(files=[FileResult("spool", "imported", events=3)])
+    _on_forwarded_loaded(window, forwarded, False)
+    settle(qtbot, window)
+    assert status.currentMessage() == warning
+    # what the user did is said over routine news too
+    status.clearMessage()  # the warning's time is up
+    status.showMessage("Suppressed a rule for host web01.", 15_000)
+    _on_forwarded_loaded(window, forwarded, False)
+    settle(qtbot, window)
+    assert status.currentMessage() == "Suppressed a rule for host web01."
+
+
+def test_the_status_line_shows_the_most_important_message_still_current(qtbot: QtBot) -> None:
+    from watchkeeper.ui.status_line import Priority, StatusLine
+
+    status = StatusLine()
+    qtbot.addWidget(status)
+    status.say("12 forwarded events loaded.", Priority.ROUTINE, 60_000)
+    status.say("1 source is silent: see Sources.", Priority.WARNING, 100)
+    status.say("90 events imported from 1 file in 0.1 s.", Priority.NEWS, 60_000)
+    assert status.currentMessage() == "1 source is silent: see Sources."
+    # when the warning's time is up, the news said meanwhile comes back, not a blank line
+    qtbot.waitUntil(lambda: status.currentMessage().startswith("90 events"), timeout=5_000)
+    assert status.message.text().startswith("90 events")
+    status.say("No new rule hits.", Priority.NEWS)  # the newer of two alike wins
+    assert status.currentMessage() == "No new rule hits."
+    status.clearMessage()
+    assert status.currentMessage() == "" and status.message.text() == ""

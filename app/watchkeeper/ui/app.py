@@ -20,6 +20,7 @@ from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, fonts, theme
 from watchkeeper.ui.collecting import CollectorController
 from watchkeeper.ui.main_window import MainWindow
+from watchkeeper.ui.status_line import Priority
 
 
 class FileOpenFilter(QObject):
@@ -92,9 +93,10 @@ def _show_notices(window: MainWindow, notices: list[str]) -> None:
 
 def _on_forwarded_loaded(window: MainWindow, summary: ImportSummary, refresh: bool) -> None:
     """Forwarded messages reached the store: the rules run, and (now and then) views reload."""
-    window.statusBar().showMessage(
+    window.status_line.say(
         f"{counted(summary.events, 'forwarded event')} loaded"
-        + (f", {summary.quarantined:,} quarantined" if summary.quarantined else ""), 5_000)
+        + (f", {summary.quarantined:,} quarantined" if summary.quarantined else ""),
+        Priority.ROUTINE, 5_000)
     if summary.events:
         window.run_detection()
     if refresh:

@@ -26,13 +26,9 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QListWidget,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QSizePolicy,
     QStackedWidget,
     QStyle,
     QToolBar,
@@ -61,7 +57,7 @@ from watchkeeper.ui.overview.view import OverviewView
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.pivots.view import hosts_view, users_view
 from watchkeeper.ui.sources.view import SourcesView
-from watchkeeper.ui.status_line import ElidedLabel, StatusLine
+from watchkeeper.ui.status_line import Priority, StatusLine
 from watchkeeper.ui.tasks import Task, TaskRunner
 
 if TYPE_CHECKING:
@@ -100,8 +96,6 @@ class MainWindow(QMainWindow):
         self.settings = settings or settings_file.load()
         self.runner = runner or TaskRunner(self, dialog_parent=self)
         self.runner.on_error = self._on_runner_error
-        self.runner.busy_changed.connect(self._on_runner_busy_changed)
-        self.runner.task_progressed.connect(self._on_runner_task_progressed)
         self.last_import: ImportSummary | None = None
         self.summary_dialog: ImportSummaryDialog | None = None
         self.rule_folders_dialog: RuleFoldersDialog | None = None
@@ -126,7 +120,7 @@ class MainWindow(QMainWindow):
         self.sources_view.silent_changed.connect(self._on_sources_silent_changed)
         self.devices_view = DevicesView(store, self.settings, self.runner)
         self.devices_view.hits_requested.connect(self.show_host_hits)
-        self.devices_view.imported.connect(lambda said: self.statusBar().showMessage(said, 15_000))
+        self.devices_view.imported.connect(lambda said: self.status_line.say(said))
         for pivot in (self.overview, self.users, self.hosts, self.hits_view, self.devices_view):
             pivot.filter_requested.connect(self.show_events)
         self.overview.hits_requested.connect(partial(self.show_view, HITS))
@@ -286,45 +280,13 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         self.status_line = StatusLine()
         self.setStatusBar(self.status_line)
-        self.store_label = QLabel("")
-        self.store_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.busy_label = ElidedLabel("")  # a long stage name shortens; the window never grows
-        self.busy_label.setMinimumWidth(80)
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setMaximumWidth(120)
-        self.busy_bar.setMaximumHeight(14)
-        self.busy_cancel = QPushButton("Cancel")
-        self.busy_cancel.setToolTip("Stop what is running in the background")
-        self.busy_cancel.clicked.connect(self.runner.cancel_all)
-        busy = QWidget()
-        row = QHBoxLayout(busy)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.busy_label)
-        row.addWidget(self.busy_bar)
-        row.addWidget(self.busy_cancel)
-        self.busy = busy
-        busy.hide()
-        self.status_line.set_busy_widget(busy)
-        # the last detection run's news; a click opens the Hits view
-        self.hits_label = QPushButton("")
-        self.hits_label.setFlat(True)
-        self.hits_label.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.hits_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.hits_label.setMinimumWidth(60)  # a narrow window clips it rather than growing
-        self.hits_label.clicked.connect(lambda: self.show_view(HITS))
-        self.hits_label.hide()
-        self.statusBar().addPermanentWidget(self.hits_label)
-        # silent sources, while there are any; a click opens the Sources view
-        self.sources_label = QPushButton("")
-        self.sources_label.setFlat(True)
-        self.sources_label.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.sources_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.sources_label.setMinimumWidth(60)
-        self.sources_label.clicked.connect(lambda: self.show_view(SOURCES))
-        self.sources_label.hide()
-        self.statusBar().addPermanentWidget(self.sources_label)
-        self.statusBar().addPermanentWidget(self.store_label)
+        self.busy = self.status_line.follow(self.runner)
+        self.busy_label = self.busy.label
+        # the last detection run's news, and silent sources while there are any: a click
+        # opens their view
+        self.hits_label = self.status_line.add_link(partial(self.show_view, HITS))
+        self.sources_label = self.status_line.add_link(partial(self.show_view, SOURCES))
+        self.store_label = self.status_line.add_text()
 
     # views ------------------------------------------------------------------------------
 
@@ -481,7 +443,7 @@ class MainWindow(QMainWindow):
     def _on_import_finished(self, summary: ImportSummary) -> None:
         self.last_import = summary
         self._import_note = headline(summary)
-        self.statusBar().showMessage(self._import_note, 15_000)
+        self.status_line.say(self._import_note)
         self.summary_dialog = ImportSummaryDialog(summary, self)
         self.summary_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.summary_dialog.open()
@@ -505,13 +467,16 @@ class MainWindow(QMainWindow):
             f"{counted(result.rules_loaded, 'rule')} ran over "
             f"{counted(result.report.events, 'event')} in "
             f"{result.report.seconds:,.1f} s{problems}. Click to see the hits.")
-        self.statusBar().showMessage(f"{self._import_note}  {note}." if self._import_note
-                                     else f"{note}.", 15_000)
+        report = result.report
+        # a run over forwarded logs that found nothing is routine; what an import led to is not
+        noteworthy = bool(self._import_note or report.full or report.new_hits or report.failures)
+        self.status_line.say(f"{self._import_note}  {note}." if self._import_note else f"{note}.",
+                             Priority.NEWS if noteworthy else Priority.ROUTINE)
         self._import_note = ""
         self._on_hits_changed()
 
     def _on_detection_stopped(self, text: str) -> None:
-        self.statusBar().showMessage(text, 15_000)
+        self.status_line.say(text)
 
     def _on_hits_changed(self, hits_view_too: bool = True) -> None:
         """Hits were found or tuned: the views that show them read them again."""
@@ -527,7 +492,7 @@ class MainWindow(QMainWindow):
                 self._explorer.refresh()
 
     def _on_hits_view_tuning_changed(self, said: str) -> None:
-        self.statusBar().showMessage(said, 15_000)
+        self.status_line.say(said)
         self._on_hits_changed(hits_view_too=False)  # the view refreshed itself
 
     def edit_rule_folders(self) -> RuleFoldersDialog:
@@ -571,7 +536,7 @@ class MainWindow(QMainWindow):
             f"color: {theme.current().levels['error']}; font-weight: 600;" if count else "")
         self.sources_label.setVisible(bool(count))
         if count:
-            self.statusBar().showMessage(said + ": see Sources.", 15_000)
+            self.status_line.say(said + ": see Sources.", Priority.WARNING)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_paths(event.mimeData()):
@@ -640,20 +605,6 @@ class MainWindow(QMainWindow):
 
     def _on_runner_error(self, error: BaseException, doing: str) -> None:
         errors.show_error(self, error, doing)
-
-    def _on_runner_busy_changed(self, _busy: bool) -> None:
-        titles = {task.title for task in self.runner.tasks if not task.quiet}
-        self.busy.setVisible(bool(titles))
-        if titles:
-            self.busy_label.setText(", ".join(sorted(titles)) + "…")
-
-    def _on_runner_task_progressed(self, task: Task) -> None:
-        state = task.state
-        # what is counted is said: records read or written at this stage, not events stored
-        stage = f" · {state.stage}" if state.stage and state.stage != task.title else ""
-        text = task.title + stage + (f": {counted(state.records, 'record')}" if state.records
-                                     else "…")
-        self.busy_label.setText(text)
 
     # keeping the layout -------------------------------------------------------------------
 
