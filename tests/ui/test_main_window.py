@@ -368,7 +368,6 @@ def test_every_menu_item_shortcut_and_toolbar_button_is_there(make_window: MakeW
 def test_a_warning_on_the_status_line_outlasts_routine_news(qtbot: QtBot,
                                                            make_window: MakeWindow) -> None:
     from watchkeeper.ingest.importer import FileResult, ImportSummary
-    from watchkeeper.ui.app import _on_forwarded_loaded
 
     window = make_window()
     status = window.statusBar()
@@ -378,13 +377,13 @@ def test_a_warning_on_the_status_line_outlasts_routine_news(qtbot: QtBot,
     # logs forwarded every few seconds are loaded, the rules run over them: routine news,
     # which must not push the warning off the line
     forwarded = ImportSummary(files=[FileResult("spool", "imported", events=3)])
-    _on_forwarded_loaded(window, forwarded, False)
+    window.imports.forwarded_loaded(forwarded, False)
     settle(qtbot, window)
     assert status.currentMessage() == warning
     # what the user did is said over routine news too
     status.clearMessage()  # the warning's time is up
     status.showMessage("Suppressed a rule for host web01.", 15_000)
-    _on_forwarded_loaded(window, forwarded, False)
+    window.imports.forwarded_loaded(forwarded, False)
     settle(qtbot, window)
     assert status.currentMessage() == "Suppressed a rule for host web01."
 

@@ -1,4 +1,9 @@
-"""The main window: navigation between views, imports, menus, shortcuts and the status bar."""
+"""The main window: the views, how they are wired to each other, and the commands that open them.
+
+What the window does lives beside it: the commands as a table (`actions`), the status line
+(`status_line`), importing and running the rules (`import_flow`), the saved layout
+(`window_state`) and the Help dialogs (`help`).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSettings, QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
     QCloseEvent,
     QColor,
     QDragEnterEvent,
@@ -23,36 +26,31 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QListWidget,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QStyle,
     QToolBar,
     QWidget,
 )
 
-from watchkeeper import __version__
 from watchkeeper.core import paths
 from watchkeeper.core import settings as settings_file
 from watchkeeper.core.settings import Settings
 from watchkeeper.core.text import counted
 from watchkeeper.ingest import formats
-from watchkeeper.ingest.importer import ImportSummary, import_paths
-from watchkeeper.scenarios.demo import DEFAULT_EVENTS, load_demo
+from watchkeeper.ingest.importer import ImportSummary
 from watchkeeper.storage import hits, queries
 from watchkeeper.storage.store import Store
-from watchkeeper.ui import errors, theme
+from watchkeeper.ui import errors, help, theme, window_state
+from watchkeeper.ui.actions import ActionSpec, Choices, Row, Separator, build_actions
 from watchkeeper.ui.devices.view import DevicesView
-from watchkeeper.ui.hits.detecting import Detection
 from watchkeeper.ui.hits.detecting import preload as preload_detection
 from watchkeeper.ui.hits.dialogs import RuleFoldersDialog
-from watchkeeper.ui.hits.models import DetectionResult
 from watchkeeper.ui.hits.view import HitsView
-from watchkeeper.ui.importing import FILE_FILTER, ImportSummaryDialog, headline, local_paths
+from watchkeeper.ui.import_flow import ImportFlow
+from watchkeeper.ui.importing import ImportSummaryDialog, local_paths
 from watchkeeper.ui.overview.view import OverviewView
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.pivots.view import hosts_view, users_view
@@ -63,29 +61,9 @@ from watchkeeper.ui.tasks import Task, TaskRunner
 if TYPE_CHECKING:
     from watchkeeper.ui.explorer.view import ExplorerView
 
-FILTER_HELP = """Filters find events by field and by words.
-
-  host:pc-07 event_id:4625       both must match
-  user:alice OR user:bob         either one
-  -source:syslog                 NOT: leave these out
-  "failed password"              a phrase anywhere in the event
-  process:*powershell*           wildcards: * any text, ? one character
-  time:>=2026-11-02 time:<2026-11-03
-  event_id:>4600                 comparisons on numbers and times
-  CommandLine:*                  the field has a value
-  (user:alice OR user:bob) -host:dc01
-
-AND, OR and NOT are upper case; in lower case they are words to find.
-Field names are the columns (host, user, source, event_id, level, process, ...)
-or any original field of the event, such as TargetUserName or Image."""
 VIEWS = ("Overview", "Events", "Users", "Hosts", "Hits", "Sources", "Devices")
 OVERVIEW, EVENTS, USERS, HOSTS, HITS, SOURCES, DEVICES = range(7)
-
-
-def window_settings() -> QSettings:
-    """Geometry and layout, in our config folder rather than Qt's default place."""
-    path = paths.config_dir() / "window.ini"
-    return QSettings(str(path), QSettings.Format.IniFormat)
+EXPLORER_SPLITTER = "explorerSplitter"  # its key in the saved layout
 
 
 class MainWindow(QMainWindow):
@@ -96,17 +74,19 @@ class MainWindow(QMainWindow):
         self.settings = settings or settings_file.load()
         self.runner = runner or TaskRunner(self, dialog_parent=self)
         self.runner.on_error = self._on_runner_error
-        self.last_import: ImportSummary | None = None
-        self.summary_dialog: ImportSummaryDialog | None = None
         self.rule_folders_dialog: RuleFoldersDialog | None = None
         self._stale = set(range(len(VIEWS)))
         self.setWindowTitle(f"Watchkeeper — {store.path.name}")
         self.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "watchkeeper.svg")))
         self.setAcceptDrops(True)
+        self._build_status_bar()
+        self.imports = ImportFlow(self, store, self.settings, self.runner, self.status_line,
+                                  self.hits_label, self._on_runner_error,
+                                  on_store_changed=self.refresh_all,
+                                  on_hits_changed=self._on_hits_changed)
+        self.detection = self.imports.detection
 
         self.welcome = WelcomePage()
-        self.welcome.import_requested.connect(self.choose_files)
-        self.welcome.demo_requested.connect(self.choose_demo)
         self.overview = OverviewView(self.welcome)
         # The explorer (and pyqtgraph, a third of a second to import) is built when first
         # shown: the window opens on the overview sooner.
@@ -115,22 +95,51 @@ class MainWindow(QMainWindow):
         self.users = users_view(store, self.runner)
         self.hosts = hosts_view(store, self.runner)
         self.hits_view = HitsView(store, self.runner)
-        self.hits_view.tuning_changed.connect(self._on_hits_view_tuning_changed)
         self.sources_view = SourcesView(store, self.settings, self.runner, None)
-        self.sources_view.silent_changed.connect(self._on_sources_silent_changed)
         self.devices_view = DevicesView(store, self.settings, self.runner)
-        self.devices_view.hits_requested.connect(self.show_host_hits)
-        self.devices_view.imported.connect(lambda said: self.status_line.say(said))
+        self._wire_views()
+        self._apply_utc_to_views()
+        self._build_pages()
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setIconSize(QSize(18, 18))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        commands = build_actions(self, self._action_table(), toolbar)
+        self.addToolBar(toolbar)
+        self.view_actions = [commands[name] for name in VIEWS]
+        self.focus_filter_action = commands["filter"]
+        self.clear_filter_action = commands["clear-filter"]
+        self.utc_action = commands["utc"]
+        self.hunt_action = commands["hunt"]
+        self.suppressions_action = commands["suppressions"]
+        self.theme_actions = commands.choices["theme"]
+
+        self._restore_layout()
+        # The parsers' modules and patterns take 0.1 s to load: load them now, in the
+        # background, rather than in the middle of the first import.
+        self.runner.run(lambda _progress: formats.parsers(), title="Loading parsers",
+                        dialog=False, quiet=True)
+        self.runner.run(preload_detection, title="Loading the detection engine", dialog=False,
+                        quiet=True)
+        if self.current_view() != SOURCES:  # shown, it has loaded already
+            self.sources_view.refresh()  # whether any source is silent, for the navigation
+
+    def _wire_views(self) -> None:
+        """What one view asks of the others: click-throughs, and news for the status line."""
+        self.welcome.import_requested.connect(self.imports.choose_files)
+        self.welcome.demo_requested.connect(self.imports.choose_demo)
         for pivot in (self.overview, self.users, self.hosts, self.hits_view, self.devices_view):
             pivot.filter_requested.connect(self.show_events)
         self.overview.hits_requested.connect(partial(self.show_view, HITS))
-        self.detection = Detection(store, self.settings, self.runner, self._on_runner_error,
-                                   self)
-        self.detection.finished.connect(self._on_detection_finished)
-        self.detection.stopped.connect(self._on_detection_stopped)
-        self._import_note = ""  # the last import's headline, until detection adds to it
-        self._apply_utc_to_views()
+        self.hits_view.tuning_changed.connect(self._on_hits_view_tuning_changed)
+        self.sources_view.silent_changed.connect(self._on_sources_silent_changed)
+        self.devices_view.hits_requested.connect(self.show_host_hits)
+        self.devices_view.imported.connect(lambda said: self.status_line.say(said))
 
+    def _build_pages(self) -> None:
+        """The navigation on the left, the open view beside it."""
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.addItems(VIEWS)
@@ -149,134 +158,6 @@ class MainWindow(QMainWindow):
         row.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
-        self._build_actions()
-        self._build_status_bar()
-        self._restore_layout()
-        # The parsers' modules and patterns take 0.1 s to load: load them now, in the
-        # background, rather than in the middle of the first import.
-        self.runner.run(lambda _progress: formats.parsers(), title="Loading parsers",
-                        dialog=False, quiet=True)
-        self.runner.run(preload_detection, title="Loading the detection engine", dialog=False,
-                        quiet=True)
-        if self.current_view() != SOURCES:  # shown, it has loaded already
-            self.sources_view.refresh()  # whether any source is silent, for the navigation
-
-    # actions, menus and toolbar ---------------------------------------------------------
-
-    def _action(self, text: str, slot: object,
-                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-                icon: QStyle.StandardPixmap | None = None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)  # shortcuts work even when the menu bar is hidden
-        return action
-
-    def _build_actions(self) -> None:
-        pixmap = QStyle.StandardPixmap
-        self.import_action = self._action(
-            "&Import files…", self.choose_files, QKeySequence.StandardKey.Open,
-            pixmap.SP_DialogOpenButton, "Import log files or archives (Ctrl+O)")
-        self.import_folder_action = self._action(
-            "Import &folder…", self.choose_folder, "Ctrl+Shift+O", pixmap.SP_DirOpenIcon,
-            "Import every log file in a folder")
-        self.import_devices_action = self._action(
-            "Import &device list…", self.devices_view.choose_files, None, None,
-            "Import an Intune, Google Workspace or Jamf Pro export, or an osquery log")
-        self.demo_action = self._action("Load &demo data…", self.choose_demo, None,
-                                        pixmap.SP_ComputerIcon,
-                                        "Generate a small office's logs, attacks included")
-        self.refresh_action = self._action("&Refresh", self.refresh_all,
-                                           QKeySequence.StandardKey.Refresh,
-                                           pixmap.SP_BrowserReload, "Read the store again (F5)")
-        quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.view_actions = [
-            self._action(name, partial(self.show_view, number), f"Ctrl+{number + 1}")
-            for number, name in enumerate(VIEWS)]
-        next_view = self._action("&Next view", partial(self._step_view, 1), "Ctrl+PgDown")
-        previous_view = self._action("&Previous view", partial(self._step_view, -1), "Ctrl+PgUp")
-        self.focus_filter_action = self._action("&Filter events…", self.focus_filter,
-                                                QKeySequence.StandardKey.Find,
-                                                tip="Type a filter (Ctrl+F)")
-        self.clear_filter_action = self._action("&Clear filter", self.clear_filter, "Ctrl+Shift+E",
-                                                tip="Show every event again")
-        self.utc_action = QAction("Show times in &UTC", self, checkable=True)
-        self.utc_action.setShortcut(QKeySequence("Ctrl+Shift+U"))
-        self.utc_action.setChecked(self.settings.time_display == "utc")
-        self.utc_action.toggled.connect(self._on_utc_toggled)
-        self.addAction(self.utc_action)
-        self.theme_actions = self._choices(
-            (("system", "Follow the &system"), ("light", "&Light"), ("dark", "&Dark")),
-            self.settings.theme, self.set_theme)
-        self.series_actions = self._choices(
-            (("source", "Timeline bars by &source"), ("level", "Timeline bars by &level")),
-            self.settings.timeline_series, self._on_series_chosen)
-
-        file_menu = self.menuBar().addMenu("&File")
-        for action in (self.import_action, self.import_folder_action,
-                       self.import_devices_action, self.demo_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction(quit_action)
-        view_menu = self.menuBar().addMenu("&View")
-        for action in self.view_actions:
-            view_menu.addAction(action)
-        view_menu.addAction(next_view)
-        view_menu.addAction(previous_view)
-        view_menu.addSeparator()
-        view_menu.addAction(self.focus_filter_action)
-        view_menu.addAction(self.clear_filter_action)
-        view_menu.addAction(self.refresh_action)
-        view_menu.addSeparator()
-        view_menu.addAction(self.utc_action)
-        for action in self.series_actions.values():
-            view_menu.addAction(action)
-        theme_menu = view_menu.addMenu("&Theme")
-        for action in self.theme_actions.values():
-            theme_menu.addAction(action)
-        self.hunt_action = self._action(
-            "&Hunt again over all events", partial(self.run_detection, True), None,
-            pixmap.SP_BrowserReload, "Run every rule over every event again (hits are replaced)")
-        self.rule_folders_action = self._action("&Rule folders…", self.edit_rule_folders,
-                                                tip="Folders of Sigma rules to run")
-        self.suppressions_action = self._action("&Suppressions…", self.show_suppressions,
-                                                tip="Every suppression and disabled rule")
-        detection_menu = self.menuBar().addMenu("&Detection")
-        for action in (self.hunt_action, self.rule_folders_action, self.suppressions_action):
-            detection_menu.addAction(action)
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("&Filter syntax", self.show_filter_help, "F1"))
-        help_menu.addAction(self._action("&About Watchkeeper", self.show_about))
-
-        toolbar = QToolBar("Main")
-        toolbar.setObjectName("mainToolbar")
-        toolbar.setMovable(False)
-        toolbar.setIconSize(QSize(18, 18))
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for action in (self.import_action, self.import_folder_action, self.demo_action,
-                       self.refresh_action):
-            toolbar.addAction(action)
-        self.addToolBar(toolbar)
-
-    def _choices(self, options: tuple[tuple[str, str], ...], current: str,
-                 slot: Callable[[str], None]) -> dict[str, QAction]:
-        """Checkable actions of which one is on, each calling `slot` with its key."""
-        group = QActionGroup(self)
-        actions: dict[str, QAction] = {}
-        for key, label in options:
-            action = QAction(label, self, checkable=True)
-            action.setChecked(key == current)
-            action.triggered.connect(partial(slot, key))
-            group.addAction(action)
-            actions[key] = action
-        return actions
-
     def _build_status_bar(self) -> None:
         self.status_line = StatusLine()
         self.setStatusBar(self.status_line)
@@ -288,6 +169,61 @@ class MainWindow(QMainWindow):
         self.sources_label = self.status_line.add_link(partial(self.show_view, SOURCES))
         self.store_label = self.status_line.add_text()
 
+    def _action_table(self) -> list[Row]:
+        """Every command: its menu, shortcut, icon, status tip, toolbar place and slot."""
+        icon = QStyle.StandardPixmap
+        keys = QKeySequence.StandardKey
+        imports = self.imports
+        return [
+            ActionSpec("import", "&Import files…", imports.choose_files, "&File", keys.Open,
+                       icon.SP_DialogOpenButton, "Import log files or archives (Ctrl+O)",
+                       toolbar=True),
+            ActionSpec("import-folder", "Import &folder…", imports.choose_folder, "&File",
+                       "Ctrl+Shift+O", icon.SP_DirOpenIcon, "Import every log file in a folder",
+                       toolbar=True),
+            ActionSpec("import-devices", "Import &device list…", self.devices_view.choose_files,
+                       "&File", tip="Import an Intune, Google Workspace or Jamf Pro export, "
+                       "or an osquery log"),
+            ActionSpec("demo", "Load &demo data…", imports.choose_demo, "&File",
+                       icon=icon.SP_ComputerIcon,
+                       tip="Generate a small office's logs, attacks included", toolbar=True),
+            Separator("&File"),
+            ActionSpec("quit", "&Quit", self.close, "&File", keys.Quit),
+            *(ActionSpec(name, name, partial(self.show_view, number), "&View",
+                         f"Ctrl+{number + 1}") for number, name in enumerate(VIEWS)),
+            ActionSpec("next-view", "&Next view", partial(self._step_view, 1), "&View",
+                       "Ctrl+PgDown"),
+            ActionSpec("previous-view", "&Previous view", partial(self._step_view, -1), "&View",
+                       "Ctrl+PgUp"),
+            Separator("&View"),
+            ActionSpec("filter", "&Filter events…", self.focus_filter, "&View", keys.Find,
+                       tip="Type a filter (Ctrl+F)"),
+            ActionSpec("clear-filter", "&Clear filter", self.clear_filter, "&View",
+                       "Ctrl+Shift+E", tip="Show every event again"),
+            ActionSpec("refresh", "&Refresh", self.refresh_all, "&View", keys.Refresh,
+                       icon.SP_BrowserReload, "Read the store again (F5)", toolbar=True),
+            Separator("&View"),
+            ActionSpec("utc", "Show times in &UTC", self._on_utc_toggled, "&View",
+                       "Ctrl+Shift+U", checked=self.settings.time_display == "utc"),
+            Choices("series", "&View", (("source", "Timeline bars by &source"),
+                                        ("level", "Timeline bars by &level")),
+                    self.settings.timeline_series, self._on_series_chosen),
+            Choices("theme", "&View/&Theme", (("system", "Follow the &system"),
+                                              ("light", "&Light"), ("dark", "&Dark")),
+                    self.settings.theme, self.set_theme),
+            ActionSpec("hunt", "&Hunt again over all events", partial(self.run_detection, True),
+                       "&Detection", icon=icon.SP_BrowserReload,
+                       tip="Run every rule over every event again (hits are replaced)"),
+            ActionSpec("rule-folders", "&Rule folders…", self.edit_rule_folders, "&Detection",
+                       tip="Folders of Sigma rules to run"),
+            ActionSpec("suppressions", "&Suppressions…", self.hits_view.show_suppressions,
+                       "&Detection", tip="Every suppression and disabled rule"),
+            ActionSpec("filter-help", "&Filter syntax", partial(help.show_filter_help, self),
+                       "&Help", "F1"),
+            ActionSpec("about", "&About Watchkeeper",
+                       partial(help.show_about, self, self.store.path), "&Help"),
+        ]
+
     # views ------------------------------------------------------------------------------
 
     @property
@@ -298,9 +234,7 @@ class MainWindow(QMainWindow):
 
             explorer = ExplorerView(self.store, self.runner, self.settings)
             explorer.searched.connect(self._on_explorer_searched)
-            value = window_settings().value("explorerSplitter")
-            if value is not None:
-                explorer.splitter.restoreState(value)
+            window_state.restore_splitter(explorer.splitter, EXPLORER_SPLITTER)
             current = self.pages.currentIndex()
             self.pages.removeWidget(self._explorer_slot)
             self.pages.insertWidget(EVENTS, explorer)
@@ -329,20 +263,22 @@ class MainWindow(QMainWindow):
         if number not in self._stale:
             return
         self._stale.discard(number)
-        if number == OVERVIEW:
-            self._load_overview()
-        elif number == EVENTS:
-            self.explorer.apply_filter(self.explorer.filter_bar.text)
-        elif number == USERS:
-            self.users.refresh()
-        elif number == HOSTS:
-            self.hosts.refresh()
-        elif number == HITS:
-            self.hits_view.refresh()
-        elif number == SOURCES:
-            self.sources_view.refresh()
-        elif number == DEVICES:
-            self.devices_view.refresh()
+        refresh: dict[int, Callable[[], object]] = {
+            OVERVIEW: self._load_overview,
+            EVENTS: lambda: self.explorer.apply_filter(self.explorer.filter_bar.text),
+            USERS: self.users.refresh,
+            HOSTS: self.hosts.refresh,
+            HITS: self.hits_view.refresh,
+            SOURCES: self.sources_view.refresh,
+            DEVICES: self.devices_view.refresh,
+        }
+        refresh[number]()
+
+    def _mark_stale(self, number: int) -> None:
+        """The view shows old figures: it reads them again now if open, else when next shown."""
+        self._stale.add(number)
+        if self.current_view() == number:
+            self._refresh_if_stale(number)
 
     def refresh_all(self) -> None:
         """The store changed: every view is stale; the visible one reloads now."""
@@ -409,81 +345,37 @@ class MainWindow(QMainWindow):
         self.settings.remember_filter(text)
         self.explorer.filter_bar.set_history(self.settings.filter_history)
 
-    # importing --------------------------------------------------------------------------
+    # importing and detection ----------------------------------------------------------------
 
-    def choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Import log files", str(Path.home()),
-                                                FILE_FILTER)
-        if names:
-            self.import_paths([Path(name) for name in names])
+    @property
+    def last_import(self) -> ImportSummary | None:
+        return self.imports.last_import
 
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import a folder of logs", str(Path.home()))
-        if folder:
-            self.import_paths([Path(folder)])
-
-    def choose_demo(self) -> None:
-        events, ok = QInputDialog.getInt(
-            self, "Load demo data",
-            "A generated small office: Windows PCs, a domain controller, Linux servers,\n"
-            "with a password spray, a malicious macro, an SSH brute force and a remote-access\n"
-            "tool hidden in a month of ordinary activity.\n\nHow many events?",
-            DEFAULT_EVENTS, 1_000, 10_000_000, 50_000)
-        if ok:
-            self.load_demo(events)
+    @property
+    def summary_dialog(self) -> ImportSummaryDialog | None:
+        return self.imports.summary_dialog
 
     def import_paths(self, chosen: list[Path]) -> Task:
-        return self.runner.run(lambda progress: import_paths(self.store, chosen, progress),
-                               title="Importing", on_success=self._on_import_finished)
-
-    def load_demo(self, events: int = DEFAULT_EVENTS, seed: int = 1) -> Task:
-        return self.runner.run(lambda progress: load_demo(self.store, events, seed, progress)[1],
-                               title="Loading demo data", on_success=self._on_import_finished)
-
-    def _on_import_finished(self, summary: ImportSummary) -> None:
-        self.last_import = summary
-        self._import_note = headline(summary)
-        self.status_line.say(self._import_note)
-        self.summary_dialog = ImportSummaryDialog(summary, self)
-        self.summary_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.summary_dialog.open()
-        self.refresh_all()
-        if summary.events or hits.unseen_events(self.store):
-            self.run_detection()  # over the events no run has seen (new, or left by a crash)
-
-    # detection --------------------------------------------------------------------------
+        return self.imports.import_paths(chosen)
 
     def run_detection(self, full: bool = False) -> None:
         """Run the rules over new events (or all, `full`), after any run in progress."""
-        self.detection.request(full)
+        self.imports.run_detection(full)
 
-    def _on_detection_finished(self, result: DetectionResult) -> None:
-        note = result.note()
-        self.hits_label.setText(note)
-        self.hits_label.show()
-        problems = (f"; {counted(len(result.problems), 'rule file')} could not be used (see "
-                    "Detection ▸ Rule folders)" if result.problems else "")
-        self.hits_label.setToolTip(
-            f"{counted(result.rules_loaded, 'rule')} ran over "
-            f"{counted(result.report.events, 'event')} in "
-            f"{result.report.seconds:,.1f} s{problems}. Click to see the hits.")
-        report = result.report
-        # a run over forwarded logs that found nothing is routine; what an import led to is not
-        noteworthy = bool(self._import_note or report.full or report.new_hits or report.failures)
-        self.status_line.say(f"{self._import_note}  {note}." if self._import_note else f"{note}.",
-                             Priority.NEWS if noteworthy else Priority.ROUTINE)
-        self._import_note = ""
-        self._on_hits_changed()
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_paths(event.mimeData()):
+            event.acceptProposedAction()
 
-    def _on_detection_stopped(self, text: str) -> None:
-        self.status_line.say(text)
+    def dropEvent(self, event: QDropEvent) -> None:
+        dropped = local_paths(event.mimeData())
+        if dropped:
+            event.acceptProposedAction()
+            self.import_paths(dropped)
 
     def _on_hits_changed(self, hits_view_too: bool = True) -> None:
         """Hits were found or tuned: the views that show them read them again."""
         if hits_view_too:
-            self._stale.add(HITS)
-            if self.current_view() == HITS:
-                self._refresh_if_stale(HITS)
+            self._mark_stale(HITS)
         if not self.overview.showing_welcome:
             self._load_hit_counts()
         if self._explorer is not None:
@@ -512,9 +404,6 @@ class MainWindow(QMainWindow):
         if dialog.hunt.isChecked():
             self.run_detection(full=True)
 
-    def show_suppressions(self) -> None:
-        self.hits_view.show_suppressions()
-
     # sources ----------------------------------------------------------------------------
 
     def set_test_sender(self, send_test: Callable[[], str] | None) -> None:
@@ -538,35 +427,21 @@ class MainWindow(QMainWindow):
         if count:
             self.status_line.say(said + ": see Sources.", Priority.WARNING)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if local_paths(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        dropped = local_paths(event.mimeData())
-        if dropped:
-            event.acceptProposedAction()
-            self.import_paths(dropped)
-
     # preferences ------------------------------------------------------------------------
 
     def _apply_utc_to_views(self) -> None:
         utc = self.settings.time_display == "utc"
         self.overview.utc = utc
-        self.users.set_utc(utc)
-        self.hosts.set_utc(utc)
-        self.hits_view.set_utc(utc)
-        self.sources_view.set_utc(utc)
-        self.devices_view.set_utc(utc)
+        for view in (self.users, self.hosts, self.hits_view, self.sources_view,
+                     self.devices_view):
+            view.set_utc(utc)
 
     def _on_utc_toggled(self, utc: bool) -> None:
         self.settings.time_display = "utc" if utc else "local"
         self._apply_utc_to_views()
         if self._explorer is not None:
             self._explorer.set_utc(utc)
-        self._stale.add(OVERVIEW)
-        if self.current_view() == OVERVIEW:
-            self._refresh_if_stale(OVERVIEW)
+        self._mark_stale(OVERVIEW)
 
     def set_theme(self, key: str) -> None:
         assert key in ("system", "light", "dark")
@@ -584,59 +459,24 @@ class MainWindow(QMainWindow):
 
     def _on_series_chosen(self, key: str) -> None:
         self.settings.timeline_series = "level" if key == "level" else "source"
-        self._stale.add(EVENTS)
-        if self.current_view() == EVENTS:
-            self._refresh_if_stale(EVENTS)
-
-    def show_filter_help(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "Filter syntax", FILTER_HELP,
-                          QMessageBox.StandardButton.Ok, self)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setStyleSheet("QLabel { font-family: monospace; }")
-        box.open()
-
-    def show_about(self) -> None:
-        QMessageBox.about(self, "About Watchkeeper",
-                          f"Watchkeeper {__version__}\n\nLogging and protective monitoring for "
-                          f"small organisations.\n\nStore: {self.store.path}\n"
-                          f"Logs: {paths.log_dir()}")
-
-    # status bar -------------------------------------------------------------------------
-
-    def _on_runner_error(self, error: BaseException, doing: str) -> None:
-        errors.show_error(self, error, doing)
+        self._mark_stale(EVENTS)
 
     # keeping the layout -------------------------------------------------------------------
 
     def _restore_layout(self) -> None:
-        saved = window_settings()
-        geometry = saved.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1360, 860)
-        state = saved.value("state")
-        if state is not None:
-            self.restoreState(state)
-        view = saved.value("view", OVERVIEW)
-        try:
-            number = int(view)  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            number = OVERVIEW
-        if self.store.last_event_id == 0:
+        number = window_state.restore_window(self, len(VIEWS))
+        if number is None or self.store.last_event_id == 0:
             number = OVERVIEW  # an empty store opens on the welcome page
-        self.show_view(number if 0 <= number < len(VIEWS) else OVERVIEW)
+        self.show_view(number)
         self._update_store_label()
 
     def save_layout(self) -> None:
-        saved = window_settings()
-        saved.setValue("geometry", self.saveGeometry())
-        saved.setValue("state", self.saveState())
-        if self._explorer is not None:
-            saved.setValue("explorerSplitter", self._explorer.splitter.saveState())
-        saved.setValue("view", self.current_view())
-        saved.sync()
+        splitters = {EXPLORER_SPLITTER: self._explorer.splitter} if self._explorer else {}
+        window_state.save_window(self, self.current_view(), splitters)
         settings_file.save(self.settings)
+
+    def _on_runner_error(self, error: BaseException, doing: str) -> None:
+        errors.show_error(self, error, doing)
 
     def event(self, event: QEvent) -> bool:
         if isinstance(event, QStatusTipEvent):  # one owner of the status line
