@@ -26,10 +26,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QHBoxLayout,
-    QListWidget,
     QMainWindow,
-    QStackedWidget,
     QStyle,
     QToolBar,
     QWidget,
@@ -57,6 +54,7 @@ from watchkeeper.ui.pivots.view import hosts_view, users_view
 from watchkeeper.ui.sources.view import SourcesView
 from watchkeeper.ui.status_line import Priority, StatusLine
 from watchkeeper.ui.tasks import Task, TaskRunner
+from watchkeeper.ui.view_stack import ViewStack
 
 if TYPE_CHECKING:
     from watchkeeper.ui.explorer.view import ExplorerView
@@ -75,7 +73,6 @@ class MainWindow(QMainWindow):
         self.runner = runner or TaskRunner(self, dialog_parent=self)
         self.runner.on_error = self._on_runner_error
         self.rule_folders_dialog: RuleFoldersDialog | None = None
-        self._stale = set(range(len(VIEWS)))
         self.setWindowTitle(f"Watchkeeper — {store.path.name}")
         self.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "watchkeeper.svg")))
         self.setAcceptDrops(True)
@@ -99,7 +96,17 @@ class MainWindow(QMainWindow):
         self.devices_view = DevicesView(store, self.settings, self.runner)
         self._wire_views()
         self._apply_utc_to_views()
-        self._build_pages()
+        self.views = ViewStack(VIEWS)
+        self.views.add(self.overview, self._load_overview)
+        self.views.add(self._explorer_slot, self._refresh_explorer,
+                       first_shown=lambda: self.explorer)
+        self.views.add(self.users, self.users.refresh)
+        self.views.add(self.hosts, self.hosts.refresh)
+        self.views.add(self.hits_view, self.hits_view.refresh)
+        self.views.add(self.sources_view, self.sources_view.refresh)
+        self.views.add(self.devices_view, self.devices_view.refresh)
+        self.navigation, self.pages = self.views.navigation, self.views.pages
+        self.setCentralWidget(self.views)
 
         toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -138,26 +145,6 @@ class MainWindow(QMainWindow):
         self.devices_view.hits_requested.connect(self.show_host_hits)
         self.devices_view.imported.connect(lambda said: self.status_line.say(said))
 
-    def _build_pages(self) -> None:
-        """The navigation on the left, the open view beside it."""
-        self.navigation = QListWidget()
-        self.navigation.setObjectName("navigation")
-        self.navigation.addItems(VIEWS)
-        self.navigation.setFixedWidth(150)
-        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.navigation.currentRowChanged.connect(self._on_navigation_row_changed)
-        self.pages = QStackedWidget()
-        for view in (self.overview, self._explorer_slot, self.users, self.hosts, self.hits_view,
-                     self.sources_view, self.devices_view):
-            self.pages.addWidget(view)
-        central = QWidget()
-        row = QHBoxLayout(central)
-        row.setContentsMargins(0, 4, 0, 0)
-        row.setSpacing(0)
-        row.addWidget(self.navigation)
-        row.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
-
     def _build_status_bar(self) -> None:
         self.status_line = StatusLine()
         self.setStatusBar(self.status_line)
@@ -191,9 +178,9 @@ class MainWindow(QMainWindow):
             ActionSpec("quit", "&Quit", self.close, "&File", keys.Quit),
             *(ActionSpec(name, name, partial(self.show_view, number), "&View",
                          f"Ctrl+{number + 1}") for number, name in enumerate(VIEWS)),
-            ActionSpec("next-view", "&Next view", partial(self._step_view, 1), "&View",
+            ActionSpec("next-view", "&Next view", partial(self.views.step, 1), "&View",
                        "Ctrl+PgDown"),
-            ActionSpec("previous-view", "&Previous view", partial(self._step_view, -1), "&View",
+            ActionSpec("previous-view", "&Previous view", partial(self.views.step, -1), "&View",
                        "Ctrl+PgUp"),
             Separator("&View"),
             ActionSpec("filter", "&Filter events…", self.focus_filter, "&View", keys.Find,
@@ -235,63 +222,30 @@ class MainWindow(QMainWindow):
             explorer = ExplorerView(self.store, self.runner, self.settings)
             explorer.searched.connect(self._on_explorer_searched)
             window_state.restore_splitter(explorer.splitter, EXPLORER_SPLITTER)
-            current = self.pages.currentIndex()
-            self.pages.removeWidget(self._explorer_slot)
-            self.pages.insertWidget(EVENTS, explorer)
-            self.pages.setCurrentIndex(current)
+            self.views.replace(EVENTS, explorer)
             self._explorer = explorer
         return self._explorer
 
     def show_view(self, number: int) -> None:
-        self.navigation.setCurrentRow(number)
+        self.views.show_view(number)
 
     def current_view(self) -> int:
-        return self.pages.currentIndex()
+        return self.views.current()
 
-    def _step_view(self, step: int) -> None:
-        self.show_view((self.current_view() + step) % len(VIEWS))
-
-    def _on_navigation_row_changed(self, row: int) -> None:
-        if row < 0:
-            return
-        if row == EVENTS:
-            _ = self.explorer  # built now, on its first showing
-        self.pages.setCurrentIndex(row)
-        self._refresh_if_stale(row)
-
-    def _refresh_if_stale(self, number: int) -> None:
-        if number not in self._stale:
-            return
-        self._stale.discard(number)
-        refresh: dict[int, Callable[[], object]] = {
-            OVERVIEW: self._load_overview,
-            EVENTS: lambda: self.explorer.apply_filter(self.explorer.filter_bar.text),
-            USERS: self.users.refresh,
-            HOSTS: self.hosts.refresh,
-            HITS: self.hits_view.refresh,
-            SOURCES: self.sources_view.refresh,
-            DEVICES: self.devices_view.refresh,
-        }
-        refresh[number]()
-
-    def _mark_stale(self, number: int) -> None:
-        """The view shows old figures: it reads them again now if open, else when next shown."""
-        self._stale.add(number)
-        if self.current_view() == number:
-            self._refresh_if_stale(number)
+    def _refresh_explorer(self) -> None:
+        self.explorer.apply_filter(self.explorer.filter_bar.text)
 
     def refresh_all(self) -> None:
         """The store changed: every view is stale; the visible one reloads now."""
-        self._stale = set(range(len(VIEWS)))
-        self._refresh_if_stale(self.current_view())
+        self.views.mark_all_stale()
         if self.overview.showing_welcome:
-            self._refresh_if_stale(OVERVIEW)
+            self.views.refresh_if_stale(OVERVIEW)
         self._update_store_label()
 
     def show_events(self, text: str, since: datetime | None = None,
                     until: datetime | None = None) -> None:
         """Open the explorer on a filter (clicks through from the other views)."""
-        self._stale.discard(EVENTS)
+        self.views.stale.discard(EVENTS)
         self.show_view(EVENTS)
         self.explorer.apply_filter(text, since, until)
 
@@ -329,7 +283,7 @@ class MainWindow(QMainWindow):
 
     def _update_store_label(self) -> None:
         """Count the store for the status bar, unless the overview is loading (it counts)."""
-        if OVERVIEW not in self._stale:
+        if OVERVIEW not in self.views.stale:
             return
         self.runner.run(lambda progress: (self.store.event_count(), self.store.size_bytes()),
                         title="Counting events", key="status", dialog=False,
@@ -375,7 +329,7 @@ class MainWindow(QMainWindow):
     def _on_hits_changed(self, hits_view_too: bool = True) -> None:
         """Hits were found or tuned: the views that show them read them again."""
         if hits_view_too:
-            self._mark_stale(HITS)
+            self.views.mark_stale(HITS)
         if not self.overview.showing_welcome:
             self._load_hit_counts()
         if self._explorer is not None:
@@ -441,7 +395,7 @@ class MainWindow(QMainWindow):
         self._apply_utc_to_views()
         if self._explorer is not None:
             self._explorer.set_utc(utc)
-        self._mark_stale(OVERVIEW)
+        self.views.mark_stale(OVERVIEW)
 
     def set_theme(self, key: str) -> None:
         assert key in ("system", "light", "dark")
@@ -459,7 +413,7 @@ class MainWindow(QMainWindow):
 
     def _on_series_chosen(self, key: str) -> None:
         self.settings.timeline_series = "level" if key == "level" else "source"
-        self._mark_stale(EVENTS)
+        self.views.mark_stale(EVENTS)
 
     # keeping the layout -------------------------------------------------------------------
 
