@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QKeySequence, QPalette, QStatusTipEvent
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QToolBar
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QMessageBox, QToolBar
 from pytestqt.qtbot import QtBot
 from tests.ui.window_helpers import settle, write_auth_log
 
@@ -301,20 +301,24 @@ def _keys(standard: QKeySequence.StandardKey) -> str:
 
 def test_every_menu_item_shortcut_and_toolbar_button_is_there(make_window: MakeWindow) -> None:
     window = make_window()
-    menus = []
-    checked = set()
+    menus: list[tuple[str, str, str]] = []
+    checked: set[str] = set()
+
+    def walk(path: str, menu: QMenu) -> None:
+        for action in menu.actions():
+            submenu = action.menu()
+            if isinstance(submenu, QMenu):
+                walk(f"{path}/{action.text()}", submenu)
+                continue
+            text = "---" if action.isSeparator() else action.text()
+            menus.append((path, text, action.shortcut().toString()))
+            if action.isChecked():
+                checked.add(text)
+
     for top in window.menuBar().actions():
-        stack = [(top.text(), top.menu())]
-        while stack:
-            path, menu = stack.pop(0)
-            for action in menu.actions():
-                if action.menu() is not None:
-                    stack.append((f"{path}/{action.text()}", action.menu()))
-                else:
-                    text = "---" if action.isSeparator() else action.text()
-                    menus.append((path, text, action.shortcut().toString()))
-                    if action.isChecked():
-                        checked.add(text)
+        menu = top.menu()
+        assert isinstance(menu, QMenu)
+        walk(top.text(), menu)
     standard = QKeySequence.StandardKey
     assert menus == [
         ("&File", "&Import files…", _keys(standard.Open)),
