@@ -166,6 +166,11 @@ def test_window_remembers_size_layout_and_view(qtbot: QtBot, make_window: MakeWi
     _import(qtbot, window, [write_auth_log(tmp_path / "auth.log", 10)])
     window.summary_dialog.close()  # type: ignore[union-attr]
     window.resize(760, 560)
+    window.show_view(EVENTS)
+    settle(qtbot, window)
+    splitter = window.explorer.splitter
+    splitter.setSizes([100, sum(splitter.sizes()) - 100])  # the user drags the divider
+    sizes = splitter.sizes()
     window.show_view(HOSTS)
     settle(qtbot, window)
     window.settings.filter_history = ["host:web01"]
@@ -175,6 +180,9 @@ def test_window_remembers_size_layout_and_view(qtbot: QtBot, make_window: MakeWi
     assert again.current_view() == HOSTS
     assert (again.width(), again.height()) == (760, 560)
     assert again.explorer.filter_bar.combo.itemText(0) == "host:web01"
+    again.show_view(EVENTS)
+    settle(qtbot, again)
+    assert again.explorer.splitter.sizes() == sizes
 
 
 def test_dark_theme_and_utc_switch(qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
