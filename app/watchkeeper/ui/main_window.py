@@ -40,9 +40,10 @@ from watchkeeper.ingest import formats
 from watchkeeper.ingest.importer import ImportSummary
 from watchkeeper.storage import hits, queries
 from watchkeeper.storage.store import Store
-from watchkeeper.ui import errors, help, theme, window_state
+from watchkeeper.ui import errors, theme, window_state
 from watchkeeper.ui.actions import ActionSpec, Choices, Row, Separator, build_actions
 from watchkeeper.ui.devices.view import DevicesView
+from watchkeeper.ui.help import show_about, show_filter_help
 from watchkeeper.ui.hits.detecting import preload as preload_detection
 from watchkeeper.ui.hits.dialogs import RuleFoldersDialog
 from watchkeeper.ui.hits.view import HitsView
@@ -205,10 +206,10 @@ class MainWindow(QMainWindow):
                        tip="Folders of Sigma rules to run"),
             ActionSpec("suppressions", "&Suppressions…", self.hits_view.show_suppressions,
                        "&Detection", tip="Every suppression and disabled rule"),
-            ActionSpec("filter-help", "&Filter syntax", partial(help.show_filter_help, self),
+            ActionSpec("filter-help", "&Filter syntax", partial(show_filter_help, self),
                        "&Help", "F1"),
             ActionSpec("about", "&About Watchkeeper",
-                       partial(help.show_about, self, self.store.path), "&Help"),
+                       partial(show_about, self, self.store.path), "&Help"),
         ]
 
     # views ------------------------------------------------------------------------------
