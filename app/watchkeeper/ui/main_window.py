@@ -1,6 +1,7 @@
 """The main window: the views, how they are wired to each other, and the commands that open them.
 
-What the window does lives beside it: the commands as a table (`actions`), the status line
+What the window does lives beside it: its commands as a table (`commands`, built into
+menus and the toolbar by `actions`), the navigation and pages (`view_stack`), the status line
 (`status_line`), importing and running the rules (`import_flow`), the saved layout
 (`window_state`) and the Help dialogs (`help`).
 """
@@ -21,13 +22,11 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QIcon,
-    QKeySequence,
     QStatusTipEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
-    QStyle,
     QToolBar,
     QWidget,
 )
@@ -41,9 +40,9 @@ from watchkeeper.ingest.importer import ImportSummary
 from watchkeeper.storage import hits, queries
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, theme, window_state
-from watchkeeper.ui.actions import ActionSpec, Choices, Row, Separator, build_actions
+from watchkeeper.ui.actions import build_actions
+from watchkeeper.ui.commands import window_commands
 from watchkeeper.ui.devices.view import DevicesView
-from watchkeeper.ui.help import show_about, show_filter_help
 from watchkeeper.ui.hits.detecting import preload as preload_detection
 from watchkeeper.ui.hits.dialogs import RuleFoldersDialog
 from watchkeeper.ui.hits.view import HitsView
@@ -114,7 +113,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setIconSize(QSize(18, 18))
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        commands = build_actions(self, self._action_table(), toolbar)
+        commands = build_actions(self, window_commands(self), toolbar)
         self.addToolBar(toolbar)
         self.view_actions = [commands[name] for name in VIEWS]
         self.focus_filter_action = commands["filter"]
@@ -156,61 +155,6 @@ class MainWindow(QMainWindow):
         self.hits_label = self.status_line.add_link(partial(self.show_view, HITS))
         self.sources_label = self.status_line.add_link(partial(self.show_view, SOURCES))
         self.store_label = self.status_line.add_text()
-
-    def _action_table(self) -> list[Row]:
-        """Every command: its menu, shortcut, icon, status tip, toolbar place and slot."""
-        icon = QStyle.StandardPixmap
-        keys = QKeySequence.StandardKey
-        imports = self.imports
-        return [
-            ActionSpec("import", "&Import files…", imports.choose_files, "&File", keys.Open,
-                       icon.SP_DialogOpenButton, "Import log files or archives (Ctrl+O)",
-                       toolbar=True),
-            ActionSpec("import-folder", "Import &folder…", imports.choose_folder, "&File",
-                       "Ctrl+Shift+O", icon.SP_DirOpenIcon, "Import every log file in a folder",
-                       toolbar=True),
-            ActionSpec("import-devices", "Import &device list…", self.devices_view.choose_files,
-                       "&File", tip="Import an Intune, Google Workspace or Jamf Pro export, "
-                       "or an osquery log"),
-            ActionSpec("demo", "Load &demo data…", imports.choose_demo, "&File",
-                       icon=icon.SP_ComputerIcon,
-                       tip="Generate a small office's logs, attacks included", toolbar=True),
-            Separator("&File"),
-            ActionSpec("quit", "&Quit", self.close, "&File", keys.Quit),
-            *(ActionSpec(name, name, partial(self.show_view, number), "&View",
-                         f"Ctrl+{number + 1}") for number, name in enumerate(VIEWS)),
-            ActionSpec("next-view", "&Next view", partial(self.views.step, 1), "&View",
-                       "Ctrl+PgDown"),
-            ActionSpec("previous-view", "&Previous view", partial(self.views.step, -1), "&View",
-                       "Ctrl+PgUp"),
-            Separator("&View"),
-            ActionSpec("filter", "&Filter events…", self.focus_filter, "&View", keys.Find,
-                       tip="Type a filter (Ctrl+F)"),
-            ActionSpec("clear-filter", "&Clear filter", self.clear_filter, "&View",
-                       "Ctrl+Shift+E", tip="Show every event again"),
-            ActionSpec("refresh", "&Refresh", self.refresh_all, "&View", keys.Refresh,
-                       icon.SP_BrowserReload, "Read the store again (F5)", toolbar=True),
-            Separator("&View"),
-            ActionSpec("utc", "Show times in &UTC", self._on_utc_toggled, "&View",
-                       "Ctrl+Shift+U", checked=self.settings.time_display == "utc"),
-            Choices("series", "&View", (("source", "Timeline bars by &source"),
-                                        ("level", "Timeline bars by &level")),
-                    self.settings.timeline_series, self._on_series_chosen),
-            Choices("theme", "&View/&Theme", (("system", "Follow the &system"),
-                                              ("light", "&Light"), ("dark", "&Dark")),
-                    self.settings.theme, self.set_theme),
-            ActionSpec("hunt", "&Hunt again over all events", partial(self.run_detection, True),
-                       "&Detection", icon=icon.SP_BrowserReload,
-                       tip="Run every rule over every event again (hits are replaced)"),
-            ActionSpec("rule-folders", "&Rule folders…", self.edit_rule_folders, "&Detection",
-                       tip="Folders of Sigma rules to run"),
-            ActionSpec("suppressions", "&Suppressions…", self.hits_view.show_suppressions,
-                       "&Detection", tip="Every suppression and disabled rule"),
-            ActionSpec("filter-help", "&Filter syntax", partial(show_filter_help, self),
-                       "&Help", "F1"),
-            ActionSpec("about", "&About Watchkeeper",
-                       partial(show_about, self, self.store.path), "&Help"),
-        ]
 
     # views ------------------------------------------------------------------------------
 
@@ -391,7 +335,8 @@ class MainWindow(QMainWindow):
                      self.devices_view):
             view.set_utc(utc)
 
-    def _on_utc_toggled(self, utc: bool) -> None:
+    def show_times_in_utc(self, utc: bool) -> None:
+        """Times in UTC, or in the computer's time zone, in every view."""
         self.settings.time_display = "utc" if utc else "local"
         self._apply_utc_to_views()
         if self._explorer is not None:
@@ -412,7 +357,8 @@ class MainWindow(QMainWindow):
         self._on_sources_silent_changed(self.sources_view.silent_count)
         self.theme_actions[key].setChecked(True)
 
-    def _on_series_chosen(self, key: str) -> None:
+    def set_timeline_series(self, key: str) -> None:
+        """Timeline bars by source or by level."""
         self.settings.timeline_series = "level" if key == "level" else "source"
         self.views.mark_stale(EVENTS)
 

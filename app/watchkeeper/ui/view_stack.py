@@ -17,9 +17,10 @@ class ViewStack(QWidget):
 
     def __init__(self, names: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.names = tuple(names)
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
-        self.navigation.addItems(list(names))
+        self.navigation.addItems(list(self.names))
         self.navigation.setFixedWidth(150)
         self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.navigation.currentRowChanged.connect(self._on_navigation_row_changed)
