@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QKeySequence, QPalette, QStatusTipEvent
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QMessageBox, QToolBar
 from pytestqt.qtbot import QtBot
 from tests.ui.window_helpers import settle, write_auth_log
 
@@ -166,6 +166,11 @@ def test_window_remembers_size_layout_and_view(qtbot: QtBot, make_window: MakeWi
     _import(qtbot, window, [write_auth_log(tmp_path / "auth.log", 10)])
     window.summary_dialog.close()  # type: ignore[union-attr]
     window.resize(760, 560)
+    window.show_view(EVENTS)
+    settle(qtbot, window)
+    splitter = window.explorer.splitter
+    splitter.setSizes([100, sum(splitter.sizes()) - 100])  # the user drags the divider
+    sizes = splitter.sizes()
     window.show_view(HOSTS)
     settle(qtbot, window)
     window.settings.filter_history = ["host:web01"]
@@ -175,6 +180,9 @@ def test_window_remembers_size_layout_and_view(qtbot: QtBot, make_window: MakeWi
     assert again.current_view() == HOSTS
     assert (again.width(), again.height()) == (760, 560)
     assert again.explorer.filter_bar.combo.itemText(0) == "host:web01"
+    again.show_view(EVENTS)
+    settle(qtbot, again)
+    assert again.explorer.splitter.sizes() == sizes
 
 
 def test_dark_theme_and_utc_switch(qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
@@ -293,3 +301,118 @@ def test_the_import_summary_gives_the_reason_first(qtbot: QtBot, make_window: Ma
     assert why.text().startswith("not ")  # the reason, not the path it happened to
     assert str(folder) not in why.text() and "System.evtx:" not in why.text()
     assert dialog.table.item(row, 0).toolTip() == str(garbage)  # the path, in the tooltip
+
+
+def _keys(standard: QKeySequence.StandardKey) -> str:
+    return QKeySequence(standard).toString()
+
+
+def test_every_menu_item_shortcut_and_toolbar_button_is_there(make_window: MakeWindow) -> None:
+    window = make_window()
+    menus: list[tuple[str, str, str]] = []
+    checked: set[str] = set()
+
+    def walk(path: str, menu: QMenu) -> None:
+        for action in menu.actions():
+            submenu = action.menu()
+            if isinstance(submenu, QMenu):
+                walk(f"{path}/{action.text()}", submenu)
+                continue
+            text = "---" if action.isSeparator() else action.text()
+            menus.append((path, text, action.shortcut().toString()))
+            if action.isChecked():
+                checked.add(text)
+
+    for top in window.menuBar().actions():
+        menu = top.menu()
+        assert isinstance(menu, QMenu)
+        walk(top.text(), menu)
+    standard = QKeySequence.StandardKey
+    assert menus == [
+        ("&File", "&Import files…", _keys(standard.Open)),
+        ("&File", "Import &folder…", "Ctrl+Shift+O"),
+        ("&File", "Import &device list…", ""),
+        ("&File", "Load &demo data…", ""),
+        ("&File", "---", ""),
+        ("&File", "&Quit", _keys(standard.Quit)),
+        ("&View", "Overview", "Ctrl+1"),
+        ("&View", "Events", "Ctrl+2"),
+        ("&View", "Users", "Ctrl+3"),
+        ("&View", "Hosts", "Ctrl+4"),
+        ("&View", "Hits", "Ctrl+5"),
+        ("&View", "Sources", "Ctrl+6"),
+        ("&View", "Devices", "Ctrl+7"),
+        ("&View", "&Next view", "Ctrl+PgDown"),
+        ("&View", "&Previous view", "Ctrl+PgUp"),
+        ("&View", "---", ""),
+        ("&View", "&Filter events…", _keys(standard.Find)),
+        ("&View", "&Clear filter", "Ctrl+Shift+E"),
+        ("&View", "&Refresh", _keys(standard.Refresh)),
+        ("&View", "---", ""),
+        ("&View", "Show times in &UTC", "Ctrl+Shift+U"),
+        ("&View", "Timeline bars by &source", ""),
+        ("&View", "Timeline bars by &level", ""),
+        ("&View/&Theme", "Follow the &system", ""),
+        ("&View/&Theme", "&Light", ""),
+        ("&View/&Theme", "&Dark", ""),
+        ("&Detection", "&Hunt again over all events", ""),
+        ("&Detection", "&Rule folders…", ""),
+        ("&Detection", "&Suppressions…", ""),
+        ("&Help", "&Filter syntax", "F1"),
+        ("&Help", "&About Watchkeeper", ""),
+    ]
+    toolbar = window.findChild(QToolBar, "mainToolbar")
+    assert toolbar is not None
+    assert [action.text() for action in toolbar.actions()] == [
+        "&Import files…", "Import &folder…", "Load &demo data…", "&Refresh"]
+    assert all(not action.icon().isNull() for action in toolbar.actions())
+    # every shortcut works with the menu bar hidden: its action belongs to the window
+    on_window = {action.shortcut().toString() for action in window.actions()}
+    assert {keys for _, _, keys in menus if keys} <= on_window
+    tips = {action.text(): action.statusTip() for action in window.actions()}
+    assert tips["&Import files…"] == "Import log files or archives (Ctrl+O)"
+    assert tips["&Hunt again over all events"] == (
+        "Run every rule over every event again (hits are replaced)")
+    # the menus show the settings
+    assert checked == {"Show times in &UTC", "Timeline bars by &source", "Follow the &system"}
+
+
+def test_a_warning_on_the_status_line_outlasts_routine_news(qtbot: QtBot,
+                                                           make_window: MakeWindow) -> None:
+    from watchkeeper.ingest.importer import FileResult, ImportSummary
+
+    window = make_window()
+    status = window.statusBar()
+    window.sources_view.silent_changed.emit(2)  # two sources went quiet
+    warning = "2 sources are silent: see Sources."
+    assert status.currentMessage() == warning
+    # logs forwarded every few seconds are loaded, the rules run over them: routine news,
+    # which must not push the warning off the line
+    forwarded = ImportSummary(files=[FileResult("spool", "imported", events=3)])
+    window.imports.forwarded_loaded(forwarded, False)
+    settle(qtbot, window)
+    assert status.currentMessage() == warning
+    # what the user did is said over routine news too
+    status.clearMessage()  # the warning's time is up
+    status.showMessage("Suppressed a rule for host web01.", 15_000)
+    window.imports.forwarded_loaded(forwarded, False)
+    settle(qtbot, window)
+    assert status.currentMessage() == "Suppressed a rule for host web01."
+
+
+def test_the_status_line_shows_the_most_important_message_still_current(qtbot: QtBot) -> None:
+    from watchkeeper.ui.status_line import Priority, StatusLine
+
+    status = StatusLine()
+    qtbot.addWidget(status)
+    status.say("12 forwarded events loaded.", Priority.ROUTINE, 60_000)
+    status.say("1 source is silent: see Sources.", Priority.WARNING, 100)
+    status.say("90 events imported from 1 file in 0.1 s.", Priority.NEWS, 60_000)
+    assert status.currentMessage() == "1 source is silent: see Sources."
+    # when the warning's time is up, the news said meanwhile comes back, not a blank line
+    qtbot.waitUntil(lambda: status.currentMessage().startswith("90 events"), timeout=5_000)
+    assert status.message.text().startswith("90 events")
+    status.say("No new rule hits.", Priority.NEWS)  # the newer of two alike wins
+    assert status.currentMessage() == "No new rule hits."
+    status.clearMessage()
+    assert status.currentMessage() == "" and status.message.text() == ""

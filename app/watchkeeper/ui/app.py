@@ -14,8 +14,6 @@ from watchkeeper import __version__
 from watchkeeper.core import paths
 from watchkeeper.core import settings as settings_file
 from watchkeeper.core.errors import WatchkeeperError
-from watchkeeper.core.text import counted
-from watchkeeper.ingest.importer import ImportSummary
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, fonts, theme
 from watchkeeper.ui.collecting import CollectorController
@@ -67,8 +65,7 @@ def run_app(argv: list[str]) -> int:
     if args.paths:
         window.import_paths(args.paths)
     collecting = CollectorController(window, store, settings, window.runner,
-                                     lambda summary, refresh: _on_forwarded_loaded(
-                                         window, summary, refresh),
+                                     window.imports.forwarded_loaded,
                                      window.sources_view.set_receiving)
     window.statusBar().showMessage(collecting.start(), 15_000)
     window.set_test_sender(collecting.test_sender())
@@ -88,14 +85,3 @@ def _show_notices(window: MainWindow, notices: list[str]) -> None:
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setObjectName("settingsNotice")
     box.open()
-
-
-def _on_forwarded_loaded(window: MainWindow, summary: ImportSummary, refresh: bool) -> None:
-    """Forwarded messages reached the store: the rules run, and (now and then) views reload."""
-    window.statusBar().showMessage(
-        f"{counted(summary.events, 'forwarded event')} loaded"
-        + (f", {summary.quarantined:,} quarantined" if summary.quarantined else ""), 5_000)
-    if summary.events:
-        window.run_detection()
-    if refresh:
-        window.refresh_all()

@@ -1,0 +1,73 @@
+"""Every command of the main window, as a table: text, menu, shortcut, icon, status tip, slot.
+
+The order of the rows is the order of the menus, their items and the toolbar's buttons.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QStyle
+
+from watchkeeper.ui.actions import ActionSpec, Choices, Row, Separator
+from watchkeeper.ui.help import show_about, show_filter_help
+
+if TYPE_CHECKING:
+    from watchkeeper.ui.main_window import MainWindow
+
+
+def window_commands(window: MainWindow) -> list[Row]:
+    """The window's commands, in the order they show; the views' in the order of its views."""
+    icon = QStyle.StandardPixmap
+    keys = QKeySequence.StandardKey
+    return [
+        ActionSpec("import", "&Import files…", window.imports.choose_files, "&File", keys.Open,
+                   icon.SP_DialogOpenButton, "Import log files or archives (Ctrl+O)",
+                   toolbar=True),
+        ActionSpec("import-folder", "Import &folder…", window.imports.choose_folder, "&File",
+                   "Ctrl+Shift+O", icon.SP_DirOpenIcon, "Import every log file in a folder",
+                   toolbar=True),
+        ActionSpec("import-devices", "Import &device list…", window.devices_view.choose_files,
+                   "&File", tip="Import an Intune, Google Workspace or Jamf Pro export, "
+                   "or an osquery log"),
+        ActionSpec("demo", "Load &demo data…", window.imports.choose_demo, "&File",
+                   icon=icon.SP_ComputerIcon,
+                   tip="Generate a small office's logs, attacks included", toolbar=True),
+        Separator("&File"),
+        ActionSpec("quit", "&Quit", window.close, "&File", keys.Quit),
+        *(ActionSpec(name, name, partial(window.show_view, number), "&View",
+                     f"Ctrl+{number + 1}") for number, name in enumerate(window.views.names)),
+        ActionSpec("next-view", "&Next view", partial(window.views.step, 1), "&View",
+                   "Ctrl+PgDown"),
+        ActionSpec("previous-view", "&Previous view", partial(window.views.step, -1), "&View",
+                   "Ctrl+PgUp"),
+        Separator("&View"),
+        ActionSpec("filter", "&Filter events…", window.focus_filter, "&View", keys.Find,
+                   tip="Type a filter (Ctrl+F)"),
+        ActionSpec("clear-filter", "&Clear filter", window.clear_filter, "&View",
+                   "Ctrl+Shift+E", tip="Show every event again"),
+        ActionSpec("refresh", "&Refresh", window.refresh_all, "&View", keys.Refresh,
+                   icon.SP_BrowserReload, "Read the store again (F5)", toolbar=True),
+        Separator("&View"),
+        ActionSpec("utc", "Show times in &UTC", window.show_times_in_utc, "&View",
+                   "Ctrl+Shift+U", checked=window.settings.time_display == "utc"),
+        Choices("series", "&View", (("source", "Timeline bars by &source"),
+                                    ("level", "Timeline bars by &level")),
+                window.settings.timeline_series, window.set_timeline_series),
+        Choices("theme", "&View/&Theme", (("system", "Follow the &system"),
+                                          ("light", "&Light"), ("dark", "&Dark")),
+                window.settings.theme, window.set_theme),
+        ActionSpec("hunt", "&Hunt again over all events", partial(window.run_detection, True),
+                   "&Detection", icon=icon.SP_BrowserReload,
+                   tip="Run every rule over every event again (hits are replaced)"),
+        ActionSpec("rule-folders", "&Rule folders…", window.edit_rule_folders, "&Detection",
+                   tip="Folders of Sigma rules to run"),
+        ActionSpec("suppressions", "&Suppressions…", window.hits_view.show_suppressions,
+                   "&Detection", tip="Every suppression and disabled rule"),
+        ActionSpec("filter-help", "&Filter syntax", partial(show_filter_help, window),
+                   "&Help", "F1"),
+        ActionSpec("about", "&About Watchkeeper",
+                   partial(show_about, window, window.store.path), "&Help"),
+    ]
