@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -137,15 +138,15 @@ def main() -> None:
     pages = []
     for _ in range(30):
         offset = rng.randrange(index.total)
-        ms, rows = timed(lambda o=offset: eventset.fetch_page(store, index, o, 256, COLUMNS), 1)
+        ms, rows = timed(partial(eventset.fetch_page, store, index, offset, 256, COLUMNS), 1)
         assert len(rows) == min(256, index.total - offset)
         pages.append(ms)
     select = ", ".join(quote_ident(c) for c in COLUMNS)
     naive = []
     for _ in range(3):
         offset = rng.randrange(index.total)
-        ms, _rows = timed(lambda o=offset: store.fetch_all(
-            f'SELECT {select} FROM events ORDER BY "time", id LIMIT 256 OFFSET ?', [o]), 1)
+        ms, _rows = timed(partial(store.fetch_all,
+            f'SELECT {select} FROM events ORDER BY "time", id LIMIT 256 OFFSET ?', [offset]), 1)
         naive.append(ms)
     busiest = store.fetch_one("SELECT host FROM events WHERE event_id = 4625 GROUP BY host "
                               "ORDER BY count(*) DESC LIMIT 1")

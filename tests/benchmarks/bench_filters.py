@@ -60,7 +60,7 @@ def like_escape(text: str) -> str:
 
 
 def cases(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[object]]]:
-    row = con.execute("SELECT host, process, command_line, message FROM events WHERE id = 123457").fetchone()
+    [row] = con.execute("SELECT host, process, command_line, message FROM events WHERE id = 123457").fetchall()
     host, process, command_line, message = (str(v).upper() for v in row)
     out: list[tuple[str, str, list[object]]] = [
         ("host = ? (case-sensitive, exact case)", '"host" = ?', [str(row[0])]),
@@ -94,7 +94,7 @@ def cases(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[object]]]
 
 def timed(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> tuple[float, int]:
     sql = f"SELECT count(*) FROM events WHERE {where}"
-    count = con.execute(sql, params).fetchone()[0]  # warm-up
+    [(count,)] = con.execute(sql, params).fetchall()  # warm-up
     runs = []
     for _ in range(7):
         start = time.perf_counter()
@@ -128,7 +128,7 @@ def main() -> None:
         start = time.perf_counter()
         build(con)
         print(f"built {ROWS:,} rows in {time.perf_counter() - start:.1f} s")
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    [(threads,)] = con.execute("SELECT current_setting('threads')").fetchall()
     print(f"duckdb {duckdb.__version__}, threads={threads}")
     for label, where, params in cases(con):
         ms, count = timed(con, where, params)

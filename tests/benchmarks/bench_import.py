@@ -29,7 +29,8 @@ def _child(code: str) -> dict[str, float]:
         "print(json.dumps(result))\n")
     out = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True,
                          check=True, cwd=ROOT)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def bare_evtx(folder: Path) -> dict[str, float]:

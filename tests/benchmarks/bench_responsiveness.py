@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,9 +55,9 @@ class Watchdog:
         self.ticks += 1
 
 
-def run_until(app: QApplication, condition: object, seconds: float = 600) -> None:
+def run_until(app: QApplication, condition: Callable[[], object], seconds: float = 600) -> None:
     deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.monotonic() > deadline:
             raise SystemExit(f"gave up after {seconds:.0f} s")
         app.processEvents()

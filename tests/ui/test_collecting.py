@@ -63,7 +63,7 @@ def test_the_window_receives_loads_and_shows_what_it_is_doing(
     view = window.sources_view
     qtbot.waitUntil(lambda: "1 messages" in view.receiving.text(), timeout=5_000)
     assert view.receiving.isVisibleTo(view)
-    sentence = send_test_event(controller.collector, store)  # type: ignore[arg-type]
+    sentence = send_test_event(controller.collector, store)
     assert "was in the store" in sentence
     port = port_of(controller, "syslog-tcp")
     controller.stop()  # the window closes: its listeners go with it

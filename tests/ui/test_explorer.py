@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 from pytestqt.qtbot import QtBot
-from tests.ui.window_helpers import settle, write_auth_log
+from tests.ui.window_helpers import item_at, settle, write_auth_log
 
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.storage.store import Store
@@ -59,7 +59,8 @@ def test_filter_changes_the_count_and_mistakes_are_shown_inline(
     settle(qtbot, explorer_window)
     assert bar.error.isVisible()
     assert "hots" in bar.error.text() and "host" in bar.error.text()  # did you mean
-    assert bar.combo.lineEdit().selectedText() == "hots:web01"
+    line_edit = bar.combo.lineEdit()
+    assert line_edit is not None and line_edit.selectedText() == "hots:web01"
     assert explorer.model.rowCount() == 60  # the last good result stays
 
     explorer_window.clear_filter_action.trigger()
@@ -118,9 +119,10 @@ def test_detail_pane_shows_hostile_text_literally(qtbot: QtBot,
     for row in range(len(HOSTILE)):
         explorer.table.selectRow(row)
         settle(qtbot, explorer_window)  # the event's fields are read in the background
+        fields = explorer.detail.fields
         values = dict(zip(explorer.detail.field_names(),
-                          (explorer.detail.fields.item(r, 1).text().replace("\u200b", "")
-                           for r in range(explorer.detail.fields.rowCount())), strict=True))
+                          (item_at(fields, r, 1).text().replace("\u200b", "")
+                           for r in range(fields.rowCount())), strict=True))
         shown_users.add(values["username"])
         assert explorer.detail.raw.toPlainText().startswith("{")
         # the table cell is one line, with control characters made visible, not obeyed
@@ -263,7 +265,7 @@ def test_detail_pane_shows_a_long_value_whole_wrapped_and_copyable(
     settle(qtbot, window)
     detail = window.explorer.detail
     row = detail.field_names().index("CommandLine")
-    item = detail.fields.item(row, 1)
+    item = item_at(detail.fields, row, 1)
     assert item.text().replace("\u200b", "") == command  # the whole value, not cut short
     rect = detail.fields.visualRect(detail.fields.model().index(row, 1))
     line = detail.fields.fontMetrics().height()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QRect, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QKeySequence, QPalette, QStatusTipEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QMessageBox, QToolBar
 from pytestqt.qtbot import QtBot
-from tests.ui.window_helpers import settle, write_auth_log
+from tests.ui.window_helpers import item_at, settle, write_auth_log
 
 from watchkeeper.core import settings as settings_file
 from watchkeeper.core.settings import Settings
@@ -48,11 +48,11 @@ def test_import_from_the_window_shows_summary_rows_and_refreshes(
     garbage.write_bytes(bytes(range(256)) * 20)
     dialog = _import(qtbot, window, [log, garbage])
     assert dialog.headline.text().startswith("90 events imported from 1 file")
-    results = {dialog.table.item(r, 0).text(): dialog.table.item(r, 1).text()
+    results = {item_at(dialog.table, r, 0).text(): item_at(dialog.table, r, 1).text()
                for r in range(dialog.table.rowCount())}
     assert results == {"auth.log": "Imported", "garbage.bin": "Not imported"}
-    why = dialog.table.item([dialog.table.item(r, 0).text()
-                             for r in range(dialog.table.rowCount())].index("garbage.bin"), 5)
+    names = [item_at(dialog.table, r, 0).text() for r in range(dialog.table.rowCount())]
+    why = item_at(dialog.table, names.index("garbage.bin"), 5)
     assert why.text()  # a reason, in words
     # the overview left the welcome page and counts the events
     assert not window.overview.showing_welcome
@@ -258,8 +258,7 @@ def test_status_messages_and_the_busy_indicator_never_overlap(
     shown = [widget for widget in (message, window.busy, window.store_label)
              if widget.isVisible()]
     assert len(shown) == 3
-    rects = [widget.geometry().translated(widget.parentWidget().mapTo(status, QPoint(0, 0)))
-             for widget in shown]
+    rects = [QRect(widget.mapTo(status, QPoint(0, 0)), widget.size()) for widget in shown]
     for n, rect in enumerate(rects):
         assert not any(rect.intersects(other) for other in rects[n + 1:]), rects
     # a long message ends in an ellipsis, the whole of it in the tooltip
@@ -295,12 +294,12 @@ def test_the_import_summary_gives_the_reason_first(qtbot: QtBot, make_window: Ma
     garbage.write_bytes(b"not an event log at all" * 10)
     window = make_window()
     dialog = _import(qtbot, window, [garbage])
-    row = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())].index(
+    row = [item_at(dialog.table, r, 0).text() for r in range(dialog.table.rowCount())].index(
         "System.evtx")
-    why = dialog.table.item(row, 5)
+    why = item_at(dialog.table, row, 5)
     assert why.text().startswith("not ")  # the reason, not the path it happened to
     assert str(folder) not in why.text() and "System.evtx:" not in why.text()
-    assert dialog.table.item(row, 0).toolTip() == str(garbage)  # the path, in the tooltip
+    assert item_at(dialog.table, row, 0).toolTip() == str(garbage)  # the path, in the tooltip
 
 
 def _keys(standard: QKeySequence.StandardKey) -> str:

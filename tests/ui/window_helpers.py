@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from watchkeeper.ui.main_window import MainWindow
@@ -24,6 +25,13 @@ def write_auth_log(path: Path, lines: int = 60, hosts: tuple[str, ...] = ("web01
         rows.append(f"Nov  {day} {hour:02d}:{minute:02d}:{n % 60:02d} {host} {text}")
     path.write_text("\n".join(rows) + "\n")
     return path
+
+
+def item_at(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The item in a cell of a table widget, which must have one."""
+    item = table.item(row, column)
+    assert item is not None, f"no item at row {row}, column {column}"
+    return item
 
 
 def settle(qtbot: QtBot, window: MainWindow, timeout: int = 60_000) -> None:

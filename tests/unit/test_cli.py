@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,11 +142,12 @@ def _command(db: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "watchkeeper", *args, "--db", str(db)]
 
 
-def _json(db: Path, *args: str) -> dict[str, object]:
+def _json(db: Path, *args: str) -> dict[str, Any]:
     """The --json document of a command run as its own process."""
     done = subprocess.run(_command(db, *args, "--json"), capture_output=True, text=True,
                           check=True, timeout=600)
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    document: dict[str, Any] = json.loads(done.stdout)
+    return document
 
 
 @pytest.mark.slow

@@ -28,7 +28,7 @@ def start_collector(db: Path, home: Path) -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen(
         [sys.executable, "-m", "watchkeeper", "collect", "--db", str(db), "--syslog-tcp", "0",
          "--no-detect"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    assert process.stdout is not None
+    assert process.stdout is not None and process.stderr is not None
     if not select.select([process.stdout], [], [], 120)[0]:  # guards a hang, not the speed
         process.kill()
         raise AssertionError("the collector said nothing within 120 s of starting")
@@ -76,7 +76,7 @@ def spooled_numbers(folder: Path) -> set[int]:
 def stored_numbers(db: Path) -> list[int]:
     with Store(db, read_only=True) as store:
         rows = store.fetch_all("SELECT message FROM events")
-    return [int(re.search(r"message (\d{7})", str(m)).group(1)) for (m,) in rows]  # type: ignore[union-attr]
+    return [int(re.findall(r"message (\d{7})", str(m))[0]) for (m,) in rows]
 
 
 def wait_for(condition: Callable[[], bool], what: str, seconds: float = 120) -> None:

@@ -532,7 +532,9 @@ def windows(store: Store, tmp_path: Path) -> dict[int, int]:
 
 def hit_records(store: Store, ruleset: RuleSet, name: str, ids: dict[int, int]) -> list[int]:
     by_event = {event: record for record, event in ids.items()}
-    return sorted(by_event[e] for e in hit_event_ids(store, ruleset.find(name).rule_id))  # type: ignore[union-attr]
+    rule = ruleset.find(name)
+    assert rule is not None, f"no rule {name!r}"
+    return sorted(by_event[e] for e in hit_event_ids(store, rule.rule_id))
 
 
 def test_process_creation_from_sysmon_and_security(store: Store, tmp_path: Path,

@@ -105,7 +105,8 @@ def test_hits_by_rule_with_hosts_users_and_the_default_view(store: Store,
     assert shown[FAILED_ID].count == 6 and shown[FAILED_ID].hosts == ["db01", "web01"]
     assert shown[FAILED_ID].level == "high"
     # hostile text in a rule is kept as text
-    assert hits.rule_row(store, ROOT_ID).description == "<b>bold</b> '; DROP TABLE hits; --"
+    root = hits.rule_row(store, ROOT_ID)
+    assert root is not None and root.description == "<b>bold</b> '; DROP TABLE hits; --"
     # what matters by default: high and critical only
     assert [r.rule_id for r in hits.rule_hits(store)] == [FAILED_ID]
     assert [r.rule_id for r in hits.rule_hits(store, hits.HitFilter(host="db01"))] == \

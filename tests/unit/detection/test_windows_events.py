@@ -11,7 +11,7 @@ from conftest import shared
 from watchkeeper.detection.engine import detect
 from watchkeeper.detection.rules import RuleCache, RuleSet, load_rules
 from watchkeeper.ingest.importer import import_paths
-from watchkeeper.scenarios.evtx_writer import EvtxRecord, write_evtx
+from watchkeeper.scenarios.evtx_writer import EvtxRecord, Value, write_evtx
 from watchkeeper.storage.store import Store
 
 WHEN = datetime(2026, 11, 3, 9, 15, 30, tzinfo=UTC)
@@ -186,14 +186,14 @@ def _process_events() -> list[EvtxRecord]:
     system = {"Provider": security, "EventID": 4688, "Version": 2, "Level": 0, "Task": 13312,
               "Opcode": 0, "Keywords": "0x8020000000000000", "Channel": "Security",
               "Computer": "PC-ACCT-01.contoso.local"}
-    by_system = {  # run as SYSTEM, so the Target subject is empty
+    by_system: dict[str, Value] = {  # run as SYSTEM, so the Target subject is empty
         "SubjectUserSid": "S-1-5-18", "SubjectUserName": "PC-ACCT-01$",
         "SubjectDomainName": "CONTOSO", "SubjectLogonId": "0x3e7", "NewProcessId": "0x1fc",
         "NewProcessName": "C:\\Windows\\System32\\cmd.exe", "TokenElevationType": "%%1936",
         "ProcessId": "0x278", "CommandLine": "cmd.exe /c whoami", "TargetUserSid": "S-1-0-0",
         "TargetUserName": "-", "TargetDomainName": "-", "TargetLogonId": "0x0",
         "ParentProcessName": "C:\\Users\\Public\\updater.exe", "MandatoryLabel": "S-1-16-16384"}
-    for_ann = {  # WMI, running as NETWORK SERVICE, starts a process as ann
+    for_ann: dict[str, Value] = {  # WMI, running as NETWORK SERVICE, starts a process as ann
         "SubjectUserSid": "S-1-5-20", "SubjectUserName": "PC-ACCT-01$",
         "SubjectDomainName": "CONTOSO", "SubjectLogonId": "0x3e4", "NewProcessId": "0x1a2c",
         "NewProcessName": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
@@ -207,7 +207,7 @@ def _process_events() -> list[EvtxRecord]:
               "EventID": 1, "Version": 5, "Level": 4, "Task": 1, "Opcode": 0,
               "Keywords": "0x8000000000000000", "Channel": "Microsoft-Windows-Sysmon/Operational",
               "Computer": "PC-ACCT-01.contoso.local"}
-    by_bob = {"RuleName": "-", "UtcTime": "2026-11-03 09:15:40.000", "ProcessId": "7000",
+    by_bob: dict[str, Value] = {"RuleName": "-", "UtcTime": "2026-11-03 09:15:40.000", "ProcessId": "7000",
               "Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd.exe",
               "User": "CONTOSO\\bob", "LogonId": "0x77aa1", "IntegrityLevel": "Medium",
               "ParentProcessId": "508", "ParentImage": "C:\\Windows\\explorer.exe"}

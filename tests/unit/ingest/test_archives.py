@@ -12,10 +12,12 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
 from watchkeeper.cli import run
+from watchkeeper.core.errors import ImportFailed
 from watchkeeper.ingest import archives
 from watchkeeper.ingest.archives import Member, allowance, expand
 from watchkeeper.ingest.importer import import_paths
@@ -149,7 +151,7 @@ def test_a_zip_whose_members_add_up_past_the_limit_is_refused_before_writing(
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for n in range(10):
             archive.writestr(f"zeros-{n}.log", bytes(100_000))
-    with pytest.raises(archives.ImportFailed, match="would expand to 1,000,000 bytes"):
+    with pytest.raises(ImportFailed, match="would expand to 1,000,000 bytes"):
         list(_expand(path, tmp_path, limit=350_000))
 
 
@@ -210,9 +212,9 @@ def test_archives_inside_an_archive_spend_from_its_budget(store: Store, tmp_path
     written: list[int] = []
     real_copy = archives._copy_limited
 
-    def counting(source: object, target: Path, budget: archives.Budget) -> None:
+    def counting(source: IO[bytes], target: Path, budget: archives.Budget) -> None:
         try:
-            real_copy(source, target, budget)  # type: ignore[arg-type]
+            real_copy(source, target, budget)
         finally:
             written.append(target.stat().st_size if target.exists() else 0)
 

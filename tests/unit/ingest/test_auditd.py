@@ -9,6 +9,7 @@ import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.parsed import as_event, events_or_rejected
 
 from watchkeeper.core.event import Event, Rejected
 from watchkeeper.core.timeparse import YearInference
@@ -20,9 +21,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "auditd"
 
 def parse(data: bytes) -> list[Event | Rejected]:
     context = ParseContext(years=YearInference(datetime(2026, 11, 23, tzinfo=UTC)))
-    items = list(AuditdParser().parse(Source.from_bytes("audit.log", data), context))
-    assert all(isinstance(item, Event | Rejected) for item in items)
-    return items  # type: ignore[return-value]
+    return events_or_rejected(AuditdParser().parse(Source.from_bytes("audit.log", data), context))
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +136,7 @@ def test_many_open_events_are_all_flushed_in_order() -> None:
     items = parse("\n".join(lines).encode())
     assert len(items) == 200
     assert [item.record_no for item in items] == list(range(1, 201))
-    assert items[199].common["username"] == "u200"  # type: ignore[union-attr]
+    assert as_event(items[199]).common["username"] == "u200"
 
 
 def test_hostile_text_comes_through_unchanged() -> None:

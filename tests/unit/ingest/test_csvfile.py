@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.parsed import as_event, as_events, as_rejected
 
 from watchkeeper.core.event import Event, Parsed, Rejected
 from watchkeeper.core.timeparse import YearInference
@@ -82,7 +83,7 @@ def test_excel_semicolons_quoted_newlines_and_formulas_kept_as_text(fixtures: Pa
 def test_day_first_dates_settled_by_the_file_itself(fixtures: Path) -> None:
     items, context = parse((fixtures / "csv" / "excel-semicolon.csv").read_bytes())
     # 23/11/2026 can only be day first, so 05/06/2026 in the same column is 5 June.
-    assert [item.common["time"] for item in items] == [  # type: ignore[union-attr]
+    assert [as_event(item).common["time"] for item in items] == [
         datetime(2026, 11, 23, 8, 43, tzinfo=LONDON), datetime(2026, 6, 5, 9, 10, tzinfo=LONDON),
         datetime(2026, 6, 7, 17, 2, tzinfo=LONDON)]
     assert not any("day/month" in note or "month/day" in note for note in context.notes)
@@ -90,7 +91,7 @@ def test_day_first_dates_settled_by_the_file_itself(fixtures: Path) -> None:
 
 def test_ambiguous_dates_are_read_day_first_and_the_user_is_told() -> None:
     items, context = parse(b"Date,User\r\n05/06/2026 09:10,bob\r\n07/06/2026 10:00,bob\r\n")
-    assert items[0].common["time"] == datetime(2026, 6, 5, 9, 10, tzinfo=LONDON)  # type: ignore[union-attr]
+    assert as_event(items[0]).common["time"] == datetime(2026, 6, 5, 9, 10, tzinfo=LONDON)
     assert any("read as day/month/year" in note and "'Date'" in note for note in context.notes)
 
 
@@ -98,9 +99,9 @@ def test_a_file_whose_dates_show_month_first_is_read_month_first() -> None:
     data = (b"Date,User,Action\r\n05/06/2026 09:10,bob,login\r\n"
             b"11/23/2026 08:43,alice,login\r\n")
     items, context = parse(data)
-    early, late = items
-    assert early.common["time"] == datetime(2026, 5, 6, 9, 10, tzinfo=LONDON)  # type: ignore[union-attr]
-    assert late.common["time"] == datetime(2026, 11, 23, 8, 43, tzinfo=LONDON)  # type: ignore[union-attr]
+    early, late = as_events(items)
+    assert early.common["time"] == datetime(2026, 5, 6, 9, 10, tzinfo=LONDON)
+    assert late.common["time"] == datetime(2026, 11, 23, 8, 43, tzinfo=LONDON)
     assert any("month/day/year" in note for note in context.notes)
 
 
@@ -144,9 +145,9 @@ def test_over_long_lines_and_fields_are_rejected_and_reading_goes_on() -> None:
     huge_field = b'b,"' + b"y" * 200_000 + b'"'
     items, _ = parse(b"\n".join([b"name,value", huge_line, huge_field, b"c,3"]))
     assert [type(item).__name__ for item in items] == ["Rejected", "Rejected", "Event"]
-    assert "over the 1,048,576-byte limit" in items[0].reason  # type: ignore[union-attr]
-    assert items[1].reason == "row 3: field larger than field limit (131072)"  # type: ignore[union-attr]
-    assert items[2].record_no == 4 and items[2].fields == {"name": "c", "value": "3"}  # type: ignore[union-attr]
+    assert "over the 1,048,576-byte limit" in as_rejected(items[0]).reason
+    assert as_rejected(items[1]).reason == "row 3: field larger than field limit (131072)"
+    assert items[2].record_no == 4 and as_event(items[2]).fields == {"name": "c", "value": "3"}
 
 
 def test_an_unclosed_quote_keeps_the_rest_of_the_file_in_one_event() -> None:
@@ -172,8 +173,8 @@ def test_naive_times_take_the_zone_of_the_sender() -> None:
     paris = timezone(timedelta(hours=1))
     source = Source.from_bytes("x.csv", b"time,user\n2026-11-23 08:43:12,bob\n")
     context = ParseContext(years=YearInference(datetime(2026, 11, 23, tzinfo=UTC), paris))
-    (event,) = PARSER.parse(source, context)
-    assert event.common["time"] == datetime(2026, 11, 23, 7, 43, 12, tzinfo=UTC)  # type: ignore[union-attr]
+    (event,) = as_events(PARSER.parse(source, context))
+    assert event.common["time"] == datetime(2026, 11, 23, 7, 43, 12, tzinfo=UTC)
 
 
 def test_sniff_recognises_exports_and_refuses_other_content(fixtures: Path) -> None:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import shared
-from watchkeeper.ingest.importer import import_paths
+from watchkeeper.ingest.importer import ImportSummary, import_paths
 from watchkeeper.storage.store import Store
 
 pytestmark = pytest.mark.shared
 
+Samples = tuple[Store, ImportSummary]  # the store the samples went into, and how
+
 
 @pytest.fixture(scope="module")
-def samples_store(tmp_path_factory: pytest.TempPathFactory) -> object:
+def samples_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Samples]:
     folder = shared("evtx-attack-samples")
     path = tmp_path_factory.mktemp("evtx") / "samples.duckdb"
     with Store(path) as store:
@@ -23,8 +26,8 @@ def samples_store(tmp_path_factory: pytest.TempPathFactory) -> object:
         yield store, summary
 
 
-def test_every_sample_record_is_read_and_exact_copies_stored_once(samples_store: object) -> None:
-    store, summary = samples_store  # type: ignore[misc]
+def test_every_sample_record_is_read_and_exact_copies_stored_once(samples_store: Samples) -> None:
+    store, summary = samples_store
     evtx_files = [f for f in summary.files if f.name.endswith(".evtx")]
     assert len(evtx_files) == 277
     # One sample is a byte-for-byte copy of another: the ledger skips it (its 7 records are
@@ -36,18 +39,18 @@ def test_every_sample_record_is_read_and_exact_copies_stored_once(samples_store:
     assert store.event_count() == 8242
 
 
-def test_windows_fields_fill_the_common_columns(samples_store: object) -> None:
-    store, _ = samples_store  # type: ignore[misc]
+def test_windows_fields_fill_the_common_columns(samples_store: Samples) -> None:
+    store, _ = samples_store
     con = store.cursor()
-    sysmon1 = con.execute(
+    [sysmon1] = con.execute(
         "SELECT count(*), count(process), count(command_line), "
         "count(parent_process) + count(*) FILTER (WHERE \"ParentImage\" = '-') FROM events "
-        "WHERE channel = 'Microsoft-Windows-Sysmon/Operational' AND event_id = 1").fetchone()
+        "WHERE channel = 'Microsoft-Windows-Sysmon/Operational' AND event_id = 1").fetchall()
     # every process creation has its image, command line and parent (or '-' for none)
     assert sysmon1[0] > 100 and sysmon1[0] == sysmon1[1] == sysmon1[2] == sysmon1[3]
-    logons = con.execute(
+    [logons] = con.execute(
         "SELECT count(*), count(username), count(src_ip) FROM events "
-        "WHERE channel = 'Security' AND event_id = 4624").fetchone()
+        "WHERE channel = 'Security' AND event_id = 4624").fetchall()
     assert logons[0] > 10 and logons[1] == logons[0] and logons[2] > 0
     cleared = con.execute(
         "SELECT \"SubjectUserName\" FROM events WHERE event_id = 1102 AND channel = 'Security' "
@@ -59,8 +62,8 @@ def test_windows_fields_fill_the_common_columns(samples_store: object) -> None:
         assert store.resolve(name), name
 
 
-def test_store_is_smaller_than_the_source_files(samples_store: object) -> None:
-    store, _ = samples_store  # type: ignore[misc]
+def test_store_is_smaller_than_the_source_files(samples_store: Samples) -> None:
+    store, _ = samples_store
     folder = shared("evtx-attack-samples")
     source = sum(p.stat().st_size for p in folder.rglob("*.evtx"))
     store.cursor().execute("CHECKPOINT")
@@ -80,8 +83,7 @@ def test_a_corrupt_chunk_is_quarantined_and_the_rest_imported(store: Store, tmp_
     assert result.status == "imported"
     assert result.quarantined == 43  # the chunk's records, in one quarantine row
     assert result.records == 565 and result.events == 522
-    reason, size = store.cursor().execute(
-        "SELECT reason, octet_length(raw) FROM quarantine").fetchone()  # type: ignore[misc]
+    [(reason, size)] = store.fetch_all("SELECT reason, octet_length(raw) FROM quarantine")
     assert reason.startswith("corrupt chunk 1 skipped (records 45 to 87, 43 records)")
     assert size == 65536  # the chunk's bytes are kept
 

@@ -89,8 +89,7 @@ def test_corrupt_chunk_in_generated_file(store: Store, tmp_path: Path) -> None:
     assert result.status == "imported" and result.records == clean_count
     assert result.quarantined == clean_count - result.events
     assert clean_count - 200 < result.events < clean_count
-    reason, size = store.cursor().execute(
-        "SELECT reason, octet_length(raw) FROM quarantine").fetchone()  # type: ignore[misc]
+    [(reason, size)] = store.fetch_all("SELECT reason, octet_length(raw) FROM quarantine")
     assert reason.startswith("corrupt chunk 1 skipped") and size == 65536
 
 

@@ -76,6 +76,7 @@ def _lines(data: dict[str, Any], record_id: int) -> str:
 def _as_json(evtx_path: Path, target: Path, form: Callable[[dict[str, Any], int], str]) -> Path:
     with target.open("w", encoding="utf-8") as out:
         for record in evtx.PyEvtxParser(str(evtx_path)).records_json():
+            assert record is not None  # the iterator's stub allows None; it never yields one
             out.write(form(json.loads(record["data"]), record["event_record_id"]))
     return target
 

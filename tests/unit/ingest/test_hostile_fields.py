@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,11 +49,11 @@ def _jsonlines() -> str:
 @pytest.mark.parametrize(("name", "make"), [("events.json", _nxlog), ("beat.json", _winlogbeat),
                                             ("events.xml", _xml), ("app.jsonl", _jsonlines)])
 def test_hostile_names_in_a_folder_import_lose_nothing_and_stop_nothing(
-        store: Store, tmp_path: Path, name: str, make: object) -> None:
+        store: Store, tmp_path: Path, name: str, make: Callable[[], str]) -> None:
     folder = tmp_path / "logs"
     folder.mkdir()
     (folder / "a-before.log").write_text(SYSLOG)
-    text = make()  # type: ignore[operator]
+    text = make()
     (folder / f"b-{name}").write_text(text)
     (folder / "c-after.log").write_text(SYSLOG.replace("web01", "web02"))
     summary = import_paths(store, [folder])
@@ -77,10 +79,10 @@ def test_a_file_whose_parser_breaks_fails_alone(store: Store, tmp_path: Path,
 
     real = jsonlines.event_from_object
 
-    def breaks_on_boom(number: int, text: str, value: dict[str, object], *rest: object) -> object:
+    def breaks_on_boom(number: int, text: str, value: dict[str, object], *rest: Any) -> object:
         if "boom" in value:
             raise OverflowError("date value out of range")
-        return real(number, text, value, *rest)  # type: ignore[arg-type]
+        return real(number, text, value, *rest)
 
     monkeypatch.setattr(jsonlines, "event_from_object", breaks_on_boom)
     folder = tmp_path / "logs"

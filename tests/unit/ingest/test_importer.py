@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 from watchkeeper.core.progress import Progress
-from watchkeeper.ingest.importer import ImportSummary, import_paths
+from watchkeeper.ingest.importer import FileResult, ImportSummary, import_paths
 from watchkeeper.storage.store import Store
 
 SYSLOG = (
@@ -22,7 +22,7 @@ def _lines(count: int, host: str = "web01") -> str:
                    for i in range(count))
 
 
-def _by_name(summary: ImportSummary, name: str) -> object:
+def _by_name(summary: ImportSummary, name: str) -> FileResult:
     return next(f for f in summary.files if f.name.endswith(name))
 
 
@@ -56,8 +56,8 @@ def test_folders_are_walked_and_every_file_is_accounted_for(store: Store, tmp_pa
     summary = import_paths(store, [tmp_path / "logs"])
     assert summary.events == 15
     assert len(summary.files) == 4
-    assert "empty" in _by_name(summary, "empty.log").message  # type: ignore[attr-defined]
-    assert "binary" in _by_name(summary, "binary.log").message  # type: ignore[attr-defined]
+    assert "empty" in _by_name(summary, "empty.log").message
+    assert "binary" in _by_name(summary, "binary.log").message
 
 
 def test_zip_and_gzip_archives_are_imported(store: Store, tmp_path: Path) -> None:
@@ -107,8 +107,7 @@ def test_a_ten_megabyte_line_is_quarantined_and_the_rest_imported(store: Store,
         out.write(_lines(2, "web02"))
     summary = import_paths(store, [log])
     assert (summary.events, summary.quarantined) == (5, 1)
-    reason, size = store.cursor().execute(
-        "SELECT reason, octet_length(raw) FROM quarantine").fetchone()  # type: ignore[misc]
+    [(reason, size)] = store.fetch_all("SELECT reason, octet_length(raw) FROM quarantine")
     assert "over the" in reason and size > 0
 
 
@@ -136,7 +135,7 @@ def test_a_missing_file_is_reported_and_the_others_imported(store: Store, tmp_pa
     good.write_text(SYSLOG)
     summary = import_paths(store, [tmp_path / "gone.log", good])
     assert summary.events == 3
-    assert "not found" in _by_name(summary, "gone.log").message  # type: ignore[attr-defined]
+    assert "not found" in _by_name(summary, "gone.log").message
 
 
 def test_cancel_keeps_finished_files_and_rolls_back_the_current_one(store: Store,
@@ -149,11 +148,11 @@ def test_cancel_keeps_finished_files_and_rolls_back_the_current_one(store: Store
         if getattr(state, "item", "") == "b.log" and getattr(state, "records", 0) > 20_000:
             progress.cancel()
 
-    progress._on_update = cancel_in_b  # type: ignore[attr-defined]
-    progress._min_interval = 0  # type: ignore[attr-defined]
+    progress._on_update = cancel_in_b
+    progress._min_interval = 0
     summary = import_paths(store, [tmp_path / "a.log", tmp_path / "b.log"], progress)
     assert summary.cancelled
-    assert _by_name(summary, "b.log").status == "cancelled"  # type: ignore[attr-defined]
+    assert _by_name(summary, "b.log").status == "cancelled"
     assert store.event_count() == 100
     again = import_paths(store, [tmp_path / "a.log", tmp_path / "b.log"])
     assert again.count("skipped") == 1 and again.events == 60_000

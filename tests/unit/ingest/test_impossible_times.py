@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -72,15 +74,14 @@ FORMATS = [
 @pytest.mark.parametrize(("name", "head", "record", "times"), FORMATS,
                          ids=[f[0] for f in FORMATS])
 def test_an_impossible_time_is_quarantined_and_the_rest_imported(
-        store: Store, tmp_path: Path, name: str, head: str, record: object,
+        store: Store, tmp_path: Path, name: str, head: str, record: Callable[[Any], str],
         times: list[object]) -> None:
     folder = tmp_path / "logs"
     folder.mkdir()
-    make = record  # type: ignore[assignment]
     good = "1795423392.123" if name == "audit.log" else GOOD_TIME
     tail = "</Events>\n" if name.endswith(".xml") else ""
     (folder / f"a-{name}").write_text(
-        head + "".join(make(t) for t in times) + make(good) + tail)  # type: ignore[operator]
+        head + "".join(record(t) for t in times) + record(good) + tail)
     (folder / "b-after.log").write_text(AFTER)
     summary = import_paths(store, [folder])
     first, after = summary.files

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+from tests.parsed import as_events, events_or_rejected
 
 from watchkeeper.core.event import Event, Rejected
 from watchkeeper.core.timeparse import YearInference
@@ -17,15 +18,12 @@ FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "journald" / "journ
 
 def parse(data: bytes, context: ParseContext | None = None) -> list[Event | Rejected]:
     context = context or ParseContext(years=YearInference(datetime(2026, 11, 23, tzinfo=UTC)))
-    items = list(JournaldParser().parse(Source.from_bytes("journal.json", data), context))
-    assert all(isinstance(item, Event | Rejected) for item in items)
-    return items  # type: ignore[return-value]
+    return events_or_rejected(
+        JournaldParser().parse(Source.from_bytes("journal.json", data), context))
 
 
 def fixture_events() -> list[Event]:
-    items = parse(FIXTURE.read_bytes())
-    assert all(isinstance(item, Event) for item in items)
-    return items  # type: ignore[return-value]
+    return as_events(parse(FIXTURE.read_bytes()))
 
 
 def line(**entry: object) -> bytes:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.parsed import as_event, as_rejected
 
 from watchkeeper.core.event import Event, Parsed, Rejected
 from watchkeeper.core.timeparse import YearInference
@@ -192,7 +193,7 @@ def test_a_json_array_file_gives_one_event_per_element() -> None:
 def test_a_broken_array_keeps_what_came_before_and_rejects_the_rest() -> None:
     items = parse(b'[{"a": 1}, {"b": 2}, 7, {"c": oops}, {"d": 4}]')
     assert [type(item).__name__ for item in items] == ["Event", "Event", "Rejected", "Rejected"]
-    assert items[2].reason == "element 3: JSON number, not an object"  # type: ignore[union-attr]
+    assert as_rejected(items[2]).reason == "element 3: JSON number, not an object"
     rest = items[3]
     assert isinstance(rest, Rejected) and rest.record_no == 4
     assert rest.raw == b'{"c": oops}, {"d": 4}]'
@@ -210,7 +211,7 @@ def test_sniff_is_modest_and_refuses_other_content(fixtures: Path) -> None:
 
 def test_blank_lines_and_a_byte_order_mark_are_not_records() -> None:
     items = parse(b'\xef\xbb\xbf{"msg": "one"}\r\n\r\n   \n{"msg": "two"}\r\n')
-    assert [(item.record_no, item.common["message"]) for item in items  # type: ignore[union-attr]
+    assert [(item.record_no, as_event(item).common["message"]) for item in items
             ] == [(1, "one"), (4, "two")]
 
 
@@ -242,4 +243,4 @@ def test_a_byte_order_mark_before_bytes_that_are_not_utf16_is_just_noise() -> No
     # found by the property above: FE FF glued to plain JSON lines
     data = b'\xfe\xff{"msg": "one"}\n{"msg": "two"}\n'
     assert [item.record_no for item in parse(data)] == [1, 2]
-    assert [item.common["message"] for item in parse(data)[1:]] == ["two"]  # type: ignore[union-attr]
+    assert [as_event(item).common["message"] for item in parse(data)[1:]] == ["two"]

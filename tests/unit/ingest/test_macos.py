@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+from tests.parsed import as_event, as_events, events_or_rejected
 
 from watchkeeper.core.event import Event, Rejected
 from watchkeeper.core.timeparse import YearInference
@@ -21,15 +22,12 @@ def context() -> ParseContext:
 
 
 def parse(data: bytes, ctx: ParseContext | None = None) -> list[Event | Rejected]:
-    items = list(MacosLogParser().parse(Source.from_bytes("system.ndjson", data), ctx or context()))
-    assert all(isinstance(item, Event | Rejected) for item in items)
-    return items  # type: ignore[return-value]
+    return events_or_rejected(
+        MacosLogParser().parse(Source.from_bytes("system.ndjson", data), ctx or context()))
 
 
 def fixture_events(name: str, ctx: ParseContext | None = None) -> list[Event]:
-    items = parse((FIXTURES / name).read_bytes(), ctx)
-    assert all(isinstance(item, Event) for item in items)
-    return items  # type: ignore[return-value]
+    return as_events(parse((FIXTURES / name).read_bytes(), ctx))
 
 
 def entry(number: int, message: str = "hello") -> dict[str, object]:
@@ -78,7 +76,7 @@ def test_a_long_array_is_read_across_chunks() -> None:
     parsed = parse(data)
     assert len(parsed) == 3000
     assert all(isinstance(e, Event) for e in parsed)
-    assert parsed[2999].common["pid"] == 2999  # type: ignore[union-attr]
+    assert as_event(parsed[2999]).common["pid"] == 2999
 
 
 def test_a_cut_short_array_keeps_what_came_before() -> None:

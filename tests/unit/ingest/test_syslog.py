@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.parsed import events_or_rejected
 
 from watchkeeper.core.event import Event, Rejected
 from watchkeeper.core.timeparse import YearInference
@@ -21,9 +22,7 @@ REFERENCE = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 def parse(data: bytes, reference: datetime = REFERENCE) -> list[Event | Rejected]:
     context = ParseContext(years=YearInference(reference, zone=UTC))
-    items = list(SyslogParser().parse(Source.from_bytes("test.log", data), context))
-    assert all(isinstance(item, Event | Rejected) for item in items)
-    return items  # type: ignore[return-value]
+    return events_or_rejected(SyslogParser().parse(Source.from_bytes("test.log", data), context))
 
 
 def events(data: bytes, reference: datetime = REFERENCE) -> list[Event]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.parsed import as_event, as_events, as_rejected, events_or_rejected
 
 from conftest import shared
 from watchkeeper.core.event import Event, Rejected
@@ -17,13 +18,13 @@ from watchkeeper.storage.store import Store
 
 def _parse(path: Path) -> list[Event | Rejected]:
     source = Source(path.name, lambda: path.open("rb"), path.stat().st_size)
-    return list(TextLogParser().parse(source, ParseContext.for_source(source)))  # type: ignore[arg-type]
+    return events_or_rejected(TextLogParser().parse(source, ParseContext.for_source(source)))
 
 
 def test_access_log_gives_client_status_and_keeps_hostile_requests(fixtures: Path) -> None:
     events = _parse(fixtures / "text" / "access.log")
     assert all(isinstance(e, Event) for e in events)
-    first, second, third = events  # type: ignore[misc]
+    first, second, third = as_events(events)
     assert first.common["src_ip"] == "203.0.113.7"
     assert first.common["time"].isoformat() == "2026-11-03T08:43:12+01:00"
     assert first.fields["http.status"] == "404" and first.common["level"] == "warning"
@@ -35,15 +36,15 @@ def test_access_log_gives_client_status_and_keeps_hostile_requests(fixtures: Pat
 def test_logcat_continuation_lines_are_quarantined_not_lost(fixtures: Path) -> None:
     items = _parse(fixtures / "text" / "logcat.txt")
     assert [type(i).__name__ for i in items] == ["Event", "Event", "Rejected", "Event"]
-    assert items[1].common["level"] == "warning"  # type: ignore[union-attr]
-    assert items[3].common["process"] == "adbd"  # type: ignore[union-attr]
-    assert "after line 2" in items[2].reason  # type: ignore[union-attr]
-    assert items[0].common["time_inferred"] == "year,zone"  # type: ignore[union-attr]
+    assert as_event(items[1]).common["level"] == "warning"
+    assert as_event(items[3]).common["process"] == "adbd"
+    assert "after line 2" in as_rejected(items[2]).reason
+    assert as_event(items[0]).common["time_inferred"] == "year,zone"
 
 
 def test_cbs_log_levels(fixtures: Path) -> None:
     events = _parse(fixtures / "text" / "CBS.log")
-    assert [e.common["level"] for e in events] == ["information", "error"]  # type: ignore[union-attr]
+    assert [as_event(e).common["level"] for e in events] == ["information", "error"]
 
 
 def test_prose_is_not_taken_for_a_log() -> None:

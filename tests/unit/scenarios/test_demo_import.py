@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from watchkeeper.ingest.importer import ImportSummary, import_paths
@@ -10,9 +12,11 @@ from watchkeeper.storage.filters import compile_filter
 from watchkeeper.storage.queries import search
 from watchkeeper.storage.store import Store
 
+Demo = tuple[Store, ScenarioSummary, ImportSummary]  # the store, what was generated, what came in
+
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> object:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     work = tmp_path_factory.mktemp("demo")
     scenario = generate(work / "logs", events=20_000, seed=3)
     with Store(work / "demo.duckdb") as store:
@@ -25,8 +29,8 @@ def _count(store: Store, text: str) -> int:
     return search(store, compiled.where, compiled.params, limit=0).total
 
 
-def test_every_generated_file_imports_cleanly(demo: object) -> None:
-    _, scenario, summary = demo  # type: ignore[misc]
+def test_every_generated_file_imports_cleanly(demo: Demo) -> None:
+    _, scenario, summary = demo
     assert isinstance(summary, ImportSummary) and isinstance(scenario, ScenarioSummary)
     assert summary.count("imported") == len(scenario.files)
     assert summary.count("failed") == 0 and summary.quarantined == 0
@@ -37,8 +41,8 @@ def test_every_generated_file_imports_cleanly(demo: object) -> None:
     assert summary.events > scenario.total_events * 0.9
 
 
-def test_password_spray_then_success_can_be_found(demo: object) -> None:
-    store, scenario, _ = demo  # type: ignore[misc]
+def test_password_spray_then_success_can_be_found(demo: Demo) -> None:
+    store, scenario, _ = demo
     story = scenario.story("password_spray")
     ip = story.source_ips[0]
     assert _count(store, f"event_id:4625 src_ip:{ip} host:DC01*") >= 50
@@ -47,8 +51,8 @@ def test_password_spray_then_success_can_be_found(demo: object) -> None:
     assert _count(store, "event_id:4720") >= 1
 
 
-def test_ssh_brute_force_then_sudo_can_be_found(demo: object) -> None:
-    store, scenario, _ = demo  # type: ignore[misc]
+def test_ssh_brute_force_then_sudo_can_be_found(demo: Demo) -> None:
+    store, scenario, _ = demo
     story = scenario.story("ssh_brute_force")
     ip = story.source_ips[0]
     assert _count(store, f'src_ip:{ip} outcome:failure process:sshd') >= 100
@@ -56,6 +60,6 @@ def test_ssh_brute_force_then_sudo_can_be_found(demo: object) -> None:
     assert _count(store, "user:deploy sudo.target_user:root") >= 1
 
 
-def test_macro_powershell_can_be_found(demo: object) -> None:
-    store, _, _ = demo  # type: ignore[misc]
+def test_macro_powershell_can_be_found(demo: Demo) -> None:
+    store, _, _ = demo
     assert _count(store, "ParentImage:*WINWORD.EXE Image:*powershell.exe CommandLine:*-enc*") >= 1

@@ -52,6 +52,12 @@ def bsd_time(line: str) -> datetime:
     return datetime.strptime(f"2026 {month} {day} {clock}", "%Y %b %d %H:%M:%S")
 
 
+def firewall_time(line: str) -> str:
+    match = RFC5424.match(line)
+    assert match, f"not a firewall line: {line!r}"
+    return match.group(1)
+
+
 # -- size, shape and order --------------------------------------------------------------------
 
 
@@ -126,7 +132,7 @@ def test_each_file_runs_forward_in_time_inside_the_range(office: ScenarioSummary
         assert start <= stamps[0] and stamps[-1] < end
     stamps = [bsd_time(line) for line in lines(office, "linux/web01-auth.log")]
     assert stamps == sorted(stamps)
-    fw = [RFC5424.match(line).group(1) for line in lines(office, "network/fw01.log")]  # type: ignore[union-attr]
+    fw = [firewall_time(line) for line in lines(office, "network/fw01.log")]
     assert fw == sorted(fw)
 
 
@@ -161,7 +167,7 @@ def test_people_log_on_in_working_hours_not_at_night_or_on_sundays(office: Scena
 def test_servers_and_the_firewall_run_around_the_clock(office: ScenarioSummary) -> None:
     hours = Counter(bsd_time(line).hour for line in lines(office, "linux/web01-syslog.log"))
     assert all(hours[hour] > 0 for hour in range(24))
-    fw_hours = Counter(int(RFC5424.match(line).group(1)[11:13])  # type: ignore[union-attr]
+    fw_hours = Counter(int(firewall_time(line)[11:13])
                        for line in lines(office, "network/fw01.log"))
     assert all(fw_hours[hour] > 0 for hour in range(24))
 

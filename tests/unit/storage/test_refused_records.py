@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,8 +64,8 @@ def test_a_refused_record_in_a_folder_import_stops_no_other_file(
         store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = nxlog.nxlog_json
 
-    def broken_for_one(value: dict[str, object], zone: object) -> str:
-        return REFUSED if value.get("RecordNumber") == 2 else real(value, zone)  # type: ignore[arg-type]
+    def broken_for_one(value: dict[str, Any], zone: tzinfo) -> str:
+        return REFUSED if value.get("RecordNumber") == 2 else real(value, zone)
 
     monkeypatch.setattr(nxlog, "nxlog_json", broken_for_one)
     folder = tmp_path / "logs"
@@ -86,8 +88,8 @@ def test_a_refused_record_after_earlier_batches_of_its_file_keeps_them(
 
     real = nxlog.nxlog_json
 
-    def broken_for_one(value: dict[str, object], zone: object) -> str:
-        return REFUSED if value.get("RecordNumber") == 6 else real(value, zone)  # type: ignore[arg-type]
+    def broken_for_one(value: dict[str, Any], zone: tzinfo) -> str:
+        return REFUSED if value.get("RecordNumber") == 6 else real(value, zone)
 
     monkeypatch.setattr(nxlog, "nxlog_json", broken_for_one)
     log = tmp_path / "big.json"
