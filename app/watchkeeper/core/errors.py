@@ -22,6 +22,12 @@ class ImportFailed(WatchkeeperError):
     title = "File not imported"
 
 
+class CollectError(WatchkeeperError):
+    """The collector's listeners cannot start or cannot do what was asked of them."""
+
+    title = "Listener not started"
+
+
 class StoreError(WatchkeeperError):
     title = "Database problem"
 

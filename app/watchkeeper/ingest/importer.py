@@ -20,10 +20,10 @@ from watchkeeper.core.progress import Progress, give_way
 from watchkeeper.ingest import archives, formats
 from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Parser, Source
 from watchkeeper.storage import ledger
+from watchkeeper.storage.batch import Batch, LedgerRow
 from watchkeeper.storage.pipeline import FULL_AFTER, BackgroundWriter
 from watchkeeper.storage.store import Store
 from watchkeeper.storage.workdirs import WORK_PREFIXES, make_workdir, remove_stale_workdirs
-from watchkeeper.storage.writer import Batch, LedgerRow
 
 BATCH_SIZE = 10_000
 MAX_DEPTH = 3  # archives inside archives

@@ -13,8 +13,9 @@ import duckdb
 from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import StoreError
 from watchkeeper.storage import workdirs
+from watchkeeper.storage.batch import Batch
 from watchkeeper.storage.store import Store
-from watchkeeper.storage.writer import RECORD_ERRORS, Batch, write_apart, write_batch
+from watchkeeper.storage.writer import RECORD_ERRORS, write_apart, write_batch
 
 # what a full disk means for an import, after "The disk holding ... is full (... free); "
 FULL_AFTER = "nothing more was imported, and the import can be run again"

@@ -13,8 +13,9 @@ from watchkeeper.core.event import Event, WindowsEvent
 from watchkeeper.core.fields import COMMON_COLUMNS, MAX_FIELD_NAME, column_for_field, quote_ident
 from watchkeeper.core.timeparse import parse_iso
 from watchkeeper.ingest.windows_shape import build_system, windows_event_json
+from watchkeeper.storage.batch import Batch, LedgerRow
 from watchkeeper.storage.store import Store
-from watchkeeper.storage.writer import Batch, LedgerRow, write_batch
+from watchkeeper.storage.writer import write_batch
 
 HOSTILE = ["", " ", "\x00", "a\x00b", "Image", "image", "IMAGE", "a.b", 'x"y', "x'y", "raw",
            "orig.raw", "ID", "time", "user", "e\u0301", "\u00e9", "\ud800", "x" * 500,

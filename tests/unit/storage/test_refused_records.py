@@ -12,9 +12,9 @@ from watchkeeper.core.event import Event, Rejected, WindowsEvent
 from watchkeeper.core.timeparse import parse_iso
 from watchkeeper.ingest import nxlog
 from watchkeeper.ingest.importer import import_paths
+from watchkeeper.storage.batch import Batch, LedgerRow
 from watchkeeper.storage.pipeline import BackgroundWriter
 from watchkeeper.storage.store import Store
-from watchkeeper.storage.writer import Batch, LedgerRow
 
 # JSON DuckDB will not read (a lone surrogate), as a broken UTF-16 string can become
 REFUSED = ('{"Event":{"System":{"Channel":"Security","Computer":"pc-02"},'

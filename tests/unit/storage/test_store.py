@@ -13,8 +13,9 @@ from watchkeeper.core.event import Event, Rejected, WindowsEvent
 from watchkeeper.core.fields import COMMON_COLUMNS
 from watchkeeper.core.timeparse import parse_iso
 from watchkeeper.storage import schema
+from watchkeeper.storage.batch import Batch, LedgerRow
 from watchkeeper.storage.store import Store
-from watchkeeper.storage.writer import Batch, LedgerRow, write_batch
+from watchkeeper.storage.writer import write_batch
 
 
 def _event(n: int, **fields: object) -> Event:
