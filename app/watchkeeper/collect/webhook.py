@@ -178,7 +178,8 @@ class HttpConnection(Link):
         self.token = (owner.settings.http_token or "").encode("utf-8")
         self.http = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
         self._head: HttpHead | None = None
-        self._body = bytearray()
+        self._body: list[bytes | bytearray] = []  # the pieces read so far, joined once
+        self._body_size = 0
         self._draining = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -219,8 +220,9 @@ class HttpConnection(Link):
             if isinstance(event, h11.Request):
                 self._begin(request_head(event))
             elif isinstance(event, h11.Data):
-                self._body += event.data
-                if len(self._body) > MAX_BODY_BYTES:
+                self._body.append(event.data)
+                self._body_size += len(event.data)
+                if self._body_size > MAX_BODY_BYTES:
                     raise HttpProblem(413, f"the body is over {MAX_BODY_BYTES} bytes")
             elif isinstance(event, h11.EndOfMessage):
                 self._answer()
@@ -230,7 +232,7 @@ class HttpConnection(Link):
     def _begin(self, head: HttpHead) -> None:
         """Refuse a request by its head, before its body is read, when it cannot succeed."""
         self._head = head
-        self._body.clear()
+        self._body, self._body_size = [], 0
         if head.method != "POST":
             self._refuse(405, "only POST is accepted", [("Allow", "POST")])
         elif not self._authorised(head):
@@ -250,10 +252,9 @@ class HttpConnection(Link):
         return scheme.lower() == "bearer" and hmac.compare_digest(given, self.token)
 
     def _answer(self) -> None:
-        head, sent = self._head, bytes(self._body)
+        head, sent = self._head, b"".join(self._body)
         assert head is not None
-        self._head = None
-        self._body.clear()
+        self._head, self._body, self._body_size = None, [], 0
         try:
             body = unpack_body(sent, head.headers.get("content-encoding", ""))
             objects = json_objects(body)
