@@ -1,7 +1,10 @@
 """The HTTP listener: JSON posted by Fluent Bit, Vector or curl, behind a bearer token.
 
-A small HTTP/1.1 server on asyncio, not a framework: POST only, `Authorization: Bearer`,
-a body of NDJSON or a JSON array of objects, by Content-Length or chunked, optionally gzip.
+Requests are framed by h11 (heads, Content-Length, chunked bodies, keep-alive) inside our
+asyncio protocol; what is ours: POST only, `Authorization: Bearer` compared in constant time,
+the limits, and a body of NDJSON or a JSON array of objects, optionally gzip or deflate.
+Framing that two parsers could read two ways (Content-Length with chunked, a folded header
+line, a bare LF in the head) is refused with a 400, not read one of the ways.
 A body is taken whole or not at all: one line that is not a JSON object makes the request a
 400 and nothing of it is kept, so a sender that corrects and resends duplicates nothing.
 The answer to a good request is 200 with `{"received": N}`; connections are kept alive.
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import re
 import time
 import zlib
 from collections.abc import Sequence
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
+import h11
 import orjson
 
 from watchkeeper.collect.connections import Link
@@ -29,9 +34,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_HEAD_BYTES = 16 * 1024
+MAX_HEAD_BYTES = 16 * 1024  # a request head (or chunked trailer) longer than this is a 431
 MAX_BODY_BYTES = 16 * 1024 * 1024  # as sent; a gzip body may unpack to four times this
 MAX_UNPACKED_BYTES = 4 * MAX_BODY_BYTES
+HEAD_END = re.compile(rb"\n\r?\n")  # where h11 ends a head
+FOLDED_LINE = re.compile(rb"\n[ \t]")  # obs-fold: a header line continued on the next
+BARE_LF = re.compile(rb"(?<!\r)\n")
 
 
 class HttpProblem(Exception):
@@ -46,172 +54,55 @@ class HttpProblem(Exception):
 @dataclass(slots=True)
 class HttpHead:
     method: str
-    target: str
-    version: str
     headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
     length: int | None  # Content-Length, when given
     chunked: bool
-
-    @property
-    def keep_alive(self) -> bool:
-        connection = self.headers.get("connection", "").lower()
-        if self.version == "HTTP/1.0":
-            return "keep-alive" in connection
-        return "close" not in connection
 
     @property
     def has_body(self) -> bool:
         return self.chunked or self.length is not None
 
 
-@dataclass(slots=True)
-class HttpRequest:
-    head: HttpHead
-    body: bytes
-
-
-class HttpRequestReader:
-    """Reads HTTP/1.1 requests from a stream: a head, then its body (by length or chunked).
-
-    `feed` returns the heads and whole requests it completed, in order (a head first, so
-    the server can refuse a request before its body comes), ending with an HttpProblem for
-    a request it cannot read; the connection closes after that.
-    """
-
-    def __init__(self, max_body: int = MAX_BODY_BYTES) -> None:
-        self.max_body = max_body
-        self._buffer = bytearray()
-        self._head: HttpHead | None = None
-        self._body = bytearray()
-        self._chunk_left = -1  # chunked: bytes left of the current chunk; -1 a size line next
-        self._trailers = False
-        self._failed = False
-
-    def feed(self, data: bytes) -> list[HttpHead | HttpRequest | HttpProblem]:
-        if self._failed:
-            return []
-        self._buffer += data
-        done: list[HttpHead | HttpRequest | HttpProblem] = []
-        try:
-            while True:
-                if self._head is None:
-                    head = self._read_head()
-                    if head is None:
-                        break
-                    self._head = head
-                    done.append(head)
-                request = self._read_chunked() if self._head.chunked else self._read_sized()
-                if request is None:
-                    break
-                done.append(request)
-        except HttpProblem as problem:
-            self._failed = True  # the stream cannot be followed further
-            self._buffer.clear()
-            done.append(problem)
-        return done
-
-    def _read_head(self) -> HttpHead | None:
-        while self._buffer.startswith((b"\r", b"\n")):  # blank lines between requests
-            del self._buffer[:1]
-        end = self._buffer.find(b"\r\n\r\n")
-        if end < 0:
-            if len(self._buffer) > MAX_HEAD_BYTES:
-                raise HttpProblem(431, "the request head is too large")
-            return None
-        if end > MAX_HEAD_BYTES:
-            raise HttpProblem(431, "the request head is too large")
-        text = bytes(self._buffer[:end]).decode("latin-1")
-        del self._buffer[:end + 4]
-        return parse_head(text, self.max_body)
-
-    def _read_sized(self) -> HttpRequest | None:
-        assert self._head is not None
-        length = self._head.length or 0
-        if len(self._buffer) < length:
-            return None
-        body = bytes(self._buffer[:length])
-        del self._buffer[:length]
-        return self._finish(body)
-
-    def _read_chunked(self) -> HttpRequest | None:
-        while True:
-            if self._trailers:  # trailer fields up to a blank line, ignored
-                end = self._buffer.find(b"\r\n")
-                if end < 0:
-                    if len(self._buffer) > MAX_HEAD_BYTES:
-                        raise HttpProblem(431, "the trailer fields are too large")
-                    return None
-                del self._buffer[:end + 2]
-                if end == 0:
-                    self._trailers = False
-                    body = bytes(self._body)
-                    self._body.clear()
-                    return self._finish(body)
-                continue
-            if self._chunk_left < 0:
-                end = self._buffer.find(b"\r\n")
-                if end < 0:
-                    if len(self._buffer) > 1024:
-                        raise HttpProblem(400, "a chunk size line is too long")
-                    return None
-                size_text = bytes(self._buffer[:end]).split(b";")[0].strip()
-                del self._buffer[:end + 2]
-                try:
-                    size = int(size_text, 16)
-                except ValueError:
-                    raise HttpProblem(400, "a chunk size is not a number") from None
-                if size < 0:
-                    raise HttpProblem(400, "a chunk size is negative")
-                if size == 0:
-                    self._trailers = True
-                    continue
-                if len(self._body) + size > self.max_body:
-                    raise HttpProblem(413, f"the body is over {self.max_body} bytes")
-                self._chunk_left = size
-            if len(self._buffer) < self._chunk_left + 2:
-                return None
-            if self._buffer[self._chunk_left:self._chunk_left + 2] != b"\r\n":
-                raise HttpProblem(400, "a chunk does not end where its size says")
-            self._body += self._buffer[:self._chunk_left]
-            del self._buffer[:self._chunk_left + 2]
-            self._chunk_left = -1
-
-    def _finish(self, body: bytes) -> HttpRequest:
-        assert self._head is not None
-        request = HttpRequest(self._head, body)
-        self._head = None
-        return request
-
-
-def parse_head(text: str, max_body: int) -> HttpHead:
-    lines = text.split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+def request_head(request: h11.Request) -> HttpHead:
+    """The head of a request h11 read; an HttpProblem for framing h11 lets through."""
+    if not request.http_version.startswith(b"1."):
         raise HttpProblem(400, "not an HTTP/1.1 request line")
-    method, target, version = parts
     headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        if not colon or not name or name != name.strip():
-            raise HttpProblem(400, "a header line is malformed")
-        key = name.lower()
-        headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
-    chunked = False
-    if "transfer-encoding" in headers:
-        codings = [c.strip().lower() for c in headers["transfer-encoding"].split(",")]
-        if codings[-1] != "chunked" or "content-length" in headers:
-            raise HttpProblem(400, "only the chunked transfer coding is understood")
-        chunked = True
-    length: int | None = None
-    if "content-length" in headers:
-        values = {v.strip() for v in headers["content-length"].split(",")}
-        value = values.pop()
-        if values or not value.isdigit():
-            raise HttpProblem(400, "Content-Length is not one number")
-        length = int(value)
-        if length > max_body:
-            raise HttpProblem(413, f"the body is over {max_body} bytes")
-    return HttpHead(method.upper(), target, version, headers, length, chunked)
+    for raw_name, raw_value in request.headers:
+        name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    chunked = "transfer-encoding" in headers  # h11 lets only "chunked" through
+    length = int(headers["content-length"]) if "content-length" in headers else None
+    if chunked and length is not None:
+        raise HttpProblem(400, "Content-Length and Transfer-Encoding together are refused")
+    if length is not None and length > MAX_BODY_BYTES:
+        raise HttpProblem(413, f"the body is over {MAX_BODY_BYTES} bytes")
+    return HttpHead(request.method.decode("latin-1").upper(), headers, length, chunked)
+
+
+def check_head(unread: bytes) -> None:
+    """Refuse the head at the start of `unread` where h11 would forgive it: over-long (h11
+    limits only a head still incomplete), a folded header line, or a line ending in a bare
+    LF (a proxy in front may read either of these otherwise)."""
+    end = HEAD_END.search(unread, 0, MAX_HEAD_BYTES + 4)
+    if end is None and len(unread) > MAX_HEAD_BYTES:
+        raise HttpProblem(431, "the request head is too large")
+    head = unread[:end.end()] if end else unread
+    if FOLDED_LINE.search(head):
+        raise HttpProblem(400, "a header line is folded onto the next (obs-fold)")
+    if BARE_LF.search(head):
+        raise HttpProblem(400, "a line of the request head ends without CR")
+
+
+def protocol_problem(error: h11.RemoteProtocolError) -> HttpProblem:
+    """What h11 refused, as our answer to it."""
+    if error.error_status_hint == 431:
+        return HttpProblem(431, "the request head is too large")
+    if error.error_status_hint == 501:  # a transfer coding other than chunked
+        return HttpProblem(400, "only the chunked transfer coding is understood")
+    detail = str(error)
+    detail = detail if len(detail) <= 100 else detail[:99] + "…"
+    return HttpProblem(400, f"not a valid HTTP/1.1 request ({detail})")
 
 
 def unpack_body(body: bytes, encoding: str) -> bytes:
@@ -285,7 +176,10 @@ class HttpConnection(Link):
     def __init__(self, owner: Listeners, name: str) -> None:
         super().__init__(owner, name)
         self.token = (owner.settings.http_token or "").encode("utf-8")
-        self.reader = HttpRequestReader()
+        self.http = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
+        self._head: HttpHead | None = None
+        self._body: list[bytes | bytearray] = []  # the pieces read so far, joined once
+        self._body_size = 0
         self._draining = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -295,28 +189,50 @@ class HttpConnection(Link):
 
     def data_received(self, data: bytes) -> None:
         self.last_active = time.monotonic()
+        self._receive(data)
+
+    def eof_received(self) -> bool | None:
+        self._receive(b"")  # a request cut short is answered, then the connection closes
+        return False
+
+    def _receive(self, data: bytes) -> None:
         if self._draining:
             return
         try:
-            for item in self.reader.feed(data):
-                if isinstance(item, HttpProblem):
-                    self.reject()
-                    self._refuse(item.status, item.reason)
-                elif isinstance(item, HttpHead):
-                    self._begin(item)
-                else:
-                    self._answer(item)
-                if self._draining or self.transport is None or self.transport.is_closing():
-                    return
+            self.http.receive_data(data)
+            self._read_events()
+        except HttpProblem as problem:  # the stream cannot be followed further
+            self.reject()
+            self._refuse(problem.status, problem.reason)
         except Exception:  # a bug must cost one connection, never the listener
             log.exception("http: connection from %s closed after an error", self.peer)
             self.close()
 
-    def eof_received(self) -> bool | None:
-        return False
+    def _read_events(self) -> None:
+        http = self.http
+        while not (self._draining or self.transport is None or self.transport.is_closing()):
+            if http.their_state is h11.IDLE:  # a request head comes next
+                check_head(http.trailing_data[0])
+            try:
+                event = http.next_event()
+            except h11.RemoteProtocolError as error:
+                raise protocol_problem(error) from None
+            if isinstance(event, h11.Request):
+                self._begin(request_head(event))
+            elif isinstance(event, h11.Data):
+                self._body.append(event.data)
+                self._body_size += len(event.data)
+                if self._body_size > MAX_BODY_BYTES:
+                    raise HttpProblem(413, f"the body is over {MAX_BODY_BYTES} bytes")
+            elif isinstance(event, h11.EndOfMessage):
+                self._answer()
+            else:  # more to read first, or the sender closed
+                return
 
     def _begin(self, head: HttpHead) -> None:
         """Refuse a request by its head, before its body is read, when it cannot succeed."""
+        self._head = head
+        self._body, self._body_size = [], 0
         if head.method != "POST":
             self._refuse(405, "only POST is accepted", [("Allow", "POST")])
         elif not self._authorised(head):
@@ -325,40 +241,46 @@ class HttpConnection(Link):
                          [("WWW-Authenticate", 'Bearer realm="watchkeeper"')])
         elif not head.has_body:
             self._refuse(411, "Content-Length (or chunked transfer coding) is required")
-        elif "100-continue" in head.headers.get("expect", "").lower():
-            assert self.transport is not None
-            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        elif self.http.client_is_waiting_for_100_continue:
+            self._write(h11.InformationalResponse(status_code=100, headers=[],
+                                                 reason=b"Continue"))
 
     def _authorised(self, head: HttpHead) -> bool:
         scheme, _, token = head.headers.get("authorization", "").partition(" ")
-        given = token.strip().encode("utf-8", "surrogateescape")
+        given = token.strip().encode("latin-1")  # the bytes as sent
         # compare_digest takes the same time wherever the first difference is
         return scheme.lower() == "bearer" and hmac.compare_digest(given, self.token)
 
-    def _answer(self, request: HttpRequest) -> None:
-        head = request.head
+    def _answer(self) -> None:
+        head, sent = self._head, b"".join(self._body)
+        assert head is not None
+        self._head, self._body, self._body_size = None, [], 0
         try:
-            body = unpack_body(request.body, head.headers.get("content-encoding", ""))
+            body = unpack_body(sent, head.headers.get("content-encoding", ""))
             objects = json_objects(body)
         except HttpProblem as problem:
             self.reject()
-            self._respond(problem.status, {"error": problem.reason}, close=not head.keep_alive)
-            return
-        batch = [Received(self.peer, "http", "json", message) for message in objects]
-        if batch and not self.owner.append(batch):
-            self._respond(503, {"error": "the collector cannot store messages now"},
-                          close=not head.keep_alive, headers=[("Retry-After", "10")])
-            return
-        self.owner.tally.accepted(self.name, self.peer, len(batch), len(request.body))
-        self.owner.after_append()
-        self._respond(200, {"received": len(batch)}, close=not head.keep_alive)
+            self._respond(problem.status, {"error": problem.reason})
+        else:
+            batch = [Received(self.peer, "http", "json", message) for message in objects]
+            if batch and not self.owner.append(batch):
+                self._respond(503, {"error": "the collector cannot store messages now"},
+                              [("Retry-After", "10")])
+            else:
+                self.owner.tally.accepted(self.name, self.peer, len(batch), len(sent))
+                self.owner.after_append()
+                self._respond(200, {"received": len(batch)})
+        if self.http.our_state is h11.MUST_CLOSE:  # the sender asked for it
+            assert self.transport is not None
+            self.transport.close()
+        else:
+            self.http.start_next_cycle()
 
     def _refuse(self, status: int, reason: str,
                 headers: Sequence[tuple[str, str]] = ()) -> None:
         """Answer and close; read what the sender still sends for a moment, so that closing
         with unread bytes does not reset the connection before it reads the answer."""
-        self._respond(status, {"error": reason}, close=False, headers=[
-            *headers, ("Connection", "close")])
+        self._respond(status, {"error": reason}, [*headers, ("Connection", "close")])
         self._draining = True
         transport = self.transport
         assert transport is not None
@@ -366,16 +288,14 @@ class HttpConnection(Link):
             transport.write_eof()
         self.owner.call_later(DRAIN_SECONDS, self.close)
 
-    def _respond(self, status: int, payload: dict[str, object], close: bool,
+    def _respond(self, status: int, payload: dict[str, object],
                  headers: Sequence[tuple[str, str]] = ()) -> None:
+        body = orjson.dumps(payload)
+        self._write(h11.Response(status_code=status, reason=HTTPStatus(status).phrase, headers=[
+            ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+            *headers]), h11.Data(data=body), h11.EndOfMessage())
+
+    def _write(self, *events: h11.Event) -> None:
         transport = self.transport
         assert transport is not None
-        body = orjson.dumps(payload)
-        lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
-                 "Content-Type: application/json", f"Content-Length: {len(body)}",
-                 *(f"{name}: {value}" for name, value in headers)]
-        if close:
-            lines.append("Connection: close")
-        transport.write("\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + body)
-        if close:
-            transport.close()
+        transport.write(b"".join(self.http.send(event) or b"" for event in events))

@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 import pytest
 
+from watchkeeper.collect import webhook
 from watchkeeper.collect.listeners import (
     CollectError,
     Listeners,
@@ -409,6 +410,74 @@ def test_http_refuses_a_wrong_token_bad_json_and_a_body_without_length(
     # a bad body is refused whole: a sender that fixes it and resends duplicates nothing
     assert [row[1] for row in running.stored(store)] == ["kept"]
     assert running.stats().rejected == {LOCAL: 4}
+
+
+def head(*fields: str) -> bytes:
+    """A POST's head with the token, then `fields`, as raw bytes."""
+    lines = ["POST / HTTP/1.1", "Host: x", f"Authorization: Bearer {TOKEN}", *fields]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def chunk(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+FRAMED = b'{"host":"s1","message":"framed one way"}\n'
+SMUGGLED = b'{"host":"s2","message":"smuggled"}\n'
+# what a server that reads the first request's framing wrongly takes for a second request
+NEXT = head(f"Content-Length: {len(SMUGGLED)}") + SMUGGLED
+
+
+@pytest.mark.parametrize(("request_bytes", "half_close"), [
+    pytest.param(head(f"Content-Length: {len(chunk(FRAMED))}", "Transfer-Encoding: chunked")
+                 + chunk(FRAMED) + b"0\r\n\r\n" + NEXT, False,
+                 id="content-length-and-chunked"),
+    pytest.param(head(f"Content-Length: {len(FRAMED)}", "Content-Length: 0") + FRAMED + NEXT,
+                 False, id="two-content-lengths"),
+    pytest.param(head(f"Content-Length: {len(FRAMED)}", "X-Note: first", " and folded")
+                 + FRAMED + NEXT, False, id="folded-header"),
+    pytest.param(head("Transfer-Encoding:", " chunked", f"Content-Length: {len(FRAMED)}")
+                 + FRAMED + NEXT, False, id="folded-transfer-encoding"),
+    pytest.param(head(f"Content-Length: {len(FRAMED)}").replace(b"Host: x\r\n", b"Host: x\n")
+                 + FRAMED + NEXT, False, id="bare-line-feed"),
+    pytest.param(head("Transfer-Encoding: chunked") + b"1" + b"0" * 24 + b"\r\n" + FRAMED
+                 + b"\r\n0\r\n\r\n" + NEXT, False, id="chunk-size-of-25-digits"),
+    # 2**64 + 1: a parser that keeps sizes in 64 bits reads a chunk of 1 byte
+    pytest.param(head("Transfer-Encoding: chunked") + b"10000000000000001\r\n{\r\n0\r\n\r\n"
+                 + NEXT, True, id="chunk-size-over-64-bits"),
+])
+def test_http_refuses_requests_framed_two_ways_and_keeps_nothing_of_them(
+        collector: Callable[..., Running], store: Store, request_bytes: bytes,
+        half_close: bool) -> None:
+    running = collector(["http"], http_token=TOKEN)
+    with socket.create_connection(running.address("http"), timeout=10) as raw:
+        raw.sendall(request_bytes)
+        if half_close:  # the request never ends: the sender stops sending
+            raw.shutdown(socket.SHUT_WR)
+        answer = raw.makefile("rb").read()
+    head_bytes, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *fields = head_bytes.decode().split("\r\n")
+    assert status_line.startswith("HTTP/1.1 400 "), answer
+    assert "Connection: close" in fields
+    assert len(body) == int(dict(f.split(": ", 1) for f in fields)["Content-Length"])  # no more
+    assert running.stats().rejected == {LOCAL: 1}
+    assert running.stored(store, "message") == []
+
+
+def test_http_answers_an_over_long_head_431_and_an_over_long_chunked_body_413(
+        collector: Callable[..., Running], store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(webhook, "MAX_BODY_BYTES", 1000)
+    running = collector(["http"], http_token=TOKEN)
+    address = running.address("http")
+    with socket.create_connection(address, timeout=10) as raw:
+        line = b'{"host":"s1","message":"%s"}\n' % (b"x" * 600)
+        raw.sendall(head("Transfer-Encoding: chunked") + chunk(line) + chunk(line))
+        assert raw.makefile("rb").readline().startswith(b"HTTP/1.1 413 ")
+    with socket.create_connection(address, timeout=10) as raw:  # sent in one piece
+        raw.sendall(head(f"Content-Length: {len(FRAMED)}", "X-Pad: " + "x" * 20_000) + FRAMED)
+        assert raw.makefile("rb").readline().startswith(b"HTTP/1.1 431 ")
+    assert running.stats().rejected == {LOCAL: 2}
+    assert running.stored(store, "message") == []
 
 
 # -- TLS -----------------------------------------------------------------------------------
