@@ -142,9 +142,7 @@ def save_inventory_import(store: Store, name: str, sha256: str, source: str,
         earlier = inventory_import(store, sha256)
         if earlier is not None:
             return earlier, False
-        con = store.cursor()
-        try:
-            con.execute("BEGIN")
+        with store.transaction() as con:
             row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM device_imports").fetchone()
             assert row is not None
             import_id = int(row[0])
@@ -160,12 +158,6 @@ def save_inventory_import(store: Store, name: str, sha256: str, source: str,
             _insert(con, "device_facts", _FACT_TYPES,
                     [[import_id, number, r.record_key, f.fact, f.value, f.evidence, f.observed]
                      for number, r in enumerate(records, 1) for f in r.facts])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
     return InventoryImport(import_id, name, sha256, source, imported, len(records),
                            tuple(problems), tuple(notes)), True
 
@@ -286,20 +278,11 @@ def set_link(store: Store, record_key: str, kind: str, target_key: str | None,
         raise WatchkeeperError("A record cannot be merged into itself.")
     link = DeviceLink(record_key, kind, target_key if kind == "merge" else None,
                       (reason or "").strip() or None, created, created_by)
-    with store.write_lock:
-        con = store.cursor()
-        try:
-            con.execute("BEGIN")
-            con.execute("DELETE FROM device_links WHERE record_key = ?", [record_key])
-            con.execute("INSERT INTO device_links VALUES (?, ?, ?, ?, ?, ?)",
-                        [link.record_key, link.kind, link.target_key, link.reason,
-                         link.created, link.created_by])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+    with store.transaction() as con:
+        con.execute("DELETE FROM device_links WHERE record_key = ?", [record_key])
+        con.execute("INSERT INTO device_links VALUES (?, ?, ?, ?, ?, ?)",
+                    [link.record_key, link.kind, link.target_key, link.reason,
+                     link.created, link.created_by])
     return link
 
 
