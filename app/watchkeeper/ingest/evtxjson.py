@@ -90,7 +90,7 @@ def _event(lines: list[bytes], first: int, size: int,
     if isinstance(loaded, Rejected):
         loaded.reason = loaded.reason.replace(f"line {first}", where, 1)
         return loaded
-    value, text, _ = loaded
+    _, _, value, text, _ = loaded
     event = value.get("Event")
     if not isinstance(event, dict) or not isinstance(event.get("System"), dict):
         found = ("no Event object" if event is None else

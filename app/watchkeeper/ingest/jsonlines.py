@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -29,25 +29,18 @@ _SNIFF_LINES = 5
 MAX_DEPTH = 32
 
 
-class JsonRecord(NamedTuple):
-    """One line of a JSON-lines file that holds an object."""
+# One line of a JSON-lines file that holds an object: (line number, the line as read in
+# UTF-8, the object, its text, its encoding). A plain tuple: one is made for every record.
+JsonRecord = tuple[int, bytes, dict[str, Any], str, str]
 
-    number: int
-    line: bytes  # as read, in UTF-8
-    value: dict[str, Any]
-    text: str
-    encoding: str  # the file's when it is not UTF-8, else the line's own
 
-    def event(self, mapper: FieldMapper) -> Event | Rejected:
-        """The record as generic JSON: every key a field."""
-        return event_from_object(self.number, self.text, self.value, self.encoding, mapper)
-
-    def not_understood(self, error: Exception, what: str) -> Rejected:
-        """The record, refused: the reason of a time that cannot be stored, else `what` not
-        understood and why."""
-        reason = (str(error) if isinstance(error, TimeOutOfRange)
-                  else f"{what} not understood ({error})")
-        return Rejected(self.number, self.line, f"line {self.number}: {reason}")
+def not_understood(record: JsonRecord, error: Exception, what: str) -> Rejected:
+    """A record a format could not convert: the reason of a time that cannot be stored,
+    else `what` not understood and why."""
+    number, line = record[0], record[1]
+    reason = (str(error) if isinstance(error, TimeOutOfRange)
+              else f"{what} not understood ({error})")
+    return Rejected(number, line, f"line {number}: {reason}")
 
 
 def json_records(source: Source) -> Iterator[JsonRecord | Rejected]:
@@ -61,12 +54,10 @@ def json_records(source: Source) -> Iterator[JsonRecord | Rejected]:
             if isinstance(line, Rejected):
                 yield line
                 continue
-            loaded = load_object(line, number)
-            if isinstance(loaded, Rejected):
-                yield loaded
-                continue
-            value, text, encoding = loaded
-            yield JsonRecord(number, line, value, text, _encoding(encoding, file_encoding))
+            record = load_object(line, number)
+            if file_encoding != "utf-8" and not isinstance(record, Rejected):
+                record = (*record[:4], file_encoding)
+            yield record
 
 
 def sniff_objects(head: bytes, marker: str, is_kind: Callable[[dict[str, Any]], bool],
@@ -83,8 +74,8 @@ def sniff_objects(head: bytes, marker: str, is_kind: Callable[[dict[str, Any]], 
     return 0
 
 
-def load_object(line: bytes, number: int) -> tuple[dict[str, Any], str, str] | Rejected:
-    """(object, text, encoding) of one JSON line, or Rejected saying why not."""
+def load_object(line: bytes, number: int) -> JsonRecord | Rejected:
+    """One JSON line as an object, or Rejected saying why not."""
     text, encoding = decode(line)
     try:
         value = orjson.loads(line if encoding == "utf-8" else text)
@@ -92,7 +83,7 @@ def load_object(line: bytes, number: int) -> tuple[dict[str, Any], str, str] | R
         return Rejected(number, line, f"line {number}: not valid JSON: {error}")
     if not isinstance(value, dict):
         return Rejected(number, line, f"line {number}: JSON {json_kind(value)}, not an object")
-    return value, text, encoding
+    return number, line, value, text, encoding
 
 
 def json_kind(value: Any) -> str:
@@ -224,7 +215,11 @@ class JsonLinesParser:
                 yield from _parse_array(stream, mapper, file_encoding)
             return
         for record in json_records(source):
-            yield record if isinstance(record, Rejected) else record.event(mapper)
+            if isinstance(record, Rejected):
+                yield record
+                continue
+            number, _, value, text, encoding = record
+            yield event_from_object(number, text, value, encoding, mapper)
 
 
 def _loads_or_none(line: str) -> Any:
@@ -232,10 +227,6 @@ def _loads_or_none(line: str) -> Any:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
         return None
-
-
-def _encoding(line_encoding: str, file_encoding: str) -> str:
-    return file_encoding if file_encoding != "utf-8" else line_encoding
 
 
 def _parse_array(stream: BinaryIO, mapper: FieldMapper, file_encoding: str) -> Iterator[Parsed]:

@@ -8,7 +8,12 @@ from typing import Any
 
 from watchkeeper.core.event import Parsed, Rejected, WindowsEvent
 from watchkeeper.ingest.base import ParseContext, Source
-from watchkeeper.ingest.jsonlines import json_records, sniff_objects
+from watchkeeper.ingest.jsonlines import (
+    event_from_object,
+    json_records,
+    not_understood,
+    sniff_objects,
+)
 from watchkeeper.ingest.mapping import (
     FieldMapper,
     TimeOutOfRange,
@@ -62,17 +67,18 @@ class NxlogParser:
             if isinstance(record, Rejected):
                 yield record
                 continue
-            if not is_nxlog_windows(record.value):
+            number, _, value, text, encoding = record
+            if not is_nxlog_windows(value):
                 # im_file and other NXLog inputs in the same stream: generic JSON.
                 others += 1
-                yield record.event(mapper)
+                yield event_from_object(number, text, value, encoding, mapper)
                 continue
             try:
-                event_json = nxlog_json(record.value, zone)
+                event_json = nxlog_json(value, zone)
             except (TypeError, ValueError) as error:
-                yield record.not_understood(error, "NXLog event")
+                yield not_understood(record, error, "NXLog event")
                 continue
-            yield WindowsEvent(record.number, record.text, event_json, source="nxlog")
+            yield WindowsEvent(number, text, event_json, source="nxlog")
         if others:
             context.notes.append(f"{source.name}: {others} line(s) without an EventID and "
                                  "Channel were read as generic JSON")

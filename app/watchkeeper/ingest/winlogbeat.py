@@ -7,7 +7,12 @@ from typing import Any
 
 from watchkeeper.core.event import Parsed, Rejected, WindowsEvent
 from watchkeeper.ingest.base import ParseContext, Source
-from watchkeeper.ingest.jsonlines import json_records, sniff_objects
+from watchkeeper.ingest.jsonlines import (
+    event_from_object,
+    json_records,
+    not_understood,
+    sniff_objects,
+)
 from watchkeeper.ingest.mapping import FieldMapper, checked_iso
 from watchkeeper.ingest.windows_shape import (
     LEVEL_NUMBERS,
@@ -32,18 +37,19 @@ class WinlogbeatParser:
             if isinstance(record, Rejected):
                 yield record
                 continue
-            winlog = record.value.get("winlog")
+            number, _, value, text, encoding = record
+            winlog = value.get("winlog")
             if not isinstance(winlog, dict) or not _is_windows(winlog):
                 # Another Beat's line in the same file: still an event, as generic JSON.
                 others += 1
-                yield record.event(mapper)
+                yield event_from_object(number, text, value, encoding, mapper)
                 continue
             try:
-                event_json = winlogbeat_json(record.value, winlog)
+                event_json = winlogbeat_json(value, winlog)
             except (TypeError, ValueError) as error:
-                yield record.not_understood(error, "Winlogbeat event")
+                yield not_understood(record, error, "Winlogbeat event")
                 continue
-            yield WindowsEvent(record.number, record.text, event_json, source="winlogbeat")
+            yield WindowsEvent(number, text, event_json, source="winlogbeat")
         if others:
             context.notes.append(f"{source.name}: {others} line(s) without a 'winlog' object "
                                  "were read as generic JSON")
