@@ -50,12 +50,13 @@ def json_records(source: Source) -> Iterator[JsonRecord | Rejected]:
     """
     with source.open() as opened:
         stream, file_encoding = utf8_stream(opened)
+        recoded = file_encoding != "utf-8"
         for number, line in iter_lines(stream):
             if isinstance(line, Rejected):
                 yield line
                 continue
             record = load_object(line, number)
-            if file_encoding != "utf-8" and not isinstance(record, Rejected):
+            if recoded and not isinstance(record, Rejected):
                 record = (*record[:4], file_encoding)
             yield record
 
