@@ -27,6 +27,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from watchkeeper.collect.secrets import get_secret, set_secret
 from watchkeeper.core import paths
+from watchkeeper.core.disk import fsync_folder
 from watchkeeper.core.errors import WatchkeeperError
 
 CERT_FILENAME = "collector-cert.pem"
@@ -210,7 +211,7 @@ def _generate(folder: Path, now: datetime) -> TlsFiles:
     finally:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
-    _sync_folder(folder)
+    fsync_folder(folder)
     return _tls_files(cert_path, key_path, certificate)
 
 
@@ -229,16 +230,6 @@ def _stage(path: Path, data: bytes) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return temporary
-
-
-def _sync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _host_names() -> list[str]:

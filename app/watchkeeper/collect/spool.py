@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from watchkeeper.core.disk import fsync_folder
 from watchkeeper.core.processes import alive
 from watchkeeper.ingest.forwarded import HEADER, envelope
 
@@ -151,7 +152,7 @@ class Spool:
             raise
         os.close(fd)
         os.replace(path, path.with_suffix(SEALED))
-        _fsync_folder(self.folder)
+        fsync_folder(self.folder)
         self._waiting_bytes += size
 
 
@@ -194,21 +195,10 @@ def recover_open_segments(folder: Path) -> list[Path]:
         os.replace(path, sealed)
         recovered.append(sealed)
     if recovered:
-        _fsync_folder(folder)
+        fsync_folder(folder)
     return recovered
 
 
 def _pid_of(path: Path) -> int | None:
     parts = path.stem.split("-")
     return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename durable (POSIX); Windows has no folder handles to sync."""
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -1,4 +1,5 @@
-"""A full disk: recognised wherever it surfaces (the OS, DuckDB), and told in one sentence.
+"""A full disk: recognised wherever it surfaces (the OS, DuckDB), and told in one sentence;
+and renames made durable.
 
 A full disk is a state, not a bug: writing stops, nothing already taken is lost, and work
 goes on by itself once space is freed.
@@ -7,6 +8,7 @@ goes on by itself once space is freed.
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 from pathlib import Path
 
@@ -45,3 +47,15 @@ def disk_full_sentence(path: Path, what: str) -> str:
     except OSError:
         free = ""
     return f"The disk holding {folder} is full{free}; {what} once space is freed."
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make the renames and new files in `folder` survive a power cut (POSIX); Windows has
+    no folder handles to sync, and its renames are written through."""
+    if os.name == "nt":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

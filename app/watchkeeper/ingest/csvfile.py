@@ -12,15 +12,20 @@ from itertools import chain, islice
 from typing import Any, BinaryIO
 
 from watchkeeper.core.event import Event, Parsed, Rejected
-from watchkeeper.ingest.base import HEAD_SIZE, MAX_LINE, ParseContext, Source, decode
-from watchkeeper.ingest.jsonlines import complete_lines, head_text, utf8_stream
+from watchkeeper.core.text import Dialect, decode, detect_dialect
+from watchkeeper.ingest.base import (
+    HEAD_SIZE,
+    MAX_LINE,
+    ParseContext,
+    Source,
+    complete_lines,
+    head_text,
+    utf8_stream,
+)
 from watchkeeper.ingest.mapping import FieldMapper, TimeOutOfRange, date_order_evidence
 
-DELIMITERS = ",;\t|"
 _SNIFF_LINES = 20
-_AGREEMENT = 0.6  # share of sampled rows that must have the usual width
 _LOOKAHEAD = 1000  # rows read before the first event, to settle day/month order
-_EXCEL_SEPARATOR = re.compile(r"sep=(.)\s*")
 _DATA_LIKE = re.compile(r"[\d.:/\- ]+")
 # A time of day, a date or an address in a "name" means the first line is data, not a header.
 _VALUE_INSIDE = re.compile(r"\d:\d\d|\d{4}-\d\d-\d\d|\d{1,3}(?:\.\d{1,3}){3}")
@@ -28,13 +33,6 @@ _VALUE_INSIDE = re.compile(r"\d:\d\d|\d{4}-\d\d-\d\d|\d{1,3}(?:\.\d{1,3}){3}")
 # event's description.
 _EVENT_VIEWER_HEADER = ("Level", "Date and Time", "Source", "Event ID", "Task Category")
 _NAMES_ONLY = FieldMapper(UTC)  # sniffing asks only which header names are times
-
-
-@dataclass(frozen=True, slots=True)
-class Dialect:
-    delimiter: str
-    skip_initial_space: bool = False
-    skip_first_line: bool = False  # Excel's "sep=;" line
 
 
 @dataclass(slots=True)
@@ -45,53 +43,6 @@ class _Row:
     values: list[str] | None
     problem: str | None
     encoding: str
-
-
-def _widths(lines: list[str], delimiter: str) -> list[int]:
-    return [len(row) for row in csv.reader(lines, delimiter=delimiter, strict=False)]
-
-
-def _consistency(widths: list[int]) -> tuple[float, int]:
-    """(share of rows of the usual width, header width); 0 when the header does not fit.
-
-    The header may be one name short of the rows, as Event Viewer writes it.
-    """
-    if not widths:
-        return 0.0, 0
-    header = widths[0]
-    rows = widths[1:]
-    if not rows:
-        return 1.0, header
-    usual, count = Counter(rows).most_common(1)[0]
-    if header not in (usual, usual - 1):
-        return 0.0, header
-    return count / len(rows), header
-
-
-def detect_dialect(lines: list[str]) -> Dialect | None:
-    """The delimiter of a header row and the lines after it; None if no delimiter fits.
-
-    csv.Sniffer's guess is taken when the rows agree with it; else the delimiter under
-    which the most rows are as wide as the header.
-    """
-    if not lines:
-        return None
-    excel = _EXCEL_SEPARATOR.fullmatch(lines[0])
-    if excel is not None:
-        return Dialect(excel.group(1), skip_first_line=True)
-    try:
-        guess = csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS)
-        share, width = _consistency(_widths(lines, guess.delimiter))
-        if width >= 2 and share >= _AGREEMENT:
-            return Dialect(guess.delimiter, bool(guess.skipinitialspace))
-    except csv.Error:
-        pass
-    best: tuple[float, int, str] | None = None
-    for delimiter in DELIMITERS:
-        share, width = _consistency(_widths(lines, delimiter))
-        if width >= 2 and share >= _AGREEMENT and (best is None or (share, width) > best[:2]):
-            best = (share, width, delimiter)
-    return Dialect(best[2]) if best is not None else None
 
 
 def _looks_like_header(cells: list[str]) -> bool:

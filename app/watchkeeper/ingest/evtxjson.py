@@ -14,8 +14,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from watchkeeper.core.event import Parsed, Rejected, WindowsEvent
-from watchkeeper.ingest.base import MAX_LINE, ParseContext, Source, iter_lines
-from watchkeeper.ingest.jsonlines import head_text, json_kind, json_text, load_object, utf8_stream
+from watchkeeper.ingest.base import (
+    MAX_LINE,
+    ParseContext,
+    Source,
+    head_text,
+    iter_lines,
+    utf8_stream,
+)
+from watchkeeper.ingest.jsonlines import json_kind, json_text, load_object
 
 MAX_EVENT = MAX_LINE
 _RECORD_LINE = re.compile(rb"Record\s+(\d{1,18})\s*")  # a record number fits in 63 bits
@@ -83,7 +90,7 @@ def _event(lines: list[bytes], first: int, size: int,
     if isinstance(loaded, Rejected):
         loaded.reason = loaded.reason.replace(f"line {first}", where, 1)
         return loaded
-    value, text, _ = loaded
+    _, _, value, text, _ = loaded
     event = value.get("Event")
     if not isinstance(event, dict) or not isinstance(event.get("System"), dict):
         found = ("no Event object" if event is None else

@@ -17,6 +17,7 @@ from pathlib import Path
 from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import Cancelled, ImportFailed, StoreError
 from watchkeeper.core.progress import Progress, give_way
+from watchkeeper.core.text import text_encoding
 from watchkeeper.ingest import archives, formats
 from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Parser, Source
 from watchkeeper.storage import ledger
@@ -30,7 +31,6 @@ MAX_DEPTH = 3  # archives inside archives
 # Big reads: each read lets go of the GIL, and reads every few milliseconds (8 KiB at a
 # time) keep resetting CPython's switch timer, so the window's thread never got a turn.
 READ_BUFFER = 1 << 20
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 @dataclass
@@ -288,7 +288,7 @@ class Importer:
             self._record(LedgerRow(result.import_id, name, size, sha, None, "skipped",
                                    result.message))
             return
-        if head.startswith(_UTF16_BOMS):
+        if text_encoding(head)[0] == "utf-16":  # with a byte-order mark
             work = make_workdir(self.store.path, ".import-")
             try:
                 converted = _transcode_utf16(path, work / "utf8")
@@ -429,9 +429,7 @@ def _finish_recovery(store: Store) -> None:
 
 def _transcode_utf16(path: Path, target: Path) -> Path:
     with path.open("rb") as raw:
-        bom = raw.read(2)
-        encoding = "utf-16-le" if bom == codecs.BOM_UTF16_LE else "utf-16-be"
-        reader = codecs.getreader(encoding)(raw, "replace")
+        reader = codecs.getreader("utf-16")(raw, "replace")  # it reads the mark itself
         with target.open("w", encoding="utf-8", newline="") as out:
             while chunk := reader.read(1 << 20):
                 out.write(chunk)

@@ -3,111 +3,80 @@
 from __future__ import annotations
 
 import codecs
-import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 import orjson
 
 from watchkeeper.core.event import Event, Parsed, Rejected
 from watchkeeper.ingest.base import (
+    CHUNK,
     HEAD_SIZE,
     MAX_LINE,
     ParseContext,
     Source,
+    complete_lines,
     decode,
-    is_binary,
+    head_text,
     iter_lines,
+    utf8_stream,
 )
 from watchkeeper.ingest.mapping import FieldMapper, TimeOutOfRange
 
-_UTF8_BOM = b"\xef\xbb\xbf"
 _INT64 = range(-(1 << 63), 1 << 63)
 _SNIFF_LINES = 5
 MAX_DEPTH = 32
-_CHUNK = 1 << 16
 
 
-class _Recoded(io.RawIOBase):
-    """A byte stream as UTF-8: the bytes already read first, then the rest, re-encoded if needed."""
-
-    def __init__(self, stream: BinaryIO, first: bytes, encoding: str | None) -> None:
-        self._stream = stream
-        self._decoder = (codecs.getincrementaldecoder(encoding)(errors="replace")
-                         if encoding else None)
-        self._pending = self._recode(first) if first else b""
-        self._eof = False
-
-    def _recode(self, data: bytes, final: bool = False) -> bytes:
-        if self._decoder is None:
-            return data
-        return self._decoder.decode(data, final).encode("utf-8", "surrogatepass")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending and not self._eof:
-            chunk = self._stream.read(_CHUNK)
-            if not chunk:
-                self._eof = True
-                self._pending = self._recode(b"", final=True)
-            else:
-                self._pending = self._recode(chunk)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+# One line of a JSON-lines file that holds an object: (line number, the line as read in
+# UTF-8, the object, its text, its encoding). A plain tuple: one is made for every record.
+JsonRecord = tuple[int, bytes, dict[str, Any], str, str]
 
 
-def text_encoding(head: bytes) -> tuple[str | None, int]:
-    """(encoding other than UTF-8, or None; length of its byte-order mark) from a file's start.
+def not_understood(record: JsonRecord, error: Exception, what: str) -> Rejected:
+    """A record a format could not convert: the reason of a time that cannot be stored,
+    else `what` not understood and why."""
+    number, line = record[0], record[1]
+    reason = (str(error) if isinstance(error, TimeOutOfRange)
+              else f"{what} not understood ({error})")
+    return Rejected(number, line, f"line {number}: {reason}")
 
-    Windows tools write UTF-16 (PowerShell 5 redirection, Excel's "Unicode text"), with a
-    byte-order mark, or without one, recognisable by NUL bytes next to ASCII.
+
+def json_records(source: Source) -> Iterator[JsonRecord | Rejected]:
+    """Each line of a JSON-lines file as an object, or Rejected saying why it is not one.
+
+    The JSON formats share this reading and keep only their own classify-and-convert step.
     """
-    if head.startswith(_UTF8_BOM):
-        return None, 3
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and (len(head) <= 4 or b"\x00" in head[2:]):
-        # the utf-16 codec reads and drops the mark itself; a "mark" followed by no NUL at
-        # all starts bytes that are not UTF-16 (ASCII punctuation of JSON or CSV has NULs)
-        return "utf-16", 0
-    if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] and head[2]:
-        return "utf-16-le", 0
-    if len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] and head[3]:
-        return "utf-16-be", 0
-    return None, 0
+    with source.open() as opened:
+        stream, file_encoding = utf8_stream(opened)
+        recoded = file_encoding != "utf-8"
+        for number, line in iter_lines(stream):
+            if isinstance(line, Rejected):
+                yield line
+                continue
+            record = load_object(line, number)
+            if recoded and not isinstance(record, Rejected):
+                record = (*record[:4], file_encoding)
+            yield record
 
 
-def utf8_stream(stream: BinaryIO) -> tuple[BinaryIO, str]:
-    """The stream as UTF-8 bytes with any byte-order mark dropped, and the file's encoding."""
-    first = stream.read(256)  # enough to tell UTF-16 by its NULs
-    encoding, mark = text_encoding(first)
-    raw = _Recoded(stream, first[mark:], encoding)
-    return io.BufferedReader(raw, buffer_size=_CHUNK), encoding or "utf-8"
+def sniff_objects(head: bytes, marker: str, is_kind: Callable[[dict[str, Any]], bool],
+                  score: int) -> int:
+    """`score` when a head of JSON lines holds `marker` and one of its first objects is of
+    the kind `is_kind` recognises; else 0. For the JSON formats more specific than any JSON."""
+    text = head_text(head)
+    if text is None or text.lstrip()[:1] != "{" or marker not in text:
+        return 0
+    for line in complete_lines(text, _SNIFF_LINES, len(head) < HEAD_SIZE):
+        value = _loads_or_none(line)
+        if isinstance(value, dict) and is_kind(value):
+            return score
+    return 0
 
 
-def head_text(head: bytes) -> str | None:
-    """A sniffer's head as text (UTF-8 or UTF-16); None when it is binary."""
-    encoding, mark = text_encoding(head)
-    if encoding is not None:
-        return head[mark:].decode(encoding, "replace")
-    if is_binary(head):
-        return None
-    return head[mark:].decode("utf-8", "replace")
-
-
-def complete_lines(text: str, limit: int, whole: bool) -> list[str]:
-    """Up to `limit` non-empty lines of a head; the last is dropped when it may be cut off."""
-    lines = text.splitlines()
-    if not whole and lines and not text.endswith(("\n", "\r")):
-        lines.pop()
-    return [line for line in lines if line.strip()][:limit]
-
-
-def load_object(line: bytes, number: int) -> tuple[dict[str, Any], str, str] | Rejected:
-    """(object, text, encoding) of one JSON line, or Rejected saying why not."""
+def load_object(line: bytes, number: int) -> JsonRecord | Rejected:
+    """One JSON line as an object, or Rejected saying why not."""
     text, encoding = decode(line)
     try:
         value = orjson.loads(line if encoding == "utf-8" else text)
@@ -115,7 +84,7 @@ def load_object(line: bytes, number: int) -> tuple[dict[str, Any], str, str] | R
         return Rejected(number, line, f"line {number}: not valid JSON: {error}")
     if not isinstance(value, dict):
         return Rejected(number, line, f"line {number}: JSON {json_kind(value)}, not an object")
-    return value, text, encoding
+    return number, line, value, text, encoding
 
 
 def json_kind(value: Any) -> str:
@@ -241,22 +210,17 @@ class JsonLinesParser:
             start = (head_text(probe.read(4096)) or "").lstrip()
         # One array of objects ('[' then '{'); a first line like [1, 2] is a line of its own.
         is_array = start[:1] == "[" and start[1:].lstrip()[:1] in ("{", "]", "")
-        with source.open() as opened:
-            stream, file_encoding = utf8_stream(opened)
-            if is_array:
+        if is_array:
+            with source.open() as opened:
+                stream, file_encoding = utf8_stream(opened)
                 yield from _parse_array(stream, mapper, file_encoding)
-                return
-            for number, line in iter_lines(stream):
-                if isinstance(line, Rejected):
-                    yield line
-                    continue
-                loaded = load_object(line, number)
-                if isinstance(loaded, Rejected):
-                    yield loaded
-                    continue
-                value, text, encoding = loaded
-                yield event_from_object(number, text, value, _encoding(encoding, file_encoding),
-                                        mapper)
+            return
+        for record in json_records(source):
+            if isinstance(record, Rejected):
+                yield record
+                continue
+            number, _, value, text, encoding = record
+            yield event_from_object(number, text, value, encoding, mapper)
 
 
 def _loads_or_none(line: str) -> Any:
@@ -264,10 +228,6 @@ def _loads_or_none(line: str) -> Any:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
         return None
-
-
-def _encoding(line_encoding: str, file_encoding: str) -> str:
-    return file_encoding if file_encoding != "utf-8" else line_encoding
 
 
 def _parse_array(stream: BinaryIO, mapper: FieldMapper, file_encoding: str) -> Iterator[Parsed]:
@@ -288,7 +248,7 @@ def _parse_array(stream: BinaryIO, mapper: FieldMapper, file_encoding: str) -> I
         nonlocal buffer, pos, offset, eof
         if eof:
             return False
-        chunk = stream.read(_CHUNK)
+        chunk = stream.read(CHUNK)
         if not chunk:
             eof = True
             buffer = buffer[pos:] + reader.decode(b"", final=True)
@@ -350,12 +310,12 @@ def _rest_rejected(number: int, text: str, stream: BinaryIO, offset: int, reason
     kept = text.encode()[:MAX_LINE]
     length = len(text.encode())
     while len(kept) < MAX_LINE:
-        chunk = stream.read(_CHUNK)
+        chunk = stream.read(CHUNK)
         if not chunk:
             break
         kept += chunk[: MAX_LINE - len(kept)]
         length += len(chunk)
-    for chunk in iter(lambda: stream.read(_CHUNK), b""):
+    for chunk in iter(lambda: stream.read(CHUNK), b""):
         length += len(chunk)
     return Rejected(number, kept, f"{reason} (at character {offset:,}; the remaining "
                                   f"{length:,} bytes were not read as events)")

@@ -6,16 +6,13 @@ from collections.abc import Iterator
 from datetime import tzinfo
 from typing import Any
 
-import orjson
-
 from watchkeeper.core.event import Parsed, Rejected, WindowsEvent
-from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Source, iter_lines
+from watchkeeper.ingest.base import ParseContext, Source
 from watchkeeper.ingest.jsonlines import (
-    complete_lines,
     event_from_object,
-    head_text,
-    load_object,
-    utf8_stream,
+    json_records,
+    not_understood,
+    sniff_objects,
 )
 from watchkeeper.ingest.mapping import (
     FieldMapper,
@@ -32,7 +29,6 @@ from watchkeeper.ingest.windows_shape import (
     windows_event_json,
 )
 
-_SNIFF_LINES = 5
 _WINDOWS_MODULES = ("im_msvistalog", "im_mseventlog", "im_wseventing")
 
 # NXLog's own keys: they describe the event (System) or the shipping, not the EventData.
@@ -61,48 +57,28 @@ class NxlogParser:
     label = "NXLog JSON (Windows event log)"
 
     def sniff(self, head: bytes) -> int:
-        text = head_text(head)
-        if text is None or text.lstrip()[:1] != "{" or '"EventID"' not in text:
-            return 0
-        for line in complete_lines(text, _SNIFF_LINES, len(head) < HEAD_SIZE):
-            try:
-                value = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(value, dict) and is_nxlog_windows(value):
-                return 90
-        return 0
+        return sniff_objects(head, '"EventID"', is_nxlog_windows, 90)
 
     def parse(self, source: Source, context: ParseContext) -> Iterator[Parsed]:
         mapper = FieldMapper(context.years.zone)
         zone = context.years.zone
         others = 0
-        with source.open() as opened:
-            stream, file_encoding = utf8_stream(opened)
-            for number, line in iter_lines(stream):
-                if isinstance(line, Rejected):
-                    yield line
-                    continue
-                loaded = load_object(line, number)
-                if isinstance(loaded, Rejected):
-                    yield loaded
-                    continue
-                value, text, encoding = loaded
-                if not is_nxlog_windows(value):
-                    # im_file and other NXLog inputs in the same stream: generic JSON.
-                    others += 1
-                    yield event_from_object(number, text, value,
-                                            encoding if file_encoding == "utf-8" else file_encoding,
-                                            mapper)
-                    continue
-                try:
-                    event_json = nxlog_json(value, zone)
-                except (TypeError, ValueError) as error:
-                    yield Rejected(number, line, f"line {number}: {error}"
-                                   if isinstance(error, TimeOutOfRange) else
-                                   f"line {number}: NXLog event not understood ({error})")
-                    continue
-                yield WindowsEvent(number, text, event_json, source="nxlog")
+        for record in json_records(source):
+            if isinstance(record, Rejected):
+                yield record
+                continue
+            number, _, value, text, encoding = record
+            if not is_nxlog_windows(value):
+                # im_file and other NXLog inputs in the same stream: generic JSON.
+                others += 1
+                yield event_from_object(number, text, value, encoding, mapper)
+                continue
+            try:
+                event_json = nxlog_json(value, zone)
+            except (TypeError, ValueError) as error:
+                yield not_understood(record, error, "NXLog event")
+                continue
+            yield WindowsEvent(number, text, event_json, source="nxlog")
         if others:
             context.notes.append(f"{source.name}: {others} line(s) without an EventID and "
                                  "Channel were read as generic JSON")

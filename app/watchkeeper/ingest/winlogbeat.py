@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
-
 from watchkeeper.core.event import Parsed, Rejected, WindowsEvent
-from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Source, iter_lines
+from watchkeeper.ingest.base import ParseContext, Source
 from watchkeeper.ingest.jsonlines import (
-    complete_lines,
     event_from_object,
-    head_text,
-    load_object,
-    utf8_stream,
+    json_records,
+    not_understood,
+    sniff_objects,
 )
-from watchkeeper.ingest.mapping import FieldMapper, TimeOutOfRange, checked_iso
+from watchkeeper.ingest.mapping import FieldMapper, checked_iso
 from watchkeeper.ingest.windows_shape import (
     LEVEL_NUMBERS,
     build_system,
@@ -25,56 +22,34 @@ from watchkeeper.ingest.windows_shape import (
     windows_event_json,
 )
 
-_SNIFF_LINES = 5
-
 
 class WinlogbeatParser:
     format = "winlogbeat"
     label = "Winlogbeat JSON lines"
 
     def sniff(self, head: bytes) -> int:
-        text = head_text(head)
-        if text is None or text.lstrip()[:1] != "{" or '"winlog"' not in text:
-            return 0
-        for line in complete_lines(text, _SNIFF_LINES, len(head) < HEAD_SIZE):
-            try:
-                value = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(value, dict) and _is_windows(value.get("winlog")):
-                return 90
-        return 0
+        return sniff_objects(head, '"winlog"', lambda value: _is_windows(value.get("winlog")), 90)
 
     def parse(self, source: Source, context: ParseContext) -> Iterator[Parsed]:
         mapper = FieldMapper(context.years.zone)
         others = 0
-        with source.open() as opened:
-            stream, file_encoding = utf8_stream(opened)
-            for number, line in iter_lines(stream):
-                if isinstance(line, Rejected):
-                    yield line
-                    continue
-                loaded = load_object(line, number)
-                if isinstance(loaded, Rejected):
-                    yield loaded
-                    continue
-                value, text, encoding = loaded
-                winlog = value.get("winlog")
-                if not isinstance(winlog, dict) or not _is_windows(winlog):
-                    # Another Beat's line in the same file: still an event, as generic JSON.
-                    others += 1
-                    yield event_from_object(number, text, value,
-                                            encoding if file_encoding == "utf-8" else file_encoding,
-                                            mapper)
-                    continue
-                try:
-                    event_json = winlogbeat_json(value, winlog)
-                except (TypeError, ValueError) as error:
-                    yield Rejected(number, line, f"line {number}: {error}"
-                                   if isinstance(error, TimeOutOfRange) else
-                                   f"line {number}: Winlogbeat event not understood ({error})")
-                    continue
-                yield WindowsEvent(number, text, event_json, source="winlogbeat")
+        for record in json_records(source):
+            if isinstance(record, Rejected):
+                yield record
+                continue
+            number, _, value, text, encoding = record
+            winlog = value.get("winlog")
+            if not isinstance(winlog, dict) or not _is_windows(winlog):
+                # Another Beat's line in the same file: still an event, as generic JSON.
+                others += 1
+                yield event_from_object(number, text, value, encoding, mapper)
+                continue
+            try:
+                event_json = winlogbeat_json(value, winlog)
+            except (TypeError, ValueError) as error:
+                yield not_understood(record, error, "Winlogbeat event")
+                continue
+            yield WindowsEvent(number, text, event_json, source="winlogbeat")
         if others:
             context.notes.append(f"{source.name}: {others} line(s) without a 'winlog' object "
                                  "were read as generic JSON")

@@ -8,8 +8,7 @@ from typing import Any, BinaryIO
 from xml.parsers import expat
 
 from watchkeeper.core.event import Parsed, Rejected, WindowsEvent
-from watchkeeper.ingest.base import MAX_LINE, ParseContext, Source, decode
-from watchkeeper.ingest.jsonlines import head_text, utf8_stream
+from watchkeeper.ingest.base import MAX_LINE, ParseContext, Source, decode, head_text, utf8_stream
 from watchkeeper.ingest.windows_shape import (
     ATTRIBUTES,
     SYSTEM_INTEGERS,

@@ -65,20 +65,11 @@ def set_link(store: Store, record_key: str, kind: str, target_key: str | None,
         raise WatchkeeperError("A record cannot be merged into itself.")
     link = DeviceLink(record_key, kind, target_key if kind == "merge" else None,
                       (reason or "").strip() or None, created, created_by)
-    with store.write_lock:
-        con = store.cursor()
-        try:
-            con.execute("BEGIN")
-            con.execute("DELETE FROM device_links WHERE record_key = ?", [record_key])
-            con.execute("INSERT INTO device_links VALUES (?, ?, ?, ?, ?, ?)",
-                        [link.record_key, link.kind, link.target_key, link.reason,
-                         link.created, link.created_by])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+    with store.transaction() as con:
+        con.execute("DELETE FROM device_links WHERE record_key = ?", [record_key])
+        con.execute("INSERT INTO device_links VALUES (?, ?, ?, ?, ?, ?)",
+                    [link.record_key, link.kind, link.target_key, link.reason,
+                     link.created, link.created_by])
     return link
 
 

@@ -118,7 +118,8 @@ def save(store: Store, rules: Iterable[RuleRow], found: Sequence[tuple[str, int,
                 con.execute("INSERT INTO wk_found SELECT unnest(?::VARCHAR[]), "
                             "unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
                             [[f[0] for f in chunk], [f[1] for f in chunk], [f[2] for f in chunk]])
-            return _save(con, list(rules), "wk_found", tables)
+            with store.transaction(con):
+                return _save(con, list(rules), "wk_found", tables)
         finally:
             con.close()
 
@@ -130,46 +131,37 @@ def save_from(store: Store, rules: Iterable[RuleRow], found_table: str,
     so a window's thread is not held up while a large hunt is saved. With `replace` (a hunt
     over all events), the hits stored before are forgotten, except those of the rules in
     `keep`; `meta` is written in the same transaction: all of it is stored, or nothing."""
-    with store.write_lock:
-        con = store.cursor()
-        try:
-            return _save(con, list(rules), found_table, tables, replace, keep, meta or {})
-        finally:
-            con.close()
+    with store.transaction() as con:
+        return _save(con, list(rules), found_table, tables, replace, keep, meta or {})
 
 
 def _save(con: Any, rows: list[RuleRow], source: str, tables: Sequence[str],
           replace: bool = False, keep: Collection[str] = (),
           meta: Mapping[str, str] | None = None) -> int:
-    try:
-        con.execute("BEGIN")
-        if replace:
-            con.execute("DELETE FROM hits WHERE NOT list_contains(?::VARCHAR[], rule_id)",
-                        [sorted(keep)])
-        before = con.execute("SELECT count(*) FROM hits").fetchone()[0]
-        for table in tables:
-            con.execute(
-                f"INSERT INTO hits SELECT f.r, f.e, t.time, t.host, t.username, f.g, now() "
-                f"FROM {source} f JOIN {table} t ON t.id = f.e "
-                f"WHERE t.id BETWEEN (SELECT min(e) FROM {source}) AND "
-                f"(SELECT max(e) FROM {source}) ON CONFLICT DO NOTHING")
-        after = con.execute("SELECT count(*) FROM hits").fetchone()[0]
-        # one statement for many rules: each statement costs milliseconds here
-        for start in range(0, len(rows), 200):
-            part = rows[start:start + 200]
-            values = ", ".join(["(?, ?, ?, ?, ?::VARCHAR[], ?, ?::VARCHAR[], ?::VARCHAR[], "
-                                "?, ?, ?, ?)"] * len(part))
-            con.execute(f"INSERT OR REPLACE INTO detection_rules VALUES {values}",
-                        [value for rule in part for value in (
-                            rule.rule_id, rule.title, rule.level, rule.status, rule.tags,
-                            rule.description, rule.references, rule.falsepositives,
-                            rule.author, rule.path, rule.kind, rule.yaml)])
-        for key, value in (meta or {}).items():
-            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    """The writing of `save` and `save_from`, inside the caller's transaction."""
+    if replace:
+        con.execute("DELETE FROM hits WHERE NOT list_contains(?::VARCHAR[], rule_id)",
+                    [sorted(keep)])
+    before = con.execute("SELECT count(*) FROM hits").fetchone()[0]
+    for table in tables:
+        con.execute(
+            f"INSERT INTO hits SELECT f.r, f.e, t.time, t.host, t.username, f.g, now() "
+            f"FROM {source} f JOIN {table} t ON t.id = f.e "
+            f"WHERE t.id BETWEEN (SELECT min(e) FROM {source}) AND "
+            f"(SELECT max(e) FROM {source}) ON CONFLICT DO NOTHING")
+    after = con.execute("SELECT count(*) FROM hits").fetchone()[0]
+    # one statement for many rules: each statement costs milliseconds here
+    for start in range(0, len(rows), 200):
+        part = rows[start:start + 200]
+        values = ", ".join(["(?, ?, ?, ?, ?::VARCHAR[], ?, ?::VARCHAR[], ?::VARCHAR[], "
+                            "?, ?, ?, ?)"] * len(part))
+        con.execute(f"INSERT OR REPLACE INTO detection_rules VALUES {values}",
+                    [value for rule in part for value in (
+                        rule.rule_id, rule.title, rule.level, rule.status, rule.tags,
+                        rule.description, rule.references, rule.falsepositives,
+                        rule.author, rule.path, rule.kind, rule.yaml)])
+    for key, value in (meta or {}).items():
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
     return int(after - before)
 
 

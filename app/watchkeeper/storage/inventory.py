@@ -95,9 +95,7 @@ def save_inventory_import(store: Store, name: str, sha256: str, source: str,
         earlier = inventory_import(store, sha256)
         if earlier is not None:
             return earlier, False
-        con = store.cursor()
-        try:
-            con.execute("BEGIN")
+        with store.transaction() as con:
             row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM device_imports").fetchone()
             assert row is not None
             import_id = int(row[0])
@@ -113,12 +111,6 @@ def save_inventory_import(store: Store, name: str, sha256: str, source: str,
             _insert(con, "device_facts", _FACT_TYPES,
                     [[import_id, number, r.record_key, f.fact, f.value, f.evidence, f.observed]
                      for number, r in enumerate(records, 1) for f in r.facts])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
     return InventoryImport(import_id, name, sha256, source, imported, len(records),
                            tuple(problems), tuple(notes)), True
 

@@ -15,6 +15,7 @@ from watchkeeper.core.errors import StoreError
 from watchkeeper.storage import workdirs
 from watchkeeper.storage.batch import Batch
 from watchkeeper.storage.store import Store
+from watchkeeper.storage.transactions import Transaction
 from watchkeeper.storage.writer import RECORD_ERRORS, write_apart, write_batch
 
 # what a full disk means for an import, after "The disk holding ... is full (... free); "
@@ -55,7 +56,7 @@ class BackgroundWriter:
             if is_disk_full(error):
                 raise DiskFull(disk_full_sentence(store.path, FULL_AFTER)) from error
             raise
-        self._open = False
+        self._transaction: Transaction | None = None  # open from the first batch to a commit
         self._rows = 0
         self._since = time.monotonic()
         self._kept: list[Batch] = []
@@ -102,24 +103,11 @@ class BackgroundWriter:
             for path in self._workdir.iterdir():
                 path.unlink(missing_ok=True)
 
-    def _commit(self) -> None:
-        if self._open:
-            self._con.execute("COMMIT")
-            self._open = False
-            self._store.checkpoint_if_large(self._con)
-        self._rows = 0
-        self._since = time.monotonic()
-        self._kept, self._kept_bytes = [], 0
-
     def _write(self, batch: Batch) -> None:
-        if not self._open:
-            self._store.write_lock.acquire()
-            try:
-                self._con.execute("BEGIN")
-            except BaseException:
-                self._store.write_lock.release()
-                raise
-            self._open = True
+        if self._transaction is None:
+            transaction = self._store.transaction(self._con)
+            transaction.begin()
+            self._transaction = transaction
         self._kept.append(batch)
         self._kept_bytes += batch.size()
         try:
@@ -137,19 +125,19 @@ class BackgroundWriter:
 
     def _end(self, commit: bool) -> None:
         """Commit (or roll back) the open transaction and let other writers in."""
-        if not self._open:
+        transaction, self._transaction = self._transaction, None
+        if transaction is None:
             return
-        try:
-            if commit:
-                self._commit()
-            else:
-                self._con.execute("ROLLBACK")
-                self._open = False
-                self._store.refresh_columns()
-                self._store.refresh_last_id()
-        finally:
-            self._open = False
-            self._store.write_lock.release()
+        if commit:
+            transaction.commit()
+            self._store.checkpoint_if_large(self._con)
+            self._rows = 0
+            self._since = time.monotonic()
+            self._kept, self._kept_bytes = [], 0
+        else:
+            transaction.rollback()
+            self._store.refresh_columns()
+            self._store.refresh_last_id()
 
     def _run(self) -> None:
         while True:
@@ -166,9 +154,8 @@ class BackgroundWriter:
             except BaseException as error:  # handed to the caller's thread
                 self._error = error
                 self._clear_workdir()  # on a full disk, room for the rollback that follows
-                try:
+                # the connection itself may be gone: then the first error stands
+                with contextlib.suppress(BaseException):
                     self._end(commit=False)
-                except BaseException:  # the connection itself is gone; the first error stands
-                    self._open = False
             finally:
                 self._queue.task_done()

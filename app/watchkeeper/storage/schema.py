@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import partial
 
 import duckdb
 
 from watchkeeper.core.errors import StoreError
 from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident
+from watchkeeper.storage.transactions import Transaction
 
 SCHEMA_VERSION = 3
 
@@ -255,7 +255,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         if tables and tables[0][0]:
             raise StoreError("This DuckDB file has tables of its own and is not a Watchkeeper "
                              "store; choose another file.")
-        _in_transaction(con, partial(_create, con))
+        with Transaction(con):
+            _create(con)
         return SCHEMA_VERSION
     if version > SCHEMA_VERSION:
         raise StoreError(f"This store was written by a newer Watchkeeper (schema {version}, "
@@ -263,23 +264,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     check(con, version)
     while version < SCHEMA_VERSION:
         version += 1
-        _in_transaction(con, partial(_step, con, version))
+        with Transaction(con):
+            _step(con, version)
     return version
 
 
 def _step(con: duckdb.DuckDBPyConnection, version: int) -> None:
     MIGRATIONS[version](con)
     con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
-
-
-def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
-    con.execute("BEGIN")
-    try:
-        work()
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 def check_readable(con: duckdb.DuckDBPyConnection) -> None:

@@ -18,6 +18,7 @@ from watchkeeper.core.errors import Cancelled, StoreError, StoreReadOnly
 from watchkeeper.core.fields import ALIASES, COMMON_COLUMNS, quote_ident
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage import schema
+from watchkeeper.storage.transactions import Transaction
 
 MAX_FIELD_COLUMNS = 4000
 WAL_LIMIT = 32 << 20  # beyond this, new field names stay only in the raw record
@@ -71,6 +72,7 @@ class Store:
             # need more spill to a temporary folder beside the store.
             self._con.execute(f"SET memory_limit = '{memory_limit}'")
             self.write_lock = threading.RLock()
+            self._transaction_open = threading.local()  # per thread: transactions do not nest
             self._columns: dict[str, str] = {}
             self._table_columns: dict[str, dict[str, str]] = {}
             if read_only:
@@ -175,6 +177,15 @@ class Store:
             finally:
                 progress.remove_cancel_hook(stop)
 
+    def transaction(self, con: duckdb.DuckDBPyConnection | None = None) -> Transaction:
+        """A write transaction holding `write_lock`: `with store.transaction() as con:` commits
+        when the block ends and rolls back on any exception, a failed COMMIT included.
+
+        On `con` when given (a writer's own connection), else on a cursor of its own.
+        """
+        return Transaction(self.cursor() if con is None else con, self.write_lock,
+                           self._transaction_open, close=con is None)
+
     def interrupt(self) -> None:
         """Stop the query running on the main connection (Cancel)."""
         self._con.interrupt()
@@ -265,20 +276,13 @@ class Store:
             return [path for _id, path in rows]
 
     def rollback_import(self, import_id: int, status: str, message: str) -> None:
-        con = self._con
-        con.execute("BEGIN")
-        try:
+        with self.transaction(self._con) as con:
             for table in schema.EVENT_TABLES:
                 con.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
             con.execute("DELETE FROM quarantine WHERE import_id = ?", [import_id])
             con.execute(
                 "UPDATE imports SET status = ?, message = ?, events = 0, duplicates = 0, "
                 "quarantined = 0, finished = now() WHERE id = ?", [status, message, import_id])
-            con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):  # a failed COMMIT has ended it already
-                con.execute("ROLLBACK")
-            raise
 
     def checkpoint_if_large(self, con: duckdb.DuckDBPyConnection) -> None:
         """Fold a large WAL into the file, so reopening after a crash stays quick."""

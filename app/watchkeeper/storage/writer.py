@@ -44,25 +44,20 @@ def write_apart(store: Store, con: duckdb.DuckDBPyConnection, batches: list[Batc
     waiting = list(batches)
     while waiting:
         batch = waiting.pop(0)
-        with store.write_lock:
-            con.execute("BEGIN")
-            try:
+        try:
+            with store.transaction(con):
                 over |= write_batch(store, con, batch, workdir)
-                con.execute("COMMIT")
-            except RECORD_ERRORS as error:
-                con.execute("ROLLBACK")
-                store.refresh_columns()
-                store.refresh_last_id()
-                halves = batch.halves()
-                if halves is None and not (batch.events or batch.windows):
-                    raise  # nothing of the records' own: the store itself is at fault
-                waiting[:0] = halves if halves is not None else [batch.quarantined(
-                    f"not stored, the database refused it ({error_line(error)})")]
-            except BaseException:
-                con.execute("ROLLBACK")
-                store.refresh_columns()
-                store.refresh_last_id()
+        except BaseException as error:
+            # columns added and ids taken by the rolled-back batch are gone again
+            store.refresh_columns()
+            store.refresh_last_id()
+            if not isinstance(error, RECORD_ERRORS):
                 raise
+            halves = batch.halves()
+            if halves is None and not (batch.events or batch.windows):
+                raise  # nothing of the records' own: the store itself is at fault
+            waiting[:0] = halves if halves is not None else [batch.quarantined(
+                f"not stored, the database refused it ({error_line(error)})")]
     return over
 
 

@@ -192,3 +192,12 @@ def test_same_export_in_other_encodings_and_separators_reads_the_same() -> None:
         record = read_bytes(name, data).records[0]
         assert (record.name, record.value(ENCRYPTED), record.value(MDM_LAST_CHECKIN)) == \
             expected, name
+
+
+def test_utf16_big_endian_without_a_byte_order_mark_is_read_too() -> None:
+    rows = [HEADER.strip("\r\n").split(","),
+            ["PC-Ä", "ABC1", "Windows", "2026-11-23T14:05:00Z", "False", "False", "Intune"]]
+    data = "\r\n".join("\t".join(r) for r in rows).encode("utf-16-be")
+    result = read_bytes("utf16-be.txt", data)
+    assert [record.name for record in result.records] == ["PC-Ä"]
+    assert "Read as an Intune export (UTF-16, tab-separated)" in result.notes

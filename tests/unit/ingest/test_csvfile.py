@@ -135,6 +135,14 @@ def test_excel_unicode_text_in_utf16_is_read() -> None:
     assert event.fields["encoding"] == "utf-16"
 
 
+def test_utf16_without_a_byte_order_mark_is_read_whatever_its_first_character() -> None:
+    data = "名前\tUser\tMessage\r\nPC-1\tRené\tÜberweisung\r\n".encode("utf-16-le")
+    assert PARSER.sniff(data) >= 30
+    (event,) = events(data)
+    assert event.fields == {"名前": "PC-1", "User": "René", "Message": "Überweisung",
+                            "encoding": "utf-16-le"}
+
+
 def test_invalid_utf8_is_read_as_windows_1252_and_said_so() -> None:
     (event,) = events(b"user,note\nRen\xe9,\x80 42\n")
     assert event.fields == {"user": "René", "note": "€ 42", "encoding": "cp1252"}

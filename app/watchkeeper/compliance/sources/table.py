@@ -7,19 +7,22 @@ French Excel) or tabs, sometimes with Excel's "sep=;" first line.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
 from dataclasses import dataclass, field
 
 from watchkeeper.compliance.model import ImportProblem, InventoryError
+from watchkeeper.core.text import decode as decode_text
+from watchkeeper.core.text import detect_dialect, text_encoding
 
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_SNIFF_LINES = 20
+# what the text layer calls the encodings, as the import summary names them
+_ENCODING_NAMES = {"utf-8": "UTF-8", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
 _EXCEL_SEPARATOR = re.compile(r"sep=(.)[ \t]*(?:\r\n|\r|\n)")
 _POWERSHELL_TYPE = re.compile(r"#TYPE [^\r\n]*(?:\r\n|\r|\n)")  # Export-Csv's first line
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
-_UTF16_SAMPLE = 200
 
 
 @dataclass
@@ -36,27 +39,16 @@ def decode(data: bytes, label: str) -> tuple[str, str]:
     """The text of an export and its encoding's name; InventoryError when it is not text."""
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise InventoryError(f"{label}: the file is empty")
-    if data.startswith(codecs.BOM_UTF8):
-        text, encoding = data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text, encoding = data.decode("utf-16", errors="replace"), "UTF-16"
-    elif _looks_utf16le(data):
-        text, encoding = data.decode("utf-16-le", errors="replace"), "UTF-16"
+    utf16, mark = text_encoding(data)
+    if utf16 is not None:
+        text, encoding = data.decode(utf16, errors="replace"), "UTF-16"
     else:
-        try:
-            text, encoding = data.decode("utf-8"), "UTF-8"
-        except UnicodeDecodeError:
-            text, encoding = data.decode("cp1252", errors="replace"), "Windows-1252"
+        text, encoding = decode_text(data[mark:])
+        encoding = "UTF-8 with BOM" if mark and encoding == "utf-8" else _ENCODING_NAMES[encoding]
     sample = text[:4096]
     if len(_BINARY.findall(sample)) > max(8, len(sample) // 50):
         raise InventoryError(f"{label}: not a text export (it looks like binary data)")
     return text, encoding
-
-
-def _looks_utf16le(data: bytes) -> bool:
-    """UTF-16 without a byte-order mark: every second byte of Latin text is zero."""
-    sample = data[:_UTF16_SAMPLE]
-    return len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4
 
 
 def read_table(text: str, encoding: str, label: str) -> Table:
@@ -72,8 +64,7 @@ def read_table(text: str, encoding: str, label: str) -> Table:
         body = body[excel.end():].lstrip("\r\n")
     if not body.strip():
         raise InventoryError(f"{label}: the file has no header row")
-    first_line = re.split(r"\r\n|\r|\n", body, maxsplit=1)[0]
-    delimiter = excel.group(1) if excel else _delimiter(first_line)
+    delimiter = excel.group(1) if excel else _delimiter(body)
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=False)
     try:
         records = [[cell.strip() for cell in record] for record in reader]
@@ -95,9 +86,8 @@ def read_table(text: str, encoding: str, label: str) -> Table:
     return table
 
 
-def _delimiter(first_line: str) -> str:
-    """The delimiter that splits the header row into the most cells (a comma on a tie)."""
-    def cells(delimiter: str) -> int:
-        return len(next(csv.reader([first_line], delimiter=delimiter), []))
-
-    return max(("\t", ";", ","), key=lambda delimiter: (cells(delimiter), delimiter == ","))
+def _delimiter(body: str) -> str:
+    """The delimiter of the header row and the rows under it; a comma when none fits."""
+    lines = [line for line in re.split(r"\r\n|\r|\n", body[:64 * 1024]) if line.strip()]
+    dialect = detect_dialect(lines[:_SNIFF_LINES], "".join(_DELIMITERS))
+    return dialect.delimiter if dialect is not None else ","
