@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.1  # the spool's timer, backpressure and the peer rules run this often
 DRAIN_SECONDS = 1.0  # on stop, for connections to deliver what they sent
+BACKLOG = 1024  # connects waiting to be accepted: a burst must not crowd out other senders
 
 
 @dataclass
@@ -194,7 +195,7 @@ class Listeners:
                 loop.add_reader(sock.fileno(), UdpReceiver(self, name, sock).read)
                 continue
             factory = _factory(self, name)
-            self._servers.append(await loop.create_server(factory, sock=sock, backlog=128))
+            self._servers.append(await loop.create_server(factory, sock=sock, backlog=BACKLOG))
         self._timer = loop.call_later(TICK_SECONDS, self._tick)
 
     def _shutdown(self) -> None:
