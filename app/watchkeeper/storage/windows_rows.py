@@ -228,6 +228,44 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
     layout = _Layout(*_names(con))
     fields = dict(layout.fields)
     zone = fields.pop(_ZONE_FLAG, None)
+    merged = _original_fields(con, layout, fields)
+    columns = {name: column_for_field(name) for name in merged}
+    over = store.add_columns(con, TABLE, list(dict.fromkeys(columns.values())))
+    select = _common_columns(layout, fields, zone)
+    targets = [quote_ident(name) for name in select]
+    values = list(select.values())
+    last = {column.lower(): name for name, column in columns.items()}  # one name a column
+    for name, expression in merged.items():
+        column = columns[name]
+        if column in over or last[column.lower()] != name:
+            continue
+        targets.append(quote_ident(store.table_columns(TABLE)[column.lower()]))
+        values.append(expression)
+    transforms = ", ".join(
+        f"struct_extract(json_transform(e, {quote_text(structure)}), 'Event') AS ev{index}"
+        for index, structure in enumerate(layout.structures()))
+    # Exact copies (same JSON, so same computer, channel, record id and content) are stored
+    # once; a stored copy can only have the same record number, so the check reads only
+    # that range of the table.
+    bounds = con.execute(f"SELECT min(n), max(n) FROM {STAGE}").fetchall()[0]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {STAGE}_keep AS SELECT rowid AS row FROM {STAGE} "
+        "QUALIFY row_number() OVER (PARTITION BY k ORDER BY i, n) = 1 AND k NOT IN ("
+        f"SELECT dedup_key FROM {TABLE} WHERE dedup_key IS NOT NULL AND record_no BETWEEN ? AND ?)",
+        list(bounds))
+    con.execute(
+        f"INSERT INTO {TABLE} ({', '.join(targets)}) SELECT {', '.join(values)} FROM ("
+        f"SELECT *, {_templated_message(con, fields, select)} AS wk_message FROM "
+        f"(SELECT *, {transforms} FROM {STAGE} "
+        f"WHERE rowid IN (SELECT row FROM {STAGE}_keep)) AS w) AS w", [first_id, received])
+    con.execute(f"DROP TABLE {STAGE}_keep")
+    con.execute(f"DROP TABLE {STAGE}")
+    return stored_since(con, first_id), sorted(over)
+
+
+def _original_fields(con: duckdb.DuckDBPyConnection, layout: _Layout,
+                     fields: dict[str, str]) -> dict[str, str]:
+    """Every original field (EventData first, then System) with the SQL that reads it."""
     merged = dict(fields)
     lower = {name.lower(): name for name in fields}
     for name in SYSTEM_FIELDS:
@@ -241,8 +279,12 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
     if forwarded:  # the sender and transport of forwarded events, as original fields
         merged.setdefault("sender", "w.sd")
         merged.setdefault("transport", "w.tp")
-    columns = {name: column_for_field(name) for name in merged}
-    over = store.add_columns(con, TABLE, list(dict.fromkeys(columns.values())))
+    return merged
+
+
+def _common_columns(layout: _Layout, fields: dict[str, str], zone: str | None
+                    ) -> dict[str, str]:
+    """The common columns of a Windows event, each with the SQL that fills it."""
     select: dict[str, str] = {
         "id": "? + row_number() OVER ()",
         "time": "TRY_CAST(rtrim(ev0.System.TimeCreated.\"#attributes\".SystemTime, 'Zz') AS TIMESTAMP)",
@@ -273,41 +315,20 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
             select[common] = (_number(expression, _NUMBERS[common]) if common in _NUMBERS
                               else expression)
     by_name = {name.lower(): expression for name, expression in fields.items()}
-    templated = templated_sql(select["channel"], select["event_id"],
-                              lambda name: by_name.get(name.lower()), _kinds(con))
     composed = message_sql("w.wk_message", select["provider"], select["event_id"],
                            [(name, layout.fields[name]) for name in layout.own],
                            by_name.get("data"))
     select["message"] = (f"coalesce({select['message']}, {composed})" if "message" in select
                          else composed)
-    targets = [quote_ident(name) for name in select]
-    values = list(select.values())
-    last = {column.lower(): name for name, column in columns.items()}  # one name a column
-    for name, expression in merged.items():
-        column = columns[name]
-        if column in over or last[column.lower()] != name:
-            continue
-        targets.append(quote_ident(store.table_columns(TABLE)[column.lower()]))
-        values.append(expression)
-    transforms = ", ".join(
-        f"struct_extract(json_transform(e, {quote_text(structure)}), 'Event') AS ev{index}"
-        for index, structure in enumerate(layout.structures()))
-    # Exact copies (same JSON, so same computer, channel, record id and content) are stored
-    # once; a stored copy can only have the same record number, so the check reads only
-    # that range of the table.
-    bounds = con.execute(f"SELECT min(n), max(n) FROM {STAGE}").fetchall()[0]
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {STAGE}_keep AS SELECT rowid AS row FROM {STAGE} "
-        "QUALIFY row_number() OVER (PARTITION BY k ORDER BY i, n) = 1 AND k NOT IN ("
-        f"SELECT dedup_key FROM {TABLE} WHERE dedup_key IS NOT NULL AND record_no BETWEEN ? AND ?)",
-        list(bounds))
-    con.execute(
-        f"INSERT INTO {TABLE} ({', '.join(targets)}) SELECT {', '.join(values)} FROM ("
-        f"SELECT *, {templated} AS wk_message FROM (SELECT *, {transforms} FROM {STAGE} "
-        f"WHERE rowid IN (SELECT row FROM {STAGE}_keep)) AS w) AS w", [first_id, received])
-    con.execute(f"DROP TABLE {STAGE}_keep")
-    con.execute(f"DROP TABLE {STAGE}")
-    return stored_since(con, first_id), sorted(over)
+    return select
+
+
+def _templated_message(con: duckdb.DuckDBPyConnection, fields: dict[str, str],
+                      select: dict[str, str]) -> str:
+    """The SQL of the message templates this batch's channels and event ids need."""
+    by_name = {name.lower(): expression for name, expression in fields.items()}
+    return templated_sql(select["channel"], select["event_id"],
+                         lambda name: by_name.get(name.lower()), _kinds(con))
 
 
 def stored_since(con: duckdb.DuckDBPyConnection, first_id: int) -> dict[int, int]:
