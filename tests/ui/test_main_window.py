@@ -261,6 +261,8 @@ def test_status_messages_and_the_busy_indicator_never_overlap(
     rects = [QRect(widget.mapTo(status, QPoint(0, 0)), widget.size()) for widget in shown]
     for n, rect in enumerate(rects):
         assert not any(rect.intersects(other) for other in rects[n + 1:]), rects
+    # with room to spare, what is running is said whole, not cut to a few letters
+    qtbot.waitUntil(lambda: not window.busy_label.elided, timeout=5_000)
     # a long message ends in an ellipsis, the whole of it in the tooltip
     long = "Port 514 (syslog over UDP) is in use by another program: " + "x" * 300
     status.showMessage(long)
