@@ -8,3 +8,9 @@ import os
 # every frame in milliseconds. Read once, when Qt first paints.
 os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+# PySide6 6.12 on Python 3.11 drops a reference to None with each call of a method that returns
+# nothing, and one to True with each signal emitted; see singletons.
+from watchkeeper.ui import singletons
+
+singletons.keep_alive()
