@@ -23,36 +23,14 @@ sys.path.insert(0, str(ROOT / "app"))
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from tests.ui.window_helpers import write_auth_log  # noqa: E402
+from tests.ui.window_helpers import Watchdog, write_auth_log  # noqa: E402
 
 from watchkeeper.core.settings import Settings  # noqa: E402
 from watchkeeper.ingest.importer import import_paths  # noqa: E402
 from watchkeeper.storage.store import Store  # noqa: E402
 from watchkeeper.ui.hits import detecting  # noqa: E402
 from watchkeeper.ui.main_window import EVENTS, MainWindow  # noqa: E402
-
-
-class Watchdog:
-    """A 10 ms timer on the GUI thread; the longest gap between its ticks is the worst stall."""
-
-    def __init__(self) -> None:
-        self.timer = QTimer(interval=10)
-        self.timer.timeout.connect(self._on_timer_timeout)
-        self.last = time.monotonic()
-        self.worst_ms = 0.0
-        self.ticks = 0
-
-    def start(self) -> None:
-        self.last = time.monotonic()
-        self.timer.start()
-
-    def _on_timer_timeout(self) -> None:
-        now = time.monotonic()
-        self.worst_ms = max(self.worst_ms, (now - self.last) * 1000)
-        self.last = now
-        self.ticks += 1
 
 
 def run_until(app: QApplication, condition: Callable[[], object], seconds: float = 600) -> None:

@@ -7,41 +7,18 @@ GUI thread would freeze it for seconds on a machine of any speed.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
-from tests.ui.window_helpers import settle, write_auth_log
+from tests.ui.window_helpers import Watchdog, settle, write_auth_log
 
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.storage.store import Store
 from watchkeeper.ui.main_window import EVENTS, MainWindow
 
 FROZEN_MS = 3_000
-
-
-class Watchdog:
-    """A 10 ms timer on the GUI thread; the longest gap between its ticks is the worst stall."""
-
-    def __init__(self) -> None:
-        self.timer = QTimer(interval=10)
-        self.timer.timeout.connect(self._on_timer_timeout)
-        self.last = time.monotonic()
-        self.worst_ms = 0.0
-        self.ticks = 0
-
-    def start(self) -> None:
-        self.last = time.monotonic()
-        self.timer.start()
-
-    def _on_timer_timeout(self) -> None:
-        now = time.monotonic()
-        self.worst_ms = max(self.worst_ms, (now - self.last) * 1000)
-        self.last = now
-        self.ticks += 1
 
 
 @pytest.mark.slow

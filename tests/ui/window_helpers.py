@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
@@ -37,3 +39,24 @@ def item_at(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
 def settle(qtbot: QtBot, window: MainWindow, timeout: int = 60_000) -> None:
     """Wait until the window's background jobs have finished and delivered their results."""
     qtbot.waitUntil(lambda: window.runner.idle, timeout=timeout)
+
+
+class Watchdog:
+    """A 10 ms timer on the GUI thread; the longest gap between its ticks is the worst stall."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer(interval=10)
+        self.timer.timeout.connect(self._on_timer_timeout)
+        self.last = time.monotonic()
+        self.worst_ms = 0.0
+        self.ticks = 0
+
+    def start(self) -> None:
+        self.last = time.monotonic()
+        self.timer.start()
+
+    def _on_timer_timeout(self) -> None:
+        now = time.monotonic()
+        self.worst_ms = max(self.worst_ms, (now - self.last) * 1000)
+        self.last = now
+        self.ticks += 1

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QHeaderView,
+    QLabel,
+    QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -146,6 +148,19 @@ def read_only_table(model: QAbstractItemModel, row_padding: int = 6,
     table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     table.setSortingEnabled(sortable)
     return table
+
+
+def table_or_note(table: QTableView, note: str) -> tuple[QStackedWidget, QLabel]:
+    """A table, and in its place while it has no rows, a note saying how rows come to be."""
+    empty = QLabel(note)
+    empty.setObjectName("muted")
+    empty.setWordWrap(True)
+    empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+    empty.setContentsMargins(24, 36, 24, 0)
+    pages = QStackedWidget()
+    pages.addWidget(table)
+    pages.addWidget(empty)
+    return pages, empty
 
 
 def set_choices(combo: QComboBox, values: list[str]) -> None:

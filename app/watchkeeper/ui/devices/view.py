@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QStackedWidget,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -42,7 +41,12 @@ from watchkeeper.ui import errors
 from watchkeeper.ui.devices.dialogs import DeviceImportDialog, DevicePage
 from watchkeeper.ui.devices.models import STATUS, STATUS_ROLE, DevicesModel, status_colour
 from watchkeeper.ui.devices.thresholds import ThresholdsDialog
-from watchkeeper.ui.rows_model import draw_cell_background, read_only_table, set_choices
+from watchkeeper.ui.rows_model import (
+    draw_cell_background,
+    read_only_table,
+    set_choices,
+    table_or_note,
+)
 from watchkeeper.ui.tasks import TaskRunner
 
 DEVICE_FILES = ("Device lists (*.csv *.txt *.tsv *.json *.jsonl *.log);;All files (*)")
@@ -149,14 +153,7 @@ class DevicesView(QWidget):
 
         self.model = DevicesModel(self.utc)
         self.table = self._make_table()
-        self.empty = QLabel(NOTHING_YET)
-        self.empty.setObjectName("muted")
-        self.empty.setWordWrap(True)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.empty.setContentsMargins(24, 36, 24, 0)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.table)
-        self.pages.addWidget(self.empty)
+        self.pages, self.empty = table_or_note(self.table, NOTHING_YET)
 
         top = QHBoxLayout()
         top.addWidget(heading)

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
-    QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -39,7 +38,12 @@ from watchkeeper.core.text import counted
 from watchkeeper.storage.sources import SourceRow, silent_sources, source_rows
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, theme
-from watchkeeper.ui.rows_model import draw_cell_background, read_only_table, select_row_at
+from watchkeeper.ui.rows_model import (
+    draw_cell_background,
+    read_only_table,
+    select_row_at,
+    table_or_note,
+)
 from watchkeeper.ui.sources.dialogs import IntervalDialog
 from watchkeeper.ui.sources.models import (
     COLUMNS,
@@ -164,14 +168,7 @@ class SourcesView(QWidget):
 
         self.model = SourcesModel()
         self.table = self._make_table()
-        self.empty = QLabel(NOTHING_YET)
-        self.empty.setObjectName("muted")
-        self.empty.setWordWrap(True)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.empty.setContentsMargins(24, 36, 24, 0)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.table)
-        self.pages.addWidget(self.empty)
+        self.pages, self.empty = table_or_note(self.table, NOTHING_YET)
         self._sized = False
         self.timer = QTimer(self, interval=HIDDEN_REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
