@@ -30,8 +30,11 @@ from icons import render_icons  # noqa: E402  (a sibling script, not a package)
 # DejaVu Sans goes in the bundle so a Linux machine without fonts still shows text;
 # Windows and macOS always have fonts of their own.
 FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
-FONT_FOLDERS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
-                Path("/usr/share/fonts/TTF"))
+FONT_FOLDERS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/share/fonts/TTF"),
+)
 FONT_LICENCE = Path("/usr/share/doc/fonts-dejavu-core/copyright")
 
 
@@ -66,17 +69,33 @@ def find_fonts(target: Path) -> Path | None:
             if FONT_LICENCE.is_file():
                 shutil.copy2(FONT_LICENCE, target / "DejaVu-LICENCE.txt")
             return target
-    raise SystemExit("build: DejaVu Sans is not installed (Debian: apt-get install "
-                     "fonts-dejavu-core); the bundle needs a font for machines without one")
+    raise SystemExit(
+        "build: DejaVu Sans is not installed (Debian: apt-get install "
+        "fonts-dejavu-core); the bundle needs a font for machines without one"
+    )
 
 
 def build_bundle(work: Path, dist: Path) -> Path:
     """The PyInstaller one-folder bundle (and Watchkeeper.app on macOS)."""
     icons = render_icons(ROOT / "resources" / "icons" / "watchkeeper.svg", work / "icons")
     fonts = find_fonts(work / "fonts")
-    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level",
-               "WARN", "--distpath", str(dist), "--workpath", str(work / "pyinstaller"),
-               str(HERE / "watchkeeper.spec"), "--", "--icons", str(icons["ico"].parent)]
+    command = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--clean",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(dist),
+        "--workpath",
+        str(work / "pyinstaller"),
+        str(HERE / "watchkeeper.spec"),
+        "--",
+        "--icons",
+        str(icons["ico"].parent),
+    ]
     if fonts:
         command += ["--fonts", str(fonts)]
     say("freezing the app with PyInstaller")
@@ -103,40 +122,66 @@ def build_installer(bundle: Path, work: Path, dist: Path, number: str) -> Path:
     if sys.platform == "win32":
         makensis = shutil.which("makensis")
         if not makensis:
-            raise SystemExit("build: makensis is not on PATH (install NSIS from "
-                             "nsis.sourceforge.io, or `choco install nsis`)")
+            raise SystemExit(
+                "build: makensis is not on PATH (install NSIS from "
+                "nsis.sourceforge.io, or `choco install nsis`)"
+            )
         from watchkeeper.cli import COMMANDS
 
         target = dist / f"Watchkeeper-{number}-setup.exe"
         # the "start the collector at sign-in" option, once the app has the command
         collector = ["-DCOLLECTOR"] if "collect" in COMMANDS else []
-        subprocess.run([makensis, "-V2", f"-DVERSION={number}", f"-DPAYLOAD={bundle}",
-                        f"-DICON={work / 'icons' / 'watchkeeper.ico'}", f"-DOUTFILE={target}",
-                        *collector, str(HERE / "windows" / "watchkeeper.nsi")], check=True)
+        subprocess.run(
+            [
+                makensis,
+                "-V2",
+                f"-DVERSION={number}",
+                f"-DPAYLOAD={bundle}",
+                f"-DICON={work / 'icons' / 'watchkeeper.ico'}",
+                f"-DOUTFILE={target}",
+                *collector,
+                str(HERE / "windows" / "watchkeeper.nsi"),
+            ],
+            check=True,
+        )
         return target
     if sys.platform == "darwin":
         target = dist / f"Watchkeeper-{number}.dmg"
-        subprocess.run(["bash", str(HERE / "macos" / "make-dmg.sh"),
-                        str(dist / "Watchkeeper.app"), str(target)], check=True)
+        subprocess.run(
+            [
+                "bash",
+                str(HERE / "macos" / "make-dmg.sh"),
+                str(dist / "Watchkeeper.app"),
+                str(target),
+            ],
+            check=True,
+        )
         return target
     raise SystemExit(f"build: no installer for {sys.platform}; the bundle is in {bundle}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="installer/build.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="installer/build.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--bundle", action="store_true", help="the one-folder bundle only")
-    parser.add_argument("--dist", type=Path, default=ROOT / "dist",
-                        help="where the results go (default: dist/)")
-    parser.add_argument("--work", type=Path, default=ROOT / "build",
-                        help="scratch folder (default: build/)")
+    parser.add_argument(
+        "--dist", type=Path, default=ROOT / "dist", help="where the results go (default: dist/)"
+    )
+    parser.add_argument(
+        "--work", type=Path, default=ROOT / "build", help="scratch folder (default: build/)"
+    )
     args = parser.parse_args(argv)
     try:
         import PIL  # noqa: F401
         import PyInstaller  # noqa: F401
     except ImportError:
-        raise SystemExit("build: PyInstaller and Pillow are missing: pip install -e '.[build]'"
-                         " (installer/build.sh does it on Debian and Ubuntu)") from None
+        raise SystemExit(
+            "build: PyInstaller and Pillow are missing: pip install -e '.[build]'"
+            " (installer/build.sh does it on Debian and Ubuntu)"
+        ) from None
     number = version()
     started = time.perf_counter()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -51,8 +51,12 @@ def small_disk(folder: Path, size: str = "24m") -> Iterator[SmallDisk]:
     if os.geteuid() != 0:
         pytest.skip("mounting a small filesystem for a full disk needs root")
     folder.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs",
-                              str(folder)], capture_output=True, text=True, timeout=30)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.strip()}")
     try:

@@ -12,8 +12,13 @@ from pathlib import Path
 
 import pytest
 
-_WITHOUT_OVERRIDE = ["--bounding-set", "-dac_override,-dac_read_search",
-                     "--inh-caps", "-dac_override,-dac_read_search", "--"]
+_WITHOUT_OVERRIDE = [
+    "--bounding-set",
+    "-dac_override,-dac_read_search",
+    "--inh-caps",
+    "-dac_override,-dac_read_search",
+    "--",
+]
 
 
 def watchkeeper(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -26,6 +31,10 @@ def watchkeeper(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
         if setpriv is None:
             pytest.skip("running as root without setpriv (util-linux)")
         prefix = [setpriv, *_WITHOUT_OVERRIDE]
-    return subprocess.run([*prefix, sys.executable, "-m", "watchkeeper", *args],
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "WATCHKEEPER_HOME": str(home)})
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "watchkeeper", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "WATCHKEEPER_HOME": str(home)},
+    )

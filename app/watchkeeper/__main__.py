@@ -35,8 +35,9 @@ def opens_app(args: list[str]) -> bool:
         args = args[2:]
     from watchkeeper.cli import COMMANDS
 
-    return all(not arg.startswith("-") and arg not in COMMANDS and Path(arg).exists()
-               for arg in args)
+    return all(
+        not arg.startswith("-") and arg not in COMMANDS and Path(arg).exists() for arg in args
+    )
 
 
 if __name__ == "__main__":

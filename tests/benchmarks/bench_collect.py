@@ -53,13 +53,20 @@ Figures = dict[str, Any]
 
 # -- what is sent ------------------------------------------------------------------------
 
+
 def syslog_parts(number: int) -> tuple[bytes, bytes]:
     """An RFC 5424 message of exactly 299 bytes, unique by its number: (header, message)."""
-    header = (b"<86>1 2026-11-03T08:%02d:%02d.%03dZ web%02d sshd %05d - - "
-              % (number // 60_000 % 60, number // 1000 % 60, number % 1000, number % 40,
-                 1000 + number % 30_000))
-    text = (b"Failed password for invalid user u%05d from 203.0.113.%03d port %05d ssh2 "
-            b"seq=%010d " % (number % 977, number % 250, 40_000 + number % 20_000, number))
+    header = b"<86>1 2026-11-03T08:%02d:%02d.%03dZ web%02d sshd %05d - - " % (
+        number // 60_000 % 60,
+        number // 1000 % 60,
+        number % 1000,
+        number % 40,
+        1000 + number % 30_000,
+    )
+    text = (
+        b"Failed password for invalid user u%05d from 203.0.113.%03d port %05d ssh2 "
+        b"seq=%010d " % (number % 977, number % 250, 40_000 + number % 20_000, number)
+    )
     return header, text.ljust(MESSAGE_BYTES - len(header), b"x")
 
 
@@ -75,12 +82,15 @@ def framed(number: int, framing: str) -> bytes:
 
 def json_line(number: int) -> bytes:
     """One NDJSON line of 300 bytes with its newline, as Fluent Bit or Vector posts them."""
-    head = (b'{"host":"fb%02d","level":"info","service":"api","message":"request %010d '
-            % (number % 40, number))
+    head = b'{"host":"fb%02d","level":"info","service":"api","message":"request %010d ' % (
+        number % 40,
+        number,
+    )
     return head + b"x" * (MESSAGE_BYTES - len(head) - 2) + b'"}\n'
 
 
 # -- child processes: senders ------------------------------------------------------------
+
 
 def emit(figures: Figures) -> None:
     sys.stdout.write(json.dumps(figures) + "\n")
@@ -109,13 +119,17 @@ def role_send(config: Figures) -> None:
     framing, rate = config["framing"], config.get("rate", 0)
     if rate:
         per_tick = rate // 100  # a chunk every 10 ms; one second of messages, then again
-        chunks = [b"".join(framed(n, framing) for n in range(i * per_tick, (i + 1) * per_tick))
-                  for i in range(100)]
+        chunks = [
+            b"".join(framed(n, framing) for n in range(i * per_tick, (i + 1) * per_tick))
+            for i in range(100)
+        ]
         total = int(rate * config["seconds"]) // per_tick
     else:
         count = config["count"]
-        chunks = [b"".join(framed(n, framing) for n in range(start, min(start + CHUNK, count)))
-                  for start in range(0, count, CHUNK)]
+        chunks = [
+            b"".join(framed(n, framing) for n in range(start, min(start + CHUNK, count)))
+            for start in range(0, count, CHUNK)
+        ]
         total, per_tick = len(chunks), 0
     sock = connect(config["host"], config["port"], config.get("cafile"))
     start = time.monotonic()
@@ -145,7 +159,7 @@ def role_send_udp(config: Figures) -> None:
         if pause > 0:
             time.sleep(pause)
         base = tick * per_tick % rate
-        for message in messages[base:base + per_tick]:
+        for message in messages[base : base + per_tick]:
             send(message)
         sent += per_tick
     end = time.monotonic()
@@ -157,8 +171,10 @@ def role_send_http(config: Figures) -> None:
     import http.client
 
     count = config["count"]
-    bodies = [b"".join(json_line(n) for n in range(start, min(start + HTTP_LINES, count)))
-              for start in range(0, count, HTTP_LINES)]
+    bodies = [
+        b"".join(json_line(n) for n in range(start, min(start + HTTP_LINES, count)))
+        for start in range(0, count, HTTP_LINES)
+    ]
     headers = {"Authorization": f"Bearer {config['token']}", "Content-Type": "application/x-ndjson"}
     connection = http.client.HTTPConnection(config["host"], config["port"], timeout=60)
     accepted = 0
@@ -176,6 +192,7 @@ def role_send_http(config: Figures) -> None:
 
 
 # -- child processes: receivers ----------------------------------------------------------
+
 
 def use_memory_keyring() -> None:
     """Secrets for this run only: the TLS key's passphrase never reaches a real keyring."""
@@ -206,8 +223,10 @@ def spooled_on_disk(folder: Path) -> int:
     for path in folder.iterdir():
         if path.suffix in (".seg", ".open"):
             with path.open("rb") as segment:
-                total += sum(block.count(b"\n") for block in iter(lambda: segment.read(1 << 20),
-                                                                  b"")) - 1
+                total += (
+                    sum(block.count(b"\n") for block in iter(lambda: segment.read(1 << 20), b""))
+                    - 1
+                )
     return total
 
 
@@ -225,11 +244,13 @@ def role_receive(config: Figures) -> None:
         use_memory_keyring()
         files = certificates.ensure_certificate(folder.with_name(folder.name + ".tls"))
         context = certificates.server_context(
-            files, secrets.get_secret(certificates.PASSPHRASE_SECRET))
+            files, secrets.get_secret(certificates.PASSPHRASE_SECRET)
+        )
         cert = str(files.cert)
     spool = Spool(folder)
-    listeners = Listeners(ListenerSettings(ports={name: 0}, tls=context,
-                                           http_token=config.get("token")), spool)
+    listeners = Listeners(
+        ListenerSettings(ports={name: 0}, tls=context, http_token=config.get("token")), spool
+    )
     listeners.start()
     host, port = listeners.addresses()[name]
     stop = stop_requested()
@@ -249,10 +270,17 @@ def role_receive(config: Figures) -> None:
     stats = listeners.stats()
     listeners.stop()
     spool.close()
-    emit({"done": done or changed, "spooled": spool.appended,
-          "on_disk": spooled_on_disk(folder), "udp_dropped": stats.udp_dropped,
-          "discarded": stats.discarded, "rejected": sum(stats.rejected.values()),
-          "peak_mb": peak_mb()})
+    emit(
+        {
+            "done": done or changed,
+            "spooled": spool.appended,
+            "on_disk": spooled_on_disk(folder),
+            "udp_dropped": stats.udp_dropped,
+            "discarded": stats.discarded,
+            "rejected": sum(stats.rejected.values()),
+            "peak_mb": peak_mb(),
+        }
+    )
 
 
 def role_http_sink(config: Figures) -> None:
@@ -278,14 +306,16 @@ def role_http_sink(config: Figures) -> None:
                 length = int(head.split(b"content-length:")[1].split(b"\r\n")[0])
                 if len(self.buffer) < end + 4 + length:
                     return
-                body = self.buffer[end + 4:end + 4 + length]
+                body = self.buffer[end + 4 : end + 4 + length]
                 lines = body.count(b"\n")
                 counted[0] += lines
-                del self.buffer[:end + 4 + length]
+                del self.buffer[: end + 4 + length]
                 answer = b'{"received": %d}' % lines
                 assert self.transport is not None
-                self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                     b"Content-Length: %d\r\n\r\n%s" % (len(answer), answer))
+                self.transport.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(answer), answer)
+                )
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
@@ -299,6 +329,7 @@ def role_http_sink(config: Figures) -> None:
 
 
 # -- child processes: the store ----------------------------------------------------------
+
 
 def store_counts(store: Any) -> tuple[int, int]:
     row = store.fetch_one("SELECT count(*), count(DISTINCT message) FROM events")
@@ -315,8 +346,16 @@ def role_load(config: Figures) -> None:
         summary = load_spool(store, Path(config["folder"]))
         seconds = time.perf_counter() - start
         events, distinct = store_counts(store)
-    emit({"seconds": seconds, "events": summary.events, "quarantined": summary.quarantined,
-          "stored": events, "distinct": distinct, "peak_mb": peak_mb()})
+    emit(
+        {
+            "seconds": seconds,
+            "events": summary.events,
+            "quarantined": summary.quarantined,
+            "stored": events,
+            "distinct": distinct,
+            "peak_mb": peak_mb(),
+        }
+    )
 
 
 def role_import(config: Figures) -> None:
@@ -327,15 +366,27 @@ def role_import(config: Figures) -> None:
     path = Path(config["file"])
     with path.open("wb") as out:
         for start in range(0, config["count"], CHUNK):
-            out.write(b"".join(syslog_message(n) + b"\n"
-                               for n in range(start, min(start + CHUNK, config["count"]))))
+            out.write(
+                b"".join(
+                    syslog_message(n) + b"\n"
+                    for n in range(start, min(start + CHUNK, config["count"]))
+                )
+            )
     with Store(Path(config["db"])) as store:
         start_time = time.perf_counter()
         summary = import_paths(store, [path])
         seconds = time.perf_counter() - start_time
         events, distinct = store_counts(store)
-    emit({"seconds": seconds, "events": summary.events, "quarantined": summary.quarantined,
-          "stored": events, "distinct": distinct, "peak_mb": peak_mb()})
+    emit(
+        {
+            "seconds": seconds,
+            "events": summary.events,
+            "quarantined": summary.quarantined,
+            "stored": events,
+            "distinct": distinct,
+            "peak_mb": peak_mb(),
+        }
+    )
 
 
 def role_latency(config: Figures) -> None:
@@ -366,15 +417,22 @@ def role_latency(config: Figures) -> None:
         if not wanted:
             return
         with Store(db, read_only=True) as reader:
-            row = reader.fetch_one("SELECT count(*) FROM events WHERE message LIKE ?",
-                                   [f"%{wanted[-1]}"])
+            row = reader.fetch_one(
+                "SELECT count(*) FROM events WHERE message LIKE ?", [f"%{wanted[-1]}"]
+            )
         if row and row[0]:
             found_at.append(time.monotonic())
             wanted.clear()
             found.set()
 
-    service = Collector(db, Settings(), ListenerSettings(ports={"syslog-tcp": 0}),
-                        load=True, detect=False, on_loaded=on_loaded)
+    service = Collector(
+        db,
+        Settings(),
+        ListenerSettings(ports={"syslog-tcp": 0}),
+        load=True,
+        detect=False,
+        on_loaded=on_loaded,
+    )
     service.start()
     via_service: list[float | None] = []
     for _ in range(samples):
@@ -389,8 +447,13 @@ def role_latency(config: Figures) -> None:
         wanted.clear()
     service.stop()
 
-    tester = Collector(work / "test-event.duckdb", Settings(),
-                       ListenerSettings(ports={"syslog-tcp": 0}), load=False, detect=False)
+    tester = Collector(
+        work / "test-event.duckdb",
+        Settings(),
+        ListenerSettings(ports={"syslog-tcp": 0}),
+        load=False,
+        detect=False,
+    )
     tester.start()
     via_test: list[float | None] = []
     for _ in range(samples):
@@ -406,13 +469,19 @@ def role_latency(config: Figures) -> None:
 
 
 ROLES: dict[str, Callable[[Figures], None]] = {
-    "send": role_send, "send-udp": role_send_udp, "send-http": role_send_http,
-    "receive": role_receive, "http-sink": role_http_sink, "load": role_load,
-    "import": role_import, "latency": role_latency,
+    "send": role_send,
+    "send-udp": role_send_udp,
+    "send-http": role_send_http,
+    "receive": role_receive,
+    "http-sink": role_http_sink,
+    "load": role_load,
+    "import": role_import,
+    "latency": role_latency,
 }
 
 
 # -- the parent: running children and rsyslog --------------------------------------------
+
 
 class Child:
     """This script in another process, speaking JSON lines on stdout."""
@@ -422,9 +491,14 @@ class Child:
         self.log = log
         self._stderr = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, str(SCRIPT), "--role", role, json.dumps(config)], cwd=ROOT,
-            env=ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            text=True)
+            [sys.executable, str(SCRIPT), "--role", role, json.dumps(config)],
+            cwd=ROOT,
+            env=ENV,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+        )
 
     def read(self) -> Figures:
         assert self.process.stdout is not None
@@ -500,15 +574,17 @@ def folder_mb(folder: Path) -> float:
 
 
 def find_rsyslogd() -> str | None:
-    return shutil.which("rsyslogd", path=os.pathsep.join(
-        [os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
+    return shutil.which(
+        "rsyslogd", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    )
 
 
 class Rsyslog:
     """rsyslogd unprivileged in the foreground, one input, `%msg%` a line into a file."""
 
-    def __init__(self, binary: str, folder: Path, transport: str,
-                 tls_files: tuple[Path, Path] | None = None) -> None:
+    def __init__(
+        self, binary: str, folder: Path, transport: str, tls_files: tuple[Path, Path] | None = None
+    ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.transport = transport
@@ -520,24 +596,29 @@ class Rsyslog:
         elif transport == "tls":
             assert tls_files is not None
             cert, key = tls_files
-            inputs = (f'global(DefaultNetstreamDriverCAFile="{cert}" '
-                      f'DefaultNetstreamDriverCertFile="{cert}" '
-                      f'DefaultNetstreamDriverKeyFile="{key}")\n'
-                      'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" '
-                      'StreamDriver.AuthMode="anon")\n'
-                      f'input(type="imtcp" {listen})')
+            inputs = (
+                f'global(DefaultNetstreamDriverCAFile="{cert}" '
+                f'DefaultNetstreamDriverCertFile="{cert}" '
+                f'DefaultNetstreamDriverKeyFile="{key}")\n'
+                'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" '
+                'StreamDriver.AuthMode="anon")\n'
+                f'input(type="imtcp" {listen})'
+            )
         else:
             inputs = f'module(load="imtcp")\ninput(type="imtcp" {listen})'
         config = folder / "rsyslog.conf"
         config.write_text(
             f'global(workDirectory="{folder}")\n{inputs}\n'
             'template(name="bare" type="string" string="%msg%\\n")\n'
-            f'action(type="omfile" file="{self.output}" template="bare")\n')
+            f'action(type="omfile" file="{self.output}" template="bare")\n'
+        )
         self._log = (folder / "rsyslogd.log").open("wb")
         self.peak_mb: float | None = None
         self.process = subprocess.Popen(
             [binary, "-n", "-f", str(config), "-i", str(folder / "rsyslogd.pid")],
-            stdout=self._log, stderr=subprocess.STDOUT)
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         if transport == "udp":
             deadline = time.monotonic() + 10
             while udp_drops_on_port(self.port) is None and time.monotonic() < deadline:
@@ -599,6 +680,7 @@ def wait_until_quiet(rsyslog: Rsyslog, seconds: float = 0.5) -> None:
 
 # -- the parent: the measurements --------------------------------------------------------
 
+
 class Bench:
     def __init__(self, work: Path) -> None:
         self.work = work
@@ -614,15 +696,23 @@ class Bench:
     def ours_stream(self, listener: str, count: int, framing: str = "lines") -> Figures:
         folder = self.work / f"{listener}-{framing}.spool"
         token = "bench-token" if listener == "http" else None
-        receiver = self.child("receive", listener=listener, expect=count, folder=str(folder),
-                              token=token)
+        receiver = self.child(
+            "receive", listener=listener, expect=count, folder=str(folder), token=token
+        )
         ready = receiver.read()
         if listener == "http":
-            sender = self.child("send-http", host=ready["host"], port=ready["port"],
-                                count=count, token=token)
+            sender = self.child(
+                "send-http", host=ready["host"], port=ready["port"], count=count, token=token
+            )
         else:
-            sender = self.child("send", host=ready["host"], port=ready["port"], count=count,
-                                framing=framing, cafile=ready["cert"] or None)
+            sender = self.child(
+                "send",
+                host=ready["host"],
+                port=ready["port"],
+                count=count,
+                framing=framing,
+                cafile=ready["cert"] or None,
+            )
         sent = sender.finish()
         received = receiver.finish()
         return self._figures(sent, received["done"], received["on_disk"], received["peak_mb"])
@@ -630,8 +720,9 @@ class Bench:
     def bare_http(self, count: int) -> Figures:
         sink = self.child("http-sink")
         ready = sink.read()
-        sent = self.child("send-http", host=ready["host"], port=ready["port"], count=count,
-                          token="bench-token").finish()
+        sent = self.child(
+            "send-http", host=ready["host"], port=ready["port"], count=count, token="bench-token"
+        ).finish()
         sink.stop()
         received = sink.finish()
         return self._figures(sent, sent["end"], received["on_disk"], received["peak_mb"])
@@ -646,9 +737,14 @@ class Bench:
                 return "openssl not found to make rsyslog a certificate"
         folder = self.work / f"rsyslog-{transport}-{framing}"
         with Rsyslog(self.rsyslogd, folder, transport, tls_files) as rsyslog:
-            sender = self.child("send", host="127.0.0.1", port=rsyslog.port, count=count,
-                                framing=framing,
-                                cafile=str(tls_files[0]) if tls_files else None)
+            sender = self.child(
+                "send",
+                host="127.0.0.1",
+                port=rsyslog.port,
+                count=count,
+                framing=framing,
+                cafile=str(tls_files[0]) if tls_files else None,
+            )
             done = wait_for_size(rsyslog, count * rsyslog_line_bytes(), sender)
             sent = sender.finish()
             wait_until_quiet(rsyslog, 0.2)
@@ -663,10 +759,28 @@ class Bench:
             return None
         cert, key = self.work / "rsyslog-cert.pem", self.work / "rsyslog-key.pem"
         if not cert.exists():
-            subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                            "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(key), "-out",
-                            str(cert), "-days", "2", "-subj", "/CN=localhost"],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [
+                    openssl,
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-keyout",
+                    str(key),
+                    "-out",
+                    str(cert),
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=localhost",
+                ],
+                check=True,
+                capture_output=True,
+            )
         return cert, key
 
     def check(self, name: str, figures: Figures) -> None:
@@ -677,9 +791,15 @@ class Bench:
     def _figures(sent: Figures, done: float | None, arrived: int, peak: float | None) -> Figures:
         """Rate from the sender's first byte until the last message arrived."""
         seconds = (done or time.monotonic()) - sent["start"]
-        return {"sent": sent["sent"], "arrived": arrived, "lost": sent["sent"] - arrived,
-                "seconds": seconds, "rate": arrived / seconds, "peak_mb": peak,
-                "sender_seconds": sent["end"] - sent["start"]}
+        return {
+            "sent": sent["sent"],
+            "arrived": arrived,
+            "lost": sent["sent"] - arrived,
+            "seconds": seconds,
+            "rate": arrived / seconds,
+            "peak_mb": peak,
+            "sender_seconds": sent["end"] - sent["start"],
+        }
 
     # 3: UDP --------------------------------------------------------------------------
 
@@ -687,22 +807,28 @@ class Bench:
         folder = self.work / f"udp-{rate}.spool"
         receiver = self.child("receive", listener="syslog-udp", folder=str(folder))
         ready = receiver.read()
-        sent = self.child("send-udp", host=ready["host"], port=ready["port"], rate=rate,
-                          seconds=UDP_SECONDS).finish()
+        sent = self.child(
+            "send-udp", host=ready["host"], port=ready["port"], rate=rate, seconds=UDP_SECONDS
+        ).finish()
         time.sleep(0.5)  # what is still in the socket's buffer
         receiver.stop()
         received = receiver.finish()
         shutil.rmtree(folder, ignore_errors=True)
-        return {**sent, "arrived": received["on_disk"], "dropped": received["udp_dropped"],
-                "discarded": received["discarded"]}
+        return {
+            **sent,
+            "arrived": received["on_disk"],
+            "dropped": received["udp_dropped"],
+            "discarded": received["discarded"],
+        }
 
     def rsyslog_udp(self, rate: int) -> Figures | str:
         if self.rsyslogd is None:
             return "rsyslogd not found"
         folder = self.work / f"rsyslog-udp-{rate}"
         with Rsyslog(self.rsyslogd, folder, "udp") as rsyslog:
-            sent = self.child("send-udp", host="127.0.0.1", port=rsyslog.port, rate=rate,
-                              seconds=UDP_SECONDS).finish()
+            sent = self.child(
+                "send-udp", host="127.0.0.1", port=rsyslog.port, rate=rate, seconds=UDP_SECONDS
+            ).finish()
             wait_until_quiet(rsyslog)
             dropped = udp_drops_on_port(rsyslog.port)
             lines = rsyslog.lines()
@@ -712,12 +838,15 @@ class Bench:
     # 4: loading ----------------------------------------------------------------------
 
     def load(self, folder: Path) -> Figures:
-        return self.child("load", db=str(self.work / "loaded.duckdb"),
-                          folder=str(folder)).finish()
+        return self.child("load", db=str(self.work / "loaded.duckdb"), folder=str(folder)).finish()
 
     def import_file(self, count: int) -> Figures:
-        return self.child("import", db=str(self.work / "imported.duckdb"), count=count,
-                          file=str(self.work / "same-messages.log")).finish()
+        return self.child(
+            "import",
+            db=str(self.work / "imported.duckdb"),
+            count=count,
+            file=str(self.work / "same-messages.log"),
+        ).finish()
 
     # 5: memory over a long run ---------------------------------------------------------
 
@@ -730,9 +859,24 @@ class Bench:
         samples: list[tuple[float, float, float]] = []  # seconds, RSS MB, spool backlog MB
         with self.log.open("ab") as errors:
             collector = subprocess.Popen(
-                [sys.executable, "-m", "watchkeeper", "collect", "--syslog-tcp", str(port),
-                 "--no-detect", "--json", "--db", str(db)],
-                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "watchkeeper",
+                    "collect",
+                    "--syslog-tcp",
+                    str(port),
+                    "--no-detect",
+                    "--json",
+                    "--db",
+                    str(db),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+            )
             wait_for_tcp(port, 60)
             time.sleep(1)
             started = time.monotonic()
@@ -743,8 +887,14 @@ class Bench:
                     samples.append((time.monotonic() - started, rss, folder_mb(spool)))
 
             sample()
-            sender = self.child("send", host="127.0.0.1", port=port, framing="lines",
-                                rate=rate, seconds=minutes * 60)
+            sender = self.child(
+                "send",
+                host="127.0.0.1",
+                port=port,
+                framing="lines",
+                rate=rate,
+                seconds=minutes * 60,
+            )
             while sender.process.poll() is None:
                 time.sleep(1)
                 sample()
@@ -762,9 +912,15 @@ class Bench:
             stop_seconds = time.monotonic() - stopping
             assert collector.stdout is not None
             output = collector.stdout.read()
-        return {"sent": sent, "samples": samples, "summary": json.loads(output),
-                "peak_mb": peak, "backlog_mb": backlog, "stop_seconds": stop_seconds,
-                "store_mb": db.stat().st_size / 1e6 if db.exists() else 0.0}
+        return {
+            "sent": sent,
+            "samples": samples,
+            "summary": json.loads(output),
+            "peak_mb": peak,
+            "backlog_mb": backlog,
+            "stop_seconds": stop_seconds,
+            "store_mb": db.stat().st_size / 1e6 if db.exists() else 0.0,
+        }
 
     # 6: latency ----------------------------------------------------------------------
 
@@ -793,13 +949,17 @@ class Bench:
 
 # -- the parent: the table ---------------------------------------------------------------
 
-def throughput_row(name: str, figures: Figures | str, yardstick: Figures | str | None = None
-                   ) -> str:
+
+def throughput_row(
+    name: str, figures: Figures | str, yardstick: Figures | str | None = None
+) -> str:
     if isinstance(figures, str):
         return f"  {name:40} skipped: {figures}"
     peak = "" if figures["peak_mb"] is None else f"{figures['peak_mb']:6.0f} MB"
-    text = (f"  {name:40} {figures['rate']:>10,.0f}/s {figures['seconds']:7.2f} s "
-            f"{figures['lost']:>6,} {peak:>9}")
+    text = (
+        f"  {name:40} {figures['rate']:>10,.0f}/s {figures['seconds']:7.2f} s "
+        f"{figures['lost']:>6,} {peak:>9}"
+    )
     if isinstance(yardstick, dict) and figures["rate"]:
         text += f"   {figures['rate'] / yardstick['rate']:5.2f}x the yardstick"
     return text
@@ -811,8 +971,10 @@ def udp_row(name: str, figures: Figures | str) -> str:
     rate = figures["sent"] / (figures["end"] - figures["start"])
     lost = figures["sent"] - figures["arrived"]
     dropped = "?" if figures["dropped"] is None else f"{figures['dropped']:,}"
-    return (f"    {name:14} {rate:>10,.0f}/s {figures['sent']:>9,} {figures['arrived']:>9,} "
-            f"{100 * lost / figures['sent']:>7.2f} % {dropped:>9} {figures['discarded']:>9,}")
+    return (
+        f"    {name:14} {rate:>10,.0f}/s {figures['sent']:>9,} {figures['arrived']:>9,} "
+        f"{100 * lost / figures['sent']:>7.2f} % {dropped:>9} {figures['discarded']:>9,}"
+    )
 
 
 def percentiles(values: list[float | None]) -> str:
@@ -821,8 +983,10 @@ def percentiles(values: list[float | None]) -> str:
     if not measured:
         return "nothing found"
     p95 = measured[min(len(measured) - 1, round(0.95 * (len(measured) - 1)))]
-    text = (f"median {statistics.median(measured):7.1f} ms   p95 {p95:7.1f} ms   "
-            f"min {measured[0]:7.1f}   max {measured[-1]:7.1f}   ({len(values)} messages)")
+    text = (
+        f"median {statistics.median(measured):7.1f} ms   p95 {p95:7.1f} ms   "
+        f"min {measured[0]:7.1f}   max {measured[-1]:7.1f}   ({len(values)} messages)"
+    )
     return text + (f"; {missing} never found" if missing else "")
 
 
@@ -836,10 +1000,12 @@ def section(title: str) -> Iterator[None]:
 
 def run(bench: Bench, args: argparse.Namespace) -> None:
     count = args.messages
-    with section(f"1. Syslog over TCP: {count:,} messages of 300 bytes from one sender process "
-                 "(which closes as soon as its\n   last byte is written), timed from its first "
-                 "byte until all are in the spool, counted on disk\n"
-                 f"  {'':40} {'messages':>12} {'time':>9} {'lost':>6} {'peak':>9}"):
+    with section(
+        f"1. Syslog over TCP: {count:,} messages of 300 bytes from one sender process "
+        "(which closes as soon as its\n   last byte is written), timed from its first "
+        "byte until all are in the spool, counted on disk\n"
+        f"  {'':40} {'messages':>12} {'time':>9} {'lost':>6} {'peak':>9}"
+    ):
         for framing, label in (("lines", "newline"), ("octet", "octet-counted")):
             yardstick = bench.rsyslog_stream("tcp", count, framing)
             mine = bench.ours_stream("syslog-tcp", count, framing)
@@ -849,8 +1015,10 @@ def run(bench: Bench, args: argparse.Namespace) -> None:
             if framing == "octet":
                 shutil.rmtree(bench.work / "syslog-tcp-octet.spool", ignore_errors=True)
 
-    with section(f"2. Over TLS (octet-counted) and over HTTP (NDJSON, {HTTP_LINES:,} lines a "
-                 "POST, kept alive, bearer token)"):
+    with section(
+        f"2. Over TLS (octet-counted) and over HTTP (NDJSON, {HTTP_LINES:,} lines a "
+        "POST, kept alive, bearer token)"
+    ):
         yardstick = bench.rsyslog_stream("tls", count, "octet")
         mine = bench.ours_stream("syslog-tls", count, "octet")
         print(throughput_row("rsyslog imtcp + gtls to a file", yardstick))
@@ -865,71 +1033,105 @@ def run(bench: Bench, args: argparse.Namespace) -> None:
         shutil.rmtree(bench.work / "http-lines.spool", ignore_errors=True)
 
     sysctl = Path("/proc/sys/net/core")
-    buffers = (f"net.core.rmem_default {(sysctl / 'rmem_default').read_text().strip()}, "
-               f"rmem_max {(sysctl / 'rmem_max').read_text().strip()}")
-    with section(f"3. Syslog over UDP, paced for {UDP_SECONDS:.0f} s at each rate ({buffers}; "
-                 "the collector asks for 8 MB)\n"
-                 f"    {'':14} {'sent at':>12} {'sent':>9} {'arrived':>9} {'lost':>9} "
-                 f"{'kernel':>9} {'spool':>9}\n"
-                 f"    {'':14} {'':>12} {'':>9} {'':>9} {'':>9} {'drops':>9} {'full':>9}"):
+    buffers = (
+        f"net.core.rmem_default {(sysctl / 'rmem_default').read_text().strip()}, "
+        f"rmem_max {(sysctl / 'rmem_max').read_text().strip()}"
+    )
+    with section(
+        f"3. Syslog over UDP, paced for {UDP_SECONDS:.0f} s at each rate ({buffers}; "
+        "the collector asks for 8 MB)\n"
+        f"    {'':14} {'sent at':>12} {'sent':>9} {'arrived':>9} {'lost':>9} "
+        f"{'kernel':>9} {'spool':>9}\n"
+        f"    {'':14} {'':>12} {'':>9} {'':>9} {'':>9} {'drops':>9} {'full':>9}"
+    ):
         for rate in UDP_RATES:
             print(f"  {rate:,}/s")
             print(udp_row("rsyslog imudp", bench.rsyslog_udp(rate)))
             print(udp_row("watchkeeper", bench.ours_udp(rate)), flush=True)
 
-    with section(f"4. Loading the spool of the {count:,} TCP messages (newline run) into a "
-                 "new store"):
+    with section(
+        f"4. Loading the spool of the {count:,} TCP messages (newline run) into a new store"
+    ):
         imported = bench.import_file(count)
         loaded = bench.load(bench.work / "syslog-tcp-lines.spool")
-        for name, figures in (("import_paths, the same as a syslog file", imported),
-                              ("load_spool, spool to store", loaded)):
-            print(f"  {name:40} {figures['stored'] / figures['seconds']:>10,.0f} events/s "
-                  f"{figures['seconds']:7.2f} s  {figures['stored']:>10,} stored "
-                  f"({figures['distinct']:,} distinct, {figures['quarantined']:,} quarantined)"
-                  f"  peak {figures['peak_mb']:5.0f} MB", flush=True)
+        for name, figures in (
+            ("import_paths, the same as a syslog file", imported),
+            ("load_spool, spool to store", loaded),
+        ):
+            print(
+                f"  {name:40} {figures['stored'] / figures['seconds']:>10,.0f} events/s "
+                f"{figures['seconds']:7.2f} s  {figures['stored']:>10,} stored "
+                f"({figures['distinct']:,} distinct, {figures['quarantined']:,} quarantined)"
+                f"  peak {figures['peak_mb']:5.0f} MB",
+                flush=True,
+            )
         if loaded["stored"] != count or loaded["distinct"] != count:
-            bench.problems.append(f"load: {count:,} spooled, {loaded['stored']:,} stored, "
-                                  f"{loaded['distinct']:,} distinct")
+            bench.problems.append(
+                f"load: {count:,} spooled, {loaded['stored']:,} stored, "
+                f"{loaded['distinct']:,} distinct"
+            )
 
-    with section(f"5. Memory of `watchkeeper collect --no-detect` over {args.minutes:g} min of "
-                 f"TCP at {args.rate:,}/s, loading into its store"):
+    with section(
+        f"5. Memory of `watchkeeper collect --no-detect` over {args.minutes:g} min of "
+        f"TCP at {args.rate:,}/s, loading into its store"
+    ):
         memory = bench.memory_run(args.minutes, args.rate)
         print_memory(memory, bench)
 
     with section("6. From send to searchable, one message at a time over TCP"):
         latency = bench.latency(args.samples)
         yardstick_latency = bench.rsyslog_latency(args.samples)
-        print(f"  {'rsyslog: until the line is in its file':48} "
-              + (percentiles(yardstick_latency) if isinstance(yardstick_latency, list)
-                 else f"skipped: {yardstick_latency}"))
-        print(f"  {'watchkeeper collect: until a search finds it':48} "
-              f"{percentiles(latency['service'])}")
-        print(f"  {'send test event (loads while it waits)':48} "
-              f"{percentiles(latency['test_event'])}")
-        print("  bounds: a segment is sealed once it is 1 s old (checked every 0.1 s), and the "
-              "service loads every 2 s;\n  the test event loads every 0.2 s while it waits, "
-              "so only the sealing bounds it.")
+        print(
+            f"  {'rsyslog: until the line is in its file':48} "
+            + (
+                percentiles(yardstick_latency)
+                if isinstance(yardstick_latency, list)
+                else f"skipped: {yardstick_latency}"
+            )
+        )
+        print(
+            f"  {'watchkeeper collect: until a search finds it':48} "
+            f"{percentiles(latency['service'])}"
+        )
+        print(
+            f"  {'send test event (loads while it waits)':48} {percentiles(latency['test_event'])}"
+        )
+        print(
+            "  bounds: a segment is sealed once it is 1 s old (checked every 0.1 s), and the "
+            "service loads every 2 s;\n  the test event loads every 0.2 s while it waits, "
+            "so only the sealing bounds it."
+        )
 
 
 def print_memory(memory: Figures, bench: Bench) -> None:
     samples: list[tuple[float, float, float]] = memory["samples"]
     sent, summary = memory["sent"], memory["summary"]
     rss = [mb for _, mb, _ in samples]
-    print(f"  RSS: start {rss[0]:.0f} MB (listening, idle), peak {max(rss):.0f} MB sampled "
-          f"({memory['peak_mb']:.0f} MB VmHWM, stopping included), end {rss[-1]:.0f} MB")
+    print(
+        f"  RSS: start {rss[0]:.0f} MB (listening, idle), peak {max(rss):.0f} MB sampled "
+        f"({memory['peak_mb']:.0f} MB VmHWM, stopping included), end {rss[-1]:.0f} MB"
+    )
     step = max(1, len(samples) // 12)
-    print("  RSS, spool backlog: " + ", ".join(f"{t:.0f} s {mb:.0f}/{backlog:.0f} MB"
-                                               for t, mb, backlog in samples[::step]))
+    print(
+        "  RSS, spool backlog: "
+        + ", ".join(f"{t:.0f} s {mb:.0f}/{backlog:.0f} MB" for t, mb, backlog in samples[::step])
+    )
     achieved = sent["sent"] / (sent["end"] - sent["start"])
-    print(f"  sent {sent['sent']:,} at {achieved:,.0f}/s; received {summary['received']:,}, "
-          f"stored {summary['events']:,} events, {summary['quarantined']:,} quarantined; "
-          f"store {memory['store_mb']:.0f} MB" + (f"; error: {summary['error']}"
-                                                   if summary.get("error") else ""))
-    print(f"  stopping (SIGTERM: the last load) took {memory['stop_seconds']:.1f} s, with "
-          f"{memory['backlog_mb']:.0f} MB still spooled")
+    print(
+        f"  sent {sent['sent']:,} at {achieved:,.0f}/s; received {summary['received']:,}, "
+        f"stored {summary['events']:,} events, {summary['quarantined']:,} quarantined; "
+        f"store {memory['store_mb']:.0f} MB"
+        + (f"; error: {summary['error']}" if summary.get("error") else "")
+    )
+    print(
+        f"  stopping (SIGTERM: the last load) took {memory['stop_seconds']:.1f} s, with "
+        f"{memory['backlog_mb']:.0f} MB still spooled"
+    )
     if summary["events"] != sent["sent"] or summary["received"] != sent["sent"]:
-        bench.problems.append(f"memory run: sent {sent['sent']:,}, received "
-                              f"{summary['received']:,}, stored {summary['events']:,}")
+        bench.problems.append(
+            f"memory run: sent {sent['sent']:,}, received "
+            f"{summary['received']:,}, stored {summary['events']:,}"
+        )
 
 
 def main() -> None:
@@ -937,18 +1139,37 @@ def main() -> None:
         ROLES[sys.argv[2]](json.loads(sys.argv[3]))
         return
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--messages", type=int, default=1_000_000,
-                        help="messages per TCP, TLS and HTTP run (default 1,000,000)")
-    parser.add_argument("--minutes", type=float, default=5.0,
-                        help="length of the memory run (default 5)")
-    parser.add_argument("--rate", type=int, default=MEMORY_RATE,
-                        help=f"messages a second in the memory run (default {MEMORY_RATE:,})")
-    parser.add_argument("--samples", type=int, default=20,
-                        help="messages timed from send to searchable (default 20)")
-    parser.add_argument("--quick", action="store_true",
-                        help="200,000 messages, a 30-second memory run, 10 samples")
-    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
-                        help="work in DIR and keep it (spools, stores, the children's log)")
+    parser.add_argument(
+        "--messages",
+        type=int,
+        default=1_000_000,
+        help="messages per TCP, TLS and HTTP run (default 1,000,000)",
+    )
+    parser.add_argument(
+        "--minutes", type=float, default=5.0, help="length of the memory run (default 5)"
+    )
+    parser.add_argument(
+        "--rate",
+        type=int,
+        default=MEMORY_RATE,
+        help=f"messages a second in the memory run (default {MEMORY_RATE:,})",
+    )
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=20,
+        help="messages timed from send to searchable (default 20)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="200,000 messages, a 30-second memory run, 10 samples"
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="work in DIR and keep it (spools, stores, the children's log)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.messages, args.minutes, args.samples = 200_000, 0.5, 10
@@ -960,9 +1181,11 @@ def main() -> None:
     if rsyslogd:
         words = subprocess.run([rsyslogd, "-v"], capture_output=True, text=True).stdout.split()
         version = " ".join(words[:2])
-    print(f"python {sys.version.split()[0]}, {cores} cores, load average "
-          f"{os.getloadavg()[0]:.2f}; yardstick: "
-          f"{version or 'rsyslogd not found, its rows are skipped'}")
+    print(
+        f"python {sys.version.split()[0]}, {cores} cores, load average "
+        f"{os.getloadavg()[0]:.2f}; yardstick: "
+        f"{version or 'rsyslogd not found, its rows are skipped'}"
+    )
     with contextlib.ExitStack() as stack:
         if args.keep is not None:
             args.keep.mkdir(parents=True, exist_ok=True)
@@ -972,8 +1195,10 @@ def main() -> None:
         bench = Bench(work)
         started = time.monotonic()
         run(bench, args)
-        print(f"\n{time.monotonic() - started:.0f} s in all; load average now "
-              f"{os.getloadavg()[0]:.2f} (other work on the machine skews the figures).")
+        print(
+            f"\n{time.monotonic() - started:.0f} s in all; load average now "
+            f"{os.getloadavg()[0]:.2f} (other work on the machine skews the figures)."
+        )
         if bench.problems:
             print("PROBLEMS:\n  " + "\n  ".join(bench.problems))
             raise SystemExit(1)

@@ -49,8 +49,9 @@ def baseline(store: Store, ruleset: RuleSet) -> tuple[float, int, int]:
         for rule in group.rules:
             predicate = resolve(rule.predicate, group.target, columns)
             try:
-                rows = con.execute(f"SELECT id FROM {group.table} WHERE ({condition}) AND "
-                                   f"({predicate})").fetchall()
+                rows = con.execute(
+                    f"SELECT id FROM {group.table} WHERE ({condition}) AND ({predicate})"
+                ).fetchall()
             except Exception:
                 continue
             ran += 1
@@ -63,13 +64,19 @@ def measure(store: Store, ruleset: RuleSet, label: str) -> None:
     events = store.event_count()
     print(f"\n{label}: {events:,} events, {len(ruleset.rules):,} rules")
     seconds, ran, found = baseline(store, ruleset)
-    timed("baseline: one query per rule over the whole table", seconds,
-          f"{ran / seconds:8,.0f} rules/s {events / seconds:12,.0f} events/s  {found:,} hits")
+    timed(
+        "baseline: one query per rule over the whole table",
+        seconds,
+        f"{ran / seconds:8,.0f} rules/s {events / seconds:12,.0f} events/s  {found:,} hits",
+    )
     for attempt in (1, 2):
         report = engine.detect(store, ruleset, full=True)
-        timed(f"engine, full hunt (run {attempt})", report.seconds,
-              f"{report.rules / report.seconds:8,.0f} rules/s "
-              f"{events / report.seconds:12,.0f} events/s  {sum(report.hits_by_rule.values()):,} hits")
+        timed(
+            f"engine, full hunt (run {attempt})",
+            report.seconds,
+            f"{report.rules / report.seconds:8,.0f} rules/s "
+            f"{events / report.seconds:12,.0f} events/s  {sum(report.hits_by_rule.values()):,} hits",
+        )
     print(f"  speed-up over the baseline: {seconds / report.seconds:.1f}x")
     # after an import: only the newest events are new
     for batch in (1_000, 10_000):
@@ -77,8 +84,11 @@ def measure(store: Store, ruleset: RuleSet, label: str) -> None:
             continue
         hits.set_meta(store, engine.LAST_RUN_KEY, str(report.last_id - batch))
         step = engine.detect(store, ruleset)
-        timed(f"engine, the newest {batch:,} events only", step.seconds,
-              f"{step.rules / step.seconds:8,.0f} rules/s {batch / step.seconds:12,.0f} events/s")
+        timed(
+            f"engine, the newest {batch:,} events only",
+            step.seconds,
+            f"{step.rules / step.seconds:8,.0f} rules/s {batch / step.seconds:12,.0f} events/s",
+        )
 
 
 def load(folder: Path, cache_path: Path) -> RuleSet:
@@ -90,16 +100,23 @@ def load(folder: Path, cache_path: Path) -> RuleSet:
     warm = load_rules([folder], cache=RuleCache(cache_path))
     warm_s = time.perf_counter() - start
     print(f"Rules under {folder.name}: {len(warm.rules):,} loaded, {len(warm.problems)} problems")
-    timed("load, cache cold (pySigma converts each rule)", cold_s,
-          f"{len(cold.rules) / cold_s:8,.0f} rules/s")
+    timed(
+        "load, cache cold (pySigma converts each rule)",
+        cold_s,
+        f"{len(cold.rules) / cold_s:8,.0f} rules/s",
+    )
     timed("load, cache warm", warm_s, f"{len(warm.rules) / warm_s:8,.0f} rules/s")
     return warm
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=1_000_000,
-                        help="generated events for the second data set (0 to skip)")
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=1_000_000,
+        help="generated events for the second data set (0 to skip)",
+    )
     parser.add_argument("--db", type=Path, help="use this store as the second data set")
     args = parser.parse_args()
     rules_dir = SHARED / "sigma" / "rules" / "windows"
@@ -134,8 +151,10 @@ def main() -> None:
             store = Store(Path(work) / "generated.duckdb")
             start = time.perf_counter()
             load_demo(store, args.events, 1, None)
-            print(f"\n(generated and imported {args.events:,} events in "
-                  f"{time.perf_counter() - start:.0f} s)")
+            print(
+                f"\n(generated and imported {args.events:,} events in "
+                f"{time.perf_counter() - start:.0f} s)"
+            )
             measure(store, ruleset, "Generated office")
             store.close()
 

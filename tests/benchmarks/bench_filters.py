@@ -13,8 +13,11 @@ from pathlib import Path
 
 import duckdb
 
-DB = Path(sys.argv[1] if len(sys.argv) > 1 else
-          Path(tempfile.mkdtemp(prefix="wk-bench-")) / "bench_events.duckdb")
+DB = Path(
+    sys.argv[1]
+    if len(sys.argv) > 1
+    else Path(tempfile.mkdtemp(prefix="wk-bench-")) / "bench_events.duckdb"
+)
 ROWS = 1_000_000
 
 
@@ -60,30 +63,53 @@ def like_escape(text: str) -> str:
 
 
 def cases(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[object]]]:
-    [row] = con.execute("SELECT host, process, command_line, message FROM events WHERE id = 123457").fetchall()
+    [row] = con.execute(
+        "SELECT host, process, command_line, message FROM events WHERE id = 123457"
+    ).fetchall()
     host, process, command_line, message = (str(v).upper() for v in row)
     out: list[tuple[str, str, list[object]]] = [
         ("host = ? (case-sensitive, exact case)", '"host" = ?', [str(row[0])]),
         ("host_nocase = ? (COLLATE NOCASE column)", '"host_nocase" = ?', [host]),
     ]
-    for column, value in (("host", host), ("process", process), ("command_line", command_line),
-                          ("message", message)):
+    for column, value in (
+        ("host", host),
+        ("process", process),
+        ("command_line", command_line),
+        ("message", message),
+    ):
         out.append((f"{column}: ILIKE ? ESCAPE", f'"{column}" ILIKE ? {ESC}', [like_escape(value)]))
         out.append((f"{column}: lower(col) = lower(?)", f'lower("{column}") = lower(?)', [value]))
     out += [
-        ("host:pc-01 event_id:4624 (ILIKE)", f'"host" ILIKE ? {ESC} AND "event_id" = ?', ["pc-01", 4624]),
-        ("host:pc-01 event_id:4624 (lower=lower)", 'lower("host") = lower(?) AND "event_id" = ?',
-         ["pc-01", 4624]),
-        ("free word mimikatz: message OR raw ILIKE '%w%'",
-         f'("message" ILIKE ? {ESC} OR "raw" ILIKE ? {ESC})', ["%mimikatz%", "%mimikatz%"]),
-        ("free word mimikatz: contains(lower(col), lower(?))",
-         '(contains(lower("message"), lower(?)) OR contains(lower("raw"), lower(?)))',
-         ["MIMIKATZ", "MIMIKATZ"]),
-        ("free word 4624 (common): ILIKE", f'("message" ILIKE ? {ESC} OR "raw" ILIKE ? {ESC})',
-         ["%logonguid%", "%logonguid%"]),
-        ("free word 4624 (common): contains(lower())",
-         '(contains(lower("message"), lower(?)) OR contains(lower("raw"), lower(?)))',
-         ["LogonGuid", "LogonGuid"]),
+        (
+            "host:pc-01 event_id:4624 (ILIKE)",
+            f'"host" ILIKE ? {ESC} AND "event_id" = ?',
+            ["pc-01", 4624],
+        ),
+        (
+            "host:pc-01 event_id:4624 (lower=lower)",
+            'lower("host") = lower(?) AND "event_id" = ?',
+            ["pc-01", 4624],
+        ),
+        (
+            "free word mimikatz: message OR raw ILIKE '%w%'",
+            f'("message" ILIKE ? {ESC} OR "raw" ILIKE ? {ESC})',
+            ["%mimikatz%", "%mimikatz%"],
+        ),
+        (
+            "free word mimikatz: contains(lower(col), lower(?))",
+            '(contains(lower("message"), lower(?)) OR contains(lower("raw"), lower(?)))',
+            ["MIMIKATZ", "MIMIKATZ"],
+        ),
+        (
+            "free word 4624 (common): ILIKE",
+            f'("message" ILIKE ? {ESC} OR "raw" ILIKE ? {ESC})',
+            ["%logonguid%", "%logonguid%"],
+        ),
+        (
+            "free word 4624 (common): contains(lower())",
+            '(contains(lower("message"), lower(?)) OR contains(lower("raw"), lower(?)))',
+            ["LogonGuid", "LogonGuid"],
+        ),
         ("wildcard process:*\\powershell.exe", f'"process" ILIKE ? {ESC}', ["%\\\\powershell.exe"]),
         ("wildcard user:adm?n", f'"username" ILIKE ? {ESC}', ["adm_n"]),
         ("wildcard command_line:*flag=12?", f'"command_line" ILIKE ? {ESC}', ["%flag=12_"]),
@@ -109,6 +135,7 @@ class _Resolver:
 
     def resolve(self, name: str) -> str | None:
         from watchkeeper.core.fields import ALIASES
+
         key = name.lower()
         return self.columns.get(key) or self.columns.get(ALIASES.get(key, ""))
 
@@ -116,9 +143,16 @@ class _Resolver:
         return list(self.columns.values())
 
 
-COMPILED = ["host:pc-01 event_id:4624", "mimikatz", "process:*\\powershell.exe",
-            "user:adm?n", "command_line:*flag=12?", "-host:pc-01 event_id:4624..4634",
-            "time:2026-10-02", "logonguid"]
+COMPILED = [
+    "host:pc-01 event_id:4624",
+    "mimikatz",
+    "process:*\\powershell.exe",
+    "user:adm?n",
+    "command_line:*flag=12?",
+    "-host:pc-01 event_id:4624..4634",
+    "time:2026-10-02",
+    "logonguid",
+]
 
 
 def main() -> None:
@@ -135,6 +169,7 @@ def main() -> None:
         print(f"{ms:8.1f} ms  {count:9,} rows  {label}")
     sys.path.insert(0, "app")
     from watchkeeper.storage.filters import compile_filter
+
     resolver = _Resolver([r[0] for r in con.execute("DESCRIBE events").fetchall()])
     print("compiled filters:")
     for text in COMPILED:

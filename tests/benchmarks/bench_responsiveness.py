@@ -44,8 +44,9 @@ def run_until(app: QApplication, condition: Callable[[], object], seconds: float
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--lines", type=int, default=150_000,
-                        help="lines in the file imported while the timer runs")
+    parser.add_argument(
+        "--lines", type=int, default=150_000, help="lines in the file imported while the timer runs"
+    )
     args = parser.parse_args()
     # the detection a window queues after an import is measured by bench_detect.py
     detecting.Detection.request = lambda self, full=False: None  # type: ignore[method-assign]
@@ -55,8 +56,9 @@ def main() -> None:
         os.environ["WATCHKEEPER_HOME"] = str(folder / "home")
         with Store(folder / "bench.duckdb") as store:
             import_paths(store, [write_auth_log(folder / "first.log", 60_000, day=2)])
-            big = write_auth_log(folder / "big.log", args.lines,
-                                 hosts=("web02", "db01", "mail01"), day=5)
+            big = write_auth_log(
+                folder / "big.log", args.lines, hosts=("web02", "db01", "mail01"), day=5
+            )
             window = MainWindow(store, Settings(time_display="utc"))
             window.show()
             window.show_view(EVENTS)
@@ -77,10 +79,14 @@ def main() -> None:
             idle_started = time.monotonic()
             run_until(app, lambda: time.monotonic() - idle_started > seconds)
             idle.timer.stop()
-            print(f"import of {args.lines:,} lines and a filter over "
-                  f"{window.explorer.model.rowCount():,} events took {seconds:.1f} s")
-            print(f"worst GUI-thread stall: {busy.worst_ms:7.1f} ms over {busy.ticks:,} ticks "
-                  f"(idle window, same time: {idle.worst_ms:.1f} ms over {idle.ticks:,} ticks)")
+            print(
+                f"import of {args.lines:,} lines and a filter over "
+                f"{window.explorer.model.rowCount():,} events took {seconds:.1f} s"
+            )
+            print(
+                f"worst GUI-thread stall: {busy.worst_ms:7.1f} ms over {busy.ticks:,} ticks "
+                f"(idle window, same time: {idle.worst_ms:.1f} ms over {idle.ticks:,} ticks)"
+            )
             window.runner.cancel_all()
             window.runner.wait()
             window.close()

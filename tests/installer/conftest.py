@@ -34,13 +34,26 @@ def build(tmp: Path, *options: str) -> Built:
         try:
             __import__(module)
         except ImportError:
-            pytest.fail(f"{module} is missing: pip install -e '.[build]' "
-                        "(installer/run-tests.sh installs it)")
+            pytest.fail(
+                f"{module} is missing: pip install -e '.[build]' "
+                "(installer/run-tests.sh installs it)"
+            )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(
-        [sys.executable, str(INSTALLER / "build.py"), "--dist", str(tmp / "dist"),
-         "--work", str(tmp / "work"), *options],
-        capture_output=True, text=True, env=env, timeout=1800)
+        [
+            sys.executable,
+            str(INSTALLER / "build.py"),
+            "--dist",
+            str(tmp / "dist"),
+            "--work",
+            str(tmp / "work"),
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1800,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     made = re.findall(r"^\s+[\d,.]+ MB\s+(\S+)$", result.stdout, re.M)
     paths = [tmp / name for name in made]
@@ -51,6 +64,8 @@ def build(tmp: Path, *options: str) -> Built:
 def no_font_config(tmp: Path) -> Path:
     """A fontconfig that knows no font folder: a bare server or container."""
     config = tmp / "no-fonts.conf"
-    config.write_text("<?xml version='1.0'?><fontconfig><dir>/nonexistent-fonts</dir>"
-                      f"<cachedir>{tmp / 'fc-cache'}</cachedir></fontconfig>")
+    config.write_text(
+        "<?xml version='1.0'?><fontconfig><dir>/nonexistent-fonts</dir>"
+        f"<cachedir>{tmp / 'fc-cache'}</cachedir></fontconfig>"
+    )
     return config

@@ -14,8 +14,10 @@ from tests.installer.conftest import INSTALLER, Built, build, no_font_config, pr
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not sys.platform.startswith("linux") or not shutil.which("dpkg-deb"),
-                       reason="the .deb is built on Debian and Ubuntu"),
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux") or not shutil.which("dpkg-deb"),
+        reason="the .deb is built on Debian and Ubuntu",
+    ),
 ]
 
 
@@ -44,8 +46,9 @@ def self_test(program: Path | str, tmp: Path, **environment: str) -> str:
 
 
 def test_the_bundle_works_on_a_machine_without_fonts(built: Built, tmp_path: Path) -> None:
-    output = self_test(built.bundle / "watchkeeper", tmp_path,
-                       FONTCONFIG_FILE=str(no_font_config(tmp_path)))
+    output = self_test(
+        built.bundle / "watchkeeper", tmp_path, FONTCONFIG_FILE=str(no_font_config(tmp_path))
+    )
     assert "(bundle," in output.splitlines()[0]
     assert "text is drawn in DejaVu Sans (bundled)" in output
 
@@ -65,8 +68,9 @@ def test_the_bundle_carries_its_version_rules_and_licences(built: Built) -> None
     assert "MB  dist/watchkeeper" in built.output  # the size is printed
 
 
-def test_the_package_declares_what_qt_needs_and_a_valid_menu_entry(built: Built,
-                                                                   tmp_path: Path) -> None:
+def test_the_package_declares_what_qt_needs_and_a_valid_menu_entry(
+    built: Built, tmp_path: Path
+) -> None:
     assert built.installer is not None and built.installer.suffix == ".deb"
     assert built.installer.name.startswith(f"watchkeeper_{project_version()}_")
     depends = run(["dpkg-deb", "-f", str(built.installer), "Depends"]).stdout
@@ -103,8 +107,10 @@ def test_install_run_and_remove_with_dpkg(built: Built, tmp_path: Path) -> None:
     if run(["dpkg-query", "-W", "-f=${Status}", "watchkeeper"]).stdout.endswith(" installed"):
         pytest.skip("watchkeeper is installed on this machine; the test would replace it")
     assert built.installer is not None
-    files = [line.split(maxsplit=5)[-1].lstrip(".") for line in
-             run(["dpkg-deb", "--contents", str(built.installer)]).stdout.splitlines()]
+    files = [
+        line.split(maxsplit=5)[-1].lstrip(".")
+        for line in run(["dpkg-deb", "--contents", str(built.installer)]).stdout.splitlines()
+    ]
     try:
         installed = run([*root, "dpkg", "-i", str(built.installer)])
         assert installed.returncode == 0, installed.stdout + installed.stderr
@@ -116,8 +122,12 @@ def test_install_run_and_remove_with_dpkg(built: Built, tmp_path: Path) -> None:
     finally:
         removed = run([*root, "dpkg", "--purge", "watchkeeper"])
     assert removed.returncode == 0, removed.stdout + removed.stderr
-    left = [name for name in files if name.startswith(("/opt/watchkeeper", "/usr/bin/watch"))
-            and Path(name.split(" -> ")[0]).exists()]
+    left = [
+        name
+        for name in files
+        if name.startswith(("/opt/watchkeeper", "/usr/bin/watch"))
+        and Path(name.split(" -> ")[0]).exists()
+    ]
     assert left == []
     assert not Path("/opt/watchkeeper").exists()
     if Path("/usr/share/applications/mimeinfo.cache").exists():

@@ -18,8 +18,9 @@ from tests.installer.conftest import INSTALLER, ROOT, project_version
 
 SCRIPT = INSTALLER / "windows" / "watchkeeper.nsi"
 
-pytestmark = pytest.mark.skipif(not shutil.which("makensis"),
-                                reason="makensis is not installed (Debian package nsis)")
+pytestmark = pytest.mark.skipif(
+    not shutil.which("makensis"), reason="makensis is not installed (Debian package nsis)"
+)
 
 
 def stand_in_bundle(folder: Path) -> Path:
@@ -44,25 +45,44 @@ def compile_installer(tmp: Path, *defines: str) -> subprocess.CompletedProcess[s
         sys.path.remove(str(INSTALLER))
     icons = render_icons(ROOT / "resources" / "icons" / "watchkeeper.svg", tmp / "icons")
     return subprocess.run(
-        ["makensis", "-V2", f"-DICON={icons['ico']}", f"-DOUTFILE={tmp / 'Setup.exe'}",
-         *defines, str(SCRIPT)], capture_output=True, text=True, timeout=300)
+        [
+            "makensis",
+            "-V2",
+            f"-DICON={icons['ico']}",
+            f"-DOUTFILE={tmp / 'Setup.exe'}",
+            *defines,
+            str(SCRIPT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.parametrize("collector", [False, True], ids=["app", "with-collector"])
 def test_the_script_compiles_into_a_per_user_installer(tmp_path: Path, collector: bool) -> None:
     payload = stand_in_bundle(tmp_path / "bundle")
-    result = compile_installer(tmp_path, f"-DVERSION={project_version()}",
-                               f"-DPAYLOAD={payload}", *(["-DCOLLECTOR"] if collector else []))
+    result = compile_installer(
+        tmp_path,
+        f"-DVERSION={project_version()}",
+        f"-DPAYLOAD={payload}",
+        *(["-DCOLLECTOR"] if collector else []),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     setup = (tmp_path / "Setup.exe").read_bytes()
     assert setup[:2] == b"MZ"
     # RequestExecutionLevel user: Windows starts it without an administrator prompt
     assert re.search(rb'requestedExecutionLevel level="asInvoker"', setup)
     if shutil.which("7z"):
-        listing = subprocess.run(["7z", "l", str(tmp_path / "Setup.exe")], capture_output=True,
-                                 text=True, check=True).stdout
-        for name in ("watchkeeper.exe", "watchkeeper-app.exe", "_internal/rules/README.md",
-                     "Uninstall.exe"):
+        listing = subprocess.run(
+            ["7z", "l", str(tmp_path / "Setup.exe")], capture_output=True, text=True, check=True
+        ).stdout
+        for name in (
+            "watchkeeper.exe",
+            "watchkeeper-app.exe",
+            "_internal/rules/README.md",
+            "Uninstall.exe",
+        ):
             assert name in listing, name
 
 
@@ -86,8 +106,10 @@ def test_the_uninstaller_undoes_every_key_and_shortcut_the_installer_writes() ->
 
     written_keys = {expand(key) for key in re.findall(r'WriteReg\w+ HKCU "([^"]+)"', install)}
     deleted_keys = {expand(key) for key in re.findall(r'DeleteRegKey HKCU "([^"]+)"', uninstall)}
-    deleted_values = {(expand(k), expand(v)) for k, v in
-                      re.findall(r'DeleteRegValue HKCU "([^"]+)" "([^"]+)"', uninstall)}
+    deleted_values = {
+        (expand(k), expand(v))
+        for k, v in re.findall(r'DeleteRegValue HKCU "([^"]+)" "([^"]+)"', uninstall)
+    }
     for key in written_keys:
         covered = any(key == d or key.startswith(d + "\\") for d in deleted_keys)
         shared = {k for k, _ in deleted_values}

@@ -30,10 +30,11 @@ def test_each_platform_builds_installs_and_runs_the_self_test() -> None:
         text = script(job)
         assert re.search(r"installer[\\/]build\.(sh|ps1)", text), name
         # the self-test runs from what the user gets, not only from the build folder
-        installed = {"linux": "\nwatchkeeper --self-test",
-                     "windows": '(Join-Path $dir "watchkeeper.exe") --self-test',
-                     "macos": "/Volumes/Watchkeeper/Watchkeeper.app/Contents/MacOS/watchkeeper "
-                              "--self-test"}[name]
+        installed = {
+            "linux": "\nwatchkeeper --self-test",
+            "windows": '(Join-Path $dir "watchkeeper.exe") --self-test',
+            "macos": "/Volumes/Watchkeeper/Watchkeeper.app/Contents/MacOS/watchkeeper --self-test",
+        }[name]
         assert installed in text, name
         assert int(str(job["timeout-minutes"])) <= 90
 
@@ -59,8 +60,11 @@ def test_the_scripts_the_platforms_run_are_valid_shell() -> None:
 def test_the_macos_launch_agent_runs_the_collector_from_the_app() -> None:
     import plistlib
 
-    agent = plistlib.loads((ROOT / "installer" / "macos" / "org.watchkeeper.collect.plist")
-                           .read_bytes())
+    agent = plistlib.loads(
+        (ROOT / "installer" / "macos" / "org.watchkeeper.collect.plist").read_bytes()
+    )
     assert agent["ProgramArguments"] == [
-        "/Applications/Watchkeeper.app/Contents/MacOS/watchkeeper", "collect"]
+        "/Applications/Watchkeeper.app/Contents/MacOS/watchkeeper",
+        "collect",
+    ]
     assert agent["RunAtLoad"] is True and agent["Label"] == "org.watchkeeper.collect"

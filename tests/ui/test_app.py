@@ -13,7 +13,8 @@ from watchkeeper.ui.main_window import MainWindow
 
 
 def test_a_damaged_settings_file_is_said_once_in_the_window(
-        make_window: Callable[..., MainWindow]) -> None:
+    make_window: Callable[..., MainWindow],
+) -> None:
     path = paths.config_dir() / "settings.json"
     path.parent.mkdir(parents=True)
     path.write_bytes(b"\x00\x01binary")
@@ -24,5 +25,8 @@ def test_a_damaged_settings_file_is_said_once_in_the_window(
     assert box.isVisible() and "settings.json.damaged" in box.text()
     box.close()
     _show_notices(window, settings_file.take_notices())
-    assert not [b for b in window.findChildren(QMessageBox)
-                if b.objectName() == "settingsNotice" and b.isVisible()]
+    assert not [
+        b
+        for b in window.findChildren(QMessageBox)
+        if b.objectName() == "settingsNotice" and b.isVisible()
+    ]

@@ -23,17 +23,22 @@ MakeWindow = Callable[..., MainWindow]
 
 
 @pytest.fixture
-def receiving(make_window: MakeWindow, store: Store
-              ) -> Iterator[Callable[[Settings], tuple[MainWindow, CollectorController, list[Any]]]]:
+def receiving(
+    make_window: MakeWindow, store: Store
+) -> Iterator[Callable[[Settings], tuple[MainWindow, CollectorController, list[Any]]]]:
     controllers: list[CollectorController] = []
 
     def start(settings: Settings) -> tuple[MainWindow, CollectorController, list[Any]]:
         window = make_window(settings)
         loaded: list[Any] = []
         controller = CollectorController(
-            window, store, settings, window.runner,
+            window,
+            store,
+            settings,
+            window.runner,
             lambda summary, refresh: loaded.append(summary),
-            window.sources_view.set_receiving)
+            window.sources_view.set_receiving,
+        )
         controller.start()
         window.set_test_sender(controller.test_sender())
         controllers.append(controller)
@@ -50,7 +55,8 @@ def port_of(controller: CollectorController, name: str) -> int:
 
 
 def test_the_window_receives_loads_and_shows_what_it_is_doing(
-        qtbot: QtBot, receiving: Any, store: Store) -> None:
+    qtbot: QtBot, receiving: Any, store: Store
+) -> None:
     settings = Settings(time_display="utc", listeners={"syslog-tcp": 0, "syslog-udp": 0})
     window, controller, loaded = receiving(settings)
     assert controller.state.startswith("Receiving on syslog-tcp 127.0.0.1:")
@@ -59,7 +65,10 @@ def test_the_window_receives_loads_and_shows_what_it_is_doing(
     qtbot.waitUntil(lambda: sum(s.events for s in loaded) == 1, timeout=30_000)
     assert isinstance(loaded[0], ImportSummary)
     assert store.fetch_one("SELECT host, sender, transport FROM events") == (
-        "fw01", "127.0.0.1", "tcp")
+        "fw01",
+        "127.0.0.1",
+        "tcp",
+    )
     view = window.sources_view
     qtbot.waitUntil(lambda: "1 messages" in view.receiving.text(), timeout=5_000)
     assert view.receiving.isVisibleTo(view)
@@ -71,8 +80,7 @@ def test_the_window_receives_loads_and_shows_what_it_is_doing(
         socket.create_connection(("127.0.0.1", port), timeout=2)
 
 
-def test_ports_taken_by_another_program_leave_receiving_to_it(
-        qtbot: QtBot, receiving: Any) -> None:
+def test_ports_taken_by_another_program_leave_receiving_to_it(qtbot: QtBot, receiving: Any) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -87,9 +95,13 @@ def test_ports_taken_by_another_program_leave_receiving_to_it(
 
 
 def test_a_source_that_stops_is_silent_within_its_interval(
-        qtbot: QtBot, receiving: Any, store: Store, tmp_path: Path) -> None:
-    settings = Settings(time_display="utc", listeners={"syslog-udp": 0},
-                        source_intervals={source_key("127.0.0.1", "cron"): 3.0})
+    qtbot: QtBot, receiving: Any, store: Store, tmp_path: Path
+) -> None:
+    settings = Settings(
+        time_display="utc",
+        listeners={"syslog-udp": 0},
+        source_intervals={source_key("127.0.0.1", "cron"): 3.0},
+    )
     window, controller, loaded = receiving(settings)
     port = port_of(controller, "syslog-udp")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:

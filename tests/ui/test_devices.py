@@ -37,8 +37,12 @@ from watchkeeper.ui.tasks import TaskRunner
 
 MakeWindow = Callable[..., MainWindow]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-FIXTURE_FILES = ("intune-all-devices-en.csv", "jamf-computers.csv", "google-devices.csv",
-                 "osquery-snapshot.log")
+FIXTURE_FILES = (
+    "intune-all-devices-en.csv",
+    "jamf-computers.csv",
+    "google-devices.csv",
+    "osquery-snapshot.log",
+)
 
 
 @pytest.fixture
@@ -49,13 +53,15 @@ def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
     tasks.wait()
 
 
-def cell(model: DevicesModel, row: int, column: int,
-         role: int = Qt.ItemDataRole.DisplayRole) -> object:
+def cell(
+    model: DevicesModel, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole
+) -> object:
     return model.data(model.index(row, column), role)
 
 
 def test_the_model_passes_the_model_tester_and_sorts_worst_first(
-        qtmodeltester: ModelTester) -> None:
+    qtmodeltester: ModelTester,
+) -> None:
     model = DevicesModel(utc=True)
     qtmodeltester.check(model)
     model.set_rows(hand_made(), ["encryption", "firewall", "screen_lock"])
@@ -65,13 +71,15 @@ def test_the_model_passes_the_model_tester_and_sorts_worst_first(
     assert model.headerData(FIRST_CHECK + 2, Qt.Orientation.Horizontal) == "Screen lock"
     model.sort(STATUS, Qt.SortOrder.AscendingOrder)
     assert [model.row_object(n).status for n in range(3)] == [  # type: ignore[union-attr]
-        "fail", "unknown", "pass"]
+        "fail",
+        "unknown",
+        "pass",
+    ]
     model.set_rows(hand_made()[:1])
     qtmodeltester.check(model)
 
 
-def test_check_cells_say_the_verdict_and_tooltips_escape_device_text(
-        qtbot: QtBot) -> None:
+def test_check_cells_say_the_verdict_and_tooltips_escape_device_text(qtbot: QtBot) -> None:
     model = DevicesModel(utc=True)
     model.set_rows(hand_made(), ["encryption", "firewall"])
     pc = model.row_of("dev-1")
@@ -96,8 +104,9 @@ def test_check_cells_say_the_verdict_and_tooltips_escape_device_text(
 
 def test_the_exception_dialog_requires_a_reason_and_an_end(qtbot: QtBot) -> None:
     device = hand_made()[0]
-    dialog = ExceptionDialog(device, ["encryption", "firewall"], date(2026, 11, 20),
-                             check="encryption")
+    dialog = ExceptionDialog(
+        device, ["encryption", "firewall"], date(2026, 11, 20), check="encryption"
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     ok = dialog.ok
@@ -135,17 +144,20 @@ def make_view(qtbot: QtBot, store: Store, runner: TaskRunner) -> DevicesView:
 
 
 def test_the_view_shows_imported_devices_with_a_cell_per_check(
-        qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner,
-        qtmodeltester: ModelTester) -> None:
+    qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner, qtmodeltester: ModelTester
+) -> None:
     import_fixtures(store, fixtures)
     page = load_page(store, Settings(), NOW)
     view = make_view(qtbot, store, runner)
     model = view.model
     assert model.rowCount() == len(page.lines) > 3
     qtmodeltester.check(model)
-    assert model.checks[:len(page.checks)] == page.checks
-    statuses = {str(cell(model, row, column, STATUS_ROLE)) for row in range(model.rowCount())
-                for column in range(FIRST_CHECK, model.sources_column)}
+    assert model.checks[: len(page.checks)] == page.checks
+    statuses = {
+        str(cell(model, row, column, STATUS_ROLE))
+        for row in range(model.rowCount())
+        for column in range(FIRST_CHECK, model.sources_column)
+    }
     assert {"pass", "fail", "unknown"} <= statuses
     assert "device" in view.count.text()
     view.grab()  # the delegate paints every cell
@@ -162,8 +174,10 @@ def test_the_view_shows_imported_devices_with_a_cell_per_check(
     assert 0 < failing < len(page.lines)
     view.failing_only.setChecked(True)
     assert model.rowCount() == failing
-    assert all(model.row_object(n).status == "fail"  # type: ignore[union-attr]
-               for n in range(model.rowCount()))
+    assert all(
+        model.row_object(n).status == "fail"  # type: ignore[union-attr]
+        for n in range(model.rowCount())
+    )
     assert "hidden by the filters" in view.summary.text()
     view.failing_only.setChecked(False)
     assert model.rowCount() == len(page.lines)
@@ -172,19 +186,24 @@ def test_the_view_shows_imported_devices_with_a_cell_per_check(
     assert platform > 0
     view.platform.setCurrentIndex(platform)
     assert model.rowCount() > 0
-    assert all(model.row_object(n).platform == "macos"  # type: ignore[union-attr]
-               for n in range(model.rowCount()))
+    assert all(
+        model.row_object(n).platform == "macos"  # type: ignore[union-attr]
+        for n in range(model.rowCount())
+    )
     view.platform.setCurrentIndex(0)
 
     source = view.source.findData("jamf")
     assert source > 0
     view.source.setCurrentIndex(source)
-    assert all("jamf" in model.row_object(n).sources  # type: ignore[union-attr]
-               for n in range(model.rowCount()))
+    assert all(
+        "jamf" in model.row_object(n).sources  # type: ignore[union-attr]
+        for n in range(model.rowCount())
+    )
 
 
-def test_export_writes_the_rows_shown(qtbot: QtBot, store: Store, fixtures: Path,
-                                      runner: TaskRunner, tmp_path: Path) -> None:
+def test_export_writes_the_rows_shown(
+    qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner, tmp_path: Path
+) -> None:
     import_fixtures(store, fixtures)
     view = make_view(qtbot, store, runner)
     view.failing_only.setChecked(True)
@@ -198,12 +217,12 @@ def test_export_writes_the_rows_shown(qtbot: QtBot, store: Store, fixtures: Path
 
 
 def test_the_device_page_adds_and_removes_an_exception(
-        qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner) -> None:
+    qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner
+) -> None:
     import_fixtures(store, fixtures)
     view = make_view(qtbot, store, runner)
     model = view.model
-    number = next(n for n in range(model.rowCount())
-                  if model.row_object(n).status == "fail")  # type: ignore[union-attr]
+    number = next(n for n in range(model.rowCount()) if model.row_object(n).status == "fail")  # type: ignore[union-attr]
     line = model.row_object(number)
     assert line is not None
     check = next(name for name, verdict in line.checks.items() if verdict.status == "fail")
@@ -225,10 +244,11 @@ def test_the_device_page_adds_and_removes_an_exception(
     column = view.model.column_of(check)
     assert column is not None
     assert cell(view.model, again, column) == "Excepted"
-    assert stored.device_exceptions(store, line.device_id)[0].reason == \
-        "Replacement laptop ordered"
-    verdicts = [page.checks.item(n, 1).text()  # type: ignore[union-attr]
-                for n in range(page.checks.rowCount())]
+    assert stored.device_exceptions(store, line.device_id)[0].reason == "Replacement laptop ordered"
+    verdicts = [
+        page.checks.item(n, 1).text()  # type: ignore[union-attr]
+        for n in range(page.checks.rowCount())
+    ]
     assert "Excepted" in verdicts  # the page shows the new verdict too
     page.exceptions.selectRow(0)
     page.remove_selected_exception()
@@ -236,11 +256,13 @@ def test_the_device_page_adds_and_removes_an_exception(
 
 
 def test_the_import_summary_names_what_was_recognised(
-        qtbot: QtBot, store: Store, fixtures: Path, tmp_path: Path) -> None:
+    qtbot: QtBot, store: Store, fixtures: Path, tmp_path: Path
+) -> None:
     garbage = tmp_path / "garbage.csv"
     garbage.write_text("what,ever\n1,2\n")
     results = import_device_files(
-        store, [fixtures / "compliance" / "jamf-computers.csv", garbage], now=NOW)
+        store, [fixtures / "compliance" / "jamf-computers.csv", garbage], now=NOW
+    )
     dialog = DeviceImportDialog(results)
     qtbot.addWidget(dialog)
     assert "1 not imported" in dialog.headline.text()
@@ -251,8 +273,9 @@ def test_the_import_summary_names_what_was_recognised(
     assert "garbage.csv" in dialog.details.toPlainText()
 
 
-def test_ctrl_7_opens_the_devices_view(qtbot: QtBot, make_window: MakeWindow, store: Store,
-                                       fixtures: Path) -> None:
+def test_ctrl_7_opens_the_devices_view(
+    qtbot: QtBot, make_window: MakeWindow, store: Store, fixtures: Path
+) -> None:
     import_fixtures(store, fixtures)
     window = make_window()
     assert VIEWS[DEVICES] == "Devices"
@@ -278,7 +301,8 @@ def test_ctrl_7_opens_the_devices_view(qtbot: QtBot, make_window: MakeWindow, st
 
 
 def test_importing_a_device_list_shows_what_was_recognised_and_the_devices(
-        qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner, tmp_path: Path) -> None:
+    qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner, tmp_path: Path
+) -> None:
     view = make_view(qtbot, store, runner)
     assert view.pages.currentWidget() is view.empty
     missing = tmp_path / "unknown-tool.csv"
@@ -296,7 +320,8 @@ def test_importing_a_device_list_shows_what_was_recognised_and_the_devices(
 
 
 def test_the_device_page_shows_history_and_splits_a_merged_record(
-        qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner) -> None:
+    qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner
+) -> None:
     import_fixtures(store, fixtures)
     view = make_view(qtbot, store, runner)
     model = view.model
@@ -317,12 +342,15 @@ def test_the_device_page_shows_history_and_splits_a_merged_record(
 
 
 def test_the_device_page_merges_a_device_into_another(
-        qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner) -> None:
+    qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner
+) -> None:
     import_fixtures(store, fixtures)
     view = make_view(qtbot, store, runner)
     model = view.model
-    galaxy, pixel = (next(line for line in model.rows if line.name == name)
-                     for name in ("Galaxy A54", "Pixel 8 Pro"))
+    galaxy, pixel = (
+        next(line for line in model.rows if line.name == name)
+        for name in ("Galaxy A54", "Pixel 8 Pro")
+    )
     page = view.open_device(galaxy)
     assert page is not None
     qtbot.waitUntil(lambda: page.details is not None, timeout=10_000)
@@ -337,7 +365,8 @@ def test_the_device_page_merges_a_device_into_another(
 
 
 def test_thresholds_changed_in_the_app_are_saved_and_judge_every_device(
-        qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner) -> None:
+    qtbot: QtBot, store: Store, fixtures: Path, runner: TaskRunner
+) -> None:
     from watchkeeper.core import settings as settings_file
 
     import_fixtures(store, fixtures)
@@ -368,7 +397,8 @@ def test_thresholds_changed_in_the_app_are_saved_and_judge_every_device(
 
 
 def test_the_view_notes_the_thresholds_and_a_stale_policy_as_the_command_does(
-        store: Store, fixtures: Path) -> None:
+    store: Store, fixtures: Path
+) -> None:
     from watchkeeper.compliance.policy import load_policy
     from watchkeeper.compliance.report import compliance_report
 

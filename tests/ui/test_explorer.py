@@ -22,17 +22,31 @@ from watchkeeper.ui.explorer.events_model import VALUE_ROLE
 from watchkeeper.ui.main_window import EVENTS, MainWindow
 
 MakeWindow = Callable[..., MainWindow]
-HOSTILE = ["<b>bold</b><img src=x onerror=alert(1)>", "'; DROP TABLE events; --",
-           "line one\nline two\r\x1b[31mred\x07", "名前 ünïcödé \u202eevil"]
+HOSTILE = [
+    "<b>bold</b><img src=x onerror=alert(1)>",
+    "'; DROP TABLE events; --",
+    "line one\nline two\r\x1b[31mred\x07",
+    "名前 ünïcödé \u202eevil",
+]
 
 
 @pytest.fixture
-def explorer_window(qtbot: QtBot, make_window: MakeWindow, store: Store,
-                    tmp_path: Path) -> MainWindow:
+def explorer_window(
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> MainWindow:
     write_auth_log(tmp_path / "auth.log", 120, day=3)
-    lines = [json.dumps({"@timestamp": f"2026-11-04T10:00:0{n}Z", "host": "web01",
-                         "user": text, "message": text, "level": "error"})
-             for n, text in enumerate(HOSTILE)]
+    lines = [
+        json.dumps(
+            {
+                "@timestamp": f"2026-11-04T10:00:0{n}Z",
+                "host": "web01",
+                "user": text,
+                "message": text,
+                "level": "error",
+            }
+        )
+        for n, text in enumerate(HOSTILE)
+    ]
     (tmp_path / "hostile.jsonl").write_text("\n".join(lines) + "\n")
     import_paths(store, [tmp_path / "auth.log", tmp_path / "hostile.jsonl"])
     window = make_window()
@@ -42,7 +56,8 @@ def explorer_window(qtbot: QtBot, make_window: MakeWindow, store: Store,
 
 
 def test_filter_changes_the_count_and_mistakes_are_shown_inline(
-        qtbot: QtBot, explorer_window: MainWindow) -> None:
+    qtbot: QtBot, explorer_window: MainWindow
+) -> None:
     explorer = explorer_window.explorer
     assert explorer.model.rowCount() == 124
     bar = explorer.filter_bar
@@ -80,8 +95,10 @@ def test_timeline_selection_narrows_the_table(qtbot: QtBot, explorer_window: Mai
     settle(qtbot, explorer_window)
     assert explorer.model.rowCount() == expected < 124
     start = histogram.start + timedelta(seconds=busiest * histogram.step_seconds)
-    times = [explorer.model.data(explorer.model.index(r, 0), VALUE_ROLE)
-             for r in range(explorer.model.rowCount())]
+    times = [
+        explorer.model.data(explorer.model.index(r, 0), VALUE_ROLE)
+        for r in range(explorer.model.rowCount())
+    ]
     assert all(start <= t < start + timedelta(seconds=histogram.step_seconds) for t in times)
     assert explorer.range_clear.isVisible()
     # a dragged range
@@ -100,17 +117,25 @@ def test_wheel_zoom_asks_for_finer_bars(qtbot: QtBot, explorer_window: MainWindo
     viewport = timeline._plot.viewport()
     at = QPointF(timeline.bar_rect_centre(2))
     for _ in range(12):  # wheel forward: zoom in around the pointer
-        wheel = QWheelEvent(at, QPointF(viewport.mapToGlobal(at.toPoint())), QPoint(0, 0),
-                            QPoint(0, 120), Qt.MouseButton.NoButton,
-                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        wheel = QWheelEvent(
+            at,
+            QPointF(viewport.mapToGlobal(at.toPoint())),
+            QPoint(0, 0),
+            QPoint(0, 120),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
         QApplication.sendEvent(viewport, wheel)
     qtbot.waitSignal(timeline.range_changed, timeout=5000).wait()
     settle(qtbot, explorer_window)
     assert timeline.histogram.step_seconds < coarse
 
 
-def test_detail_pane_shows_hostile_text_literally(qtbot: QtBot,
-                                                  explorer_window: MainWindow) -> None:
+def test_detail_pane_shows_hostile_text_literally(
+    qtbot: QtBot, explorer_window: MainWindow
+) -> None:
     explorer = explorer_window.explorer
     explorer.apply_filter("source:json")
     settle(qtbot, explorer_window)
@@ -120,9 +145,16 @@ def test_detail_pane_shows_hostile_text_literally(qtbot: QtBot,
         explorer.table.selectRow(row)
         settle(qtbot, explorer_window)  # the event's fields are read in the background
         fields = explorer.detail.fields
-        values = dict(zip(explorer.detail.field_names(),
-                          (item_at(fields, r, 1).text().replace("\u200b", "")
-                           for r in range(fields.rowCount())), strict=True))
+        values = dict(
+            zip(
+                explorer.detail.field_names(),
+                (
+                    item_at(fields, r, 1).text().replace("\u200b", "")
+                    for r in range(fields.rowCount())
+                ),
+                strict=True,
+            )
+        )
         shown_users.add(values["username"])
         assert explorer.detail.raw.toPlainText().startswith("{")
         # the table cell is one line, with control characters made visible, not obeyed
@@ -135,8 +167,9 @@ def test_detail_pane_shows_hostile_text_literally(qtbot: QtBot,
     assert QApplication.clipboard().text().startswith("time: 2026-11-04")
 
 
-def test_right_click_actions_filter_exclude_and_pivot(qtbot: QtBot,
-                                                      explorer_window: MainWindow) -> None:
+def test_right_click_actions_filter_exclude_and_pivot(
+    qtbot: QtBot, explorer_window: MainWindow
+) -> None:
     explorer = explorer_window.explorer
     explorer.apply_filter("host:web01")
     settle(qtbot, explorer_window)
@@ -163,14 +196,19 @@ def test_right_click_actions_filter_exclude_and_pivot(qtbot: QtBot,
     assert explorer.model.rowCount() == 1  # SQL text is a value, nothing more
 
 
-def test_columns_can_be_chosen_and_are_remembered(qtbot: QtBot,
-                                                  explorer_window: MainWindow) -> None:
+def test_columns_can_be_chosen_and_are_remembered(
+    qtbot: QtBot, explorer_window: MainWindow
+) -> None:
     explorer = explorer_window.explorer
     explorer.set_columns(["time", "host", "src_ip", "outcome"])
     settle(qtbot, explorer_window)
     model = explorer.model
-    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] \
-        == ["Time (UTC)", "Host", "Source IP", "outcome"]
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
+        "Time (UTC)",
+        "Host",
+        "Source IP",
+        "outcome",
+    ]
     assert explorer_window.settings.table_columns == ["time", "host", "src_ip", "outcome"]
     assert model.data(model.index(0, 0)) == "…"  # the rows with the new columns are on their way
     settle(qtbot, explorer_window)
@@ -179,11 +217,19 @@ def test_columns_can_be_chosen_and_are_remembered(qtbot: QtBot,
     assert explorer_window.settings.table_columns[0] == "src_ip"
 
 
-def _mouse(widget: QWidget, kind: QEvent.Type, at: QPoint, buttons: Qt.MouseButton,
-           button: Qt.MouseButton, shift: bool) -> None:
+def _mouse(
+    widget: QWidget,
+    kind: QEvent.Type,
+    at: QPoint,
+    buttons: Qt.MouseButton,
+    button: Qt.MouseButton,
+    shift: bool,
+) -> None:
     modifiers = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
-    QApplication.sendEvent(widget, QMouseEvent(kind, QPointF(at), QPointF(widget.mapToGlobal(at)),
-                                               button, buttons, modifiers))
+    QApplication.sendEvent(
+        widget,
+        QMouseEvent(kind, QPointF(at), QPointF(widget.mapToGlobal(at)), button, buttons, modifiers),
+    )
 
 
 def _drag(widget: QWidget, start: QPoint, end: QPoint, shift: bool) -> None:
@@ -194,8 +240,7 @@ def _drag(widget: QWidget, start: QPoint, end: QPoint, shift: bool) -> None:
     _mouse(widget, QEvent.Type.MouseButtonRelease, end, none, left, shift)
 
 
-def test_mouse_on_the_timeline_selects_and_pans(qtbot: QtBot,
-                                                explorer_window: MainWindow) -> None:
+def test_mouse_on_the_timeline_selects_and_pans(qtbot: QtBot, explorer_window: MainWindow) -> None:
     explorer = explorer_window.explorer
     timeline = explorer.timeline
     histogram = timeline.histogram
@@ -224,13 +269,23 @@ def test_mouse_on_the_timeline_selects_and_pans(qtbot: QtBot,
     assert timeline.visible_range()[0] > before[0]
 
 
-def test_message_is_visible_at_the_default_size(qtbot: QtBot, make_window: MakeWindow,
-                                                store: Store, tmp_path: Path) -> None:
-    lines = [json.dumps({"@timestamp": f"2026-11-04T10:00:0{n}Z", "host": "DC01.contoso.local",
-                         "user": "NT AUTHORITY\\SYSTEM", "process": "C:\\Windows\\System32\\"
-                         "WindowsPowerShell\\v1.0\\powershell.exe", "event_id": 4688,
-                         "level": "information", "message": "A new process has been created."})
-             for n in range(3)]
+def test_message_is_visible_at_the_default_size(
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> None:
+    lines = [
+        json.dumps(
+            {
+                "@timestamp": f"2026-11-04T10:00:0{n}Z",
+                "host": "DC01.contoso.local",
+                "user": "NT AUTHORITY\\SYSTEM",
+                "process": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                "event_id": 4688,
+                "level": "information",
+                "message": "A new process has been created.",
+            }
+        )
+        for n in range(3)
+    ]
     (tmp_path / "wide.jsonl").write_text("\n".join(lines) + "\n")
     import_paths(store, [tmp_path / "wide.jsonl"])
     window = make_window()
@@ -247,18 +302,32 @@ def test_message_is_visible_at_the_default_size(qtbot: QtBot, make_window: MakeW
     # the narrow columns are as wide as what they hold, no wider
     time = window.explorer.model.columns.index("time")
     shown = window.explorer.model.data(window.explorer.model.index(0, time))
-    assert table.fontMetrics().horizontalAdvance(shown) <= header.sectionSize(time) <= \
-        table.fontMetrics().horizontalAdvance(shown) + 40
+    assert (
+        table.fontMetrics().horizontalAdvance(shown)
+        <= header.sectionSize(time)
+        <= table.fontMetrics().horizontalAdvance(shown) + 40
+    )
 
 
 def test_detail_pane_shows_a_long_value_whole_wrapped_and_copyable(
-        qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path) -> None:
-    command = ("powershell.exe -NoProfile -ExecutionPolicy Bypass -EncodedCommand "
-               + "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA"
-               * 3 + " -WindowStyle Hidden")
-    (tmp_path / "long.jsonl").write_text(json.dumps({
-        "@timestamp": "2026-11-04T10:00:00Z", "host": "pc-07", "CommandLine": command,
-        "message": "process created"}) + "\n")
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> None:
+    command = (
+        "powershell.exe -NoProfile -ExecutionPolicy Bypass -EncodedCommand "
+        + "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA" * 3
+        + " -WindowStyle Hidden"
+    )
+    (tmp_path / "long.jsonl").write_text(
+        json.dumps(
+            {
+                "@timestamp": "2026-11-04T10:00:00Z",
+                "host": "pc-07",
+                "CommandLine": command,
+                "message": "process created",
+            }
+        )
+        + "\n"
+    )
     import_paths(store, [tmp_path / "long.jsonl"])
     window = make_window()
     window.show_view(EVENTS)
@@ -270,9 +339,12 @@ def test_detail_pane_shows_a_long_value_whole_wrapped_and_copyable(
     rect = detail.fields.visualRect(detail.fields.model().index(row, 1))
     line = detail.fields.fontMetrics().height()
     assert rect.height() >= 3 * line  # wrapped onto several lines
-    assert detail.fields.fontMetrics().boundingRect(
-        rect.adjusted(0, 0, -8, 0), int(Qt.TextFlag.TextWrapAnywhere), item.text()
-    ).height() <= rect.height() + 2  # and all of it fits in the row
+    assert (
+        detail.fields.fontMetrics()
+        .boundingRect(rect.adjusted(0, 0, -8, 0), int(Qt.TextFlag.TextWrapAnywhere), item.text())
+        .height()
+        <= rect.height() + 2
+    )  # and all of it fits in the row
     detail.fields.selectRow(row)
     detail.copy_selected()
     assert QApplication.clipboard().text() == f"CommandLine: {command}"
@@ -281,8 +353,9 @@ def test_detail_pane_shows_a_long_value_whole_wrapped_and_copyable(
     assert "Copy value" in [action.text() for action in menu.actions()]
 
 
-def test_a_source_keeps_its_colour_from_query_to_query(qtbot: QtBot,
-                                                       explorer_window: MainWindow) -> None:
+def test_a_source_keeps_its_colour_from_query_to_query(
+    qtbot: QtBot, explorer_window: MainWindow
+) -> None:
     explorer = explorer_window.explorer
     timeline = explorer.timeline
     everything = dict(timeline.colours)
@@ -297,8 +370,9 @@ def test_a_source_keeps_its_colour_from_query_to_query(qtbot: QtBot,
     assert theme.series_colour("fortigate") in theme.current().series
 
 
-def test_an_empty_timeline_says_so_without_an_axis(qtbot: QtBot,
-                                                   explorer_window: MainWindow) -> None:
+def test_an_empty_timeline_says_so_without_an_axis(
+    qtbot: QtBot, explorer_window: MainWindow
+) -> None:
     explorer = explorer_window.explorer
     timeline = explorer.timeline
     assert not timeline.showing_nothing and timeline._plot.isVisible()

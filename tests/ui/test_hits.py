@@ -79,8 +79,12 @@ def _import(qtbot: QtBot, window: MainWindow, path: Path) -> None:
         window.summary_dialog.close()
 
 
-def _window(qtbot: QtBot, make_window: MakeWindow, tmp_path: Path,
-            hosts: tuple[str, ...] = ("web01", "files01")) -> MainWindow:
+def _window(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    tmp_path: Path,
+    hosts: tuple[str, ...] = ("web01", "files01"),
+) -> MainWindow:
     """A window whose rule folder holds the two SSH rules, after importing 60 auth.log lines:
     40 failed passwords for root (high rule) and 20 accepted for bob (low rule)."""
     rules = _rules(tmp_path / "rules")
@@ -93,8 +97,10 @@ def _window(qtbot: QtBot, make_window: MakeWindow, tmp_path: Path,
 
 def _stored_hits(store: Store) -> dict[str, int]:
     """Hits per rule in the store, suppressed or not."""
-    return {str(r[0]): int(r[1]) for r in store.fetch_all(
-        "SELECT rule_id, count(*) FROM hits GROUP BY 1")}
+    return {
+        str(r[0]): int(r[1])
+        for r in store.fetch_all("SELECT rule_id, count(*) FROM hits GROUP BY 1")
+    }
 
 
 def _rows(window: MainWindow) -> dict[str, HitRow]:
@@ -119,8 +125,13 @@ def _select(qtbot: QtBot, window: MainWindow, rule_id: str) -> None:
     settle(qtbot, window)
 
 
-def _answer(qtbot: QtBot, window: MainWindow, dialog: SuppressDialog | None, reason: str,
-            value: str | None = None) -> None:
+def _answer(
+    qtbot: QtBot,
+    window: MainWindow,
+    dialog: SuppressDialog | None,
+    reason: str,
+    value: str | None = None,
+) -> None:
     assert dialog is not None and dialog.isVisible()
     if value is not None:
         dialog.value.setEditText(value)
@@ -131,7 +142,8 @@ def _answer(qtbot: QtBot, window: MainWindow, dialog: SuppressDialog | None, rea
 
 
 def test_detection_runs_after_an_import_and_the_hits_view_lists_the_rule(
-        qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path) -> None:
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> None:
     window = _window(qtbot, make_window, tmp_path)
     assert window.current_view() == HITS
     rows = _rows(window)
@@ -150,8 +162,9 @@ def test_detection_runs_after_an_import_and_the_hits_view_lists_the_rule(
     found = _stored_hits(store)
     assert found[FAILED] == 40 and found[ACCEPTED] == 20
     counts = hits.hit_counts(store)
-    news = ", ".join(f"{counts[level]} {level}" for level in ("critical", "high")
-                     if counts.get(level))
+    news = ", ".join(
+        f"{counts[level]} {level}" for level in ("critical", "high") if counts.get(level)
+    )
     assert window.hits_label.text() == f"{sum(found.values())} new rule hits ({news})"
     assert "60 events imported" in window.statusBar().currentMessage()
     # Ctrl+5 is the Hits view; the overview's card counts the serious hits and clicks through
@@ -161,7 +174,8 @@ def test_detection_runs_after_an_import_and_the_hits_view_lists_the_rule(
     severe = counts.get("critical", 0) + counts["high"]
     assert window.overview.hits_value.text() == str(severe)
     assert window.overview.hits_note.text().startswith(
-        f"{counts.get('critical', 0)} critical, {counts['high']} high; ")
+        f"{counts.get('critical', 0)} critical, {counts['high']} high; "
+    )
     window.overview.hits_card.clicked.emit()
     assert window.current_view() == HITS
     window.show_view(0)
@@ -170,8 +184,9 @@ def test_detection_runs_after_an_import_and_the_hits_view_lists_the_rule(
     assert window.current_view() == HITS
 
 
-def test_show_all_hits_shows_the_low_level_rule(qtbot: QtBot, make_window: MakeWindow,
-                                                tmp_path: Path) -> None:
+def test_show_all_hits_shows_the_low_level_rule(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = _window(qtbot, make_window, tmp_path)
     view = window.hits_view
     assert "more rule" in view.summary.text() and "hidden" in view.summary.text()
@@ -198,12 +213,16 @@ def test_show_all_hits_shows_the_low_level_rule(qtbot: QtBot, make_window: MakeW
     assert view.level.currentText() == "High and critical"
 
 
-def test_host_filter_keeps_the_rules_that_hit_there(qtbot: QtBot, make_window: MakeWindow,
-                                                    tmp_path: Path) -> None:
+def test_host_filter_keeps_the_rules_that_hit_there(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = _window(qtbot, make_window, tmp_path)
     view = window.hits_view
     assert [view.host.itemText(n) for n in range(view.host.count())] == [
-        "Any host", "files01", "web01"]
+        "Any host",
+        "files01",
+        "web01",
+    ]
     view.show_all.setChecked(True)
     view.host.setCurrentIndex(view.host.findData("web01"))
     settle(qtbot, window)
@@ -212,7 +231,8 @@ def test_host_filter_keeps_the_rules_that_hit_there(qtbot: QtBot, make_window: M
 
 
 def test_the_selected_rule_shows_its_description_escaped_and_its_yaml(
-        qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = _window(qtbot, make_window, tmp_path)
     view = window.hits_view
     _select(qtbot, window, FAILED)
@@ -232,7 +252,8 @@ def test_the_selected_rule_shows_its_description_escaped_and_its_yaml(
 
 
 def test_open_events_shows_the_rules_events_in_the_explorer(
-        qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = _window(qtbot, make_window, tmp_path)
     view = window.hits_view
     _select(qtbot, window, FAILED)
@@ -255,7 +276,8 @@ def test_open_events_shows_the_rules_events_in_the_explorer(
 
 
 def test_suppress_for_a_host_needs_a_reason_hides_the_row_and_undo_brings_it_back(
-        qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path) -> None:
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> None:
     window = _window(qtbot, make_window, tmp_path, hosts=("web01",))
     view = window.hits_view
     _select(qtbot, window, FAILED)
@@ -272,8 +294,9 @@ def test_suppress_for_a_host_needs_a_reason_hides_the_row_and_undo_brings_it_bac
     assert "reason is required" in dialog.hint.text()
     _answer(qtbot, window, dialog, "web01 is the SSH honeypot")
     assert FAILED not in _rows(window)
-    assert "Suppressed “SSH password guessing” for host web01" in \
-        window.statusBar().currentMessage()
+    assert (
+        "Suppressed “SSH password guessing” for host web01" in window.statusBar().currentMessage()
+    )
     # shown again, marked, with Show suppressed
     view.show_suppressed.setChecked(True)
     settle(qtbot, window)
@@ -300,7 +323,8 @@ def test_suppress_for_a_host_needs_a_reason_hides_the_row_and_undo_brings_it_bac
 
 
 def test_suppress_for_a_field_value_offers_the_hits_values(
-        qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = _window(qtbot, make_window, tmp_path)
     view = window.hits_view
     _select(qtbot, window, FAILED)
@@ -319,7 +343,8 @@ def test_suppress_for_a_field_value_offers_the_hits_values(
 
 
 def test_disabling_a_rule_hides_it_and_later_runs_skip_it(
-        qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path) -> None:
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> None:
     window = _window(qtbot, make_window, tmp_path)
     view = window.hits_view
     _select(qtbot, window, FAILED)
@@ -336,8 +361,9 @@ def test_disabling_a_rule_hides_it_and_later_runs_skip_it(
     assert FAILED not in report.report.hits_by_rule
     assert report.report.hits_by_rule[ACCEPTED] == 10
     assert window.hits_label.text().startswith(f"{report.report.new_hits} new rule hit")
-    everything = {r.rule_id: r.count for r in hits.rule_hits(
-        store, hits.HitFilter(show_suppressed=True))}
+    everything = {
+        r.rule_id: r.count for r in hits.rule_hits(store, hits.HitFilter(show_suppressed=True))
+    }
     assert everything[FAILED] == 40 and everything[ACCEPTED] == 30
     view.show_suppressed.setChecked(True)
     settle(qtbot, window)
@@ -347,7 +373,8 @@ def test_disabling_a_rule_hides_it_and_later_runs_skip_it(
 
 
 def test_hunt_again_replaces_the_hits_without_duplicates(
-        qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path) -> None:
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> None:
     window = _window(qtbot, make_window, tmp_path)
     before = _stored_hits(store)
     window.hunt_action.trigger()
@@ -365,7 +392,8 @@ def test_hunt_again_replaces_the_hits_without_duplicates(
 
 
 def test_rule_folders_are_saved_and_a_removed_folder_stops_hitting(
-        qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path) -> None:
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> None:
     window = _window(qtbot, make_window, tmp_path)
     first = window.detection.last
     assert first is not None
@@ -390,7 +418,8 @@ def test_rule_folders_are_saved_and_a_removed_folder_stops_hitting(
 
 
 def test_timeline_marks_the_hits_of_the_filtered_events(
-        qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = _window(qtbot, make_window, tmp_path)
     window.show_view(EVENTS)
     settle(qtbot, window)
@@ -411,8 +440,9 @@ def test_timeline_marks_the_hits_of_the_filtered_events(
     assert [m for m in timeline.marks if m.rule_id == FAILED] == []
 
 
-def test_high_rules_stand_out_in_the_table(qtbot: QtBot, make_window: MakeWindow,
-                                         tmp_path: Path) -> None:
+def test_high_rules_stand_out_in_the_table(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = _window(qtbot, make_window, tmp_path)
     model = window.hits_view.model
     number = model.row_of(FAILED)

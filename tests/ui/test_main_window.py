@@ -41,15 +41,18 @@ def test_empty_store_greets_with_three_choices(make_window: MakeWindow) -> None:
 
 
 def test_import_from_the_window_shows_summary_rows_and_refreshes(
-        qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = make_window()
     log = write_auth_log(tmp_path / "auth.log", 90)
     garbage = tmp_path / "garbage.bin"
     garbage.write_bytes(bytes(range(256)) * 20)
     dialog = _import(qtbot, window, [log, garbage])
     assert dialog.headline.text().startswith("90 events imported from 1 file")
-    results = {item_at(dialog.table, r, 0).text(): item_at(dialog.table, r, 1).text()
-               for r in range(dialog.table.rowCount())}
+    results = {
+        item_at(dialog.table, r, 0).text(): item_at(dialog.table, r, 1).text()
+        for r in range(dialog.table.rowCount())
+    }
     assert results == {"auth.log": "Imported", "garbage.bin": "Not imported"}
     names = [item_at(dialog.table, r, 0).text() for r in range(dialog.table.rowCount())]
     why = item_at(dialog.table, names.index("garbage.bin"), 5)
@@ -70,23 +73,30 @@ def test_import_from_the_window_shows_summary_rows_and_refreshes(
     assert "1 already imported" in again.headline.text()
 
 
-def test_drop_files_onto_the_window_imports_them(qtbot: QtBot, make_window: MakeWindow,
-                                                 tmp_path: Path) -> None:
+def test_drop_files_onto_the_window_imports_them(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = make_window()
     folder = tmp_path / "logs"
     folder.mkdir()
     write_auth_log(folder / "auth.log", 30)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(folder)), QUrl("https://example.com/x.log")])
-    drop = QDropEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime,
-                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPoint(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     window.dropEvent(drop)
     settle(qtbot, window)
     assert window.last_import is not None and window.last_import.events == 30
 
 
-def test_cancel_stops_an_import_and_keeps_the_store_exact(qtbot: QtBot, make_window: MakeWindow,
-                                                          store: Store, tmp_path: Path) -> None:
+def test_cancel_stops_an_import_and_keeps_the_store_exact(
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> None:
     window = make_window()
     big = write_auth_log(tmp_path / "big.log", 300_000)
     task = window.import_paths([big])
@@ -99,14 +109,19 @@ def test_cancel_stops_an_import_and_keeps_the_store_exact(qtbot: QtBot, make_win
     assert store.event_count() == 0  # the file in progress was rolled back
 
 
-def test_views_and_shortcuts(qtbot: QtBot, make_window: MakeWindow, store: Store,
-                             tmp_path: Path) -> None:
+def test_views_and_shortcuts(
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> None:
     window = make_window()
     _import(qtbot, window, [write_auth_log(tmp_path / "auth.log", 60)])
     window.summary_dialog.close()  # type: ignore[union-attr]
     shortcuts = {a.shortcut().toString(): a for a in window.actions() if not a.shortcut().isEmpty()}
-    for key, view in (("Ctrl+2", EVENTS), ("Ctrl+3", USERS), ("Ctrl+4", HOSTS),
-                      ("Ctrl+1", OVERVIEW)):
+    for key, view in (
+        ("Ctrl+2", EVENTS),
+        ("Ctrl+3", USERS),
+        ("Ctrl+4", HOSTS),
+        ("Ctrl+1", OVERVIEW),
+    ):
         shortcuts[key].trigger()
         assert window.current_view() == view
     shortcuts["Ctrl+PgDown"].trigger()
@@ -120,16 +135,21 @@ def test_views_and_shortcuts(qtbot: QtBot, make_window: MakeWindow, store: Store
     # the pivots were filled when first shown
     window.show_view(USERS)
     settle(qtbot, window)
-    users = {window.users.model.row_object(r).username: window.users.model.row_object(r)
-             for r in range(window.users.model.rowCount())}
+    users = {
+        window.users.model.row_object(r).username: window.users.model.row_object(r)
+        for r in range(window.users.model.rowCount())
+    }
     assert users["root"].logon_failures == 40 and users["bob"].logon_successes == 20
     window.show_view(HOSTS)
     settle(qtbot, window)
     assert window.hosts.model.rowCount() == 2
     # Enter on a user opens that user's events
     window.show_view(USERS)
-    row = next(r for r in range(window.users.model.rowCount())
-               if window.users.model.row_object(r).username == "bob")
+    row = next(
+        r
+        for r in range(window.users.model.rowCount())
+        if window.users.model.row_object(r).username == "bob"
+    )
     window.users.table.activated.emit(window.users.model.index(row, 0))
     settle(qtbot, window)
     assert window.current_view() == EVENTS
@@ -137,15 +157,17 @@ def test_views_and_shortcuts(qtbot: QtBot, make_window: MakeWindow, store: Store
     assert window.explorer.model.rowCount() == 20
 
 
-def test_overview_figures_click_through_to_the_explorer(qtbot: QtBot, make_window: MakeWindow,
-                                                        tmp_path: Path) -> None:
+def test_overview_figures_click_through_to_the_explorer(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = make_window()
     _import(qtbot, window, [write_auth_log(tmp_path / "auth.log", 60)])
     window.summary_dialog.close()  # type: ignore[union-attr]
     overview = window.overview
     hosts_table = overview.tables["hosts"]
-    row = next(r for r in range(overview.hosts.rowCount())
-               if overview.hosts.row_object(r)[0] == "files01")
+    row = next(
+        r for r in range(overview.hosts.rowCount()) if overview.hosts.row_object(r)[0] == "files01"
+    )
     hosts_table.clicked.emit(overview.hosts.index(row, 0))
     settle(qtbot, window)
     assert window.current_view() == EVENTS
@@ -160,8 +182,9 @@ def test_overview_figures_click_through_to_the_explorer(qtbot: QtBot, make_windo
     assert window.explorer.range_label.text().startswith("from ")
 
 
-def test_window_remembers_size_layout_and_view(qtbot: QtBot, make_window: MakeWindow,
-                                               store: Store, tmp_path: Path) -> None:
+def test_window_remembers_size_layout_and_view(
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> None:
     window = make_window()
     _import(qtbot, window, [write_auth_log(tmp_path / "auth.log", 10)])
     window.summary_dialog.close()  # type: ignore[union-attr]
@@ -205,8 +228,9 @@ def test_dark_theme_and_utc_switch(qtbot: QtBot, make_window: MakeWindow, tmp_pa
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Time (UTC)"
 
 
-def test_a_failing_job_reaches_the_one_error_dialog(qtbot: QtBot, make_window: MakeWindow,
-                                                    tmp_path: Path) -> None:
+def test_a_failing_job_reaches_the_one_error_dialog(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = make_window()
 
     def broken(progress: object) -> None:
@@ -214,8 +238,11 @@ def test_a_failing_job_reaches_the_one_error_dialog(qtbot: QtBot, make_window: M
 
     window.runner.run(broken, title="Testing")
     settle(qtbot, window)
-    boxes = [w for w in QApplication.topLevelWidgets()
-             if isinstance(w, QMessageBox) and w.objectName() == "errorDialog" and w.isVisible()]
+    boxes = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, QMessageBox) and w.objectName() == "errorDialog" and w.isVisible()
+    ]
     assert boxes and boxes[-1].windowTitle() == "Unexpected error"
     assert "disk on fire" in boxes[-1].text() and "while testing" in boxes[-1].text()
     log = Path(str(tmp_path / "home" / "logs" / "watchkeeper.log"))
@@ -223,8 +250,9 @@ def test_a_failing_job_reaches_the_one_error_dialog(qtbot: QtBot, make_window: M
     boxes[-1].close()
 
 
-def test_a_file_the_system_asks_to_open_is_imported(qtbot: QtBot, make_window: MakeWindow,
-                                                    tmp_path: Path) -> None:
+def test_a_file_the_system_asks_to_open_is_imported(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     # macOS sends a double-clicked .evtx to the running app as a QFileOpenEvent.
     from PySide6.QtGui import QFileOpenEvent
 
@@ -245,7 +273,8 @@ def test_a_file_the_system_asks_to_open_is_imported(qtbot: QtBot, make_window: M
 
 
 def test_status_messages_and_the_busy_indicator_never_overlap(
-        qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = make_window()
     status = window.statusBar()
     status.showMessage("3 sources are silent: see Sources.", 15_000)
@@ -255,12 +284,11 @@ def test_status_messages_and_the_busy_indicator_never_overlap(
     message = status.findChild(QLabel, "statusMessage")
     assert message is not None and message.isVisible()
     assert message.text() == "3 sources are silent: see Sources."
-    shown = [widget for widget in (message, window.busy, window.store_label)
-             if widget.isVisible()]
+    shown = [widget for widget in (message, window.busy, window.store_label) if widget.isVisible()]
     assert len(shown) == 3
     rects = [QRect(widget.mapTo(status, QPoint(0, 0)), widget.size()) for widget in shown]
     for n, rect in enumerate(rects):
-        assert not any(rect.intersects(other) for other in rects[n + 1:]), rects
+        assert not any(rect.intersects(other) for other in rects[n + 1 :]), rects
     # with room to spare, what is running is said whole, not cut to a few letters
     qtbot.waitUntil(lambda: not window.busy_label.elided, timeout=5_000)
     # a long message ends in an ellipsis, the whole of it in the tooltip
@@ -274,8 +302,7 @@ def test_status_messages_and_the_busy_indicator_never_overlap(
     assert message.text() == long
 
 
-def test_one_of_a_thing_is_singular(qtbot: QtBot, make_window: MakeWindow,
-                                    tmp_path: Path) -> None:
+def test_one_of_a_thing_is_singular(qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
     log = write_auth_log(tmp_path / "auth.log", 1)
     window = make_window()
     dialog = _import(qtbot, window, [log])
@@ -288,8 +315,9 @@ def test_one_of_a_thing_is_singular(qtbot: QtBot, make_window: MakeWindow,
     assert window.explorer.timeline._caption.text().startswith("1 event · one bar")
 
 
-def test_the_import_summary_gives_the_reason_first(qtbot: QtBot, make_window: MakeWindow,
-                                                   tmp_path: Path) -> None:
+def test_the_import_summary_gives_the_reason_first(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     folder = tmp_path / "exports from the old file server" / "2024" / "march"
     folder.mkdir(parents=True)
     garbage = folder / "System.evtx"
@@ -297,7 +325,8 @@ def test_the_import_summary_gives_the_reason_first(qtbot: QtBot, make_window: Ma
     window = make_window()
     dialog = _import(qtbot, window, [garbage])
     row = [item_at(dialog.table, r, 0).text() for r in range(dialog.table.rowCount())].index(
-        "System.evtx")
+        "System.evtx"
+    )
     why = item_at(dialog.table, row, 5)
     assert why.text().startswith("not ")  # the reason, not the path it happened to
     assert str(folder) not in why.text() and "System.evtx:" not in why.text()
@@ -365,7 +394,11 @@ def test_every_menu_item_shortcut_and_toolbar_button_is_there(make_window: MakeW
     toolbar = window.findChild(QToolBar, "mainToolbar")
     assert toolbar is not None
     assert [action.text() for action in toolbar.actions()] == [
-        "&Import files…", "Import &folder…", "Load &demo data…", "&Refresh"]
+        "&Import files…",
+        "Import &folder…",
+        "Load &demo data…",
+        "&Refresh",
+    ]
     assert all(not action.icon().isNull() for action in toolbar.actions())
     # every shortcut works with the menu bar hidden: its action belongs to the window
     on_window = {action.shortcut().toString() for action in window.actions()}
@@ -373,13 +406,15 @@ def test_every_menu_item_shortcut_and_toolbar_button_is_there(make_window: MakeW
     tips = {action.text(): action.statusTip() for action in window.actions()}
     assert tips["&Import files…"] == "Import log files or archives (Ctrl+O)"
     assert tips["&Hunt again over all events"] == (
-        "Run every rule over every event again (hits are replaced)")
+        "Run every rule over every event again (hits are replaced)"
+    )
     # the menus show the settings
     assert checked == {"Show times in &UTC", "Timeline bars by &source", "Follow the &system"}
 
 
-def test_a_warning_on_the_status_line_outlasts_routine_news(qtbot: QtBot,
-                                                           make_window: MakeWindow) -> None:
+def test_a_warning_on_the_status_line_outlasts_routine_news(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
     from watchkeeper.ingest.importer import FileResult, ImportSummary
 
     window = make_window()

@@ -25,8 +25,9 @@ def _filled(store: Store, tmp_path: Path, lines: int = 3000) -> Store:
     return store
 
 
-def test_events_model_passes_the_model_tester(qtmodeltester: ModelTester, store: Store,
-                                              tmp_path: Path) -> None:
+def test_events_model_passes_the_model_tester(
+    qtmodeltester: ModelTester, store: Store, tmp_path: Path
+) -> None:
     _filled(store, tmp_path, 600)
     model = EventsModel(store, ["time", "host", "username", "message", "no-such-field"])
     qtmodeltester.check(model)
@@ -52,8 +53,9 @@ def test_events_model_keeps_a_bounded_page_cache(store: Store, tmp_path: Path) -
     assert first < last  # time order
 
 
-def test_rows_models_pass_the_model_tester(qtmodeltester: ModelTester, qtbot: QtBot,
-                                           store: Store, tmp_path: Path) -> None:
+def test_rows_models_pass_the_model_tester(
+    qtmodeltester: ModelTester, qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
     _filled(store, tmp_path, 200)
     users = RowsModel(USER_COLUMNS)
     users.set_rows(pivots.users(store))

@@ -34,17 +34,23 @@ def test_a_long_report_flows_onto_several_a4_pages(qapp: QApplication, tmp_path:
     first = images[0]
     assert abs(first.height() / first.width() - 297 / 210) < 0.01  # A4, portrait
     # ink on the page: text was drawn, not an empty page
-    dark = sum(1 for x in range(0, first.width(), 3) for y in range(0, first.height(), 3)
-               if first.pixelColor(x, y).lightness() < 128)
+    dark = sum(
+        1
+        for x in range(0, first.width(), 3)
+        for y in range(0, first.height(), 3)
+        if first.pixelColor(x, y).lightness() < 128
+    )
     assert dark > 200
     # the hostile text is printed as the letters it is, not taken as markup
-    text = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "<script>alert(1)</script>'; DROP TABLE events; --" in text
 
 
-def test_a_folder_that_cannot_be_written_is_a_clear_error(qapp: QApplication,
-                                                          tmp_path: Path) -> None:
+def test_a_folder_that_cannot_be_written_is_a_clear_error(
+    qapp: QApplication, tmp_path: Path
+) -> None:
     target = tmp_path / "taken"
     target.mkdir()  # a folder where the file should go
     with pytest.raises(PdfFailed) as raised:

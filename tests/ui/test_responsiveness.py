@@ -23,8 +23,8 @@ FROZEN_MS = 3_000
 
 @pytest.mark.slow
 def test_gui_thread_never_blocks_during_import_and_full_range_query(
-        qtbot: QtBot, make_window: Callable[..., MainWindow], store: Store,
-        tmp_path: Path) -> None:
+    qtbot: QtBot, make_window: Callable[..., MainWindow], store: Store, tmp_path: Path
+) -> None:
     import_paths(store, [write_auth_log(tmp_path / "first.log", 60_000, day=2)])
     big = write_auth_log(tmp_path / "big.log", 150_000, hosts=("web02", "db01", "mail01"), day=5)
     window = make_window()

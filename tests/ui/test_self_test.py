@@ -9,16 +9,31 @@ from pathlib import Path
 
 import pytest
 
-CHECKS = ("qt", "font", "resources", "store", "import", "rules", "detection", "collector",
-          "window", "pdf")
+CHECKS = (
+    "qt",
+    "font",
+    "resources",
+    "store",
+    "import",
+    "rules",
+    "detection",
+    "collector",
+    "window",
+    "pdf",
+)
 
 
 def self_test(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TMPDIR": str(tmp_path / "tmp"), **environment}
     env.pop("QT_QPA_PLATFORM", None)  # the self-test chooses offscreen itself
     (tmp_path / "tmp").mkdir(exist_ok=True)
-    return subprocess.run([sys.executable, "-m", "watchkeeper", "--self-test"],
-                          capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "watchkeeper", "--self-test"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def verdicts(stdout: str) -> dict[str, str]:
@@ -45,8 +60,10 @@ def test_every_check_passes_and_nothing_is_left_behind(tmp_path: Path, _home: Pa
 def test_a_machine_without_fonts_fails_the_font_check_by_name(tmp_path: Path) -> None:
     # A fontconfig that knows no font folder: what a bare server or container looks like.
     config = tmp_path / "fonts.conf"
-    config.write_text("<?xml version='1.0'?><fontconfig><dir>/nonexistent-fonts</dir>"
-                      f"<cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>")
+    config.write_text(
+        "<?xml version='1.0'?><fontconfig><dir>/nonexistent-fonts</dir>"
+        f"<cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>"
+    )
     result = self_test(tmp_path, FONTCONFIG_FILE=str(config))
     if "bundled: DejaVu" in result.stdout:
         pytest.skip("this copy bundles a font, so the check passes by design")

@@ -45,14 +45,20 @@ HEARTBEAT = "10.0.0.5|heartbeat"
 def fill(store: Store, folder: Path) -> None:
     """Four senders: a minutely heartbeat, a fast clock over TLS, a slow one, a hostile name."""
     minutely = every(60, 120, NOW)
-    messages = [syslog("10.0.0.5", t, host="fw01", app="heartbeat", transport="udp")
-                for t in minutely]
-    messages += [syslog("10.0.0.6", t, host="web01", app="nginx", transport="tls", clock=90)
-                 for t in minutely]
-    messages += [syslog("10.0.0.7", t, host="db01", app="postgres", clock=-90)
-                 for t in minutely[-30:]]
-    messages += [json_message("10.0.0.8", t, {"host": HOSTILE, "process": "<i>app</i>",
-                                              "message": "x"}) for t in minutely[-3:]]
+    messages = [
+        syslog("10.0.0.5", t, host="fw01", app="heartbeat", transport="udp") for t in minutely
+    ]
+    messages += [
+        syslog("10.0.0.6", t, host="web01", app="nginx", transport="tls", clock=90)
+        for t in minutely
+    ]
+    messages += [
+        syslog("10.0.0.7", t, host="db01", app="postgres", clock=-90) for t in minutely[-30:]
+    ]
+    messages += [
+        json_message("10.0.0.8", t, {"host": HOSTILE, "process": "<i>app</i>", "message": "x"})
+        for t in minutely[-3:]
+    ]
     deliver(store, folder, messages)
 
 
@@ -64,8 +70,13 @@ def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
     tasks.wait()
 
 
-def make_view(qtbot: QtBot, store: Store, runner: TaskRunner, at: datetime,
-              send_test: Callable[[], str] | None = None) -> SourcesView:
+def make_view(
+    qtbot: QtBot,
+    store: Store,
+    runner: TaskRunner,
+    at: datetime,
+    send_test: Callable[[], str] | None = None,
+) -> SourcesView:
     view = SourcesView(store, Settings(time_display="utc"), runner, send_test, clock=lambda: at)
     qtbot.addWidget(view)
     view.resize(1300, 500)
@@ -79,8 +90,9 @@ def load(qtbot: QtBot, view: SourcesView, runner: TaskRunner) -> None:
     qtbot.waitUntil(lambda: runner.idle, timeout=30_000)
 
 
-def cell(model: SourcesModel, row: int, column: int,
-         role: int = Qt.ItemDataRole.DisplayRole) -> object:
+def cell(
+    model: SourcesModel, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole
+) -> object:
     return model.data(model.index(row, column), role)
 
 
@@ -90,8 +102,9 @@ def row_number(model: SourcesModel, key: str) -> int:
     return number
 
 
-def test_the_table_shows_each_source_with_its_figures(qtbot: QtBot, store: Store,
-                                                      tmp_path: Path, runner: TaskRunner) -> None:
+def test_the_table_shows_each_source_with_its_figures(
+    qtbot: QtBot, store: Store, tmp_path: Path, runner: TaskRunner
+) -> None:
     fill(store, tmp_path / "spool")
     view = make_view(qtbot, store, runner, NOW + timedelta(seconds=20))
     model = view.model
@@ -128,8 +141,9 @@ def test_the_table_shows_each_source_with_its_figures(qtbot: QtBot, store: Store
     view.grab()  # the sparkline delegate paints every row
 
 
-def test_the_sources_model_passes_the_model_tester(qtmodeltester: ModelTester, store: Store,
-                                                   tmp_path: Path) -> None:
+def test_the_sources_model_passes_the_model_tester(
+    qtmodeltester: ModelTester, store: Store, tmp_path: Path
+) -> None:
     fill(store, tmp_path / "spool")
     model = SourcesModel()
     qtmodeltester.check(model)
@@ -145,9 +159,13 @@ def test_the_sources_model_passes_the_model_tester(qtmodeltester: ModelTester, s
 
 
 def test_a_silent_source_shows_in_the_banner_navigation_and_status_bar(
-        qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path) -> None:
-    deliver(store, tmp_path / "spool",
-            [syslog("10.0.0.5", t, host="fw01", app="heartbeat") for t in every(60, 120, NOW)])
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> None:
+    deliver(
+        store,
+        tmp_path / "spool",
+        [syslog("10.0.0.5", t, host="fw01", app="heartbeat") for t in every(60, 120, NOW)],
+    )
     window = make_window()
     view = window.sources_view
     view.clock = lambda: NOW + timedelta(seconds=30)
@@ -174,8 +192,11 @@ def test_a_silent_source_shows_in_the_banner_navigation_and_status_bar(
     assert view.count.text() == "1 source · 1 silent"
 
     # it sends again
-    deliver(store, tmp_path / "spool2",
-            [syslog("10.0.0.5", NOW + timedelta(hours=3), host="fw01", app="heartbeat")])
+    deliver(
+        store,
+        tmp_path / "spool2",
+        [syslog("10.0.0.5", NOW + timedelta(hours=3), host="fw01", app="heartbeat")],
+    )
     view.clock = lambda: NOW + timedelta(hours=3, seconds=5)
     with qtbot.waitSignal(view.silent_changed) as changed:
         view.refresh()
@@ -187,9 +208,13 @@ def test_a_silent_source_shows_in_the_banner_navigation_and_status_bar(
 
 
 def test_an_expected_interval_is_saved_in_the_settings(
-        qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path) -> None:
-    deliver(store, tmp_path / "spool",
-            [syslog("10.0.0.5", t, host="fw01", app="heartbeat") for t in every(60, 120, NOW)])
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
+) -> None:
+    deliver(
+        store,
+        tmp_path / "spool",
+        [syslog("10.0.0.5", t, host="fw01", app="heartbeat") for t in every(60, 120, NOW)],
+    )
     window = make_window()
     view = window.sources_view
     view.clock = lambda: NOW + timedelta(seconds=200)  # late by its learned five minutes
@@ -242,14 +267,16 @@ def test_the_test_event_button(qtbot: QtBot, make_window: MakeWindow) -> None:
     assert view.test_button.isEnabled()
 
     def refused() -> str:
-        raise WatchkeeperError("The collector is not listening on UDP 5514.",
-                               title="Test event not sent")
+        raise WatchkeeperError(
+            "The collector is not listening on UDP 5514.", title="Test event not sent"
+        )
 
     window.set_test_sender(refused)
     view.test_button.click()
     settle(qtbot, window)
-    assert view.test_result.text() == ("Test event not sent: The collector is not listening "
-                                       "on UDP 5514.")
+    assert view.test_result.text() == (
+        "Test event not sent: The collector is not listening on UDP 5514."
+    )
     window.set_test_sender(None)
     assert not view.test_button.isEnabled()
 
@@ -266,11 +293,13 @@ def test_ctrl_6_opens_the_sources_view(qtbot: QtBot, make_window: MakeWindow) ->
 
 
 def test_the_port_in_use_sentence_is_shown_whole(qtbot: QtBot, make_window: MakeWindow) -> None:
-    said = ("Not receiving in this window (syslog over UDP: UDP port 514 on 0.0.0.0 is already "
-            "in use by another program; choose another port or stop that program; syslog over "
-            "TCP: TCP port 601 on 0.0.0.0 is already in use by another program; choose another "
-            "port or stop that program). If the collector service is running, the window loads "
-            "what it receives.")
+    said = (
+        "Not receiving in this window (syslog over UDP: UDP port 514 on 0.0.0.0 is already "
+        "in use by another program; choose another port or stop that program; syslog over "
+        "TCP: TCP port 601 on 0.0.0.0 is already in use by another program; choose another "
+        "port or stop that program). If the collector service is running, the window loads "
+        "what it receives."
+    )
     window = make_window()
     window.show_view(SOURCES)
     settle(qtbot, window)

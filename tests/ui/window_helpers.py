@@ -12,8 +12,9 @@ from pytestqt.qtbot import QtBot
 from watchkeeper.ui.main_window import MainWindow
 
 
-def write_auth_log(path: Path, lines: int = 60, hosts: tuple[str, ...] = ("web01", "files01"),
-                   day: int = 3) -> Path:
+def write_auth_log(
+    path: Path, lines: int = 60, hosts: tuple[str, ...] = ("web01", "files01"), day: int = 3
+) -> Path:
     """An auth.log with failed and accepted SSH logons, spread over a few hours."""
     rows = []
     for n in range(lines):
@@ -23,7 +24,9 @@ def write_auth_log(path: Path, lines: int = 60, hosts: tuple[str, ...] = ("web01
         if n % 3 == 0:
             text = f"sshd[{100 + n}]: Accepted password for bob from 10.0.0.{n % 250} port 22 ssh2"
         else:
-            text = f"sshd[{100 + n}]: Failed password for root from 203.0.113.{n % 250} port 22 ssh2"
+            text = (
+                f"sshd[{100 + n}]: Failed password for root from 203.0.113.{n % 250} port 22 ssh2"
+            )
         rows.append(f"Nov  {day} {hour:02d}:{minute:02d}:{n % 60:02d} {host} {text}")
     path.write_text("\n".join(rows) + "\n")
     return path

@@ -92,7 +92,9 @@ def test_a_filter_mistake_points_at_the_position(tmp_path: Path) -> None:
 def test_hostile_event_text_is_shown_not_obeyed(tmp_path: Path) -> None:
     db = str(tmp_path / "w.duckdb")
     log = tmp_path / "evil.log"
-    log.write_bytes(b"Nov  3 08:43:12 web01 app[1]: \x1b[2J\x1b]0;pwned\x07<b>hi</b>'; DROP TABLE events;--\n")
+    log.write_bytes(
+        b"Nov  3 08:43:12 web01 app[1]: \x1b[2J\x1b]0;pwned\x07<b>hi</b>'; DROP TABLE events;--\n"
+    )
     cli("import", str(log), "--db", db)
     code, out, _ = cli("search", "", "--db", db)
     assert code == 0
@@ -119,11 +121,14 @@ def test_usage_errors_exit_2_and_failures_exit_1(tmp_path: Path) -> None:
 def _big_log(path: Path, lines: int) -> None:
     with path.open("w") as out:
         for i in range(lines):
-            out.write(f"Nov  3 08:{i // 60 % 60:02d}:{i % 60:02d} web01 app[{i % 999}]: event {i}\n")
+            out.write(
+                f"Nov  3 08:{i // 60 % 60:02d}:{i % 60:02d} web01 app[{i % 999}]: event {i}\n"
+            )
 
 
-def _wait_for_writing(db: Path, process: subprocess.Popen[bytes], seconds: float = 300,
-                      size: int = 8 << 20) -> None:
+def _wait_for_writing(
+    db: Path, process: subprocess.Popen[bytes], seconds: float = 300, size: int = 8 << 20
+) -> None:
     """Until the importer is well into writing events (the store file has grown)."""
     wal = db.with_name(db.name + ".wal")
     deadline = time.monotonic() + seconds
@@ -144,8 +149,9 @@ def _command(db: Path, *args: str) -> list[str]:
 
 def _json(db: Path, *args: str) -> dict[str, Any]:
     """The --json document of a command run as its own process."""
-    done = subprocess.run(_command(db, *args, "--json"), capture_output=True, text=True,
-                          check=True, timeout=600)
+    done = subprocess.run(
+        _command(db, *args, "--json"), capture_output=True, text=True, check=True, timeout=600
+    )
     document: dict[str, Any] = json.loads(done.stdout)
     return document
 
@@ -155,8 +161,9 @@ def test_sigkill_mid_import_leaves_a_store_that_reimports_exactly(tmp_path: Path
     log = tmp_path / "big.log"
     _big_log(log, 600_000)
     db = tmp_path / "k.duckdb"
-    process = subprocess.Popen(_command(db, "import", str(log)), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        _command(db, "import", str(log)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _wait_for_writing(db, process)
     process.send_signal(signal.SIGKILL)
     process.wait(60)
@@ -174,8 +181,11 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     small = tmp_path / "small.log"
     small.write_text(AUTH)
     db = tmp_path / "c.duckdb"
-    process = subprocess.Popen(_command(db, "import", str(small), str(log), "--json"),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        _command(db, "import", str(small), str(log), "--json"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     _wait_for_writing(db, process, size=1 << 20)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=600)
@@ -188,20 +198,20 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     assert _json(db, "stats")["events"] == 3
 
 
-
-
 @pytest.mark.slow
-def test_a_database_failure_mid_import_is_one_line_and_leaves_no_half_file(
-        tmp_path: Path) -> None:
+def test_a_database_failure_mid_import_is_one_line_and_leaves_no_half_file(tmp_path: Path) -> None:
     log = tmp_path / "wide.json"
     with log.open("w") as out:  # many distinct field names: a wide table needs memory
         for i in range(30_000):
             fields = ", ".join(f'"field_{(i * 7 + j) % 900}": "value {i} {j}"' for j in range(40))
-            out.write(f'{{"time": "2026-11-03T08:00:{i % 60:02d}Z", "host": "h{i % 9}", {fields}}}\n')
+            out.write(
+                f'{{"time": "2026-11-03T08:00:{i % 60:02d}Z", "host": "h{i % 9}", {fields}}}\n'
+            )
     db = tmp_path / "small.duckdb"
     env = {**os.environ, "WATCHKEEPER_MEMORY_LIMIT": "24MB"}
-    failed = subprocess.run(_command(db, "import", str(log)), capture_output=True, text=True,
-                            env=env, timeout=600)
+    failed = subprocess.run(
+        _command(db, "import", str(log)), capture_output=True, text=True, env=env, timeout=600
+    )
     assert failed.returncode == 1
     assert failed.stderr.startswith("watchkeeper: Database problem: Writing to small.duckdb failed")
     assert len(failed.stderr.strip().splitlines()) == 1
@@ -220,7 +230,10 @@ def test_demo_loads_a_small_office_and_records_its_files_by_name(tmp_path: Path)
     assert document["import"]["failed"] == 0
     assert document["import"]["events"] > 4000
     assert {story["key"] for story in document["scenario"]["stories"]} >= {
-        "password_spray", "office_macro", "ssh_brute_force"}
+        "password_spray",
+        "office_macro",
+        "ssh_brute_force",
+    }
     stats = json.loads(cli("stats", "--db", db, "--json")[1])
     paths = {entry["path"] for entry in stats["imports"]}
     assert "demo (seed 2)/linux/web01-auth.log" in paths
@@ -348,22 +361,52 @@ def test_sources_lists_each_sender_and_loads_the_spool_first(tmp_path: Path) -> 
     spool = Spool(spool_folder(db), segment_seconds=0)
     received = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     stamp = received.isoformat().replace("+00:00", "Z")
-    spool.append([Received("192.0.2.9", "tls", "syslog",
-                           f"<13>1 {stamp} fw01 filterlog - - - block <b>in</b>".encode(),
-                           received)])
+    spool.append(
+        [
+            Received(
+                "192.0.2.9",
+                "tls",
+                "syslog",
+                f"<13>1 {stamp} fw01 filterlog - - - block <b>in</b>".encode(),
+                received,
+            )
+        ]
+    )
     spool.close()  # the collector received it; no command has loaded it yet
     out = io.StringIO()
-    assert run(["sources", "--db", str(db), "--json"], out, io.StringIO(),
-               clock=lambda: received + timedelta(minutes=1)) == 0
+    assert (
+        run(
+            ["sources", "--db", str(db), "--json"],
+            out,
+            io.StringIO(),
+            clock=lambda: received + timedelta(minutes=1),
+        )
+        == 0
+    )
     sources = json.loads(out.getvalue())["sources"]
-    assert [(s["sender"], s["host"], s["application"], s["encrypted"], s["status"])
-            for s in sources] == [("192.0.2.9", "fw01", "filterlog", True, "receiving")]
+    assert [
+        (s["sender"], s["host"], s["application"], s["encrypted"], s["status"]) for s in sources
+    ] == [("192.0.2.9", "fw01", "filterlog", True, "receiving")]
     out = io.StringIO()
-    assert run(["sources", "--db", str(db)], out, io.StringIO(),
-               clock=lambda: received + timedelta(minutes=1)) == 0
+    assert (
+        run(
+            ["sources", "--db", str(db)],
+            out,
+            io.StringIO(),
+            clock=lambda: received + timedelta(minutes=1),
+        )
+        == 0
+    )
     assert "receiving 192.0.2.9" in out.getvalue() and "tls" in out.getvalue()
     # two days on, without a message since, the sender is silent
     out = io.StringIO()
-    assert run(["sources", "--db", str(db)], out, io.StringIO(),
-               clock=lambda: received + timedelta(days=2)) == 0
+    assert (
+        run(
+            ["sources", "--db", str(db)],
+            out,
+            io.StringIO(),
+            clock=lambda: received + timedelta(days=2),
+        )
+        == 0
+    )
     assert "silent    192.0.2.9" in out.getvalue() and "1 source(s) silent." in out.getvalue()

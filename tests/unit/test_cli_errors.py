@@ -37,9 +37,24 @@ def _settings_file(content: bytes) -> Path:
 def _collect_briefly(db: Path) -> subprocess.CompletedProcess[str]:
     """`collect` as its own process (it installs signal handlers), for a moment."""
     return subprocess.run(
-        [sys.executable, "-m", "watchkeeper", "collect", "--db", str(db), "--syslog-tcp", "0",
-         "--for", "0", "--no-detect"], capture_output=True, text=True, env=dict(os.environ),
-        timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "watchkeeper",
+            "collect",
+            "--db",
+            str(db),
+            "--syslog-tcp",
+            "0",
+            "--for",
+            "0",
+            "--no-detect",
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
 
 
 def test_a_settings_value_of_the_wrong_type_stops_no_command(tmp_path: Path) -> None:
@@ -114,15 +129,18 @@ def test_import_fails_when_nothing_was_imported_and_something_failed(tmp_path: P
     assert cli("import", str(folder / "auth.log"), "--db", str(db))[0] == 0  # already there
 
 
-@pytest.mark.parametrize("command", [["hits"], ["stats"], ["search", "host:x"], ["sources"],
-                                     ["devices"], ["detect"]])
+@pytest.mark.parametrize(
+    "command", [["hits"], ["stats"], ["search", "host:x"], ["sources"], ["devices"], ["detect"]]
+)
 def test_reading_commands_never_create_a_store(tmp_path: Path, command: list[str]) -> None:
     db = tmp_path / "nowhere" / "w.duckdb"
     code, _, err = cli(*command, "--db", str(db))
     assert code == 1
-    assert err.strip().splitlines() == [f"watchkeeper: Database problem: There is no store at {db}; "
-                                        "import logs into it first (watchkeeper import) or "
-                                        "choose another with --db."]
+    assert err.strip().splitlines() == [
+        f"watchkeeper: Database problem: There is no store at {db}; "
+        "import logs into it first (watchkeeper import) or "
+        "choose another with --db."
+    ]
     assert not (tmp_path / "nowhere").exists()
 
 
@@ -142,15 +160,24 @@ def test_a_store_the_user_can_only_read_is_still_searched(tmp_path: Path) -> Non
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "watchkeeper: Store is read-only: w.duckdb can be read but not written (the file or its "
-        "folder is read-only); Watchkeeper needs write access to change it."]
+        "folder is read-only); Watchkeeper needs write access to change it."
+    ]
     assert db.read_bytes() == before
 
 
 def test_collect_into_a_read_only_data_folder_is_one_line(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir(mode=0o555)
-    done = unprivileged.watchkeeper("collect", "--db", str(folder / "w.duckdb"), "--syslog-tcp",
-                                    "0", "--for", "0", home=paths.config_dir().parent)
+    done = unprivileged.watchkeeper(
+        "collect",
+        "--db",
+        str(folder / "w.duckdb"),
+        "--syslog-tcp",
+        "0",
+        "--for",
+        "0",
+        home=paths.config_dir().parent,
+    )
     assert done.returncode == 1
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("watchkeeper: Listener not started: Nothing can be received into")
@@ -170,15 +197,21 @@ def test_a_truncated_store_is_one_line_and_unchanged(tmp_path: Path) -> None:
     assert db.read_bytes() == before
 
 
-@pytest.mark.parametrize(("args", "said"), [
-    (["search", "--limit", "99999999999999999999"], "--limit: must be from 0 to"),
-    (["search", "--limit", "-1"], "--limit: must be from 0 to"),
-    (["search", "--since", "9999999999d"], "reaches back before the year 1"),
-    (["collect", "--syslog-tcp", "70000"], "a port is from 1 to 65535 (0: any free one), not 70000"),
-    (["collect", "--syslog-udp", "-5"], "a port is from 1 to 65535"),
-    (["collect", "--syslog-udp", "0", "--for", "nan"], "must be 0 or more seconds, not 'nan'"),
-    (["collect", "--syslog-udp", "0", "--for", "-1"], "must be 0 or more seconds"),
-])
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["search", "--limit", "99999999999999999999"], "--limit: must be from 0 to"),
+        (["search", "--limit", "-1"], "--limit: must be from 0 to"),
+        (["search", "--since", "9999999999d"], "reaches back before the year 1"),
+        (
+            ["collect", "--syslog-tcp", "70000"],
+            "a port is from 1 to 65535 (0: any free one), not 70000",
+        ),
+        (["collect", "--syslog-udp", "-5"], "a port is from 1 to 65535"),
+        (["collect", "--syslog-udp", "0", "--for", "nan"], "must be 0 or more seconds, not 'nan'"),
+        (["collect", "--syslog-udp", "0", "--for", "-1"], "must be 0 or more seconds"),
+    ],
+)
 def test_numbers_out_of_range_are_usage_errors(tmp_path: Path, args: list[str], said: str) -> None:
     db = _imported_store(tmp_path)
     code, _, err = cli(*args, "--db", str(db))

@@ -28,12 +28,15 @@ def test_every_command_has_a_handler() -> None:
 def test_building_the_parser_loads_no_store_and_no_feature() -> None:
     # `watchkeeper --help` and the app's start stay quick: the command modules name the
     # store's and the features' types for the type checker only
-    code = ("import sys\n"
-            "from watchkeeper.cli import build_parser\n"
-            "build_parser().format_help()\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('duckdb', 'PySide6') or "
-            "m.split('.')[:2] in (['watchkeeper', n] for n in ('storage', 'ingest', 'collect', "
-            "'detection', 'compliance', 'incidents', 'scenarios', 'ui'))))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, timeout=120)
+    code = (
+        "import sys\n"
+        "from watchkeeper.cli import build_parser\n"
+        "build_parser().format_help()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('duckdb', 'PySide6') or "
+        "m.split('.')[:2] in (['watchkeeper', n] for n in ('storage', 'ingest', 'collect', "
+        "'detection', 'compliance', 'incidents', 'scenarios', 'ui'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -32,7 +32,8 @@ def _contracts() -> dict[str, dict[str, Any]]:
 def _packages() -> set[str]:
     """The modules and packages directly under watchkeeper/, as import-linter names them."""
     names = {path.stem for path in PACKAGE.glob("*.py")} | {
-        path.parent.name for path in PACKAGE.glob("*/__init__.py")}
+        path.parent.name for path in PACKAGE.glob("*/__init__.py")
+    }
     return {f"watchkeeper.{name}" for name in names - {"__init__"}}
 
 
@@ -53,22 +54,29 @@ def test_headless_commands_load_no_qt(tmp_path: Path) -> None:
         "from watchkeeper import cli\n"
         "import watchkeeper.ingest.importer, watchkeeper.scenarios, watchkeeper.storage.queries\n"
         f"cli.run(['stats', '--db', {str(tmp_path / 'x.duckdb')!r}])\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken'))))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_the_pdf_writer_uses_qtgui_not_widgets() -> None:
-    qt = {module for module in _imports(PACKAGE / "incidents" / "pdf.py")
-          if module.split(".")[0] in {"PySide6", "shiboken6", "pyqtgraph"}}
+    qt = {
+        module
+        for module in _imports(PACKAGE / "incidents" / "pdf.py")
+        if module.split(".")[0] in {"PySide6", "shiboken6", "pyqtgraph"}
+    }
     assert qt <= PDF_WRITER_QT
 
 
 def test_every_package_is_in_the_contracts() -> None:
     contracts = _contracts()
-    layers = [{f"watchkeeper.{name.strip()}" for name in re.split("[|:]", layer)}
-              for layer in contracts["layers"]["layers"]]
+    layers = [
+        {f"watchkeeper.{name.strip()}" for name in re.split("[|:]", layer)}
+        for layer in contracts["layers"]["layers"]
+    ]
     features = [layer for layer in layers if len(layer) > 1]
 
     assert set().union(*layers) == _packages()
@@ -76,16 +84,24 @@ def test_every_package_is_in_the_contracts() -> None:
     assert features == [set(contracts["features"]["modules"])]
     # all but the window and the GUI's entry point are headless
     assert set(contracts["qt"]["source_modules"]) == _packages() - {
-        "watchkeeper.ui", "watchkeeper.__main__"}
+        "watchkeeper.ui",
+        "watchkeeper.__main__",
+    }
 
 
 def test_core_is_forbidden_every_dependency() -> None:
     document = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    wanted = {_distribution_key(re.split(r"[\s<>=!~\[;]", requirement, maxsplit=1)[0])
-              for requirement in document["project"]["dependencies"]}
-    installed = {name for name, distributions in packages_distributions().items()
-                 if not name.startswith("_") and find_spec(name) is not None
-                 and any(_distribution_key(d) in wanted for d in distributions)}
+    wanted = {
+        _distribution_key(re.split(r"[\s<>=!~\[;]", requirement, maxsplit=1)[0])
+        for requirement in document["project"]["dependencies"]
+    }
+    installed = {
+        name
+        for name, distributions in packages_distributions().items()
+        if not name.startswith("_")
+        and find_spec(name) is not None
+        and any(_distribution_key(d) in wanted for d in distributions)
+    }
 
     assert installed, "the app's dependencies are installed where the tests run"
     assert installed - set(_contracts()["core"]["forbidden_modules"]) == set()

@@ -37,8 +37,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def run(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = None,
-        clock: Callable[[], datetime] = utc_now) -> int:
+def run(
+    argv: Sequence[str],
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> int:
     """Run one command; returns the exit code (0 ok, 1 failure, 2 usage error).
 
     `clock` gives "now" (aware, UTC) to the commands that judge by it (sources, devices).
@@ -48,12 +52,17 @@ def run(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = Non
     args: argparse.Namespace | None = None
     try:
         _say_settings_notices(err)
-        words = [arg for n, arg in enumerate(argv)
-                 if not arg.startswith("-") and (n == 0 or argv[n - 1] != "--db")]
+        words = [
+            arg
+            for n, arg in enumerate(argv)
+            if not arg.startswith("-") and (n == 0 or argv[n - 1] != "--db")
+        ]
         first = words[0] if words else None
         if first is not None and first not in COMMANDS:
-            raise UsageError(f"watchkeeper: {first!r} is neither a command nor a file that "
-                             f"exists (commands: {', '.join(COMMANDS)})")
+            raise UsageError(
+                f"watchkeeper: {first!r} is neither a command nor a file that "
+                f"exists (commands: {', '.join(COMMANDS)})"
+            )
         args = build_parser().parse_args(list(argv))
         args.clock = clock
         if args.command is None:

@@ -20,23 +20,31 @@ if TYPE_CHECKING:
 
 
 def add_commands(commands: Commands) -> None:
-    p = add_command(commands, "rules", cmd_rules,
-                    help="the detection rules loaded, and why any failed to load")
+    p = add_command(
+        commands, "rules", cmd_rules, help="the detection rules loaded, and why any failed to load"
+    )
     add_rules(p)
     p.add_argument("--list", action="store_true", help="list every rule, not only the counts")
     add_common(p)
 
-    p = add_command(commands, "detect", cmd_detect,
-                    help="run the detection rules over new events (or all)")
+    p = add_command(
+        commands, "detect", cmd_detect, help="run the detection rules over new events (or all)"
+    )
     add_rules(p)
-    p.add_argument("--all", action="store_true",
-                   help="hunt again over every event, replacing the stored hits")
+    p.add_argument(
+        "--all", action="store_true", help="hunt again over every event, replacing the stored hits"
+    )
     add_common(p)
 
-    p = add_command(commands, "hits", cmd_hits,
-                    help="rule hits with counts, hosts, first and last seen")
-    p.add_argument("--level", choices=LEVEL_CHOICES, default="informational",
-                   help="the lowest level to show (default: informational, i.e. all)")
+    p = add_command(
+        commands, "hits", cmd_hits, help="rule hits with counts, hosts, first and last seen"
+    )
+    p.add_argument(
+        "--level",
+        choices=LEVEL_CHOICES,
+        default="informational",
+        help="the lowest level to show (default: informational, i.e. all)",
+    )
     p.add_argument("--suppressed", action="store_true", help="include suppressed hits")
     add_common(p)
 
@@ -48,28 +56,38 @@ def unseen(store: Store) -> bool:
     return unseen_events(store)
 
 
-def detect(store: Store, args: argparse.Namespace, progress: Progress,
-           full: bool = False) -> tuple[RuleSet, DetectReport]:
+def detect(
+    store: Store, args: argparse.Namespace, progress: Progress, full: bool = False
+) -> tuple[RuleSet, DetectReport]:
     from watchkeeper.detection import service
 
     return service.run(store, args.rules, progress=progress, full=full)
 
 
 def report_document(report: DetectReport) -> dict[str, Any]:
-    return {"rules": report.rules, "events": report.events, "new_hits": report.new_hits,
-            "seconds": round(report.seconds, 3), "full": report.full,
-            "hits_by_rule": report.hits_by_rule,
-            "failures": [asdict(f) for f in report.failures]}
+    return {
+        "rules": report.rules,
+        "events": report.events,
+        "new_hits": report.new_hits,
+        "seconds": round(report.seconds, 3),
+        "full": report.full,
+        "hits_by_rule": report.hits_by_rule,
+        "failures": [asdict(f) for f in report.failures],
+    }
 
 
 def print_report(report: DetectReport, out: TextIO) -> None:
-    out.write(f"Detection: {report.rules:,} rules over {report.events:,} events in "
-              f"{report.seconds:.1f} s: {report.new_hits:,} new hit(s)"
-              + (f" from {len(report.hits_by_rule):,} rule(s)" if report.hits_by_rule else "")
-              + "\n")
+    out.write(
+        f"Detection: {report.rules:,} rules over {report.events:,} events in "
+        f"{report.seconds:.1f} s: {report.new_hits:,} new hit(s)"
+        + (f" from {len(report.hits_by_rule):,} rule(s)" if report.hits_by_rule else "")
+        + "\n"
+    )
     for failure in report.failures:
-        out.write(f"  rule failed: {safe(failure.title, 60)} ({safe(failure.path)}): "
-                  f"{safe(failure.reason, 200)}\n")
+        out.write(
+            f"  rule failed: {safe(failure.title, 60)} ({safe(failure.path)}): "
+            f"{safe(failure.reason, 200)}\n"
+        )
 
 
 def cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -80,29 +98,47 @@ def cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     ruleset = with_progress(lambda progress: service.load(args.rules, progress=progress), err)
     if args.json:
-        print_json({"files": ruleset.files, "rules": [summary(r) for r in ruleset.rules],
-                    "problems": [asdict(p) for p in ruleset.problems]}, out)
+        print_json(
+            {
+                "files": ruleset.files,
+                "rules": [summary(r) for r in ruleset.rules],
+                "problems": [asdict(p) for p in ruleset.problems],
+            },
+            out,
+        )
         return 0
     applies = sum(1 for r in ruleset.rules if r.applies())
-    out.write(f"{len(ruleset.rules):,} rules from {ruleset.files:,} files "
-              f"({applies:,} for logs Watchkeeper reads); {len(ruleset.problems):,} problem(s)\n")
+    out.write(
+        f"{len(ruleset.rules):,} rules from {ruleset.files:,} files "
+        f"({applies:,} for logs Watchkeeper reads); {len(ruleset.problems):,} problem(s)\n"
+    )
     levels = Counter(r.level or "none" for r in ruleset.rules)
-    out.write("  " + ", ".join(f"{levels[level]:,} {level}" for level in
-                               (*reversed(LEVEL_CHOICES), "none") if levels[level]) + "\n")
+    out.write(
+        "  "
+        + ", ".join(
+            f"{levels[level]:,} {level}"
+            for level in (*reversed(LEVEL_CHOICES), "none")
+            if levels[level]
+        )
+        + "\n"
+    )
     if args.list:
         for rule in ruleset.rules:
             out.write(f"  {rule.rule_id:36}  {rule.level or '-':13} {safe(rule.title, 80)}\n")
     for problem in ruleset.problems:
-        out.write(f"  not loaded: {safe(problem.path)}"
-                  + (f" ({safe(problem.title, 60)})" if problem.title else "")
-                  + f": {safe(problem.reason, 200)}\n")
+        out.write(
+            f"  not loaded: {safe(problem.path)}"
+            + (f" ({safe(problem.title, 60)})" if problem.title else "")
+            + f": {safe(problem.reason, 200)}\n"
+        )
     return 0
 
 
 def cmd_detect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with open_store(args) as store:
         ruleset, report = with_progress(
-            lambda progress: detect(store, args, progress, full=args.all), err)
+            lambda progress: detect(store, args, progress, full=args.all), err
+        )
     if args.json:
         document = report_document(report)
         document["problems"] = [asdict(p) for p in ruleset.problems]
@@ -114,8 +150,9 @@ def cmd_detect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
     print_report(report, out)
     for folder in ruleset.remembered:
-        out.write(f"  also ran the rules in {safe(folder)}, given with --rules before on "
-                  "this store\n")
+        out.write(
+            f"  also ran the rules in {safe(folder)}, given with --rules before on this store\n"
+        )
     for problem in ruleset.problems:
         if Path(problem.path).suffix.lower() not in (".yml", ".yaml"):  # a folder
             out.write(f"  {safe(problem.path)} {safe(problem.reason, 200)}\n")
@@ -125,9 +162,10 @@ def cmd_detect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_hits(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from watchkeeper.storage import hits
 
-    levels = LEVEL_CHOICES[LEVEL_CHOICES.index(args.level):]
-    where = hits.HitFilter(levels=levels if args.level != "informational" else (),
-                           show_suppressed=args.suppressed)
+    levels = LEVEL_CHOICES[LEVEL_CHOICES.index(args.level) :]
+    where = hits.HitFilter(
+        levels=levels if args.level != "informational" else (), show_suppressed=args.suppressed
+    )
     with open_store(args, write=False) as store:
         if args.json:
             print_json({"rules": hits.hits_json(store, where)}, out)
@@ -137,11 +175,17 @@ def cmd_hits(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write("No rule hits.\n")
         return 0
     for item in found:
-        when = f"{item.first:%Y-%m-%d %H:%M} .. {item.last:%Y-%m-%d %H:%M}" if item.first and item.last else ""
+        when = (
+            f"{item.first:%Y-%m-%d %H:%M} .. {item.last:%Y-%m-%d %H:%M}"
+            if item.first and item.last
+            else ""
+        )
         out.write(f"{item.level:13} {item.count:>7,}  {safe(item.title, 70):70}  {when}\n")
-        out.write(f"{'':13} {'':7}  hosts: {safe(', '.join(item.hosts[:5]), 60)}"
-                  + (f" (+{len(item.hosts) - 5})" if len(item.hosts) > 5 else "")
-                  + (f"; users: {safe(', '.join(item.users[:5]), 60)}" if item.users else "")
-                  + f"; id {item.rule_id}\n")
+        out.write(
+            f"{'':13} {'':7}  hosts: {safe(', '.join(item.hosts[:5]), 60)}"
+            + (f" (+{len(item.hosts) - 5})" if len(item.hosts) > 5 else "")
+            + (f"; users: {safe(', '.join(item.users[:5]), 60)}" if item.users else "")
+            + f"; id {item.rule_id}\n"
+        )
     out.write(f"{sum(i.count for i in found):,} hit(s) from {len(found):,} rule(s)\n")
     return 0

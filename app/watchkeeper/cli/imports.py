@@ -17,22 +17,35 @@ if TYPE_CHECKING:
 
 
 def add_commands(commands: Commands) -> None:
-    p = add_command(commands, "import", cmd_import,
-                    help="import log files, folders and .zip/.gz archives")
+    p = add_command(
+        commands, "import", cmd_import, help="import log files, folders and .zip/.gz archives"
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    p.add_argument("--no-detect", action="store_true",
-                   help="do not run the detection rules over the new events")
+    p.add_argument(
+        "--no-detect",
+        action="store_true",
+        help="do not run the detection rules over the new events",
+    )
     add_rules(p)
     add_common(p)
 
-    p = add_command(commands, "demo", cmd_demo,
-                    help="generate a small office's logs and import them")
+    p = add_command(
+        commands, "demo", cmd_demo, help="generate a small office's logs and import them"
+    )
     p.add_argument("--events", type=int, default=200_000, help="how many events (default 200,000)")
     p.add_argument("--seed", type=int, default=1, help="the same seed gives the same office")
-    p.add_argument("--keep", type=Path, default=None, metavar="DIR",
-                   help="write the generated log files to DIR and keep them")
-    p.add_argument("--no-detect", action="store_true",
-                   help="do not run the detection rules over the new events")
+    p.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write the generated log files to DIR and keep them",
+    )
+    p.add_argument(
+        "--no-detect",
+        action="store_true",
+        help="do not run the detection rules over the new events",
+    )
     add_rules(p)
     add_common(p)
 
@@ -54,23 +67,35 @@ def summary_document(summary: ImportSummary) -> dict[str, Any]:
 
 def print_summary(summary: ImportSummary, out: TextIO) -> None:
     rate = summary.records / summary.seconds if summary.seconds else 0
-    out.write(f"{'Stopped' if summary.cancelled else 'Done'} in {summary.seconds:.1f} s: "
-              f"{summary.count('imported')} file(s) imported, {summary.count('skipped')} skipped, "
-              f"{summary.count('failed')} failed"
-              + (f", {summary.count('cancelled')} cancelled" if summary.count("cancelled") else "")
-              + "\n")
-    out.write(f"  {summary.records:,} records read ({rate:,.0f}/s): {summary.events:,} events "
-              f"stored, {summary.duplicates:,} exact copies skipped, "
-              f"{summary.quarantined:,} quarantined\n")
+    out.write(
+        f"{'Stopped' if summary.cancelled else 'Done'} in {summary.seconds:.1f} s: "
+        f"{summary.count('imported')} file(s) imported, {summary.count('skipped')} skipped, "
+        f"{summary.count('failed')} failed"
+        + (f", {summary.count('cancelled')} cancelled" if summary.count("cancelled") else "")
+        + "\n"
+    )
+    out.write(
+        f"  {summary.records:,} records read ({rate:,.0f}/s): {summary.events:,} events "
+        f"stored, {summary.duplicates:,} exact copies skipped, "
+        f"{summary.quarantined:,} quarantined\n"
+    )
     for result in summary.files:
-        if result.status in ("skipped", "failed", "cancelled") or result.quarantined or result.message:
+        if (
+            result.status in ("skipped", "failed", "cancelled")
+            or result.quarantined
+            or result.message
+        ):
             label = {"imported": "note"}.get(result.status, result.status)
             detail = result.message or f"{result.quarantined:,} record(s) quarantined"
             if result.status == "imported" and result.quarantined:
                 detail = f"{result.quarantined:,} record(s) quarantined" + (
-                    f"; {result.message}" if result.message else "")
-            out.write(f"  {label}: {safe(detail)}\n" if detail.startswith(result.name)
-                      else f"  {label}: {safe(result.name)}: {safe(detail)}\n")
+                    f"; {result.message}" if result.message else ""
+                )
+            out.write(
+                f"  {label}: {safe(detail)}\n"
+                if detail.startswith(result.name)
+                else f"  {label}: {safe(result.name)}: {safe(detail)}\n"
+            )
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -78,8 +103,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     missing = [p for p in args.paths if not p.exists()]
     if missing:
-        raise UsageError("watchkeeper import: no such file or folder: "
-                         + ", ".join(str(p) for p in missing))
+        raise UsageError(
+            "watchkeeper import: no such file or folder: " + ", ".join(str(p) for p in missing)
+        )
     report = None
     with open_store(args, create=True) as store:
         summary = with_progress(lambda progress: import_paths(store, args.paths, progress), err)
@@ -105,8 +131,8 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("watchkeeper demo: --events must be at least 1")
     with open_store(args, create=True) as store:
         scenario, summary = with_progress(
-            lambda progress: load_demo(store, args.events, args.seed, progress, keep=args.keep),
-            err)
+            lambda progress: load_demo(store, args.events, args.seed, progress, keep=args.keep), err
+        )
         report = None
         if not args.no_detect and not summary.cancelled and unseen(store):
             report = with_progress(lambda progress: detect(store, args, progress)[1], err)
@@ -116,8 +142,10 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             document["detection"] = report_document(report)
         print_json(document, out)
     else:
-        out.write(f"Generated {scenario.total_events:,} events of a small office "
-                  f"({len(scenario.files)} log files).\n")
+        out.write(
+            f"Generated {scenario.total_events:,} events of a small office "
+            f"({len(scenario.files)} log files).\n"
+        )
         print_summary(summary, out)
         if report is not None:
             print_report(report, out)

@@ -35,8 +35,10 @@ def safe(text: object, width: int | None = None) -> str:
     """Event text for one terminal line: line breaks and tabs as spaces, other control
     characters shown as escapes, never obeyed."""
     value = "" if text is None else " ".join(str(text).split())
-    value = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256
-                    else f"\\u{ord(ch):04x}" for ch in value)
+    value = "".join(
+        ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}"
+        for ch in value
+    )
     if width is not None and len(value) > width:
         value = value[: width - 1] + "…"
     return value
@@ -72,8 +74,10 @@ class TerminalProgress:
         if not self.enabled:
             return
         total = f"/{state.total}" if state.total else ""
-        line = (f"\r{state.stage} {state.done}{total} files  {state.records:,} records  "
-                f"{state.rate:,.0f}/s  {safe(state.item, 40)}")
+        line = (
+            f"\r{state.stage} {state.done}{total} files  {state.records:,} records  "
+            f"{state.rate:,.0f}/s  {safe(state.item, 40)}"
+        )
         self.stream.write(line.ljust(100)[:120])
         self.stream.flush()
         self._shown = True
@@ -92,6 +96,7 @@ def with_progress(run: Callable[[Progress], T], err: TextIO) -> T:
     progress = Progress(bar)
     previous = None
     if threading_main():
+
         def _on_interrupt(signum: int, frame: object) -> None:
             err.write("\nStopping after the current batch (Ctrl-C again to abort)…\n")
             signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -35,9 +35,13 @@ def build_parser() -> Parser:
     from watchkeeper.cli import collect, detection, devices, imports, search
     from watchkeeper.cli.parser import top_parser
 
-    modules: dict[str, CommandModule] = {"imports": imports, "search": search,
-                                         "detection": detection, "collect": collect,
-                                         "devices": devices}
+    modules: dict[str, CommandModule] = {
+        "imports": imports,
+        "search": search,
+        "detection": detection,
+        "collect": collect,
+        "devices": devices,
+    }
     parser, commands = top_parser()
     for name in COMMAND_MODULES:
         modules[name].add_commands(commands)

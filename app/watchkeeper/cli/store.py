@@ -26,8 +26,10 @@ def open_store(args: argparse.Namespace, *, create: bool = False, write: bool = 
     path = args.db or paths.default_db_path()
     # what the collector received and no store has loaded yet counts as data
     if not create and not path.exists() and not spool_folder(path).exists():
-        raise StoreError(f"There is no store at {path}; import logs into it first "
-                         "(watchkeeper import) or choose another with --db.")
+        raise StoreError(
+            f"There is no store at {path}; import logs into it first "
+            "(watchkeeper import) or choose another with --db."
+        )
     try:
         store = Store(path)
     except StoreReadOnly:

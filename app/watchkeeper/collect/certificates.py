@@ -89,16 +89,19 @@ def server_context(files: TlsFiles, passphrase: str | None) -> ssl.SSLContext:
         raise CertificateError(
             f"The certificate {files.cert.name} and the private key {files.key.name} cannot "
             f"be used for TLS ({error.reason or error}): the key may need a passphrase, or "
-            "a stronger key.") from error
+            "a stronger key."
+        ) from error
     except OSError as error:
         raise CertificateError(
             f"The certificate {files.cert.name} or its private key {files.key.name} cannot be "
-            f"read: {error.strerror or error}.") from error
+            f"read: {error.strerror or error}."
+        ) from error
     return context
 
 
-def user_certificate(cert_path: Path, key_path: Path, passphrase: str | None = None, *,
-                     now: datetime | None = None) -> TlsFiles:
+def user_certificate(
+    cert_path: Path, key_path: Path, passphrase: str | None = None, *, now: datetime | None = None
+) -> TlsFiles:
     """Check a PEM certificate and private key the user chose, naming the first problem."""
     now = datetime.now(UTC) if now is None else now
     cert_data = _read(cert_path, "certificate")
@@ -108,15 +111,18 @@ def user_certificate(cert_path: Path, key_path: Path, passphrase: str | None = N
     if _public_der(key) != _public_der(certificate):
         raise CertificateError(
             f"The private key {key_path.name} does not belong to the certificate "
-            f"{cert_path.name}: their public keys differ.")
+            f"{cert_path.name}: their public keys differ."
+        )
     if certificate.not_valid_after_utc <= now:
         raise CertificateError(
             f"The certificate {cert_path.name} expired on "
-            f"{certificate.not_valid_after_utc:%Y-%m-%d}; senders will refuse it.")
+            f"{certificate.not_valid_after_utc:%Y-%m-%d}; senders will refuse it."
+        )
     if certificate.not_valid_before_utc > now:
         raise CertificateError(
             f"The certificate {cert_path.name} is not valid before "
-            f"{certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC.")
+            f"{certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC."
+        )
     files = _tls_files(cert_path, key_path, certificate)
     server_context(files, passphrase)  # what OpenSSL itself refuses, such as a weak key
     return files
@@ -136,15 +142,19 @@ def rotate_http_token() -> str:
 
 
 def _tls_files(cert_path: Path, key_path: Path, certificate: x509.Certificate) -> TlsFiles:
-    return TlsFiles(cert=cert_path, key=key_path,
-                    fingerprint=certificate.fingerprint(hashes.SHA256()).hex(),
-                    not_after=certificate.not_valid_after_utc)
+    return TlsFiles(
+        cert=cert_path,
+        key=key_path,
+        fingerprint=certificate.fingerprint(hashes.SHA256()).hex(),
+        not_after=certificate.not_valid_after_utc,
+    )
 
 
 def _public_der(owner: x509.Certificate | PrivateKeyTypes) -> bytes:
     public_key = owner.public_key()
-    return public_key.public_bytes(serialization.Encoding.DER,
-                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+    return public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def _reusable(folder: Path, passphrase: str | None, now: datetime) -> TlsFiles | None:
@@ -166,10 +176,12 @@ def _reusable(folder: Path, passphrase: str | None, now: datetime) -> TlsFiles |
 def _generate(folder: Path, now: datetime) -> TlsFiles:
     key = ec.generate_private_key(ec.SECP256R1())
     names = _host_names()
-    subject = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, names[0][:64]),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Watchkeeper"),
-    ])
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, names[0][:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Watchkeeper"),
+        ]
+    )
     alternative_names: list[x509.GeneralName] = [x509.DNSName(name) for name in names]
     alternative_names += [x509.IPAddress(address) for address in _host_addresses(names[0])]
     key_id = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
@@ -182,21 +194,34 @@ def _generate(folder: Path, now: datetime) -> TlsFiles:
         .not_valid_before(now - CLOCK_SKEW)
         .not_valid_after(now + VALID_FOR)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=False, key_encipherment=False,
-            data_encipherment=False, key_agreement=False, key_cert_sign=False,
-            crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
-                       critical=False)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectAlternativeName(alternative_names), critical=False)
         .add_extension(key_id, critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(key_id),
-                       critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(key_id), critical=False
+        )
         .sign(key, hashes.SHA256())
     )
     passphrase = token_urlsafe(32)
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.BestAvailableEncryption(passphrase.encode()))
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase.encode()),
+    )
     cert_pem = certificate.public_bytes(serialization.Encoding.PEM)
 
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -249,8 +274,10 @@ def _host_addresses(hostname: str) -> list[IPAddress]:
     with contextlib.suppress(OSError):
         candidates += [str(info[4][0]) for info in socket.getaddrinfo(hostname, None)]
     # Connecting a UDP socket sends nothing; it only picks the source address of the route.
-    for family, documentation_address in ((socket.AF_INET, "192.0.2.1"),
-                                          (socket.AF_INET6, "2001:db8::1")):
+    for family, documentation_address in (
+        (socket.AF_INET, "192.0.2.1"),
+        (socket.AF_INET6, "2001:db8::1"),
+    ):
         try:
             with socket.socket(family, socket.SOCK_DGRAM) as probe:
                 probe.connect((documentation_address, 9))
@@ -278,7 +305,8 @@ def _read(path: Path, what: str) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise CertificateError(
-            f"The {what} file {path} cannot be read: {error.strerror or error}.") from error
+            f"The {what} file {path} cannot be read: {error.strerror or error}."
+        ) from error
 
 
 def _binary_hint(data: bytes) -> str:
@@ -290,33 +318,35 @@ def _load_certificate(path: Path, data: bytes) -> x509.Certificate:
     if b"-----BEGIN CERTIFICATE-----" not in data:
         raise CertificateError(
             f"{path.name} is not a PEM certificate: it has no "
-            f"\"-----BEGIN CERTIFICATE-----\" line.{_binary_hint(data)}")
+            f'"-----BEGIN CERTIFICATE-----" line.{_binary_hint(data)}'
+        )
     try:
         return x509.load_pem_x509_certificates(data)[0]
     except ValueError as error:
-        raise CertificateError(
-            f"{path.name} is not a valid PEM certificate ({error}).") from error
+        raise CertificateError(f"{path.name} is not a valid PEM certificate ({error}).") from error
 
 
 def _load_key(path: Path, data: bytes, passphrase: str | None) -> PrivateKeyTypes:
     if b"PRIVATE KEY-----" not in data:
         raise CertificateError(
             f"{path.name} is not a PEM private key: it has no "
-            f"\"-----BEGIN … PRIVATE KEY-----\" line.{_binary_hint(data)}")
+            f'"-----BEGIN … PRIVATE KEY-----" line.{_binary_hint(data)}'
+        )
     encrypted = b"ENCRYPTED" in data  # PKCS#8 "ENCRYPTED PRIVATE KEY" or "Proc-Type: 4,ENCRYPTED"
     if encrypted and not passphrase:
-        raise CertificateError(
-            f"The private key {path.name} is encrypted: enter its passphrase.")
+        raise CertificateError(f"The private key {path.name} is encrypted: enter its passphrase.")
     try:
         return serialization.load_pem_private_key(
-            data, passphrase.encode() if encrypted and passphrase else None)
+            data, passphrase.encode() if encrypted and passphrase else None
+        )
     except ValueError as error:
         if encrypted:
             raise CertificateError(
                 f"The passphrase does not open the private key {path.name}: it is wrong, "
-                "or the file is damaged.") from error
-        raise CertificateError(
-            f"{path.name} is not a valid PEM private key ({error}).") from error
+                "or the file is damaged."
+            ) from error
+        raise CertificateError(f"{path.name} is not a valid PEM private key ({error}).") from error
     except (TypeError, UnsupportedAlgorithm) as error:
         raise CertificateError(
-            f"{path.name} is not a private key Watchkeeper can use ({error}).") from error
+            f"{path.name} is not a private key Watchkeeper can use ({error})."
+        ) from error

@@ -82,8 +82,12 @@ class Tally:
                 return False
             self.blocked[peer] = now + BLOCK_SECONDS
             del self._windows[peer]
-        log.warning("refusing %s for %d minutes: %d of its messages in a minute were rejected",
-                    peer, BLOCK_SECONDS // 60, window.rejected)
+        log.warning(
+            "refusing %s for %d minutes: %d of its messages in a minute were rejected",
+            peer,
+            BLOCK_SECONDS // 60,
+            window.rejected,
+        )
         return True
 
     def is_blocked(self, peer: str) -> bool:
@@ -193,7 +197,8 @@ class StreamConnection(Link):
         self.transport_name, self.kind = LISTENER_KINDS[name]
         limit = owner.settings.max_message_bytes
         self.framer: SyslogFramer | LineFramer = (
-            SyslogFramer(limit) if self.kind == "syslog" else LineFramer(limit))
+            SyslogFramer(limit) if self.kind == "syslog" else LineFramer(limit)
+        )
         self._first = True
         self._handshaking = False
 
@@ -213,10 +218,12 @@ class StreamConnection(Link):
         assert context is not None
         try:
             secured = await asyncio.get_running_loop().start_tls(
-                raw, self, context, server_side=True, ssl_handshake_timeout=HANDSHAKE_SECONDS)
+                raw, self, context, server_side=True, ssl_handshake_timeout=HANDSHAKE_SECONDS
+            )
         except ssl.SSLError as error:  # not TLS, or a version or cipher we do not speak
-            log.info("%s: TLS handshake with %s failed: %s", self.name, self.peer,
-                     error.reason or error)
+            log.info(
+                "%s: TLS handshake with %s failed: %s", self.name, self.peer, error.reason or error
+            )
             self.reject()
             return
         except (TimeoutError, OSError):  # gone, or silent, before the handshake ended
@@ -241,8 +248,9 @@ class StreamConnection(Link):
             if self._first:
                 self._first = False
                 if self.transport_name == "tcp" and looks_like_tls(data):
-                    log.info("%s: %s began a TLS handshake on a port without TLS",
-                             self.name, self.peer)
+                    log.info(
+                        "%s: %s began a TLS handshake on a port without TLS", self.name, self.peer
+                    )
                     self.reject()
                     self.close()
                     return
@@ -262,12 +270,13 @@ class StreamConnection(Link):
         messages = frames.messages
         if self.kind == "json" and any(message[:1] == b"[" for message in messages):
             messages = list(unpack_arrays(messages))
-        self.deliver([Received(self.peer, self.transport_name, self.kind, message)
-                      for message in messages], size)
+        self.deliver(
+            [Received(self.peer, self.transport_name, self.kind, message) for message in messages],
+            size,
+        )
         self.reject(frames.rejected)
         if frames.broken:
-            log.info("%s: closed the connection from %s: %s", self.name, self.peer,
-                     frames.broken)
+            log.info("%s: closed the connection from %s: %s", self.name, self.peer, frames.broken)
             self.close()
 
 

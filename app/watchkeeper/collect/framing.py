@@ -89,11 +89,13 @@ class LineFramer:
         if self._pending:
             head = bytes(self._pending) + head
             self._pending.clear()
-        lines = head.split(b"\n") if b"\r" not in head else head.replace(b"\r\n", b"\n").split(b"\n")
+        lines = (
+            head.split(b"\n") if b"\r" not in head else head.replace(b"\r\n", b"\n").split(b"\n")
+        )
         if self._skipping:
             del lines[0]  # the end of the over-long line
             self._skipping = False
-        self._pending += data[end + 1:]
+        self._pending += data[end + 1 :]
         if len(self._pending) > self.max_bytes:
             self._start_skipping(frames)
         self._collect(lines, head, frames)
@@ -185,8 +187,8 @@ class SyslogFramer:
                 self._parts.append(data)
                 self._need -= len(data)
                 return frames
-            self._parts.append(data[:self._need])
-            data = data[self._need:]
+            self._parts.append(data[: self._need])
+            data = data[self._need :]
             self._need = 0
             self._complete(b"".join(self._parts), frames)
             self._parts = []
@@ -234,8 +236,9 @@ class SyslogFramer:
         self._collect([message], frames)
 
     def _collect(self, found: list[bytes], frames: Frames) -> None:
-        messages = [message.rstrip(b"\r\n\0") if message[-1:] in b"\r\n\0" else message
-                    for message in found]
+        messages = [
+            message.rstrip(b"\r\n\0") if message[-1:] in b"\r\n\0" else message for message in found
+        ]
         messages = [message for message in messages if message]
         if b"".join(messages).translate(None, TEXT_BYTES):
             _keep_text(messages, frames)

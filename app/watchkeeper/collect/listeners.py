@@ -108,8 +108,9 @@ class Listeners:
         self._loop.set_exception_handler(_log_loop_error)
         ready = threading.Event()
         failure: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(ready, failure),
-                                        name="watchkeeper-listeners", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(ready, failure), name="watchkeeper-listeners", daemon=True
+        )
         self._thread.start()
         ready.wait()
         if failure:
@@ -139,12 +140,20 @@ class Listeners:
         dropped = udp_drops(udp) if udp is not None and udp.fileno() >= 0 else None
         with tally.lock:
             return ListenerStats(
-                received=dict(tally.received), bytes=dict(tally.bytes),
-                connections=dict(tally.connections), rejected=dict(tally.rejected),
-                blocked={peer: now + timedelta(seconds=until - now_mono)
-                         for peer, until in tally.blocked.items()},
-                udp_dropped=dropped, refused=tally.refused, discarded=tally.discarded,
-                paused=self.paused, spool_problem=self.spool_problem)
+                received=dict(tally.received),
+                bytes=dict(tally.bytes),
+                connections=dict(tally.connections),
+                rejected=dict(tally.rejected),
+                blocked={
+                    peer: now + timedelta(seconds=until - now_mono)
+                    for peer, until in tally.blocked.items()
+                },
+                udp_dropped=dropped,
+                refused=tally.refused,
+                discarded=tally.discarded,
+                paused=self.paused,
+                spool_problem=self.spool_problem,
+            )
 
     def _check_settings(self) -> None:
         for name in self.settings.ports:
@@ -238,7 +247,8 @@ class Listeners:
         settings = self.settings
         holding = self._per_sender.get(link.peer, 0)
         admitted = not self.tally.is_blocked(link.peer) and (
-            holding < settings.max_connections_per_sender)
+            holding < settings.max_connections_per_sender
+        )
         if admitted and len(self._links) >= settings.max_connections:
             admitted = self._make_room(link.peer, holding)
         if not admitted:
@@ -258,13 +268,19 @@ class Listeners:
         biggest = max(self._per_sender, key=self._per_sender.__getitem__, default=None)
         if biggest is None or biggest == newcomer or self._per_sender[biggest] <= holding + 1:
             return False
-        quietest = min((link for link in self._links
-                        if link.peer == biggest and not link.holds_unread),
-                       key=lambda link: link.last_active, default=None)
+        quietest = min(
+            (link for link in self._links if link.peer == biggest and not link.holds_unread),
+            key=lambda link: link.last_active,
+            default=None,
+        )
         if quietest is None:
             return False
-        log.info("closed a quiet connection of %s (it holds %d) to let %s in", biggest,
-                 self._per_sender[biggest], newcomer)
+        log.info(
+            "closed a quiet connection of %s (it holds %d) to let %s in",
+            biggest,
+            self._per_sender[biggest],
+            newcomer,
+        )
         quietest.admitted = False
         self.forget(quietest)
         quietest.close()
@@ -306,10 +322,14 @@ class Listeners:
             if not self.spool_problem:
                 log.error("the spool cannot take messages: %s", error)
             self.spool_problem = (
-                disk_full_sentence(self.spool.folder, "senders are held back (UDP messages "
-                                   "are dropped) until it takes messages again")
-                if is_disk_full(error) else
-                f"The spool cannot take messages ({error.strerror or error}).")
+                disk_full_sentence(
+                    self.spool.folder,
+                    "senders are held back (UDP messages "
+                    "are dropped) until it takes messages again",
+                )
+                if is_disk_full(error)
+                else f"The spool cannot take messages ({error.strerror or error})."
+            )
             return False
         if self.spool_problem:
             log.warning("the spool takes messages again")
@@ -351,7 +371,6 @@ class Listeners:
             if self._loop.is_running():
                 self._timer = self._loop.call_later(TICK_SECONDS, self._tick)
 
-
     def _close_idle(self, now: float) -> None:
         """Close connections that sent nothing for their idle time (what they sent is kept)."""
         for link in [link for link in self._links if not link.holds_unread]:
@@ -371,5 +390,8 @@ def _factory(owner: Listeners, name: str) -> Callable[[], Link]:
 def _log_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
     """asyncio's reports of errors it caught (a peer resetting mid-write, ...), to our log."""
     error = context.get("exception")
-    log.info("listener: %s", context.get("message"),
-             exc_info=error if isinstance(error, BaseException) else None)
+    log.info(
+        "listener: %s",
+        context.get("message"),
+        exc_info=error if isinstance(error, BaseException) else None,
+    )

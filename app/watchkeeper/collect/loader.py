@@ -39,8 +39,9 @@ _loading: dict[Path, threading.Lock] = {}
 _loading_guard = threading.Lock()
 
 
-def load_spool(store: Store, folder: Path, progress: Progress | None = None,
-               limit: int | None = None) -> ImportSummary:
+def load_spool(
+    store: Store, folder: Path, progress: Progress | None = None, limit: int | None = None
+) -> ImportSummary:
     """Import the sealed segments waiting in `folder` (at most `limit`), oldest first.
 
     One load of a folder at a time in this process (the window's timer and a test event may
@@ -52,16 +53,19 @@ def load_spool(store: Store, folder: Path, progress: Progress | None = None,
         return _load(store, folder, progress, limit)
 
 
-def _load(store: Store, folder: Path, progress: Progress | None,
-          limit: int | None) -> ImportSummary:
+def _load(
+    store: Store, folder: Path, progress: Progress | None, limit: int | None
+) -> ImportSummary:
     if folder.is_dir():
         recover_open_segments(folder)  # what a collector that was killed left open
     segments = [segment for segment in sealed_segments(folder)[:limit] if _holds_messages(segment)]
     if not segments:
         return ImportSummary()
     names = [segment_name(segment) for segment in segments]
-    rows = store.fetch_all("SELECT path FROM imports WHERE status IN ('done', 'skipped') "
-                           "AND list_contains(?, path)", [names])
+    rows = store.fetch_all(
+        "SELECT path FROM imports WHERE status IN ('done', 'skipped') AND list_contains(?, path)",
+        [names],
+    )
     loaded = {str(path) for (path,) in rows}
     for segment in segments:
         if segment_name(segment) in loaded:

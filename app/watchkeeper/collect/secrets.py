@@ -32,16 +32,18 @@ def _describe(backend: keyring.backend.KeyringBackend) -> str:
 
 def _refused(backend: keyring.backend.KeyringBackend) -> bool:
     module = type(backend).__module__
-    return any(module == refused or module.startswith(refused + ".")
-               for refused in _REFUSED_MODULES)
+    return any(
+        module == refused or module.startswith(refused + ".") for refused in _REFUSED_MODULES
+    )
 
 
 def _unavailable(backend_name: str, name: str) -> SecretsUnavailable:
     return SecretsUnavailable(
         f"No keyring is available ({backend_name}): Watchkeeper keeps secrets only in the "
-        f"system keyring, so it cannot keep the secret \"{name}\" until one is running "
+        f'system keyring, so it cannot keep the secret "{name}" until one is running '
         "(Windows Credential Manager, the macOS Keychain, or on Linux a Secret Service "
-        "such as GNOME Keyring or KWallet, unlocked).")
+        "such as GNOME Keyring or KWallet, unlocked)."
+    )
 
 
 def _backend(name: str) -> keyring.backend.KeyringBackend:
@@ -49,7 +51,8 @@ def _backend(name: str) -> keyring.backend.KeyringBackend:
     active = keyring.get_keyring()
     if isinstance(active, chainer.ChainerBackend):
         usable: list[keyring.backend.KeyringBackend] = [
-            backend for backend in active.backends if not _refused(backend)]
+            backend for backend in active.backends if not _refused(backend)
+        ]
         if not usable:
             raise _unavailable(_describe(active), name)
         return usable[0]
@@ -58,14 +61,19 @@ def _backend(name: str) -> keyring.backend.KeyringBackend:
     return active
 
 
-def _failed(backend: keyring.backend.KeyringBackend, name: str, doing: str,
-            error: keyring.errors.KeyringError) -> SecretsUnavailable:
+def _failed(
+    backend: keyring.backend.KeyringBackend,
+    name: str,
+    doing: str,
+    error: keyring.errors.KeyringError,
+) -> SecretsUnavailable:
     if isinstance(error, keyring.errors.NoKeyringError):
         return _unavailable(_describe(backend), name)
     detail = str(error) or type(error).__name__
     return SecretsUnavailable(
-        f"The system keyring ({_describe(backend)}) could not {doing} the secret \"{name}\": "
-        f"{detail}. Watchkeeper keeps secrets only in the keyring; unlock it and try again.")
+        f'The system keyring ({_describe(backend)}) could not {doing} the secret "{name}": '
+        f"{detail}. Watchkeeper keeps secrets only in the keyring; unlock it and try again."
+    )
 
 
 def get_secret(name: str) -> str | None:

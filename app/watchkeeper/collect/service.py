@@ -62,8 +62,10 @@ def listener_settings(settings: Settings, ports: dict[str, int] | None = None) -
     chosen = dict(ports if ports is not None else settings.listeners)
     unknown = sorted(set(chosen) - set(LISTENERS))
     if unknown:
-        raise CollectError(f"There is no listener called {unknown[0]} (there are "
-                           f"{', '.join(LISTENERS)}).", title="Collector not started")
+        raise CollectError(
+            f"There is no listener called {unknown[0]} (there are {', '.join(LISTENERS)}).",
+            title="Collector not started",
+        )
     tls = None
     token = None
     if {"syslog-tls", "json-tls"} & set(chosen):
@@ -72,10 +74,14 @@ def listener_settings(settings: Settings, ports: dict[str, int] | None = None) -
         from watchkeeper.collect.certificates import ensure_http_token
 
         token = ensure_http_token()
-    return ListenerSettings(ports=chosen, bind="0.0.0.0" if settings.listen_on_network
-                            else "127.0.0.1", tls=tls, http_token=token,
-                            max_connections_per_sender=settings.connections_per_sender,
-                            idle_seconds=settings.connection_idle_seconds)
+    return ListenerSettings(
+        ports=chosen,
+        bind="0.0.0.0" if settings.listen_on_network else "127.0.0.1",
+        tls=tls,
+        http_token=token,
+        max_connections_per_sender=settings.connections_per_sender,
+        idle_seconds=settings.connection_idle_seconds,
+    )
 
 
 def _tls_context(settings: Settings) -> ssl.SSLContext:
@@ -83,8 +89,9 @@ def _tls_context(settings: Settings) -> ssl.SSLContext:
     from watchkeeper.core import paths
 
     if settings.tls_certificate:
-        files = certificates.user_certificate(Path(settings.tls_certificate),
-                                              Path(settings.tls_key or settings.tls_certificate))
+        files = certificates.user_certificate(
+            Path(settings.tls_certificate), Path(settings.tls_key or settings.tls_certificate)
+        )
         return certificates.server_context(files, None)
     files = certificates.ensure_certificate(paths.config_dir() / "tls")
     return certificates.server_context(files, secrets.get_secret(certificates.PASSPHRASE_SECRET))
@@ -93,9 +100,15 @@ def _tls_context(settings: Settings) -> ssl.SSLContext:
 class Collector:
     """Receives into the spool; loads it into the store at `db_path` when it can."""
 
-    def __init__(self, db_path: Path, settings: Settings, listeners: ListenerSettings,
-                 load: bool = True, detect: bool = True,
-                 on_loaded: Callable[[LoadReport], None] | None = None) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        settings: Settings,
+        listeners: ListenerSettings,
+        load: bool = True,
+        detect: bool = True,
+        on_loaded: Callable[[LoadReport], None] | None = None,
+    ) -> None:
         self.db_path = db_path
         self.settings = settings
         self.folder = spool_folder(db_path)
@@ -171,7 +184,8 @@ class Collector:
             if not self.totals.disk_full:
                 log.error("loading the spool stopped: the disk is full: %s", error)
             self.totals.disk_full = disk_full_sentence(
-                self.db_path, "what was received waits in the spool and is loaded")
+                self.db_path, "what was received waits in the spool and is loaded"
+            )
         elif isinstance(error, StoreError) and "another Watchkeeper process" in error.message:
             pass  # another process owning the store is no error: the spool waits for it
         elif isinstance(error, WatchkeeperError):
@@ -194,8 +208,7 @@ class Collector:
         if self.detect and unseen_events(store):
             from watchkeeper.detection import service
 
-            ruleset, detected = service.run(store, settings=self.settings,
-                                            ruleset=self._ruleset)  # type: ignore[arg-type]
+            ruleset, detected = service.run(store, settings=self.settings, ruleset=self._ruleset)  # type: ignore[arg-type]
             self._ruleset = ruleset
             report.new_hits = detected.new_hits
         self.totals.events += report.events
@@ -218,21 +231,25 @@ class Collector:
                 continue
             host, port = addresses[name]
             target = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
-            with socket.socket(socket.AF_INET6 if ":" in target else socket.AF_INET,
-                               kind) as sender:
+            with socket.socket(
+                socket.AF_INET6 if ":" in target else socket.AF_INET, kind
+            ) as sender:
                 sender.settimeout(5)
                 sender.connect((target, port))
                 sender.sendall(message + b"\n")
             return f"{name} on {target}:{port}"
-        raise CollectError("A test event needs the syslog TCP or UDP listener turned on.",
-                           title="No test event sent")
+        raise CollectError(
+            "A test event needs the syslog TCP or UDP listener turned on.",
+            title="No test event sent",
+        )
 
 
 def receiving_sentence(collector: Collector) -> str:
     """Where it listens, what it took, and what it had to drop or refuse: one line."""
     stats = collector.listeners.stats()
-    names = ", ".join(f"{name} {host}:{port}"
-                      for name, (host, port) in collector.listeners.addresses().items())
+    names = ", ".join(
+        f"{name} {host}:{port}" for name, (host, port) in collector.listeners.addresses().items()
+    )
     parts = [f"Receiving on {names}: {collector.spool.appended:,} messages"]
     if stats.udp_dropped:
         parts.append(f"{stats.udp_dropped:,} UDP datagrams dropped by the system")
@@ -242,8 +259,7 @@ def receiving_sentence(collector: Collector) -> str:
     if rejected:
         parts.append(f"{rejected:,} messages refused from {len(stats.rejected)} sender(s)")
     if stats.refused:
-        parts.append(f"{stats.refused:,} connections refused (a sender over its share, or "
-                     "blocked)")
+        parts.append(f"{stats.refused:,} connections refused (a sender over its share, or blocked)")
     if stats.blocked:
         parts.append(f"blocked for sending garbage: {', '.join(sorted(stats.blocked))}")
     if stats.paused:
@@ -260,8 +276,9 @@ def test_message(purpose: str = "test") -> bytes:
     marker = f"watchkeeper-{purpose}-{uuid.uuid4().hex[:12]}"
     stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     host = socket.gethostname() or "localhost"
-    return (f"<14>1 {stamp} {host} watchkeeper - {purpose} - "
-            f"Watchkeeper {purpose} event {marker}").encode()
+    return (
+        f"<14>1 {stamp} {host} watchkeeper - {purpose} - Watchkeeper {purpose} event {marker}"
+    ).encode()
 
 
 def send_test_event(collector: Collector, store: Store | None = None) -> str:
@@ -283,14 +300,19 @@ def send_test_event(collector: Collector, store: Store | None = None) -> str:
             except StoreError:
                 found = False
         if found:
-            return (f"The test event went through {path} and was in the store "
-                    f"{time.monotonic() - started:.1f} s later.")
+            return (
+                f"The test event went through {path} and was in the store "
+                f"{time.monotonic() - started:.1f} s later."
+            )
         time.sleep(0.2)
-    raise CollectError(f"The test event sent through {path} did not reach the store within "
-                       f"{TEST_TIMEOUT:.0f} s.", title="Test event lost")
+    raise CollectError(
+        f"The test event sent through {path} did not reach the store within {TEST_TIMEOUT:.0f} s.",
+        title="Test event lost",
+    )
 
 
 def _has_marker(store: Store, marker: str) -> bool:
-    row = store.fetch_one("SELECT count(*) FROM events WHERE source = 'syslog' AND "
-                          "message LIKE ?", [f"%{marker}"])
+    row = store.fetch_one(
+        "SELECT count(*) FROM events WHERE source = 'syslog' AND message LIKE ?", [f"%{marker}"]
+    )
     return bool(row and row[0])

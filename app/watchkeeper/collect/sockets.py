@@ -87,8 +87,9 @@ def bind_socket(name: str, host: str, port: int) -> socket.socket:
     """A bound socket for a listener, or a CollectError that names it and says why not."""
     kind = socket.SOCK_DGRAM if LISTENER_KINDS[name][0] == "udp" else socket.SOCK_STREAM
     try:
-        family, _, _, _, address = socket.getaddrinfo(host or None, port, type=kind,
-                                                      flags=socket.AI_PASSIVE)[0]
+        family, _, _, _, address = socket.getaddrinfo(
+            host or None, port, type=kind, flags=socket.AI_PASSIVE
+        )[0]
     except socket.gaierror:
         raise CollectError(f"{name}: {host!r} is not an address of this computer") from None
     sock = socket.socket(family, kind)
@@ -116,14 +117,19 @@ def bind_socket(name: str, host: str, port: int) -> socket.socket:
 def _bind_problem(name: str, host: str, port: int, error: OSError) -> str:
     protocol = "UDP" if LISTENER_KINDS[name][0] == "udp" else "TCP"
     if error.errno == errno.EADDRINUSE:
-        return (f"{name}: {protocol} port {port} on {host} is already in use by another "
-                "program; choose another port or stop that program")
+        return (
+            f"{name}: {protocol} port {port} on {host} is already in use by another "
+            "program; choose another port or stop that program"
+        )
     if error.errno == errno.EACCES and os.name == "nt":  # taken for exclusive use
-        return (f"{name}: {protocol} port {port} on {host} is in use by another program or "
-                "reserved by Windows; choose another port")
+        return (
+            f"{name}: {protocol} port {port} on {host} is in use by another program or "
+            "reserved by Windows; choose another port"
+        )
     if error.errno == errno.EACCES:
-        return (f"{name}: {protocol} port {port} needs administrator rights; "
-                "choose a port above 1023")
+        return (
+            f"{name}: {protocol} port {port} needs administrator rights; choose a port above 1023"
+        )
     if error.errno == errno.EADDRNOTAVAIL:
         return f"{name}: {host} is not an address of this computer"
     return f"{name}: cannot listen on {host} {protocol} port {port} ({error.strerror})"

@@ -43,8 +43,7 @@ class Received:
     received: datetime | None = None  # now, when not given
 
     def line(self, now: datetime) -> bytes:
-        return envelope(self.received or now, self.peer, self.transport, self.kind,
-                        self.message)
+        return envelope(self.received or now, self.peer, self.transport, self.kind, self.message)
 
 
 def spool_folder(db_path: Path) -> Path:
@@ -55,9 +54,13 @@ def spool_folder(db_path: Path) -> Path:
 class Spool:
     """Appends received messages to segments; thread-safe."""
 
-    def __init__(self, folder: Path, segment_bytes: int = SEGMENT_BYTES,
-                 segment_seconds: float = SEGMENT_SECONDS,
-                 budget_bytes: int = DEFAULT_BUDGET) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        segment_bytes: int = SEGMENT_BYTES,
+        segment_seconds: float = SEGMENT_SECONDS,
+        budget_bytes: int = DEFAULT_BUDGET,
+    ) -> None:
         self.folder = folder
         self.segment_bytes = segment_bytes
         self.segment_seconds = segment_seconds

@@ -87,7 +87,7 @@ def check_head(unread: bytes) -> None:
     end = HEAD_END.search(unread, 0, MAX_HEAD_BYTES + 4)
     if end is None and len(unread) > MAX_HEAD_BYTES:
         raise HttpProblem(431, "the request head is too large")
-    head = unread[:end.end()] if end else unread
+    head = unread[: end.end()] if end else unread
     if FOLDED_LINE.search(head):
         raise HttpProblem(400, "a header line is folded onto the next (obs-fold)")
     if BARE_LF.search(head):
@@ -237,13 +237,15 @@ class HttpConnection(Link):
             self._refuse(405, "only POST is accepted", [("Allow", "POST")])
         elif not self._authorised(head):
             self.reject()
-            self._refuse(401, "a valid bearer token is required",
-                         [("WWW-Authenticate", 'Bearer realm="watchkeeper"')])
+            self._refuse(
+                401,
+                "a valid bearer token is required",
+                [("WWW-Authenticate", 'Bearer realm="watchkeeper"')],
+            )
         elif not head.has_body:
             self._refuse(411, "Content-Length (or chunked transfer coding) is required")
         elif self.http.client_is_waiting_for_100_continue:
-            self._write(h11.InformationalResponse(status_code=100, headers=[],
-                                                 reason=b"Continue"))
+            self._write(h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue"))
 
     def _authorised(self, head: HttpHead) -> bool:
         scheme, _, token = head.headers.get("authorization", "").partition(" ")
@@ -264,8 +266,11 @@ class HttpConnection(Link):
         else:
             batch = [Received(self.peer, "http", "json", message) for message in objects]
             if batch and not self.owner.append(batch):
-                self._respond(503, {"error": "the collector cannot store messages now"},
-                              [("Retry-After", "10")])
+                self._respond(
+                    503,
+                    {"error": "the collector cannot store messages now"},
+                    [("Retry-After", "10")],
+                )
             else:
                 self.owner.tally.accepted(self.name, self.peer, len(batch), len(sent))
                 self.owner.after_append()
@@ -276,8 +281,7 @@ class HttpConnection(Link):
         else:
             self.http.start_next_cycle()
 
-    def _refuse(self, status: int, reason: str,
-                headers: Sequence[tuple[str, str]] = ()) -> None:
+    def _refuse(self, status: int, reason: str, headers: Sequence[tuple[str, str]] = ()) -> None:
         """Answer and close; read what the sender still sends for a moment, so that closing
         with unread bytes does not reset the connection before it reads the answer."""
         self._respond(status, {"error": reason}, [*headers, ("Connection", "close")])
@@ -288,12 +292,23 @@ class HttpConnection(Link):
             transport.write_eof()
         self.owner.call_later(DRAIN_SECONDS, self.close)
 
-    def _respond(self, status: int, payload: dict[str, object],
-                 headers: Sequence[tuple[str, str]] = ()) -> None:
+    def _respond(
+        self, status: int, payload: dict[str, object], headers: Sequence[tuple[str, str]] = ()
+    ) -> None:
         body = orjson.dumps(payload)
-        self._write(h11.Response(status_code=status, reason=HTTPStatus(status).phrase, headers=[
-            ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-            *headers]), h11.Data(data=body), h11.EndOfMessage())
+        self._write(
+            h11.Response(
+                status_code=status,
+                reason=HTTPStatus(status).phrase,
+                headers=[
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(body))),
+                    *headers,
+                ],
+            ),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        )
 
     def _write(self, *events: h11.Event) -> None:
         transport = self.transport

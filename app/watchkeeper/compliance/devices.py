@@ -47,19 +47,49 @@ from watchkeeper.storage import device_links as stored_links
 from watchkeeper.storage import inventory as stored
 from watchkeeper.storage.store import Store
 
-_STRONG_ALIASES = (ALIAS_AZURE_AD_DEVICE_ID, ALIAS_HARDWARE_UUID, ALIAS_UDID, ALIAS_IMEI,
-                   ALIAS_MEID)
+_STRONG_ALIASES = (
+    ALIAS_AZURE_AD_DEVICE_ID,
+    ALIAS_HARDWARE_UUID,
+    ALIAS_UDID,
+    ALIAS_IMEI,
+    ALIAS_MEID,
+)
 _NAME_ALIASES = (ALIAS_HOSTNAME, ALIAS_OSQUERY_HOST)
 # Names and ids that many devices have: they say nothing about which device.
-_GENERIC_NAMES = frozenset({
-    "localhost", "localhost.localdomain", "unknown", "iphone", "ipad", "android", "ubuntu",
-    "debian", "raspberrypi", "macbook", "macbook-pro", "macbook-air", "imac", "mac", "pc",
-    "desktop", "laptop", "windows", "none", "-", "",
-})
-_PLACEHOLDER_IDS = frozenset({
-    "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff",
-    "03000200-0400-0500-0006-000700080009", "0", "000000000000000",
-})
+_GENERIC_NAMES = frozenset(
+    {
+        "localhost",
+        "localhost.localdomain",
+        "unknown",
+        "iphone",
+        "ipad",
+        "android",
+        "ubuntu",
+        "debian",
+        "raspberrypi",
+        "macbook",
+        "macbook-pro",
+        "macbook-air",
+        "imac",
+        "mac",
+        "pc",
+        "desktop",
+        "laptop",
+        "windows",
+        "none",
+        "-",
+        "",
+    }
+)
+_PLACEHOLDER_IDS = frozenset(
+    {
+        "00000000-0000-0000-0000-000000000000",
+        "ffffffff-ffff-ffff-ffff-ffffffffffff",
+        "03000200-0400-0500-0006-000700080009",
+        "0",
+        "000000000000000",
+    }
+)
 _NOT_HEX = re.compile(r"[^0-9a-f]")
 
 
@@ -138,29 +168,43 @@ def merged_devices(store: Store, logs: Sequence[HostLogs] | None = None) -> list
     candidates: dict[str, _Candidate] = {}
     for row in stored.latest_records(store):
         assert row.imported is not None
-        candidates[row.record_key] = _Candidate(row.record_key, from_row(row), row.import_id,
-                                                utc(row.imported))
+        candidates[row.record_key] = _Candidate(
+            row.record_key, from_row(row), row.import_id, utc(row.imported)
+        )
     for host in logs:
         key = record_key(host.record)
-        candidates[key] = _Candidate(key, host.record, 0,
-                                     host.first_received or host.record.observed, host)
+        candidates[key] = _Candidate(
+            key, host.record, 0, host.first_received or host.record.observed, host
+        )
     facts: dict[str, dict[str, SourcedFact]] = {}
     for item in stored.newest_facts(store):
         value = decode_value(item.fact.fact, item.fact.value)
         if value is not None and item.record_key in candidates:
             facts.setdefault(item.record_key, {})[item.fact.fact] = SourcedFact(
-                Fact(value, item.fact.evidence, utc(item.fact.observed)), item.source,
-                item.source_label, item.location, item.record_key)
+                Fact(value, item.fact.evidence, utc(item.fact.observed)),
+                item.source,
+                item.source_label,
+                item.location,
+                item.record_key,
+            )
     for key, candidate in candidates.items():
         if candidate.logs is not None:
-            facts[key] = {name: SourcedFact(fact, SOURCE_LOGS, candidate.record.source_label,
-                                            candidate.record.location, key)
-                          for name, fact in candidate.record.facts.items()}
-    links = {link.record_key: link for link in stored_links.device_links(store)
-             if link.record_key in candidates}
+            facts[key] = {
+                name: SourcedFact(
+                    fact, SOURCE_LOGS, candidate.record.source_label, candidate.record.location, key
+                )
+                for name, fact in candidate.record.facts.items()
+            }
+    links = {
+        link.record_key: link
+        for link in stored_links.device_links(store)
+        if link.record_key in candidates
+    }
     groups = _groups(candidates, links)
-    devices = [replace(_device(anchor, keys, candidates, facts, linked),
-                       logs_in_store=bool(logs)) for anchor, keys, linked in groups]
+    devices = [
+        replace(_device(anchor, keys, candidates, facts, linked), logs_in_store=bool(logs))
+        for anchor, keys, linked in groups
+    ]
     return sorted(devices, key=lambda device: (device.name.casefold(), device.device_id))
 
 
@@ -170,15 +214,20 @@ def device_id_of(anchor_key: str) -> str:
 
 # grouping ------------------------------------------------------------------------------
 
+
 class _Clusters:
     """Union-find over record keys that refuses a join whose serials or platforms differ."""
 
     def __init__(self, candidates: Mapping[str, _Candidate]) -> None:
         self.parent = {key: key for key in candidates}
-        self.serials = {key: ({serial_key(c.record.serial)} if c.record.serial else set())
-                        for key, c in candidates.items()}
-        self.platforms = {key: ({c.record.platform} if c.record.platform != PLATFORM_OTHER
-                                else set()) for key, c in candidates.items()}
+        self.serials = {
+            key: ({serial_key(c.record.serial)} if c.record.serial else set())
+            for key, c in candidates.items()
+        }
+        self.platforms = {
+            key: ({c.record.platform} if c.record.platform != PLATFORM_OTHER else set())
+            for key, c in candidates.items()
+        }
 
     def root(self, key: str) -> str:
         while self.parent[key] != key:
@@ -190,8 +239,10 @@ class _Clusters:
         ra, rb = self.root(a), self.root(b)
         if ra == rb:
             return
-        if checked and (_disagree(self.serials[ra], self.serials[rb])
-                        or _disagree(self.platforms[ra], self.platforms[rb])):
+        if checked and (
+            _disagree(self.serials[ra], self.serials[rb])
+            or _disagree(self.platforms[ra], self.platforms[rb])
+        ):
             return
         self.parent[rb] = ra
         self.serials[ra] |= self.serials.pop(rb)
@@ -225,8 +276,9 @@ def _tokens(candidate: _Candidate) -> tuple[set[str], set[str], set[str]]:
     return serials, strong, weak
 
 
-def _groups(candidates: Mapping[str, _Candidate], links: Mapping[str, stored_links.DeviceLink]
-            ) -> list[tuple[str, list[str], bool]]:
+def _groups(
+    candidates: Mapping[str, _Candidate], links: Mapping[str, stored_links.DeviceLink]
+) -> list[tuple[str, list[str], bool]]:
     """(anchor key, member keys, shaped by a link) for every device."""
     automatic = {key: c for key, c in candidates.items() if key not in links}
     clusters = _Clusters(automatic)
@@ -276,8 +328,9 @@ def _groups(candidates: Mapping[str, _Candidate], links: Mapping[str, stored_lin
     return [(a, keys, linked) for a, (keys, linked) in groups.items()]
 
 
-def _resolve(link: stored_links.DeviceLink,
-             links: Mapping[str, stored_links.DeviceLink]) -> str | None:
+def _resolve(
+    link: stored_links.DeviceLink, links: Mapping[str, stored_links.DeviceLink]
+) -> str | None:
     """The record a merge finally points to: merges of merges are followed, cycles ignored."""
     target = link.target_key
     visited = {link.record_key}
@@ -289,10 +342,16 @@ def _resolve(link: stored_links.DeviceLink,
     return target
 
 
-def _device(anchor: str, keys: list[str], candidates: Mapping[str, _Candidate],
-            facts: Mapping[str, Mapping[str, SourcedFact]], linked: bool) -> Device:
-    members = sorted((candidates[key] for key in keys),
-                     key=lambda c: (c.record.observed, c.key), reverse=True)
+def _device(
+    anchor: str,
+    keys: list[str],
+    candidates: Mapping[str, _Candidate],
+    facts: Mapping[str, Mapping[str, SourcedFact]],
+    linked: bool,
+) -> Device:
+    members = sorted(
+        (candidates[key] for key in keys), key=lambda c: (c.record.observed, c.key), reverse=True
+    )
     records = [c.record for c in members]
     attributes: dict[str, Observation] = {}
     # Names from an inventory read better than a log's FQDN; the newest wins among them.
@@ -302,8 +361,11 @@ def _device(anchor: str, keys: list[str], candidates: Mapping[str, _Candidate],
         if source is not None:
             attributes[name] = _observation(getattr(source, name), source)
     with_version = next((r for r in records if r.os_version), None)
-    with_name = with_version if with_version and with_version.os_name else next(
-        (r for r in records if r.os_name), None)
+    with_name = (
+        with_version
+        if with_version and with_version.os_name
+        else next((r for r in records if r.os_name), None)
+    )
     if with_version is not None:
         attributes["os_version"] = _observation(with_version.os_version or "", with_version)
     if with_name is not None:
@@ -318,41 +380,71 @@ def _device(anchor: str, keys: list[str], candidates: Mapping[str, _Candidate],
             if name not in merged or item.fact.observed > merged[name].fact.observed:
                 merged[name] = item
     return Device(
-        device_id=device_id_of(anchor), anchor_key=anchor, record_keys=tuple(sorted(keys)),
-        records=tuple(records), name=named[0].name,
-        platform=platform.platform if platform else PLATFORM_OTHER, attributes=attributes,
-        facts=merged, logs=tuple(c.logs for c in members if c.logs is not None),
-        linked=linked)
+        device_id=device_id_of(anchor),
+        anchor_key=anchor,
+        record_keys=tuple(sorted(keys)),
+        records=tuple(records),
+        name=named[0].name,
+        platform=platform.platform if platform else PLATFORM_OTHER,
+        attributes=attributes,
+        facts=merged,
+        logs=tuple(c.logs for c in members if c.logs is not None),
+        linked=linked,
+    )
 
 
 def _observation(value: str, record: DeviceRecord) -> Observation:
-    return Observation(value, record.source, record.source_label, record.location,
-                       record.observed)
+    return Observation(value, record.source, record.source_label, record.location, record.observed)
 
 
 # the user's merges and splits -------------------------------------------------------------
 
-def merge_devices(store: Store, device: Device, into: Device, reason: str | None = None,
-                  who: str | None = None, now: datetime | None = None
-                  ) -> list[stored_links.DeviceLink]:
+
+def merge_devices(
+    store: Store,
+    device: Device,
+    into: Device,
+    reason: str | None = None,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> list[stored_links.DeviceLink]:
     """Say that every record of `device` belongs to `into`; `into` keeps its id."""
     if device.device_id == into.device_id:
         return []
     return [merge_record(store, key, into, reason, who, now) for key in device.record_keys]
 
 
-def merge_record(store: Store, key: str, into: Device, reason: str | None = None,
-                 who: str | None = None, now: datetime | None = None) -> stored_links.DeviceLink:
+def merge_record(
+    store: Store,
+    key: str,
+    into: Device,
+    reason: str | None = None,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> stored_links.DeviceLink:
     """Say that one record belongs to `into`, whatever names or serials it has."""
-    return stored_links.set_link(store, key, "merge", into.anchor_key, reason, who or _user(),
-                           naive(now or datetime.now(UTC)))
+    return stored_links.set_link(
+        store,
+        key,
+        "merge",
+        into.anchor_key,
+        reason,
+        who or _user(),
+        naive(now or datetime.now(UTC)),
+    )
 
 
-def split_record(store: Store, key: str, reason: str | None = None, who: str | None = None,
-                 now: datetime | None = None) -> stored_links.DeviceLink:
+def split_record(
+    store: Store,
+    key: str,
+    reason: str | None = None,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> stored_links.DeviceLink:
     """Say that one record is a device of its own, never merged with others automatically."""
-    return stored_links.set_link(store, key, "split", None, reason, who or _user(),
-                           naive(now or datetime.now(UTC)))
+    return stored_links.set_link(
+        store, key, "split", None, reason, who or _user(), naive(now or datetime.now(UTC))
+    )
 
 
 def undo_link(store: Store, key: str) -> bool:

@@ -70,8 +70,9 @@ class DeviceRow:
         return tuple(name for name, result in self.checks.items() if result.status == "fail")
 
 
-def device_rows(store: Store, policy: Policy, now: datetime,
-                *, logs: Sequence[HostLogs] | None = None) -> list[DeviceRow]:
+def device_rows(
+    store: Store, policy: Policy, now: datetime, *, logs: Sequence[HostLogs] | None = None
+) -> list[DeviceRow]:
     """Every device judged against `policy` at `now` (UTC).
 
     The settings' thresholds are the policy's (`load_policy`); `compliance.report` applies them.
@@ -80,46 +81,72 @@ def device_rows(store: Store, policy: Policy, now: datetime,
     for item in exceptions(store):
         if item.active(now):
             active.setdefault((item.device_id, item.check), item)
-    return [evaluate_device(device, policy, now, active)
-            for device in merged_devices(store, logs)]
+    return [evaluate_device(device, policy, now, active) for device in merged_devices(store, logs)]
 
 
-def evaluate_device(device: Device, policy: Policy, now: datetime,
-                    active: Mapping[tuple[str, str], DeviceException] | None = None
-                    ) -> DeviceRow:
+def evaluate_device(
+    device: Device,
+    policy: Policy,
+    now: datetime,
+    active: Mapping[tuple[str, str], DeviceException] | None = None,
+) -> DeviceRow:
     """One device judged against the policy; `active` holds the exceptions in force, by
     (device id, check)."""
     results: dict[str, CheckResult] = {}
     for check in policy.enabled:
         if device.platform not in check.platforms:
             results[check.name] = CheckResult(
-                check.name, "n/a", f"{check.title} is not checked on {device.platform} devices",
-                actual="n/a")
+                check.name,
+                "n/a",
+                f"{check.title} is not checked on {device.platform} devices",
+                actual="n/a",
+            )
             continue
         verdict = CHECK_FUNCTIONS[check.name](device, check, policy, now)
         actual = _VERDICTS.get(verdict.status, "unknown")
         exception = (active or {}).get((device.device_id, check.name))
         excepted = exception is not None and actual in ("fail", "unknown")
         results[check.name] = CheckResult(
-            check.name, "excepted" if excepted else actual, verdict.reason, verdict.evidence,
-            verdict.source, verdict.observed, actual, exception if excepted else None)
+            check.name,
+            "excepted" if excepted else actual,
+            verdict.reason,
+            verdict.evidence,
+            verdict.source,
+            verdict.observed,
+            actual,
+            exception if excepted else None,
+        )
     statuses = {result.status for result in results.values()}
-    overall: Overall = "fail" if "fail" in statuses else (
-        "unknown" if "unknown" in statuses else "pass")
+    overall: Overall = (
+        "fail" if "fail" in statuses else ("unknown" if "unknown" in statuses else "pass")
+    )
     os_name, os_version = device.attribute("os_name"), device.attribute("os_version")
     os_text = " ".join(part for part in (os_name, os_version) if part) or None
-    return DeviceRow(device.device_id, device.name, device.platform, os_text,
-                     device.attribute("owner"), device.sources, device.host_names,
-                     device.last_seen, results, overall, _notes(device), device)
+    return DeviceRow(
+        device.device_id,
+        device.name,
+        device.platform,
+        os_text,
+        device.attribute("owner"),
+        device.sources,
+        device.host_names,
+        device.last_seen,
+        results,
+        overall,
+        _notes(device),
+        device,
+    )
 
 
 def _notes(device: Device) -> tuple[str, ...]:
     notes: list[str] = []
     verdict = device.facts.get(COMPLIANCE_STATE_REPORTED)
     if verdict is not None:
-        notes.append(f"{SOURCE_NAMES.get(verdict.source, verdict.source)} reports it as "
-                     f"{shown(str(verdict.fact.value))} "
-                     f"({verdict.fact.observed:%Y-%m-%d})")
+        notes.append(
+            f"{SOURCE_NAMES.get(verdict.source, verdict.source)} reports it as "
+            f"{shown(str(verdict.fact.value))} "
+            f"({verdict.fact.observed:%Y-%m-%d})"
+        )
     for host in device.logs:
         if host.sysmon is not None:
             version = f" {host.sysmon.version}" if host.sysmon.version else ""
@@ -127,9 +154,11 @@ def _notes(device: Device) -> tuple[str, ...]:
         if host.detections:
             latest = host.detections[-1]
             detected = sum(1 for d in host.detections if d.event_id == 1116)
-            notes.append(f"Defender on {shown(host.record.name)}: {detected:,} detection"
-                         f"{'s' if detected != 1 else ''}, the latest {shown(latest.threat or '?')}"
-                         + (f" on {latest.time:%Y-%m-%d}" if latest.time else ""))
+            notes.append(
+                f"Defender on {shown(host.record.name)}: {detected:,} detection"
+                f"{'s' if detected != 1 else ''}, the latest {shown(latest.threat or '?')}"
+                + (f" on {latest.time:%Y-%m-%d}" if latest.time else "")
+            )
     if device.linked:
         notes.append("Merged or split by hand")
     return tuple(notes)

@@ -16,17 +16,31 @@ from watchkeeper.storage.store import Store
 __all__ = ["DeviceException", "add_exception", "exceptions", "remove_exception"]
 
 
-def add_exception(store: Store, device: Device, check: str, reason: str,
-                  expires: datetime | None, who: str | None = None,
-                  now: datetime | None = None) -> DeviceException:
+def add_exception(
+    store: Store,
+    device: Device,
+    check: str,
+    reason: str,
+    expires: datetime | None,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> DeviceException:
     """Let `device` off `check` until `expires` (UTC); a reason and an expiry are required."""
     if check not in CHECKS:
-        raise WatchkeeperError(f"{check!r} is not a check Watchkeeper knows "
-                               f"(known: {', '.join(CHECKS)}).")
+        raise WatchkeeperError(
+            f"{check!r} is not a check Watchkeeper knows (known: {', '.join(CHECKS)})."
+        )
     created = now or datetime.now(UTC)
-    return stored.add_exception(store, device.device_id, device.name, check, reason,
-                                None if expires is None else naive(expires),
-                                who or _user(), naive(created))
+    return stored.add_exception(
+        store,
+        device.device_id,
+        device.name,
+        check,
+        reason,
+        None if expires is None else naive(expires),
+        who or _user(),
+        naive(created),
+    )
 
 
 def remove_exception(store: Store, exception_id: int) -> bool:

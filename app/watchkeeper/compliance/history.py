@@ -20,8 +20,16 @@ from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.storage import inventory as stored
 from watchkeeper.storage.store import Store
 
-_ATTRIBUTES = ("name", "serial", "platform", "os_name", "os_version", "owner", "model",
-               "manufacturer")
+_ATTRIBUTES = (
+    "name",
+    "serial",
+    "platform",
+    "os_name",
+    "os_version",
+    "owner",
+    "model",
+    "manufacturer",
+)
 MAX_DETECTIONS = 100  # per host, the newest
 
 
@@ -42,8 +50,9 @@ def device_history(store: Store, device: Device | str) -> list[HistoryEntry]:
     if isinstance(device, str):
         found = next((d for d in merged_devices(store) if d.device_id == device), None)
         if found is None:
-            raise WatchkeeperError(f"There is no device {device!r}; it may have been merged "
-                                   "into another or split.")
+            raise WatchkeeperError(
+                f"There is no device {device!r}; it may have been merged into another or split."
+            )
         device = found
     entries: list[HistoryEntry] = []
     keys = [key for key in device.record_keys if not key.startswith(f"{SOURCE_LOGS}:")]
@@ -51,8 +60,9 @@ def device_history(store: Store, device: Device | str) -> list[HistoryEntry]:
     for row in stored.record_rows(store, keys):
         entries.extend(_changes(row, previous.get(row.record_key)))
         state = previous.setdefault(row.record_key, {})
-        state.update({name: value for name in _ATTRIBUTES
-                      if (value := getattr(row, name)) is not None})
+        state.update(
+            {name: value for name in _ATTRIBUTES if (value := getattr(row, name)) is not None}
+        )
         for fact in row.facts:
             value = decode_value(fact.fact, fact.value)
             if value is not None and not isinstance(value, datetime):
@@ -64,18 +74,37 @@ def device_history(store: Store, device: Device | str) -> list[HistoryEntry]:
                 if change.time is None:
                     continue
                 what = {True: "started", False: "stopped", None: "configuration changed"}[
-                    change.running]
-                entries.append(HistoryEntry(change.time, SOURCE_LOGS, label, "sysmon", None,
-                                            what, f"Sysmon {what} on {shown(host.record.name)}",
-                                            change.evidence))
+                    change.running
+                ]
+                entries.append(
+                    HistoryEntry(
+                        change.time,
+                        SOURCE_LOGS,
+                        label,
+                        "sysmon",
+                        None,
+                        what,
+                        f"Sysmon {what} on {shown(host.record.name)}",
+                        change.evidence,
+                    )
+                )
         for detection in host.detections[-MAX_DETECTIONS:]:
             if detection.time is None:
                 continue
             verb = "detected" if detection.event_id == 1116 else "acted on"
-            entries.append(HistoryEntry(
-                detection.time, SOURCE_LOGS, label, "defender", None, detection.threat,
-                f"Defender {verb} {shown(detection.threat or 'a threat')} on "
-                f"{shown(host.record.name)}", detection.evidence))
+            entries.append(
+                HistoryEntry(
+                    detection.time,
+                    SOURCE_LOGS,
+                    label,
+                    "defender",
+                    None,
+                    detection.threat,
+                    f"Defender {verb} {shown(detection.threat or 'a threat')} on "
+                    f"{shown(host.record.name)}",
+                    detection.evidence,
+                )
+            )
     return sorted(entries, key=lambda entry: entry.time)
 
 
@@ -84,16 +113,33 @@ def _changes(row: stored.RecordRow, before: dict[str, str] | None) -> list[Histo
     where = f"{source} {row.source_label}, {row.location}"
     when = utc(row.observed)
     if before is None:
-        return [HistoryEntry(when, row.source, row.source_label, "first seen", None, row.name,
-                             f"{where}: first listed as {shown(row.name)}")]
+        return [
+            HistoryEntry(
+                when,
+                row.source,
+                row.source_label,
+                "first seen",
+                None,
+                row.name,
+                f"{where}: first listed as {shown(row.name)}",
+            )
+        ]
     entries: list[HistoryEntry] = []
     for name in _ATTRIBUTES:
         value = getattr(row, name)
         if value is not None and name in before and before[name] != value:
-            entries.append(HistoryEntry(
-                when, row.source, row.source_label, name, before[name], value,
-                f"{where}: {name.replace('_', ' ')} changed from {shown(before[name])} to "
-                f"{shown(value)}"))
+            entries.append(
+                HistoryEntry(
+                    when,
+                    row.source,
+                    row.source_label,
+                    name,
+                    before[name],
+                    value,
+                    f"{where}: {name.replace('_', ' ')} changed from {shown(before[name])} to "
+                    f"{shown(value)}",
+                )
+            )
     for fact in row.facts:
         decoded = decode_value(fact.fact, fact.value)
         if decoded is None or isinstance(decoded, datetime):
@@ -104,10 +150,23 @@ def _changes(row: stored.RecordRow, before: dict[str, str] | None) -> list[Histo
             continue
         label = fact.fact.replace("_", " ")
         said, was = (shown(value), shown(old or "")) if isinstance(decoded, str) else (value, old)
-        sentence = (f"{where}: {label} is now {said}" if old is None else
-                    f"{where}: {label} changed from {was} to {said}")
-        entries.append(HistoryEntry(utc(fact.observed), row.source, row.source_label, fact.fact,
-                                    old, value, sentence, fact.evidence))
+        sentence = (
+            f"{where}: {label} is now {said}"
+            if old is None
+            else f"{where}: {label} changed from {was} to {said}"
+        )
+        entries.append(
+            HistoryEntry(
+                utc(fact.observed),
+                row.source,
+                row.source_label,
+                fact.fact,
+                old,
+                value,
+                sentence,
+                fact.evidence,
+            )
+        )
     return entries
 
 

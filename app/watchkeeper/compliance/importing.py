@@ -30,8 +30,9 @@ class DeviceFileResult:
     import_id: int | None = None
 
 
-def import_device_file(store: Store, path: Path, *, zone: tzinfo = UTC,
-                       now: datetime | None = None) -> DeviceFileResult:
+def import_device_file(
+    store: Store, path: Path, *, zone: tzinfo = UTC, now: datetime | None = None
+) -> DeviceFileResult:
     """Read one inventory file into the store; the same content a second time adds nothing."""
     now = now or datetime.now(UTC)
     try:
@@ -42,9 +43,11 @@ def import_device_file(store: Store, path: Path, *, zone: tzinfo = UTC,
     except InventoryError as error:
         return DeviceFileResult(path.name, "failed", message=error.message)
     except OSError as error:
-        return DeviceFileResult(path.name, "failed",
-                                message=f"{path.name}: could not be read "
-                                        f"({error.strerror or error})")
+        return DeviceFileResult(
+            path.name,
+            "failed",
+            message=f"{path.name}: could not be read ({error.strerror or error})",
+        )
     sha256 = hashlib.sha256(data).hexdigest()
     earlier = stored.inventory_import(store, sha256)
     if earlier is not None:
@@ -55,23 +58,43 @@ def import_device_file(store: Store, path: Path, *, zone: tzinfo = UTC,
         return DeviceFileResult(path.name, "failed", message=error.message)
     problems = [problem.message for problem in result.problems]
     entry, added = stored.save_inventory_import(
-        store, path.name, sha256, result.source, [to_row(r) for r in result.records],
-        problems, result.notes, naive(now))
+        store,
+        path.name,
+        sha256,
+        result.source,
+        [to_row(r) for r in result.records],
+        problems,
+        result.notes,
+        naive(now),
+    )
     if not added:  # another import of the same content finished first
         return _skipped(path.name, entry)
-    return DeviceFileResult(path.name, "imported", result.source, len(result.records),
-                            problems, list(result.notes), import_id=entry.id)
+    return DeviceFileResult(
+        path.name,
+        "imported",
+        result.source,
+        len(result.records),
+        problems,
+        list(result.notes),
+        import_id=entry.id,
+    )
 
 
-def import_device_files(store: Store, paths: Sequence[Path], progress: Progress | None = None,
-                        *, zone: tzinfo = UTC, now: datetime | None = None
-                        ) -> list[DeviceFileResult]:
+def import_device_files(
+    store: Store,
+    paths: Sequence[Path],
+    progress: Progress | None = None,
+    *,
+    zone: tzinfo = UTC,
+    now: datetime | None = None,
+) -> list[DeviceFileResult]:
     """Import device lists one by one, reporting each file (and stopping on Cancel)."""
     results: list[DeviceFileResult] = []
     for number, path in enumerate(paths):
         if progress is not None:
-            progress.update(stage="Importing device lists", item=path.name, done=number,
-                            total=len(paths))
+            progress.update(
+                stage="Importing device lists", item=path.name, done=number, total=len(paths)
+            )
         results.append(import_device_file(store, path, zone=zone, now=now))
     if progress is not None:
         progress.update(done=len(paths))
@@ -81,6 +104,11 @@ def import_device_files(store: Store, paths: Sequence[Path], progress: Progress 
 def _skipped(name: str, earlier: stored.InventoryImport) -> DeviceFileResult:
     when = utc(earlier.imported)
     return DeviceFileResult(
-        name, "skipped", earlier.source, earlier.records,
+        name,
+        "skipped",
+        earlier.source,
+        earlier.records,
         message=f"{name}: already imported on {when:%Y-%m-%d %H:%M} UTC as {earlier.name} "
-                f"(import {earlier.id}); nothing added", import_id=earlier.id)
+        f"(import {earlier.id}); nothing added",
+        import_id=earlier.id,
+    )

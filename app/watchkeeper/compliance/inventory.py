@@ -38,18 +38,21 @@ def read_inventory(path: Path, *, zone: tzinfo = UTC) -> InventoryResult:
     try:
         size = path.stat().st_size
         if size > MAX_SIZE:
-            raise InventoryError(f"{path.name}: too large for a device inventory "
-                                 f"({size // (1024 * 1024)} MB)")
+            raise InventoryError(
+                f"{path.name}: too large for a device inventory ({size // (1024 * 1024)} MB)"
+            )
         data = path.read_bytes()
         modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except OSError as error:
-        raise InventoryError(f"{path.name}: could not be read ({error.strerror or error})"
-                             ) from error
+        raise InventoryError(
+            f"{path.name}: could not be read ({error.strerror or error})"
+        ) from error
     return read_inventory_bytes(path.name, data, modified, zone=zone)
 
 
-def read_inventory_bytes(label: str, data: bytes, exported: datetime, *,
-                         zone: tzinfo = UTC) -> InventoryResult:
+def read_inventory_bytes(
+    label: str, data: bytes, exported: datetime, *, zone: tzinfo = UTC
+) -> InventoryResult:
     """The devices in an inventory's bytes; `exported` (UTC) is the file's own time."""
     text, encoding = decode(data, label)
     if text.lstrip()[:1] in ("{", "["):
@@ -59,25 +62,35 @@ def read_inventory_bytes(label: str, data: bytes, exported: datetime, *,
 
 def _osquery(text: str, label: str, exported: datetime) -> InventoryResult:
     if text.lstrip()[:1] == "[":
-        raise InventoryError(f"{label}: not an inventory Watchkeeper knows: a JSON array, "
-                             "where an osquery results log has one JSON object per line")
+        raise InventoryError(
+            f"{label}: not an inventory Watchkeeper knows: a JSON array, "
+            "where an osquery results log has one JSON object per line"
+        )
     reading = read_results_log(text, label, QUERIES, exported)
     records = [host_record(host, label) for host in reading.hosts.values()]
-    notes = [f"Read as an osquery results log: {len(records)} host"
-             + ("s" if len(records) != 1 else ""), *reading.notes]
+    notes = [
+        f"Read as an osquery results log: {len(records)} host" + ("s" if len(records) != 1 else ""),
+        *reading.notes,
+    ]
     return InventoryResult(records, SOURCE_OSQUERY, reading.problems, notes)
 
 
-def _spreadsheet(text: str, encoding: str, label: str, exported: datetime,
-                 zone: tzinfo) -> InventoryResult:
+def _spreadsheet(
+    text: str, encoding: str, label: str, exported: datetime, zone: tzinfo
+) -> InventoryResult:
     table = read_table(text, encoding, label)
     match = choose_profile(table.header, PROFILES, label)
     profile = match.profile
-    dates = [(number, cells[match.indexes[key]]) for number, cells in table.rows
-             for key in profile.dates if key in match.indexes]
+    dates = [
+        (number, cells[match.indexes[key]])
+        for number, cells in table.rows
+        for key in profile.dates
+        if key in match.indexes
+    ]
     order = settle_order(dates, match.language)
-    export = ExportFile(label, match, table.header, order, zone, exported,
-                        problems=list(table.problems))
+    export = ExportFile(
+        label, match, table.header, order, zone, exported, problems=list(table.problems)
+    )
     records: list[DeviceRecord] = []
     for number, cells in table.rows:
         record = profile.build(Row(number, cells, export))
@@ -85,8 +98,11 @@ def _spreadsheet(text: str, encoding: str, label: str, exported: datetime,
             records.append(record)
     export.report_unread()
     if not table.rows:
-        export.problems.append(ImportProblem(
-            "No devices", f"{label}: the file has a header row but no devices under it"))
+        export.problems.append(
+            ImportProblem(
+                "No devices", f"{label}: the file has a header row but no devices under it"
+            )
+        )
     article = "an" if profile.label[:1] in "AEIOU" else "a"
     notes = [f"Read as {article} {profile.label} ({table.how})"]
     if match.language is not None:
@@ -94,6 +110,8 @@ def _spreadsheet(text: str, encoding: str, label: str, exported: datetime,
     if order.seen:
         notes.append(f"Dates read as {order.shape}: {order.reason}")
     if "serial" not in match.indexes:
-        notes.append("The file has no serial number column, so its devices can be matched "
-                     "with other sources by name only")
+        notes.append(
+            "The file has no serial number column, so its devices can be matched "
+            "with other sources by name only"
+        )
     return InventoryResult(records, profile.source, export.problems, notes)

@@ -19,8 +19,13 @@ from watchkeeper.core.printable import printable
 from watchkeeper.core.timeparse import shown_time
 
 STATUSES = ("fail", "unknown", "excepted", "pass", "n/a")  # worst first: the sort order
-STATUS_WORDS = {"pass": "Pass", "fail": "Fail", "unknown": "Unknown", "excepted": "Excepted",
-                "n/a": "n/a"}
+STATUS_WORDS = {
+    "pass": "Pass",
+    "fail": "Fail",
+    "unknown": "Unknown",
+    "excepted": "Excepted",
+    "n/a": "n/a",
+}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -61,7 +66,6 @@ def check_title(name: str) -> str:
     return (words[:1].upper() + words[1:]) or name
 
 
-
 def time_text(value: datetime | None, utc: bool) -> str:
     """A time to the minute, in UTC or local time; aware times are turned to UTC first."""
     if value is None:
@@ -69,7 +73,6 @@ def time_text(value: datetime | None, utc: bool) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return shown_time(value, utc)[:-3]  # no seconds
-
 
 
 @dataclass(frozen=True)
@@ -81,21 +84,35 @@ class Column:
 
 
 FIXED_COLUMNS: tuple[Column, ...] = (
-    Column("Status", lambda d, _u: STATUS_WORDS.get(d.status, d.status),
-           lambda d: status_rank(d.status),
-           "Fail when any check fails; unknown when none fails but some cannot be judged"),
+    Column(
+        "Status",
+        lambda d, _u: STATUS_WORDS.get(d.status, d.status),
+        lambda d: status_rank(d.status),
+        "Fail when any check fails; unknown when none fails but some cannot be judged",
+    ),
     Column("Device", lambda d, _u: printable(d.name), lambda d: d.name.lower()),
     Column("Platform", lambda d, _u: printable(d.platform), lambda d: d.platform.lower()),
-    Column("Owner", lambda d, _u: printable(d.owner), lambda d: d.owner.lower(),
-           "The primary user, as the MDM gives it"),
+    Column(
+        "Owner",
+        lambda d, _u: printable(d.owner),
+        lambda d: d.owner.lower(),
+        "The primary user, as the MDM gives it",
+    ),
 )
 # after the checks, which are what the view is for
 TRAILING_COLUMNS: tuple[Column, ...] = (
-    Column("Sources", lambda d, _u: printable(", ".join(d.sources)), lambda d: d.sources,
-           "The inventories and logs that saw this device"),
-    Column("Last seen", lambda d, u: time_text(d.last_seen, u),
-           lambda d: (d.last_seen is None, time_text(d.last_seen, True)),
-           "The latest time any source saw it"),
+    Column(
+        "Sources",
+        lambda d, _u: printable(", ".join(d.sources)),
+        lambda d: d.sources,
+        "The inventories and logs that saw this device",
+    ),
+    Column(
+        "Last seen",
+        lambda d, u: time_text(d.last_seen, u),
+        lambda d: (d.last_seen is None, time_text(d.last_seen, True)),
+        "The latest time any source saw it",
+    ),
 )
 
 
@@ -116,8 +133,8 @@ def check_names(lines: Iterable[DeviceLine], known: Sequence[str] = ()) -> list[
     return names
 
 
-
 # filtering ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DeviceFilter:
@@ -129,10 +146,12 @@ class DeviceFilter:
     source: str = ""
 
     def keeps(self, line: DeviceLine) -> bool:
-        return ((not self.failing_only or line.failing)
-                and (not self.platform or line.platform == self.platform)
-                and (not self.owner or line.owner == self.owner)
-                and (not self.source or self.source in line.sources))
+        return (
+            (not self.failing_only or line.failing)
+            and (not self.platform or line.platform == self.platform)
+            and (not self.owner or line.owner == self.owner)
+            and (not self.source or self.source in line.sources)
+        )
 
 
 def filtered(lines: Iterable[DeviceLine], where: DeviceFilter) -> list[DeviceLine]:
@@ -162,13 +181,15 @@ def facets(lines: Iterable[DeviceLine]) -> Facets:
 
 # CSV ----------------------------------------------------------------------------------------
 
+
 def safe_cell(text: str) -> str:
     """A cell a spreadsheet shows as text: one starting with = + - @ would be a formula."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def devices_csv(lines: Sequence[DeviceLine], checks: Sequence[str],
-                titles: Mapping[str, str] | None = None) -> str:
+def devices_csv(
+    lines: Sequence[DeviceLine], checks: Sequence[str], titles: Mapping[str, str] | None = None
+) -> str:
     """The table as CSV: the device's columns, then each check's status and reason."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -178,12 +199,20 @@ def devices_csv(lines: Sequence[DeviceLine], checks: Sequence[str],
         header += [title, f"{title}: reason"]
     writer.writerow(header)
     for line in lines:
-        row = [STATUS_WORDS.get(line.status, line.status), line.name, line.platform, line.owner,
-               ", ".join(line.sources), time_text(line.last_seen, True)]  # UTC
+        row = [
+            STATUS_WORDS.get(line.status, line.status),
+            line.name,
+            line.platform,
+            line.owner,
+            ", ".join(line.sources),
+            time_text(line.last_seen, True),
+        ]  # UTC
         for check in checks:
             cell = line.checks.get(check)
-            row += ([STATUS_WORDS.get(cell.status, cell.status), cell.reason]
-                    if cell is not None else ["n/a", ""])
+            row += (
+                [STATUS_WORDS.get(cell.status, cell.status), cell.reason]
+                if cell is not None
+                else ["n/a", ""]
+            )
         writer.writerow([safe_cell(value) for value in row])
     return out.getvalue()
-

@@ -34,14 +34,54 @@ from watchkeeper.storage.store import Store
 LABEL = "events in the store"
 # Syslog programs that only a Mac (or only a Linux system) runs, to tell which sent it. A
 # kernel alone says neither: Macs, Linux and many appliances all log as "kernel".
-_MACOS_PROGRAMS = ("launchd", "com.apple.", "mdnsresponder", "windowserver", "loginwindow",
-                   "configd", "symptomsd", "locationd", "sharingd", "corespotlightd",
-                   "corecaptured", "blued", "sandboxd", "secd", "quicklookd", "mdworker",
-                   "identityservicesd", "cloudd")
-_LINUX_PROGRAMS = ("systemd", "sshd", "cron", "sudo", "su", "dbus-daemon",
-                   "networkmanager", "rsyslogd", "auditd", "snapd", "cloud-init", "apt",
-                   "dpkg", "polkitd", "login", "useradd", "postfix", "dhclient", "anacron",
-                   "nginx", "apache2", "containerd", "dockerd", "ufw", "smbd", "nmbd")
+_MACOS_PROGRAMS = (
+    "launchd",
+    "com.apple.",
+    "mdnsresponder",
+    "windowserver",
+    "loginwindow",
+    "configd",
+    "symptomsd",
+    "locationd",
+    "sharingd",
+    "corespotlightd",
+    "corecaptured",
+    "blued",
+    "sandboxd",
+    "secd",
+    "quicklookd",
+    "mdworker",
+    "identityservicesd",
+    "cloudd",
+)
+_LINUX_PROGRAMS = (
+    "systemd",
+    "sshd",
+    "cron",
+    "sudo",
+    "su",
+    "dbus-daemon",
+    "networkmanager",
+    "rsyslogd",
+    "auditd",
+    "snapd",
+    "cloud-init",
+    "apt",
+    "dpkg",
+    "polkitd",
+    "login",
+    "useradd",
+    "postfix",
+    "dhclient",
+    "anacron",
+    "nginx",
+    "apache2",
+    "containerd",
+    "dockerd",
+    "ufw",
+    "smbd",
+    "nmbd",
+)
 _WINDOWS_VERSION = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.?[\"\s,:\[\]]{0,12}(\d{4,5})\b")
 _SYSMON_VERSION = re.compile(r"(?<![A-Za-z])Version\W{1,4}(\d+\.\d+)")
 _SYSMON_STATE = re.compile(r"State:\s*(\w+)")
@@ -114,8 +154,9 @@ def read_log_devices(store: Store) -> list[HostLogs]:
     facts: dict[str, dict[str, Fact]] = {}
     detections: dict[str, list[Detection]] = {}
     for event in defender:
-        _defender(event, facts.setdefault(event.host_key, {}),
-                  detections.setdefault(event.host_key, []))
+        _defender(
+            event, facts.setdefault(event.host_key, {}), detections.setdefault(event.host_key, [])
+        )
     found: list[HostLogs] = []
     for key, items in activity.items():
         newest = max(items, key=lambda item: (item.last_time is not None, item.last_time))
@@ -126,28 +167,50 @@ def read_log_devices(store: Store) -> list[HostLogs]:
         platform, platform_evidence = _platform(items)
         version = versions.get(key)
         record = DeviceRecord(
-            source=SOURCE_LOGS, source_label=LABEL, location=f"host {shown(name)}",
-            observed=utc(newest.last_time), name=name, platform=platform,
+            source=SOURCE_LOGS,
+            source_label=LABEL,
+            location=f"host {shown(name)}",
+            observed=utc(newest.last_time),
+            name=name,
+            platform=platform,
             os_name="Windows" if platform == PLATFORM_WINDOWS else None,
-            os_version=version[0] if version else None, facts=facts.get(key, {}))
-        found.append(HostLogs(
-            record, hosts, sum(item.events for item in items),
-            min((utc(i.first_received) for i in items if i.first_received), default=None),
-            _last_evidence(name, newest), platform_evidence, sysmon.get(key),
-            tuple(detections.get(key, ())), key in forwarding))
+            os_version=version[0] if version else None,
+            facts=facts.get(key, {}),
+        )
+        found.append(
+            HostLogs(
+                record,
+                hosts,
+                sum(item.events for item in items),
+                min((utc(i.first_received) for i in items if i.first_received), default=None),
+                _last_evidence(name, newest),
+                platform_evidence,
+                sysmon.get(key),
+                tuple(detections.get(key, ())),
+                key in forwarding,
+            )
+        )
     return sorted(found, key=lambda host: host.record.name.casefold())
 
 
 def _last_evidence(name: str, item: stored.HostActivity) -> str:
     event = item.last_event
-    kind = " ".join(str(part) for part in (event.get("source"), event.get("channel"),
-                                           event.get("provider") if not event.get("channel")
-                                           else None, event.get("process"))
-                    if part)
+    kind = " ".join(
+        str(part)
+        for part in (
+            event.get("source"),
+            event.get("channel"),
+            event.get("provider") if not event.get("channel") else None,
+            event.get("process"),
+        )
+        if part
+    )
     number = f" {event['event_id']}" if event.get("event_id") is not None else ""
     assert item.last_time is not None
-    return (f"Newest event from host {shown(name)}: event #{event.get('id')} "
-            f"({shown(kind + number)}) at {item.last_time:%Y-%m-%d %H:%M:%S} UTC")
+    return (
+        f"Newest event from host {shown(name)}: event #{event.get('id')} "
+        f"({shown(kind + number)}) at {item.last_time:%Y-%m-%d %H:%M:%S} UTC"
+    )
 
 
 def _platform(items: list[stored.HostActivity]) -> tuple[str, str | None]:
@@ -170,8 +233,9 @@ def _platform(items: list[stored.HostActivity]) -> tuple[str, str | None]:
     if "journald" in unix.sources or "auditd" in unix.sources:
         kinds = " and ".join(s for s in ("journald", "auditd") if s in unix.sources)
         return PLATFORM_LINUX, f"{kinds} events"
-    linux = sorted({p for p in programs if p.split("[")[0] in _LINUX_PROGRAMS
-                    or p.startswith("systemd")})
+    linux = sorted(
+        {p for p in programs if p.split("[")[0] in _LINUX_PROGRAMS or p.startswith("systemd")}
+    )
     if linux:
         return PLATFORM_LINUX, f"syslog from Linux programs ({', '.join(linux[:3])})"
     return PLATFORM_OTHER, None
@@ -182,12 +246,15 @@ def _windows_versions(store: Store) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     for event in stored.windows_version_events(store):  # oldest first: the newest wins
         match = _WINDOWS_VERSION.search(event.message or "") or _WINDOWS_VERSION.search(
-            event.raw or "")
+            event.raw or ""
+        )
         if match is None:
             continue
         version = f"{int(match.group(1))}.{int(match.group(2))}.{int(match.group(3))}"
-        found[event.host_key] = (version, f"System event 6009 #{event.id} from host "
-                                          f"{shown(event.host)} (Windows {version})")
+        found[event.host_key] = (
+            version,
+            f"System event 6009 #{event.id} from host {shown(event.host)} (Windows {version})",
+        )
     return found
 
 
@@ -203,8 +270,14 @@ def _sysmon(store: Store) -> dict[str, SysmonState]:
         running, reason = _running(history, seen)
         version = next((c.version for c in reversed(history) if c.version), None)
         states[key] = SysmonState(
-            seen.events if seen else 0, utc(seen.first) if seen and seen.first else None,
-            utc(seen.last) if seen and seen.last else None, version, running, reason, history)
+            seen.events if seen else 0,
+            utc(seen.first) if seen and seen.first else None,
+            utc(seen.last) if seen and seen.last else None,
+            version,
+            running,
+            reason,
+            history,
+        )
     return states
 
 
@@ -217,14 +290,22 @@ def _sysmon_change(event: stored.HostEvent) -> SysmonChange:
             state = match.group(1)
         running = {"running": True, "stopped": False}.get(state.casefold())
         service = event.fields.get("param1") or "Sysmon"
-        return SysmonChange(when, running, None,
-                            f"System event 7036 #{event.id}: service {shown(service)} "
-                            f"entered the {shown(state)} state")
+        return SysmonChange(
+            when,
+            running,
+            None,
+            f"System event 7036 #{event.id}: service {shown(service)} "
+            f"entered the {shown(state)} state",
+        )
     if event.event_id == 16:
         config = event.fields.get("Configuration")
-        return SysmonChange(when, None, None,
-                            f"Sysmon event 16 #{event.id}: configuration changed"
-                            + (f" to {shown(config)}" if config else ""))
+        return SysmonChange(
+            when,
+            None,
+            None,
+            f"Sysmon event 16 #{event.id}: configuration changed"
+            + (f" to {shown(config)}" if config else ""),
+        )
     state = event.fields.get("State") or ""
     if not state and (match := _SYSMON_STATE.search(text)):
         state = match.group(1)
@@ -235,13 +316,18 @@ def _sysmon_change(event: stored.HostEvent) -> SysmonChange:
     elif match := (_SYSMON_VERSION.search(text) or _SYSMON_VERSION.search(event.raw or "")):
         version = match.group(1)
     running = {"started": True, "stopped": False}.get(state.casefold())
-    return SysmonChange(when, running, version,
-                        f"Sysmon event 4 #{event.id}: state {shown(state)}"
-                        + (f", version {version}" if version else ""))
+    return SysmonChange(
+        when,
+        running,
+        version,
+        f"Sysmon event 4 #{event.id}: state {shown(state)}"
+        + (f", version {version}" if version else ""),
+    )
 
 
-def _running(history: tuple[SysmonChange, ...],
-             seen: stored.ChannelPresence | None) -> tuple[bool | None, str]:
+def _running(
+    history: tuple[SysmonChange, ...], seen: stored.ChannelPresence | None
+) -> tuple[bool | None, str]:
     last = next((change for change in reversed(history) if change.running is not None), None)
     if last is None:
         if seen is None or not seen.events:
@@ -250,29 +336,41 @@ def _running(history: tuple[SysmonChange, ...],
     when = f"{last.time:%Y-%m-%d %H:%M} UTC" if last.time else "an unknown time"
     if last.running:
         return True, f"Started at {when} ({last.evidence})"
-    if seen is not None and seen.last is not None and last.time is not None \
-            and utc(seen.last) > last.time:
-        return True, (f"Stopped at {when} ({last.evidence}), but its events continued until "
-                      f"{utc(seen.last):%Y-%m-%d %H:%M} UTC")
+    if (
+        seen is not None
+        and seen.last is not None
+        and last.time is not None
+        and utc(seen.last) > last.time
+    ):
+        return True, (
+            f"Stopped at {when} ({last.evidence}), but its events continued until "
+            f"{utc(seen.last):%Y-%m-%d %H:%M} UTC"
+        )
     return False, f"Stopped at {when} ({last.evidence}) and nothing came from it after"
 
 
-def _defender(event: stored.HostEvent, facts: dict[str, Fact],
-              detections: list[Detection]) -> None:
+def _defender(event: stored.HostEvent, facts: dict[str, Fact], detections: list[Detection]) -> None:
     if event.time is None:
         return
     when = utc(event.time)
     where = f"Defender event {event.event_id} #{event.id} from host {shown(event.host)}"
     if event.event_id in (1116, 1117):
         threat = event.fields.get("Threat Name")
-        detections.append(Detection(
-            when, int(event.event_id), threat, event.fields.get("Severity Name"),
-            event.fields.get("Path"),
-            f"{where}: {'detected' if event.event_id == 1116 else 'acted on'} "
-            f"{shown(threat or 'a threat')}"))
+        detections.append(
+            Detection(
+                when,
+                int(event.event_id),
+                threat,
+                event.fields.get("Severity Name"),
+                event.fields.get("Path"),
+                f"{where}: {'detected' if event.event_id == 1116 else 'acted on'} "
+                f"{shown(threat or 'a threat')}",
+            )
+        )
     elif event.event_id in (5000, 5001):
         on = event.event_id == 5000
-        facts[AV_REALTIME] = Fact(on, f"{where}: real-time protection "
-                                      f"{'enabled' if on else 'disabled'}", when)
+        facts[AV_REALTIME] = Fact(
+            on, f"{where}: real-time protection {'enabled' if on else 'disabled'}", when
+        )
     elif event.event_id == 2000:
         facts[AV_SIGNATURE_UPDATED] = Fact(when, f"{where}: signatures updated", when)

@@ -35,8 +35,15 @@ PLATFORM_IOS = "ios"  # iPhone and iPad (iPadOS)
 PLATFORM_ANDROID = "android"
 PLATFORM_CHROMEOS = "chromeos"
 PLATFORM_OTHER = "other"  # anything else, or not said
-PLATFORMS = (PLATFORM_WINDOWS, PLATFORM_MACOS, PLATFORM_LINUX, PLATFORM_IOS, PLATFORM_ANDROID,
-             PLATFORM_CHROMEOS, PLATFORM_OTHER)
+PLATFORMS = (
+    PLATFORM_WINDOWS,
+    PLATFORM_MACOS,
+    PLATFORM_LINUX,
+    PLATFORM_IOS,
+    PLATFORM_ANDROID,
+    PLATFORM_CHROMEOS,
+    PLATFORM_OTHER,
+)
 
 # Facts. Each name has one value type, listed in FACT_TYPES.
 ENCRYPTED = "encrypted"
@@ -159,7 +166,8 @@ def _check_fact(name: str, fact: Fact) -> None:
         raise ValueError(f"unknown fact {name!r}")
     # bool is an int to Python; a minute count must not be a bool, nor a flag a number.
     if type(fact.value) is not expected and not (
-            expected is datetime and isinstance(fact.value, datetime)):
+        expected is datetime and isinstance(fact.value, datetime)
+    ):
         raise ValueError(f"fact {name!r} must be {expected.__name__}, not {fact.value!r}")
     if isinstance(fact.value, datetime):
         _check_utc(fact.value, name)

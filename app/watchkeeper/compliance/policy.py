@@ -43,19 +43,30 @@ CHECKS: Mapping[str, CheckSpec] = {
     "os_supported": CheckSpec("Supported OS version", "OS", _ALL[:-1]),
     "encrypted": CheckSpec("Disk encrypted", "Enc", _ALL[:-1]),
     "firewall": CheckSpec("Firewall on", "FW", ("windows", "macos", "linux")),
-    "screen_lock": CheckSpec("Screen lock", "Lock",
-                             ("windows", "macos", "ios", "android", "chromeos"),
-                             {"max_minutes": (15, "minutes")}),
+    "screen_lock": CheckSpec(
+        "Screen lock",
+        "Lock",
+        ("windows", "macos", "ios", "android", "chromeos"),
+        {"max_minutes": (15, "minutes")},
+    ),
     "not_rooted": CheckSpec("Not rooted or jailbroken", "Root", ("ios", "android")),
-    "antivirus": CheckSpec("Antivirus on and up to date", "AV", ("windows",),
-                           {"max_signature_age_days": (7, "days")}),
+    "antivirus": CheckSpec(
+        "Antivirus on and up to date", "AV", ("windows",), {"max_signature_age_days": (7, "days")}
+    ),
     "secure_boot": CheckSpec("Secure boot", "Boot", ("windows", "macos", "linux")),
     "attestation": CheckSpec("Attestation passes", "Att", ("android",)),
-    "mdm_checkin": CheckSpec("MDM check-in", "MDM",
-                             ("windows", "macos", "ios", "android", "chromeos"),
-                             {"max_age_days": (7, "days")}),
-    "logs_received": CheckSpec("Logs received", "Logs", ("windows", "macos", "linux", "other"),
-                               {"max_age_hours": (24, "hours")}),
+    "mdm_checkin": CheckSpec(
+        "MDM check-in",
+        "MDM",
+        ("windows", "macos", "ios", "android", "chromeos"),
+        {"max_age_days": (7, "days")},
+    ),
+    "logs_received": CheckSpec(
+        "Logs received",
+        "Logs",
+        ("windows", "macos", "linux", "other"),
+        {"max_age_hours": (24, "hours")},
+    ),
     "sysmon": CheckSpec("Sysmon running", "Sysmon", ("windows",)),
 }
 
@@ -109,8 +120,7 @@ class Policy:
         return (today - self.written).days > days
 
 
-def load_policy(path: Path | None = None,
-                thresholds: Mapping[str, float] | None = None) -> Policy:
+def load_policy(path: Path | None = None, thresholds: Mapping[str, float] | None = None) -> Policy:
     """The policy in `path` (default: the shipped one), with threshold overrides applied."""
     path = path or paths.rules_dir() / DEFAULT_POLICY
     try:
@@ -137,8 +147,9 @@ def parse_policy(text: str, file: str) -> Policy:
     checks_doc = reader.mapping(top.get("checks"), "checks", set(CHECKS), required=True)
     checks = tuple(_check(reader, name, checks_doc.get(name)) for name in CHECKS)
     supported_doc = reader.mapping(top.get("supported_os", {}), "supported_os", set(PLATFORMS))
-    supported = {platform: _support(reader, platform, value)
-                 for platform, value in supported_doc.items()}
+    supported = {
+        platform: _support(reader, platform, value) for platform, value in supported_doc.items()
+    }
     return Policy(name, file, written, checks, supported)
 
 
@@ -156,25 +167,28 @@ def apply_thresholds(policy: Policy, thresholds: Mapping[str, float]) -> Policy:
             notes.append(f"Settings: {key!r} must be a positive number, not {value!r}; ignored")
             continue
         unit = CHECKS[check_name].params[param][1]
-        notes.append(f"Settings: {check.title} {param.replace('_', ' ')} is {value:g} {unit} "
-                     f"(the policy says {check.params[param]:g})")
+        notes.append(
+            f"Settings: {check.title} {param.replace('_', ' ')} is {value:g} {unit} "
+            f"(the policy says {check.params[param]:g})"
+        )
         checks[check_name] = replace(check, params={**check.params, param: float(value)})
-    return replace(policy, checks=tuple(checks[c.name] for c in policy.checks),
-                   notes=tuple(notes))
+    return replace(policy, checks=tuple(checks[c.name] for c in policy.checks), notes=tuple(notes))
 
 
 def _check(reader: _Reader, name: str, value: Any) -> CheckSettings:
     spec = CHECKS[name]
     where = f"checks.{name}"
-    doc = reader.mapping(value if value is not None else {}, where,
-                         {"enabled", "platforms", *spec.params})
+    doc = reader.mapping(
+        value if value is not None else {}, where, {"enabled", "platforms", *spec.params}
+    )
     enabled = doc.get("enabled", value is not None)
     if not isinstance(enabled, bool):
         reader.fail(f"{where}.enabled", "must be true or false", enabled)
     platforms = doc.get("platforms", list(spec.platforms))
     if not isinstance(platforms, list) or not all(p in PLATFORMS for p in platforms):
-        reader.fail(f"{where}.platforms", f"must be a list of platforms ({', '.join(PLATFORMS)})",
-                    platforms)
+        reader.fail(
+            f"{where}.platforms", f"must be a list of platforms ({', '.join(PLATFORMS)})", platforms
+        )
     params: dict[str, float] = {}
     for param, (default, unit) in spec.params.items():
         number = doc.get(param, default)
@@ -190,13 +204,17 @@ def _support(reader: _Reader, platform: str, value: Any) -> PlatformSupport:
         return PlatformSupport(platform, releases=_releases(reader, value, where, "build"))
     if platform == PLATFORM_LINUX:
         doc = reader.mapping(value, where, None, required=True)
-        return PlatformSupport(platform, distributions={
-            reader.text(name, f"{where} (a distribution's name)").casefold():
-                _releases(reader, releases, f"{where}.{name}", "version")
-            for name, releases in doc.items()})
+        return PlatformSupport(
+            platform,
+            distributions={
+                reader.text(name, f"{where} (a distribution's name)").casefold(): _releases(
+                    reader, releases, f"{where}.{name}", "version"
+                )
+                for name, releases in doc.items()
+            },
+        )
     doc = reader.mapping(value, where, {"minimum"}, required=True)
-    return PlatformSupport(platform, minimum=reader.version(doc.get("minimum"),
-                                                            f"{where}.minimum"))
+    return PlatformSupport(platform, minimum=reader.version(doc.get("minimum"), f"{where}.minimum"))
 
 
 def _releases(reader: _Reader, value: Any, where: str, key: str) -> tuple[Release, ...]:
@@ -210,8 +228,14 @@ def _releases(reader: _Reader, value: Any, where: str, key: str) -> tuple[Releas
         server = doc.get("server", False)
         if not isinstance(server, bool):
             reader.fail(f"{at}.server", "must be true or false", server)
-        releases.append(Release(version, reader.text(doc.get("name"), f"{at}.name"),
-                                reader.date(doc.get("until"), f"{at}.until"), server))
+        releases.append(
+            Release(
+                version,
+                reader.text(doc.get("name"), f"{at}.name"),
+                reader.date(doc.get("until"), f"{at}.until"),
+                server,
+            )
+        )
     return tuple(releases)
 
 
@@ -222,12 +246,16 @@ class _Reader:
         self.file = file
 
     def fail(self, key: str, problem: str, value: Any) -> None:
-        shown = repr(value) if not isinstance(value, dict | list) or len(repr(value)) < 60 \
+        shown = (
+            repr(value)
+            if not isinstance(value, dict | list) or len(repr(value)) < 60
             else type(value).__name__
+        )
         raise PolicyError(f"{self.file}: {key or 'the document'} {problem}, not {shown}")
 
-    def mapping(self, value: Any, key: str, known: set[str] | None,
-                required: bool = False) -> dict[str, Any]:
+    def mapping(
+        self, value: Any, key: str, known: set[str] | None, required: bool = False
+    ) -> dict[str, Any]:
         if value is None and not required:
             return {}
         if not isinstance(value, dict):
@@ -239,8 +267,10 @@ class _Reader:
             if known is not None and name not in known:
                 what = "check" if key == "checks" else "key"
                 place = f"{key}.{name}" if key else name
-                raise PolicyError(f"{self.file}: {place} is not a {what} Watchkeeper knows "
-                                  f"(known: {', '.join(sorted(known))})")
+                raise PolicyError(
+                    f"{self.file}: {place} is not a {what} Watchkeeper knows "
+                    f"(known: {', '.join(sorted(known))})"
+                )
         return value
 
     def text(self, value: Any, key: str) -> str:
@@ -254,11 +284,14 @@ class _Reader:
     def version(self, value: Any, key: str) -> str:
         """A version number as text: YAML reads 24.10 as the number 24.1, so it is quoted."""
         if isinstance(value, float):
-            self.fail(key, 'must be quoted ("24.10"): YAML reads an unquoted 24.10 as the '
-                           "number 24.1", value)
+            self.fail(
+                key,
+                'must be quoted ("24.10"): YAML reads an unquoted 24.10 as the number 24.1',
+                value,
+            )
         text = self.text(value, key)
         if not text[:1].isdigit():
-            self.fail(key, "must be a version number such as 14, \"22.04\" or 26200", value)
+            self.fail(key, 'must be a version number such as 14, "22.04" or 26200', value)
         return text
 
     def date(self, value: Any, key: str, required: bool = False) -> date | None:

@@ -38,20 +38,24 @@ class ComplianceReport:
 
     def counts(self) -> dict[Overall, int]:
         """How many devices fail, are unknown and pass."""
-        return {overall: sum(1 for row in self.rows if row.overall == overall)
-                for overall in OVERALLS}
+        return {
+            overall: sum(1 for row in self.rows if row.overall == overall) for overall in OVERALLS
+        }
 
 
 def stale_note(policy: Policy, today: date) -> str | None:
     """A sentence when the policy's supported OS versions are old enough to review."""
     if not policy.stale(today):
         return None
-    return (f"The policy's supported OS versions were written on {policy.written:%Y-%m-%d}; "
-            "review them.")
+    return (
+        f"The policy's supported OS versions were written on {policy.written:%Y-%m-%d}; "
+        "review them."
+    )
 
 
-def compliance_report(store: Store, policy: Policy, now: datetime,
-                      progress: Progress | None = None) -> ComplianceReport:
+def compliance_report(
+    store: Store, policy: Policy, now: datetime, progress: Progress | None = None
+) -> ComplianceReport:
     """Every device judged at `now` (UTC) against `policy`, as `load_policy` gives it with the
     settings' thresholds."""
     if progress is not None:

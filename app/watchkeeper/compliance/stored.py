@@ -108,14 +108,27 @@ def decode_value(name: str, text: str) -> FactValue | None:
 
 
 def to_row(record: DeviceRecord) -> RecordRow:
-    facts = tuple(FactRow(name, encode_value(fact.value), fact.evidence, naive(fact.observed))
-                  for name, fact in sorted(record.facts.items()))
+    facts = tuple(
+        FactRow(name, encode_value(fact.value), fact.evidence, naive(fact.observed))
+        for name, fact in sorted(record.facts.items())
+    )
     return RecordRow(
-        record_key(record), record.source, record.source_label, record.location,
-        naive(record.observed), record.name, record.serial,
-        tuple((alias.kind, alias.value) for alias in record.aliases), record.platform,
-        record.os_name, record.os_version, record.owner, record.model, record.manufacturer,
-        facts)
+        record_key(record),
+        record.source,
+        record.source_label,
+        record.location,
+        naive(record.observed),
+        record.name,
+        record.serial,
+        tuple((alias.kind, alias.value) for alias in record.aliases),
+        record.platform,
+        record.os_name,
+        record.os_version,
+        record.owner,
+        record.model,
+        record.manufacturer,
+        facts,
+    )
 
 
 def from_row(row: RecordRow) -> DeviceRecord:
@@ -125,8 +138,18 @@ def from_row(row: RecordRow) -> DeviceRecord:
         if value is not None:
             facts[fact.fact] = Fact(value, fact.evidence, utc(fact.observed))
     return DeviceRecord(
-        source=row.source, source_label=row.source_label, location=row.location,
-        observed=utc(row.observed), name=row.name, serial=row.serial,
+        source=row.source,
+        source_label=row.source_label,
+        location=row.location,
+        observed=utc(row.observed),
+        name=row.name,
+        serial=row.serial,
         aliases=tuple(Alias(kind, value) for kind, value in row.aliases),
-        platform=row.platform if row.platform in PLATFORMS else PLATFORM_OTHER, os_name=row.os_name, os_version=row.os_version,
-        owner=row.owner, model=row.model, manufacturer=row.manufacturer, facts=facts)
+        platform=row.platform if row.platform in PLATFORMS else PLATFORM_OTHER,
+        os_name=row.os_name,
+        os_version=row.os_version,
+        owner=row.owner,
+        model=row.model,
+        manufacturer=row.manufacturer,
+        facts=facts,
+    )

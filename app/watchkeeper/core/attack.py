@@ -32,8 +32,11 @@ def tactics(tags: Sequence[str]) -> list[str]:
 
 def techniques(tags: Sequence[str]) -> list[str]:
     """ATT&CK technique ids (T1110, T1059.001) among Sigma tags."""
-    return [t.removeprefix(PREFIX).upper() for t in tags
-            if t.startswith(PREFIX + "t") and _TECHNIQUE.fullmatch(t.removeprefix(PREFIX).lower())]
+    return [
+        t.removeprefix(PREFIX).upper()
+        for t in tags
+        if t.startswith(PREFIX + "t") and _TECHNIQUE.fullmatch(t.removeprefix(PREFIX).lower())
+    ]
 
 
 def tactic_tags(tactic: str) -> tuple[str, str]:

@@ -16,8 +16,12 @@ from watchkeeper.core.errors import WatchkeeperError
 
 _FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 # how DuckDB (and Windows) word it when an error arrives as text only
-_FULL_TEXTS = ("no space left on device", "not enough space on the disk", "disk quota exceeded",
-               "disk is full")
+_FULL_TEXTS = (
+    "no space left on device",
+    "not enough space on the disk",
+    "disk quota exceeded",
+    "disk is full",
+)
 
 
 class DiskFull(WatchkeeperError):

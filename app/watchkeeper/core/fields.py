@@ -37,9 +37,25 @@ COMMON_COLUMNS: dict[str, str] = {
 
 # Columns a parser may fill; the rest are the store's own bookkeeping.
 PARSED_COLUMNS: tuple[str, ...] = (
-    "time", "time_offset", "time_inferred", "host", "username", "source", "channel",
-    "provider", "event_id", "level", "process", "pid", "command_line", "parent_process",
-    "src_ip", "src_port", "dst_ip", "dst_port", "message",
+    "time",
+    "time_offset",
+    "time_inferred",
+    "host",
+    "username",
+    "source",
+    "channel",
+    "provider",
+    "event_id",
+    "level",
+    "process",
+    "pid",
+    "command_line",
+    "parent_process",
+    "src_ip",
+    "src_port",
+    "dst_ip",
+    "dst_port",
+    "message",
 )
 
 INTEGER_COLUMNS = frozenset(
@@ -65,19 +81,45 @@ ALIASES: dict[str, str] = {
 LEVELS = ("critical", "error", "warning", "information", "verbose")
 
 # Windows Level numbers and syslog severities to our level names.
-WINDOWS_LEVELS = {0: "information", 1: "critical", 2: "error", 3: "warning", 4: "information", 5: "verbose"}
+WINDOWS_LEVELS = {
+    0: "information",
+    1: "critical",
+    2: "error",
+    3: "warning",
+    4: "information",
+    5: "verbose",
+}
 SYSLOG_SEVERITIES = {
-    0: "critical", 1: "critical", 2: "critical", 3: "error",
-    4: "warning", 5: "information", 6: "information", 7: "verbose",
+    0: "critical",
+    1: "critical",
+    2: "critical",
+    3: "error",
+    4: "warning",
+    5: "information",
+    6: "information",
+    7: "verbose",
 }
 _LEVEL_WORDS = {
-    "emerg": "critical", "emergency": "critical", "alert": "critical", "crit": "critical",
-    "critical": "critical", "fatal": "critical", "panic": "critical",
-    "err": "error", "error": "error", "failure": "error",
-    "warn": "warning", "warning": "warning",
-    "notice": "information", "info": "information", "information": "information",
-    "informational": "information", "default": "information",
-    "debug": "verbose", "verbose": "verbose", "trace": "verbose",
+    "emerg": "critical",
+    "emergency": "critical",
+    "alert": "critical",
+    "crit": "critical",
+    "critical": "critical",
+    "fatal": "critical",
+    "panic": "critical",
+    "err": "error",
+    "error": "error",
+    "failure": "error",
+    "warn": "warning",
+    "warning": "warning",
+    "notice": "information",
+    "info": "information",
+    "information": "information",
+    "informational": "information",
+    "default": "information",
+    "debug": "verbose",
+    "verbose": "verbose",
+    "trace": "verbose",
 }
 
 MAX_FIELD_NAME = 120
@@ -108,9 +150,8 @@ def clean_field_name(name: str) -> str:
     text = str(name)
     if text and len(text) <= MAX_FIELD_NAME and _fit(text):
         return text
-    cleaned = unicodedata.normalize(
-        "NFC", text.encode("utf-8", "replace").decode("utf-8"))
-    cleaned = _CONTROL.sub("", cleaned).strip()[:MAX_FIELD_NAME - 9].rstrip() or "field"
+    cleaned = unicodedata.normalize("NFC", text.encode("utf-8", "replace").decode("utf-8"))
+    cleaned = _CONTROL.sub("", cleaned).strip()[: MAX_FIELD_NAME - 9].rstrip() or "field"
     digest = hashlib.blake2s(text.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
     return f"{cleaned}~{digest}"
 
@@ -118,7 +159,7 @@ def clean_field_name(name: str) -> str:
 def _fit(text: str) -> bool:
     if _CONTROL.search(text) or text != text.strip():
         return False
-    if text[:len(_ORIG)].lower() == _ORIG and _shadows(text[len(_ORIG):]):
+    if text[: len(_ORIG)].lower() == _ORIG and _shadows(text[len(_ORIG) :]):
         return False  # would share a column with the original field of that common name
     try:
         text.encode("utf-8")

@@ -112,7 +112,7 @@ def _tokens(source: Filter) -> list[Token]:
             tokens.append(("leaf", i, Word(value, True, i)))
             i = end
         elif char == "-":
-            following = text[i + 1: i + 2]
+            following = text[i + 1 : i + 2]
             if not following or following.isspace() or following == ")":
                 raise source.error("'-' must be followed directly by the term to leave out", i)
             tokens.append(("-", i, None))
@@ -127,23 +127,29 @@ def _tokens(source: Filter) -> list[Token]:
             tokens.append(("leaf", term.position, term))
         else:
             name_match = _FIELD_NAME.match(text, i)
-            if (name_match and text.startswith(":", name_match.end())
-                    and not _is_path(name_match.group(), text, name_match.end() + 1)):
+            if (
+                name_match
+                and text.startswith(":", name_match.end())
+                and not _is_path(name_match.group(), text, name_match.end() + 1)
+            ):
                 term, i = _term(source, name_match.group(), i, name_match.end() + 1)
                 tokens.append(("leaf", term.position, term))
                 continue
             bare = _BARE.match(text, i)
             end = bare.end() if bare else i + 1
             word = text[i:end]
-            tokens.append((word, i, None) if word in KEYWORDS else ("leaf", i, Word(word, False, i)))
+            tokens.append(
+                (word, i, None) if word in KEYWORDS else ("leaf", i, Word(word, False, i))
+            )
             i = end
     return tokens
 
 
 def _is_path(name: str, text: str, value_start: int) -> bool:
     """`C:\\Temp`, `http://x` and `sekurlsa::logonpasswords` are words, not fields."""
-    return ((len(name) == 1 and text.startswith(("\\", "/"), value_start))
-            or text.startswith(("//", ":"), value_start))
+    return (len(name) == 1 and text.startswith(("\\", "/"), value_start)) or text.startswith(
+        ("//", ":"), value_start
+    )
 
 
 def _quoted(source: Filter, start: int, quote: str = '"') -> tuple[str, int]:
@@ -188,6 +194,7 @@ def _term(source: Filter, name: str, start: int, value_start: int) -> tuple[Term
 
 
 # --- syntax tree ----------------------------------------------------------------------------
+
 
 class _Parser:
     def __init__(self, source: Filter, tokens: list[Token]) -> None:
@@ -239,8 +246,9 @@ class _Parser:
             return leaf
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.source.error("the filter has too many brackets or NOTs inside each other",
-                                    position)
+            raise self.source.error(
+                "the filter has too many brackets or NOTs inside each other", position
+            )
         self.index += 1
         if kind == "(":
             if (inner := self.peek()) is None:
@@ -294,7 +302,8 @@ def render(node: Node | None) -> str:
             value = "*"
         else:
             value = (node.op if node.op != "=" else "") + (
-                _quote(node.value) if node.quoted else node.value)
+                _quote(node.value) if node.quoted else node.value
+            )
         plain = _FIELD_NAME.fullmatch(node.name) and not _is_path(node.name, value, 0)
         name = node.name if plain else "`" + node.name.replace("`", "``") + "`"
         return f"{name}:{value}"

@@ -67,8 +67,11 @@ def _find(name: str) -> Path:
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"Watchkeeper's {name} folder is missing (looked in "
-                            + ", ".join(str(c) for c in candidates) + ")")
+    raise FileNotFoundError(
+        f"Watchkeeper's {name} folder is missing (looked in "
+        + ", ".join(str(c) for c in candidates)
+        + ")"
+    )
 
 
 def resources_dir() -> Path:

@@ -9,5 +9,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u20
 
 def printable(text: str) -> str:
     """Event text fit for one line of a table: control and direction characters made visible."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}"
-                        if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}", text)
+    return _CONTROL.sub(
+        lambda match: (
+            f"\\x{ord(match.group()):02x}"
+            if ord(match.group()) < 0x100
+            else f"\\u{ord(match.group()):04x}"
+        ),
+        text,
+    )

@@ -49,8 +49,7 @@ class Progress:
     def update(self, **changes: object) -> None:
         """Change what is shown. A new stage starts its own count (and rate) unless the caller
         gives `records`: the events an import reads are not added to the lines written before."""
-        if "stage" in changes and changes["stage"] != self.state.stage \
-                and "records" not in changes:
+        if "stage" in changes and changes["stage"] != self.state.stage and "records" not in changes:
             self.state.records = 0
             self.state.started = time.monotonic()
         for name, value in changes.items():

@@ -21,8 +21,14 @@ MAX_HEARTBEAT_MINUTES = 7 * 24 * 60
 Theme = Literal["system", "light", "dark"]
 TimeDisplay = Literal["local", "utc"]
 # every listener the collector has, with its usual port (unprivileged: 514 needs root)
-LISTENERS: dict[str, int] = {"syslog-udp": 5514, "syslog-tcp": 5514, "syslog-tls": 6514,
-                             "json-tcp": 5170, "json-tls": 5171, "http": 8088}
+LISTENERS: dict[str, int] = {
+    "syslog-udp": 5514,
+    "syslog-tcp": 5514,
+    "syslog-tls": 6514,
+    "json-tcp": 5170,
+    "json-tls": 5171,
+    "http": 8088,
+}
 DEFAULT_LISTENERS = {"syslog-udp": 5514, "syslog-tcp": 5514}
 DEFAULT_COLUMNS = ["time", "host", "source", "event_id", "level", "username", "process", "message"]
 CONNECTIONS_PER_SENDER = 32
@@ -74,7 +80,7 @@ _notices: list[str] = []
 def take_notices() -> list[str]:
     """The notices since the last call, each once."""
     taken = list(_notices)
-    del _notices[:len(taken)]
+    del _notices[: len(taken)]
     return taken
 
 
@@ -101,8 +107,12 @@ def _migrate(document: dict[str, Any]) -> dict[str, Any]:
 
 def _positive(value: object) -> bool:
     """A number of seconds or a threshold: finite and above zero (JSON allows Infinity)."""
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value) and value > 0)
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )
 
 
 def _valid(document: dict[str, Any]) -> Settings:
@@ -119,24 +129,31 @@ def _valid(document: dict[str, Any]) -> Settings:
     if settings.timeline_series not in ("source", "level"):
         settings.timeline_series = defaults.timeline_series
     if not isinstance(settings.placeholders, dict) or not all(
-            isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
-            for k, v in settings.placeholders.items()):
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
+        for k, v in settings.placeholders.items()
+    ):
         settings.placeholders = defaults.placeholders
     if not isinstance(settings.listeners, dict) or not all(
-            k in LISTENERS and isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 65536
-            for k, v in settings.listeners.items()):
+        k in LISTENERS and isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 65536
+        for k, v in settings.listeners.items()
+    ):
         settings.listeners = defaults.listeners
     if not isinstance(settings.source_intervals, dict) or not all(
-            isinstance(k, str) and _positive(v) for k, v in settings.source_intervals.items()):
+        isinstance(k, str) and _positive(v) for k, v in settings.source_intervals.items()
+    ):
         settings.source_intervals = defaults.source_intervals
     if not isinstance(settings.compliance_thresholds, dict) or not all(
-            isinstance(k, str) and "." in k and _positive(v)
-            for k, v in settings.compliance_thresholds.items()):
+        isinstance(k, str) and "." in k and _positive(v)
+        for k, v in settings.compliance_thresholds.items()
+    ):
         settings.compliance_thresholds = defaults.compliance_thresholds
     if not isinstance(settings.listen_on_network, bool):
         settings.listen_on_network = False
-    if (not isinstance(settings.heartbeat_minutes, int) or isinstance(settings.heartbeat_minutes, bool)
-            or not 0 <= settings.heartbeat_minutes <= MAX_HEARTBEAT_MINUTES):
+    if (
+        not isinstance(settings.heartbeat_minutes, int)
+        or isinstance(settings.heartbeat_minutes, bool)
+        or not 0 <= settings.heartbeat_minutes <= MAX_HEARTBEAT_MINUTES
+    ):
         settings.heartbeat_minutes = 0
     for name in ("tls_certificate", "tls_key"):
         if not isinstance(getattr(settings, name), str):
@@ -147,13 +164,17 @@ def _valid(document: dict[str, Any]) -> Settings:
             setattr(settings, name, getattr(defaults, name))
     if not settings.table_columns:
         settings.table_columns = list(DEFAULT_COLUMNS)
-    if (not isinstance(settings.connections_per_sender, int)
-            or isinstance(settings.connections_per_sender, bool)
-            or settings.connections_per_sender < 1):
+    if (
+        not isinstance(settings.connections_per_sender, int)
+        or isinstance(settings.connections_per_sender, bool)
+        or settings.connections_per_sender < 1
+    ):
         settings.connections_per_sender = CONNECTIONS_PER_SENDER
-    if (not isinstance(settings.connection_idle_seconds, int | float)
-            or isinstance(settings.connection_idle_seconds, bool)
-            or not 1 <= settings.connection_idle_seconds <= 7 * 24 * 3600):
+    if (
+        not isinstance(settings.connection_idle_seconds, int | float)
+        or isinstance(settings.connection_idle_seconds, bool)
+        or not 1 <= settings.connection_idle_seconds <= 7 * 24 * 3600
+    ):
         settings.connection_idle_seconds = CONNECTION_IDLE_SECONDS
     return settings
 
@@ -166,8 +187,10 @@ def load(path: Path | None = None) -> Settings:
     except FileNotFoundError:
         return Settings()
     except OSError as error:
-        _notices.append(f"Your settings could not be read ({path}: {error.strerror or error}); "
-                        "the defaults are used until they can.")
+        _notices.append(
+            f"Your settings could not be read ({path}: {error.strerror or error}); "
+            "the defaults are used until they can."
+        )
         return Settings()
     try:
         document = json.loads(data.decode("utf-8"))
@@ -203,9 +226,11 @@ def _set_aside(path: Path, damage: str) -> None:
         kept = f"it could not be set aside ({error.strerror or error}) and is left as it is"
     else:
         kept = f"it was kept as {aside.name}"
-    _notices.append(f"Your settings file {path} was damaged ({damage}); {kept}. Watchkeeper "
-                    "uses the default settings: listeners, network access and rule folders "
-                    "are back to their defaults.")
+    _notices.append(
+        f"Your settings file {path} was damaged ({damage}); {kept}. Watchkeeper "
+        "uses the default settings: listeners, network access and rule folders "
+        "are back to their defaults."
+    )
 
 
 def save(settings: Settings, path: Path | None = None) -> None:
@@ -219,6 +244,8 @@ def save(settings: Settings, path: Path | None = None) -> None:
     except OSError as error:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
-        raise SettingsError(f"Your settings could not be saved in {path.parent} "
-                            f"({error.strerror or error}); the changes last until "
-                            "Watchkeeper closes.") from error
+        raise SettingsError(
+            f"Your settings could not be saved in {path.parent} "
+            f"({error.strerror or error}); the changes last until "
+            "Watchkeeper closes."
+        ) from error

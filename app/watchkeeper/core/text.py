@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 # Nouns whose plural is not the noun with an "s".
-_IRREGULAR = {"entry": "entries", "match": "matches", "batch": "batches", "address": "addresses",
-              "process": "processes", "policy": "policies", "history": "histories"}
+_IRREGULAR = {
+    "entry": "entries",
+    "match": "matches",
+    "batch": "batches",
+    "address": "addresses",
+    "process": "processes",
+    "policy": "policies",
+    "history": "histories",
+}
 
 
 def plural(noun: str) -> str:
@@ -87,7 +94,7 @@ def _utf16_without_mark(sample: bytes) -> str | None:
     if sample[0] == 0 and sample[2] == 0 and sample[1] and sample[3]:
         return "utf-16-be"
     pairs = len(sample) // 2
-    even, odd = sample[0:pairs * 2:2].count(0), sample[1:pairs * 2:2].count(0)
+    even, odd = sample[0 : pairs * 2 : 2].count(0), sample[1 : pairs * 2 : 2].count(0)
     if odd > pairs // 2 and even <= pairs // 8:
         return "utf-16-le"
     if even > pairs // 2 and odd <= pairs // 8:

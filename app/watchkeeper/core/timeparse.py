@@ -7,8 +7,12 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 EPOCH = datetime(1970, 1, 1)  # event times are naive UTC; seconds since this for axes
 
-MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 
 
 def local_zone() -> tzinfo:
@@ -38,7 +42,6 @@ def parse_iso(text: str) -> datetime | None:
         return None
 
 
-
 class YearInference:
     """Gives RFC 3164 stamps (no year, no zone) a year and a zone.
 
@@ -52,13 +55,15 @@ class YearInference:
         self.reference = reference.astimezone(self.zone)
         self._limit = self.reference + timedelta(days=1)
 
-    def resolve(self, month: int, day: int, hour: int, minute: int, second: int,
-                micro: int = 0) -> datetime | None:
+    def resolve(
+        self, month: int, day: int, hour: int, minute: int, second: int, micro: int = 0
+    ) -> datetime | None:
         year = self.reference.year
         for candidate in (year, year - 1):
             try:
-                stamp = datetime(candidate, month, day, hour, minute, second, micro,
-                                 tzinfo=self.zone)
+                stamp = datetime(
+                    candidate, month, day, hour, minute, second, micro, tzinfo=self.zone
+                )
             except ValueError:  # 29 February in a year without one
                 continue
             if stamp <= self._limit:

@@ -146,16 +146,24 @@ class DuckDBBackend(sqliteBackend):
     field_null_expression: ClassVar[str] = "({field} IS NULL OR CAST({field} AS VARCHAR) = '')"
     field_equals_field_expression: ClassVar[str | None] = "lower({field1}) = lower({field2})"
     field_equals_field_startswith_expression: ClassVar[str | None] = (
-        "{field1} ILIKE " + sqliteBackend.field_ref_like_escape + " || '%' ESCAPE '\\'")
+        "{field1} ILIKE " + sqliteBackend.field_ref_like_escape + " || '%' ESCAPE '\\'"
+    )
     field_equals_field_endswith_expression: ClassVar[str | None] = (
-        "{field1} ILIKE '%' || " + sqliteBackend.field_ref_like_escape + " ESCAPE '\\'")
+        "{field1} ILIKE '%' || " + sqliteBackend.field_ref_like_escape + " ESCAPE '\\'"
+    )
     field_equals_field_contains_expression: ClassVar[str | None] = (
-        "{field1} ILIKE '%' || " + sqliteBackend.field_ref_like_escape + " || '%' ESCAPE '\\'")
+        "{field1} ILIKE '%' || " + sqliteBackend.field_ref_like_escape + " || '%' ESCAPE '\\'"
+    )
     field_timestamp_part_expression: ClassVar[str | None] = (
-        "date_part('{timestamp_part}', TRY_CAST({field} AS TIMESTAMP))")
+        "date_part('{timestamp_part}', TRY_CAST({field} AS TIMESTAMP))"
+    )
     timestamp_part_mapping: ClassVar[dict[TimestampPart, str] | None] = {
-        TimestampPart.MINUTE: "minute", TimestampPart.HOUR: "hour", TimestampPart.DAY: "day",
-        TimestampPart.WEEK: "week", TimestampPart.MONTH: "month", TimestampPart.YEAR: "year",
+        TimestampPart.MINUTE: "minute",
+        TimestampPart.HOUR: "hour",
+        TimestampPart.DAY: "day",
+        TimestampPart.WEEK: "week",
+        TimestampPart.MONTH: "month",
+        TimestampPart.YEAR: "year",
     }
 
     def __init__(self, **options: Any) -> None:
@@ -170,19 +178,26 @@ class DuckDBBackend(sqliteBackend):
         """The field as text, for LIKE, regexes and lower(): a no-op on a text column."""
         return f"CAST({self.escape_and_quote_field(field)} AS VARCHAR)"
 
-    def convert_condition_field_eq_field_escape_and_quote(self, field1: str,
-                                                          field2: str) -> tuple[str, str]:
+    def convert_condition_field_eq_field_escape_and_quote(
+        self, field1: str, field2: str
+    ) -> tuple[str, str]:
         return self.text_field(field1), self.text_field(field2)
 
-    def convert_value_str(self, s: SigmaString, state: ConversionState, no_quote: bool = False,
-                          glob_wildcards: bool = False) -> str:
+    def convert_value_str(
+        self,
+        s: SigmaString,
+        state: ConversionState,
+        no_quote: bool = False,
+        glob_wildcards: bool = False,
+    ) -> str:
         return _sql_text(super().convert_value_str(s, state, no_quote, glob_wildcards))
 
     def convert_value_re(self, r: SigmaRegularExpression, state: ConversionState) -> str:
         return _regex_text(super().convert_value_re(r, state))
 
-    def finalize_query_default(self, rule: Any, query: str, index: int,
-                               state: ConversionState) -> Any:
+    def finalize_query_default(
+        self, rule: Any, query: str, index: int, state: ConversionState
+    ) -> Any:
         return query
 
     def convert_condition_or(self, cond: ConditionOR, state: ConversionState) -> str | None:
@@ -196,58 +211,73 @@ class DuckDBBackend(sqliteBackend):
         merged = {name: args for name, args in by_field.items() if len(args) > 1}
         if not merged:
             return str(super().convert_condition_or(cond, state))
-        rest = [arg for arg in cond.args
-                if not any(arg is a for args in merged.values() for a in args)]
+        rest = [
+            arg for arg in cond.args if not any(arg is a for args in merged.values() for a in args)
+        ]
         parts: list[str] = []
         for name, args in merged.items():
             if name is None:  # keywords: found anywhere in the record, as written or in JSON
                 target, template = self._fulltext_column(), "regexp_matches({field}, '{regex}')"
-                values = [spelled for a in args for spelled in
-                          (a.value, _json_spelling(a.value)) if spelled is not None]
+                values = [
+                    spelled
+                    for a in args
+                    for spelled in (a.value, _json_spelling(a.value))
+                    if spelled is not None
+                ]
             else:
                 target, template = self.text_field(name), "regexp_full_match({field}, '{regex}')"
                 values = [a.value for a in args]
             for start in range(0, len(values), MAX_ALTERNATIVES):
-                regex = "|".join(_regex_text(str(value.to_regex().regexp))
-                                 for value in values[start:start + MAX_ALTERNATIVES])
-                parts.append(template.format(field=target,
-                                             regex=f"(?is)(?:{regex})".replace("'", "''")))
+                regex = "|".join(
+                    _regex_text(str(value.to_regex().regexp))
+                    for value in values[start : start + MAX_ALTERNATIVES]
+                )
+                parts.append(
+                    template.format(field=target, regex=f"(?is)(?:{regex})".replace("'", "''"))
+                )
         if rest:
             converted = super().convert_condition_or(ConditionOR(rest, cond.source), state)
             if converted is not None:
                 parts.append(str(converted) if len(rest) == 1 else f"({converted})")
         return " OR ".join(parts)
 
-    def convert_condition_field_eq_val_str(self, cond: ConditionFieldEqualsValueExpression,
-                                           state: ConversionState) -> str:
+    def convert_condition_field_eq_val_str(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str:
         # Sigma compares text without regard to case; ILIKE with every LIKE character escaped
         # is that equality, and a wildcard in the rule is a LIKE wildcard.
         return self.wildcard_match_expression.format(
             field=self.text_field(cond.field),
-            value=self.convert_value_str(cond.value, state, no_quote=True))
+            value=self.convert_value_str(cond.value, state, no_quote=True),
+        )
 
     def convert_condition_field_eq_val_str_case_sensitive(
-            self, cond: ConditionFieldEqualsValueExpression, state: ConversionState) -> str:
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str:
         value = self.convert_value_str(cond.value, state, no_quote=True)
         return f"{self.text_field(cond.field)} LIKE '{value}' ESCAPE '\\'"
 
-    def convert_condition_field_eq_val_num(self, cond: ConditionFieldEqualsValueExpression,
-                                           state: ConversionState) -> str:
+    def convert_condition_field_eq_val_num(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str:
         # Compared as text, as Sigma tools on SQLite do: a text field holding '-' or '0x10'
         # is then simply unequal instead of failing the query.
         return f"CAST({self.escape_and_quote_field(cond.field)} AS VARCHAR) = '{cond.value}'"
 
-    def convert_condition_field_eq_val_bool(self, cond: ConditionFieldEqualsValueExpression,
-                                            state: ConversionState) -> str:
+    def convert_condition_field_eq_val_bool(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str:
         values = "('true', '1')" if cond.value.boolean else "('false', '0')"
         return f"lower(CAST({self.escape_and_quote_field(cond.field)} AS VARCHAR)) IN {values}"
 
-    def convert_condition_field_eq_val_re(self, cond: ConditionFieldEqualsValueExpression,
-                                          state: ConversionState) -> str:
+    def convert_condition_field_eq_val_re(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str:
         return self._regex(self.text_field(cond.field), cond.value, state)
 
-    def convert_condition_field_eq_val_cidr(self, cond: ConditionFieldEqualsValueExpression,
-                                            state: ConversionState) -> str:
+    def convert_condition_field_eq_val_cidr(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str:
         # Windows writes an IPv4 client of a dual-stack socket as ::ffff:10.1.2.3.
         cidr = cond.value
         if not isinstance(cidr, SigmaCIDRExpression):
@@ -255,14 +285,17 @@ class DuckDBBackend(sqliteBackend):
         patterns = cidr.expand()
         if isinstance(cidr.network, IPv4Network) and "*" not in patterns:
             patterns += [f"::ffff:{pattern}" for pattern in patterns]
-        expanded = ConditionOR([ConditionFieldEqualsValueExpression(cond.field, SigmaString(p))
-                                for p in patterns], cond.source)
+        expanded = ConditionOR(
+            [ConditionFieldEqualsValueExpression(cond.field, SigmaString(p)) for p in patterns],
+            cond.source,
+        )
         converted = str(self.convert_condition(expanded, state))
         # an OR of its own, whatever the parent guesses from the pySigma expansion alone
         return f"({converted})" if len(patterns) > 1 else converted
 
-    def convert_condition_val_re(self, cond: ConditionValueExpression,
-                                 state: ConversionState) -> str:
+    def convert_condition_val_re(
+        self, cond: ConditionValueExpression, state: ConversionState
+    ) -> str:
         return self._regex(self._fulltext_column(), cond.value, state)
 
     def _regex(self, field: str, value: SigmaRegularExpression, state: ConversionState) -> str:
@@ -275,16 +308,22 @@ class DuckDBBackend(sqliteBackend):
             raise ValueError(
                 f"its regex '{shown}' could take hours on one event: it repeats a part that "
                 "matches in several ways, like (a+)+, and needs Python's re, which has no "
-                "time limit")
+                "time limit"
+            )
         return f"{PYTHON_REGEX}({field}, '{pattern}')"
 
-    def convert_condition_val_str(self, cond: ConditionValueExpression,
-                                  state: ConversionState) -> str:
+    def convert_condition_val_str(
+        self, cond: ConditionValueExpression, state: ConversionState
+    ) -> str:
         field = self._fulltext_column()
         operator = "LIKE" if isinstance(cond.value, SigmaCasedString) else "ILIKE"
         spellings = [cond.value, _json_spelling(cond.value)]
-        matches = [f"{field} {operator} '%{self.convert_value_str(value, state, no_quote=True)}%' "
-                   "ESCAPE '\\'" for value in spellings if value is not None]
+        matches = [
+            f"{field} {operator} '%{self.convert_value_str(value, state, no_quote=True)}%' "
+            "ESCAPE '\\'"
+            for value in spellings
+            if value is not None
+        ]
         return matches[0] if len(matches) == 1 else f"({' OR '.join(matches)})"
 
     def predicates(self, rule: SigmaRule) -> list[str]:

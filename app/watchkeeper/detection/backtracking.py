@@ -51,8 +51,11 @@ def _distinct_starts(alternatives: list[Any]) -> bool:
                 break
             letters.append(chr(arg).lower())
         prefixes.append("".join(letters))
-    return all(not a.startswith(b) and not b.startswith(a)
-               for n, a in enumerate(prefixes) for b in prefixes[n + 1:])
+    return all(
+        not a.startswith(b) and not b.startswith(a)
+        for n, a in enumerate(prefixes)
+        for b in prefixes[n + 1 :]
+    )
 
 
 def _varies(items: Any) -> bool:
@@ -62,7 +65,8 @@ def _varies(items: Any) -> bool:
         if name in _SEALED:
             continue
         if (name == "BRANCH" and not _distinct_starts(arg[1])) or (
-                name in _REPEATS and arg[0] != arg[1]):
+            name in _REPEATS and arg[0] != arg[1]
+        ):
             return True
         if any(_varies(sub) for sub in subs):
             return True

@@ -44,13 +44,15 @@ def reach(rule: Any, find: Callable[[str], Any], depth: int = 0) -> int:
     if depth > MAX_DEPTH:
         raise CorrelationError("correlations nest more than three deep")
     spec = rule.correlation
-    inner = [reach(target, find, depth + 1) for target in map(find, spec["rules"])
-             if target is not None and target.kind == "correlation"]
+    inner = [
+        reach(target, find, depth + 1)
+        for target in map(find, spec["rules"])
+        if target is not None and target.kind == "correlation"
+    ]
     return int(spec["timespan"]) + max(inner, default=0)
 
 
-def matched_events(rule: Any, find: Callable[[str], Any], base: BaseQuery,
-                   depth: int = 0) -> str:
+def matched_events(rule: Any, find: Callable[[str], Any], base: BaseQuery, depth: int = 0) -> str:
     """SELECT id, time, g0.. of the events in groups that met the correlation's condition."""
     if depth > MAX_DEPTH:
         raise CorrelationError("correlations nest more than three deep")
@@ -67,8 +69,9 @@ def matched_events(rule: Any, find: Callable[[str], Any], base: BaseQuery,
         target = find(reference)
         if target is None:
             raise CorrelationError(f"refers to {reference!r}, which is not loaded")
-        fields = {alias: mapping.get(reference, alias)
-                  for alias, mapping in spec["aliases"].items()}
+        fields = {
+            alias: mapping.get(reference, alias) for alias, mapping in spec["aliases"].items()
+        }
         names = [fields.get(name, name) for name in group_by]
         tag = quote_text(reference)
         if target.kind == "correlation":
@@ -80,8 +83,9 @@ def matched_events(rule: Any, find: Callable[[str], Any], base: BaseQuery,
                     raise CorrelationError(f"groups by {name!r}, which {reference!r} does not")
                 picks.append(f"g{inner_groups.index(name)}")
             selected = "".join(f", {p} AS {g}" for p, g in zip(picks, groups, strict=True))
-            parts.append(f"SELECT id, time, {tag} AS ref{selected}, NULL::VARCHAR AS v "
-                         f"FROM ({inner})")
+            parts.append(
+                f"SELECT id, time, {tag} AS ref{selected}, NULL::VARCHAR AS v FROM ({inner})"
+            )
         else:
             value = fields.get(measured, measured) if measured else None
             parts.extend(base(target, names, fields, value, reference))
@@ -94,8 +98,10 @@ def matched_events(rule: Any, find: Callable[[str], Any], base: BaseQuery,
     if kind == "temporal_ordered":
         return _ordered(events, groups, order, span)
     partition = f"PARTITION BY {', '.join(groups)} " if groups else ""
-    frame = (f"OVER ({partition}ORDER BY time RANGE BETWEEN INTERVAL {span} SECOND PRECEDING "
-             "AND CURRENT ROW)")
+    frame = (
+        f"OVER ({partition}ORDER BY time RANGE BETWEEN INTERVAL {span} SECOND PRECEDING "
+        "AND CURRENT ROW)"
+    )
     if kind == "event_count":
         measure = f"count(DISTINCT id) {frame}"  # an event two rules match counts once
     elif kind == "value_count":
@@ -113,12 +119,16 @@ def matched_events(rule: Any, find: Callable[[str], Any], base: BaseQuery,
     # An event is in a window that met the condition when such a window ends at most one
     # span after it: a second window pass, where a join of events to window ends would
     # make a row for every pair (minutes on a busy group).
-    ahead = (f"OVER ({partition}ORDER BY time RANGE BETWEEN CURRENT ROW AND INTERVAL {span} "
-             "SECOND FOLLOWING)")
+    ahead = (
+        f"OVER ({partition}ORDER BY time RANGE BETWEEN CURRENT ROW AND INTERVAL {span} "
+        "SECOND FOLLOWING)"
+    )
     columns = "".join(f", {g}" for g in groups)
-    return (f"WITH b AS ({events}), w AS (SELECT *, {measure} AS n FROM b), "
-            f"m AS (SELECT *, max(CASE WHEN n {op} {float(count)} THEN 1 ELSE 0 END) {ahead} "
-            f"AS met FROM w) SELECT DISTINCT id, time{columns} FROM m WHERE met = 1")
+    return (
+        f"WITH b AS ({events}), w AS (SELECT *, {measure} AS n FROM b), "
+        f"m AS (SELECT *, max(CASE WHEN n {op} {float(count)} THEN 1 ELSE 0 END) {ahead} "
+        f"AS met FROM w) SELECT DISTINCT id, time{columns} FROM m WHERE met = 1"
+    )
 
 
 def _ordered(events: str, groups: list[str], order: list[str], span: int) -> str:
@@ -134,8 +144,10 @@ def _ordered(events: str, groups: list[str], order: list[str], span: int) -> str
     g = "".join(f", {name}" for name in groups)
     partition = f"PARTITION BY {', '.join(groups)} " if groups else ""
     within = f"INTERVAL {span} SECOND"
-    steps = [f"s{i} AS (SELECT DISTINCT id, time{g} FROM b WHERE ref = {quote_text(ref)})"
-             for i, ref in enumerate(order)]
+    steps = [
+        f"s{i} AS (SELECT DISTINCT id, time{g} FROM b WHERE ref = {quote_text(ref)})"
+        for i, ref in enumerate(order)
+    ]
     # f{i}: events of step i with the latest start of a chain ending at them
     passes = [f"f0 AS (SELECT id, time{g}, time AS start FROM s0)"]
     for i in range(1, len(order)):
@@ -145,7 +157,8 @@ def _ordered(events: str, groups: list[str], order: list[str], span: int) -> str
             "side DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS start FROM ("
             f"SELECT id, time{g}, start, 0 AS side FROM f{i - 1} UNION ALL "
             f"SELECT id, time{g}, NULL::TIMESTAMP, 1 FROM s{i})) "
-            f"WHERE side = 1 AND time <= start + {within})")
+            f"WHERE side = 1 AND time <= start + {within})"
+        )
     # r{i}: events of step i with the earliest end of a chain through them, kept if in span
     last = len(order) - 1
     passes.append(f"r{last} AS (SELECT id, time{g}, start, time AS finish FROM f{last})")
@@ -156,13 +169,15 @@ def _ordered(events: str, groups: list[str], order: list[str], span: int) -> str
             "side DESC ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS finish FROM ("
             f"SELECT id, time{g}, start, NULL::TIMESTAMP AS finish, 0 AS side FROM f{i} "
             f"UNION ALL SELECT id, time{g}, NULL::TIMESTAMP, finish, 1 FROM r{i + 1})) "
-            f"WHERE side = 0 AND finish <= start + {within})")
+            f"WHERE side = 0 AND finish <= start + {within})"
+        )
     members = " UNION ALL ".join(f"SELECT id, time{g} FROM r{i}" for i in range(len(order)))
-    return (f"WITH b AS ({events}), {', '.join(steps + passes)} "
-            f"SELECT DISTINCT id, time{g} FROM ({members})")
+    return (
+        f"WITH b AS ({events}), {', '.join(steps + passes)} "
+        f"SELECT DISTINCT id, time{g} FROM ({members})"
+    )
 
 
 def _nothing(groups: list[str]) -> str:
     extra = "".join(f", NULL::VARCHAR AS {g}" for g in groups)
     return f"SELECT NULL::BIGINT AS id, NULL::TIMESTAMP AS time{extra} WHERE false"
-

@@ -103,8 +103,14 @@ def _targets(rule: Rule) -> list[Target]:
     return targets(source.get("product"), source.get("category"), source.get("service"))
 
 
-def detect(store: Store, ruleset: RuleSet, progress: Progress | None = None,
-           full: bool = False, chunk: int = CHUNK_IDS, keep: Iterable[str] = ()) -> DetectReport:
+def detect(
+    store: Store,
+    ruleset: RuleSet,
+    progress: Progress | None = None,
+    full: bool = False,
+    chunk: int = CHUNK_IDS,
+    keep: Iterable[str] = (),
+) -> DetectReport:
     """Run the rules over events newer than the last run (or all events, with `full`, which
     replaces the stored hits except those of the rules in `keep`)."""
     started = time.perf_counter()
@@ -119,8 +125,9 @@ def detect(store: Store, ruleset: RuleSet, progress: Progress | None = None,
         report.seconds = time.perf_counter() - started
         return report
     if progress is not None:
-        progress.update(stage="Running detection rules", done=0,
-                        total=report.last_id - done, item="")
+        progress.update(
+            stage="Running detection rules", done=0, total=report.last_id - done, item=""
+        )
     python_regex = any(PYTHON_REGEX in rule.predicate for rule in ruleset.rules)
     with _Runner(store, progress, python_regex) as runner:
         found = runner.found
@@ -132,19 +139,28 @@ def detect(store: Store, ruleset: RuleSet, progress: Progress | None = None,
             low = high
             if progress is not None:
                 progress.update(done=high - done)
-        _run_correlations(store, runner.con, ruleset, correlations, done, report.last_id,
-                          full, found, ran, report)
+        _run_correlations(
+            store, runner.con, ruleset, correlations, done, report.last_id, full, found, ran, report
+        )
         report.rules = len(ran)
-        report.hits_by_rule = {str(r): int(n) for r, n in runner.con.execute(
-            f"SELECT r, count(*) FROM {found} GROUP BY r").fetchall()}
+        report.hits_by_rule = {
+            str(r): int(n)
+            for r, n in runner.con.execute(f"SELECT r, count(*) FROM {found} GROUP BY r").fetchall()
+        }
         by_id = {rule.rule_id: rule for rule in ruleset.rules}
         # A hunt over everything replaces the stored hits, but a disabled rule keeps its hits
         # (undoing the suppression brings them back), and so does a rule that failed this time.
         kept = {*keep, *disabled, *(failure.rule_id for failure in report.failures)}
         # the hits, and that their events have been seen, are stored together or not at all
         report.new_hits = hits.save_from(
-            store, (_row(by_id[r]) for r in report.hits_by_rule), found, EVENT_TABLES,
-            replace=full, keep=kept, meta={LAST_RUN_KEY: str(report.last_id)})
+            store,
+            (_row(by_id[r]) for r in report.hits_by_rule),
+            found,
+            EVENT_TABLES,
+            replace=full,
+            keep=kept,
+            meta={LAST_RUN_KEY: str(report.last_id)},
+        )
     report.seconds = time.perf_counter() - started
     return report
 
@@ -204,8 +220,9 @@ class _Runner:
             with contextlib.suppress(duckdb.Error):
                 cursor.interrupt()
 
-    def chunk(self, groups: list[_Group], low: int, high: int, ran: set[str],
-              report: DetectReport) -> int:
+    def chunk(
+        self, groups: list[_Group], low: int, high: int, ran: set[str], report: DetectReport
+    ) -> int:
         """Run every group's rules over events with ids in (low, high]; events examined."""
         examined = 0
         con = self.con
@@ -217,8 +234,9 @@ class _Runner:
             # One pass counts every log source's events, so absent ones cost nothing more.
             conditions = [resolve(g.target.condition, g.target, columns) or "true" for g in mine]
             counts = ", ".join(f"count(*) FILTER (WHERE {c})" for c in conditions)
-            row = con.execute(f"SELECT count(*), {counts} FROM {table} WHERE id > ? AND id <= ?",
-                              [low, high]).fetchone() or (0,)
+            row = con.execute(
+                f"SELECT count(*), {counts} FROM {table} WHERE id > ? AND id <= ?", [low, high]
+            ).fetchone() or (0,)
             examined += int(row[0] or 0)
             for group, present in zip(mine, row[1:], strict=True):
                 ran.update(rule.rule_id for rule in group.rules)
@@ -228,32 +246,46 @@ class _Runner:
                     self._group(group, table, columns, low, high, report)
         return examined
 
-    def _group(self, group: _Group, table: str, columns: dict[str, str], low: int, high: int,
-               report: DetectReport) -> None:
+    def _group(
+        self,
+        group: _Group,
+        table: str,
+        columns: dict[str, str],
+        low: int,
+        high: int,
+        report: DetectReport,
+    ) -> None:
         con = self.con
         memo: dict[str, str] = {}
         condition = resolve(group.target.condition, group.target, columns, memo) or "true"
         used: set[str] = set()
         for rule in group.rules:
             used.update(_columns_read(rule.predicate, group.target, columns, memo))
-        keep = ", ".join(quote_ident(c) for c in dict.fromkeys(
-            [*(columns[k] for k in _KEEP), *sorted(used)]))
-        con.execute(f"CREATE OR REPLACE TABLE {self.table} AS SELECT {keep} FROM {table} "
-                    f"WHERE id > ? AND id <= ? AND ({condition})", [low, high])
+        keep = ", ".join(
+            quote_ident(c) for c in dict.fromkeys([*(columns[k] for k in _KEEP), *sorted(used)])
+        )
+        con.execute(
+            f"CREATE OR REPLACE TABLE {self.table} AS SELECT {keep} FROM {table} "
+            f"WHERE id > ? AND id <= ? AND ({condition})",
+            [low, high],
+        )
         size = con.execute(f"SELECT count(*) FROM {self.table}").fetchone()
         if not size or not size[0]:
             return
-        present = (_haystacks(con, self.table, group, columns) if size[0] <= PREFILTER_ROWS
-                   else None)
-        todo = [rule for rule in group.rules
-                if present is None or _may_match(rule.needles, present)]
+        present = _haystacks(con, self.table, group, columns) if size[0] <= PREFILTER_ROWS else None
+        todo = [
+            rule for rule in group.rules if present is None or _may_match(rule.needles, present)
+        ]
 
         def run(rule: Rule) -> tuple[Rule, BaseException | None]:
             cursor = self._free.get()
             try:
                 predicate = resolve(rule.predicate, group.target, columns, memo)
-                cursor.execute(f"INSERT INTO {self.found} SELECT ?, id, NULL FROM {self.table} "
-                               f"WHERE {predicate}", [rule.rule_id])
+                cursor.execute(
+                    f"INSERT INTO {self.found} SELECT ?, id, NULL FROM {self.table} "
+                    f"WHERE {predicate}",
+                    [rule.rule_id],
+                )
                 return rule, None
             except duckdb.InterruptException:
                 raise
@@ -268,33 +300,41 @@ class _Runner:
                 _fail(report, rule, failure)
 
 
-def _haystacks(con: duckdb.DuckDBPyConnection, table: str, group: _Group,
-               columns: dict[str, str]) -> dict[str, str]:
+def _haystacks(
+    con: duckdb.DuckDBPyConnection, table: str, group: _Group, columns: dict[str, str]
+) -> dict[str, str]:
     """Each field the group's rules look for text in: its distinct values, lower-cased."""
     # The raw records are most of a batch's bytes; keyword rules are few and simply run.
-    names = sorted({name for rule in group.rules for clause in rule.needles
-                    for name, _text in clause} - {RAW_FIELD})
+    names = sorted(
+        {name for rule in group.rules for clause in rule.needles for name, _text in clause}
+        - {RAW_FIELD}
+    )
     if not names:
         return {}
     # lower() once over each field's joined text, not once a row
     values = ", ".join(
         f"lower(string_agg(DISTINCT CAST({column(name, group.target, columns)} AS VARCHAR), "
-        "chr(10)))" for name in names)
+        "chr(10)))"
+        for name in names
+    )
     row = con.execute(f"SELECT {values} FROM {table}").fetchone() or ()
     # each value between newlines, so a number can be looked for as a whole value
     return {name: f"\n{text}\n" if text else "" for name, text in zip(names, row, strict=True)}
 
 
 def _may_match(clauses: list[list[list[str]]], present: dict[str, str]) -> bool:
-    return all(any(name == RAW_FIELD or text in present.get(name, "") for name, text in clause)
-               for clause in clauses)
+    return all(
+        any(name == RAW_FIELD or text in present.get(name, "") for name, text in clause)
+        for clause in clauses
+    )
 
 
 _QUOTED = re.compile(r'"((?:[^"]|"")*)"')
 
 
-def _columns_read(predicate: str, target: Target, columns: dict[str, str],
-                  memo: dict[str, str]) -> set[str]:
+def _columns_read(
+    predicate: str, target: Target, columns: dict[str, str], memo: dict[str, str]
+) -> set[str]:
     names: set[str] = set()
     for token in set(FIELD_TOKEN.findall(predicate) + FIELD_TOKEN.findall(target.condition)):
         sql = memo.get(token)
@@ -306,44 +346,59 @@ def _columns_read(predicate: str, target: Target, columns: dict[str, str],
     return names
 
 
-def _run_correlations(store: Store, con: duckdb.DuckDBPyConnection, ruleset: RuleSet,
-                      correlations: list[Rule], low: int, high: int, full: bool,
-                      found: str, ran: set[str],
-                      report: DetectReport) -> None:
+def _run_correlations(
+    store: Store,
+    con: duckdb.DuckDBPyConnection,
+    ruleset: RuleSet,
+    correlations: list[Rule],
+    low: int,
+    high: int,
+    full: bool,
+    found: str,
+    ran: set[str],
+    report: DetectReport,
+) -> None:
     if not correlations:
         return
     # New events reach back into older ones by at most the longest timespan.
     window = ""
     if not full:
-        row = con.execute("SELECT min(time), max(time) FROM events WHERE id > ? AND id <= ?",
-                          [low, high]).fetchone()
+        row = con.execute(
+            "SELECT min(time), max(time) FROM events WHERE id > ? AND id <= ?", [low, high]
+        ).fetchone()
         if row is None or row[0] is None:
             return
         window = f"{row[0].isoformat(sep=' ')}|{row[1].isoformat(sep=' ')}"
 
-    def base(rule: Rule, names: list[str], fields: dict[str, str],
-             value: str | None, label: str) -> list[str]:
+    def base(
+        rule: Rule, names: list[str], fields: dict[str, str], value: str | None, label: str
+    ) -> list[str]:
         selects = []
         for target in _targets(rule):
             table = event_table(target.family)
             columns = store.table_columns(table)
             groups = "".join(
                 f", lower(CAST({column(fields.get(n, n), target, columns)} AS VARCHAR)) AS g{i}"
-                for i, n in enumerate(names))
-            measured = (f"CAST({column(value, target, columns)} AS VARCHAR)" if value
-                        else "NULL::VARCHAR")
+                for i, n in enumerate(names)
+            )
+            measured = (
+                f"CAST({column(value, target, columns)} AS VARCHAR)" if value else "NULL::VARCHAR"
+            )
             condition = resolve(target.condition, target, columns) or "true"
             predicate = resolve(rule.predicate, target, columns)
             span = ""
             if window:
                 first, last = window.split("|")
                 seconds = max(correlation.reach(r, find) for r in correlations)
-                span = (f" AND time BETWEEN TIMESTAMP '{first}' - INTERVAL {seconds} SECOND "
-                        f"AND TIMESTAMP '{last}' + INTERVAL {seconds} SECOND")
+                span = (
+                    f" AND time BETWEEN TIMESTAMP '{first}' - INTERVAL {seconds} SECOND "
+                    f"AND TIMESTAMP '{last}' + INTERVAL {seconds} SECOND"
+                )
             selects.append(
                 f"SELECT id, time, {quote_text(label)} AS ref{groups}, "
                 f"{measured} AS v FROM {table} WHERE time IS NOT NULL{span} AND ({condition}) "
-                f"AND ({predicate})")
+                f"AND ({predicate})"
+            )
         return selects
 
     def find(reference: str) -> Rule | None:
@@ -353,13 +408,14 @@ def _run_correlations(store: Store, con: duckdb.DuckDBPyConnection, ruleset: Rul
         try:
             sql = correlation.matched_events(rule, find, base)
             groups = [f"m.g{i}" for i in range(len(rule.correlation["group_by"]))]
-            key = (f"CAST(to_json(list_value({', '.join(groups)})) AS VARCHAR)" if groups
-                   else "'[]'")
+            key = f"CAST(to_json(list_value({', '.join(groups)})) AS VARCHAR)" if groups else "'[]'"
             # a group whose events are all old was found by an earlier run
             con.execute(
                 f"INSERT INTO {found} WITH m AS ({sql}), k AS (SELECT *, {key} AS key FROM m "
                 f"WHERE m.id IS NOT NULL) SELECT ?, id, key FROM k WHERE ? OR key IN "
-                f"(SELECT key FROM k WHERE id > ?)", [rule.rule_id, full, low])
+                f"(SELECT key FROM k WHERE id > ?)",
+                [rule.rule_id, full, low],
+            )
         except duckdb.InterruptException:
             raise
         except (duckdb.Error, correlation.CorrelationError) as error:
@@ -375,10 +431,20 @@ def _fail(report: DetectReport, rule: Rule, error: BaseException) -> None:
 
 
 def _row(rule: Rule) -> hits.RuleRow:
-    return hits.RuleRow(rule.rule_id, rule.title, rule.level, rule.status, list(rule.tags),
-                        rule.description, list(rule.references), list(rule.falsepositives),
-                        rule.author, rule.path, rule.kind, rule.text)
-
+    return hits.RuleRow(
+        rule.rule_id,
+        rule.title,
+        rule.level,
+        rule.status,
+        list(rule.tags),
+        rule.description,
+        list(rule.references),
+        list(rule.falsepositives),
+        rule.author,
+        rule.path,
+        rule.kind,
+        rule.text,
+    )
 
 
 @lru_cache(maxsize=512)

@@ -69,40 +69,69 @@ CHANNEL_CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {
 }
 # process_creation also comes from Security 4688; these fields are read from the columns both
 # fill (Image from NewProcessName, ParentImage from ParentProcessName, ...).
-PROCESS_FIELDS = {"image": "process", "parentimage": "parent_process",
-                  "commandline": "command_line", "user": "username"}
+PROCESS_FIELDS = {
+    "image": "process",
+    "parentimage": "parent_process",
+    "commandline": "command_line",
+    "user": "username",
+}
 # What Security 4688 holds of the rest of Sigma's process_creation fields, as SQL over its own
 # fields ({Name} is the column of field Name). Sysmon writes process ids in decimal and 4688 in
 # hex; User and LogonId are the new process's (Target, when 4688 names one) and ParentUser
 # the creator's, spelled as Sysmon spells accounts (DOMAIN\name, NT AUTHORITY\SYSTEM).
-_ACCOUNT = ("CASE {{{0}UserSid}} WHEN 'S-1-5-18' THEN 'NT AUTHORITY\\SYSTEM' "
-            "WHEN 'S-1-5-19' THEN 'NT AUTHORITY\\LOCAL SERVICE' "
-            "WHEN 'S-1-5-20' THEN 'NT AUTHORITY\\NETWORK SERVICE' "
-            "ELSE nullif(concat_ws('\\', nullif(nullif({{{0}DomainName}}, '-'), ''), "
-            "nullif(nullif({{{0}UserName}}, '-'), '')), '') END")
+_ACCOUNT = (
+    "CASE {{{0}UserSid}} WHEN 'S-1-5-18' THEN 'NT AUTHORITY\\SYSTEM' "
+    "WHEN 'S-1-5-19' THEN 'NT AUTHORITY\\LOCAL SERVICE' "
+    "WHEN 'S-1-5-20' THEN 'NT AUTHORITY\\NETWORK SERVICE' "
+    "ELSE nullif(concat_ws('\\', nullif(nullif({{{0}DomainName}}, '-'), ''), "
+    "nullif(nullif({{{0}UserName}}, '-'), '')), '') END"
+)
 _HAS_TARGET = "nullif(nullif({TargetLogonId}, '0x0'), '-') IS NOT NULL"
 SECURITY_PROCESS_FIELDS: dict[str, str] = {
     "processid": "CAST(TRY_CAST({NewProcessId} AS BIGINT) AS VARCHAR)",
     "parentprocessid": "CAST(TRY_CAST({ProcessId} AS BIGINT) AS VARCHAR)",
     "logonid": f"CASE WHEN {_HAS_TARGET} THEN {{TargetLogonId}} ELSE {{SubjectLogonId}} END",
     "user": f"CASE WHEN {_HAS_TARGET} THEN {_ACCOUNT.format('Target')} "
-            f"ELSE {_ACCOUNT.format('Subject')} END",
+    f"ELSE {_ACCOUNT.format('Subject')} END",
     "parentuser": _ACCOUNT.format("Subject"),
     "integritylevel": "{MandatoryLabel}",
 }
-WINDOWS_FIELDS = {"eventid": "event_id", "channel": "channel", "computer": "host",
-                  "computername": "host", "provider_name": "provider"}
+WINDOWS_FIELDS = {
+    "eventid": "event_id",
+    "channel": "channel",
+    "computer": "host",
+    "computername": "host",
+    "provider_name": "provider",
+}
 
 # Linux services written by one program, found by its process name.
-_LINUX_PROGRAMS = {"sshd": ("sshd",), "sudo": ("sudo",), "su": ("su",),
-                   "cron": ("cron", "crond", "CRON"), "vsftpd": ("vsftpd",),
-                   "clamav": ("clamd", "freshclam"), "guacamole": ("guacd",),
-                   "sshd-session": ("sshd-session",)}
+_LINUX_PROGRAMS = {
+    "sshd": ("sshd",),
+    "sudo": ("sudo",),
+    "su": ("su",),
+    "cron": ("cron", "crond", "CRON"),
+    "vsftpd": ("vsftpd",),
+    "clamav": ("clamd", "freshclam"),
+    "guacamole": ("guacd",),
+    "sshd-session": ("sshd-session",),
+}
 _SYSLOG_SOURCES = ("syslog", "journald")
 # auditd records are stored as <record type>.<key>; a Sigma field with no prefix is looked
 # up in these record types, in this order.
-_AUDIT_RECORDS = ("syscall", "execve", "path", "path.0", "path.1", "cwd", "proctitle",
-                  "user_cmd", "user_acct", "user_auth", "service_start", "service_stop")
+_AUDIT_RECORDS = (
+    "syscall",
+    "execve",
+    "path",
+    "path.0",
+    "path.1",
+    "cwd",
+    "proctitle",
+    "user_cmd",
+    "user_acct",
+    "user_auth",
+    "service_start",
+    "service_stop",
+)
 
 
 @dataclass(frozen=True)
@@ -138,7 +167,9 @@ def targets(product: str | None, category: str | None, service: str | None) -> l
     product = (product or "").lower() or None
     category = (category or "").lower() or None
     service = (service or "").lower() or None
-    if product == "windows" or (product is None and category in SYSMON_CATEGORIES | CHANNEL_CATEGORIES):
+    if product == "windows" or (
+        product is None and category in SYSMON_CATEGORIES | CHANNEL_CATEGORIES
+    ):
         return _windows(category, service)
     if product == "linux":
         return _linux(category, service)
@@ -157,8 +188,9 @@ def _windows(category: str | None, service: str | None) -> list[Target]:
         channels = windows_logsource_mapping.get(service) or EXTRA_SERVICES.get(service)
         if channels is None:
             return []
-        conditions.append(_in("Channel", (channels,) if isinstance(channels, str)
-                              else tuple(channels)))
+        conditions.append(
+            _in("Channel", (channels,) if isinstance(channels, str) else tuple(channels))
+        )
     if category is not None:
         if category in SYSMON_CATEGORIES:
             branch = _events((SYSMON,), SYSMON_CATEGORIES[category])
@@ -181,8 +213,9 @@ def _linux(category: str | None, service: str | None) -> list[Target]:
         return [Target("unix", _in("@source", _SYSLOG_SOURCES))]
     if service is not None:
         programs = _LINUX_PROGRAMS.get(service, (service,))
-        return [Target("unix", f"{_in('@source', _SYSLOG_SOURCES)} AND "
-                               f"{_in('@process', programs)}")]
+        return [
+            Target("unix", f"{_in('@source', _SYSLOG_SOURCES)} AND {_in('@process', programs)}")
+        ]
     if category in ("process_creation", "network_connection", "file_event", "file_create"):
         return [Target("unix", "", PROCESS_FIELDS)]
     if category is None:
@@ -190,19 +223,35 @@ def _linux(category: str | None, service: str | None) -> list[Target]:
     return []
 
 
-MAPPING_VERSION = hashlib.sha256(repr((
-    sorted(windows_logsource_mapping.items()), EXTRA_SERVICES, SYSMON_CATEGORIES, CHANNEL_CATEGORIES,
-    PROCESS_FIELDS, SECURITY_PROCESS_FIELDS, WINDOWS_FIELDS, _LINUX_PROGRAMS, _AUDIT_RECORDS,
-    2)).encode()).hexdigest()[:16]
+MAPPING_VERSION = hashlib.sha256(
+    repr(
+        (
+            sorted(windows_logsource_mapping.items()),
+            EXTRA_SERVICES,
+            SYSMON_CATEGORIES,
+            CHANNEL_CATEGORIES,
+            PROCESS_FIELDS,
+            SECURITY_PROCESS_FIELDS,
+            WINDOWS_FIELDS,
+            _LINUX_PROGRAMS,
+            _AUDIT_RECORDS,
+            2,
+        )
+    ).encode()
+).hexdigest()[:16]
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
-_AUDIT_TYPE = re.compile("(?:CAST\\()?\x00(?:type|@auditd_type)\x01(?: AS VARCHAR\\))? "
-                         "I?LIKE '((?:[^']|'')*)' ESCAPE '\\\\'", re.IGNORECASE)
+_AUDIT_TYPE = re.compile(
+    "(?:CAST\\()?\x00(?:type|@auditd_type)\x01(?: AS VARCHAR\\))? "
+    "I?LIKE '((?:[^']|'')*)' ESCAPE '\\\\'",
+    re.IGNORECASE,
+)
 
 
-def resolve(predicate: str, target: Target, columns: Mapping[str, str],
-            memo: dict[str, str] | None = None) -> str:
+def resolve(
+    predicate: str, target: Target, columns: Mapping[str, str], memo: dict[str, str] | None = None
+) -> str:
     """A compiled predicate with each field token replaced by a column of the table.
 
     `columns` maps lower-case column names to the table's spelling. A field the table has no
@@ -221,8 +270,13 @@ def resolve(predicate: str, target: Target, columns: Mapping[str, str],
     # auditd's record types of one event are a list: `type: EXECVE` asks whether it is in it.
     if target.fields.get("type") == "@auditd_type":
         predicate = _AUDIT_TYPE.sub(
-            lambda m: f"{quote_ident(columns['types'])} ILIKE '%\"{m.group(1)}\"%' ESCAPE '\\'"
-            if "types" in columns else "NULL", predicate)
+            lambda m: (
+                f"{quote_ident(columns['types'])} ILIKE '%\"{m.group(1)}\"%' ESCAPE '\\'"
+                if "types" in columns
+                else "NULL"
+            ),
+            predicate,
+        )
     return FIELD_TOKEN.sub(lookup, predicate)
 
 
@@ -237,8 +291,10 @@ def column(name: str, target: Target, columns: Mapping[str, str]) -> str:
         found = columns.get(column_for_field(match.group(1)).lower())
         return quote_ident(found) if found is not None else "NULL"
 
-    is_4688 = (f"{quote_ident(columns['event_id'])} = 4688 AND "
-               f"{quote_ident(columns['channel'])} = {quote_text(SECURITY)}")
+    is_4688 = (
+        f"{quote_ident(columns['event_id'])} = 4688 AND "
+        f"{quote_ident(columns['channel'])} = {quote_text(SECURITY)}"
+    )
     return f"(CASE WHEN {is_4688} THEN {_PLACEHOLDER.sub(field_sql, security)} ELSE {own} END)"
 
 
@@ -260,10 +316,12 @@ def _column(name: str, target: Target, columns: Mapping[str, str]) -> str:
     if lower in columns:  # a field named like a common column the source had no field for
         return quote_ident(columns[lower])
     if target.family == "unix":
-        records = (("execve", *_AUDIT_RECORDS) if re.fullmatch(r"a\d+", lower)
-                   else _AUDIT_RECORDS)
-        found = [columns[f"{record}.{lower}"] for record in dict.fromkeys(records)
-                 if f"{record}.{lower}" in columns]
+        records = ("execve", *_AUDIT_RECORDS) if re.fullmatch(r"a\d+", lower) else _AUDIT_RECORDS
+        found = [
+            columns[f"{record}.{lower}"]
+            for record in dict.fromkeys(records)
+            if f"{record}.{lower}" in columns
+        ]
         if len(found) == 1:
             return quote_ident(found[0])
         if found:

@@ -36,7 +36,9 @@ def documents(text: str) -> list[Any]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ShapeError(f"is not valid Sigma YAML: {error.problem or error.context}{where}") from None
+        raise ShapeError(
+            f"is not valid Sigma YAML: {error.problem or error.context}{where}"
+        ) from None
     except yaml.YAMLError as error:
         raise ShapeError(f"is not valid Sigma YAML: {' '.join(str(error).split())[:200]}") from None
     except RecursionError:
@@ -85,11 +87,14 @@ def _problem(document: Any) -> str | None:
     if document is None:
         return None  # an empty document, as after a trailing ---
     if not isinstance(document, dict):
-        return (f"it holds {_kind(document)} where a rule is a map of fields "
-                "(title:, logsource:, detection:)")
+        return (
+            f"it holds {_kind(document)} where a rule is a map of fields "
+            "(title:, logsource:, detection:)"
+        )
     if _too_big(document):
-        return (f"its YAML aliases expand to more than {MAX_NODES:,} values (a \"billion "
-                "laughs\" file)")
+        return (
+            f'its YAML aliases expand to more than {MAX_NODES:,} values (a "billion laughs" file)'
+        )
     for name in _TEXT:
         value = document.get(name)
         if value is not None and not isinstance(value, str):
@@ -122,8 +127,10 @@ def _problem(document: Any) -> str | None:
 
 def _logsource(logsource: Any) -> str | None:
     if not isinstance(logsource, dict):
-        return (f"logsource is {_kind(logsource)}; it should be a map such as "
-                "{product: windows, service: security}")
+        return (
+            f"logsource is {_kind(logsource)}; it should be a map such as "
+            "{product: windows, service: security}"
+        )
     for key, value in logsource.items():
         if value is not None and not isinstance(value, str):
             return f"logsource {key} is {_kind(value)}; it should be text"
@@ -132,8 +139,10 @@ def _logsource(logsource: Any) -> str | None:
 
 def _detection(detection: Any) -> str | None:
     if not isinstance(detection, dict):
-        return (f"detection is {_kind(detection)}; it should be a map of named selections "
-                "and a condition")
+        return (
+            f"detection is {_kind(detection)}; it should be a map of named selections "
+            "and a condition"
+        )
     # (a missing condition pySigma names well, and a global document may leave it out)
     condition = detection.get("condition", "-")
     conditions = condition if isinstance(condition, list) else [condition]
@@ -151,35 +160,53 @@ def _detection(detection: Any) -> str | None:
             if isinstance(value, dict):
                 for field, wanted in value.items():
                     if not isinstance(field, str):
-                        return (f"the detection item {name!r} names a field with "
-                                f"{_kind(field)}; field names are text")
+                        return (
+                            f"the detection item {name!r} names a field with "
+                            f"{_kind(field)}; field names are text"
+                        )
                     listed = wanted if isinstance(wanted, list) else [wanted]
                     odd = [one for one in listed if isinstance(one, (dict, list))]
                     if odd:
-                        return (f"the field {field!r} of {name!r} is given {_kind(odd[0])}; "
-                                "give it a value or a list of values")
+                        return (
+                            f"the field {field!r} of {name!r} is given {_kind(odd[0])}; "
+                            "give it a value or a list of values"
+                        )
     return None
 
 
 def _correlation(correlation: Any) -> str | None:
     if not isinstance(correlation, dict):
-        return (f"correlation is {_kind(correlation)}; it should be a map with type, rules, "
-                "timespan and condition")
-    checks = {"type": (str,), "timespan": (str,), "rules": (str, list),
-              "group-by": (str, list), "condition": (dict, str), "generate": (bool,)}
+        return (
+            f"correlation is {_kind(correlation)}; it should be a map with type, rules, "
+            "timespan and condition"
+        )
+    checks = {
+        "type": (str,),
+        "timespan": (str,),
+        "rules": (str, list),
+        "group-by": (str, list),
+        "condition": (dict, str),
+        "generate": (bool,),
+    }
     for name, kinds in checks.items():
         value = correlation.get(name)
         if value is not None and not isinstance(value, kinds):
-            wanted = {"type": "text such as event_count", "timespan": "text such as 5m",
-                      "rules": "a rule's name or id, or a list of them",
-                      "group-by": "a field name or a list of them",
-                      "condition": "a map such as {gte: 10}", "generate": "true or false"}
+            wanted = {
+                "type": "text such as event_count",
+                "timespan": "text such as 5m",
+                "rules": "a rule's name or id, or a list of them",
+                "group-by": "a field name or a list of them",
+                "condition": "a map such as {gte: 10}",
+                "generate": "true or false",
+            }
             return f"correlation {name} is {_kind(value)}; it should be {wanted[name]}"
     condition = correlation.get("condition")
     if isinstance(condition, dict):
         for operator, count in condition.items():
-            if operator != "field" and (isinstance(count, bool)
-                                        or not isinstance(count, (int, float))):
-                return (f"the correlation condition {operator} is {_kind(count)}; "
-                        "it should be a number")
+            if operator != "field" and (
+                isinstance(count, bool) or not isinstance(count, (int, float))
+            ):
+                return (
+                    f"the correlation condition {operator} is {_kind(count)}; it should be a number"
+                )
     return None

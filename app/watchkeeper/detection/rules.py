@@ -65,8 +65,13 @@ class Rule:
         """Whether the store can hold events this rule looks at."""
         if self.kind == "correlation":
             return True
-        return bool(targets(self.logsource.get("product"), self.logsource.get("category"),
-                            self.logsource.get("service")))
+        return bool(
+            targets(
+                self.logsource.get("product"),
+                self.logsource.get("category"),
+                self.logsource.get("service"),
+            )
+        )
 
 
 @dataclass
@@ -103,9 +108,15 @@ def rule_files(folders: Iterable[Path]) -> list[Path]:
         if folder.is_file():
             found.append(folder)
             continue
-        found.extend(sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".yml", ".yaml")
-                            and p.is_file()
-                            and not set(p.relative_to(folder).parts) & set(NOT_SIGMA)))
+        found.extend(
+            sorted(
+                p
+                for p in folder.rglob("*")
+                if p.suffix.lower() in (".yml", ".yaml")
+                and p.is_file()
+                and not set(p.relative_to(folder).parts) & set(NOT_SIGMA)
+            )
+        )
     return found
 
 
@@ -119,8 +130,10 @@ class RuleCache:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(path, timeout=5)
-                self._db.execute("CREATE TABLE IF NOT EXISTS compiled "
-                                 "(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS compiled "
+                    "(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                )
             except sqlite3.Error:
                 self._db = None  # a broken cache only costs time
 
@@ -137,8 +150,9 @@ class RuleCache:
         if self._db is None:
             return
         with contextlib.suppress(sqlite3.Error):
-            self._db.execute("INSERT OR REPLACE INTO compiled VALUES (?, ?)",
-                             [key, json.dumps(value)])
+            self._db.execute(
+                "INSERT OR REPLACE INTO compiled VALUES (?, ?)", [key, json.dumps(value)]
+            )
 
     def commit(self) -> None:
         if self._db is not None:
@@ -158,8 +172,12 @@ def default_cache() -> RuleCache:
     return RuleCache(paths.cache_dir() / "compiled-rules.sqlite")
 
 
-def load_rules(folders: Sequence[Path], placeholders: Mapping[str, list[str]] | None = None,
-               progress: Progress | None = None, cache: RuleCache | None = None) -> RuleSet:
+def load_rules(
+    folders: Sequence[Path],
+    placeholders: Mapping[str, list[str]] | None = None,
+    progress: Progress | None = None,
+    cache: RuleCache | None = None,
+) -> RuleSet:
     """Load every rule file under `folders` (the shipped pack first, then the user's)."""
     placeholders = dict(placeholders or {})
     owned = cache is None
@@ -194,8 +212,9 @@ def load_rules(folders: Sequence[Path], placeholders: Mapping[str, list[str]] | 
             text = data.decode("utf-8", "replace")
             for entry in entries:
                 if "problem" in entry:
-                    result.problems.append(LoadProblem(label, entry["problem"],
-                                                       entry.get("title", "")))
+                    result.problems.append(
+                        LoadProblem(label, entry["problem"], entry.get("title", ""))
+                    )
                 else:
                     result.rules.append(Rule(**entry["rule"], path=label, text=text))
     finally:
@@ -220,9 +239,13 @@ def _drop_duplicate_ids(result: RuleSet) -> None:
     for rule in result.rules:
         first = seen.get(rule.rule_id)
         if first is not None:
-            result.problems.append(LoadProblem(
-                rule.path, f"has the id {rule.rule_id} of {first.path}; the first one is used",
-                rule.title))
+            result.problems.append(
+                LoadProblem(
+                    rule.path,
+                    f"has the id {rule.rule_id} of {first.path}; the first one is used",
+                    rule.title,
+                )
+            )
             continue
         seen[rule.rule_id] = rule
         kept.append(rule)
@@ -239,8 +262,8 @@ class _Compiler:
         from watchkeeper.detection.backend import DuckDBBackend
 
         pipeline = ProcessingPipeline(
-            items=[ProcessingItem(ValueListPlaceholderTransformation())],
-            vars=dict(placeholders))
+            items=[ProcessingItem(ValueListPlaceholderTransformation())], vars=dict(placeholders)
+        )
         self.backend = DuckDBBackend(processing_pipeline=pipeline)
 
     def compile(self, data: bytes) -> list[dict[str, Any]]:
@@ -259,9 +282,9 @@ class _Compiler:
         if "\x00" in text or "\x01" in text:
             return [{"problem": "holds control characters; not a rule file"}]
         try:
-            collection = SigmaCollection.from_dicts(documents(text), collect_errors=True,
-                                                    resolve_references=False,
-                                                    policy=RULE_POLICY)
+            collection = SigmaCollection.from_dicts(
+                documents(text), collect_errors=True, resolve_references=False, policy=RULE_POLICY
+            )
         except ShapeError as error:
             return [{"problem": str(error)}]
         except SigmaError as error:
@@ -269,13 +292,16 @@ class _Compiler:
         except Exception:  # pySigma's own code stopped on a shape not checked above
             return [{"problem": f"is not valid Sigma: {_WRONG_KIND}"}]
         entries: list[dict[str, Any]] = [
-            {"problem": f"is not valid Sigma: {_sentence(e)}"} for e in collection.errors
-            if not any(e is r for rule in collection.rules for r in rule.errors)]
+            {"problem": f"is not valid Sigma: {_sentence(e)}"}
+            for e in collection.errors
+            if not any(e is r for rule in collection.rules for r in rule.errors)
+        ]
         for index, rule in enumerate(collection.rules):
             title = str(getattr(rule, "title", "") or "")
             if getattr(rule, "errors", None):
-                entries.append({"problem": f"is not valid Sigma: {_sentence(rule.errors[0])}",
-                                "title": title})
+                entries.append(
+                    {"problem": f"is not valid Sigma: {_sentence(rule.errors[0])}", "title": title}
+                )
                 continue
             try:
                 if isinstance(rule, SigmaCorrelationRule):
@@ -285,15 +311,19 @@ class _Compiler:
             except (SigmaError, NotImplementedError, ValueError) as error:
                 missing = _PLACEHOLDER_MISSING.search(str(error))
                 if missing:
-                    entries.append({"problem": f"is skipped: it needs values for the placeholder "
-                                    f"%{missing.group(1)}% (\"placeholders\" in settings.json)",
-                                    "title": title})
+                    entries.append(
+                        {
+                            "problem": f"is skipped: it needs values for the placeholder "
+                            f'%{missing.group(1)}% ("placeholders" in settings.json)',
+                            "title": title,
+                        }
+                    )
                     continue
-                entries.append({"problem": f"cannot be converted: {_sentence(error)}",
-                                "title": title})
+                entries.append(
+                    {"problem": f"cannot be converted: {_sentence(error)}", "title": title}
+                )
             except Exception:  # pySigma's own code stopped on a shape not checked above
-                entries.append({"problem": f"cannot be converted: {_WRONG_KIND}",
-                                "title": title})
+                entries.append({"problem": f"cannot be converted: {_WRONG_KIND}", "title": title})
         if not entries:
             entries.append({"problem": "holds no Sigma rule"})
         return entries
@@ -304,12 +334,15 @@ class _Compiler:
         predicates = self.backend.predicates(rule)
         if not predicates:
             raise ValueError("the rule's condition matches nothing")
-        predicate = predicates[0] if len(predicates) == 1 else " OR ".join(
-            f"({p})" for p in predicates)
+        predicate = (
+            predicates[0] if len(predicates) == 1 else " OR ".join(f"({p})" for p in predicates)
+        )
         entry = _metadata(rule, index)
-        entry["logsource"] = {k: str(getattr(rule.logsource, k)) for k in
-                              ("product", "category", "service")
-                              if getattr(rule.logsource, k, None)}
+        entry["logsource"] = {
+            k: str(getattr(rule.logsource, k))
+            for k in ("product", "category", "service")
+            if getattr(rule.logsource, k, None)
+        }
         entry["predicate"] = predicate
         entry["needles"] = [[list(pair) for pair in clause] for clause in needles(rule)]
         return entry
@@ -349,23 +382,32 @@ def _correlation(rule: Any, index: int) -> dict[str, Any]:
         "op": condition.op.name.lower(),
         "count": condition.count,
         "field": fieldref if isinstance(fieldref, str) or fieldref is None else fieldref[0],
-        "aliases": {alias.alias: {ref.reference: name for ref, name in alias.mapping.items()}
-                    for alias in rule.aliases.aliases.values()} if rule.aliases else {},
+        "aliases": {
+            alias.alias: {ref.reference: name for ref, name in alias.mapping.items()}
+            for alias in rule.aliases.aliases.values()
+        }
+        if rule.aliases
+        else {},
     }
     return entry
 
 
 # What to say when pySigma fails inside its own code rather than with one of its messages.
-_WRONG_KIND = ("a value somewhere is of the wrong kind (a list, map or number where Sigma "
-               "expects something else).")
+_WRONG_KIND = (
+    "a value somewhere is of the wrong kind (a list, map or number where Sigma "
+    "expects something else)."
+)
 
 
 def _sentence(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     text = re.sub(r"\s*\(?(in|while converting) (rule|file) .*$", "", text)
     # pySigma names a modifier by its class: SigmaContainsModifier is |contains
-    text = re.sub(r"Modifier Sigma(\w+?)Modifier incompatible to value type of",
-                  lambda m: f"The modifier |{m.group(1).lower()} cannot take the value", text)
+    text = re.sub(
+        r"Modifier Sigma(\w+?)Modifier incompatible to value type of",
+        lambda m: f"The modifier |{m.group(1).lower()} cannot take the value",
+        text,
+    )
     return text[:300].rstrip(".") + "."
 
 

@@ -27,8 +27,9 @@ def rule_folders(extra: Sequence[Path] = (), settings: Settings | None = None) -
     """The shipped pack, the folders added in settings, then `extra` (--rules)."""
     missing = [folder for folder in extra if not folder.exists()]
     if missing:
-        raise WatchkeeperError(f"There is no rule folder at {missing[0]}.",
-                               title="Rule folder not found")
+        raise WatchkeeperError(
+            f"There is no rule folder at {missing[0]}.", title="Rule folder not found"
+        )
     chosen = settings if settings is not None else settings_module.load()
     folders = [paths.rules_dir()]
     folders += [Path(folder) for folder in chosen.rule_folders]
@@ -40,16 +41,21 @@ def rule_folders(extra: Sequence[Path] = (), settings: Settings | None = None) -
     return list(unique.values())
 
 
-def load(extra: Sequence[Path] = (), settings: Settings | None = None,
-         progress: Progress | None = None, cache: RuleCache | None = None) -> RuleSet:
+def load(
+    extra: Sequence[Path] = (),
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    cache: RuleCache | None = None,
+) -> RuleSet:
     chosen = settings if settings is not None else settings_module.load()
     folders = rule_folders(extra, chosen)
     present = [folder for folder in folders if folder.exists()]
     ruleset = load_rules(present, chosen.placeholders, progress, cache)
     for folder in folders:
         if folder not in present:
-            ruleset.problems.append(LoadProblem(str(folder), "is a rule folder in Settings "
-                                                "that no longer exists"))
+            ruleset.problems.append(
+                LoadProblem(str(folder), "is a rule folder in Settings that no longer exists")
+            )
     return ruleset
 
 
@@ -62,9 +68,14 @@ def hunted_with(store: Store) -> list[Path]:
     return [Path(name) for name in names if isinstance(name, str)]
 
 
-def run(store: Store, extra: Sequence[Path] = (), settings: Settings | None = None,
-        progress: Progress | None = None, full: bool = False,
-        ruleset: RuleSet | None = None) -> tuple[RuleSet, DetectReport]:
+def run(
+    store: Store,
+    extra: Sequence[Path] = (),
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    full: bool = False,
+    ruleset: RuleSet | None = None,
+) -> tuple[RuleSet, DetectReport]:
     """Load the rules (unless given) and run them over new events, or all with `full`.
 
     The folders of `extra` are remembered in the store, and the remembered ones are loaded
@@ -80,9 +91,13 @@ def run(store: Store, extra: Sequence[Path] = (), settings: Settings | None = No
         rules.remembered = [str(f) for f in remembered if f not in gone and f not in given]
         for folder in gone:
             keep |= hits.rules_under(store, str(folder))
-            rules.problems.append(LoadProblem(
-                str(folder), "is no longer there; this store was hunted with its rules before, "
-                "and their hits are kept"))
+            rules.problems.append(
+                LoadProblem(
+                    str(folder),
+                    "is no longer there; this store was hunted with its rules before, "
+                    "and their hits are kept",
+                )
+            )
         if any(folder not in remembered for folder in given):
             names = [str(folder) for folder in dict.fromkeys([*remembered, *given])]
             hits.set_meta(store, HUNTED_WITH, json.dumps(names))

@@ -33,9 +33,14 @@ def write_pdf(html: str, path: Path, title: str, author: str = "Watchkeeper") ->
     writer.setResolution(RESOLUTION)
     writer.setTitle(title)
     writer.setCreator(author)
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                     QPageLayout.Orientation.Portrait,
-                                     QMarginsF(18, 18, 18, 18), QPageLayout.Unit.Millimeter))
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A4),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(18, 18, 18, 18),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
     document = QTextDocument()
     document.setDocumentMargin(0)
     document.setHtml(html)

@@ -38,9 +38,11 @@ class Budget:
         self.left = limit
 
     def over(self) -> str:
-        return (f"{self.archive}: expands to more than {self.limit:,} bytes, over {MAX_RATIO} "
-                "times its compressed size (a compression bomb?); the rest of it was not "
-                "imported")
+        return (
+            f"{self.archive}: expands to more than {self.limit:,} bytes, over {MAX_RATIO} "
+            "times its compressed size (a compression bomb?); the rest of it was not "
+            "imported"
+        )
 
     def take(self, size: int) -> None:
         self.left -= size
@@ -91,8 +93,9 @@ def _copy_limited(source: IO[bytes], target: Path, budget: Budget) -> None:
             out.write(chunk)
 
 
-def expand(path: Path, name: str, archive_kind: str, workdir: Path,
-           limit: int | None = None) -> Iterator[Member]:
+def expand(
+    path: Path, name: str, archive_kind: str, workdir: Path, limit: int | None = None
+) -> Iterator[Member]:
     """Each member of an archive, extracted into `workdir`, one at a time.
 
     A member that cannot be extracted comes with its problem and the others still come;
@@ -102,7 +105,8 @@ def expand(path: Path, name: str, archive_kind: str, workdir: Path,
     one's budget. An archive with no file to import says so.
     """
     budget = _lent.get(path) or Budget(
-        name, limit if limit is not None else allowance(path.stat().st_size))
+        name, limit if limit is not None else allowance(path.stat().st_size)
+    )
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         if archive_kind == "gzip":
@@ -123,8 +127,12 @@ def _extract(source: IO[bytes], target: Path, budget: Budget, name: str) -> Memb
         return Member(name, None, error.message)
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         if target.exists() and target.stat().st_size:
-            return Member(name, target, f"{name}: archive member is damaged or truncated "
-                          f"({error}); its readable part was imported")
+            return Member(
+                name,
+                target,
+                f"{name}: archive member is damaged or truncated "
+                f"({error}); its readable part was imported",
+            )
         target.unlink(missing_ok=True)
         return Member(name, None, f"{name}: damaged archive member ({error})")
     return Member(name, target)
@@ -166,9 +174,10 @@ def _zip(path: Path, name: str, workdir: Path, budget: Budget) -> Iterator[Membe
         infos = archive.infolist()
         declared = sum(info.file_size for info in infos)
         if declared > budget.limit:  # said before a byte is written; sizes can lie, so
-            raise ImportFailed(       # the copy below counts as well
+            raise ImportFailed(  # the copy below counts as well
                 f"{name}: its files would expand to {declared:,} bytes, over {MAX_RATIO} times "
-                "its compressed size (a compression bomb?); not imported")
+                "its compressed size (a compression bomb?); not imported"
+            )
         folders = skipped = members = 0
         for index, info in enumerate(infos):
             if info.is_dir():
@@ -178,8 +187,12 @@ def _zip(path: Path, name: str, workdir: Path, budget: Budget) -> Iterator[Membe
             special = _zip_special(info)
             if special:
                 skipped += 1
-                yield Member(member_name, None, f"{member_name}: {special}, not a file; skipped",
-                             skipped=True)
+                yield Member(
+                    member_name,
+                    None,
+                    f"{member_name}: {special}, not a file; skipped",
+                    skipped=True,
+                )
                 continue
             members += 1
             if budget.left < 0:
@@ -202,9 +215,13 @@ def _zip(path: Path, name: str, workdir: Path, budget: Budget) -> Iterator[Membe
             yield _nothing(name, folders, skipped)
 
 
-_TAR_KINDS = ((tarfile.TarInfo.issym, "a symbolic link"), (tarfile.TarInfo.islnk, "a hard link"),
-              (tarfile.TarInfo.ischr, "a character device"),
-              (tarfile.TarInfo.isblk, "a block device"), (tarfile.TarInfo.isfifo, "a FIFO"))
+_TAR_KINDS = (
+    (tarfile.TarInfo.issym, "a symbolic link"),
+    (tarfile.TarInfo.islnk, "a hard link"),
+    (tarfile.TarInfo.ischr, "a character device"),
+    (tarfile.TarInfo.isblk, "a block device"),
+    (tarfile.TarInfo.isfifo, "a FIFO"),
+)
 
 
 def _tar_special(info: tarfile.TarInfo) -> str:
@@ -231,8 +248,9 @@ def _tar(path: Path, name: str, workdir: Path, budget: Budget) -> Iterator[Membe
                     continue
                 if not info.isfile():
                     skipped += 1
-                    yield Member(member_name, None, f"{member_name}: {_tar_special(info)}",
-                                 skipped=True)
+                    yield Member(
+                        member_name, None, f"{member_name}: {_tar_special(info)}", skipped=True
+                    )
                     continue
                 members += 1
                 if budget.left < 0:
@@ -249,8 +267,11 @@ def _tar(path: Path, name: str, workdir: Path, budget: Budget) -> Iterator[Membe
                 yield from _lend(member, budget)
                 target.unlink(missing_ok=True)
         except (OSError, tarfile.TarError) as error:
-            yield Member(f"{name}!(after member {index})", None,
-                         f"{name}: the archive is damaged after member {index} ({error})")
+            yield Member(
+                f"{name}!(after member {index})",
+                None,
+                f"{name}: the archive is damaged after member {index} ({error})",
+            )
             return
         if not members:
             yield _nothing(name, folders, skipped)

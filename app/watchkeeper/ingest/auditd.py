@@ -14,27 +14,62 @@ import orjson
 from watchkeeper.core.event import Event, Parsed, Rejected
 from watchkeeper.ingest.base import ParseContext, Source, decode, is_binary, iter_lines
 
-_RECORD = re.compile(
-    r"(?:node=([^ ]+) )?type=([^ ]+) msg=audit\((\d+)\.(\d+):(\d+)\): ?(.*)", re.S)
+_RECORD = re.compile(r"(?:node=([^ ]+) )?type=([^ ]+) msg=audit\((\d+)\.(\d+):(\d+)\): ?(.*)", re.S)
 _PAIR = re.compile(r"([^ =\x1d]+)=(\"[^\"]*\"|'[^']*'|[^ \x1d]*)")
 _HEX = re.compile(r"(?:[0-9A-F]{2})+")
 _ARGUMENT = re.compile(r"a(\d+)(?:\[(\d+)\])?")
 _IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*")
 # Fields the kernel and audit userspace write as hex when the text has spaces, quotes or
 # control characters (audit's "untrusted strings"); quoted, they are plain text.
-_HEX_KEYS = frozenset({"comm", "exe", "name", "cwd", "path", "proctitle", "cmd", "acct", "data",
-                       "key", "ocomm", "dir", "watch", "grp", "new_group", "root_dir", "vm"})
+_HEX_KEYS = frozenset(
+    {
+        "comm",
+        "exe",
+        "name",
+        "cwd",
+        "path",
+        "proctitle",
+        "cmd",
+        "acct",
+        "data",
+        "key",
+        "ocomm",
+        "dir",
+        "watch",
+        "grp",
+        "new_group",
+        "root_dir",
+        "vm",
+    }
+)
 _UNSET_IDS = frozenset({"4294967295", "-1", "unset", "(unset)"})
-_NO_VALUE = frozenset({"", "?", "(none)", "(null)", "(unknown)", "(unknown user)",
-                       "(invalid user)", "unset"})
-_ACTIONS = {"EXECVE": "process_started", "USER_LOGIN": "login", "USER_AUTH": "authentication",
-            "USER_CMD": "command", "ADD_USER": "user_created", "DEL_USER": "user_deleted",
-            "ADD_GROUP": "group_created", "DEL_GROUP": "group_deleted",
-            "USER_CHAUTHTOK": "password_changed", "USER_MGMT": "user_modified",
-            "USER_START": "session_opened", "USER_END": "session_closed",
-            "ANOM_PROMISCUOUS": "promiscuous_mode", "AVC": "access_denied"}
-_OUTCOMES = {"success": "success", "yes": "success", "failed": "failure", "failure": "failure",
-             "no": "failure", "fail": "failure"}
+_NO_VALUE = frozenset(
+    {"", "?", "(none)", "(null)", "(unknown)", "(unknown user)", "(invalid user)", "unset"}
+)
+_ACTIONS = {
+    "EXECVE": "process_started",
+    "USER_LOGIN": "login",
+    "USER_AUTH": "authentication",
+    "USER_CMD": "command",
+    "ADD_USER": "user_created",
+    "DEL_USER": "user_deleted",
+    "ADD_GROUP": "group_created",
+    "DEL_GROUP": "group_deleted",
+    "USER_CHAUTHTOK": "password_changed",
+    "USER_MGMT": "user_modified",
+    "USER_START": "session_opened",
+    "USER_END": "session_closed",
+    "ANOM_PROMISCUOUS": "promiscuous_mode",
+    "AVC": "access_denied",
+}
+_OUTCOMES = {
+    "success": "success",
+    "yes": "success",
+    "failed": "failure",
+    "failure": "failure",
+    "no": "failure",
+    "fail": "failure",
+}
 _WINDOW = 64  # open events kept while waiting for their other records
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -73,8 +108,11 @@ class AuditdParser:
                 text, encoding = decode(line)
                 match = _RECORD.match(text)
                 if match is None:
-                    yield Rejected(number, line,
-                                   f"line {number}: not an audit record (no type=... msg=audit(...))")
+                    yield Rejected(
+                        number,
+                        line,
+                        f"line {number}: not an audit record (no type=... msg=audit(...))",
+                    )
                     continue
                 node, kind, seconds, fraction, serial, body = match.groups()
                 key = (node, int(seconds), int(serial))
@@ -102,9 +140,12 @@ def build_event(pending: _Pending) -> Event | Rejected:
         stamp = _EPOCH + timedelta(seconds=pending.seconds, microseconds=micro)
     except OverflowError:
         raw = "\n".join(pending.lines).encode("utf-8", "surrogatepass")
-        return Rejected(pending.record_no, raw,
-                        f"line {pending.record_no}: audit time {pending.seconds}.{pending.fraction}"
-                        " is out of range (years 1 to 9999 in UTC)")
+        return Rejected(
+            pending.record_no,
+            raw,
+            f"line {pending.record_no}: audit time {pending.seconds}.{pending.fraction}"
+            " is out of range (years 1 to 9999 in UTC)",
+        )
     types = [kind for kind, _ in pending.records]
     counts = Counter(types)
     seen: Counter[str] = Counter()
@@ -137,8 +178,13 @@ def build_event(pending: _Pending) -> Event | Rejected:
     return Event(pending.record_no, "\n".join(pending.lines), common, fields)
 
 
-def _parse_body(body: str, prefix: str, fields: dict[str, Any], first: dict[str, str],
-                arguments: dict[int, dict[int, str]] | None) -> str | None:
+def _parse_body(
+    body: str,
+    prefix: str,
+    fields: dict[str, Any],
+    first: dict[str, str],
+    arguments: dict[int, dict[int, str]] | None,
+) -> str | None:
     """Put a record's key=value pairs in fields; the text of a msg='...' if it has one."""
     main, _, enriched = body.partition("\x1d")
     inner_message = None
@@ -161,8 +207,14 @@ def _parse_body(body: str, prefix: str, fields: dict[str, Any], first: dict[str,
     return inner_message
 
 
-def _store(prefix: str, key: str, value: str, fields: dict[str, Any], first: dict[str, str],
-           arguments: dict[int, dict[int, str]] | None) -> None:
+def _store(
+    prefix: str,
+    key: str,
+    value: str,
+    fields: dict[str, Any],
+    first: dict[str, str],
+    arguments: dict[int, dict[int, str]] | None,
+) -> None:
     argument = _ARGUMENT.fullmatch(key) if arguments is not None else None
     if value[:1] == '"':
         value = _unquote(value)
@@ -184,11 +236,17 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _fill_common(common: dict[str, Any], fields: dict[str, Any], first: dict[str, str],
-                 arguments: dict[int, dict[int, str]], types: list[str]) -> None:
+def _fill_common(
+    common: dict[str, Any],
+    fields: dict[str, Any],
+    first: dict[str, str],
+    arguments: dict[int, dict[int, str]],
+    types: list[str],
+) -> None:
     if arguments:
         common["command_line"] = " ".join(
-            "".join(parts[i] for i in sorted(parts)) for _, parts in sorted(arguments.items()))
+            "".join(parts[i] for i in sorted(parts)) for _, parts in sorted(arguments.items())
+        )
     else:
         command = _known(first, "cmd") or _known(first, "proctitle")
         if command:

@@ -13,16 +13,19 @@ _IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*")
 _KEY_VALUE = re.compile(r"(\w+)=([^ ]*)")
 _REPEATED = re.compile(r"message repeated (\d+) times: \[ ?(.*?) ?\]$", re.S)
 _PAM = re.compile(r"pam_unix\(([^:)]+):([^)]+)\): (.*)", re.S)
-_PAM_SESSION = re.compile(r"session (opened|closed) for user ([^ (]+)(?:\(uid=\d+\))?"
-                          r"(?: by ([^ (]*)(?:\(uid=\d+\))?)?")
+_PAM_SESSION = re.compile(
+    r"session (opened|closed) for user ([^ (]+)(?:\(uid=\d+\))?"
+    r"(?: by ([^ (]*)(?:\(uid=\d+\))?)?"
+)
 _PAM_FAILURE = re.compile(r"(?:authentication failure|(\d+) more authentication failures?); (.*)")
 _PAM_UNKNOWN = re.compile(r"check pass; user unknown")
 _PAM_PASSWORD = re.compile(r"password changed for ([^ ]+)")
 _AUTH_ACTIONS = {"sshd": "ssh_login", "sudo": "sudo", "su": "su", "su-l": "su", "login": "login"}
 
 
-def _set_source(common: dict[str, Any], fields: dict[str, Any], address: str | None,
-                port: str | None = None) -> None:
+def _set_source(
+    common: dict[str, Any], fields: dict[str, Any], address: str | None, port: str | None = None
+) -> None:
     if not address:
         return
     if _IP.fullmatch(address):
@@ -33,16 +36,22 @@ def _set_source(common: dict[str, Any], fields: dict[str, Any], address: str | N
         fields["src_host"] = address
 
 
-def _ssh_login(outcome: str, user_group: int, address_group: int | None = None,
-               port_group: int | None = None) -> Handler:
+def _ssh_login(
+    outcome: str, user_group: int, address_group: int | None = None, port_group: int | None = None
+) -> Handler:
     def handle(match: re.Match[str], common: dict[str, Any], fields: dict[str, Any]) -> None:
         fields["action"] = "ssh_login"
         fields["outcome"] = outcome
         if match.group(user_group):
             common["username"] = match.group(user_group)
         if address_group is not None:
-            _set_source(common, fields, match.group(address_group),
-                        match.group(port_group) if port_group else None)
+            _set_source(
+                common,
+                fields,
+                match.group(address_group),
+                match.group(port_group) if port_group else None,
+            )
+
     return handle
 
 
@@ -63,6 +72,7 @@ def _ssh_connection(action: str) -> Handler:
         if match.group(1):
             common["username"] = match.group(1)
         _set_source(common, fields, match.group(2), match.group(3))
+
     return handle
 
 
@@ -150,8 +160,9 @@ def _su_old(match: re.Match[str], common: dict[str, Any], fields: dict[str, Any]
     fields["su.target_user"] = match.group(2)
 
 
-def _account(action: str, name_field: str | None = None, user_group: int | None = 1,
-             **extra_groups: int) -> Handler:
+def _account(
+    action: str, name_field: str | None = None, user_group: int | None = 1, **extra_groups: int
+) -> Handler:
     def handle(match: re.Match[str], common: dict[str, Any], fields: dict[str, Any]) -> None:
         fields["action"] = action
         fields["outcome"] = "success"
@@ -162,6 +173,7 @@ def _account(action: str, name_field: str | None = None, user_group: int | None 
         for name, group in extra_groups.items():
             if match.group(group) is not None:
                 fields[name] = match.group(group)
+
     return handle
 
 
@@ -171,6 +183,7 @@ def _logind(action: str) -> Handler:
         fields["session_id"] = match.group(1)
         if match.lastindex and match.lastindex >= 2:
             common["username"] = match.group(2)
+
     return handle
 
 
@@ -185,46 +198,93 @@ def _ssh_fallback(match: re.Match[str], common: dict[str, Any], fields: dict[str
 
 
 _SSH_RULES: tuple[Rule, ...] = (
-    (re.compile(r"(Failed|Accepted) ([^ ]+) for (invalid user )?(.*?) from ([^ ]+) port (\d+)"),
-     _ssh_password),
-    (re.compile(r"Invalid user (.*?) from ([^ ]+)(?: port (\d+))?"), _ssh_login("failure", 1, 2, 3)),
-    (re.compile(r"input_userauth_request: invalid user (.*?) \[preauth\]"),
-     _ssh_login("failure", 1)),
-    (re.compile(r"(?:error: )?maximum authentication attempts exceeded for (?:invalid user )?"
-                r"(.*?) from ([^ ]+) port (\d+)"), _ssh_login("failure", 1, 2, 3)),
-    (re.compile(r"Disconnecting (?:authenticating|invalid) user (.*?) ([^ ]+) port (\d+): "
-                r"Too many authentication failures"), _ssh_login("failure", 1, 2, 3)),
-    (re.compile(r"Disconnecting: Too many authentication failures for (?:invalid user )?(.*?) "
-                r"\[preauth\]"), _ssh_login("failure", 1)),
-    (re.compile(r"(?:error: )?PAM: Authentication failure for (?:illegal |invalid )?user (.*?) "
-                r"from ([^ ]+)"), _ssh_login("failure", 1, 2)),
-    (re.compile(r"Connection closed by (?:(?:authenticating|invalid) user (.*?) )?([^ ]+)"
-                r"(?: port (\d+))?"), _ssh_connection("ssh_connection_closed")),
-    (re.compile(r"Disconnected from (?:(?:authenticating |invalid )?user (.*?) )?([^ ]+)"
-                r" port (\d+)"), _ssh_connection("ssh_disconnected")),
-    (re.compile(r"(?:error: )?Received disconnect from ()([^ ]+?)(?: port (\d+))?: ?\d+: "),
-     _ssh_connection("ssh_disconnected")),
+    (
+        re.compile(r"(Failed|Accepted) ([^ ]+) for (invalid user )?(.*?) from ([^ ]+) port (\d+)"),
+        _ssh_password,
+    ),
+    (
+        re.compile(r"Invalid user (.*?) from ([^ ]+)(?: port (\d+))?"),
+        _ssh_login("failure", 1, 2, 3),
+    ),
+    (
+        re.compile(r"input_userauth_request: invalid user (.*?) \[preauth\]"),
+        _ssh_login("failure", 1),
+    ),
+    (
+        re.compile(
+            r"(?:error: )?maximum authentication attempts exceeded for (?:invalid user )?"
+            r"(.*?) from ([^ ]+) port (\d+)"
+        ),
+        _ssh_login("failure", 1, 2, 3),
+    ),
+    (
+        re.compile(
+            r"Disconnecting (?:authenticating|invalid) user (.*?) ([^ ]+) port (\d+): "
+            r"Too many authentication failures"
+        ),
+        _ssh_login("failure", 1, 2, 3),
+    ),
+    (
+        re.compile(
+            r"Disconnecting: Too many authentication failures for (?:invalid user )?(.*?) "
+            r"\[preauth\]"
+        ),
+        _ssh_login("failure", 1),
+    ),
+    (
+        re.compile(
+            r"(?:error: )?PAM: Authentication failure for (?:illegal |invalid )?user (.*?) "
+            r"from ([^ ]+)"
+        ),
+        _ssh_login("failure", 1, 2),
+    ),
+    (
+        re.compile(
+            r"Connection closed by (?:(?:authenticating|invalid) user (.*?) )?([^ ]+)"
+            r"(?: port (\d+))?"
+        ),
+        _ssh_connection("ssh_connection_closed"),
+    ),
+    (
+        re.compile(
+            r"Disconnected from (?:(?:authenticating |invalid )?user (.*?) )?([^ ]+)"
+            r" port (\d+)"
+        ),
+        _ssh_connection("ssh_disconnected"),
+    ),
+    (
+        re.compile(r"(?:error: )?Received disconnect from ()([^ ]+?)(?: port (\d+))?: ?\d+: "),
+        _ssh_connection("ssh_disconnected"),
+    ),
     (re.compile(r"PAM (\d+ more authentication failures?; .*)"), _ssh_pam),
-    (re.compile(r"reverse mapping checking getaddrinfo for [^ ]+ \[()([^\]]+)\]()"),
-     _ssh_connection("ssh_reverse_mapping_failed")),
-    (re.compile(r"Did not receive identification string from ()([^ ]+)(?: port (\d+))?"),
-     _ssh_connection("ssh_connection")),
+    (
+        re.compile(r"reverse mapping checking getaddrinfo for [^ ]+ \[()([^\]]+)\]()"),
+        _ssh_connection("ssh_reverse_mapping_failed"),
+    ),
+    (
+        re.compile(r"Did not receive identification string from ()([^ ]+)(?: port (\d+))?"),
+        _ssh_connection("ssh_connection"),
+    ),
 )
 _SSH_FALLBACK = re.compile(r"(?:from|by|with|for) ([0-9A-Fa-f.:]*[0-9A-Fa-f]) port (\d+)")
-_SUDO_RULES: tuple[Rule, ...] = (
-    (re.compile(r" *([^ ]+) : (.*(?:TTY|PWD|USER)=.*)", re.S), _sudo),
-)
+_SUDO_RULES: tuple[Rule, ...] = ((re.compile(r" *([^ ]+) : (.*(?:TTY|PWD|USER)=.*)", re.S), _sudo),)
 _SU_RULES: tuple[Rule, ...] = (
     (re.compile(r"(FAILED SU )?\(to ([^)]+)\) ([^ ]+) on ([^ ]+)"), _su),
     (re.compile(r"(Successful su|FAILED SU|BAD SU) for ([^ ]+) by ([^ ]+)"), _su_old),
 )
 _ACCOUNT_RULES: tuple[Rule, ...] = (
-    (re.compile(r"new user: name=([^,]+), UID=(\d+), GID=(\d+), home=([^,]*), shell=([^,]*)"),
-     _account("user_created", "new_user", uid=2, gid=3, home=4, shell=5)),
-    (re.compile(r"(?:new group|group added to [^:]+): name=([^,]+)(?:, GID=(\d+))?"),
-     _account("group_created", "new_group", None, gid=2)),
-    (re.compile(r"add '([^']+)' to (?:shadow )?group '([^']+)'"),
-     _account("user_added_to_group", None, 1, group=2)),
+    (
+        re.compile(r"new user: name=([^,]+), UID=(\d+), GID=(\d+), home=([^,]*), shell=([^,]*)"),
+        _account("user_created", "new_user", uid=2, gid=3, home=4, shell=5),
+    ),
+    (
+        re.compile(r"(?:new group|group added to [^:]+): name=([^,]+)(?:, GID=(\d+))?"),
+        _account("group_created", "new_group", None, gid=2),
+    ),
+    (
+        re.compile(r"add '([^']+)' to (?:shadow )?group '([^']+)'"),
+        _account("user_added_to_group", None, 1, group=2),
+    ),
     (re.compile(r"delete user '([^']+)'"), _account("user_deleted")),
     (re.compile(r"removed group '([^']+)'"), _account("group_deleted", "group", None)),
     (re.compile(r"group '([^']+)' removed"), _account("group_deleted", "group", None)),
@@ -241,11 +301,29 @@ _LOGIND_RULES: tuple[Rule, ...] = (
 _CRON_RULES: tuple[Rule, ...] = ((re.compile(r"\(([^)]+)\) CMD \((.*)\)$", re.S), _cron),)
 
 _RULES_BY_PROGRAM: dict[str, tuple[Rule, ...]] = {
-    "sshd": _SSH_RULES, "sshd-session": _SSH_RULES, "sshd-auth": _SSH_RULES,
-    "sudo": _SUDO_RULES, "su": _SU_RULES,
-    "systemd-logind": _LOGIND_RULES, "cron": _CRON_RULES, "crond": _CRON_RULES,
-    **{name: _ACCOUNT_RULES for name in ("useradd", "groupadd", "usermod", "userdel", "groupdel",
-                                         "groupmod", "passwd", "chpasswd", "gpasswd", "chage")},
+    "sshd": _SSH_RULES,
+    "sshd-session": _SSH_RULES,
+    "sshd-auth": _SSH_RULES,
+    "sudo": _SUDO_RULES,
+    "su": _SU_RULES,
+    "systemd-logind": _LOGIND_RULES,
+    "cron": _CRON_RULES,
+    "crond": _CRON_RULES,
+    **{
+        name: _ACCOUNT_RULES
+        for name in (
+            "useradd",
+            "groupadd",
+            "usermod",
+            "userdel",
+            "groupdel",
+            "groupmod",
+            "passwd",
+            "chpasswd",
+            "gpasswd",
+            "chage",
+        )
+    },
 }
 _program_cache: dict[str, tuple[str, bool, tuple[Rule, ...]]] = {}
 
@@ -265,8 +343,9 @@ def _program(tag: str) -> tuple[str, bool, tuple[Rule, ...]]:
     return known
 
 
-def extract_message_fields(tag: str, message: str, common: dict[str, Any],
-                           fields: dict[str, Any]) -> None:
+def extract_message_fields(
+    tag: str, message: str, common: dict[str, Any], fields: dict[str, Any]
+) -> None:
     """Fill username, addresses, command line, `action` and `outcome` from an auth message.
 
     Only the rules of the program that logged the message are tried, so other programs

@@ -63,7 +63,9 @@ class Parser(Protocol):
         ...
 
 
-def iter_lines(stream: BinaryIO, max_line: int = MAX_LINE) -> Iterator[tuple[int, bytes | Rejected]]:
+def iter_lines(
+    stream: BinaryIO, max_line: int = MAX_LINE
+) -> Iterator[tuple[int, bytes | Rejected]]:
     """(line number, line without its end) for each line that is not blank; an over-long line
     comes as Rejected.
 
@@ -84,10 +86,15 @@ def iter_lines(stream: BinaryIO, max_line: int = MAX_LINE) -> Iterator[tuple[int
                 length += len(more)
                 if not more or more.endswith(b"\n"):
                     break
-            yield number, Rejected(
-                number, head,
-                f"line {number} is {length:,} bytes, over the {max_line:,}-byte limit "
-                f"(first {len(head):,} bytes kept)")
+            yield (
+                number,
+                Rejected(
+                    number,
+                    head,
+                    f"line {number} is {length:,} bytes, over the {max_line:,}-byte limit "
+                    f"(first {len(head):,} bytes kept)",
+                ),
+            )
             continue
         line = line.rstrip(b"\r\n")
         if line.strip():
@@ -110,8 +117,9 @@ class _Recoded(io.RawIOBase):
 
     def __init__(self, stream: BinaryIO, first: bytes, encoding: str | None) -> None:
         self._stream = stream
-        self._decoder = (codecs.getincrementaldecoder(encoding)(errors="replace")
-                         if encoding else None)
+        self._decoder = (
+            codecs.getincrementaldecoder(encoding)(errors="replace") if encoding else None
+        )
         self._pending = self._recode(first) if first else b""
         self._eof = False
 

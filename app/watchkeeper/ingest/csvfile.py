@@ -49,8 +49,10 @@ def _looks_like_header(cells: list[str]) -> bool:
     named = [cell.strip() for cell in cells if cell.strip()]
     if len(named) < max(2, len(cells) - 1):
         return False
-    return all(len(cell) <= 128 and not _DATA_LIKE.fullmatch(cell)
-               and not _VALUE_INSIDE.search(cell) for cell in named)
+    return all(
+        len(cell) <= 128 and not _DATA_LIKE.fullmatch(cell) and not _VALUE_INSIDE.search(cell)
+        for cell in named
+    )
 
 
 def column_names(cells: list[str]) -> list[str]:
@@ -96,8 +98,7 @@ class CsvParser:
             rows = _RowReader(stream, dialect, file_encoding).rows()
             yield from self._records(rows, source.name, context)
 
-    def _records(self, rows: Iterator[_Row], name: str, context: ParseContext
-                 ) -> Iterator[Parsed]:
+    def _records(self, rows: Iterator[_Row], name: str, context: ParseContext) -> Iterator[Parsed]:
         header: list[str] | None = None
         for row in rows:
             if row.values is None:
@@ -121,8 +122,9 @@ class CsvParser:
                 continue  # a blank line
             if len(values) != width and not (len(values) > width and not any(values[width:])):
                 count = f"{len(values)} value" + ("" if len(values) == 1 else "s")
-                yield Rejected(row.number, row.raw,
-                               f"row {row.number} has {count} for {width} columns")
+                yield Rejected(
+                    row.number, row.raw, f"row {row.number} has {count} for {width} columns"
+                )
                 continue
             fields: dict[str, Any] = dict(zip(header, values, strict=False))
             try:
@@ -135,8 +137,9 @@ class CsvParser:
             yield Event(row.number, row.text, common, fields)
 
     @staticmethod
-    def _day_first(header: list[str], ahead: list[_Row], mapper: FieldMapper, name: str,
-                   context: ParseContext) -> bool:
+    def _day_first(
+        header: list[str], ahead: list[_Row], mapper: FieldMapper, name: str, context: ParseContext
+    ) -> bool:
         """Day first (23/11/2026) unless the file's own dates show month first (11/23/2026).
 
         Day first is the default because it is the order in the UK and most of the world;
@@ -158,26 +161,32 @@ class CsvParser:
             month_first_seen |= second > 12
             ambiguous |= first <= 12 and second <= 12 and first != second
         if month_first_seen and not day_first_seen:
-            context.notes.append(f"{name}: dates in column {header[column]!r} read as "
-                                 "month/day/year (US order)")
+            context.notes.append(
+                f"{name}: dates in column {header[column]!r} read as month/day/year (US order)"
+            )
             return False
         if ambiguous and not day_first_seen:
-            context.notes.append(f"{name}: dates in column {header[column]!r} such as "
-                                 "05/06/2026 were read as day/month/year; nothing in the file "
-                                 "showed the order")
+            context.notes.append(
+                f"{name}: dates in column {header[column]!r} such as "
+                "05/06/2026 were read as day/month/year; nothing in the file "
+                "showed the order"
+            )
         return True
 
     @staticmethod
-    def _unnamed_last_column(header: list[str], ahead: list[_Row], context: ParseContext,
-                             name: str) -> list[str]:
+    def _unnamed_last_column(
+        header: list[str], ahead: list[_Row], context: ParseContext, name: str
+    ) -> list[str]:
         """A header one name short of every row (Event Viewer's CSV) gets the missing name."""
         widths = [len(row.values) for row in ahead if row.values]
         if not widths or sum(1 for width in widths if width == len(header) + 1) < 0.9 * len(widths):
             return header
-        extra = ("Description" if tuple(header) == _EVENT_VIEWER_HEADER
-                 else f"column_{len(header) + 1}")
-        context.notes.append(f"{name}: the last column has no name in the header; "
-                             f"it is kept as {extra!r}")
+        extra = (
+            "Description" if tuple(header) == _EVENT_VIEWER_HEADER else f"column_{len(header) + 1}"
+        )
+        context.notes.append(
+            f"{name}: the last column has no name in the header; it is kept as {extra!r}"
+        )
         return [*header, extra]
 
 
@@ -226,8 +235,12 @@ class _RowReader:
             next(lines, None)
             self._raw.clear()
             self._texts.clear()
-        reader = csv.reader(lines, delimiter=self._dialect.delimiter,
-                            skipinitialspace=self._dialect.skip_initial_space, strict=False)
+        reader = csv.reader(
+            lines,
+            delimiter=self._dialect.delimiter,
+            skipinitialspace=self._dialect.skip_initial_space,
+            strict=False,
+        )
         number = 0
         while True:
             values: list[str] | None
@@ -244,10 +257,14 @@ class _RowReader:
             self._raw.clear()
             self._texts.clear()
             if self._overlong is not None:
-                values, problem = None, (f"a line of {self._overlong:,} bytes, over the "
-                                         f"{MAX_LINE:,}-byte limit (first {MAX_LINE:,} kept)")
+                values, problem = (
+                    None,
+                    (
+                        f"a line of {self._overlong:,} bytes, over the "
+                        f"{MAX_LINE:,}-byte limit (first {MAX_LINE:,} kept)"
+                    ),
+                )
                 self._overlong = None
             encoding = self._file_encoding if self._file_encoding != "utf-8" else self._encoding
             self._encoding = "utf-8"
             yield _Row(number, raw, text, values, problem, encoding)
-

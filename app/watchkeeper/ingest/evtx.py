@@ -26,8 +26,10 @@ RECORD_MAGIC = b"**\x00\x00"
 _CHUNK_IDS = re.compile(r"chunk containing record IDs (\d+)\.\.(\d+)")
 _CHUNK_NUMBER = re.compile(r"chunk number (\d+)")
 _RECORD = re.compile(r"record number (\d+)")
-_DETAIL = re.compile(r"^(?:RuntimeError: )?Failed to parse (?:chunk containing record IDs \d+\.\.\d+"
-                     r"|chunk number \d+|record number \d+): ")
+_DETAIL = re.compile(
+    r"^(?:RuntimeError: )?Failed to parse (?:chunk containing record IDs \d+\.\.\d+"
+    r"|chunk number \d+|record number \d+): "
+)
 _MAX_CHUNK_RECORDS = (CHUNK_SIZE - 512) // 24  # a record takes at least 24 bytes
 _MAX_ID = 1 << 63  # record numbers are stored as BIGINT
 _CONTROL = re.compile(r"[\x00-\x1f]")
@@ -50,7 +52,8 @@ class EvtxParser:
             if source.size < expected:
                 context.notes.append(
                     f"{source.name}: file is truncated ({source.size:,} of {expected:,} bytes); "
-                    "the records in its complete part were imported")
+                    "the records in its complete part were imported"
+                )
             stream.seek(0)
             try:
                 parser = evtx_parser.PyEvtxParser(stream, indent=False, skip_errors=True)
@@ -76,9 +79,11 @@ class EvtxParser:
                         yield _event(number, data)
                     else:  # a damaged record header: the event is kept, not stored
                         skipped.records += 1
-                        yield Rejected(0, data.encode("utf-8", "surrogatepass"),
-                                       f"record number {number} is impossible (a damaged "
-                                       "record header)")
+                        yield Rejected(
+                            0,
+                            data.encode("utf-8", "surrogatepass"),
+                            f"record number {number} is impossible (a damaged record header)",
+                        )
                 yield from self._skipped_chunks(source, recorded or [], skipped)
                 if stopped is not None:
                     # Not recoverable: keep what came before and say where it stopped.
@@ -89,15 +94,17 @@ class EvtxParser:
                         context.notes.append(note)
                     return
 
-    def _skipped_chunks(self, source: Source, caught: list[warnings.WarningMessage],
-                        skipped: _Skipped) -> Iterator[Rejected]:
+    def _skipped_chunks(
+        self, source: Source, caught: list[warnings.WarningMessage], skipped: _Skipped
+    ) -> Iterator[Rejected]:
         """A quarantine record for each chunk or record the parser skipped, with its bytes."""
         for warning in caught:
             text = str(warning.message)
             if not text.startswith("Skipping EVTX data"):
                 # another thread's warning, caught by the process-wide filter: pass it on
-                warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                                       warning.lineno)
+                warnings.warn_explicit(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
                 continue
             detail = _DETAIL.sub("", text.removeprefix("Skipping EVTX data: "))
             chunk = _skipped_chunk(source, text)
@@ -107,16 +114,26 @@ class EvtxParser:
                 count = last - first + 1 if first else 0
                 skipped.chunks += 1
                 skipped.chunk_records += count
-                held = (f"records {first:,} to {last:,}, {count:,} records" if count
-                        else "its records unknown")
+                held = (
+                    f"records {first:,} to {last:,}, {count:,} records"
+                    if count
+                    else "its records unknown"
+                )
                 where = f" {index}" if index is not None else ""
-                yield Rejected(first, raw, f"corrupt chunk{where} skipped ({held}): {detail}",
-                               records=max(count, 1))
+                yield Rejected(
+                    first,
+                    raw,
+                    f"corrupt chunk{where} skipped ({held}): {detail}",
+                    records=max(count, 1),
+                )
             elif record is not None:
                 number = int(record.group(1)) if len(record.group(1)) < 19 else 0
                 skipped.records += 1
-                yield Rejected(number, _record_bytes(source, number),
-                               f"record {number:,} could not be read and was skipped: {detail}")
+                yield Rejected(
+                    number,
+                    _record_bytes(source, number),
+                    f"record {number:,} could not be read and was skipped: {detail}",
+                )
             else:
                 skipped.records += 1
                 yield Rejected(0, b"", f"data skipped: {detail}")
@@ -130,13 +147,15 @@ def _event(number: int, data: str) -> WindowsEvent | Rejected:
     try:
         event_json = orjson.dumps(json.loads(data, strict=False)).decode()
     except (ValueError, TypeError, RecursionError) as error:
-        return Rejected(number, data.encode("utf-8", "surrogatepass"),
-                        f"record {number:,} came out as unreadable JSON: {error}")
+        return Rejected(
+            number,
+            data.encode("utf-8", "surrogatepass"),
+            f"record {number:,} came out as unreadable JSON: {error}",
+        )
     return WindowsEvent(number, data, event_json, "evtx")
 
 
-def _skipped_chunk(source: Source,
-                   text: str) -> tuple[int | None, bytes, int, int] | None:
+def _skipped_chunk(source: Source, text: str) -> tuple[int | None, bytes, int, int] | None:
     """The number, bytes and first and last record ids of the chunk a warning names."""
     by_ids = _CHUNK_IDS.search(text)
     if by_ids is not None:
@@ -197,8 +216,11 @@ def _chunk_range(source: Source, index: int) -> tuple[int, int]:
     own = _ids(_chunk_at(source, index))
     before = _ids(_chunk_at(source, index - 1)) if index > 0 else None
     after = _ids(_chunk_at(source, index + 1))
-    if own is not None and (before is None or before[1] < own[0]) and (
-            after is None or own[1] < after[0]):
+    if (
+        own is not None
+        and (before is None or before[1] < own[0])
+        and (after is None or own[1] < after[0])
+    ):
         return own
     if before is not None and after is not None and before[1] < after[0] - 1:
         return before[1] + 1, after[0] - 1
@@ -234,7 +256,7 @@ def _record_bytes(source: Source, record_id: int) -> bytes:
             continue
         at = chunk.find(RECORD_MAGIC, 512)
         while at >= 0:
-            if chunk[at + 8:at + 16] == wanted:
+            if chunk[at + 8 : at + 16] == wanted:
                 size = struct.unpack_from("<I", chunk, at + 4)[0] if at + 8 <= len(chunk) else 0
                 end = at + size if 24 <= size <= len(chunk) - at else len(chunk)
                 return chunk[at:end]

@@ -27,8 +27,10 @@ from watchkeeper.ingest.jsonlines import json_kind, json_text, load_object
 MAX_EVENT = MAX_LINE
 _RECORD_LINE = re.compile(rb"Record\s+(\d{1,18})\s*")  # a record number fits in 63 bits
 # {"Event": {"#attributes": {...}, "System": {, after a "Record N" line or not
-_SNIFF = re.compile(r'\A\s*(?:Record\s+\d+\s*)?\{\s*"Event"\s*:\s*\{\s*'
-                    r'(?:"#attributes"\s*:\s*\{[^{}]*\}\s*,\s*)?"System"\s*:\s*\{')
+_SNIFF = re.compile(
+    r'\A\s*(?:Record\s+\d+\s*)?\{\s*"Event"\s*:\s*\{\s*'
+    r'(?:"#attributes"\s*:\s*\{[^{}]*\}\s*,\s*)?"System"\s*:\s*\{'
+)
 
 
 class EvtxJsonParser:
@@ -73,19 +75,24 @@ def _objects(stream_lines: Iterator[tuple[int, bytes | Rejected]]) -> Iterator[P
         if size <= MAX_EVENT:
             lines.append(line)
         elif size - len(line) - 1 <= MAX_EVENT:  # the first line over: keep what fits
-            lines.append(line[:MAX_EVENT - (size - len(line) - 1)])
+            lines.append(line[: MAX_EVENT - (size - len(line) - 1)])
     if lines:
         yield _event(lines, first, size, record_no)
 
 
-def _event(lines: list[bytes], first: int, size: int,
-           record_no: int | None) -> WindowsEvent | Rejected:
+def _event(
+    lines: list[bytes], first: int, size: int, record_no: int | None
+) -> WindowsEvent | Rejected:
     """One object; its record number is the "Record N" line's, else its EventRecordID."""
     data = b"\n".join(lines)
     where = f"object at line {first}"
     if size > MAX_EVENT:
-        return Rejected(first, data, f"{where} is {size:,} bytes, over the {MAX_EVENT:,}-byte "
-                                     f"limit (first {len(data):,} bytes kept)")
+        return Rejected(
+            first,
+            data,
+            f"{where} is {size:,} bytes, over the {MAX_EVENT:,}-byte "
+            f"limit (first {len(data):,} bytes kept)",
+        )
     loaded = load_object(data, first)
     if isinstance(loaded, Rejected):
         loaded.reason = loaded.reason.replace(f"line {first}", where, 1)
@@ -93,14 +100,19 @@ def _event(lines: list[bytes], first: int, size: int,
     _, _, value, text, _ = loaded
     event = value.get("Event")
     if not isinstance(event, dict) or not isinstance(event.get("System"), dict):
-        found = ("no Event object" if event is None else
-                 f"Event is a JSON {json_kind(event)}" if not isinstance(event, dict) else
-                 "no System object in Event")
+        found = (
+            "no Event object"
+            if event is None
+            else f"Event is a JSON {json_kind(event)}"
+            if not isinstance(event, dict)
+            else "no System object in Event"
+        )
         return Rejected(first, data, f"{where}: not a Windows event ({found})")
     if record_no is None:
         record_no = _record_id(event["System"])
-    return WindowsEvent(first if record_no is None else record_no, text,
-                        json_text({"Event": event}), source="evtx")
+    return WindowsEvent(
+        first if record_no is None else record_no, text, json_text({"Event": event}), source="evtx"
+    )
 
 
 def _record_id(system: dict[str, Any]) -> int | None:

@@ -25,18 +25,31 @@ def parsers() -> tuple[Parser, ...]:
     from watchkeeper.ingest.winlogbeat import WinlogbeatParser
     from watchkeeper.ingest.winxml import WindowsXmlParser
 
-    return (ForwardedParser(), EvtxParser(), WindowsXmlParser(), EvtxJsonParser(),
-            WinlogbeatParser(), NxlogParser(),
-            JournaldParser(), MacosLogParser(), AuditdParser(), SyslogParser(),
-            JsonLinesParser(), CsvParser(), TextLogParser())
+    return (
+        ForwardedParser(),
+        EvtxParser(),
+        WindowsXmlParser(),
+        EvtxJsonParser(),
+        WinlogbeatParser(),
+        NxlogParser(),
+        JournaldParser(),
+        MacosLogParser(),
+        AuditdParser(),
+        SyslogParser(),
+        JsonLinesParser(),
+        CsvParser(),
+        TextLogParser(),
+    )
 
 
 def sniff(head: bytes) -> tuple[Parser | None, str]:
     """The parser for a file starting with `head`, or None and why not."""
     if not head:
         return None, "the file is empty"
-    scores = sorted(((parser.sniff(head), index, parser) for index, parser in enumerate(parsers())),
-                    key=lambda item: (-item[0], item[1]))
+    scores = sorted(
+        ((parser.sniff(head), index, parser) for index, parser in enumerate(parsers())),
+        key=lambda item: (-item[0], item[1]),
+    )
     best_score, _, best = scores[0]
     if best_score >= MIN_CONFIDENCE:
         return best, ""

@@ -27,8 +27,13 @@ HEADER = b'{"watchkeeper_spool":1}\n'  # the first line of every segment
 def envelope(received: datetime, peer: str, transport: str, kind: str, message: bytes) -> bytes:
     """One spooled message as a line: when and from whom it came, how, and its text."""
     text, encoding = decode(message)
-    record: dict[str, Any] = {"r": received.astimezone(UTC).isoformat(), "p": peer,
-                              "t": transport, "k": kind, "m": text}
+    record: dict[str, Any] = {
+        "r": received.astimezone(UTC).isoformat(),
+        "p": peer,
+        "t": transport,
+        "k": kind,
+        "m": text,
+    }
     if encoding != "utf-8":
         record["e"] = encoding
     return orjson.dumps(record) + b"\n"
@@ -66,8 +71,9 @@ def _message(number: int, line: bytes, context: ParseContext, mapper: FieldMappe
     else:
         parsed = parse_line(text.rstrip("\r\n"), number, context.years)
     if isinstance(parsed, str):
-        return Rejected(number, text.encode("utf-8", "surrogatepass"),
-                        f"from {peer} over {transport}: {parsed}")
+        return Rejected(
+            number, text.encode("utf-8", "surrogatepass"), f"from {peer} over {transport}: {parsed}"
+        )
     if isinstance(parsed, WindowsEvent):
         parsed.received, parsed.sender, parsed.transport = received, peer, transport
         return parsed
@@ -81,8 +87,9 @@ def _message(number: int, line: bytes, context: ParseContext, mapper: FieldMappe
     return parsed
 
 
-def _json_message(number: int, text: str, mapper: FieldMapper,
-                  context: ParseContext) -> Event | WindowsEvent | str:
+def _json_message(
+    number: int, text: str, mapper: FieldMapper, context: ParseContext
+) -> Event | WindowsEvent | str:
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError as error:
@@ -91,8 +98,7 @@ def _json_message(number: int, text: str, mapper: FieldMapper,
         return f"line {number}: a JSON {type(value).__name__}, not an object"
     if is_nxlog_windows(value):  # NXLog's to_json() of a Windows event
         try:
-            return WindowsEvent(number, text, nxlog_json(value, context.years.zone),
-                                source="nxlog")
+            return WindowsEvent(number, text, nxlog_json(value, context.years.zone), source="nxlog")
         except (TypeError, ValueError) as error:
             return f"line {number}: NXLog event not understood ({error})"
     parsed = event_from_object(number, text, value, "utf-8", mapper)

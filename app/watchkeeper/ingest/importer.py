@@ -86,14 +86,20 @@ def expand_paths(paths: Iterable[Path | str], store_path: Path | None = None) ->
     if store_path is not None:
         resolved = store_path.resolve()
         # the database, its write-ahead log and DuckDB's spill folder
-        own = {resolved, resolved.with_name(resolved.name + ".wal"),
-               resolved.with_name(resolved.name + ".tmp")}
+        own = {
+            resolved,
+            resolved.with_name(resolved.name + ".wal"),
+            resolved.with_name(resolved.name + ".tmp"),
+        }
     for item in paths:
         path = Path(item)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(WORK_PREFIXES)
-                                 and (Path(root) / d).resolve() not in own)
+                dirs[:] = sorted(
+                    d
+                    for d in dirs
+                    if not d.startswith(WORK_PREFIXES) and (Path(root) / d).resolve() not in own
+                )
                 for name in sorted(files):
                     candidate = Path(root) / name
                     if candidate.resolve() not in own:
@@ -114,8 +120,13 @@ def _sha256(path: Path, progress: Progress) -> str:
 class Importer:
     """Imports into one store; the same object serves the CLI and the window."""
 
-    def __init__(self, store: Store, progress: Progress | None = None,
-                 batch_size: int = BATCH_SIZE, label: tuple[Path, str] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        progress: Progress | None = None,
+        batch_size: int = BATCH_SIZE,
+        label: tuple[Path, str] | None = None,
+    ) -> None:
         self.store = store
         # (folder, name): files below the folder are recorded as "name/relative/path", for
         # files in a working folder that is deleted afterwards (the demo's)
@@ -140,8 +151,14 @@ class Importer:
             self._writer = BackgroundWriter(self.store)
         except DiskFull as error:
             summary.disk_full = error.message
-            summary.files = [FileResult(self._name(path), "failed", message=(
-                f"{self._name(path)}: not imported: {error.message}")) for path in files]
+            summary.files = [
+                FileResult(
+                    self._name(path),
+                    "failed",
+                    message=(f"{self._name(path)}: not imported: {error.message}"),
+                )
+                for path in files
+            ]
             return summary
         try:
             index = 0
@@ -156,8 +173,7 @@ class Importer:
                 self._flush()
                 self._writer.drain()
             except DiskFull:
-                self._stop_for_full_disk([self._name(path) for path in files[index + 1:]],
-                                         summary)
+                self._stop_for_full_disk([self._name(path) for path in files[index + 1 :]], summary)
         except StoreError:
             # the writer failed and rolled back its open transaction: a file it had begun
             # in an earlier commit is half there, so take it out as a killed import would be
@@ -191,8 +207,11 @@ class Importer:
         ids = [f.import_id for f in summary.files if f.import_id is not None]
         try:
             _finish_recovery(self.store)
-            kept = {entry.id for entry in ledger.entries_by_id(self.store, ids)
-                    if entry.status in ("done", "skipped")}
+            kept = {
+                entry.id
+                for entry in ledger.entries_by_id(self.store, ids)
+                if entry.status in ("done", "skipped")
+            }
         except Exception:  # DuckDB refuses even reads after a failed checkpoint; reopened,
             kept = set()  # it recovers from its log, and importing again skips what it has
         for result in summary.files:
@@ -201,8 +220,10 @@ class Importer:
                 result.message = f"{result.name}: not imported: {sentence}"
             elif result.status == "failed" and not result.message:
                 result.message = f"{result.name}: not imported: {sentence}"
-        summary.files.extend(FileResult(name, "failed", message=f"{name}: not imported "
-                                        "(the disk is full)") for name in untouched)
+        summary.files.extend(
+            FileResult(name, "failed", message=f"{name}: not imported (the disk is full)")
+            for name in untouched
+        )
 
     def _name(self, path: Path) -> str:
         if self.label is not None and path.is_relative_to(self.label[0]):
@@ -222,7 +243,9 @@ class Importer:
         self._batch.opened.append(row)
 
     def _fill_counts(self, summary: ImportSummary) -> None:
-        ids = [f.import_id for f in summary.files if f.import_id is not None and f.status == "imported"]
+        ids = [
+            f.import_id for f in summary.files if f.import_id is not None and f.status == "imported"
+        ]
         for entry in ledger.entries_by_id(self.store, ids):
             for result in summary.files:
                 if result.import_id == entry.id:
@@ -255,20 +278,28 @@ class Importer:
         except OSError as error:
             if is_disk_full(error):  # a working copy (archive, UTF-16) found no room
                 result.status = "failed"
-                result.message = (f"{name}: not imported: "
-                                  f"{disk_full_sentence(self.store.path, FULL_AFTER)}")
+                result.message = (
+                    f"{name}: not imported: {disk_full_sentence(self.store.path, FULL_AFTER)}"
+                )
                 raise DiskFull(result.message) from error
-            result.status, result.message = "failed", f"{name}: cannot be read ({error.strerror or error})"
+            result.status, result.message = (
+                "failed",
+                f"{name}: cannot be read ({error.strerror or error})",
+            )
         finally:
             result.seconds = time.monotonic() - began
             if result.status != "expanded":
                 summary.files.append(result)
         if result.status == "failed" and result.import_id is None:
-            self._record(LedgerRow(self._new_import_id(), name, None, None, result.format,
-                                   "failed", result.message))
+            self._record(
+                LedgerRow(
+                    self._new_import_id(), name, None, None, result.format, "failed", result.message
+                )
+            )
 
-    def _import_checked(self, path: Path, name: str, summary: ImportSummary, depth: int,
-                        result: FileResult) -> None:
+    def _import_checked(
+        self, path: Path, name: str, summary: ImportSummary, depth: int, result: FileResult
+    ) -> None:
         size = path.stat().st_size
         with path.open("rb") as stream:
             head = stream.read(HEAD_SIZE)
@@ -285,8 +316,9 @@ class Importer:
             result.status = "skipped"
             result.message = f"{name}: already imported (same content as {earlier})"
             result.import_id = self._new_import_id()
-            self._record(LedgerRow(result.import_id, name, size, sha, None, "skipped",
-                                   result.message))
+            self._record(
+                LedgerRow(result.import_id, name, size, sha, None, "skipped", result.message)
+            )
             return
         if text_encoding(head)[0] == "utf-16":  # with a byte-order mark
             work = make_workdir(self.store.path, ".import-")
@@ -294,8 +326,9 @@ class Importer:
                 converted = _transcode_utf16(path, work / "utf8")
                 with converted.open("rb") as stream:
                     head = stream.read(HEAD_SIZE)
-                self._parse_file(converted, head, name, sha, size, result,
-                                 [f"{name}: converted from UTF-16"])
+                self._parse_file(
+                    converted, head, name, sha, size, result, [f"{name}: converted from UTF-16"]
+                )
                 self._flush()  # the converted copy goes when this block ends
             finally:
                 shutil.rmtree(work, ignore_errors=True)
@@ -303,20 +336,39 @@ class Importer:
             self._parse_file(path, head, name, sha, size, result, [])
         self._imported_here[sha] = name
 
-    def _parse_file(self, path: Path, head: bytes, name: str, sha: str, size: int,
-                    result: FileResult, notes: list[str]) -> None:
+    def _parse_file(
+        self,
+        path: Path,
+        head: bytes,
+        name: str,
+        sha: str,
+        size: int,
+        result: FileResult,
+        notes: list[str],
+    ) -> None:
         parser, why = formats.sniff(head)
         if parser is None:
             raise ImportFailed(f"{name}: {why}")
         result.format = parser.format
         modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        source = Source(name=name, opener=lambda: path.open("rb", buffering=READ_BUFFER),
-                        size=path.stat().st_size,
-                        modified=modified, path=str(path))
+        source = Source(
+            name=name,
+            opener=lambda: path.open("rb", buffering=READ_BUFFER),
+            size=path.stat().st_size,
+            modified=modified,
+            path=str(path),
+        )
         self._parse_into_store(parser, source, sha, size, result, notes)
 
-    def _parse_into_store(self, parser: Parser, source: Source, sha: str, size: int,
-                          result: FileResult, notes: list[str]) -> None:
+    def _parse_into_store(
+        self,
+        parser: Parser,
+        source: Source,
+        sha: str,
+        size: int,
+        result: FileResult,
+        notes: list[str],
+    ) -> None:
         import_id = self._new_import_id()
         result.import_id = import_id
         self._record(LedgerRow(import_id, source.name, size, sha, parser.format, "running"))
@@ -341,8 +393,10 @@ class Importer:
             self._abandon(import_id, source.name, error, result)
         assert self._writer is not None
         if self._writer.fields_over_limit:
-            notes.append(f"{source.name}: {len(self._writer.fields_over_limit)} field name(s) "
-                         "over the column limit were kept only in the raw record")
+            notes.append(
+                f"{source.name}: {len(self._writer.fields_over_limit)} field name(s) "
+                "over the column limit were kept only in the raw record"
+            )
             self._writer.fields_over_limit.clear()
         notes.extend(context.notes)
         message = "; ".join(notes) or None
@@ -350,8 +404,7 @@ class Importer:
         result.status = "imported"
         result.message = message or ""
 
-    def _abandon(self, import_id: int, name: str, error: BaseException,
-                 result: FileResult) -> None:
+    def _abandon(self, import_id: int, name: str, error: BaseException, result: FileResult) -> None:
         """Roll back a file that could not be finished, then re-raise for the caller."""
         assert self._writer is not None
         self._flush()
@@ -359,8 +412,11 @@ class Importer:
             self._writer.drain()
         if is_disk_full(error):
             try:
-                self.store.rollback_import(import_id, "failed", f"{name}: not imported: the "
-                                           "disk was full; nothing from it was kept")
+                self.store.rollback_import(
+                    import_id,
+                    "failed",
+                    f"{name}: not imported: the disk was full; nothing from it was kept",
+                )
             except Exception as failure:  # no room even for that: done when there is
                 if not is_disk_full(failure):
                     raise
@@ -372,8 +428,11 @@ class Importer:
         cancelled = isinstance(error, (Cancelled, KeyboardInterrupt))
         status = "cancelled" if cancelled else "failed"
         detail = getattr(error, "message", None) or str(error) or type(error).__name__
-        message = (f"{name}: stopped before the end; nothing from it was kept" if cancelled
-                   else f"{name}: {detail}; nothing from it was kept")
+        message = (
+            f"{name}: stopped before the end; nothing from it was kept"
+            if cancelled
+            else f"{name}: {detail}; nothing from it was kept"
+        )
         self.store.rollback_import(import_id, status, message)
         result.status, result.message = status, message
         # an error of this file alone (its parser, its values) fails only this file; a failing
@@ -382,19 +441,26 @@ class Importer:
             raise error
         raise ImportFailed(message) from error
 
-    def _import_archive(self, path: Path, name: str, archive_kind: str,
-                        summary: ImportSummary, depth: int) -> None:
+    def _import_archive(
+        self, path: Path, name: str, archive_kind: str, summary: ImportSummary, depth: int
+    ) -> None:
         workdir = make_workdir(self.store.path, ".archive-")
         for member in archives.expand(path, name, archive_kind, workdir):
             self.progress.check()
             if member.path is None:
-                summary.files.append(FileResult(member.name, "skipped" if member.skipped
-                                                else "failed", message=member.problem))
+                summary.files.append(
+                    FileResult(
+                        member.name,
+                        "skipped" if member.skipped else "failed",
+                        message=member.problem,
+                    )
+                )
                 continue
             self._import_file(member.path, member.name, summary, depth + 1)
             if member.problem:
                 summary.files[-1].message = "; ".join(
-                    m for m in (summary.files[-1].message, member.problem) if m)
+                    m for m in (summary.files[-1].message, member.problem) if m
+                )
             # The extracted copy is deleted after this; commit what came from it first.
             self._flush()
 
@@ -436,7 +502,11 @@ def _transcode_utf16(path: Path, target: Path) -> Path:
     return target
 
 
-def import_paths(store: Store, paths: Iterable[Path | str], progress: Progress | None = None,
-                 label: tuple[Path, str] | None = None) -> ImportSummary:
+def import_paths(
+    store: Store,
+    paths: Iterable[Path | str],
+    progress: Progress | None = None,
+    label: tuple[Path, str] | None = None,
+) -> ImportSummary:
     """Import files, folders and archives into the store; see ImportSummary for the outcome."""
     return Importer(store, progress, label=label).run(paths)

@@ -50,7 +50,9 @@ def parse_entry(line: bytes, number: int) -> Event | Rejected:
     except orjson.JSONDecodeError as error:
         return Rejected(number, line, f"line {number}: not JSON ({error})")
     if not isinstance(entry, dict):
-        return Rejected(number, line, f"line {number}: not a journal entry (JSON but not an object)")
+        return Rejected(
+            number, line, f"line {number}: not a journal entry (JSON but not an object)"
+        )
     stamp = None
     for name in _TIME_FIELDS:
         stamp = _from_microseconds(entry.get(name))

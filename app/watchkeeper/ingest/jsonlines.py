@@ -38,8 +38,7 @@ def not_understood(record: JsonRecord, error: Exception, what: str) -> Rejected:
     """A record a format could not convert: the reason of a time that cannot be stored,
     else `what` not understood and why."""
     number, line = record[0], record[1]
-    reason = (str(error) if isinstance(error, TimeOutOfRange)
-              else f"{what} not understood ({error})")
+    reason = str(error) if isinstance(error, TimeOutOfRange) else f"{what} not understood ({error})"
     return Rejected(number, line, f"line {number}: {reason}")
 
 
@@ -61,8 +60,9 @@ def json_records(source: Source) -> Iterator[JsonRecord | Rejected]:
             yield record
 
 
-def sniff_objects(head: bytes, marker: str, is_kind: Callable[[dict[str, Any]], bool],
-                  score: int) -> int:
+def sniff_objects(
+    head: bytes, marker: str, is_kind: Callable[[dict[str, Any]], bool], score: int
+) -> int:
     """`score` when a head of JSON lines holds `marker` and one of its first objects is of
     the kind `is_kind` recognises; else 0. For the JSON formats more specific than any JSON."""
     text = head_text(head)
@@ -103,8 +103,9 @@ def json_text(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def flatten(value: dict[str, Any], fields: dict[str, Any], lists: set[str],
-            prefix: str = "", depth: int = 0) -> None:
+def flatten(
+    value: dict[str, Any], fields: dict[str, Any], lists: set[str], prefix: str = "", depth: int = 0
+) -> None:
     """Every key of `value` into `fields`, nested keys joined with '.'; lists as JSON text.
 
     Past MAX_DEPTH levels an object is kept whole as JSON text: no log nests that deep,
@@ -141,8 +142,9 @@ def _deep_text(value: Any) -> str:
         return "(nested too deep to show; the raw record has it all)"
 
 
-def event_from_object(number: int, text: str, value: dict[str, Any], encoding: str,
-                      mapper: FieldMapper) -> Event | Rejected:
+def event_from_object(
+    number: int, text: str, value: dict[str, Any], encoding: str, mapper: FieldMapper
+) -> Event | Rejected:
     """An Event of a JSON object: its keys flattened into fields, common columns by name.
 
     A record whose time cannot be stored comes back Rejected, saying why.
@@ -170,8 +172,11 @@ def _data_summary(value: dict[str, Any], tag: Any) -> str | None:
     if not isinstance(data, dict | list):
         return None
     pairs = data.items() if isinstance(data, dict) else enumerate(data)
-    shown = " ".join(f"{key}={_short(item)}" for key, item in pairs
-                     if item is not None and item != "" and item != {} and item != [])
+    shown = " ".join(
+        f"{key}={_short(item)}"
+        for key, item in pairs
+        if item is not None and item != "" and item != {} and item != []
+    )
     parts = [part for part in (tag if isinstance(tag, str) else None, shown) if part]
     return ": ".join(parts)[:_SUMMARY_LIMIT] or None
 
@@ -272,14 +277,19 @@ def _parse_array(stream: BinaryIO, mapper: FieldMapper, file_encoding: str) -> I
         skip_space()
         if pos >= len(buffer):
             return  # the end of the file; an array left open loses nothing
-        if buffer[pos:pos + 1] == "]":
+        if buffer[pos : pos + 1] == "]":
             pos += 1
             skip_space()
             if pos < len(buffer):
-                yield _rest_rejected(number + 1, buffer[pos:], stream, offset + pos,
-                                     "text after the end of the JSON array")
+                yield _rest_rejected(
+                    number + 1,
+                    buffer[pos:],
+                    stream,
+                    offset + pos,
+                    "text after the end of the JSON array",
+                )
             return
-        if number and buffer[pos:pos + 1] == ",":
+        if number and buffer[pos : pos + 1] == ",":
             pos += 1
             skip_space()
         number += 1
@@ -288,19 +298,30 @@ def _parse_array(stream: BinaryIO, mapper: FieldMapper, file_encoding: str) -> I
                 value, end = decoder.raw_decode(buffer, pos)
                 break
             except RecursionError:
-                yield _rest_rejected(number, buffer[pos:], stream, offset + pos,
-                                     f"element {number}: nested too deep to read")
+                yield _rest_rejected(
+                    number,
+                    buffer[pos:],
+                    stream,
+                    offset + pos,
+                    f"element {number}: nested too deep to read",
+                )
                 return
             except json.JSONDecodeError as error:
                 if len(buffer) - pos > MAX_LINE or not more():
-                    yield _rest_rejected(number, buffer[pos:], stream, offset + pos,
-                                         f"element {number}: not valid JSON: {error.msg}")
+                    yield _rest_rejected(
+                        number,
+                        buffer[pos:],
+                        stream,
+                        offset + pos,
+                        f"element {number}: not valid JSON: {error.msg}",
+                    )
                     return
         text = buffer[pos:end]
         pos = end
         if not isinstance(value, dict):
-            yield Rejected(number, text.encode(),
-                           f"element {number}: JSON {json_kind(value)}, not an object")
+            yield Rejected(
+                number, text.encode(), f"element {number}: JSON {json_kind(value)}, not an object"
+            )
             continue
         yield event_from_object(number, text, value, file_encoding, mapper)
 
@@ -317,5 +338,9 @@ def _rest_rejected(number: int, text: str, stream: BinaryIO, offset: int, reason
         length += len(chunk)
     for chunk in iter(lambda: stream.read(CHUNK), b""):
         length += len(chunk)
-    return Rejected(number, kept, f"{reason} (at character {offset:,}; the remaining "
-                                  f"{length:,} bytes were not read as events)")
+    return Rejected(
+        number,
+        kept,
+        f"{reason} (at character {offset:,}; the remaining "
+        f"{length:,} bytes were not read as events)",
+    )

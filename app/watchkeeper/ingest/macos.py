@@ -14,11 +14,15 @@ from watchkeeper.core.timeparse import parse_iso
 from watchkeeper.ingest.authlog import extract_message_fields
 from watchkeeper.ingest.base import MAX_LINE, ParseContext, Source, decode, is_binary, iter_lines
 
-_LEVELS = {"Default": "information", "Info": "information", "Debug": "verbose",
-           "Error": "error", "Fault": "critical"}
+_LEVELS = {
+    "Default": "information",
+    "Info": "information",
+    "Debug": "verbose",
+    "Error": "error",
+    "Fault": "critical",
+}
 # What `log` prints around the entries when its stderr went into the file too.
-_CHATTER = (b"Filtering the log data", b"Skipping info and debug", b"Skipping debug",
-            b"Timestamp ")
+_CHATTER = (b"Filtering the log data", b"Skipping info and debug", b"Skipping debug", b"Timestamp ")
 _MARKERS = (b'"eventMessage"', b'"machTimestamp"', b'"processImagePath"', b'"messageType"')
 _CHUNK = 1 << 20
 
@@ -75,7 +79,8 @@ class _Notes:
         for text, count in self._said.items():
             if text == "reported":
                 text = f"log show reported {self._reported:,} entries" + (
-                    f" over {self._counts:,} runs" if self._counts > 1 else "")
+                    f" over {self._counts:,} runs" if self._counts > 1 else ""
+                )
             elif count > 1:
                 text += f" ({count:,} times)"
             lines.append(f"{self.name}: {text}")
@@ -138,9 +143,12 @@ def _parse_array(stream: BinaryIO, name: str, notes: _Notes) -> Iterator[Parsed]
                 return
             if at_end or pending > MAX_LINE:
                 number += 1
-                yield Rejected(number, buffer[position:position + MAX_LINE].encode(),
-                               f"entry {number}: not valid JSON ({error}); the remaining "
-                               f"{pending:,} characters of the file were not read")
+                yield Rejected(
+                    number,
+                    buffer[position : position + MAX_LINE].encode(),
+                    f"entry {number}: not valid JSON ({error}); the remaining "
+                    f"{pending:,} characters of the file were not read",
+                )
                 return
             more = stream.read(_CHUNK)
             at_end = not more
@@ -176,13 +184,19 @@ def _entry(entry: Any, number: int, raw: str, where: str, notes: _Notes) -> Even
         return f"{where}: bad timestamp {stamp_text!r}"
     fields: dict[str, Any] = {}
     _flatten(entry, "", fields)
-    common: dict[str, Any] = {"time": stamp, "source": "macos",
-                              "message": entry.get("eventMessage")}
+    common: dict[str, Any] = {
+        "time": stamp,
+        "source": "macos",
+        "message": entry.get("eventMessage"),
+    }
     level = _LEVELS.get(entry.get("messageType") or "")
     if level:
         common["level"] = level
-    for column, key in (("process", "processImagePath"), ("provider", "subsystem"),
-                        ("channel", "category")):
+    for column, key in (
+        ("process", "processImagePath"),
+        ("provider", "subsystem"),
+        ("channel", "category"),
+    ):
         value = entry.get(key)
         if isinstance(value, str) and value:
             common[column] = value

@@ -17,58 +17,184 @@ from watchkeeper.core.timeparse import parse_iso
 # against the flat field name ('.' between nested keys).
 NAMES: dict[str, tuple[str, ...]] = {
     "time": (
-        "@timestamp", "timestamp", "time", "ts", "eventtime", "event_time", "datetime", "date (utc)",
-        "date_time", "date and time", "created_at", "createddatetime", "activitydatetime",
-        "creationtime", "timegenerated", "time_generated", "published", "@t", "logged_at",
+        "@timestamp",
+        "timestamp",
+        "time",
+        "ts",
+        "eventtime",
+        "event_time",
+        "datetime",
+        "date (utc)",
+        "date_time",
+        "date and time",
+        "created_at",
+        "createddatetime",
+        "activitydatetime",
+        "creationtime",
+        "timegenerated",
+        "time_generated",
+        "published",
+        "@t",
+        "logged_at",
         "date",
     ),
     "host": (
-        "host", "hostname", "host.name", "host.hostname", "computer", "computername",
-        "computer_name", "device", "devicename", "device_name", "device.name", "machinename",
-        "machine", "source_host", "sourcehost",
+        "host",
+        "hostname",
+        "host.name",
+        "host.hostname",
+        "computer",
+        "computername",
+        "computer_name",
+        "device",
+        "devicename",
+        "device_name",
+        "device.name",
+        "machinename",
+        "machine",
+        "source_host",
+        "sourcehost",
     ),
     "username": (
-        "username", "user.name", "user_name", "userprincipalname", "user", "account",
-        "accountname", "account_name", "actor", "actor.alternateid", "actor.name", "userid",
+        "username",
+        "user.name",
+        "user_name",
+        "userprincipalname",
+        "user",
+        "account",
+        "accountname",
+        "account_name",
+        "actor",
+        "actor.alternateid",
+        "actor.name",
+        "userid",
     ),
     "message": (
-        "message", "msg", "log", "text", "short_message", "@m", "full_message", "description",
+        "message",
+        "msg",
+        "log",
+        "text",
+        "short_message",
+        "@m",
+        "full_message",
+        "description",
         "data",
     ),
-    "level": ("level", "severity", "loglevel", "log_level", "log.level", "levelname", "@l",
-              "priority"),
+    "level": (
+        "level",
+        "severity",
+        "loglevel",
+        "log_level",
+        "log.level",
+        "levelname",
+        "@l",
+        "priority",
+    ),
     "src_ip": (
-        "src_ip", "source.ip", "srcip", "source_ip", "sourceip", "sourceipaddress", "src",
-        "client_ip", "clientip", "client.ip", "client.ipaddress", "clientipaddress", "c-ip",
-        "remote_addr", "remote_ip", "remoteip", "ipaddress", "ip_address", "ip address",
+        "src_ip",
+        "source.ip",
+        "srcip",
+        "source_ip",
+        "sourceip",
+        "sourceipaddress",
+        "src",
+        "client_ip",
+        "clientip",
+        "client.ip",
+        "client.ipaddress",
+        "clientipaddress",
+        "c-ip",
+        "remote_addr",
+        "remote_ip",
+        "remoteip",
+        "ipaddress",
+        "ip_address",
+        "ip address",
         "calleripaddress",
-        "id.orig_h", "src_addr", "ip",
+        "id.orig_h",
+        "src_addr",
+        "ip",
     ),
     "dst_ip": (
-        "dst_ip", "destination.ip", "dstip", "destination_ip", "dest_ip", "destip", "dst",
-        "server_ip", "server.ip", "s-ip", "id.resp_h", "dst_addr",
+        "dst_ip",
+        "destination.ip",
+        "dstip",
+        "destination_ip",
+        "dest_ip",
+        "destip",
+        "dst",
+        "server_ip",
+        "server.ip",
+        "s-ip",
+        "id.resp_h",
+        "dst_addr",
     ),
     "src_port": (
-        "src_port", "source.port", "srcport", "source_port", "sport", "client_port",
-        "client.port", "remote_port", "id.orig_p",
+        "src_port",
+        "source.port",
+        "srcport",
+        "source_port",
+        "sport",
+        "client_port",
+        "client.port",
+        "remote_port",
+        "id.orig_p",
     ),
     "dst_port": (
-        "dst_port", "destination.port", "dstport", "destination_port", "dest_port", "dport",
-        "server_port", "server.port", "s-port", "id.resp_p",
+        "dst_port",
+        "destination.port",
+        "dstport",
+        "destination_port",
+        "dest_port",
+        "dport",
+        "server_port",
+        "server.port",
+        "s-port",
+        "id.resp_p",
     ),
     "process": (
-        "process", "process.name", "program", "app", "application", "process_name",
-        "processname", "proc", "comm", "image", "process.executable", "exe",
+        "process",
+        "process.name",
+        "program",
+        "app",
+        "application",
+        "process_name",
+        "processname",
+        "proc",
+        "comm",
+        "image",
+        "process.executable",
+        "exe",
     ),
     "pid": ("pid", "process.pid", "process_id", "processid"),
-    "event_id": ("event_id", "eventid", "event.code", "eventcode", "event_code", "event id",
-                 "winlog.event_id"),
+    "event_id": (
+        "event_id",
+        "eventid",
+        "event.code",
+        "eventcode",
+        "event_code",
+        "event id",
+        "winlog.event_id",
+    ),
     "command_line": ("command_line", "commandline", "process.command_line", "cmdline", "cmd"),
-    "parent_process": ("parent_process", "parentimage", "parent_image", "process.parent.name",
-                       "process.parent.executable"),
+    "parent_process": (
+        "parent_process",
+        "parentimage",
+        "parent_image",
+        "process.parent.name",
+        "process.parent.executable",
+    ),
     "channel": ("channel", "logname", "log_name", "winlog.channel"),
-    "provider": ("provider", "providername", "provider_name", "source_name", "sourcename",
-                 "event.provider", "winlog.provider_name", "tag"),
+    "provider": (
+        "provider",
+        "providername",
+        "provider_name",
+        "source_name",
+        "sourcename",
+        "event.provider",
+        "winlog.provider_name",
+        "tag",
+    ),
 }
 
 _TABLE: dict[str, tuple[str, int]] = {
@@ -83,14 +209,17 @@ _EPOCH_TEXT = re.compile(r"-?\d{9,19}(?:\.\d+)?")
 # 23/11/2026 08:43, 11-23-2026 8:43:12 PM, 23.11.2026: day and month order is decided by caller
 _NUMERIC_DATE = re.compile(
     r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
-    r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*([AaPp][Mm])?)?")
+    r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*([AaPp][Mm])?)?"
+)
 _YEAR_FIRST = re.compile(
-    r"(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?")
+    r"(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?"
+)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Plainly a time, but none a calendar holds: more digits than nanoseconds since 1970 need,
 # or an ISO date with a five-digit year.
-_OUT_OF_RANGE_TEXT = re.compile(r"[+-]?\d{20,}(?:\.\d*)?|[+-]?\d{5,}-\d{1,2}-\d{1,2}(?:[T ].*)?",
-                                re.S)
+_OUT_OF_RANGE_TEXT = re.compile(
+    r"[+-]?\d{20,}(?:\.\d*)?|[+-]?\d{5,}-\d{1,2}-\d{1,2}(?:[T ].*)?", re.S
+)
 
 
 class TimeOutOfRange(ValueError):
@@ -249,12 +378,16 @@ class FieldMapper:
 
     def time_fields(self, names: list[str]) -> list[str]:
         """The names among `names` that may hold the time, best first."""
-        found = [(hit[1], name) for name in names
-                 if (hit := self.column_of(name)) is not None and hit[0] == "time"]
+        found = [
+            (hit[1], name)
+            for name in names
+            if (hit := self.column_of(name)) is not None and hit[0] == "time"
+        ]
         return [name for _, name in sorted(found)]
 
-    def common(self, fields: Mapping[str, Any], source: str,
-               lists: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+    def common(
+        self, fields: Mapping[str, Any], source: str, lists: frozenset[str] | set[str] = frozenset()
+    ) -> dict[str, Any]:
         """The common columns found in `fields`, with `source` set.
 
         Raises TimeOutOfRange when the record's only time is one that cannot be stored.
@@ -293,8 +426,9 @@ class FieldMapper:
             hit = self.column_of(name)
             if hit is not None:
                 candidates.setdefault(hit[0], []).append((hit[1], name))
-        return [(column, [name for _, name in sorted(found)])
-                for column, found in candidates.items()]
+        return [
+            (column, [name for _, name in sorted(found)]) for column, found in candidates.items()
+        ]
 
     def _fill(self, column: str, value: Any, common: dict[str, Any], is_list: bool) -> bool:
         if value is None or isinstance(value, bool):

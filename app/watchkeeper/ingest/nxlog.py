@@ -34,19 +34,56 @@ _WINDOWS_MODULES = ("im_msvistalog", "im_mseventlog", "im_wseventing")
 # NXLog's own keys: they describe the event (System) or the shipping, not the EventData.
 # AccountName is not among them: NXLog's SID lookup and the EventData of service installs
 # (7045) share the name, the EventData value wins in NXLog, and Sigma rules read it there.
-_SYSTEM_KEYS = frozenset({
-    "EventTime", "Hostname", "Keywords", "EventType", "SeverityValue", "Severity", "EventID",
-    "SourceName", "ProviderGuid", "Version", "Task", "TaskValue", "OpcodeValue", "Opcode",
-    "RecordNumber", "ActivityID", "RelatedActivityID", "ProcessID", "ThreadID",
-    "ExecutionProcessID", "ExecutionThreadID", "Channel", "Domain", "UserID", "AccountType",
-    "Category", "EventReceivedTime", "SourceModuleName", "SourceModuleType", "Qualifiers",
-    "Level", "LevelValue", "MessageSourceAddress",
-})
+_SYSTEM_KEYS = frozenset(
+    {
+        "EventTime",
+        "Hostname",
+        "Keywords",
+        "EventType",
+        "SeverityValue",
+        "Severity",
+        "EventID",
+        "SourceName",
+        "ProviderGuid",
+        "Version",
+        "Task",
+        "TaskValue",
+        "OpcodeValue",
+        "Opcode",
+        "RecordNumber",
+        "ActivityID",
+        "RelatedActivityID",
+        "ProcessID",
+        "ThreadID",
+        "ExecutionProcessID",
+        "ExecutionThreadID",
+        "Channel",
+        "Domain",
+        "UserID",
+        "AccountType",
+        "Category",
+        "EventReceivedTime",
+        "SourceModuleName",
+        "SourceModuleType",
+        "Qualifiers",
+        "Level",
+        "LevelValue",
+        "MessageSourceAddress",
+    }
+)
 # The EventType values NXLog writes; Sysmon's registry events carry an EventType of their
 # own (SetValue, CreateKey, ...) that overwrites NXLog's, and that one is EventData.
-_NXLOG_EVENT_TYPES = frozenset({
-    "AUDIT_SUCCESS", "AUDIT_FAILURE", "INFO", "WARNING", "ERROR", "CRITICAL", "VERBOSE",
-})
+_NXLOG_EVENT_TYPES = frozenset(
+    {
+        "AUDIT_SUCCESS",
+        "AUDIT_FAILURE",
+        "INFO",
+        "WARNING",
+        "ERROR",
+        "CRITICAL",
+        "VERBOSE",
+    }
+)
 # NXLog's SeverityValue (1 debug .. 5 critical) to the Windows Level number.
 _LEVELS = {1: 5, 2: 4, 3: 3, 4: 2, 5: 1}
 TIME_INFERRED_FIELD = "EventTimeZoneInferred"
@@ -80,8 +117,10 @@ class NxlogParser:
                 continue
             yield WindowsEvent(number, text, event_json, source="nxlog")
         if others:
-            context.notes.append(f"{source.name}: {others} line(s) without an EventID and "
-                                 "Channel were read as generic JSON")
+            context.notes.append(
+                f"{source.name}: {others} line(s) without an EventID and "
+                "Channel were read as generic JSON"
+            )
 
 
 def is_nxlog_windows(value: dict[str, Any]) -> bool:

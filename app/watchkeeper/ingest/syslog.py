@@ -15,31 +15,61 @@ from watchkeeper.ingest.base import ParseContext, Source, decode, is_binary, ite
 
 # The tail shared by the 3164 and ISO shapes: optional host, optional tag[pid], message.
 # Literal spaces, not \s: control characters in the message must stay where they are.
-_TAIL = (r"(?:([^ \[]*[^ \[:]) )?"  # host: a word not ending in ':' and without '['
-         r"(?:([^ \[:]+)(?:\[(\d*)\]:?|:) ?)?"  # tag, with [pid] and/or ':'
-         r"(.*)")
+_TAIL = (
+    r"(?:([^ \[]*[^ \[:]) )?"  # host: a word not ending in ':' and without '['
+    r"(?:([^ \[:]+)(?:\[(\d*)\]:?|:) ?)?"  # tag, with [pid] and/or ':'
+    r"(.*)"
+)
 _RFC3164 = re.compile(
     r"(?:<(\d{1,3})>)?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(\d{1,2}) "
-    r"(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?:? " + _TAIL, re.S)
+    r"(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?:? " + _TAIL,
+    re.S,
+)
 _ISO = re.compile(
-    r"(?:<(\d{1,3})>)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:?\d\d)?) "
-    + _TAIL, re.S)
+    r"(?:<(\d{1,3})>)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:?\d\d)?) " + _TAIL,
+    re.S,
+)
 _RFC5424 = re.compile(
     r"<(\d{1,3})>\d{1,2} ([^ ]+) ([^ ]+) ([^ ]+) ([^ ]+) ([^ ]+) "
-    r"(-|(?:\[(?:[^\]\"]|\"(?:[^\"\\]|\\.)*\")*\])+)(?: (.*))?", re.S)
+    r"(-|(?:\[(?:[^\]\"]|\"(?:[^\"\\]|\\.)*\")*\])+)(?: (.*))?",
+    re.S,
+)
 _SD_ELEMENT = re.compile(r"\[([^ \]]+)((?:[^\]\"]|\"(?:[^\"\\]|\\.)*\")*)\]", re.S)
 _SD_PARAM = re.compile(r"([^ =\]\"]+)=\"((?:[^\"\\]|\\.)*)\"", re.S)
 _SD_ESCAPE = re.compile(r"\\([\"\\\]])")
 
 _MONTH_NUMBERS = {name.title(): number for name, number in MONTHS.items()}
-_FACILITIES = ("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
-               "authpriv", "ftp", "ntp", "security", "console", "solaris-cron",
-               "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7")
+_FACILITIES = (
+    "kern",
+    "user",
+    "mail",
+    "daemon",
+    "auth",
+    "syslog",
+    "lpr",
+    "news",
+    "uucp",
+    "cron",
+    "authpriv",
+    "ftp",
+    "ntp",
+    "security",
+    "console",
+    "solaris-cron",
+    "local0",
+    "local1",
+    "local2",
+    "local3",
+    "local4",
+    "local5",
+    "local6",
+    "local7",
+)
 _SEVERITIES = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")
 # PRI -> (facility, severity, level), computed once.
-_PRIORITIES = tuple((_FACILITIES[pri >> 3], _SEVERITIES[pri & 7], SYSLOG_SEVERITIES[pri & 7])
-                    for pri in range(192))
-
+_PRIORITIES = tuple(
+    (_FACILITIES[pri >> 3], _SEVERITIES[pri & 7], SYSLOG_SEVERITIES[pri & 7]) for pri in range(192)
+)
 
 
 class SyslogParser:
@@ -90,10 +120,11 @@ def parse_line(text: str, number: int, years: YearInference) -> Event | str:
     if match is not None:
         pri, month, day, hour, minute, second, fraction, host, tag, pid, message = match.groups()
         micro = int(fraction.ljust(6, "0")) if fraction else 0
-        stamp = _resolve_3164(years, _MONTH_NUMBERS[month], int(day), int(hour), int(minute),
-                              int(second), micro)
+        stamp = _resolve_3164(
+            years, _MONTH_NUMBERS[month], int(day), int(hour), int(minute), int(second), micro
+        )
         if stamp is None:
-            return f"line {number}: no such date or time: {text[match.start(2):match.end(6)]!r}"
+            return f"line {number}: no such date or time: {text[match.start(2) : match.end(6)]!r}"
         common: dict[str, Any] = {"time": stamp, "time_inferred": "year,zone"}
     else:
         match = _ISO.match(text)
@@ -129,8 +160,9 @@ def parse_line(text: str, number: int, years: YearInference) -> Event | str:
     return Event(number, text, common, fields)
 
 
-def _resolve_3164(years: YearInference, month: int, day: int, hour: int, minute: int,
-                  second: int, micro: int) -> datetime | None:
+def _resolve_3164(
+    years: YearInference, month: int, day: int, hour: int, minute: int, second: int, micro: int
+) -> datetime | None:
     stamp = years.resolve(month, day, hour, minute, second, micro)
     if stamp is not None or (month, day) != (2, 29) or hour > 23 or minute > 59 or second > 59:
         return stamp
@@ -150,8 +182,9 @@ def _apply_pri(pri: int, fields: dict[str, Any]) -> str | None:
     return level
 
 
-def _rfc5424_event(match: re.Match[str], number: int, text: str,
-                   years: YearInference) -> Event | str:
+def _rfc5424_event(
+    match: re.Match[str], number: int, text: str, years: YearInference
+) -> Event | str:
     pri, stamp_text, host, app, procid, msgid, data, message = match.groups()
     fields: dict[str, Any] = {}
     level = _apply_pri(int(pri), fields)

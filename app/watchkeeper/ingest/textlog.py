@@ -28,15 +28,29 @@ def _clf_time(text: str) -> datetime | None:
 def _access(match: re.Match[str], years: YearInference) -> dict[str, Any]:
     client, user, stamp, request, status, size, referrer, agent = match.groups()
     method, _, rest = request.partition(" ")
-    fields: dict[str, Any] = {"http.request": request, "http.method": method,
-                              "http.path": rest.rsplit(" ", 1)[0] if rest else "",
-                              "http.status": status, "http.bytes": size}
+    fields: dict[str, Any] = {
+        "http.request": request,
+        "http.method": method,
+        "http.path": rest.rsplit(" ", 1)[0] if rest else "",
+        "http.status": status,
+        "http.bytes": size,
+    }
     if referrer is not None:
         fields["http.referrer"], fields["http.user_agent"] = referrer, agent
     status_code = int(status)
-    return {"time": _clf_time(stamp), "src_ip": client, "username": None if user == "-" else user,
-            "level": "error" if status_code >= 500 else "warning" if status_code >= 400 else
-            "information", "message": request, "fields": fields, "channel": "access"}
+    return {
+        "time": _clf_time(stamp),
+        "src_ip": client,
+        "username": None if user == "-" else user,
+        "level": "error"
+        if status_code >= 500
+        else "warning"
+        if status_code >= 400
+        else "information",
+        "message": request,
+        "fields": fields,
+        "channel": "access",
+    }
 
 
 def _apache_error(match: re.Match[str], years: YearInference) -> dict[str, Any]:
@@ -44,27 +58,55 @@ def _apache_error(match: re.Match[str], years: YearInference) -> dict[str, Any]:
     parts = stamp.split()
     clock = parts[3].split(".")[0].split(":")
     try:
-        when = datetime(int(parts[4]), _MONTH[parts[1]], int(parts[2]), int(clock[0]),
-                        int(clock[1]), int(clock[2]), tzinfo=years.zone)
+        when = datetime(
+            int(parts[4]),
+            _MONTH[parts[1]],
+            int(parts[2]),
+            int(clock[0]),
+            int(clock[1]),
+            int(clock[2]),
+            tzinfo=years.zone,
+        )
     except (KeyError, ValueError, IndexError):
         when = None
     client = re.search(r"\[client ([0-9A-Fa-f.:]+)(?::\d+)?\]", message)
-    return {"time": when, "time_inferred": "zone", "level": normalise_level(level.split(":")[-1]),
-            "message": message, "src_ip": client.group(1) if client else None,
-            "fields": {"apache.level": level}, "channel": "error"}
+    return {
+        "time": when,
+        "time_inferred": "zone",
+        "level": normalise_level(level.split(":")[-1]),
+        "message": message,
+        "src_ip": client.group(1) if client else None,
+        "fields": {"apache.level": level},
+        "channel": "error",
+    }
 
 
 def _logcat(match: re.Match[str], years: YearInference) -> dict[str, Any]:
     month, day, hour, minute, second, milli, pid, tid, level, tag, message = match.groups()
-    when = years.resolve(int(month), int(day), int(hour), int(minute), int(second),
-                         int(milli) * 1000)
-    return {"time": when, "time_inferred": "year,zone", "pid": int(pid), "process": tag.strip(),
-            "level": _LOGCAT_LEVELS.get(level), "message": message,
-            "fields": {"tid": tid, "logcat.priority": level}, "channel": "logcat"}
+    when = years.resolve(
+        int(month), int(day), int(hour), int(minute), int(second), int(milli) * 1000
+    )
+    return {
+        "time": when,
+        "time_inferred": "year,zone",
+        "pid": int(pid),
+        "process": tag.strip(),
+        "level": _LOGCAT_LEVELS.get(level),
+        "message": message,
+        "fields": {"tid": tid, "logcat.priority": level},
+        "channel": "logcat",
+    }
 
 
-_LOGCAT_LEVELS = {"V": "verbose", "D": "verbose", "I": "information", "W": "warning",
-                  "E": "error", "F": "critical", "A": "critical"}
+_LOGCAT_LEVELS = {
+    "V": "verbose",
+    "D": "verbose",
+    "I": "information",
+    "W": "warning",
+    "E": "error",
+    "F": "critical",
+    "A": "critical",
+}
 
 
 def _iso_line(match: re.Match[str], years: YearInference) -> dict[str, Any]:
@@ -79,34 +121,66 @@ def _iso_line(match: re.Match[str], years: YearInference) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if level is not None and len(words) >= 2:
         fields["level_word"] = words[0].rstrip(":,")
-    return {"time": when, "time_inferred": inferred, "level": level, "message": rest,
-            "fields": fields}
+    return {
+        "time": when,
+        "time_inferred": inferred,
+        "level": level,
+        "message": rest,
+        "fields": fields,
+    }
 
 
 def _bracketed_no_year(match: re.Match[str], years: YearInference) -> dict[str, Any]:
     month, day, hour, minute, second, message = match.groups()
     when = years.resolve(int(month), int(day), int(hour), int(minute), int(second))
     program = message.split(" ", 1)[0] if " - " in message else None
-    return {"time": when, "time_inferred": "year,zone", "message": message,
-            "process": program, "fields": {}}
+    return {
+        "time": when,
+        "time_inferred": "year,zone",
+        "message": message,
+        "process": program,
+        "fields": {},
+    }
 
 
 SHAPES: tuple[Shape, ...] = (
-    ("access", re.compile(
-        r'([0-9A-Fa-f.:]+|\S+) \S+ (\S+) \[(\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] '
-        r'"((?:[^"\\]|\\.)*)" (\d{3}) (\S+)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?'),
-     _access),
-    ("apache-error", re.compile(
-        r"\[(\w{3} \w{3} \d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4})\] \[([\w:]+)\] (.*)", re.S),
-     _apache_error),
-    ("logcat", re.compile(
-        r"(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{3})\s+(\d+)\s+(\d+) ([VDIWEFA]) "
-        r"([^:]*?)\s*: ?(.*)", re.S), _logcat),
-    ("iso", re.compile(
-        r"(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?),?\s+(.*)",
-        re.S), _iso_line),
-    ("bracketed", re.compile(r"\[(\d{2})\.(\d{2}) (\d{2}):(\d{2}):(\d{2})\] (.*)", re.S),
-     _bracketed_no_year),
+    (
+        "access",
+        re.compile(
+            r"([0-9A-Fa-f.:]+|\S+) \S+ (\S+) \[(\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "
+            r'"((?:[^"\\]|\\.)*)" (\d{3}) (\S+)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?'
+        ),
+        _access,
+    ),
+    (
+        "apache-error",
+        re.compile(
+            r"\[(\w{3} \w{3} \d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4})\] \[([\w:]+)\] (.*)", re.S
+        ),
+        _apache_error,
+    ),
+    (
+        "logcat",
+        re.compile(
+            r"(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{3})\s+(\d+)\s+(\d+) ([VDIWEFA]) "
+            r"([^:]*?)\s*: ?(.*)",
+            re.S,
+        ),
+        _logcat,
+    ),
+    (
+        "iso",
+        re.compile(
+            r"(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?),?\s+(.*)",
+            re.S,
+        ),
+        _iso_line,
+    ),
+    (
+        "bracketed",
+        re.compile(r"\[(\d{2})\.(\d{2}) (\d{2}):(\d{2}):(\d{2})\] (.*)", re.S),
+        _bracketed_no_year,
+    ),
 )
 
 
@@ -154,9 +228,11 @@ class TextLogParser:
                 match = pattern.match(text)
                 if match is None:
                     where = f" (after line {last_stamped})" if last_stamped else ""
-                    yield Rejected(number, line,
-                                   f"line {number}: no time stamp of the file's {name} "
-                                   f"shape{where}")
+                    yield Rejected(
+                        number,
+                        line,
+                        f"line {number}: no time stamp of the file's {name} shape{where}",
+                    )
                     continue
                 last_stamped = number
                 values = build(match, context.years)

@@ -21,7 +21,12 @@ SYSTEM_INTEGERS = frozenset({"EventID", "Version", "Level", "Task", "Opcode", "E
 
 # Level names (ours and Winlogbeat's log.level) to the Windows Level number in System.
 LEVEL_NUMBERS = {
-    "critical": 1, "error": 2, "warning": 3, "information": 4, "info": 4, "verbose": 5,
+    "critical": 1,
+    "error": 2,
+    "warning": 3,
+    "information": 4,
+    "info": 4,
+    "verbose": 5,
 }
 
 # Keyword names Winlogbeat writes, back to the bits the evtx package shows.
@@ -136,20 +141,30 @@ def build_system(
         system["EventID"] = {ATTRIBUTES: {"Qualifiers": _int_or_text(qualifiers)}, TEXT: number}
     else:
         system["EventID"] = number
-    for name, value in (("Version", version), ("Level", level), ("Task", task),
-                        ("Opcode", opcode), ("Keywords", keywords)):
+    for name, value in (
+        ("Version", version),
+        ("Level", level),
+        ("Task", task),
+        ("Opcode", opcode),
+        ("Keywords", keywords),
+    ):
         if value is not None and value != "":
             system[name] = value if name == "Keywords" else _int_or_text(value)
     if time_created is not None:
         system["TimeCreated"] = {ATTRIBUTES: {"SystemTime": time_created}}
     if record_id is not None:
         system["EventRecordID"] = _int_or_text(record_id)
-    correlation = {name: value for name, value in
-                   (("ActivityID", activity_id), ("RelatedActivityID", related_activity_id))
-                   if value}
+    correlation = {
+        name: value
+        for name, value in (("ActivityID", activity_id), ("RelatedActivityID", related_activity_id))
+        if value
+    }
     system["Correlation"] = {ATTRIBUTES: correlation} if correlation else None
-    execution = {name: _int_or_text(value) for name, value in
-                 (("ProcessID", process_id), ("ThreadID", thread_id)) if value is not None}
+    execution = {
+        name: _int_or_text(value)
+        for name, value in (("ProcessID", process_id), ("ThreadID", thread_id))
+        if value is not None
+    }
     system["Execution"] = {ATTRIBUTES: execution} if execution else None
     system["Channel"] = channel
     system["Computer"] = computer
@@ -157,9 +172,12 @@ def build_system(
     return system
 
 
-def windows_event_json(system: dict[str, Any], event_data: dict[str, Any] | None,
-                       user_data: dict[str, Any] | None = None,
-                       others: dict[str, Any] | None = None) -> str:
+def windows_event_json(
+    system: dict[str, Any],
+    event_data: dict[str, Any] | None,
+    user_data: dict[str, Any] | None = None,
+    others: dict[str, Any] | None = None,
+) -> str:
     """One event as compact JSON, shaped as `PyEvtxParser(...).records_json()` writes it.
 
     `others` holds the rarer children of <Event> (ProcessingErrorData, DebugData, ...).

@@ -51,8 +51,10 @@ class WinlogbeatParser:
                 continue
             yield WindowsEvent(number, text, event_json, source="winlogbeat")
         if others:
-            context.notes.append(f"{source.name}: {others} line(s) without a 'winlog' object "
-                                 "were read as generic JSON")
+            context.notes.append(
+                f"{source.name}: {others} line(s) without a 'winlog' object "
+                "were read as generic JSON"
+            )
 
 
 def _is_windows(winlog: Any) -> bool:

@@ -27,9 +27,11 @@ _TAG_TAIL = 64  # the same for '</Event   >', which may hold some spaces
 # What may stand between events: the XML declaration, comments, the <Events> root.
 _PROLOG = re.compile(
     rb"\s+|<\?[^>]*\?>|<!--.*?-->|</?Events(?:\s[^>]*)?>|</?[A-Za-z_][\w.:-]*:Events(?:\s[^>]*)?>",
-    re.S)
+    re.S,
+)
 _SNIFF_NAMESPACE = re.compile(
-    r"<Event\s[^>]*xmlns\s*=\s*['\"]http://schemas\.microsoft\.com/win/2004/08/events/event")
+    r"<Event\s[^>]*xmlns\s*=\s*['\"]http://schemas\.microsoft\.com/win/2004/08/events/event"
+)
 _SNIFF_PLAIN = re.compile(r"<Events\s*>\s*<Event\s*>\s*<System\s*>")
 _EXECUTION_INTEGERS = ("ProcessID", "ThreadID")
 _MAIN_PARTS = frozenset({"#attributes", "System", "EventData", "UserData", "RenderingInfo"})
@@ -38,7 +40,8 @@ _MAIN_PARTS = frozenset({"#attributes", "System", "EventData", "UserData", "Rend
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|&#(?:x0*([0-9a-fA-F]{1,2})|0*([0-9]{1,2}));")
 _RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CONTROL_REFERENCE = re.compile(
-    rb"&#(?:x0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));")
+    rb"&#(?:x0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));"
+)
 _STAND_IN = 0xF700
 _PUT_BACK = {_STAND_IN + code: f"\\u{code:04x}" for code in range(32)}
 
@@ -97,7 +100,7 @@ class _EventReader:
                         yield from self._between(buffer[pos:keep], base + pos)
                         pos = keep
                 else:
-                    yield from self._between(buffer[pos:match.start()], base + pos)
+                    yield from self._between(buffer[pos : match.start()], base + pos)
                     start, pos = match.start(), match.end()
                     continue
             else:
@@ -107,12 +110,15 @@ class _EventReader:
                     if skipping:
                         skipping = False
                     elif closing and match.end() - start > MAX_EVENT:
-                        yield self._too_long(buffer[start:start + MAX_EVENT], base + start)
+                        yield self._too_long(buffer[start : start + MAX_EVENT], base + start)
                     elif closing:
-                        yield self._event(buffer[start:match.end()], base + start)
+                        yield self._event(buffer[start : match.end()], base + start)
                     else:
-                        yield self._rejected(buffer[start:match.start()], base + start,
-                                             "has no closing </Event> tag before the next event")
+                        yield self._rejected(
+                            buffer[start : match.start()],
+                            base + start,
+                            "has no closing </Event> tag before the next event",
+                        )
                     if closing:
                         start, pos = -1, match.end()
                     else:
@@ -120,11 +126,14 @@ class _EventReader:
                     continue
                 if eof:
                     if not skipping:
-                        yield self._rejected(buffer[start:], base + start,
-                                             "is cut off: the file ends before its </Event> tag")
+                        yield self._rejected(
+                            buffer[start:],
+                            base + start,
+                            "is cut off: the file ends before its </Event> tag",
+                        )
                     break
                 if not skipping and len(buffer) - start > MAX_EVENT:
-                    yield self._too_long(buffer[start:start + MAX_EVENT], base + start)
+                    yield self._too_long(buffer[start : start + MAX_EVENT], base + start)
                     skipping = True
                 # Search only the new bytes next time, from a tail that may hold half a tag.
                 pos = max(pos, len(buffer) - _TAG_TAIL)
@@ -144,7 +153,8 @@ class _EventReader:
         if self._recoded:
             self._context.notes.append(
                 f"{self._name}: {self._recoded} event(s) were not valid UTF-8 and were read "
-                "as Windows-1252")
+                "as Windows-1252"
+            )
 
     def _between(self, data: bytes, offset: int) -> Iterator[Rejected]:
         """What lies between events: nothing but the prolog and the root, or it is rejected."""
@@ -154,23 +164,31 @@ class _EventReader:
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
             self._context.notes.append(
                 f"{self._name}: a DOCTYPE declaration at byte {offset:,} was refused; Windows "
-                "never writes one, and its entities could expand without bound")
-            reason = ("DOCTYPE/ENTITY declaration refused: Windows event exports never have "
-                      "one, and entities can be used to exhaust memory")
+                "never writes one, and its entities could expand without bound"
+            )
+            reason = (
+                "DOCTYPE/ENTITY declaration refused: Windows event exports never have "
+                "one, and entities can be used to exhaust memory"
+            )
         else:
             reason = "text outside any <Event> element"
         self._record_no += 1
-        yield Rejected(self._record_no, data[:MAX_EVENT],
-                       f"record {self._record_no} at byte {offset:,}: {reason}")
+        yield Rejected(
+            self._record_no,
+            data[:MAX_EVENT],
+            f"record {self._record_no} at byte {offset:,}: {reason}",
+        )
 
     def _rejected(self, data: bytes, offset: int, problem: str) -> Rejected:
         self._record_no += 1
-        return Rejected(self._record_no, data,
-                        f"event {self._record_no} at byte {offset:,} {problem}")
+        return Rejected(
+            self._record_no, data, f"event {self._record_no} at byte {offset:,} {problem}"
+        )
 
     def _too_long(self, head: bytes, offset: int) -> Rejected:
-        return self._rejected(head, offset, f"is over {MAX_EVENT:,} bytes long (first "
-                                            f"{MAX_EVENT:,} bytes kept)")
+        return self._rejected(
+            head, offset, f"is over {MAX_EVENT:,} bytes long (first {MAX_EVENT:,} bytes kept)"
+        )
 
     def _event(self, data: bytes, offset: int) -> WindowsEvent | Rejected:
         self._record_no += 1
@@ -185,8 +203,9 @@ class _EventReader:
         try:
             event_json = _event_json_of(payload)
         except expat.ExpatError as error:
-            return Rejected(number, data,
-                            f"event {number} at byte {offset:,}: not well-formed XML ({error})")
+            return Rejected(
+                number, data, f"event {number} at byte {offset:,}: not well-formed XML ({error})"
+            )
         except (ValueError, TypeError) as error:
             return Rejected(number, data, f"event {number} at byte {offset:,}: {error}")
         return WindowsEvent(number, text, event_json, source="winxml")
@@ -200,7 +219,8 @@ def _event_json_of(data: bytes) -> str:
     """
     prepared = data.replace(b"\r", b"&#13;") if b"\r" in data else data
     stood_in = _RAW_CONTROL.search(data) is not None or (
-        b"&#" in data and _CONTROL_REFERENCE.search(data) is not None)
+        b"&#" in data and _CONTROL_REFERENCE.search(data) is not None
+    )
     if stood_in:
         prepared = _CONTROL.sub(_stand_in, prepared)
     try:
@@ -278,13 +298,19 @@ class _ShapeBuilder:
             name, value = key, text or ""
         elif children is None and unnamed is None:
             if attributes:
-                value = {ATTRIBUTES: attributes, TEXT: text} if text is not None else {
-                    ATTRIBUTES: attributes}
+                value = (
+                    {ATTRIBUTES: attributes, TEXT: text}
+                    if text is not None
+                    else {ATTRIBUTES: attributes}
+                )
             else:
                 value = text
         else:
-            node: dict[str, Any] = children if children is not None else (
-                {ATTRIBUTES: attributes} if attributes else {})
+            node: dict[str, Any] = (
+                children
+                if children is not None
+                else ({ATTRIBUTES: attributes} if attributes else {})
+            )
             if unnamed:
                 node["Data"] = {TEXT: unnamed if len(unnamed) > 1 else unnamed[0]}
             value = node

@@ -13,7 +13,9 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 @lru_cache(maxsize=1)
 def time_of_day() -> tuple[str, ...]:
     """'HH:MM:SS' for every second of a day, indexed by the second."""
-    return tuple(f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60))
+    return tuple(
+        f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)
+    )
 
 
 @lru_cache(maxsize=1)
@@ -64,8 +66,12 @@ class Clock:
     def iso_stamp(self, t_ms: int) -> str:
         """'2026-11-03T08:43:12.345Z'."""
         second = t_ms // 1000
-        return (self.iso[second // 86400] + time_of_day()[second % 86400]
-                + milliseconds()[t_ms % 1000] + "Z")
+        return (
+            self.iso[second // 86400]
+            + time_of_day()[second % 86400]
+            + milliseconds()[t_ms % 1000]
+            + "Z"
+        )
 
     def bsd_stamp(self, t_ms: int) -> str:
         """RFC 3164: 'Nov  3 08:43:12'."""

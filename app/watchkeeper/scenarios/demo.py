@@ -15,9 +15,13 @@ from watchkeeper.storage.workdirs import make_workdir
 DEFAULT_EVENTS = 200_000
 
 
-def load_demo(store: Store, events: int = DEFAULT_EVENTS, seed: int = 1,
-              progress: Progress | None = None,
-              keep: Path | None = None) -> tuple[ScenarioSummary, ImportSummary]:
+def load_demo(
+    store: Store,
+    events: int = DEFAULT_EVENTS,
+    seed: int = 1,
+    progress: Progress | None = None,
+    keep: Path | None = None,
+) -> tuple[ScenarioSummary, ImportSummary]:
     """Generate a small office's logs and import them; kept in `keep` when given.
 
     Without `keep`, the files are written beside the store and recorded in the ledger as

@@ -23,8 +23,13 @@ _DESCRIPTOR = struct.Struct("<HBx")  # a substitution's size and value type
 _STRING, _UINT8, _UINT16, _UINT32, _INT64, _UINT64 = 0x01, 0x04, 0x06, 0x08, 0x09, 0x0A
 _GUID, _FILETIME, _SID, _HEX64 = 0x0F, 0x11, 0x13, 0x15
 
-_SMALL_LEAVES = (("Version", _UINT8), ("Level", _UINT8), ("Task", _UINT16), ("Opcode", _UINT8),
-                 ("Keywords", _HEX64))
+_SMALL_LEAVES = (
+    ("Version", _UINT8),
+    ("Level", _UINT8),
+    ("Task", _UINT16),
+    ("Opcode", _UINT8),
+    ("Keywords", _HEX64),
+)
 _TIME_AND_ID_SHAPE = (("TimeCreated", ("SystemTime",), False), ("EventRecordID", (), True))
 _TIME_AND_ID = _DESCRIPTOR.pack(8, _FILETIME) + _DESCRIPTOR.pack(8, _UINT64)
 
@@ -48,8 +53,11 @@ def _sid(text: object) -> bytes:
     if len(parts) < 3 or parts[0] != "S" or not all(part.isdigit() for part in parts[1:]):
         raise ValueError(f"{text!r} is not a SID")
     subs = [int(part) for part in parts[3:]]
-    return (bytes((int(parts[1]), len(subs))) + int(parts[2]).to_bytes(6, "big")
-            + struct.pack(f"<{len(subs)}I", *subs))
+    return (
+        bytes((int(parts[1]), len(subs)))
+        + int(parts[2]).to_bytes(6, "big")
+        + struct.pack(f"<{len(subs)}I", *subs)
+    )
 
 
 def _raw(value: object) -> Typed:
@@ -76,8 +84,10 @@ def _fixed(kind: int, value: object) -> Typed:
 def _pack(typed: Iterable[Typed]) -> tuple[bytes, bytes]:
     """Substitution descriptors and values."""
     pairs = list(typed)
-    return (b"".join(_DESCRIPTOR.pack(len(raw), kind) for kind, raw in pairs),
-            b"".join(raw for _, raw in pairs))
+    return (
+        b"".join(_DESCRIPTOR.pack(len(raw), kind) for kind, raw in pairs),
+        b"".join(raw for _, raw in pairs),
+    )
 
 
 def _items(mapping: object) -> tuple[tuple[str, object], ...] | None:
@@ -96,10 +106,15 @@ def _head(system: Mapping[str, object]) -> list[Element]:
         raise ValueError("Provider must be a mapping with a Name")
     qualifiers = system.get("Qualifiers")
     event_id_attrs = [] if qualifiers is None else [("Qualifiers", _fixed(_UINT16, qualifiers))]
-    elements: list[Element] = [("Provider", _attributes(provider), None),
-                               ("EventID", event_id_attrs, _fixed(_UINT16, system["EventID"]))]
-    elements += [(tag, [], _fixed(kind, system[tag]))
-                 for tag, kind in _SMALL_LEAVES if system.get(tag) is not None]
+    elements: list[Element] = [
+        ("Provider", _attributes(provider), None),
+        ("EventID", event_id_attrs, _fixed(_UINT16, system["EventID"])),
+    ]
+    elements += [
+        (tag, [], _fixed(kind, system[tag]))
+        for tag, kind in _SMALL_LEAVES
+        if system.get(tag) is not None
+    ]
     return elements
 
 
@@ -108,20 +123,28 @@ def _tail(system: Mapping[str, object]) -> list[Element]:
     elements: list[Element] = [("Correlation", _attributes(system.get("Correlation")), None)]
     if system.get("Execution") is not None:
         elements.append(("Execution", _attributes(system["Execution"]), None))
-    elements += [(tag, [], (_STRING, str(system[tag]).encode("utf-16-le", "surrogatepass")))
-                 for tag in ("Channel", "Computer")]
+    elements += [
+        (tag, [], (_STRING, str(system[tag]).encode("utf-16-le", "surrogatepass")))
+        for tag in ("Channel", "Computer")
+    ]
     security = system.get("Security")
     user_id = security.get("UserID") if isinstance(security, Mapping) else None
-    elements.append(("Security", [] if user_id is None else [("UserID", (_SID, _sid(user_id)))], None))
+    elements.append(
+        ("Security", [] if user_id is None else [("UserID", (_SID, _sid(user_id)))], None)
+    )
     return elements
 
 
 def _encoded(elements: list[Element]) -> tuple[Shape, bytes, bytes]:
     """The elements' shape, and their values in document order: attributes, then text."""
-    shape = tuple((tag, tuple(name for name, _ in attrs), text is not None)
-                  for tag, attrs, text in elements)
-    typed = [value for _, attrs, text in elements
-             for value in [*(value for _, value in attrs), *([text] if text else [])]]
+    shape = tuple(
+        (tag, tuple(name for name, _ in attrs), text is not None) for tag, attrs, text in elements
+    )
+    typed = [
+        value
+        for _, attrs, text in elements
+        for value in [*(value for _, value in attrs), *([text] if text else [])]
+    ]
     return (shape, *_pack(typed))
 
 
@@ -130,9 +153,12 @@ _heads: dict[Key, tuple[Shape, bytes, bytes]] = {}
 _tails: dict[Key, tuple[Shape, bytes, bytes]] = {}
 
 
-def _cached(parts: dict[Key, tuple[Shape, bytes, bytes]], key: Key,
-            build: Callable[[Mapping[str, object]], list[Element]],
-            system: Mapping[str, object]) -> tuple[Shape, bytes, bytes]:
+def _cached(
+    parts: dict[Key, tuple[Shape, bytes, bytes]],
+    key: Key,
+    build: Callable[[Mapping[str, object]], list[Element]],
+    system: Mapping[str, object],
+) -> tuple[Shape, bytes, bytes]:
     part = parts.get(key)
     if part is None:
         if len(parts) > 100_000:
@@ -187,16 +213,39 @@ def _values(values: Mapping[str, Value]) -> tuple[bytes, bytes]:
     return b"".join(descriptors), b"".join(raws)
 
 
-def substitutions(record: EvtxRecord, record_id: int, ticks: int) -> tuple[TemplateKey, bytes, bytes]:
+def substitutions(
+    record: EvtxRecord, record_id: int, ticks: int
+) -> tuple[TemplateKey, bytes, bytes]:
     """The record's template shape, then its substitution descriptors and values."""
     system = record.system
     get = system.get
-    head = _cached(_heads, (_items(system["Provider"]), system["EventID"], get("Qualifiers"),
-                            get("Version"), get("Level"), get("Task"), get("Opcode"),
-                            get("Keywords")), _head, system)
-    tail = _cached(_tails, (_items(get("Correlation")), _items(get("Execution")),
-                            system["Channel"], system["Computer"], _items(get("Security"))),
-                   _tail, system)
+    head = _cached(
+        _heads,
+        (
+            _items(system["Provider"]),
+            system["EventID"],
+            get("Qualifiers"),
+            get("Version"),
+            get("Level"),
+            get("Task"),
+            get("Opcode"),
+            get("Keywords"),
+        ),
+        _head,
+        system,
+    )
+    tail = _cached(
+        _tails,
+        (
+            _items(get("Correlation")),
+            _items(get("Execution")),
+            system["Channel"],
+            system["Computer"],
+            _items(get("Security")),
+        ),
+        _tail,
+        system,
+    )
     data_shape: DataShape = ()
     data_descriptors = data_values = b""
     if record.event_data is not None:

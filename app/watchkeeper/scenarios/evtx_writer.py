@@ -30,8 +30,18 @@ _CHUNK_HEADER = struct.Struct("<8sQQQQIIII")
 _FILE_HEADER = struct.Struct("<8sQQQIHHHH")
 
 _REQUIRED = frozenset(("Provider", "EventID", "TimeCreated", "Channel", "Computer"))
-_OPTIONAL = ("Qualifiers", "Version", "Level", "Task", "Opcode", "Keywords", "EventRecordID",
-             "Correlation", "Execution", "Security")
+_OPTIONAL = (
+    "Qualifiers",
+    "Version",
+    "Level",
+    "Task",
+    "Opcode",
+    "Keywords",
+    "EventRecordID",
+    "Correlation",
+    "Execution",
+    "Security",
+)
 
 Value = str | int | UUID  # text, a number (UInt32, UInt64 or Int64) or a GUID
 Node = tuple[str, list[tuple[str, bytes]], bytes | Callable[[int], bytes] | None]
@@ -116,8 +126,13 @@ class _Chunk:
         self.name_offsets[name] = field_at + 4
         return ref + _name_struct(name)
 
-    def element(self, at: int, tag: str, attrs: list[tuple[str, bytes]],
-                content: bytes | Callable[[int], bytes] | None) -> bytes:
+    def element(
+        self,
+        at: int,
+        tag: str,
+        attrs: list[tuple[str, bytes]],
+        content: bytes | Callable[[int], bytes] | None,
+    ) -> bytes:
         """<tag attrs>content</tag> at chunk offset `at`; callable content gets its offset."""
         rest = self.name(tag, at + 7)
         if attrs:
@@ -151,21 +166,31 @@ class _Chunk:
         header = b"\x0c\x01" + guid[:4] + _U32.pack(at + 10)
         system_shape, data_shape, types = shape
         slot = _Slots(types)
-        system: list[Node] = [(tag, [(name, slot()) for name in attrs], slot() if has_text else None)
-                              for tag, attrs, has_text in system_shape]
+        system: list[Node] = [
+            (tag, [(name, slot()) for name in attrs], slot() if has_text else None)
+            for tag, attrs, has_text in system_shape
+        ]
         body: list[Node] = [("System", [], lambda p: self.children(p, system))]
         if data_shape[:1] == ("EventData",):
-            data: list[Node] = [("Data", [("Name", _literal(name))], slot()) for name in data_shape[1:]]
+            data: list[Node] = [
+                ("Data", [("Name", _literal(name))], slot()) for name in data_shape[1:]
+            ]
             body.append(("EventData", [], (lambda p: self.children(p, data)) if data else None))
         elif data_shape:
             namespace, _, tag = data_shape[1].rpartition("}")
             attrs = [("xmlns", _literal(namespace[1:]))] if namespace else []
             leaves: list[Node] = [(name, [], slot()) for name in data_shape[2:]]
-            inner: list[Node] = [(tag, attrs, (lambda p: self.children(p, leaves)) if leaves else None)]
+            inner: list[Node] = [
+                (tag, attrs, (lambda p: self.children(p, leaves)) if leaves else None)
+            ]
             body.append(("UserData", [], lambda p: self.children(p, inner)))
         definition_at = at + 10 + 24  # after the instance header and the definition header
-        event = self.element(definition_at + 4, "Event", [("xmlns", _literal(EVENT_NS))],
-                             lambda p: self.children(p, body))
+        event = self.element(
+            definition_at + 4,
+            "Event",
+            [("xmlns", _literal(EVENT_NS))],
+            lambda p: self.children(p, body),
+        )
         fragment = _FRAGMENT_HEADER + event + b"\x00"
         self.instances[shape] = header
         return header + _U32.pack(0) + guid + _U32.pack(len(fragment)) + fragment
@@ -181,9 +206,19 @@ class _Chunk:
                 buckets[bucket] = offset
         struct.pack_into("<64I", data, 128, *buckets)
         # The 32 template pointers stay zero: each instance carries its definition's offset.
-        _CHUNK_HEADER.pack_into(data, 0, b"ElfChnk\x00", self.first_id, self.last_id,
-                                self.first_id, self.last_id, 128, self.last_offset, self.free,
-                                zlib.crc32(data[CHUNK_HEADER_SIZE : self.free]))
+        _CHUNK_HEADER.pack_into(
+            data,
+            0,
+            b"ElfChnk\x00",
+            self.first_id,
+            self.last_id,
+            self.first_id,
+            self.last_id,
+            128,
+            self.last_offset,
+            self.free,
+            zlib.crc32(data[CHUNK_HEADER_SIZE : self.free]),
+        )
         _U32.pack_into(data, 124, zlib.crc32(data[:120] + data[128:CHUNK_HEADER_SIZE]))
         return bytes(data)
 
@@ -194,9 +229,18 @@ class _Chunk:
         size = 28 + len(instance) + 4 + len(descriptors) + len(values) + 1 + 4
         padding = -size % 8  # Windows keeps records 8-byte aligned
         size += padding
-        return b"".join((_RECORD_HEADER.pack(0x2A2A, size, record_id, ticks), _FRAGMENT_HEADER,
-                         instance, _U32.pack(len(descriptors) // 4), descriptors, values,
-                         bytes(padding + 1), _U32.pack(size)))  # EndOfStream, then padding
+        return b"".join(
+            (
+                _RECORD_HEADER.pack(0x2A2A, size, record_id, ticks),
+                _FRAGMENT_HEADER,
+                instance,
+                _U32.pack(len(descriptors) // 4),
+                descriptors,
+                values,
+                bytes(padding + 1),
+                _U32.pack(size),
+            )
+        )  # EndOfStream, then padding
 
     def keep(self, encoded: bytes, record_id: int) -> None:
         if not self.records:
@@ -217,8 +261,10 @@ def _record_id(record: EvtxRecord, number: int, last_id: int) -> int:
         unknown = system.keys() - _REQUIRED - set(_OPTIONAL)
         missing = _REQUIRED - system.keys()
         if unknown or missing:
-            raise ValueError(f"record {number}: unknown System fields {sorted(unknown)}, "
-                             f"missing {sorted(missing)}")
+            raise ValueError(
+                f"record {number}: unknown System fields {sorted(unknown)}, "
+                f"missing {sorted(missing)}"
+            )
         _valid_layouts.add(tuple(system))
     for tag in ("Provider", "Correlation", "Execution", "Security"):
         if not isinstance(system.get(tag, {}), Mapping):
@@ -248,9 +294,13 @@ def _write(stream: BinaryIO, records: Iterable[EvtxRecord], chunk_records: int |
                 chunk, chunks = _Chunk(), chunks + 1
                 encoded = chunk.add(record, last_id, ticks)
         except (struct.error, OverflowError) as error:
-            raise ValueError(f"record {number}: a value is out of range or too long ({error})") from error
+            raise ValueError(
+                f"record {number}: a value is out of range or too long ({error})"
+            ) from error
         if len(encoded) > _MAX_RECORD:
-            raise ValueError(f"record {number} takes {len(encoded)} bytes; a chunk holds {_MAX_RECORD}")
+            raise ValueError(
+                f"record {number} takes {len(encoded)} bytes; a chunk holds {_MAX_RECORD}"
+            )
         chunk.keep(encoded, last_id)
         written += 1
     if chunk.records:
@@ -259,8 +309,19 @@ def _write(stream: BinaryIO, records: Iterable[EvtxRecord], chunk_records: int |
     if chunks > 0xFFFF:
         raise ValueError(f"{chunks} chunks: an EVTX file holds at most 65535")
     header = bytearray(FILE_HEADER_SIZE)
-    _FILE_HEADER.pack_into(header, 0, b"ElfFile\x00", 0, max(chunks - 1, 0), last_id + 1, 128,
-                           1, 3, FILE_HEADER_SIZE, chunks)
+    _FILE_HEADER.pack_into(
+        header,
+        0,
+        b"ElfFile\x00",
+        0,
+        max(chunks - 1, 0),
+        last_id + 1,
+        128,
+        1,
+        3,
+        FILE_HEADER_SIZE,
+        chunks,
+    )
     _U32.pack_into(header, 124, zlib.crc32(header[:120]))
     end = stream.tell()
     stream.seek(start)

@@ -22,12 +22,28 @@ from watchkeeper.scenarios.windows import WindowsSource
 WRITE_BUFFER = 1 << 20
 # Each file's part of the background volume; the stories come on top.
 # Windows lines are the largest (1-2 KB in NXLog's shape); these keep 10 million events near 5 GB.
-SHARES = {"pc": 0.0145, "dc": 0.075, "firewall": 0.44, "web01-auth": 0.06, "web01-syslog": 0.045,
-          "files01-auth": 0.025, "files01-syslog": 0.025, "files01-audit": 0.05, "phones": 0.106}
+SHARES = {
+    "pc": 0.0145,
+    "dc": 0.075,
+    "firewall": 0.44,
+    "web01-auth": 0.06,
+    "web01-syslog": 0.045,
+    "files01-auth": 0.025,
+    "files01-syslog": 0.025,
+    "files01-audit": 0.05,
+    "phones": 0.106,
+}
 
 
-def generate(out_dir: Path, *, events: int = 200_000, seed: int = 1, days: int = 30,
-             end: datetime | None = None, progress: Progress | None = None) -> ScenarioSummary:
+def generate(
+    out_dir: Path,
+    *,
+    events: int = 200_000,
+    seed: int = 1,
+    days: int = 30,
+    end: datetime | None = None,
+    progress: Progress | None = None,
+) -> ScenarioSummary:
     """Write a small office's `days` up to `end` as log files under `out_dir`.
 
     `events` is the number of lines in all files together (one event a line); the attack
@@ -66,9 +82,16 @@ def generate(out_dir: Path, *, events: int = 200_000, seed: int = 1, days: int =
         progress.update(stage="Scenario written", records=done)
         progress.flush()
     return ScenarioSummary(
-        out_dir=out_dir, files=tuple(out_dir / source.path for source in sources),
-        events_per_file=counts, total_events=done, start=from_ms(clock.start_ms), end=end,
-        zone=ZONE, seed=seed, stories=tuple(plan.stories))
+        out_dir=out_dir,
+        files=tuple(out_dir / source.path for source in sources),
+        events_per_file=counts,
+        total_events=done,
+        start=from_ms(clock.start_ms),
+        end=end,
+        zone=ZONE,
+        seed=seed,
+        stories=tuple(plan.stories),
+    )
 
 
 def _end_of_range(end: datetime | None) -> datetime:
@@ -81,6 +104,7 @@ def _end_of_range(end: datetime | None) -> datetime:
 
 def _sources(clock: Clock, seed: int) -> list[Source]:
     """Every output file, each with its own random stream so one file's size does not move another's."""
+
     def rng(name: str) -> random.Random:
         return random.Random(f"{seed}:{name}")
 
@@ -89,9 +113,19 @@ def _sources(clock: Clock, seed: int) -> list[Source]:
     sources: list[Source] = [WindowsSource(pc, clock, rng(pc.path), SHARES["pc"]) for pc in PCS]
     sources.append(WindowsSource(DC, clock, rng(DC.path), SHARES["dc"]))
     for host in ("web01", "files01"):
-        sources.append(SyslogSource(host, "auth", clock, rng(f"{host}-auth"), SHARES[f"{host}-auth"],
-                                    scanners if host == "web01" else ()))
-        sources.append(SyslogSource(host, "syslog", clock, rng(f"{host}-syslog"), SHARES[f"{host}-syslog"]))
+        sources.append(
+            SyslogSource(
+                host,
+                "auth",
+                clock,
+                rng(f"{host}-auth"),
+                SHARES[f"{host}-auth"],
+                scanners if host == "web01" else (),
+            )
+        )
+        sources.append(
+            SyslogSource(host, "syslog", clock, rng(f"{host}-syslog"), SHARES[f"{host}-syslog"])
+        )
     sources.append(AuditSource(clock, rng("files01-audit"), SHARES["files01-audit"]))
     sources.append(FirewallSource(clock, rng("fw01"), SHARES["firewall"], scanners, visitors))
     sources.append(PhoneSource(clock, rng("phones"), SHARES["phones"]))
@@ -117,15 +151,23 @@ def _slots(source: Source, clock: Clock) -> list[tuple[int, int, float, float]]:
     while t < clock.end_ms:
         stop = min((t // HOUR_MS + 1) * HOUR_MS, clock.end_ms)
         stop = min([stop, *(cut for cut in cuts if cut > t)])
-        people, background = source.rhythm.weights(clock.weekday[t // DAY_MS], t % DAY_MS // HOUR_MS)
+        people, background = source.rhythm.weights(
+            clock.weekday[t // DAY_MS], t % DAY_MS // HOUR_MS
+        )
         share = (stop - t) / HOUR_MS
         slots.append((t, stop - t, people * share, background * share))
         t = stop
     return slots
 
 
-def _write(source: Source, target: Path, budget: int, story_lines: list[StoryLine],
-           progress: Progress | None, done: int) -> int:
+def _write(
+    source: Source,
+    target: Path,
+    budget: int,
+    story_lines: list[StoryLine],
+    progress: Progress | None,
+    done: int,
+) -> int:
     """Write one file; returns its line count."""
     clock = source.clock
     slots = _slots(source, clock)

@@ -12,28 +12,60 @@ from watchkeeper.scenarios.office import LINUX_ADMINS, PC_BY_OWNER, SERVER_RHYTH
 from watchkeeper.scenarios.sources import Action, Activity, Source, StoryLine
 
 ADMIN_COMMANDS = {
-    "web01": ("/usr/bin/systemctl restart nginx", "/usr/bin/systemctl status nginx",
-              "/usr/bin/tail -n 200 /var/log/nginx/error.log", "/usr/bin/apt-get update",
-              "/usr/bin/apt-get -y upgrade", "/usr/bin/journalctl -u nginx --since today"),
-    "files01": ("/usr/bin/systemctl status smbd", "/usr/bin/df -h /srv/share",
-                "/usr/bin/apt-get update", "/usr/bin/smbstatus", "/usr/sbin/auditctl -l",
-                "/usr/bin/chown -R root:staff /srv/share/Operations"),
+    "web01": (
+        "/usr/bin/systemctl restart nginx",
+        "/usr/bin/systemctl status nginx",
+        "/usr/bin/tail -n 200 /var/log/nginx/error.log",
+        "/usr/bin/apt-get update",
+        "/usr/bin/apt-get -y upgrade",
+        "/usr/bin/journalctl -u nginx --since today",
+    ),
+    "files01": (
+        "/usr/bin/systemctl status smbd",
+        "/usr/bin/df -h /srv/share",
+        "/usr/bin/apt-get update",
+        "/usr/bin/smbstatus",
+        "/usr/sbin/auditctl -l",
+        "/usr/bin/chown -R root:staff /srv/share/Operations",
+    ),
 }
 CRON_JOBS = {
-    "web01": (("root", "(command -v debian-sa1 > /dev/null && debian-sa1 1 1)"),
-              ("www-data", "(php /var/www/app/artisan schedule:run >> /dev/null 2>&1)"),
-              ("root", "(   cd / && run-parts --report /etc/cron.hourly)")),
-    "files01": (("root", "(command -v debian-sa1 > /dev/null && debian-sa1 1 1)"),
-                ("root", "(/usr/local/sbin/snapshot-shares >> /var/log/snapshot.log 2>&1)"),
-                ("root", "(   cd / && run-parts --report /etc/cron.hourly)")),
+    "web01": (
+        ("root", "(command -v debian-sa1 > /dev/null && debian-sa1 1 1)"),
+        ("www-data", "(php /var/www/app/artisan schedule:run >> /dev/null 2>&1)"),
+        ("root", "(   cd / && run-parts --report /etc/cron.hourly)"),
+    ),
+    "files01": (
+        ("root", "(command -v debian-sa1 > /dev/null && debian-sa1 1 1)"),
+        ("root", "(/usr/local/sbin/snapshot-shares >> /var/log/snapshot.log 2>&1)"),
+        ("root", "(   cd / && run-parts --report /etc/cron.hourly)"),
+    ),
 }
-SYSTEMD_UNITS = (("apt-daily.service", "Daily apt download activities"),
-                 ("sysstat-collect.service", "system activity accounting tool"),
-                 ("logrotate.service", "Rotate log files"),
-                 ("man-db.service", "Daily man-db regeneration"),
-                 ("systemd-tmpfiles-clean.service", "Cleanup of Temporary Directories"))
-SCANNED_NAMES = ("admin", "test", "user", "ubuntu", "oracle", "postgres", "git", "guest", "ftpuser",
-                 "support", "pi", "debian", "hadoop", "minecraft", "jenkins", "www")
+SYSTEMD_UNITS = (
+    ("apt-daily.service", "Daily apt download activities"),
+    ("sysstat-collect.service", "system activity accounting tool"),
+    ("logrotate.service", "Rotate log files"),
+    ("man-db.service", "Daily man-db regeneration"),
+    ("systemd-tmpfiles-clean.service", "Cleanup of Temporary Directories"),
+)
+SCANNED_NAMES = (
+    "admin",
+    "test",
+    "user",
+    "ubuntu",
+    "oracle",
+    "postgres",
+    "git",
+    "guest",
+    "ftpuser",
+    "support",
+    "pi",
+    "debian",
+    "hadoop",
+    "minecraft",
+    "jenkins",
+    "www",
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +94,15 @@ class Pids:
 class SyslogSource(Source):
     """One RFC 3164 file of a Linux server: auth.log (sshd, sudo, cron sessions) or syslog."""
 
-    def __init__(self, host: str, kind: str, clock: Clock, rng: random.Random, share: float,
-                 scanners: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        host: str,
+        kind: str,
+        clock: Clock,
+        rng: random.Random,
+        share: float,
+        scanners: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(f"linux/{host}-{kind}.log", share, SERVER_RHYTHM, clock, rng)
         self.host = host
         self.kind = kind
@@ -85,17 +124,24 @@ class SyslogSource(Source):
 
         self.line = line
         if self.kind == "auth":
-            self._people = [Activity(3.0, self._ssh_login, 3), Activity(2.5, self._ssh_logout, 5),
-                            Activity(6.0, self._sudo, 3)]
+            self._people = [
+                Activity(3.0, self._ssh_login, 3),
+                Activity(2.5, self._ssh_logout, 5),
+                Activity(6.0, self._sudo, 3),
+            ]
             self._background = [Activity(10.0, self._cron_session, 2)]
             if self.scanners:
-                self._background += [Activity(2.0, self._scan_invalid, 4),
-                                     Activity(1.5, self._scan_closed, 1)]
+                self._background += [
+                    Activity(2.0, self._scan_invalid, 4),
+                    Activity(1.5, self._scan_closed, 1),
+                ]
         else:
             self._people = [Activity(1.0, self._session_scope, 1)]
-            self._background = [Activity(10.0, self._cron_command, 1),
-                                Activity(2.0, self._systemd_unit, 3),
-                                Activity(0.02, self._rsyslog_hup, 1)]
+            self._background = [
+                Activity(10.0, self._cron_command, 1),
+                Activity(2.0, self._systemd_unit, 3),
+                Activity(0.02, self._rsyslog_hup, 1),
+            ]
 
     def people(self) -> list[Activity]:
         return self._people
@@ -104,8 +150,11 @@ class SyslogSource(Source):
         return self._background
 
     def filler(self) -> Action:
-        return self._scan_closed if self.scanners else (
-            self._cron_command if self.kind == "syslog" else self._session_scope)
+        return (
+            self._scan_closed
+            if self.scanners
+            else (self._cron_command if self.kind == "syslog" else self._session_scope)
+        )
 
     def write_story(self, line: StoryLine) -> None:
         payload = line.payload
@@ -122,12 +171,24 @@ class SyslogSource(Source):
         user = self._admin()
         pid, port = self.pids.next(), 49152 + self.rng.getrandbits(14)
         ip = PC_BY_OWNER[user.name].ip
-        key = "ED25519 SHA256:" + ("qV3mB8rT0fLk2NwYc9xZp4Ejd7HsUa1Ko6Gi5RtQv0M" if user.name == "alice"
-                                   else "Xw4nP9sLq2Hc7Rb0Kj5Tz8Ym1Fv6Gd3Ne0Ua9Io2Wr5")
-        self.line(t, "sshd", pid, f"Accepted publickey for {user.name} from {ip} port {port} ssh2: {key}")
-        self.line(t, "sshd", pid, f"pam_unix(sshd:session): session opened for user {user.name}"
-                                  f"(uid={user.linux_uid}) by (uid=0)")
-        self.line(t, "systemd-logind", 412, f"New session {next(self.session_ids)} of user {user.name}.")
+        key = "ED25519 SHA256:" + (
+            "qV3mB8rT0fLk2NwYc9xZp4Ejd7HsUa1Ko6Gi5RtQv0M"
+            if user.name == "alice"
+            else "Xw4nP9sLq2Hc7Rb0Kj5Tz8Ym1Fv6Gd3Ne0Ua9Io2Wr5"
+        )
+        self.line(
+            t, "sshd", pid, f"Accepted publickey for {user.name} from {ip} port {port} ssh2: {key}"
+        )
+        self.line(
+            t,
+            "sshd",
+            pid,
+            f"pam_unix(sshd:session): session opened for user {user.name}"
+            f"(uid={user.linux_uid}) by (uid=0)",
+        )
+        self.line(
+            t, "systemd-logind", 412, f"New session {next(self.session_ids)} of user {user.name}."
+        )
         return 3
 
     def _ssh_logout(self, t: int) -> int:
@@ -135,10 +196,17 @@ class SyslogSource(Source):
         pid, port = self.pids.next(), 49152 + self.rng.getrandbits(14)
         ip = PC_BY_OWNER[user.name].ip
         session = next(self.session_ids)
-        self.line(t, "sshd", pid, f"Received disconnect from {ip} port {port}:11: disconnected by user")
+        self.line(
+            t, "sshd", pid, f"Received disconnect from {ip} port {port}:11: disconnected by user"
+        )
         self.line(t, "sshd", pid, f"Disconnected from user {user.name} {ip} port {port}")
         self.line(t, "sshd", pid, f"pam_unix(sshd:session): session closed for user {user.name}")
-        self.line(t, "systemd-logind", 412, f"Session {session} logged out. Waiting for processes to exit.")
+        self.line(
+            t,
+            "systemd-logind",
+            412,
+            f"Session {session} logged out. Waiting for processes to exit.",
+        )
         self.line(t, "systemd-logind", 412, f"Removed session {session}.")
         return 5
 
@@ -146,16 +214,28 @@ class SyslogSource(Source):
         user = self._admin()
         commands = ADMIN_COMMANDS[self.host]
         command = commands[int(self.rng.random() * len(commands))]
-        self.line(t, "sudo", None, f"{user.name:>8} : TTY=pts/{self.rng.getrandbits(2)} ; "
-                                   f"PWD=/home/{user.name} ; USER=root ; COMMAND={command}")
-        self.line(t, "sudo", None, f"pam_unix(sudo:session): session opened for user root(uid=0) "
-                                   f"by {user.name}(uid={user.linux_uid})")
+        self.line(
+            t,
+            "sudo",
+            None,
+            f"{user.name:>8} : TTY=pts/{self.rng.getrandbits(2)} ; "
+            f"PWD=/home/{user.name} ; USER=root ; COMMAND={command}",
+        )
+        self.line(
+            t,
+            "sudo",
+            None,
+            f"pam_unix(sudo:session): session opened for user root(uid=0) "
+            f"by {user.name}(uid={user.linux_uid})",
+        )
         self.line(t, "sudo", None, "pam_unix(sudo:session): session closed for user root")
         return 3
 
     def _cron_session(self, t: int) -> int:
         pid = self.pids.next()
-        self.line(t, "CRON", pid, "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)")
+        self.line(
+            t, "CRON", pid, "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"
+        )
         self.line(t, "CRON", pid, "pam_unix(cron:session): session closed for user root")
         return 2
 
@@ -167,9 +247,15 @@ class SyslogSource(Source):
         ip, port, pid = self._scanner()
         name = SCANNED_NAMES[self.rng.getrandbits(4)]
         self.line(t, "sshd", pid, f"Invalid user {name} from {ip} port {port}")
-        self.line(t, "sshd", pid, f"Failed password for invalid user {name} from {ip} port {port} ssh2")
-        self.line(t, "sshd", pid, f"Received disconnect from {ip} port {port}:11: Bye Bye [preauth]")
-        self.line(t, "sshd", pid, f"Disconnected from invalid user {name} {ip} port {port} [preauth]")
+        self.line(
+            t, "sshd", pid, f"Failed password for invalid user {name} from {ip} port {port} ssh2"
+        )
+        self.line(
+            t, "sshd", pid, f"Received disconnect from {ip} port {port}:11: Bye Bye [preauth]"
+        )
+        self.line(
+            t, "sshd", pid, f"Disconnected from invalid user {name} {ip} port {port} [preauth]"
+        )
         return 4
 
     def _scan_closed(self, t: int) -> int:
@@ -194,12 +280,22 @@ class SyslogSource(Source):
     def _session_scope(self, t: int) -> int:
         user = self._admin()
         session = next(self.session_ids)
-        self.line(t, "systemd", 1, f"Started session-{session}.scope - Session {session} of User {user.name}.")
+        self.line(
+            t,
+            "systemd",
+            1,
+            f"Started session-{session}.scope - Session {session} of User {user.name}.",
+        )
         return 1
 
     def _rsyslog_hup(self, t: int) -> int:
-        self.line(t, "rsyslogd", 611, '[origin software="rsyslogd" swVersion="8.2302.0" x-pid="611" '
-                                      'x-info="https://www.rsyslog.com"] rsyslogd was HUPed')
+        self.line(
+            t,
+            "rsyslogd",
+            611,
+            '[origin software="rsyslogd" swVersion="8.2302.0" x-pid="611" '
+            'x-info="https://www.rsyslog.com"] rsyslogd was HUPed',
+        )
         return 1
 
 
@@ -237,8 +333,12 @@ class AuditSource(Source):
 
     def start(self, write: Callable[[str], object]) -> None:
         super().start(write)
-        self._people = [Activity(8.0, self._share_access, 4), Activity(1.0, self._admin_exec, 6),
-                        Activity(0.4, self._admin_login, 4), Activity(0.6, self._sudo, 3)]
+        self._people = [
+            Activity(8.0, self._share_access, 4),
+            Activity(1.0, self._admin_exec, 6),
+            Activity(0.4, self._admin_login, 4),
+            Activity(0.6, self._sudo, 3),
+        ]
         self._background = [Activity(6.0, self._cron, 6), Activity(1.0, self._service, 1)]
 
     def people(self) -> list[Activity]:
@@ -282,19 +382,31 @@ class AuditSource(Source):
         argv[0] = exe.rsplit("/", 1)[1]
         pid, uid = self.pids.next(), user.linux_uid
         self.begin(t)
-        self.record("SYSCALL", f"arch=c000003e syscall=59 success=yes exit=0 a0=5612a8f0 a1=5612a910 "
-                               f"a2=5612a940 a3=0 items=2 ppid={pid - 3} pid={pid} auid={uid} uid=0 gid=0 "
-                               f"euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses={self.serial % 97} "
-                               f'comm="{argv[0][:15]}" exe="{exe}" subj=unconfined key="user-exec"')
-        self.record("EXECVE", f"argc={len(argv)} " + " ".join(
-            f"a{i}={audit_text(arg)}" for i, arg in enumerate(argv)))
+        self.record(
+            "SYSCALL",
+            f"arch=c000003e syscall=59 success=yes exit=0 a0=5612a8f0 a1=5612a910 "
+            f"a2=5612a940 a3=0 items=2 ppid={pid - 3} pid={pid} auid={uid} uid=0 gid=0 "
+            f"euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses={self.serial % 97} "
+            f'comm="{argv[0][:15]}" exe="{exe}" subj=unconfined key="user-exec"',
+        )
+        self.record(
+            "EXECVE",
+            f"argc={len(argv)} "
+            + " ".join(f"a{i}={audit_text(arg)}" for i, arg in enumerate(argv)),
+        )
         self.record("CWD", f'cwd="/home/{user.name}"')
-        self.record("PATH", f'item=0 name="{exe}" inode=1311{pid % 1000:03d} dev=fd:01 mode=0100755 ouid=0 '
-                            "ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 "
-                            "cap_frootid=0")
-        self.record("PATH", 'item=1 name="/lib64/ld-linux-x86-64.so.2" inode=1048791 dev=fd:01 mode=0100755 '
-                            "ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 "
-                            "cap_fver=0 cap_frootid=0")
+        self.record(
+            "PATH",
+            f'item=0 name="{exe}" inode=1311{pid % 1000:03d} dev=fd:01 mode=0100755 ouid=0 '
+            "ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 "
+            "cap_frootid=0",
+        )
+        self.record(
+            "PATH",
+            'item=1 name="/lib64/ld-linux-x86-64.so.2" inode=1048791 dev=fd:01 mode=0100755 '
+            "ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 "
+            "cap_fver=0 cap_frootid=0",
+        )
         self.record("PROCTITLE", "proctitle=" + "\0".join(argv).encode().hex().upper())
         return 6
 
@@ -304,19 +416,31 @@ class AuditSource(Source):
         ses = next(self.sessions)
         where = f'exe="/usr/sbin/sshd" hostname={ip} addr={ip} terminal=ssh res=success'
         self.begin(t)
-        self.record("USER_AUTH", f"pid={pid} uid=0 auid=4294967295 ses=4294967295 subj=unconfined "
-                                 f"msg='op=pubkey acct=\"{user.name}\" {where}'")
+        self.record(
+            "USER_AUTH",
+            f"pid={pid} uid=0 auid=4294967295 ses=4294967295 subj=unconfined "
+            f"msg='op=pubkey acct=\"{user.name}\" {where}'",
+        )
         self.begin(t)
-        self.record("USER_ACCT", f"pid={pid} uid=0 auid=4294967295 ses=4294967295 subj=unconfined "
-                                 f"msg='op=PAM:accounting grantors=pam_permit acct=\"{user.name}\" {where}'")
+        self.record(
+            "USER_ACCT",
+            f"pid={pid} uid=0 auid=4294967295 ses=4294967295 subj=unconfined "
+            f"msg='op=PAM:accounting grantors=pam_permit acct=\"{user.name}\" {where}'",
+        )
         self.begin(t)
-        self.record("USER_START", f"pid={pid} uid=0 auid={uid} ses={ses} subj=unconfined msg='op=PAM:"
-                                  f"session_open grantors=pam_loginuid,pam_keyinit,pam_permit,pam_umask,"
-                                  f"pam_unix,pam_systemd,pam_limits acct=\"{user.name}\" {where}'")
+        self.record(
+            "USER_START",
+            f"pid={pid} uid=0 auid={uid} ses={ses} subj=unconfined msg='op=PAM:"
+            f"session_open grantors=pam_loginuid,pam_keyinit,pam_permit,pam_umask,"
+            f'pam_unix,pam_systemd,pam_limits acct="{user.name}" {where}\'',
+        )
         self.begin(t)
-        self.record("USER_LOGIN", f"pid={pid} uid=0 auid={uid} ses={ses} subj=unconfined msg='op=login "
-                                  f'id={uid} exe="/usr/sbin/sshd" hostname=? addr={ip} terminal=/dev/pts/0 '
-                                  "res=success'")
+        self.record(
+            "USER_LOGIN",
+            f"pid={pid} uid=0 auid={uid} ses={ses} subj=unconfined msg='op=login "
+            f'id={uid} exe="/usr/sbin/sshd" hostname=? addr={ip} terminal=/dev/pts/0 '
+            "res=success'",
+        )
         return 4
 
     def _sudo(self, t: int) -> int:
@@ -324,39 +448,58 @@ class AuditSource(Source):
         command = ADMIN_COMMANDS["files01"][int(self.rng.random() * 6)]
         pid, uid, ses = self.pids.next(), user.linux_uid, 3 + self.rng.getrandbits(6)
         self.begin(t)
-        self.record("USER_CMD", f"pid={pid} uid={uid} auid={uid} ses={ses} subj=unconfined "
-                                f"msg='cwd=\"/home/{user.name}\" cmd={command.encode().hex().upper()} "
-                                "exe=\"/usr/bin/sudo\" terminal=pts/0 res=success'")
+        self.record(
+            "USER_CMD",
+            f"pid={pid} uid={uid} auid={uid} ses={ses} subj=unconfined "
+            f'msg=\'cwd="/home/{user.name}" cmd={command.encode().hex().upper()} '
+            'exe="/usr/bin/sudo" terminal=pts/0 res=success\'',
+        )
         for kind, op in (("USER_START", "session_open"), ("USER_END", "session_close")):
             self.begin(t)
-            self.record(kind, f"pid={pid} uid={uid} auid={uid} ses={ses} subj=unconfined "
-                              f"msg='op=PAM:{op} grantors=pam_limits,pam_permit,pam_unix acct=\"root\" "
-                              'exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=success\'')
+            self.record(
+                kind,
+                f"pid={pid} uid={uid} auid={uid} ses={ses} subj=unconfined "
+                f'msg=\'op=PAM:{op} grantors=pam_limits,pam_permit,pam_unix acct="root" '
+                'exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=success\'',
+            )
         return 3
 
     def _cron(self, t: int) -> int:
         pid, ses = self.pids.next(), next(self.sessions)
         cron = 'exe="/usr/sbin/cron" hostname=? addr=? terminal=cron res=success'
-        for kind, auid, s, op in (("USER_ACCT", 4294967295, 4294967295, "PAM:accounting"),
-                                  ("CRED_ACQ", 4294967295, 4294967295, "PAM:setcred"),
-                                  ("LOGIN", 0, ses, ""), ("USER_START", 0, ses, "PAM:session_open"),
-                                  ("CRED_DISP", 0, ses, "PAM:setcred"),
-                                  ("USER_END", 0, ses, "PAM:session_close")):
+        for kind, auid, s, op in (
+            ("USER_ACCT", 4294967295, 4294967295, "PAM:accounting"),
+            ("CRED_ACQ", 4294967295, 4294967295, "PAM:setcred"),
+            ("LOGIN", 0, ses, ""),
+            ("USER_START", 0, ses, "PAM:session_open"),
+            ("CRED_DISP", 0, ses, "PAM:setcred"),
+            ("USER_END", 0, ses, "PAM:session_close"),
+        ):
             self.begin(t)
             if kind == "LOGIN":
-                self.record(kind, f"pid={pid} uid=0 subj=unconfined old-auid=4294967295 auid=0 "
-                                  f"tty=(none) old-ses=4294967295 ses={ses} res=1")
+                self.record(
+                    kind,
+                    f"pid={pid} uid=0 subj=unconfined old-auid=4294967295 auid=0 "
+                    f"tty=(none) old-ses=4294967295 ses={ses} res=1",
+                )
             else:
-                self.record(kind, f"pid={pid} uid=0 auid={auid} ses={s} subj=unconfined "
-                                  f"msg='op={op} grantors=pam_permit acct=\"root\" {cron}'")
+                self.record(
+                    kind,
+                    f"pid={pid} uid=0 auid={auid} ses={s} subj=unconfined "
+                    f"msg='op={op} grantors=pam_permit acct=\"root\" {cron}'",
+                )
         return 6
 
     def _service(self, t: int) -> int:
-        unit = SYSTEMD_UNITS[int(self.rng.random() * len(SYSTEMD_UNITS))][0].removesuffix(".service")
+        unit = SYSTEMD_UNITS[int(self.rng.random() * len(SYSTEMD_UNITS))][0].removesuffix(
+            ".service"
+        )
         self.begin(t)
-        self.record("SERVICE_STOP" if self.rng.getrandbits(1) else "SERVICE_START",
-                    f"pid=1 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='unit={unit} "
-                    'comm="systemd" exe="/usr/lib/systemd/systemd" hostname=? addr=? terminal=? res=success\'')
+        self.record(
+            "SERVICE_STOP" if self.rng.getrandbits(1) else "SERVICE_START",
+            f"pid=1 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='unit={unit} "
+            'comm="systemd" exe="/usr/lib/systemd/systemd" hostname=? addr=? terminal=? res=success\'',
+        )
         return 1
 
 
@@ -364,13 +507,19 @@ def share_access(user: User, name: str, pid: int) -> list[tuple[str, str]]:
     """The records of Samba opening a file in /srv/share for a person (audit key share-access)."""
     uid = 10000 + user.rid  # winbind's idmap range for domain accounts
     return [
-        ("SYSCALL", f"arch=c000003e syscall=257 success=yes exit=38 a0=ffffff9c a1=55d4c3a1e2b0 a2=0 a3=0 "
-                    f"items=1 ppid=1043 pid={pid} auid=4294967295 uid={uid} gid=10513 euid={uid} suid=0 "
-                    f"fsuid={uid} egid=10513 sgid=0 fsgid=10513 tty=(none) ses=4294967295 "
-                    f'comm="smbd[{user.name}]" exe="/usr/sbin/smbd" subj=unconfined key="share-access"'),
+        (
+            "SYSCALL",
+            f"arch=c000003e syscall=257 success=yes exit=38 a0=ffffff9c a1=55d4c3a1e2b0 a2=0 a3=0 "
+            f"items=1 ppid=1043 pid={pid} auid=4294967295 uid={uid} gid=10513 euid={uid} suid=0 "
+            f"fsuid={uid} egid=10513 sgid=0 fsgid=10513 tty=(none) ses=4294967295 "
+            f'comm="smbd[{user.name}]" exe="/usr/sbin/smbd" subj=unconfined key="share-access"',
+        ),
         ("CWD", 'cwd="/srv/share"'),
-        ("PATH", f"item=0 name={audit_text(name)} inode={1_835_000 + user.rid} dev=fd:10 mode=0100664 "
-                 f"ouid={uid} ogid=10513 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 "
-                 "cap_fver=0 cap_frootid=0"),
+        (
+            "PATH",
+            f"item=0 name={audit_text(name)} inode={1_835_000 + user.rid} dev=fd:10 mode=0100664 "
+            f"ouid={uid} ogid=10513 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 "
+            "cap_fver=0 cap_frootid=0",
+        ),
         ("PROCTITLE", "proctitle=2F7573722F7362696E2F736D6264002D2D666F726567726F756E64"),
     ]

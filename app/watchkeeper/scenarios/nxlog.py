@@ -22,13 +22,44 @@ KW_SYSMON = -9223372036854775808  # 0x8000000000000000
 KW_CLASSIC = -9187343239835811840  # 0x8080000000000000
 KW_LOG_CLEARED = 4620693217682128896  # 0x4020000000000000
 
-HEADER_FIELDS = frozenset((
-    "EventTime", "Hostname", "Keywords", "EventType", "SeverityValue", "Severity", "EventID",
-    "SourceName", "ProviderGuid", "Version", "Task", "OpcodeValue", "RecordNumber", "ProcessID",
-    "ThreadID", "Channel", "Domain", "AccountName", "UserID", "AccountType", "Message", "Category",
-    "Opcode", "EventReceivedTime", "SourceModuleName", "SourceModuleType"))
-_SEVERITY = {"AUDIT_SUCCESS": (2, "INFO"), "AUDIT_FAILURE": (4, "ERROR"), "INFO": (2, "INFO"),
-             "WARNING": (3, "WARNING"), "ERROR": (4, "ERROR"), "VERBOSE": (1, "DEBUG")}
+HEADER_FIELDS = frozenset(
+    (
+        "EventTime",
+        "Hostname",
+        "Keywords",
+        "EventType",
+        "SeverityValue",
+        "Severity",
+        "EventID",
+        "SourceName",
+        "ProviderGuid",
+        "Version",
+        "Task",
+        "OpcodeValue",
+        "RecordNumber",
+        "ProcessID",
+        "ThreadID",
+        "Channel",
+        "Domain",
+        "AccountName",
+        "UserID",
+        "AccountType",
+        "Message",
+        "Category",
+        "Opcode",
+        "EventReceivedTime",
+        "SourceModuleName",
+        "SourceModuleType",
+    )
+)
+_SEVERITY = {
+    "AUDIT_SUCCESS": (2, "INFO"),
+    "AUDIT_FAILURE": (4, "ERROR"),
+    "INFO": (2, "INFO"),
+    "WARNING": (3, "WARNING"),
+    "ERROR": (4, "ERROR"),
+    "VERBOSE": (1, "DEBUG"),
+}
 
 
 @dataclass(frozen=True)
@@ -37,10 +68,14 @@ class Provider:
     guid: str
 
 
-SECURITY_AUDITING = Provider("Microsoft-Windows-Security-Auditing", "{54849625-5478-4994-A5BA-3E3B0328C30D}")
+SECURITY_AUDITING = Provider(
+    "Microsoft-Windows-Security-Auditing", "{54849625-5478-4994-A5BA-3E3B0328C30D}"
+)
 SYSMON_PROVIDER = Provider("Microsoft-Windows-Sysmon", "{5770385F-C22A-43E0-BF4C-06F5698FFBD9}")
 EVENTLOG = Provider("Microsoft-Windows-Eventlog", "{FC65DDD8-D6EF-4962-83D5-6E5CFE9CE148}")
-POWERSHELL_PROVIDER = Provider("Microsoft-Windows-PowerShell", "{A0C1853B-5C40-4B15-8766-3CF1C58F985A}")
+POWERSHELL_PROVIDER = Provider(
+    "Microsoft-Windows-PowerShell", "{A0C1853B-5C40-4B15-8766-3CF1C58F985A}"
+)
 SCM = Provider("Service Control Manager", "{555908D1-A6D7-4695-8E1E-26931D2012F4}")
 
 
@@ -61,9 +96,16 @@ class Kind:
 
 
 def _security(event_id: int, version: int, task: int, category: str, failure: bool = False) -> Kind:
-    return Kind(event_id, SECURITY_AUDITING, SECURITY, version, task, category,
-                KW_AUDIT_FAILURE if failure else KW_AUDIT_SUCCESS,
-                "AUDIT_FAILURE" if failure else "AUDIT_SUCCESS")
+    return Kind(
+        event_id,
+        SECURITY_AUDITING,
+        SECURITY,
+        version,
+        task,
+        category,
+        KW_AUDIT_FAILURE if failure else KW_AUDIT_SUCCESS,
+        "AUDIT_FAILURE" if failure else "AUDIT_SUCCESS",
+    )
 
 
 def _sysmon(event_id: int, version: int, category: str) -> Kind:
@@ -89,10 +131,30 @@ KINDS: dict[str, Kind] = {
     "7036": Kind(7036, SCM, SYSTEM, 0, 0, "None", KW_CLASSIC),
     "7040": Kind(7040, SCM, SYSTEM, 0, 0, "None", KW_CLASSIC),
     "7045": Kind(7045, SCM, SYSTEM, 0, 0, "None", KW_CLASSIC),
-    "4104": Kind(4104, POWERSHELL_PROVIDER, POWERSHELL, 1, 2, "Execute a Remote Command", 0,
-                 "VERBOSE", 15, "On create calls"),
-    "4104w": Kind(4104, POWERSHELL_PROVIDER, POWERSHELL, 1, 2, "Execute a Remote Command", 0,
-                  "WARNING", 15, "On create calls"),
+    "4104": Kind(
+        4104,
+        POWERSHELL_PROVIDER,
+        POWERSHELL,
+        1,
+        2,
+        "Execute a Remote Command",
+        0,
+        "VERBOSE",
+        15,
+        "On create calls",
+    ),
+    "4104w": Kind(
+        4104,
+        POWERSHELL_PROVIDER,
+        POWERSHELL,
+        1,
+        2,
+        "Execute a Remote Command",
+        0,
+        "WARNING",
+        15,
+        "On create calls",
+    ),
     "sysmon1": _sysmon(1, 5, "Process Create (rule: ProcessCreate)"),
     "sysmon3": _sysmon(3, 5, "Network connection detected (rule: NetworkConnect)"),
     "sysmon4": Kind(4, SYSMON_PROVIDER, SYSMON, 3, 4, "Sysmon service state changed", KW_SYSMON),
@@ -193,18 +255,27 @@ class _Builder:
         return Template(tuple(self.pieces), tuple(self.slots))
 
 
-def build(host: WindowsHost, kind: Kind, *, process_id: int | Slot, message: str,
-          fields: Sequence[tuple[str, object]], account: Account | None = None) -> Template:
+def build(
+    host: WindowsHost,
+    kind: Kind,
+    *,
+    process_id: int | Slot,
+    message: str,
+    fields: Sequence[tuple[str, object]],
+    account: Account | None = None,
+) -> Template:
     """A template for one event type on one host; slots: time, rec, tid, then the caller's."""
     severity_value, severity = _SEVERITY[kind.event_type]
     out = _Builder()
     out.text('{"EventTime":"')
     out.slot("time")
-    out.text(f'","Hostname":"{host.fqdn}","Keywords":{kind.keywords},"EventType":"{kind.event_type}",'
-             f'"SeverityValue":{severity_value},"Severity":"{severity}","EventID":{kind.event_id},'
-             f'"SourceName":"{kind.provider.name}","ProviderGuid":"{kind.provider.guid}",'
-             f'"Version":{kind.version},"Task":{kind.task},"OpcodeValue":{kind.opcode_value},'
-             '"RecordNumber":')
+    out.text(
+        f'","Hostname":"{host.fqdn}","Keywords":{kind.keywords},"EventType":"{kind.event_type}",'
+        f'"SeverityValue":{severity_value},"Severity":"{severity}","EventID":{kind.event_id},'
+        f'"SourceName":"{kind.provider.name}","ProviderGuid":"{kind.provider.guid}",'
+        f'"Version":{kind.version},"Task":{kind.task},"OpcodeValue":{kind.opcode_value},'
+        '"RecordNumber":'
+    )
     out.slot("rec")
     out.text(',"ProcessID":')
     if isinstance(process_id, Slot):
@@ -218,8 +289,12 @@ def build(host: WindowsHost, kind: Kind, *, process_id: int | Slot, message: str
     # the EventData value then takes the place of the header's, as in NXLog's own output.
     user: dict[str, object] = {}
     if account is not None:
-        user = {"Domain": account.domain, "AccountName": account.name, "UserID": account.sid,
-                "AccountType": "User"}
+        user = {
+            "Domain": account.domain,
+            "AccountName": account.name,
+            "UserID": account.sid,
+            "AccountType": "User",
+        }
     data = []
     for key, value in fields:
         if key in user:

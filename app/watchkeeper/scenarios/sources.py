@@ -71,8 +71,9 @@ class StoryLine:
 class Source:
     """One output file: the activities that fill it and how its story lines are written."""
 
-    def __init__(self, path: str, share: float, rhythm: Rhythm, clock: Clock,
-                 rng: random.Random) -> None:
+    def __init__(
+        self, path: str, share: float, rhythm: Rhythm, clock: Clock, rng: random.Random
+    ) -> None:
         self.path = path
         self.share = share  # its part of the background volume
         self.rhythm = rhythm
@@ -110,8 +111,10 @@ class Source:
         mode = self.mode_at(t_ms)
         found = self._mixes.get(mode)
         if found is None:
-            found = (Mix.of(self._filter(self.people(), mode)),
-                     Mix.of(self._filter(self.background(), mode)))
+            found = (
+                Mix.of(self._filter(self.people(), mode)),
+                Mix.of(self._filter(self.background(), mode)),
+            )
             self._mixes[mode] = found
         return found
 

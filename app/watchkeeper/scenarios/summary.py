@@ -55,10 +55,20 @@ class ScenarioSummary:
             "end": self.end.isoformat(),
             "zone": self.zone,
             "seed": self.seed,
-            "stories": [{
-                "key": s.key, "title": s.title, "techniques": list(s.techniques),
-                "start": s.start.isoformat(), "end": s.end.isoformat(), "hosts": list(s.hosts),
-                "users": list(s.users), "source_ips": list(s.source_ips), "files": list(s.files),
-                "events": s.events, "details": dict(s.details),
-            } for s in self.stories],
+            "stories": [
+                {
+                    "key": s.key,
+                    "title": s.title,
+                    "techniques": list(s.techniques),
+                    "start": s.start.isoformat(),
+                    "end": s.end.isoformat(),
+                    "hosts": list(s.hosts),
+                    "users": list(s.users),
+                    "source_ips": list(s.source_ips),
+                    "files": list(s.files),
+                    "events": s.events,
+                    "details": dict(s.details),
+                }
+                for s in self.stories
+            ],
         }

@@ -35,9 +35,11 @@ from watchkeeper.scenarios.office import (
 )
 from watchkeeper.scenarios.sources import EPHEMERAL_PORTS, Action, Activity, Source, StoryLine, hex4
 
-WINVER = {WIN10: "10.0.19041.5072 (WinBuild.160101.0800)",
-          WIN11: "10.0.22621.4317 (WinBuild.160101.0800)",
-          "Windows Server 2022": "10.0.20348.2849 (WinBuild.160101.0800)"}
+WINVER = {
+    WIN10: "10.0.19041.5072 (WinBuild.160101.0800)",
+    WIN11: "10.0.22621.4317 (WinBuild.160101.0800)",
+    "Windows Server 2022": "10.0.20348.2849 (WinBuild.160101.0800)",
+}
 _NUMBER = re.compile(r"\{n(?::([^}]*))?\}")
 PORT_NAMES = {443: "https", 80: "http", 445: "microsoft-ds", 389: "ldap", 88: "kerberos"}
 
@@ -63,7 +65,9 @@ class WindowsSource(Source):
         self.winver = WINVER[host.os]
         # A log that has been running for months does not start at record 1.
         self.records: dict[str, Callable[[], int]] = {
-            channel: itertools.count(rng.randrange(20_000, 2_000_000)).__next__ for channel in CHANNELS}
+            channel: itertools.count(rng.randrange(20_000, 2_000_000)).__next__
+            for channel in CHANNELS
+        }
         self.provider_pids = {
             "Microsoft-Windows-Security-Auditing": 4 * rng.randrange(150, 220),  # lsass
             "Microsoft-Windows-Sysmon": 4 * rng.randrange(700, 1100),
@@ -71,8 +75,10 @@ class WindowsSource(Source):
             "Microsoft-Windows-Eventlog": 4 * rng.randrange(300, 500),
             "Microsoft-Windows-PowerShell": 4 * rng.randrange(1500, 4000),
         }
-        self.thread_ids = {provider: tuple(str(4 * rng.randrange(100, 3000)) for _ in range(8))
-                           for provider in self.provider_pids}
+        self.thread_ids = {
+            provider: tuple(str(4 * rng.randrange(100, 3000)) for _ in range(8))
+            for provider in self.provider_pids
+        }
         self.guid_prefix = guid_prefix(host)
         self.logon_id = f"0x{rng.randrange(0x100000, 0xFFFFFF):x}"  # the owner's desktop session
         self.logon_guid = self.guid()
@@ -85,8 +91,10 @@ class WindowsSource(Source):
 
     def guid(self) -> str:
         bits = self.rng.getrandbits(64)
-        return (f"{{{self.guid_prefix}-{bits & 0xFFFF:04x}-{bits >> 16 & 0xFFFF:04x}-"
-                f"{bits >> 32 & 0xFFFF:04x}-0000000{bits >> 48 & 0xFFFF:04x}0}}")
+        return (
+            f"{{{self.guid_prefix}-{bits & 0xFFFF:04x}-{bits >> 16 & 0xFFFF:04x}-"
+            f"{bits >> 32 & 0xFFFF:04x}-0000000{bits >> 48 & 0xFFFF:04x}0}}"
+        )
 
     def instance(self, key: str) -> tuple[str, str]:
         """(ProcessGuid, ProcessId) of a long-running process, such as the user's browser."""
@@ -113,8 +121,12 @@ class WindowsSource(Source):
         home = self.owner.home if self.owner else "C:\\Windows\\ServiceProfiles\\LocalService"
         name = self.owner.name if self.owner else "administrator"
         docs = catalog.DOCUMENTS[self.owner.department] if self.owner else ("report",)
-        text = (pattern.replace("{home}", home).replace("{user}", name)
-                .replace("{winver}", self.winver).replace("{exe}", "SVCHOST.EXE"))
+        text = (
+            pattern.replace("{home}", home)
+            .replace("{user}", name)
+            .replace("{winver}", self.winver)
+            .replace("{exe}", "SVCHOST.EXE")
+        )
         text = _NUMBER.sub(lambda m: format(n, m.group(1) or "d"), text)
         if "{doc}" not in text:
             return [text]
@@ -122,12 +134,20 @@ class WindowsSource(Source):
 
     # -- templates ----------------------------------------------------------------------------
 
-    def template(self, kind: str, message: str, fields: Sequence[tuple[str, object]], *,
-                 process_id: int | Slot | None = None, account: Account | None = None) -> Template:
+    def template(
+        self,
+        kind: str,
+        message: str,
+        fields: Sequence[tuple[str, object]],
+        *,
+        process_id: int | Slot | None = None,
+        account: Account | None = None,
+    ) -> Template:
         spec = KINDS[kind]
         pid = self.provider_pids[spec.provider.name] if process_id is None else process_id
-        return build(self.host, spec, process_id=pid, message=message, fields=fields,
-                     account=account)
+        return build(
+            self.host, spec, process_id=pid, message=message, fields=fields, account=account
+        )
 
     def record_counter(self, kind: str) -> Callable[[], int]:
         return self.records[KINDS[kind].channel]
@@ -139,11 +159,22 @@ class WindowsSource(Source):
         record = line.payload
         if not isinstance(record, WinRecord):
             raise TypeError(f"{self.path}: not a Windows record: {record!r}")
-        template = self.template(record.kind, record.message, record.fields,
-                                 process_id=record.process_id, account=record.account)
-        self.write(template.fill({"time": self.clock.windows_stamp(line.t_ms),
-                                  "rec": str(self.record_counter(record.kind)()),
-                                  "tid": self.tids(record.kind)[0]}))
+        template = self.template(
+            record.kind,
+            record.message,
+            record.fields,
+            process_id=record.process_id,
+            account=record.account,
+        )
+        self.write(
+            template.fill(
+                {
+                    "time": self.clock.windows_stamp(line.t_ms),
+                    "rec": str(self.record_counter(record.kind)()),
+                    "tid": self.tids(record.kind)[0],
+                }
+            )
+        )
 
     # -- activity -----------------------------------------------------------------------------
 
@@ -153,7 +184,9 @@ class WindowsSource(Source):
         if self.host.is_dc:
             self._people += eventlogs.dc_people(self)
             self._background += eventlogs.dc_background(self)
-            self._background += self._sysmon_activity(catalog.SYSTEM_PROGRAMS, people=False, scale=0.4)
+            self._background += self._sysmon_activity(
+                catalog.SYSTEM_PROGRAMS, people=False, scale=0.4
+            )
         else:
             self._people += eventlogs.pc_people(self)
             self._background += eventlogs.pc_background(self)
@@ -161,7 +194,9 @@ class WindowsSource(Source):
             if self.owner is not None and self.owner.admin:
                 programs = (*programs, *catalog.ADMIN_PROGRAMS)
             self._people += self._sysmon_activity(programs, people=True, scale=1.0)
-            self._background += self._sysmon_activity(catalog.SYSTEM_PROGRAMS, people=False, scale=1.0)
+            self._background += self._sysmon_activity(
+                catalog.SYSTEM_PROGRAMS, people=False, scale=1.0
+            )
             if self.owner is not None and self.owner.admin:
                 self._people += eventlogs.admin_scripts(self)
         self._background += eventlogs.system_activity(self)
@@ -184,55 +219,95 @@ class WindowsSource(Source):
     def _filter(self, activities: list[Activity], mode: object) -> list[Activity]:
         return [a for a in activities if not a.sysmon] if mode else activities
 
-    def _sysmon_activity(self, programs: Sequence[tuple[float, str]], *, people: bool,
-                         scale: float) -> list[Activity]:
+    def _sysmon_activity(
+        self, programs: Sequence[tuple[float, str]], *, people: bool, scale: float
+    ) -> list[Activity]:
         """Process starts and ends, connections, DNS queries and file creations."""
         activities: list[Activity] = []
         for weight, key in programs:
             program = PROGRAMS[key]
-            activities.append(Activity(weight * 1.2 * scale, self._process_create(program), sysmon=True))
-            activities.append(Activity(weight * 0.6 * scale, self._process_end(program), sysmon=True))
+            activities.append(
+                Activity(weight * 1.2 * scale, self._process_create(program), sysmon=True)
+            )
+            activities.append(
+                Activity(weight * 0.6 * scale, self._process_end(program), sysmon=True)
+            )
         for key in catalog.PEOPLE_CONNECTIONS if people else catalog.SYSTEM_CONNECTIONS:
             program = PROGRAMS[key]
             targets = catalog.DESTINATIONS[key]
             for ip, port, name in targets:
-                activities.append(Activity(3.0 * scale / len(targets),
-                                           self._connection(program, ip, port, name), sysmon=True))
+                activities.append(
+                    Activity(
+                        3.0 * scale / len(targets),
+                        self._connection(program, ip, port, name),
+                        sysmon=True,
+                    )
+                )
         for key, query, results in catalog.DNS_QUERIES:
             program = PROGRAMS[key]
             if program.system == people:
                 continue
-            activities.append(Activity(1.5 * scale, self._dns(program, query, results), sysmon=True))
-        for key, pattern in (catalog.FILES if people else catalog.SYSTEM_FILES):
-            activities.append(Activity(2.5 * scale, self._file(PROGRAMS[key], pattern), sysmon=True))
+            activities.append(
+                Activity(1.5 * scale, self._dns(program, query, results), sysmon=True)
+            )
+        for key, pattern in catalog.FILES if people else catalog.SYSTEM_FILES:
+            activities.append(
+                Activity(2.5 * scale, self._file(PROGRAMS[key], pattern), sysmon=True)
+            )
         return activities
 
     def _process_create(self, program: Program) -> Action:
         parent = PROGRAMS[program.parent]
         parent_guid, parent_pid = self.instance(parent.key)
         user = self.runs_as(program)
-        commands = [escape(text) for pattern in program.command_lines for text in self.expand(pattern)]
+        commands = [
+            escape(text) for pattern in program.command_lines for text in self.expand(pattern)
+        ]
         parent_command = self.expand(parent.command_lines[0])[0]
         image = program.image
-        template = self.template("sysmon1", (
-            "Process Create:\r\nRuleName: -\r\nUtcTime: «utc»\r\nProcessId: «pid»\r\n"
-            f"Image: {image}\r\nUser: {user}"), (
-            ("RuleName", "-"), ("UtcTime", Slot("utc")), ("ProcessGuid", Slot("guid")),
-            ("ProcessId", Slot("pid")), ("Image", image),
-            ("FileVersion", program.version.replace("{winver}", self.winver)),
-            ("Description", program.description), ("Product", program.product),
-            ("Company", program.company), ("OriginalFileName", program.original),
-            ("CommandLine", Slot("cmd")),
-            ("CurrentDirectory", (self.owner.home + "\\") if user.startswith(DOMAIN) and self.owner
-             else "C:\\Windows\\system32\\"),
-            ("User", user), ("LogonGuid", self.logon_guid if user.startswith(DOMAIN) else
-                             f"{{{self.guid_prefix}-0000-0000-e703-000000000000}}"),
-            ("LogonId", self.logon_id if user.startswith(DOMAIN) else "0x3e7"),
-            ("TerminalSessionId", "1" if user.startswith(DOMAIN) else "0"),
-            ("IntegrityLevel", program.integrity), ("Hashes", program.hashes(self.winver)),
-            ("ParentProcessGuid", parent_guid), ("ParentProcessId", parent_pid),
-            ("ParentImage", parent.image), ("ParentCommandLine", parent_command),
-            ("ParentUser", self.runs_as(parent))), account=SYSTEM_ACCOUNT)
+        template = self.template(
+            "sysmon1",
+            (
+                "Process Create:\r\nRuleName: -\r\nUtcTime: «utc»\r\nProcessId: «pid»\r\n"
+                f"Image: {image}\r\nUser: {user}"
+            ),
+            (
+                ("RuleName", "-"),
+                ("UtcTime", Slot("utc")),
+                ("ProcessGuid", Slot("guid")),
+                ("ProcessId", Slot("pid")),
+                ("Image", image),
+                ("FileVersion", program.version.replace("{winver}", self.winver)),
+                ("Description", program.description),
+                ("Product", program.product),
+                ("Company", program.company),
+                ("OriginalFileName", program.original),
+                ("CommandLine", Slot("cmd")),
+                (
+                    "CurrentDirectory",
+                    (self.owner.home + "\\")
+                    if user.startswith(DOMAIN) and self.owner
+                    else "C:\\Windows\\system32\\",
+                ),
+                ("User", user),
+                (
+                    "LogonGuid",
+                    self.logon_guid
+                    if user.startswith(DOMAIN)
+                    else f"{{{self.guid_prefix}-0000-0000-e703-000000000000}}",
+                ),
+                ("LogonId", self.logon_id if user.startswith(DOMAIN) else "0x3e7"),
+                ("TerminalSessionId", "1" if user.startswith(DOMAIN) else "0"),
+                ("IntegrityLevel", program.integrity),
+                ("Hashes", program.hashes(self.winver)),
+                ("ParentProcessGuid", parent_guid),
+                ("ParentProcessId", parent_pid),
+                ("ParentImage", parent.image),
+                ("ParentCommandLine", parent_command),
+                ("ParentUser", self.runs_as(parent)),
+            ),
+            account=SYSTEM_ACCOUNT,
+        )
         p = template.expect("time", "rec", "tid", "utc", "pid", "utc", "guid", "pid", "cmd", "time")
         return self._process_action(p, commands)
 
@@ -247,24 +322,70 @@ class WindowsSource(Source):
             s = t // 1000
             et = days[s // 86400] + seconds[s % 86400]
             utc = et + millis[t % 1000]
-            guid = join((prefix, h4[s & 0xFFFF], "-", h4[(s >> 16) & 0xFFFF], "-", h4[bits(16)],
-                         "-00000000", h4[bits(16)], "}"))
+            guid = join(
+                (
+                    prefix,
+                    h4[s & 0xFFFF],
+                    "-",
+                    h4[(s >> 16) & 0xFFFF],
+                    "-",
+                    h4[bits(16)],
+                    "-00000000",
+                    h4[bits(16)],
+                    "}",
+                )
+            )
             pid = str((bits(13) + 64) << 2)
             cmd = commands[int(rand() * count)]
-            write(join((p[0], et, p[1], str(rec()), p[2], tids[bits(3)], p[3], utc, p[4], pid,
-                        p[5], utc, p[6], guid, p[7], pid, p[8], cmd, p[9], et, p[10])))
+            write(
+                join(
+                    (
+                        p[0],
+                        et,
+                        p[1],
+                        str(rec()),
+                        p[2],
+                        tids[bits(3)],
+                        p[3],
+                        utc,
+                        p[4],
+                        pid,
+                        p[5],
+                        utc,
+                        p[6],
+                        guid,
+                        p[7],
+                        pid,
+                        p[8],
+                        cmd,
+                        p[9],
+                        et,
+                        p[10],
+                    )
+                )
+            )
             return 1
 
         return process
 
     def _process_end(self, program: Program) -> Action:
         user = self.runs_as(program)
-        template = self.template("sysmon5", (
-            "Process terminated:\r\nRuleName: -\r\nUtcTime: «utc»\r\nProcessId: «pid»\r\n"
-            f"Image: {program.image}"), (
-            ("RuleName", "-"), ("UtcTime", Slot("utc")), ("ProcessGuid", Slot("guid")),
-            ("ProcessId", Slot("pid")), ("Image", program.image), ("User", user)),
-            account=SYSTEM_ACCOUNT)
+        template = self.template(
+            "sysmon5",
+            (
+                "Process terminated:\r\nRuleName: -\r\nUtcTime: «utc»\r\nProcessId: «pid»\r\n"
+                f"Image: {program.image}"
+            ),
+            (
+                ("RuleName", "-"),
+                ("UtcTime", Slot("utc")),
+                ("ProcessGuid", Slot("guid")),
+                ("ProcessId", Slot("pid")),
+                ("Image", program.image),
+                ("User", user),
+            ),
+            account=SYSTEM_ACCOUNT,
+        )
         p = template.expect("time", "rec", "tid", "utc", "pid", "utc", "guid", "pid", "time")
         write, rec, tids = self.write, self.records[SYSMON], self.tids("sysmon5")
         days, seconds, millis, h4 = self.clock.windows, time_of_day(), milliseconds(), hex4()
@@ -276,11 +397,45 @@ class WindowsSource(Source):
             et = days[s // 86400] + seconds[s % 86400]
             utc = et + millis[t % 1000]
             born = s - bits(12)  # started up to an hour before
-            guid = join((prefix, h4[born & 0xFFFF], "-", h4[(born >> 16) & 0xFFFF], "-",
-                         h4[bits(16)], "-00000000", h4[bits(16)], "}"))
+            guid = join(
+                (
+                    prefix,
+                    h4[born & 0xFFFF],
+                    "-",
+                    h4[(born >> 16) & 0xFFFF],
+                    "-",
+                    h4[bits(16)],
+                    "-00000000",
+                    h4[bits(16)],
+                    "}",
+                )
+            )
             pid = str((bits(13) + 64) << 2)
-            write(join((p[0], et, p[1], str(rec()), p[2], tids[bits(3)], p[3], utc, p[4], pid,
-                        p[5], utc, p[6], guid, p[7], pid, p[8], et, p[9])))
+            write(
+                join(
+                    (
+                        p[0],
+                        et,
+                        p[1],
+                        str(rec()),
+                        p[2],
+                        tids[bits(3)],
+                        p[3],
+                        utc,
+                        p[4],
+                        pid,
+                        p[5],
+                        utc,
+                        p[6],
+                        guid,
+                        p[7],
+                        pid,
+                        p[8],
+                        et,
+                        p[9],
+                    )
+                )
+            )
             return 1
 
         return end
@@ -288,15 +443,34 @@ class WindowsSource(Source):
     def _connection(self, program: Program, ip: str, port: int, name: str) -> Action:
         guid, pid = self.instance(program.key)
         user = self.runs_as(program)
-        template = self.template("sysmon3", (
-            f"Network connection detected:\r\nRuleName: -\r\nUtcTime: «utc»\r\nImage: {program.image}\r\n"
-            f"DestinationIp: {ip}\r\nDestinationPort: {port}"), (
-            ("RuleName", "-"), ("UtcTime", Slot("utc")), ("ProcessGuid", guid), ("ProcessId", pid),
-            ("Image", program.image), ("User", user), ("Protocol", "tcp"), ("Initiated", "true"),
-            ("SourceIsIpv6", "false"), ("SourceIp", self.host.ip), ("SourceHostname", self.host.fqdn),
-            ("SourcePort", Slot("port")), ("SourcePortName", "-"), ("DestinationIsIpv6", "false"),
-            ("DestinationIp", ip), ("DestinationHostname", name), ("DestinationPort", str(port)),
-            ("DestinationPortName", PORT_NAMES.get(port, "-"))), account=SYSTEM_ACCOUNT)
+        template = self.template(
+            "sysmon3",
+            (
+                f"Network connection detected:\r\nRuleName: -\r\nUtcTime: «utc»\r\nImage: {program.image}\r\n"
+                f"DestinationIp: {ip}\r\nDestinationPort: {port}"
+            ),
+            (
+                ("RuleName", "-"),
+                ("UtcTime", Slot("utc")),
+                ("ProcessGuid", guid),
+                ("ProcessId", pid),
+                ("Image", program.image),
+                ("User", user),
+                ("Protocol", "tcp"),
+                ("Initiated", "true"),
+                ("SourceIsIpv6", "false"),
+                ("SourceIp", self.host.ip),
+                ("SourceHostname", self.host.fqdn),
+                ("SourcePort", Slot("port")),
+                ("SourcePortName", "-"),
+                ("DestinationIsIpv6", "false"),
+                ("DestinationIp", ip),
+                ("DestinationHostname", name),
+                ("DestinationPort", str(port)),
+                ("DestinationPortName", PORT_NAMES.get(port, "-")),
+            ),
+            account=SYSTEM_ACCOUNT,
+        )
         p = template.expect("time", "rec", "tid", "utc", "utc", "port", "time")
         write, rec, tids = self.write, self.records[SYSMON], self.tids("sysmon3")
         days, seconds, millis = self.clock.windows, time_of_day(), milliseconds()
@@ -307,8 +481,27 @@ class WindowsSource(Source):
             s = t // 1000
             et = days[s // 86400] + seconds[s % 86400]
             utc = et + millis[t % 1000]
-            write(join((p[0], et, p[1], str(rec()), p[2], tids[bits(3)], p[3], utc, p[4], utc,
-                        p[5], ports[bits(14)], p[6], et, p[7])))
+            write(
+                join(
+                    (
+                        p[0],
+                        et,
+                        p[1],
+                        str(rec()),
+                        p[2],
+                        tids[bits(3)],
+                        p[3],
+                        utc,
+                        p[4],
+                        utc,
+                        p[5],
+                        ports[bits(14)],
+                        p[6],
+                        et,
+                        p[7],
+                    )
+                )
+            )
             return 1
 
         return connect
@@ -316,12 +509,25 @@ class WindowsSource(Source):
     def _dns(self, program: Program, query: str, results: str) -> Action:
         guid, pid = self.instance(program.key)
         user = self.runs_as(program)
-        template = self.template("sysmon22", (
-            f"Dns query:\r\nRuleName: -\r\nUtcTime: «utc»\r\nQueryName: {query}\r\n"
-            f"Image: {program.image}"), (
-            ("RuleName", "-"), ("UtcTime", Slot("utc")), ("ProcessGuid", guid), ("ProcessId", pid),
-            ("QueryName", query), ("QueryStatus", "0"), ("QueryResults", results),
-            ("Image", program.image), ("User", user)), account=SYSTEM_ACCOUNT)
+        template = self.template(
+            "sysmon22",
+            (
+                f"Dns query:\r\nRuleName: -\r\nUtcTime: «utc»\r\nQueryName: {query}\r\n"
+                f"Image: {program.image}"
+            ),
+            (
+                ("RuleName", "-"),
+                ("UtcTime", Slot("utc")),
+                ("ProcessGuid", guid),
+                ("ProcessId", pid),
+                ("QueryName", query),
+                ("QueryStatus", "0"),
+                ("QueryResults", results),
+                ("Image", program.image),
+                ("User", user),
+            ),
+            account=SYSTEM_ACCOUNT,
+        )
         return self.stamped(template, "sysmon22")
 
     def stamped(self, template: Template, kind: str) -> Action:
@@ -336,8 +542,25 @@ class WindowsSource(Source):
                 s = t // 1000
                 et = days[s // 86400] + seconds[s % 86400]
                 utc = et + millis[t % 1000]
-                write(join((p[0], et, p[1], str(rec()), p[2], tids[bits(3)], p[3], utc, p[4], utc,
-                            p[5], et, p[6])))
+                write(
+                    join(
+                        (
+                            p[0],
+                            et,
+                            p[1],
+                            str(rec()),
+                            p[2],
+                            tids[bits(3)],
+                            p[3],
+                            utc,
+                            p[4],
+                            utc,
+                            p[5],
+                            et,
+                            p[6],
+                        )
+                    )
+                )
                 return 1
 
             return stamped_utc
@@ -354,14 +577,29 @@ class WindowsSource(Source):
     def _file(self, program: Program, pattern: str) -> Action:
         guid, pid = self.instance(program.key)
         user = self.runs_as(program)
-        names = [escape(text) for n in range(24)
-                 for text in self.expand(pattern, self.rng.getrandbits(40))][:48]
-        template = self.template("sysmon11", (
-            f"File created:\r\nRuleName: -\r\nUtcTime: «utc»\r\nImage: {program.image}\r\n"
-            "TargetFilename: «file»"), (
-            ("RuleName", "-"), ("UtcTime", Slot("utc")), ("ProcessGuid", guid), ("ProcessId", pid),
-            ("Image", program.image), ("TargetFilename", Slot("file")),
-            ("CreationUtcTime", Slot("utc")), ("User", user)), account=SYSTEM_ACCOUNT)
+        names = [
+            escape(text)
+            for n in range(24)
+            for text in self.expand(pattern, self.rng.getrandbits(40))
+        ][:48]
+        template = self.template(
+            "sysmon11",
+            (
+                f"File created:\r\nRuleName: -\r\nUtcTime: «utc»\r\nImage: {program.image}\r\n"
+                "TargetFilename: «file»"
+            ),
+            (
+                ("RuleName", "-"),
+                ("UtcTime", Slot("utc")),
+                ("ProcessGuid", guid),
+                ("ProcessId", pid),
+                ("Image", program.image),
+                ("TargetFilename", Slot("file")),
+                ("CreationUtcTime", Slot("utc")),
+                ("User", user),
+            ),
+            account=SYSTEM_ACCOUNT,
+        )
         p = template.expect("time", "rec", "tid", "utc", "file", "utc", "file", "utc", "time")
         write, rec, tids = self.write, self.records[SYSMON], self.tids("sysmon11")
         days, seconds, millis = self.clock.windows, time_of_day(), milliseconds()
@@ -373,8 +611,31 @@ class WindowsSource(Source):
             et = days[s // 86400] + seconds[s % 86400]
             utc = et + millis[t % 1000]
             name = names[int(rand() * count)]
-            write(join((p[0], et, p[1], str(rec()), p[2], tids[bits(3)], p[3], utc, p[4], name,
-                        p[5], utc, p[6], name, p[7], utc, p[8], et, p[9])))
+            write(
+                join(
+                    (
+                        p[0],
+                        et,
+                        p[1],
+                        str(rec()),
+                        p[2],
+                        tids[bits(3)],
+                        p[3],
+                        utc,
+                        p[4],
+                        name,
+                        p[5],
+                        utc,
+                        p[6],
+                        name,
+                        p[7],
+                        utc,
+                        p[8],
+                        et,
+                        p[9],
+                    )
+                )
+            )
             return 1
 
         return create

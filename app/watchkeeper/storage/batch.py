@@ -136,17 +136,22 @@ class Batch:
 
     def add(self, import_id: int, item: Event | WindowsEvent | Rejected) -> None:
         if isinstance(item, WindowsEvent) and _off_calendar(item.event_json):
-            item = Rejected(item.record_no, item.raw.encode("utf-8", "surrogatepass"),
-                            f"record {item.record_no}: time {_off_calendar(item.event_json)} is "
-                            "out of range (years 1 to 9999 in UTC)")
+            item = Rejected(
+                item.record_no,
+                item.raw.encode("utf-8", "surrogatepass"),
+                f"record {item.record_no}: time {_off_calendar(item.event_json)} is "
+                "out of range (years 1 to 9999 in UTC)",
+            )
         if isinstance(item, WindowsEvent):
             event_json = _fit_keys(item.event_json)
             line = f'{{"i":{import_id},"n":{item.record_no},"s":"{item.source}","e":{event_json}'
             if item.raw is not event_json and item.raw != event_json:
                 line += ',"r":' + orjson.dumps(_plain(item.raw)).decode()
             if item.received is not None:  # forwarded: its own receive time and sender
-                line += ',"rc":' + orjson.dumps(
-                    item.received.astimezone(UTC).replace(tzinfo=None)).decode()
+                line += (
+                    ',"rc":'
+                    + orjson.dumps(item.received.astimezone(UTC).replace(tzinfo=None)).decode()
+                )
                 line += ',"sd":' + orjson.dumps(item.sender).decode()
                 line += ',"tp":' + orjson.dumps(item.transport).decode()
             self.windows.append(line + "}")
@@ -168,10 +173,17 @@ class Batch:
             try:
                 utc = (stamp - offset).replace(tzinfo=None)
             except OverflowError:  # a time at the calendar's edge with an offset past it
-                self.rejected.append((import_id, Rejected(
-                    event.record_no, event.raw.encode("utf-8", "surrogatepass"),
-                    f"record {event.record_no}: time {stamp.isoformat()} is out of range "
-                    "(years 1 to 9999 in UTC)")))
+                self.rejected.append(
+                    (
+                        import_id,
+                        Rejected(
+                            event.record_no,
+                            event.raw.encode("utf-8", "surrogatepass"),
+                            f"record {event.record_no}: time {stamp.isoformat()} is out of range "
+                            "(years 1 to 9999 in UTC)",
+                        ),
+                    )
+                )
                 return
         family = schema.family_of(common.get("source"))
         out = self.events.get(family)
@@ -179,8 +191,11 @@ class Batch:
             out = self.events[family] = bytearray()
             self.event_columns[family] = {}
         self.event_counts[family] = self.event_counts.get(family, 0) + 1
-        row: dict[str, Any] = {MARK + "import_id": import_id,
-                               MARK + "record_no": event.record_no, MARK + "raw": event.raw}
+        row: dict[str, Any] = {
+            MARK + "import_id": import_id,
+            MARK + "record_no": event.record_no,
+            MARK + "raw": event.raw,
+        }
         received = common.get("received")
         if received is not None:  # forwarded messages: when the collector received each
             row[MARK + "received"] = received.astimezone(UTC).replace(tzinfo=None)
@@ -221,7 +236,7 @@ class Batch:
         units = self._units()
         if len(units) < 2:
             return None
-        first, second = self._of(units[:len(units) // 2]), self._of(units[len(units) // 2:])
+        first, second = self._of(units[: len(units) // 2]), self._of(units[len(units) // 2 :])
         first.opened, second.closed = self.opened, self.closed
         return first, second
 
@@ -229,8 +244,10 @@ class Batch:
         """This batch (of one record) with its record quarantined for `reason`."""
         batch = Batch(received=self.received, opened=self.opened, closed=self.closed)
         for unit in self._units():
-            batch.add(unit[1], unit[3] if isinstance(unit[3], Rejected)
-                      else _rejected(unit[0], unit[3], reason))
+            batch.add(
+                unit[1],
+                unit[3] if isinstance(unit[3], Rejected) else _rejected(unit[0], unit[3], reason),
+            )
         return batch
 
     def _units(self) -> list[tuple[str, int, str | None, Rejected | bytes | str]]:
@@ -273,14 +290,17 @@ def _rejected(kind: str, record: bytes | str, reason: str) -> Rejected:
     try:
         row = json.loads(record)  # the standard library's reader takes lone surrogates
     except ValueError:
-        return Rejected(0, record if isinstance(record, bytes) else record.encode(
-            "utf-8", "surrogatepass"), reason)
+        return Rejected(
+            0,
+            record if isinstance(record, bytes) else record.encode("utf-8", "surrogatepass"),
+            reason,
+        )
     if kind == "event":
         number, raw = row.get(MARK + "record_no", 0), row.get(MARK + "raw", "")
     else:  # without "r", the raw record is the event's JSON as it came: cut it out
         number, raw = row.get("n", 0), row.get("r")
         if raw is None and isinstance(record, str):
             start = record.index(',"e":') + len(',"e":')
-            raw = record[start:json.JSONDecoder().raw_decode(record, start)[1]]
+            raw = record[start : json.JSONDecoder().raw_decode(record, start)[1]]
     text = str(raw).encode("utf-8", "surrogatepass")
     return Rejected(number, text, f"record {number}: {reason}")

@@ -73,7 +73,8 @@ class EventIndex:
 
     def bucket_time(self, bucket: int) -> datetime:
         return EPOCH + timedelta(
-            microseconds=self.origin_us + int(self.bucket_numbers[bucket]) * self.width_us)
+            microseconds=self.origin_us + int(self.bucket_numbers[bucket]) * self.width_us
+        )
 
     def bucket_end(self, bucket: int) -> datetime:
         return self.bucket_time(bucket) + timedelta(microseconds=self.width_us)
@@ -91,8 +92,10 @@ def bucket_grid(store: Store, progress: Progress | None = None) -> tuple[int, in
     The origin is the store's first event time, so bucket numbers are never negative
     (DuckDB's integer division truncates toward zero).
     """
-    row = store.fetch_one('SELECT count("time"), epoch_us(min("time")), epoch_us(max("time")) '
-                          "FROM events", progress=progress)
+    row = store.fetch_one(
+        'SELECT count("time"), epoch_us(min("time")), epoch_us(max("time")) FROM events',
+        progress=progress,
+    )
     if row is None or not row[0]:
         return 0, 60_000_000
     count, first, last = int(row[0]), int(row[1]), int(row[2])
@@ -109,7 +112,9 @@ def build_index(store: Store, query: EventQuery, progress: Progress | None = Non
     with store.reading(progress) as cursor:
         cursor.execute(
             f'SELECT (epoch_us("time") - ?) // ? AS bucket, count(*) AS n FROM events '
-            f"WHERE {where} GROUP BY bucket ORDER BY bucket NULLS LAST", [origin, width, *params])
+            f"WHERE {where} GROUP BY bucket ORDER BY bucket NULLS LAST",
+            [origin, width, *params],
+        )
         columns = cursor.fetchnumpy()
     counts = np.asarray(columns["n"], dtype=np.int64)
     timed = ~np.ma.getmaskarray(columns["bucket"])  # a NULL bucket: events without a time
@@ -133,8 +138,9 @@ def page_columns(store: Store, wanted: list[str]) -> list[str]:
     return names
 
 
-def fetch_page(store: Store, index: EventIndex, offset: int, limit: int,
-               columns: list[str]) -> list[tuple[Any, ...]]:
+def fetch_page(
+    store: Store, index: EventIndex, offset: int, limit: int, columns: list[str]
+) -> list[tuple[Any, ...]]:
     """Rows `offset` to `offset + limit` of the index's order, with the given columns."""
     offset = max(0, offset)
     limit = max(0, min(limit, index.total - offset))
@@ -150,12 +156,15 @@ def fetch_page(store: Store, index: EventIndex, offset: int, limit: int,
         rows = store.fetch_all(
             f'SELECT {select} FROM events WHERE {where} AND "time" >= ? AND "time" < ? '
             f"ORDER BY {ORDER} LIMIT ? OFFSET ?",
-            [*params, index.bucket_time(first), index.bucket_end(last), limit, skip])
+            [*params, index.bucket_time(first), index.bucket_end(last), limit, skip],
+        )
     if len(rows) < limit and offset + len(rows) >= index.timed:
         skip = max(0, offset - index.timed)
         rows += store.fetch_all(
             f'SELECT {select} FROM events WHERE {where} AND "time" IS NULL ORDER BY id '
-            "LIMIT ? OFFSET ?", [*params, limit - len(rows), skip])
+            "LIMIT ? OFFSET ?",
+            [*params, limit - len(rows), skip],
+        )
     return rows
 
 
@@ -164,7 +173,9 @@ def fetch_event(store: Store, event_id: int) -> tuple[list[str], tuple[Any, ...]
     with store.reading() as cursor:
         cursor.execute(
             "SELECT e.*, i.path AS origin_path FROM events AS e LEFT JOIN imports AS i "
-            "ON i.id = e.import_id WHERE e.id = ?", [event_id])
+            "ON i.id = e.import_id WHERE e.id = ?",
+            [event_id],
+        )
         columns = [d[0] for d in cursor.description or []]
         row = cursor.fetchone()
     return (columns, row) if row is not None else None

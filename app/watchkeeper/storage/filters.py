@@ -27,10 +27,16 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 # Groups nest: each is present when the value goes down to that unit. A zone needs a time,
 # because fromisoformat reads "2026-11-01-05:00" as five o'clock.
-_TIME = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2}([T ][0-9]{2}(:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
-                   r"(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})?)?)?)?")
-_TIME_STEPS = (timedelta(hours=1), timedelta(minutes=1), timedelta(seconds=1),
-               timedelta(microseconds=1))
+_TIME = re.compile(
+    r"[0-9]{4}(-[0-9]{2}(-[0-9]{2}([T ][0-9]{2}(:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
+    r"(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})?)?)?)?"
+)
+_TIME_STEPS = (
+    timedelta(hours=1),
+    timedelta(minutes=1),
+    timedelta(seconds=1),
+    timedelta(microseconds=1),
+)
 _INT64 = 1 << 63
 
 
@@ -87,6 +93,7 @@ def _sql(node: Node, resolver: Resolver, source: Filter, params: list[object]) -
 
 
 # --- what a term means ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Contains:
@@ -149,8 +156,9 @@ def condition_for(leaf: Word | Term, resolver: Resolver, source: Filter) -> Cond
     if leaf.op == "=" and ".." in leaf.value:
         low_text, high_text = leaf.value.split("..", 1)
         if not low_text and not high_text:
-            raise source.error("a range needs a value on at least one side of '..'",
-                               leaf.value_position)
+            raise source.error(
+                "a range needs a value on at least one side of '..'", leaf.value_position
+            )
         low = parse(low_text, leaf, source)[0] if low_text else None
         high = parse(high_text, leaf, source)[1] if high_text else None
         _check_order(low, high, kind == "time", leaf, source)
@@ -187,7 +195,9 @@ def _text_condition(term: Term, column: str, source: Filter) -> Condition:
         return Between(column, kind, None, bound, high_inclusive=op == "<=")
     if not term.quoted and ".." in value:
         low_text, high_text = value.split("..", 1)
-        if (low_text or high_text) and all(_NUMBER.fullmatch(t) for t in (low_text, high_text) if t):
+        if (low_text or high_text) and all(
+            _NUMBER.fullmatch(t) for t in (low_text, high_text) if t
+        ):
             low = float(low_text) if low_text else None
             high = float(high_text) if high_text else None
             _check_order(low, high, False, term, source)
@@ -198,24 +208,29 @@ def _text_condition(term: Term, column: str, source: Filter) -> Condition:
     return Equals(column, value, wildcards)
 
 
-def _check_order(low: Bound | None, high: Bound | None, periods: bool, term: Term,
-                 source: Filter) -> None:
+def _check_order(
+    low: Bound | None, high: Bound | None, periods: bool, term: Term, source: Filter
+) -> None:
     """Reject a range written backwards; for periods `high` is an end, so equal is empty too."""
     if low is None or high is None:
         return
     if low > high or (periods and low == high):  # type: ignore[operator]  # same kind both
-        raise source.error(f"the range '{_shown(term.value)}' runs backwards; put the smaller "
-                           "value first", term.value_position)
+        raise source.error(
+            f"the range '{_shown(term.value)}' runs backwards; put the smaller value first",
+            term.value_position,
+        )
 
 
 def _integer(text: str, term: Term, source: Filter) -> tuple[int, int]:
     if not _INTEGER.fullmatch(text):
-        raise source.error(f"{_shown(term.name)} takes a number, not '{_shown(text)}'",
-                           term.value_position)
+        raise source.error(
+            f"{_shown(term.name)} takes a number, not '{_shown(text)}'", term.value_position
+        )
     number = int(text)
     if not -_INT64 <= number < _INT64:
-        raise source.error(f"{_shown(text)} is too large for {_shown(term.name)}",
-                           term.value_position)
+        raise source.error(
+            f"{_shown(text)} is too large for {_shown(term.name)}", term.value_position
+        )
     return number, number
 
 
@@ -227,23 +242,28 @@ def _period(text: str, term: Term, source: Filter) -> tuple[datetime, datetime]:
         if shape is not None:
             month, day, hour, *finer = shape.groups()
             # fromisoformat wants a whole date; the period's length comes from the shape.
-            start = parse_iso(value + "-01-01" if month is None else
-                              value + "-01" if day is None else value)
+            start = parse_iso(
+                value + "-01-01" if month is None else value + "-01" if day is None else value
+            )
             if start is not None:
                 if hour:
                     end = start + _TIME_STEPS[sum(1 for unit in finer if unit)]
                 elif day:
                     end = start + timedelta(days=1)
                 elif month:
-                    end = start.replace(year=start.year + start.month // 12,
-                                        month=start.month % 12 + 1)
+                    end = start.replace(
+                        year=start.year + start.month // 12, month=start.month % 12 + 1
+                    )
                 else:
                     end = start.replace(year=start.year + 1)
                 return utc_naive(start)[0], utc_naive(end)[0]
     except (ValueError, OverflowError):  # 2026-13-01, or the period ends after year 9999
         pass
-    raise source.error(f"{_shown(term.name)} takes a date or time such as 2026-11-01 or "
-                       f"2026-11-01T12:00, not '{_shown(text)}'", term.value_position)
+    raise source.error(
+        f"{_shown(term.name)} takes a date or time such as 2026-11-01 or "
+        f"2026-11-01T12:00, not '{_shown(text)}'",
+        term.value_position,
+    )
 
 
 def resolve_column(term: Term, resolver: Resolver, source: Filter) -> str:
@@ -289,6 +309,7 @@ def _shown(text: str) -> str:
 # lower(?)): 175 ms against 317 for the ILIKE ESCAPE form, and nothing to escape. ILIKE, for
 # wildcards, carries ESCAPE only when the text has a literal % or _; without ESCAPE DuckDB has
 # no escape character at all, so a backslash is then an ordinary character.
+
 
 def _condition_sql(condition: Condition, params: list[object]) -> str:
     if isinstance(condition, Contains):

@@ -38,16 +38,23 @@ def facets(store: Store, progress: Progress | None = None, limit: int = 500) -> 
     """The ATT&CK tactics of rules with hits, and the hosts hits were on."""
     tag_rows = store.fetch_all(
         "SELECT DISTINCT unnest(r.tags) AS tag FROM detection_rules r "
-        "WHERE r.rule_id IN (SELECT DISTINCT rule_id FROM hits) ORDER BY tag", [], progress)
+        "WHERE r.rule_id IN (SELECT DISTINCT rule_id FROM hits) ORDER BY tag",
+        [],
+        progress,
+    )
     tactics = {tactic_of(str(r[0])) for r in tag_rows if r[0]}
     host_rows = store.fetch_all(
         "SELECT host FROM hits WHERE host IS NOT NULL GROUP BY host "
-        f"ORDER BY lower(host) LIMIT {int(limit)}", [], progress)
+        f"ORDER BY lower(host) LIMIT {int(limit)}",
+        [],
+        progress,
+    )
     return HitFacets(sorted(t for t in tactics if t), [str(r[0]) for r in host_rows])
 
 
-def field_values(store: Store, rule_id: str, field_name: str, limit: int = 50,
-                 progress: Progress | None = None) -> list[tuple[str, int]]:
+def field_values(
+    store: Store, rule_id: str, field_name: str, limit: int = 50, progress: Progress | None = None
+) -> list[tuple[str, int]]:
     """A field's values in the events a rule hit, most frequent first; [] for an unknown field."""
     column = store.resolve(field_name)
     if column is None:
@@ -58,13 +65,22 @@ def field_values(store: Store, rule_id: str, field_name: str, limit: int = 50,
         f"SELECT CAST({name} AS VARCHAR), count(*) FROM events "
         f"WHERE id IN (SELECT event FROM hits WHERE rule_id = ?) AND {name} IS NOT NULL "
         f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {int(limit)}",
-        [rule_id], progress)
+        [rule_id],
+        progress,
+    )
     return [(str(value), int(count)) for value, count in rows if str(value).strip()]
 
 
-def hit_marks(store: Store, start: datetime, end: datetime, levels: Sequence[str] = (),
-              where: str = "TRUE", params: Sequence[object] = (), limit: int = MARK_LIMIT,
-              progress: Progress | None = None) -> list[HitMark]:
+def hit_marks(
+    store: Store,
+    start: datetime,
+    end: datetime,
+    levels: Sequence[str] = (),
+    where: str = "TRUE",
+    params: Sequence[object] = (),
+    limit: int = MARK_LIMIT,
+    progress: Progress | None = None,
+) -> list[HitMark]:
     """Visible hits in [start, end) on events that match a compiled filter (`where`, `params`).
 
     `where` comes from storage.filters.compile_filter, so it holds no pasted values.
@@ -78,9 +94,12 @@ def hit_marks(store: Store, start: datetime, end: datetime, levels: Sequence[str
         sql_params.append(list(levels))
     if where.strip().upper() != "TRUE":
         # The filter may scan every event: first make sure there is a hit to mark.
-        found = store.fetch_one(f"SELECT 1 FROM ({source}) h JOIN detection_rules r "
-                                f"USING (rule_id) WHERE {' AND '.join(conditions)} LIMIT 1",
-                                sql_params, progress)
+        found = store.fetch_one(
+            f"SELECT 1 FROM ({source}) h JOIN detection_rules r "
+            f"USING (rule_id) WHERE {' AND '.join(conditions)} LIMIT 1",
+            sql_params,
+            progress,
+        )
         if found is None:
             return []
         conditions.append(f"h.event IN (SELECT id FROM events WHERE {where})")
@@ -88,5 +107,8 @@ def hit_marks(store: Store, start: datetime, end: datetime, levels: Sequence[str
     rows = store.fetch_all(
         f"SELECT h.time, r.level, r.title, h.rule_id FROM ({source}) h "
         f"JOIN detection_rules r USING (rule_id) WHERE {' AND '.join(conditions)} "
-        f"ORDER BY h.time LIMIT {int(limit)}", sql_params, progress)
+        f"ORDER BY h.time LIMIT {int(limit)}",
+        sql_params,
+        progress,
+    )
     return [HitMark(r[0], r[1] or "", str(r[2]), str(r[3])) for r in rows]

@@ -103,8 +103,12 @@ class RuleRow:
 # saving --------------------------------------------------------------------------------
 
 
-def save(store: Store, rules: Iterable[RuleRow], found: Sequence[tuple[str, int, str | None]],
-         tables: Sequence[str]) -> int:
+def save(
+    store: Store,
+    rules: Iterable[RuleRow],
+    found: Sequence[tuple[str, int, str | None]],
+    tables: Sequence[str],
+) -> int:
     """Store the rules that hit and their (rule id, event id, group key) rows; a hit that is
     already stored is kept as it is. Returns how many hits are new."""
     if not found:
@@ -114,19 +118,27 @@ def save(store: Store, rules: Iterable[RuleRow], found: Sequence[tuple[str, int,
         try:
             con.execute("CREATE OR REPLACE TEMP TABLE wk_found (r VARCHAR, e BIGINT, g VARCHAR)")
             for start in range(0, len(found), SAVE_SLICE):
-                chunk = found[start:start + SAVE_SLICE]
-                con.execute("INSERT INTO wk_found SELECT unnest(?::VARCHAR[]), "
-                            "unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
-                            [[f[0] for f in chunk], [f[1] for f in chunk], [f[2] for f in chunk]])
+                chunk = found[start : start + SAVE_SLICE]
+                con.execute(
+                    "INSERT INTO wk_found SELECT unnest(?::VARCHAR[]), "
+                    "unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
+                    [[f[0] for f in chunk], [f[1] for f in chunk], [f[2] for f in chunk]],
+                )
             with store.transaction(con):
                 return _save(con, list(rules), "wk_found", tables)
         finally:
             con.close()
 
 
-def save_from(store: Store, rules: Iterable[RuleRow], found_table: str,
-              tables: Sequence[str], replace: bool = False, keep: Collection[str] = (),
-              meta: Mapping[str, str] | None = None) -> int:
+def save_from(
+    store: Store,
+    rules: Iterable[RuleRow],
+    found_table: str,
+    tables: Sequence[str],
+    replace: bool = False,
+    keep: Collection[str] = (),
+    meta: Mapping[str, str] | None = None,
+) -> int:
     """As `save`, with the (r, e, g) rows already in a table: nothing passes through Python,
     so a window's thread is not held up while a large hunt is saved. With `replace` (a hunt
     over all events), the hits stored before are forgotten, except those of the rules in
@@ -135,31 +147,56 @@ def save_from(store: Store, rules: Iterable[RuleRow], found_table: str,
         return _save(con, list(rules), found_table, tables, replace, keep, meta or {})
 
 
-def _save(con: Any, rows: list[RuleRow], source: str, tables: Sequence[str],
-          replace: bool = False, keep: Collection[str] = (),
-          meta: Mapping[str, str] | None = None) -> int:
+def _save(
+    con: Any,
+    rows: list[RuleRow],
+    source: str,
+    tables: Sequence[str],
+    replace: bool = False,
+    keep: Collection[str] = (),
+    meta: Mapping[str, str] | None = None,
+) -> int:
     """The writing of `save` and `save_from`, inside the caller's transaction."""
     if replace:
-        con.execute("DELETE FROM hits WHERE NOT list_contains(?::VARCHAR[], rule_id)",
-                    [sorted(keep)])
+        con.execute(
+            "DELETE FROM hits WHERE NOT list_contains(?::VARCHAR[], rule_id)", [sorted(keep)]
+        )
     before = con.execute("SELECT count(*) FROM hits").fetchone()[0]
     for table in tables:
         con.execute(
             f"INSERT INTO hits SELECT f.r, f.e, t.time, t.host, t.username, f.g, now() "
             f"FROM {source} f JOIN {table} t ON t.id = f.e "
             f"WHERE t.id BETWEEN (SELECT min(e) FROM {source}) AND "
-            f"(SELECT max(e) FROM {source}) ON CONFLICT DO NOTHING")
+            f"(SELECT max(e) FROM {source}) ON CONFLICT DO NOTHING"
+        )
     after = con.execute("SELECT count(*) FROM hits").fetchone()[0]
     # one statement for many rules: each statement costs milliseconds here
     for start in range(0, len(rows), 200):
-        part = rows[start:start + 200]
-        values = ", ".join(["(?, ?, ?, ?, ?::VARCHAR[], ?, ?::VARCHAR[], ?::VARCHAR[], "
-                            "?, ?, ?, ?)"] * len(part))
-        con.execute(f"INSERT OR REPLACE INTO detection_rules VALUES {values}",
-                    [value for rule in part for value in (
-                        rule.rule_id, rule.title, rule.level, rule.status, rule.tags,
-                        rule.description, rule.references, rule.falsepositives,
-                        rule.author, rule.path, rule.kind, rule.yaml)])
+        part = rows[start : start + 200]
+        values = ", ".join(
+            ["(?, ?, ?, ?, ?::VARCHAR[], ?, ?::VARCHAR[], ?::VARCHAR[], ?, ?, ?, ?)"] * len(part)
+        )
+        con.execute(
+            f"INSERT OR REPLACE INTO detection_rules VALUES {values}",
+            [
+                value
+                for rule in part
+                for value in (
+                    rule.rule_id,
+                    rule.title,
+                    rule.level,
+                    rule.status,
+                    rule.tags,
+                    rule.description,
+                    rule.references,
+                    rule.falsepositives,
+                    rule.author,
+                    rule.path,
+                    rule.kind,
+                    rule.yaml,
+                )
+            ],
+        )
     for key, value in (meta or {}).items():
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
     return int(after - before)
@@ -173,16 +210,21 @@ def get_meta(store: Store, key: str) -> str | None:
 def rules_under(store: Store, folder: str) -> set[str]:
     """The ids of stored rules whose file was in `folder` (or below it)."""
     inside = folder.rstrip("/\\")
-    rows = store.fetch_all("SELECT rule_id FROM detection_rules WHERE starts_with(path, ?) "
-                           "OR starts_with(path, ?)", [inside + "/", inside + "\\"])
+    rows = store.fetch_all(
+        "SELECT rule_id FROM detection_rules WHERE starts_with(path, ?) OR starts_with(path, ?)",
+        [inside + "/", inside + "\\"],
+    )
     return {str(row[0]) for row in rows}
 
 
 def unseen_events(store: Store) -> bool:
     """Whether the store holds events detection has not run over yet (stored since its last
     run, or before a run that was stopped)."""
-    row = store.fetch_one("SELECT coalesce(max(id), 0) > coalesce((SELECT TRY_CAST(value AS "
-                          "BIGINT) FROM meta WHERE key = ?), 0) FROM events", [DETECTED_UP_TO])
+    row = store.fetch_one(
+        "SELECT coalesce(max(id), 0) > coalesce((SELECT TRY_CAST(value AS "
+        "BIGINT) FROM meta WHERE key = ?), 0) FROM events",
+        [DETECTED_UP_TO],
+    )
     return bool(row and row[0])
 
 
@@ -202,10 +244,12 @@ def _visible(store: Store) -> tuple[str, list[Any]]:
     """SQL for the hits no suppression hides, and its parameters."""
     suppressions = list_suppressions(store)
     params: list[Any] = []
-    parts = ["SELECT * FROM hits h WHERE NOT EXISTS (SELECT 1 FROM suppressions s "
-             "WHERE s.rule_id = h.rule_id AND (s.kind = 'rule' "
-             "OR (s.kind = 'host' AND lower(h.host) = lower(s.value)) "
-             "OR (s.kind = 'user' AND lower(h.username) = lower(s.value))))"]
+    parts = [
+        "SELECT * FROM hits h WHERE NOT EXISTS (SELECT 1 FROM suppressions s "
+        "WHERE s.rule_id = h.rule_id AND (s.kind = 'rule' "
+        "OR (s.kind = 'host' AND lower(h.host) = lower(s.value)) "
+        "OR (s.kind = 'user' AND lower(h.username) = lower(s.value))))"
+    ]
     for item in suppressions:
         if item.kind != "field" or item.field is None:
             continue
@@ -214,13 +258,15 @@ def _visible(store: Store) -> tuple[str, list[Any]]:
             continue
         parts.append(
             f"AND NOT (h.rule_id = ? AND h.event IN (SELECT id FROM events WHERE "
-            f"lower(CAST({quote_ident(column)} AS VARCHAR)) = lower(?)))")
+            f"lower(CAST({quote_ident(column)} AS VARCHAR)) = lower(?)))"
+        )
         params += [item.rule_id, item.value]
     return " ".join(parts), params
 
 
-def rule_hits(store: Store, where: HitFilter = WHAT_MATTERS,
-              progress: Progress | None = None) -> list[RuleHits]:
+def rule_hits(
+    store: Store, where: HitFilter = WHAT_MATTERS, progress: Progress | None = None
+) -> list[RuleHits]:
     """Hits grouped by rule, most severe and most recent first."""
     source, params = ("SELECT * FROM hits", []) if where.show_suppressed else _visible(store)
     conditions: list[str] = []
@@ -245,25 +291,43 @@ def rule_hits(store: Store, where: HitFilter = WHAT_MATTERS,
         + (f"WHERE {' AND '.join(conditions)} " if conditions else "")
         + f"GROUP BY h.rule_id {having} "
         "ORDER BY list_position(['critical', 'high', 'medium', 'low', 'informational'], "
-        "any_value(r.level)) NULLS LAST, max(h.time) DESC NULLS LAST, h.rule_id")
+        "any_value(r.level)) NULLS LAST, max(h.time) DESC NULLS LAST, h.rule_id"
+    )
     if where.host:
         params.append(where.host)
     rows = store.fetch_all(sql, params, progress)
-    return [RuleHits(str(r[0]), r[1], r[2] or "", r[3] or "", list(r[4] or []), int(r[5]),
-                     list(r[6] or []), list(r[7] or []), r[8], r[9], int(r[10]))
-            for r in rows]
+    return [
+        RuleHits(
+            str(r[0]),
+            r[1],
+            r[2] or "",
+            r[3] or "",
+            list(r[4] or []),
+            int(r[5]),
+            list(r[6] or []),
+            list(r[7] or []),
+            r[8],
+            r[9],
+            int(r[10]),
+        )
+        for r in rows
+    ]
 
 
 def hit_counts(store: Store) -> dict[str, int]:
     """Visible hits per level (what the overview and status bar show)."""
     source, params = _visible(store)
-    rows = store.fetch_all(f"SELECT r.level, count(*) FROM ({source}) h "
-                           "JOIN detection_rules r USING (rule_id) GROUP BY 1", params)
+    rows = store.fetch_all(
+        f"SELECT r.level, count(*) FROM ({source}) h "
+        "JOIN detection_rules r USING (rule_id) GROUP BY 1",
+        params,
+    )
     return {str(level or ""): int(count) for level, count in rows}
 
 
-def hit_event_ids(store: Store, rule_id: str, limit: int | None = None,
-                  show_suppressed: bool = False) -> list[int]:
+def hit_event_ids(
+    store: Store, rule_id: str, limit: int | None = None, show_suppressed: bool = False
+) -> list[int]:
     source, params = ("SELECT * FROM hits", []) if show_suppressed else _visible(store)
     sql = f"SELECT event FROM ({source}) h WHERE rule_id = ? ORDER BY time NULLS LAST, event"
     if limit is not None:
@@ -275,9 +339,20 @@ def rule_row(store: Store, rule_id: str) -> RuleRow | None:
     row = store.fetch_one("SELECT * FROM detection_rules WHERE rule_id = ?", [rule_id])
     if row is None:
         return None
-    return RuleRow(str(row[0]), row[1], row[2] or "", row[3] or "", list(row[4] or []),
-                   row[5] or "", list(row[6] or []), list(row[7] or []), row[8] or "",
-                   row[9] or "", row[10] or "event", row[11] or "")
+    return RuleRow(
+        str(row[0]),
+        row[1],
+        row[2] or "",
+        row[3] or "",
+        list(row[4] or []),
+        row[5] or "",
+        list(row[6] or []),
+        list(row[7] or []),
+        row[8] or "",
+        row[9] or "",
+        row[10] or "event",
+        row[11] or "",
+    )
 
 
 def hits_json(store: Store, where: HitFilter, event_limit: int = 1000) -> list[dict[str, Any]]:
@@ -285,23 +360,38 @@ def hits_json(store: Store, where: HitFilter, event_limit: int = 1000) -> list[d
     result = []
     for item in rule_hits(store, where):
         ids = hit_event_ids(store, item.rule_id, show_suppressed=where.show_suppressed)
-        result.append({
-            "id": item.rule_id, "title": item.title, "level": item.level,
-            "status": item.status, "tactics": item.tactics, "techniques": item.techniques,
-            "count": item.count, "groups": item.groups, "hosts": item.hosts,
-            "users": item.users,
-            "first": item.first.isoformat() if item.first else None,
-            "last": item.last.isoformat() if item.last else None,
-            "events": ids[:event_limit], "events_truncated": len(ids) > event_limit,
-        })
+        result.append(
+            {
+                "id": item.rule_id,
+                "title": item.title,
+                "level": item.level,
+                "status": item.status,
+                "tactics": item.tactics,
+                "techniques": item.techniques,
+                "count": item.count,
+                "groups": item.groups,
+                "hosts": item.hosts,
+                "users": item.users,
+                "first": item.first.isoformat() if item.first else None,
+                "last": item.last.isoformat() if item.last else None,
+                "events": ids[:event_limit],
+                "events_truncated": len(ids) > event_limit,
+            }
+        )
     return result
 
 
 # suppressions ---------------------------------------------------------------------------
 
 
-def add_suppression(store: Store, rule_id: str, kind: str, reason: str,
-                    value: str | None = None, field_name: str | None = None) -> Suppression:
+def add_suppression(
+    store: Store,
+    rule_id: str,
+    kind: str,
+    reason: str,
+    value: str | None = None,
+    field_name: str | None = None,
+) -> Suppression:
     if kind not in SUPPRESSION_KINDS:
         raise WatchkeeperError(f"A suppression is for a rule, host, user or field, not {kind!r}.")
     if not reason.strip():
@@ -316,8 +406,14 @@ def add_suppression(store: Store, rule_id: str, kind: str, reason: str,
             row = con.execute(
                 "INSERT INTO suppressions SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ?, "
                 "now()::TIMESTAMP FROM suppressions RETURNING *",
-                [rule_id, kind, field_name if kind == "field" else None,
-                 value if kind != "rule" else None, reason.strip()]).fetchone()
+                [
+                    rule_id,
+                    kind,
+                    field_name if kind == "field" else None,
+                    value if kind != "rule" else None,
+                    reason.strip(),
+                ],
+            ).fetchone()
         finally:
             con.close()
     assert row is not None
@@ -328,8 +424,9 @@ def remove_suppression(store: Store, suppression_id: int) -> bool:
     with store.write_lock:
         con = store.cursor()
         try:
-            rows = con.execute("DELETE FROM suppressions WHERE id = ? RETURNING id",
-                               [suppression_id]).fetchall()
+            rows = con.execute(
+                "DELETE FROM suppressions WHERE id = ? RETURNING id", [suppression_id]
+            ).fetchall()
         finally:
             con.close()
     return bool(rows)
@@ -338,10 +435,12 @@ def remove_suppression(store: Store, suppression_id: int) -> bool:
 def list_suppressions(store: Store) -> list[Suppression]:
     rows = store.fetch_all(
         "SELECT s.*, coalesce(r.title, s.rule_id) FROM suppressions s "
-        "LEFT JOIN detection_rules r USING (rule_id) ORDER BY s.id")
+        "LEFT JOIN detection_rules r USING (rule_id) ORDER BY s.id"
+    )
     return [Suppression(*row) for row in rows]
 
 
 def disabled_rules(store: Store) -> set[str]:
-    return {str(r[0]) for r in store.fetch_all(
-        "SELECT rule_id FROM suppressions WHERE kind = 'rule'")}
+    return {
+        str(r[0]) for r in store.fetch_all("SELECT rule_id FROM suppressions WHERE kind = 'rule'")
+    }

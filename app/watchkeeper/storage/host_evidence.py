@@ -52,11 +52,23 @@ def host_activity(store: Store) -> list[HostActivity]:
             "AND process IS NOT NULL), "
             "count(*) FILTER (provider LIKE 'SEC\\_TAG\\_%' ESCAPE '\\') "
             f"FROM {event_table(family)} WHERE host IS NOT NULL AND trim(host) <> '' "
-            "GROUP BY key ORDER BY key")
+            "GROUP BY key ORDER BY key"
+        )
         for key, hosts, events, first, last, newest, sources, processes, android in rows:
-            found.append(HostActivity(key, tuple(hosts), family, int(events), first, last,
-                                      dict(newest or {}), tuple(sources or ()),
-                                      tuple(processes or ())[:200], int(android)))
+            found.append(
+                HostActivity(
+                    key,
+                    tuple(hosts),
+                    family,
+                    int(events),
+                    first,
+                    last,
+                    dict(newest or {}),
+                    tuple(sources or ()),
+                    tuple(processes or ())[:200],
+                    int(android),
+                )
+            )
     return found
 
 
@@ -82,18 +94,31 @@ class HostEvent:
     raw: str | None
 
 
-def _host_events(store: Store, where: str, names: Sequence[str],
-                 params: list[Any]) -> list[HostEvent]:
+def _host_events(
+    store: Store, where: str, names: Sequence[str], params: list[Any]
+) -> list[HostEvent]:
     selected = ", ".join(f"{_optional(store, name)}::VARCHAR" for name in names)
     rows = store.fetch_all(
         f'SELECT lower(host), host, id, "time", channel, provider, event_id, message, raw'
         f"{', ' + selected if selected else ''} FROM events "
         f"WHERE host IS NOT NULL AND trim(host) <> '' AND ({where}) ORDER BY \"time\", id",
-        params)
-    return [HostEvent(host_key=row[0], host=row[1], id=row[2], time=row[3], channel=row[4],
-                      provider=row[5], event_id=row[6], message=row[7],
-                      fields=dict(zip(names, row[9:], strict=True)), raw=row[8])
-            for row in rows]
+        params,
+    )
+    return [
+        HostEvent(
+            host_key=row[0],
+            host=row[1],
+            id=row[2],
+            time=row[3],
+            channel=row[4],
+            provider=row[5],
+            event_id=row[6],
+            message=row[7],
+            fields=dict(zip(names, row[9:], strict=True)),
+            raw=row[8],
+        )
+        for row in rows
+    ]
 
 
 def sysmon_events(store: Store) -> list[HostEvent]:
@@ -104,7 +129,9 @@ def sysmon_events(store: Store) -> list[HostEvent]:
         store,
         "(channel = ? AND event_id IN (4, 16)) OR (channel = 'System' AND event_id = 7036 "
         f"AND ({param1} ILIKE 'sysmon%' OR message ILIKE 'The Sysmon% service entered%'))",
-        ("State", "Version", "Configuration", "param1", "param2"), [SYSMON_CHANNEL])
+        ("State", "Version", "Configuration", "param1", "param2"),
+        [SYSMON_CHANNEL],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,17 +146,28 @@ def channel_presence(store: Store, channel: str) -> dict[str, ChannelPresence]:
     """Per host, how many events of one channel there are and when the first and last were."""
     rows = store.fetch_all(
         'SELECT lower(host) AS key, count(*), min("time"), max("time") FROM events '
-        "WHERE channel = ? AND host IS NOT NULL AND trim(host) <> '' GROUP BY key", [channel])
+        "WHERE channel = ? AND host IS NOT NULL AND trim(host) <> '' GROUP BY key",
+        [channel],
+    )
     return {key: ChannelPresence(key, int(n), first, last) for key, n, first, last in rows}
 
 
 def defender_events(store: Store) -> list[HostEvent]:
     """Defender detections, actions, real-time protection changes and updates, oldest first."""
     return _host_events(
-        store, "channel = ? AND list_contains(?, event_id)",
-        ("Threat Name", "Severity Name", "Category Name", "Path", "Action Name",
-         "Current Signature Version", "Signature Version"),
-        [DEFENDER_CHANNEL, list(DEFENDER_EVENTS)])
+        store,
+        "channel = ? AND list_contains(?, event_id)",
+        (
+            "Threat Name",
+            "Severity Name",
+            "Category Name",
+            "Path",
+            "Action Name",
+            "Current Signature Version",
+            "Signature Version",
+        ),
+        [DEFENDER_CHANNEL, list(DEFENDER_EVENTS)],
+    )
 
 
 def windows_version_events(store: Store) -> list[HostEvent]:

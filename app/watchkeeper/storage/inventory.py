@@ -60,20 +60,24 @@ class InventoryImport:
 
 
 _IMPORT_COLUMNS = "id, name, sha256, source, imported, records, problems, notes"
-_RECORD_COLUMNS = ("record_key, source, source_label, location, observed, name, serial, "
-                   "aliases, platform, os_name, os_version, owner, model, manufacturer, "
-                   "import_id, record_no, imported")
+_RECORD_COLUMNS = (
+    "record_key, source, source_label, location, observed, name, serial, "
+    "aliases, platform, os_name, os_version, owner, model, manufacturer, "
+    "import_id, record_no, imported"
+)
 
 
 def _import(row: tuple[Any, ...]) -> InventoryImport:
-    return InventoryImport(int(row[0]), row[1], row[2], row[3], row[4], int(row[5]),
-                           tuple(row[6]), tuple(row[7]))
+    return InventoryImport(
+        int(row[0]), row[1], row[2], row[3], row[4], int(row[5]), tuple(row[6]), tuple(row[7])
+    )
 
 
 def inventory_import(store: Store, sha256: str) -> InventoryImport | None:
     """The import of the file with this content, if it was imported before."""
-    row = store.fetch_one(f"SELECT {_IMPORT_COLUMNS} FROM device_imports WHERE sha256 = ?",
-                          [sha256])
+    row = store.fetch_one(
+        f"SELECT {_IMPORT_COLUMNS} FROM device_imports WHERE sha256 = ?", [sha256]
+    )
     return None if row is None else _import(row)
 
 
@@ -83,10 +87,16 @@ def inventory_imports(store: Store) -> list[InventoryImport]:
     return [_import(row) for row in rows]
 
 
-def save_inventory_import(store: Store, name: str, sha256: str, source: str,
-                          records: Sequence[RecordRow], problems: Sequence[str],
-                          notes: Sequence[str], imported: datetime
-                          ) -> tuple[InventoryImport, bool]:
+def save_inventory_import(
+    store: Store,
+    name: str,
+    sha256: str,
+    source: str,
+    records: Sequence[RecordRow],
+    problems: Sequence[str],
+    notes: Sequence[str],
+    imported: datetime,
+) -> tuple[InventoryImport, bool]:
     """Record a file and its records in one transaction; (the import, whether it is new).
 
     A file whose content was imported before adds nothing and gives the earlier import.
@@ -99,26 +109,80 @@ def save_inventory_import(store: Store, name: str, sha256: str, source: str,
             row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM device_imports").fetchone()
             assert row is not None
             import_id = int(row[0])
-            con.execute("INSERT INTO device_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [import_id, name, sha256, source, imported, len(records),
-                         list(problems), list(notes)])
-            _insert(con, "device_records", _RECORD_TYPES,
-                    [[import_id, number, r.record_key, r.source, r.source_label, r.location,
-                      r.observed, imported, r.name, r.serial,
-                      [{"kind": kind, "value": value} for kind, value in r.aliases],
-                      r.platform, r.os_name, r.os_version, r.owner, r.model, r.manufacturer]
-                     for number, r in enumerate(records, 1)])
-            _insert(con, "device_facts", _FACT_TYPES,
-                    [[import_id, number, r.record_key, f.fact, f.value, f.evidence, f.observed]
-                     for number, r in enumerate(records, 1) for f in r.facts])
-    return InventoryImport(import_id, name, sha256, source, imported, len(records),
-                           tuple(problems), tuple(notes)), True
+            con.execute(
+                "INSERT INTO device_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    import_id,
+                    name,
+                    sha256,
+                    source,
+                    imported,
+                    len(records),
+                    list(problems),
+                    list(notes),
+                ],
+            )
+            _insert(
+                con,
+                "device_records",
+                _RECORD_TYPES,
+                [
+                    [
+                        import_id,
+                        number,
+                        r.record_key,
+                        r.source,
+                        r.source_label,
+                        r.location,
+                        r.observed,
+                        imported,
+                        r.name,
+                        r.serial,
+                        [{"kind": kind, "value": value} for kind, value in r.aliases],
+                        r.platform,
+                        r.os_name,
+                        r.os_version,
+                        r.owner,
+                        r.model,
+                        r.manufacturer,
+                    ]
+                    for number, r in enumerate(records, 1)
+                ],
+            )
+            _insert(
+                con,
+                "device_facts",
+                _FACT_TYPES,
+                [
+                    [import_id, number, r.record_key, f.fact, f.value, f.evidence, f.observed]
+                    for number, r in enumerate(records, 1)
+                    for f in r.facts
+                ],
+            )
+    return InventoryImport(
+        import_id, name, sha256, source, imported, len(records), tuple(problems), tuple(notes)
+    ), True
 
 
-_RECORD_TYPES = ("INTEGER", "INTEGER", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR",
-                 "TIMESTAMP", "TIMESTAMP", "VARCHAR", "VARCHAR",
-                 "STRUCT(kind VARCHAR, value VARCHAR)[]", "VARCHAR", "VARCHAR", "VARCHAR",
-                 "VARCHAR", "VARCHAR", "VARCHAR")
+_RECORD_TYPES = (
+    "INTEGER",
+    "INTEGER",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "TIMESTAMP",
+    "TIMESTAMP",
+    "VARCHAR",
+    "VARCHAR",
+    "STRUCT(kind VARCHAR, value VARCHAR)[]",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+)
 _FACT_TYPES = ("INTEGER", "INTEGER", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "TIMESTAMP")
 
 
@@ -134,15 +198,22 @@ def _insert(con: Any, table: str, types: Sequence[str], rows: list[list[Any]]) -
 
 def record_rows(store: Store, record_keys: Sequence[str] | None = None) -> list[RecordRow]:
     """Stored records with their facts, oldest observation first; all, or some records'."""
-    where, params = ("TRUE", []) if record_keys is None else (
-        "list_contains(?, record_key)", [list(record_keys)])
+    where, params = (
+        ("TRUE", [])
+        if record_keys is None
+        else ("list_contains(?, record_key)", [list(record_keys)])
+    )
     rows = store.fetch_all(
         f"SELECT {_RECORD_COLUMNS} FROM device_records WHERE {where} "
-        "ORDER BY observed, import_id, record_no", params)
+        "ORDER BY observed, import_id, record_no",
+        params,
+    )
     fact_rows = store.fetch_all(
         "SELECT f.import_id, f.record_no, f.fact, f.value, f.evidence, f.observed "
         "FROM device_facts f SEMI JOIN (SELECT import_id, record_no FROM device_records "
-        f"WHERE {where}) r USING (import_id, record_no) ORDER BY f.fact", params)
+        f"WHERE {where}) r USING (import_id, record_no) ORDER BY f.fact",
+        params,
+    )
     facts: dict[tuple[int, int], list[FactRow]] = {}
     for import_id, record_no, *fact in fact_rows:
         facts.setdefault((import_id, record_no), []).append(FactRow(*fact))
@@ -151,16 +222,24 @@ def record_rows(store: Store, record_keys: Sequence[str] | None = None) -> list[
 
 # The newest of each value: a later export without an owner column leaves the owner known.
 _NEWEST = "(observed, import_id, record_no)"
-_LATEST_COLUMNS = ", ".join([
-    "record_key", *(f"arg_max_null({c}, {_NEWEST})" for c in (
-        "source", "source_label", "location", "observed", "name")),
-    f"arg_max(serial, {_NEWEST})",
-    f"coalesce(arg_max(aliases, {_NEWEST}) FILTER (len(aliases) > 0), [])",
-    f"coalesce(arg_max(platform, {_NEWEST}) FILTER (platform <> 'other'), 'other')",
-    *(f"arg_max({c}, {_NEWEST})" for c in ("os_name", "os_version", "owner", "model",
-                                           "manufacturer")),
-    *(f"arg_max_null({c}, {_NEWEST})" for c in ("import_id", "record_no")),
-    "min(imported)"])
+_LATEST_COLUMNS = ", ".join(
+    [
+        "record_key",
+        *(
+            f"arg_max_null({c}, {_NEWEST})"
+            for c in ("source", "source_label", "location", "observed", "name")
+        ),
+        f"arg_max(serial, {_NEWEST})",
+        f"coalesce(arg_max(aliases, {_NEWEST}) FILTER (len(aliases) > 0), [])",
+        f"coalesce(arg_max(platform, {_NEWEST}) FILTER (platform <> 'other'), 'other')",
+        *(
+            f"arg_max({c}, {_NEWEST})"
+            for c in ("os_name", "os_version", "owner", "model", "manufacturer")
+        ),
+        *(f"arg_max_null({c}, {_NEWEST})" for c in ("import_id", "record_no")),
+        "min(imported)",
+    ]
+)
 
 
 def latest_records(store: Store) -> list[RecordRow]:
@@ -170,11 +249,16 @@ def latest_records(store: Store) -> list[RecordRow]:
     version. `imported` is when the record was first imported (the oldest names its
     device). Facts are left out: `newest_facts` has the newest of each.
     """
-    rows = store.fetch_all(f"SELECT {_LATEST_COLUMNS} FROM device_records GROUP BY record_key "
-                           "ORDER BY record_key")
-    versions = {key: (name, version) for key, name, version in store.fetch_all(
-        f"SELECT record_key, arg_max_null(os_name, {_NEWEST}), arg_max(os_version, {_NEWEST}) "
-        "FROM device_records WHERE os_version IS NOT NULL GROUP BY record_key")}
+    rows = store.fetch_all(
+        f"SELECT {_LATEST_COLUMNS} FROM device_records GROUP BY record_key ORDER BY record_key"
+    )
+    versions = {
+        key: (name, version)
+        for key, name, version in store.fetch_all(
+            f"SELECT record_key, arg_max_null(os_name, {_NEWEST}), arg_max(os_version, {_NEWEST}) "
+            "FROM device_records WHERE os_version IS NOT NULL GROUP BY record_key"
+        )
+    }
     found: list[RecordRow] = []
     for row in rows:
         record = _record(row, ())
@@ -187,11 +271,25 @@ def latest_records(store: Store) -> list[RecordRow]:
 
 def _record(row: tuple[Any, ...], facts: tuple[FactRow, ...]) -> RecordRow:
     return RecordRow(
-        record_key=row[0], source=row[1], source_label=row[2], location=row[3],
-        observed=row[4], name=row[5], serial=row[6],
-        aliases=tuple((alias["kind"], alias["value"]) for alias in row[7]), platform=row[8],
-        os_name=row[9], os_version=row[10], owner=row[11], model=row[12], manufacturer=row[13],
-        facts=facts, import_id=row[14], record_no=row[15], imported=row[16])
+        record_key=row[0],
+        source=row[1],
+        source_label=row[2],
+        location=row[3],
+        observed=row[4],
+        name=row[5],
+        serial=row[6],
+        aliases=tuple((alias["kind"], alias["value"]) for alias in row[7]),
+        platform=row[8],
+        os_name=row[9],
+        os_version=row[10],
+        owner=row[11],
+        model=row[12],
+        manufacturer=row[13],
+        facts=facts,
+        import_id=row[14],
+        record_no=row[15],
+        imported=row[16],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +310,9 @@ def newest_facts(store: Store) -> list[StoredFact]:
         "SELECT f.record_key, r.source, r.source_label, r.location, f.fact, f.value, "
         "f.evidence, f.observed, r.imported FROM device_facts f JOIN device_records r "
         "USING (import_id, record_no) QUALIFY row_number() OVER (PARTITION BY f.record_key, "
-        "f.fact ORDER BY f.observed DESC, f.import_id DESC, f.record_no DESC) = 1")
-    return [StoredFact(key, source, label, location, FactRow(fact, value, evidence, observed),
-                       imported)
-            for key, source, label, location, fact, value, evidence, observed, imported in rows]
+        "f.fact ORDER BY f.observed DESC, f.import_id DESC, f.record_no DESC) = 1"
+    )
+    return [
+        StoredFact(key, source, label, location, FactRow(fact, value, evidence, observed), imported)
+        for key, source, label, location, fact, value, evidence, observed, imported in rows
+    ]

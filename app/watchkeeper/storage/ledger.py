@@ -25,14 +25,17 @@ class LedgerEntry:
     message: str | None
 
 
-_COLUMNS = ("id, path, size, sha256, format, status, started, finished, records, events, "
-            "duplicates, quarantined, message")
+_COLUMNS = (
+    "id, path, size, sha256, format, status, started, finished, records, events, "
+    "duplicates, quarantined, message"
+)
 
 
 def imported_hashes(store: Store) -> dict[str, str]:
     """SHA-256 -> path and event count of every file imported, to skip them again."""
     rows = store.fetch_all(
-        "SELECT sha256, path, events FROM imports WHERE status = 'done' AND sha256 IS NOT NULL")
+        "SELECT sha256, path, events FROM imports WHERE status = 'done' AND sha256 IS NOT NULL"
+    )
     return {sha: f"{path}, {events:,} events" for sha, path, events in rows}
 
 

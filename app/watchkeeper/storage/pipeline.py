@@ -92,10 +92,15 @@ class BackgroundWriter:
             if is_disk_full(error):
                 raise DiskFull(disk_full_sentence(self._store.path, FULL_AFTER)) from error
             if isinstance(error, duckdb.Error):
-                first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                raise StoreError(f"Writing to {self._store.path.name} failed, and the files of "
-                                 f"this import since the last commit were rolled back: {first}"
-                                 ) from error
+                first = (
+                    str(error).strip().splitlines()[0]
+                    if str(error).strip()
+                    else type(error).__name__
+                )
+                raise StoreError(
+                    f"Writing to {self._store.path.name} failed, and the files of "
+                    f"this import since the last commit were rolled back: {first}"
+                ) from error
             raise error
 
     def _clear_workdir(self) -> None:
@@ -119,8 +124,11 @@ class BackgroundWriter:
             self._rows, self._since = 0, time.monotonic()
             return
         self._rows += len(batch)
-        if (self._rows >= COMMIT_ROWS or self._kept_bytes >= KEEP_BYTES
-                or time.monotonic() - self._since >= COMMIT_SECONDS):
+        if (
+            self._rows >= COMMIT_ROWS
+            or self._kept_bytes >= KEEP_BYTES
+            or time.monotonic() - self._since >= COMMIT_SECONDS
+        ):
             self._end(commit=True)
 
     def _end(self, commit: bool) -> None:

@@ -14,10 +14,11 @@ TOP = 5  # busiest hosts of a user, busiest users of a host
 
 # Windows Security events are recognised by channel or provider: Event Viewer's CSV export
 # has no channel column, only the provider.
-_SECURITY = ("(\"channel\" = 'Security' "
-             "OR \"provider\" = 'Microsoft-Windows-Security-Auditing')")
-_SYSMON = ("(\"channel\" = 'Microsoft-Windows-Sysmon/Operational' "
-           "OR \"provider\" = 'Microsoft-Windows-Sysmon')")
+_SECURITY = "(\"channel\" = 'Security' OR \"provider\" = 'Microsoft-Windows-Security-Auditing')"
+_SYSMON = (
+    "(\"channel\" = 'Microsoft-Windows-Sysmon/Operational' "
+    "OR \"provider\" = 'Microsoft-Windows-Sysmon')"
+)
 # Sources whose parsers set `action` and `outcome` (ingest/authlog.py, ingest/auditd.py); other
 # imports may bring columns of the same names that mean something else.
 _UNIX_SOURCES = "('syslog', 'journald', 'macos', 'auditd')"
@@ -39,20 +40,25 @@ def _unix_outcome(store: Store, actions: str, outcome: str) -> str | None:
     action_column, outcome_column = store.resolve("action"), store.resolve("outcome")
     if action_column is None or outcome_column is None:
         return None
-    return (f"(\"source\" IN {_UNIX_SOURCES} AND {quote_ident(action_column)} IN {actions} "
-            f"AND {quote_ident(outcome_column)} = '{outcome}')")
+    return (
+        f'("source" IN {_UNIX_SOURCES} AND {quote_ident(action_column)} IN {actions} '
+        f"AND {quote_ident(outcome_column)} = '{outcome}')"
+    )
 
 
 def is_logon_success(store: Store) -> str:
     """SQL true for a successful logon: Windows 4624, or an ssh or console login that worked."""
-    return _any(f"({_SECURITY} AND \"event_id\" = 4624)",
-                _unix_outcome(store, _LOGON_ACTIONS, "success"))
+    return _any(
+        f'({_SECURITY} AND "event_id" = 4624)', _unix_outcome(store, _LOGON_ACTIONS, "success")
+    )
 
 
 def is_logon_failure(store: Store) -> str:
     """SQL true for a failed logon: Windows 4625 and 4771, refused ssh, login, su or auditd auth."""
-    return _any(f"({_SECURITY} AND \"event_id\" IN (4625, 4771))",
-                _unix_outcome(store, _FAILED_LOGON_ACTIONS, "failure"))
+    return _any(
+        f'({_SECURITY} AND "event_id" IN (4625, 4771))',
+        _unix_outcome(store, _FAILED_LOGON_ACTIONS, "failure"),
+    )
 
 
 def is_process_start(store: Store) -> str:
@@ -65,28 +71,31 @@ def is_process_start(store: Store) -> str:
         if outcome_column is not None:
             audit += f" AND {quote_ident(outcome_column)} IS DISTINCT FROM 'failure'"
         audit += ")"
-    return _any(f"({_SECURITY} AND \"event_id\" = 4688)", f"({_SYSMON} AND \"event_id\" = 1)",
-                audit)
+    return _any(f'({_SECURITY} AND "event_id" = 4688)', f'({_SYSMON} AND "event_id" = 1)', audit)
 
 
 def is_network_connection(store: Store) -> str:
     """SQL true for a network connection: Windows Filtering Platform 5156 or Sysmon 3."""
-    return _any(f"({_SECURITY} AND \"event_id\" = 5156)", f"({_SYSMON} AND \"event_id\" = 3)")
+    return _any(f'({_SECURITY} AND "event_id" = 5156)', f'({_SYSMON} AND "event_id" = 3)')
 
 
 def _activity_counts(store: Store) -> str:
     """The four activity counts of a GROUP BY, as columns named like the row fields."""
-    return (f"count(*) FILTER (WHERE {is_logon_success(store)}) AS logon_successes, "
-            f"count(*) FILTER (WHERE {is_logon_failure(store)}) AS logon_failures, "
-            f"count(*) FILTER (WHERE {is_process_start(store)}) AS processes_started, "
-            f"count(*) FILTER (WHERE {is_network_connection(store)}) AS network_connections")
+    return (
+        f"count(*) FILTER (WHERE {is_logon_success(store)}) AS logon_successes, "
+        f"count(*) FILTER (WHERE {is_logon_failure(store)}) AS logon_failures, "
+        f"count(*) FILTER (WHERE {is_process_start(store)}) AS processes_started, "
+        f"count(*) FILTER (WHERE {is_network_connection(store)}) AS network_connections"
+    )
 
 
-_SUMS = ("sum(events)::BIGINT AS events, sum(logon_successes)::BIGINT AS logon_successes, "
-         "sum(logon_failures)::BIGINT AS logon_failures, "
-         "sum(processes_started)::BIGINT AS processes_started, "
-         "sum(network_connections)::BIGINT AS network_connections, "
-         "min(first_seen) AS first_seen, max(last_seen) AS last_seen")
+_SUMS = (
+    "sum(events)::BIGINT AS events, sum(logon_successes)::BIGINT AS logon_successes, "
+    "sum(logon_failures)::BIGINT AS logon_failures, "
+    "sum(processes_started)::BIGINT AS processes_started, "
+    "sum(network_connections)::BIGINT AS network_connections, "
+    "min(first_seen) AS first_seen, max(last_seen) AS last_seen"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +132,13 @@ class HostRow:
     silent_hours: float | None  # from last_seen to the store's latest event
 
 
-def users(store: Store, where: str = "TRUE", params: list[Any] | None = None,
-          limit: int = 5000, progress: Progress | None = None) -> list[UserRow]:
+def users(
+    store: Store,
+    where: str = "TRUE",
+    params: list[Any] | None = None,
+    limit: int = 5000,
+    progress: Progress | None = None,
+) -> list[UserRow]:
     """Accounts with their activity, most failed logons first, then the busiest.
 
     `where` and `params` (a compiled filter's) narrow the events counted. One scan of the
@@ -140,18 +154,44 @@ def users(store: Store, where: str = "TRUE", params: list[Any] | None = None,
         "AS hosts, "
         "count(host) FILTER (WHERE host <> '') AS host_count "
         "FROM pairs GROUP BY username "
-        "ORDER BY logon_failures DESC, events DESC, username LIMIT ?")
+        "ORDER BY logon_failures DESC, events DESC, username LIMIT ?"
+    )
     rows = store.fetch_all(sql, [*(params or []), limit], progress)
-    return [UserRow(username=name, events=events, logon_successes=successes,
-                    logon_failures=failures, hosts=host_list or [],
-                    host_count=host_count, processes_started=processes,
-                    network_connections=connections, first_seen=first, last_seen=last)
-            for (name, events, successes, failures, processes, connections, first, last,
-                 host_list, host_count) in rows]
+    return [
+        UserRow(
+            username=name,
+            events=events,
+            logon_successes=successes,
+            logon_failures=failures,
+            hosts=host_list or [],
+            host_count=host_count,
+            processes_started=processes,
+            network_connections=connections,
+            first_seen=first,
+            last_seen=last,
+        )
+        for (
+            name,
+            events,
+            successes,
+            failures,
+            processes,
+            connections,
+            first,
+            last,
+            host_list,
+            host_count,
+        ) in rows
+    ]
 
 
-def hosts(store: Store, where: str = "TRUE", params: list[Any] | None = None,
-          limit: int = 5000, progress: Progress | None = None) -> list[HostRow]:
+def hosts(
+    store: Store,
+    where: str = "TRUE",
+    params: list[Any] | None = None,
+    limit: int = 5000,
+    progress: Progress | None = None,
+) -> list[HostRow]:
     """Machines with their activity, by name; `where` and `params` narrow the events counted.
 
     Silence is measured against the store's latest event rather than the clock, since an
@@ -174,15 +214,39 @@ def hosts(store: Store, where: str = "TRUE", params: list[Any] | None = None,
         "t.logon_successes, t.logon_failures, t.processes_started, t.network_connections, "
         't.first_seen, t.last_seen, (SELECT max("time") FROM events) AS store_last '
         "FROM totals AS t LEFT JOIN host_users AS u ON u.host = t.host "
-        "ORDER BY lower(t.host), t.host LIMIT ?")
+        "ORDER BY lower(t.host), t.host LIMIT ?"
+    )
     rows = store.fetch_all(sql, [*(params or []), limit], progress)
-    return [HostRow(host=name, events=events, sources=source_list or [], user_count=user_count,
-                    users=user_list or [], logon_successes=successes,
-                    logon_failures=failures, processes_started=processes,
-                    network_connections=connections, first_seen=first, last_seen=last,
-                    silent_hours=_hours_between(last, store_last))
-            for (name, events, source_list, user_count, user_list, successes, failures,
-                 processes, connections, first, last, store_last) in rows]
+    return [
+        HostRow(
+            host=name,
+            events=events,
+            sources=source_list or [],
+            user_count=user_count,
+            users=user_list or [],
+            logon_successes=successes,
+            logon_failures=failures,
+            processes_started=processes,
+            network_connections=connections,
+            first_seen=first,
+            last_seen=last,
+            silent_hours=_hours_between(last, store_last),
+        )
+        for (
+            name,
+            events,
+            source_list,
+            user_count,
+            user_list,
+            successes,
+            failures,
+            processes,
+            connections,
+            first,
+            last,
+            store_last,
+        ) in rows
+    ]
 
 
 def _hours_between(earlier: datetime | None, later: datetime | None) -> float | None:

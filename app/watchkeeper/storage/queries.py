@@ -38,8 +38,14 @@ class Overview:
     history_last: datetime | None = None  # the newest event time among imported files
 
 
-def overview(store: Store, top: int = 20, silent_after: timedelta = timedelta(hours=24),
-             progress: Progress | None = None, *, now: datetime | None = None) -> Overview:
+def overview(
+    store: Store,
+    top: int = 20,
+    silent_after: timedelta = timedelta(hours=24),
+    progress: Progress | None = None,
+    *,
+    now: datetime | None = None,
+) -> Overview:
     """The store at a glance; without `now`, nobody is judged silent.
 
     Only hosts that forward their logs are expected to keep sending, so silence is theirs
@@ -51,48 +57,69 @@ def overview(store: Store, top: int = 20, silent_after: timedelta = timedelta(ho
     assert row is not None
     by_source = store.fetch_all(
         "SELECT coalesce(source, '(none)'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1",
-        None, progress)
+        None,
+        progress,
+    )
     # every host once: the busiest for the table, the count, who forwards and who went quiet
     hosts = store.fetch_all(
         f"""SELECT host, count(*) AS n,
                max(received) FILTER (import_id IN ({FORWARDED_IMPORTS})) AS forwarded_last,
                max("time") FILTER (import_id NOT IN ({FORWARDED_IMPORTS})) AS imported_last
             FROM events GROUP BY host ORDER BY n DESC, host""",
-        None, progress)
+        None,
+        progress,
+    )
     by_day = store.fetch_all(
         'SELECT "time"::DATE AS day, count(*) FROM events GROUP BY day ORDER BY day NULLS LAST',
-        None, progress)
+        None,
+        progress,
+    )
     event_types = store.fetch_all(
         "SELECT coalesce(source, '(none)'), coalesce(channel, ''), event_id, count(*) "
-        "FROM events GROUP BY source, channel, event_id ORDER BY 4 DESC, 1, 2, 3 LIMIT ?", [top],
-        progress)
-    named = [(str(host), forwarded, imported) for host, _n, forwarded, imported in hosts
-             if host and str(host).strip()]
+        "FROM events GROUP BY source, channel, event_id ORDER BY 4 DESC, 1, 2, 3 LIMIT ?",
+        [top],
+        progress,
+    )
+    named = [
+        (str(host), forwarded, imported)
+        for host, _n, forwarded, imported in hosts
+        if host and str(host).strip()
+    ]
     silent_hosts: list[tuple[str, datetime, float]] = []
     if now is not None:
         now = naive_utc(now)
         silent_hosts = sorted(
-            ((host, seen, (now - seen).total_seconds() / 3600) for host, seen, _ in named
-             if seen is not None and seen < now - silent_after),
-            key=lambda item: (item[1], item[0]))[:top]
+            (
+                (host, seen, (now - seen).total_seconds() / 3600)
+                for host, seen, _ in named
+                if seen is not None and seen < now - silent_after
+            ),
+            key=lambda item: (item[1], item[0]),
+        )[:top]
     quarantined = store.fetch_one("SELECT count(*) FROM quarantine", None, progress)
     return Overview(
-        events=int(row[0]), first=row[1], last=row[2],
+        events=int(row[0]),
+        first=row[1],
+        last=row[2],
         by_source=[(str(a), int(b)) for a, b in by_source],
-        by_host=[("(none)" if host is None else str(host), int(n))
-                 for host, n, _f, _i in hosts[:top]],
+        by_host=[
+            ("(none)" if host is None else str(host), int(n)) for host, n, _f, _i in hosts[:top]
+        ],
         by_day=[(day.isoformat() if day is not None else "(no time)", int(n)) for day, n in by_day],
         quarantined=int(quarantined[0]) if quarantined else 0,
         imports=ledger.entries(store, limit=top),
         size_bytes=store.size_bytes(),
-        event_types=[(str(source), str(channel), None if event_id is None else int(event_id),
-                      int(count)) for source, channel, event_id, count in event_types],
+        event_types=[
+            (str(source), str(channel), None if event_id is None else int(event_id), int(count))
+            for source, channel, event_id, count in event_types
+        ],
         silent_hosts=silent_hosts,
         host_count=len(named),
         forwarding_hosts=sum(1 for _host, seen, _ in named if seen is not None),
         history_hosts=sum(1 for _host, seen, _ in named if seen is None),
-        history_last=max((imported for *_h, imported in hosts if imported is not None),
-                         default=None),
+        history_last=max(
+            (imported for *_h, imported in hosts if imported is not None), default=None
+        ),
     )
 
 
@@ -103,9 +130,17 @@ class SearchResult:
     rows: list[tuple[Any, ...]]
 
 
-def search(store: Store, where_sql: str = "TRUE", where_params: list[Any] | None = None, *,
-           since: datetime | None = None, until: datetime | None = None, limit: int = 100,
-           offset: int = 0, newest_first: bool = False) -> SearchResult:
+def search(
+    store: Store,
+    where_sql: str = "TRUE",
+    where_params: list[Any] | None = None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    newest_first: bool = False,
+) -> SearchResult:
     """Events matching a compiled filter, in time order, with the number that match."""
     where, params = EventQuery(where_sql, tuple(where_params or ()), since, until).clause()
     total_row = store.fetch_one(f"SELECT count(*) FROM events WHERE {where}", params)
@@ -115,7 +150,8 @@ def search(store: Store, where_sql: str = "TRUE", where_params: list[Any] | None
             f"SELECT e.*, i.path AS origin_path FROM (SELECT * FROM events WHERE {where} "
             f"ORDER BY {order} LIMIT ? OFFSET ?) AS e LEFT JOIN imports AS i "
             f"ON i.id = e.import_id ORDER BY {order.replace('id ', 'e.id ')}",
-            [*params, limit, offset])
+            [*params, limit, offset],
+        )
         columns = [d[0] for d in cursor.description or []]
         rows = cursor.fetchall()
     return SearchResult(int(total_row[0]) if total_row else 0, columns, rows)
@@ -131,10 +167,16 @@ def event_dict(columns: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
         value = values.get(name)
         if value is not None:
             document[name] = value.isoformat() + "Z" if isinstance(value, datetime) else value
-    fields = {k: v for k, v in values.items()
-              if k not in COMMON_COLUMNS and k != "origin_path" and v is not None}
+    fields = {
+        k: v
+        for k, v in values.items()
+        if k not in COMMON_COLUMNS and k != "origin_path" and v is not None
+    }
     document["fields"] = fields
-    document["origin"] = {"file": values.get("origin_path"), "record": values.get("record_no"),
-                          "import_id": values.get("import_id")}
+    document["origin"] = {
+        "file": values.get("origin_path"),
+        "record": values.get("record_no"),
+        "import_id": values.get("import_id"),
+    }
     document["raw"] = values.get("raw")
     return document

@@ -36,13 +36,16 @@ def family_of(source: str | None) -> str:
 # The raw record is the bulk of an event and rarely read: zstd keeps it a tenth of the size
 # DuckDB's default string compression gives, and writes it faster.
 _COMPRESSION = {"raw": " USING COMPRESSION zstd"}
-_COLUMNS = ",\n".join(f"    {quote_ident(name)} {kind}{_COMPRESSION.get(name, '')}"
-                      for name, kind in COMMON_COLUMNS.items())
+_COLUMNS = ",\n".join(
+    f"    {quote_ident(name)} {kind}{_COMPRESSION.get(name, '')}"
+    for name, kind in COMMON_COLUMNS.items()
+)
 _EVENTS = [f"CREATE TABLE {table} (\n{_COLUMNS}\n)" for table in EVENT_TABLES]
 # UNION ALL BY NAME: a field column only some tables have is NULL in the others, and a filter
 # on it skips those tables outright.
-_VIEW = ("CREATE VIEW events AS "
-         + " UNION ALL BY NAME ".join(f"SELECT * FROM {table}" for table in EVENT_TABLES))
+_VIEW = "CREATE VIEW events AS " + " UNION ALL BY NAME ".join(
+    f"SELECT * FROM {table}" for table in EVENT_TABLES
+)
 
 _V1 = [
     "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -210,7 +213,8 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The store's schema version; None in a file without the meta table."""
     found = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = 'meta'").fetchall()
+        "AND schema_name = 'main' AND table_name = 'meta'"
+    ).fetchall()
     if not found or not found[0][0]:
         return None
     rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
@@ -218,8 +222,11 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int | None:
         return None
     text = str(rows[0][0]).strip()
     if not text.isdigit():
-        raise StoreError(f"the store is damaged: its schema version is {rows[0][0]!r}, not a "
-                         "number; Watchkeeper leaves it untouched.", title="Store damaged")
+        raise StoreError(
+            f"the store is damaged: its schema version is {rows[0][0]!r}, not a "
+            "number; Watchkeeper leaves it untouched.",
+            title="Store damaged",
+        )
     return int(text)
 
 
@@ -228,17 +235,24 @@ def check(con: duckdb.DuckDBPyConnection, version: int) -> None:
     written to it: a migration on top of the wrong tables would damage it further."""
     rows = con.execute(
         "SELECT table_name, table_type FROM information_schema.tables "
-        "WHERE table_catalog = current_database() AND table_schema = 'main'").fetchall()
+        "WHERE table_catalog = current_database() AND table_schema = 'main'"
+    ).fetchall()
     tables = {name for name, kind in rows if kind == "BASE TABLE"}
     views = {name for name, kind in rows if kind == "VIEW"}
     expected = TABLES.get(version, TABLES[SCHEMA_VERSION])
     missing = sorted(expected - tables) + ([] if "events" in views else ["events (view)"])
     later = sorted((set().union(*TABLES.values()) - expected) & tables)
     if missing or later:
-        problem = (f"it lacks {_some(missing)}" if missing
-                   else f"it already has {_some(later)} of a later version")
-        raise StoreError(f"the store is damaged: its schema version is {version} but {problem}; "
-                         "Watchkeeper leaves it untouched.", title="Store damaged")
+        problem = (
+            f"it lacks {_some(missing)}"
+            if missing
+            else f"it already has {_some(later)} of a later version"
+        )
+        raise StoreError(
+            f"the store is damaged: its schema version is {version} but {problem}; "
+            "Watchkeeper leaves it untouched.",
+            title="Store damaged",
+        )
 
 
 def _some(names: list[str]) -> str:
@@ -253,14 +267,18 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
         ).fetchall()
         if tables and tables[0][0]:
-            raise StoreError("This DuckDB file has tables of its own and is not a Watchkeeper "
-                             "store; choose another file.")
+            raise StoreError(
+                "This DuckDB file has tables of its own and is not a Watchkeeper "
+                "store; choose another file."
+            )
         with Transaction(con):
             _create(con)
         return SCHEMA_VERSION
     if version > SCHEMA_VERSION:
-        raise StoreError(f"This store was written by a newer Watchkeeper (schema {version}, "
-                         f"this one reads up to {SCHEMA_VERSION}); update Watchkeeper.")
+        raise StoreError(
+            f"This store was written by a newer Watchkeeper (schema {version}, "
+            f"this one reads up to {SCHEMA_VERSION}); update Watchkeeper."
+        )
     check(con, version)
     while version < SCHEMA_VERSION:
         version += 1
@@ -280,9 +298,13 @@ def check_readable(con: duckdb.DuckDBPyConnection) -> None:
     if version is None:
         raise StoreError("This file is not a Watchkeeper store; choose another file.")
     if version > SCHEMA_VERSION:
-        raise StoreError(f"This store was written by a newer Watchkeeper (schema {version}, "
-                         f"this one reads up to {SCHEMA_VERSION}); update Watchkeeper.")
+        raise StoreError(
+            f"This store was written by a newer Watchkeeper (schema {version}, "
+            f"this one reads up to {SCHEMA_VERSION}); update Watchkeeper."
+        )
     check(con, version)
     if version < SCHEMA_VERSION:
-        raise StoreError("This store was written by an older Watchkeeper and needs upgrading, "
-                         "which needs write access to it; open it once where it can be written.")
+        raise StoreError(
+            "This store was written by an older Watchkeeper and needs upgrading, "
+            "which needs write access to it; open it once where it can be written."
+        )

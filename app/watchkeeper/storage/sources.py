@@ -80,8 +80,9 @@ def _optional(store: Store, name: str) -> str:
 
 def _sql(store: Store) -> str:
     sender, transport = _optional(store, "sender"), _optional(store, "transport")
-    application = ("coalesce(nullif(channel, ''), nullif(provider, ''), nullif(process, ''), "
-                   "source, '')")
+    application = (
+        "coalesce(nullif(channel, ''), nullif(provider, ''), nullif(process, ''), source, '')"
+    )
     # One pass gives totals; the day before each source's last message gives its rhythm
     # (the gaps between the minutes it was heard in) and its clock skew. Sources are grouped
     # on a hash of their key: grouping and joining on strings took twice as long. Keeping
@@ -139,8 +140,12 @@ FROM totals AS t LEFT JOIN skew AS s USING (k) LEFT JOIN rhythm AS r USING (k)
 """
 
 
-def source_rows(store: Store, now: datetime, intervals: dict[str, float] | None = None,
-                progress: Progress | None = None) -> list[SourceRow]:
+def source_rows(
+    store: Store,
+    now: datetime,
+    intervals: dict[str, float] | None = None,
+    progress: Progress | None = None,
+) -> list[SourceRow]:
     """Every forwarded source at `now`, the silent first, then late, then by sender.
 
     Status: quiet (now - last seen) beyond the expected interval is *silent*; beyond half of
@@ -157,8 +162,14 @@ def source_rows(store: Store, now: datetime, intervals: dict[str, float] | None 
     rows = store.fetch_all(_sql(store), [now], progress)
     intervals = intervals or {}
     found = [_row(values, now, intervals) for values in rows]
-    found.sort(key=lambda row: (STATUSES.index(row.status), row.sender.lower(),
-                                row.application.lower(), row.key))
+    found.sort(
+        key=lambda row: (
+            STATUSES.index(row.status),
+            row.sender.lower(),
+            row.application.lower(),
+            row.key,
+        )
+    )
     return found
 
 
@@ -169,18 +180,23 @@ def forwarded_hosts(store: Store, progress: Progress | None = None) -> dict[str,
     """
     rows = store.fetch_all(
         f"SELECT lower(host), max(received) FROM events WHERE import_id IN ({FORWARDED_IMPORTS}) "
-        "AND host IS NOT NULL AND trim(host) <> '' GROUP BY 1", None, progress)
+        "AND host IS NOT NULL AND trim(host) <> '' GROUP BY 1",
+        None,
+        progress,
+    )
     return {str(host): received for host, received in rows}
 
 
 def silent_sources(rows: list[SourceRow]) -> list[SourceRow]:
     """The silent ones, longest quiet first."""
-    return sorted((row for row in rows if row.status == "silent"),
-                  key=lambda row: -row.quiet_seconds)
+    return sorted(
+        (row for row in rows if row.status == "silent"), key=lambda row: -row.quiet_seconds
+    )
 
 
-def expected_interval(gap_count: int | None, gap: float | None,
-                      user: float | None) -> tuple[float, ExpectedFrom]:
+def expected_interval(
+    gap_count: int | None, gap: float | None, user: float | None
+) -> tuple[float, ExpectedFrom]:
     """The quiet spell after which a source is silent, and where that figure came from."""
     if user is not None and user > 0:
         return float(user), "set"
@@ -198,8 +214,21 @@ def status_of(quiet_seconds: float, expected_seconds: float) -> Status:
 
 
 def _row(values: tuple[Any, ...], now: datetime, intervals: dict[str, float]) -> SourceRow:
-    (sender, application, host, format_, transports, first_seen, last_seen, events, recent,
-     skew, gap_count, gap, minutes) = values
+    (
+        sender,
+        application,
+        host,
+        format_,
+        transports,
+        first_seen,
+        last_seen,
+        events,
+        recent,
+        skew,
+        gap_count,
+        gap,
+        minutes,
+    ) = values
     key = source_key(sender, application)
     network = [name for name in transports or [] if name not in NOT_A_NETWORK]
     per_minute = [0] * SPARK_MINUTES
@@ -213,14 +242,26 @@ def _row(values: tuple[Any, ...], now: datetime, intervals: dict[str, float]) ->
     if not network and transports and expected_from == "default":
         status = "receiving"  # test events sent by hand: nothing is expected of them
     return SourceRow(
-        key=key, sender=sender, host=host or "", application=application, format=format_ or "",
+        key=key,
+        sender=sender,
+        host=host or "",
+        application=application,
+        format=format_ or "",
         transports=list(transports or []),
         encrypted=all(name in ENCRYPTED for name in network) if network else None,
-        first_seen=first_seen, last_seen=last_seen, events=int(events), per_minute=per_minute,
-        rate=int(recent) / RATE_MINUTES, skew_seconds=None if skew is None else float(skew),
+        first_seen=first_seen,
+        last_seen=last_seen,
+        events=int(events),
+        per_minute=per_minute,
+        rate=int(recent) / RATE_MINUTES,
+        skew_seconds=None if skew is None else float(skew),
         gap_seconds=float(gap) if expected_from == "learned" else None,
-        expected_seconds=expected, expected_from=expected_from,
-        learned=expected_from == "learned", quiet_seconds=quiet, status=status)
+        expected_seconds=expected,
+        expected_from=expected_from,
+        learned=expected_from == "learned",
+        quiet_seconds=quiet,
+        status=status,
+    )
 
 
 def naive_utc(stamp: datetime) -> datetime:

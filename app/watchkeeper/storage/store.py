@@ -28,8 +28,9 @@ def _memory_limit() -> str:
     """DuckDB's memory limit: WATCHKEEPER_MEMORY_LIMIT (e.g. '2GB'), else 512 MB."""
     value = os.environ.get("WATCHKEEPER_MEMORY_LIMIT", "512MB").strip()
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*[KMGT]?i?B", value, re.IGNORECASE):
-        raise StoreError(f"WATCHKEEPER_MEMORY_LIMIT must be a size such as 512MB or 2GB, "
-                         f"not {value!r}.")
+        raise StoreError(
+            f"WATCHKEEPER_MEMORY_LIMIT must be a size such as 512MB or 2GB, not {value!r}."
+        )
     return value
 
 
@@ -49,9 +50,11 @@ def _first_line(error: BaseException) -> str:
 
 
 def _damaged(name: str, error: BaseException) -> StoreError:
-    return StoreError(f"{name} cannot be read: it is damaged or cut short "
-                      f"({_first_line(error)}); Watchkeeper leaves it untouched.",
-                      title="Store damaged")
+    return StoreError(
+        f"{name} cannot be read: it is damaged or cut short "
+        f"({_first_line(error)}); Watchkeeper leaves it untouched.",
+        title="Store damaged",
+    )
 
 
 class Store:
@@ -97,14 +100,19 @@ class Store:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except FileExistsError as error:
-                raise StoreError(f"The folder for {name} cannot be created: {error.filename} "
-                                 "is a file.") from error
+                raise StoreError(
+                    f"The folder for {name} cannot be created: {error.filename} is a file."
+                ) from error
             except OSError as error:
-                raise StoreError(f"The folder for {name} cannot be created "
-                                 f"({error.strerror or error}): {self.path.parent}") from error
+                raise StoreError(
+                    f"The folder for {name} cannot be created "
+                    f"({error.strerror or error}): {self.path.parent}"
+                ) from error
         elif self.path.is_dir():
-            raise StoreError(f"{self.path} is a folder; give the store's file, such as "
-                             f"{self.path / paths.DB_FILENAME}.")
+            raise StoreError(
+                f"{self.path} is a folder; give the store's file, such as "
+                f"{self.path / paths.DB_FILENAME}."
+            )
         elif not self.path.is_file():
             raise StoreError(f"{self.path} is not a file Watchkeeper can keep a store in.")
         else:
@@ -114,26 +122,33 @@ class Store:
             except OSError as error:
                 raise StoreError(f"{name} cannot be read ({error.strerror or error}).") from error
             if sqlite:
-                raise StoreError(f"{name} is a SQLite database, not a Watchkeeper store; "
-                                 "choose another file.")
+                raise StoreError(
+                    f"{name} is a SQLite database, not a Watchkeeper store; choose another file."
+                )
         try:
             return connect(self.path, read_only=self.read_only)
         except duckdb.IOException as error:
             text = _first_line(error)
             if "lock" in text.lower():
-                raise StoreError(f"{name} is open in another Watchkeeper process; "
-                                 "close it there or choose another file.") from error
+                raise StoreError(
+                    f"{name} is open in another Watchkeeper process; "
+                    "close it there or choose another file."
+                ) from error
             if "permission denied" in text.lower() or "read-only file system" in text.lower():
-                raise StoreReadOnly(f"{name} can be read but not written (the file or its "
-                                    "folder is read-only); Watchkeeper needs write access to "
-                                    "change it.") from error
+                raise StoreReadOnly(
+                    f"{name} can be read but not written (the file or its "
+                    "folder is read-only); Watchkeeper needs write access to "
+                    "change it."
+                ) from error
             if "not a valid DuckDB database file" in text:
-                raise StoreError(f"{name} is not a Watchkeeper store (not a DuckDB file); "
-                                 "choose another file.") from error
+                raise StoreError(
+                    f"{name} is not a Watchkeeper store (not a DuckDB file); choose another file."
+                ) from error
             raise _damaged(name, error) from error
         except duckdb.Error as error:
-            raise StoreError(f"{name} is not a DuckDB store Watchkeeper can open: "
-                             f"{_first_line(error)}") from error
+            raise StoreError(
+                f"{name} is not a DuckDB store Watchkeeper can open: {_first_line(error)}"
+            ) from error
 
     # connections -------------------------------------------------------------------
 
@@ -141,8 +156,9 @@ class Store:
         """A connection for one thread; cheap, and sees committed data."""
         return self._con.cursor()
 
-    def fetch_all(self, sql: str, params: list[Any] | None = None,
-                  progress: Progress | None = None) -> list[tuple[Any, ...]]:
+    def fetch_all(
+        self, sql: str, params: list[Any] | None = None, progress: Progress | None = None
+    ) -> list[tuple[Any, ...]]:
         """Rows of a read on a short-lived cursor; Cancel on `progress` interrupts it.
 
         The cursor is closed at once: a result left unread keeps a transaction open, and an
@@ -151,8 +167,9 @@ class Store:
         with self.reading(progress) as cursor:
             return cursor.execute(sql, params or []).fetchall()
 
-    def fetch_one(self, sql: str, params: list[Any] | None = None,
-                  progress: Progress | None = None) -> tuple[Any, ...] | None:
+    def fetch_one(
+        self, sql: str, params: list[Any] | None = None, progress: Progress | None = None
+    ) -> tuple[Any, ...] | None:
         rows = self.fetch_all(sql, params, progress)
         return rows[0] if rows else None
 
@@ -183,8 +200,12 @@ class Store:
 
         On `con` when given (a writer's own connection), else on a cursor of its own.
         """
-        return Transaction(self.cursor() if con is None else con, self.write_lock,
-                           self._transaction_open, close=con is None)
+        return Transaction(
+            self.cursor() if con is None else con,
+            self.write_lock,
+            self._transaction_open,
+            close=con is None,
+        )
 
     def interrupt(self) -> None:
         """Stop the query running on the main connection (Cancel)."""
@@ -196,8 +217,12 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     # columns -----------------------------------------------------------------------
@@ -206,7 +231,9 @@ class Store:
         rows = self.fetch_all(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = "
             "current_database() AND schema_name = 'main' AND list_contains(?, table_name) "
-            "ORDER BY column_index", [list(schema.EVENT_TABLES)])
+            "ORDER BY column_index",
+            [list(schema.EVENT_TABLES)],
+        )
         self._table_columns = {table: {} for table in schema.EVENT_TABLES}
         self._columns = {}
         for table, name in rows:
@@ -239,8 +266,9 @@ class Store:
     def known_names(self) -> list[str]:
         return sorted({*self._columns.values(), *ALIASES})
 
-    def add_columns(self, con: duckdb.DuckDBPyConnection, table: str,
-                    names: list[str]) -> list[str]:
+    def add_columns(
+        self, con: duckdb.DuckDBPyConnection, table: str, names: list[str]
+    ) -> list[str]:
         """Add VARCHAR columns to one event table; returns the names over the limit."""
         columns = self._table_columns[table]
         over: list[str] = []
@@ -265,8 +293,11 @@ class Store:
             rows = self.fetch_all("SELECT id, path FROM imports WHERE status = 'running'")
             for import_id, _path in rows:
                 try:
-                    self.rollback_import(import_id, "interrupted",
-                                         "The import was interrupted; its events were removed.")
+                    self.rollback_import(
+                        import_id,
+                        "interrupted",
+                        "The import was interrupted; its events were removed.",
+                    )
                 except duckdb.Error as error:
                     from watchkeeper.core.disk import is_disk_full
 
@@ -282,7 +313,9 @@ class Store:
             con.execute("DELETE FROM quarantine WHERE import_id = ?", [import_id])
             con.execute(
                 "UPDATE imports SET status = ?, message = ?, events = 0, duplicates = 0, "
-                "quarantined = 0, finished = now() WHERE id = ?", [status, message, import_id])
+                "quarantined = 0, finished = now() WHERE id = ?",
+                [status, message, import_id],
+            )
 
     def checkpoint_if_large(self, con: duckdb.DuckDBPyConnection) -> None:
         """Fold a large WAL into the file, so reopening after a crash stays quick."""

@@ -68,20 +68,28 @@ def step_label(step_seconds: int) -> str:
     return "1 day" if minutes == 1440 else f"{minutes // 1440} days"
 
 
-def data_range(store: Store, query: EventQuery,
-               progress: Progress | None = None) -> tuple[datetime, datetime] | None:
+def data_range(
+    store: Store, query: EventQuery, progress: Progress | None = None
+) -> tuple[datetime, datetime] | None:
     """The first and last event time a query matches (None when it matches no timed event)."""
     where, params = query.clause()
-    row = store.fetch_one(f'SELECT min("time"), max("time") FROM events WHERE {where}', params,
-                          progress)
+    row = store.fetch_one(
+        f'SELECT min("time"), max("time") FROM events WHERE {where}', params, progress
+    )
     if row is None or row[0] is None:
         return None
     return row[0], row[1]
 
 
-def histogram(store: Store, query: EventQuery, start: datetime, end: datetime,
-              by: SeriesBy = "source", target_buckets: int = 240,
-              progress: Progress | None = None) -> Histogram:
+def histogram(
+    store: Store,
+    query: EventQuery,
+    start: datetime,
+    end: datetime,
+    by: SeriesBy = "source",
+    target_buckets: int = 240,
+    progress: Progress | None = None,
+) -> Histogram:
     """Events of `query` in [start, end), bucketed at a readable size, one series per value."""
     step = step_for(end - start, target_buckets)
     step_us = step * 1_000_000
@@ -89,15 +97,18 @@ def histogram(store: Store, query: EventQuery, start: datetime, end: datetime,
     first_us = (start - EPOCH) // timedelta(microseconds=1) // step_us * step_us
     aligned = EPOCH + timedelta(microseconds=first_us)
     buckets = max(1, -(-((end - aligned) // timedelta(microseconds=1)) // step_us))
-    ranged = query.within(max(aligned, query.since) if query.since else aligned,
-                          min(end, query.until) if query.until else end)
+    ranged = query.within(
+        max(aligned, query.since) if query.since else aligned,
+        min(end, query.until) if query.until else end,
+    )
     where, params = ranged.clause()
     column = '"source"' if by == "source" else '"level"'
     with store.reading(progress) as cursor:
         cursor.execute(
             f"SELECT (epoch_us(\"time\") - ?) // ? AS bucket, coalesce({column}, '(none)') AS name, "
             f"count(*) AS n FROM events WHERE {where} GROUP BY ALL",
-            [first_us, step_us, *params])
+            [first_us, step_us, *params],
+        )
         result = cursor.fetchnumpy()
     numbers = np.asarray(result["bucket"], dtype=np.int64)
     names = [str(name) for name in result["name"]]

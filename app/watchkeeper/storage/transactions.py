@@ -20,8 +20,13 @@ class Transaction:
     so a second transaction begun on a thread that has one open is refused.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, lock: threading.RLock | None = None,
-                 open_on: threading.local | None = None, close: bool = False) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        lock: threading.RLock | None = None,
+        open_on: threading.local | None = None,
+        close: bool = False,
+    ) -> None:
         self.con = con
         self._lock = lock
         self._open_on = open_on if open_on is not None else threading.local()
@@ -37,8 +42,10 @@ class Transaction:
             self._lock.acquire()
         try:
             if getattr(self._open_on, "open", False):
-                raise StoreError("A change to the store was started inside another one; "
-                                 "nothing of either was stored.")
+                raise StoreError(
+                    "A change to the store was started inside another one; "
+                    "nothing of either was stored."
+                )
             self.con.execute("BEGIN")
         except BaseException:
             self._release()
@@ -78,8 +85,12 @@ class Transaction:
     def __enter__(self) -> duckdb.DuckDBPyConnection:
         return self.begin()
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if kind is None:
             self.commit()
         else:

@@ -20,21 +20,21 @@ DEFENDER = "Microsoft-Windows-Windows Defender/Operational"
 TEMPLATES: dict[tuple[str, int], str] = {
     ("Security", 1102): "The audit log was cleared[ by {SubjectDomainName}\\{SubjectUserName}]",
     ("Security", 4624): "An account was successfully logged on: user [{TargetDomainName}\\]"
-                        "{TargetUserName}[ from {IpAddress}][, logon type {LogonType}]",
+    "{TargetUserName}[ from {IpAddress}][, logon type {LogonType}]",
     ("Security", 4625): "An account failed to log on: user [{TargetDomainName}\\]"
-                        "{TargetUserName}[ from {IpAddress}][, logon type {LogonType}]",
+    "{TargetUserName}[ from {IpAddress}][, logon type {LogonType}]",
     ("Security", 4634): "An account was logged off: user [{TargetDomainName}\\]{TargetUserName}",
     ("Security", 4647): "User initiated logoff: user [{TargetDomainName}\\]{TargetUserName}",
     ("Security", 4648): "A logon was attempted using explicit credentials: "
-                        "{SubjectUserName} as {TargetUserName}[ on {TargetServerName}]"
-                        "[ by {ProcessName}]",
+    "{SubjectUserName} as {TargetUserName}[ on {TargetServerName}]"
+    "[ by {ProcessName}]",
     ("Security", 4672): "Special privileges assigned to new logon: user "
-                        "[{SubjectDomainName}\\]{SubjectUserName}",
+    "[{SubjectDomainName}\\]{SubjectUserName}",
     ("Security", 4688): "A new process has been created: {NewProcessName}[ ({CommandLine})]"
-                        " by [{SubjectDomainName}\\]{SubjectUserName}",
+    " by [{SubjectDomainName}\\]{SubjectUserName}",
     ("Security", 4689): "A process has exited: {ProcessName}",
     ("Security", 4697): "A service was installed: {ServiceName}[ ({ServiceFileName})]"
-                        "[ by {SubjectUserName}]",
+    "[ by {SubjectUserName}]",
     ("Security", 4698): "A scheduled task was created: {TaskName}[ by {SubjectUserName}]",
     ("Security", 4699): "A scheduled task was deleted: {TaskName}[ by {SubjectUserName}]",
     ("Security", 4719): "System audit policy was changed[ by {SubjectUserName}]",
@@ -42,41 +42,40 @@ TEMPLATES: dict[tuple[str, int], str] = {
     ("Security", 4722): "A user account was enabled: {TargetUserName}[ by {SubjectUserName}]",
     ("Security", 4723): "An attempt was made to change the password of {TargetUserName}",
     ("Security", 4724): "An attempt was made to reset the password of {TargetUserName}"
-                        "[ by {SubjectUserName}]",
+    "[ by {SubjectUserName}]",
     ("Security", 4725): "A user account was disabled: {TargetUserName}[ by {SubjectUserName}]",
     ("Security", 4726): "A user account was deleted: {TargetUserName}[ by {SubjectUserName}]",
     ("Security", 4728): "A member was added to global group {TargetUserName}: {MemberName}"
-                        "[ by {SubjectUserName}]",
+    "[ by {SubjectUserName}]",
     ("Security", 4732): "A member was added to local group {TargetUserName}: {MemberName}"
-                        "[ by {SubjectUserName}]",
+    "[ by {SubjectUserName}]",
     ("Security", 4738): "A user account was changed: {TargetUserName}[ by {SubjectUserName}]",
     ("Security", 4740): "A user account was locked out: {TargetUserName}"
-                        "[ (caller {TargetDomainName})]",
+    "[ (caller {TargetDomainName})]",
     ("Security", 4756): "A member was added to universal group {TargetUserName}: {MemberName}"
-                        "[ by {SubjectUserName}]",
+    "[ by {SubjectUserName}]",
     ("Security", 4768): "A Kerberos ticket (TGT) was requested: user {TargetUserName}"
-                        "[ from {IpAddress}][, result {Status}]",
+    "[ from {IpAddress}][, result {Status}]",
     ("Security", 4769): "A Kerberos service ticket was requested: {ServiceName} for "
-                        "{TargetUserName}[ from {IpAddress}][, result {Status}]",
+    "{TargetUserName}[ from {IpAddress}][, result {Status}]",
     ("Security", 4771): "Kerberos pre-authentication failed: user {TargetUserName}"
-                        "[ from {IpAddress}][, result {Status}]",
+    "[ from {IpAddress}][, result {Status}]",
     ("Security", 4776): "Credential validation: user {TargetUserName}[ from {Workstation}]"
-                        "[, result {Status}]",
+    "[, result {Status}]",
     ("Security", 4663): "An object was accessed: {ObjectName}[ by {ProcessName}]"
-                        "[ as {SubjectUserName}]",
+    "[ as {SubjectUserName}]",
     ("Security", 5140): "A network share was accessed: {ShareName}[ by {SubjectUserName}]"
-                        "[ from {IpAddress}]",
+    "[ from {IpAddress}]",
     ("Security", 5145): "A network share object was checked: {ShareName}\\{RelativeTargetName}"
-                        "[ by {SubjectUserName}][ from {IpAddress}]",
+    "[ by {SubjectUserName}][ from {IpAddress}]",
     ("Security", 5156): "A connection was allowed: {Application}[ {SourceAddress}:"
-                        "{SourcePort} to {DestAddress}:{DestPort}]",
+    "{SourcePort} to {DestAddress}:{DestPort}]",
     ("System", 104): "The {Channel} log was cleared[ by {SubjectDomainName}\\{SubjectUserName}]",
     ("System", 7036): "The {param1} service entered the {param2} state",
-    ("System", 7045): "A service was installed: {ServiceName}[ ({ImagePath})]"
-                      "[ as {AccountName}]",
+    ("System", 7045): "A service was installed: {ServiceName}[ ({ImagePath})][ as {AccountName}]",
     (SYSMON, 1): "Process created: {Image}[ ({CommandLine})][ by {User}]",
     (SYSMON, 3): "Network connection: {Image}[ {SourceIp}:{SourcePort}] to "
-                 "{DestinationIp}:{DestinationPort}[ ({DestinationHostname})]",
+    "{DestinationIp}:{DestinationPort}[ ({DestinationHostname})]",
     (SYSMON, 5): "Process ended: {Image}",
     (SYSMON, 6): "Driver loaded: {ImageLoaded}",
     (SYSMON, 7): "Image loaded: {ImageLoaded}[ by {Image}]",
@@ -103,8 +102,12 @@ _PART = re.compile(r"\[([^\]]*)\]|([^\[]+)")
 _FIELD = re.compile(r"\{([^{}]+)\}")
 
 
-def templated_sql(channel: str, event_id: str, field: Callable[[str], str | None],
-                  present: Collection[tuple[str, int]]) -> str:
+def templated_sql(
+    channel: str,
+    event_id: str,
+    field: Callable[[str], str | None],
+    present: Collection[tuple[str, int]],
+) -> str:
     """SQL for the message of an event that has a template; NULL for other events.
 
     `channel` and `event_id` are SQL for those values, `field(name)` the SQL of an EventData
@@ -115,16 +118,26 @@ def templated_sql(channel: str, event_id: str, field: Callable[[str], str | None
     by_channel: dict[str, list[str]] = {}
     for key in sorted(set(present) & TEMPLATES.keys()):
         by_channel.setdefault(key[0], []).append(
-            f"WHEN {key[1]} THEN {_template_sql(TEMPLATES[key], field)}")
+            f"WHEN {key[1]} THEN {_template_sql(TEMPLATES[key], field)}"
+        )
     if not by_channel:
         return "NULL::VARCHAR"
-    return "CASE {} {} END".format(channel, " ".join(
-        f"WHEN {quote_text(name)} THEN CASE {event_id} {' '.join(branches)} END"
-        for name, branches in by_channel.items()))
+    return "CASE {} {} END".format(
+        channel,
+        " ".join(
+            f"WHEN {quote_text(name)} THEN CASE {event_id} {' '.join(branches)} END"
+            for name, branches in by_channel.items()
+        ),
+    )
 
 
-def message_sql(templated: str, provider: str, event_id: str, pairs: Sequence[tuple[str, str]],
-                data_text: str | None) -> str:
+def message_sql(
+    templated: str,
+    provider: str,
+    event_id: str,
+    pairs: Sequence[tuple[str, str]],
+    data_text: str | None,
+) -> str:
     """SQL for the message of a Windows event without one of its own.
 
     `templated` is the column holding `templated_sql`, worked out beforehand so that it is
@@ -133,16 +146,22 @@ def message_sql(templated: str, provider: str, event_id: str, pairs: Sequence[tu
     the text of unnamed Data.
     """
     # CASE evaluates only the branch taken, so rows with a template skip the pairs
-    shown = [f"{quote_text(clean_field_name(name) + '=')} || {_value(expression)}"
-             for name, expression in pairs]
+    shown = [
+        f"{quote_text(clean_field_name(name) + '=')} || {_value(expression)}"
+        for name, expression in pairs
+    ]
     if data_text is not None:  # one value a line: one after another, with commas
-        shown.append(f"nullif(trim(regexp_replace({data_text}, '\\s*\\n\\s*', ', ', 'g'), "
-                     "', '), '')")
+        shown.append(
+            f"nullif(trim(regexp_replace({data_text}, '\\s*\\n\\s*', ', ', 'g'), ', '), '')"
+        )
     listed = f"nullif(concat_ws(' ', {', '.join(shown)}), '')" if shown else "NULL"
-    bare = (f"CASE WHEN {provider} IS NOT NULL OR {event_id} IS NOT NULL "
-            f"THEN concat_ws(' ', {provider}, 'event', {event_id}) END")
-    return _one_line(f"CASE WHEN {templated} IS NOT NULL THEN {templated} "
-                     f"ELSE coalesce({listed}, {bare}) END")
+    bare = (
+        f"CASE WHEN {provider} IS NOT NULL OR {event_id} IS NOT NULL "
+        f"THEN concat_ws(' ', {provider}, 'event', {event_id}) END"
+    )
+    return _one_line(
+        f"CASE WHEN {templated} IS NOT NULL THEN {templated} ELSE coalesce({listed}, {bare}) END"
+    )
 
 
 def _template_sql(template: str, field: Callable[[str], str | None]) -> str:
@@ -155,7 +174,7 @@ def _template_sql(template: str, field: Callable[[str], str | None]) -> str:
         at = 0
         for match in _FIELD.finditer(text):
             if match.start() > at:
-                pieces.append(quote_text(text[at:match.start()]))
+                pieces.append(quote_text(text[at : match.start()]))
             value = _value(field(match.group(1)))
             pieces.append(value if optional else f"coalesce({value}, '-')")
             at = match.end()
@@ -175,5 +194,7 @@ def _one_line(text: str) -> str:
     """The text on one line of at most MAX_LENGTH characters."""
     flat = f"trim(replace(replace(replace({text}, chr(13), ''), chr(10), ' '), chr(9), ' '))"
     # a one-item list, so the text is worked out once, then measured
-    return (f"list_transform([{flat}], lambda t: CASE WHEN length(t) > {MAX_LENGTH} "
-            f"THEN left(t, {MAX_LENGTH - 1}) || '…' ELSE t END)[1]")
+    return (
+        f"list_transform([{flat}], lambda t: CASE WHEN length(t) > {MAX_LENGTH} "
+        f"THEN left(t, {MAX_LENGTH - 1}) || '…' ELSE t END)[1]"
+    )

@@ -26,8 +26,7 @@ TABLE = event_table("windows")
 
 # The first non-empty EventData or UserData field of each list fills the common column.
 COMMON_FROM_DATA: dict[str, tuple[str, ...]] = {
-    "username": ("TargetUserName", "User", "SubjectUserName", "AccountName", "UserName",
-                 "UserID"),
+    "username": ("TargetUserName", "User", "SubjectUserName", "AccountName", "UserName", "UserID"),
     "process": ("Image", "NewProcessName", "ProcessName", "Application", "HostApplication"),
     "command_line": ("CommandLine", "ProcessCommandLine"),
     "parent_process": ("ParentImage", "ParentProcessName"),
@@ -68,7 +67,6 @@ _NOT_SHOWN = {"data", "binary", _ZONE_FLAG.lower()}  # in messages: Data is show
 # of them exhaust memory; all fields therefore come out of one json_transform per spelling.
 
 
-
 def stage(con: duckdb.DuckDBPyConnection, batch_file: Path) -> None:
     """Read a batch file of lines {"i": import id, "n": record no, "s": source, "e": event,
     "r": raw when it is not the event itself; for forwarded events "rc" received, "sd" sender,
@@ -79,7 +77,8 @@ def stage(con: duckdb.DuckDBPyConnection, batch_file: Path) -> None:
         "format = 'newline_delimited', maximum_object_size = 16777216, "
         "columns = {'i': 'INTEGER', 'n': 'BIGINT', 's': 'VARCHAR', 'r': 'VARCHAR', 'e': 'JSON', "
         "'rc': 'TIMESTAMP', 'sd': 'VARCHAR', 'tp': 'VARCHAR'})",
-        [str(batch_file)])
+        [str(batch_file)],
+    )
 
 
 def _names(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[str, str]]]:
@@ -88,12 +87,18 @@ def _names(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[str, s
     Names come in the order events list them (by their earliest place in any event), which
     is the order the composed messages show them in.
     """
-    in_order = ("SELECT k FROM (SELECT unnest(keys) AS k, unnest(range(len(keys))) AS place "
-                f"FROM (SELECT json_keys(e, ?) AS keys FROM {STAGE})) "
-                "GROUP BY k ORDER BY min(place), k")
+    in_order = (
+        "SELECT k FROM (SELECT unnest(keys) AS k, unnest(range(len(keys))) AS place "
+        f"FROM (SELECT json_keys(e, ?) AS keys FROM {STAGE})) "
+        "GROUP BY k ORDER BY min(place), k"
+    )
     data = [row[0] for row in con.execute(in_order, ["$.Event.EventData"]).fetchall()]
-    elements = [row[0] for row in con.execute(
-        f"SELECT DISTINCT unnest(json_keys(e, '$.Event.UserData')) FROM {STAGE}").fetchall()]
+    elements = [
+        row[0]
+        for row in con.execute(
+            f"SELECT DISTINCT unnest(json_keys(e, '$.Event.UserData')) FROM {STAGE}"
+        ).fetchall()
+    ]
     user: list[tuple[str, str]] = []
     for element in elements:
         path = "$.Event.UserData." + json.dumps(element)
@@ -106,9 +111,13 @@ def _kinds(con: duckdb.DuckDBPyConnection) -> set[tuple[str, int]]:
     rows = con.execute(
         "SELECT DISTINCT p[1], coalesce(p[3], p[2]) FROM (SELECT json_extract_string(e, "
         "['$.Event.System.Channel', '$.Event.System.EventID', '$.Event.System.EventID.\"#text\"'])"
-        f" AS p FROM {STAGE})").fetchall()
-    return {(channel, int(number)) for channel, number in rows
-            if channel is not None and number is not None and number.isdigit()}
+        f" AS p FROM {STAGE})"
+    ).fetchall()
+    return {
+        (channel, int(number))
+        for channel, number in rows
+        if channel is not None and number is not None and number.isdigit()
+    }
 
 
 class _Layout:
@@ -140,15 +149,20 @@ class _Layout:
                 spelled = next(n for n in names if n.lower() == name)
                 key = next((k for k in fields if k.lower() == name), spelled)
                 fields.setdefault(key, []).append(
-                    f"ev0.UserData.{quote_ident(element)}.{quote_ident(spelled)}")
+                    f"ev0.UserData.{quote_ident(element)}.{quote_ident(spelled)}"
+                )
         # Unnamed <Data> elements come as {"#text": text or [texts]}: Data is their text, one
         # value a line, as Event Viewer lists them (and not that object as JSON text)
         for parts in fields.values():
-            parts[:] = [_data_text(part) if part.lower().endswith('eventdata."data"') else part
-                        for part in parts]
+            parts[:] = [
+                _data_text(part) if part.lower().endswith('eventdata."data"') else part
+                for part in parts
+            ]
         # EventData that is not an object (bare text or a list of unnamed Data) is kept as Data
-        bare = ("CASE WHEN json_type(w.e, '$.Event.EventData') NOT IN ('OBJECT', 'NULL') "
-                "THEN json_extract_string(w.e, '$.Event.EventData') END")
+        bare = (
+            "CASE WHEN json_type(w.e, '$.Event.EventData') NOT IN ('OBJECT', 'NULL') "
+            "THEN json_extract_string(w.e, '$.Event.EventData') END"
+        )
         key = next((k for k in fields if k.lower() == "data"), "Data")
         fields.setdefault(key, []).append(bare)
         # the event's own fields, in order, for composed messages: no second spellings
@@ -161,8 +175,10 @@ class _Layout:
             if joined != name and joined and column_for_field(joined).lower() not in known:
                 known.add(column_for_field(joined).lower())
                 fields[joined] = fields[name]
-        self.fields = {name: parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
-                       for name, parts in fields.items()}
+        self.fields = {
+            name: parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+            for name, parts in fields.items()
+        }
         self._user_shape: dict[str, dict[str, str]] = {}
         for element, names in elements.items():
             shape = self._user_shape.setdefault(element, {})
@@ -172,10 +188,14 @@ class _Layout:
     def structures(self) -> list[str]:
         """One json_transform structure per spelling level; the first has System, UserData."""
         system: dict[str, Any] = {
-            "Provider": {"#attributes": {"Name": "VARCHAR", "Guid": "VARCHAR",
-                                         "EventSourceName": "VARCHAR"}},
-            "EventID": "JSON", "Channel": "VARCHAR", "Computer": "VARCHAR",
-            "TimeCreated": {"#attributes": {"SystemTime": "VARCHAR"}}}
+            "Provider": {
+                "#attributes": {"Name": "VARCHAR", "Guid": "VARCHAR", "EventSourceName": "VARCHAR"}
+            },
+            "EventID": "JSON",
+            "Channel": "VARCHAR",
+            "Computer": "VARCHAR",
+            "TimeCreated": {"#attributes": {"SystemTime": "VARCHAR"}},
+        }
         for keys in SYSTEM_FIELDS.values():
             node = system
             for key in keys[:-1]:
@@ -187,12 +207,16 @@ class _Layout:
             # (System 6005/6006 only) leaves it out
             event: dict[str, Any] = {}
             if level:
-                event["EventData"] = {name: "JSON" if name.lower() == "data" else "VARCHAR"
-                                      for name in level.values()}
+                event["EventData"] = {
+                    name: "JSON" if name.lower() == "data" else "VARCHAR" for name in level.values()
+                }
             if index == 0:
                 event["System"] = system
-                user = {element: {name: "VARCHAR" for name in names.values()}
-                        for element, names in self._user_shape.items() if names}
+                user = {
+                    element: {name: "VARCHAR" for name in names.values()}
+                    for element, names in self._user_shape.items()
+                    if names
+                }
                 if user:
                     event["UserData"] = user
             result.append(json.dumps({"Event": event}))
@@ -206,8 +230,10 @@ def _data_text(value: str) -> str:
     """SQL for the text of Data (typed JSON): its text, or its texts one a line."""
     text = f"json_extract_string({value}, '$.\"#text\"')"
     texts = f"array_to_string(json_extract_string({value}, '$.\"#text\"[*]'), chr(10))"
-    return (f"CASE WHEN json_type({value}) <> 'OBJECT' THEN json_extract_string({value}, '$') "
-            f"WHEN json_type({value}, '$.\"#text\"') = 'ARRAY' THEN {texts} ELSE {text} END")
+    return (
+        f"CASE WHEN json_type({value}) <> 'OBJECT' THEN json_extract_string({value}, '$') "
+        f"WHEN json_type({value}, '$.\"#text\"') = 'ARRAY' THEN {texts} ELSE {text} END"
+    )
 
 
 def _first_of(fields: dict[str, str], names: Iterable[str]) -> str | None:
@@ -221,8 +247,9 @@ def _number(expression: str, kind: str) -> str:
     return f"TRY_CAST(trim({expression}) AS {kind})"
 
 
-def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
-           received: datetime) -> tuple[dict[int, int], list[str]]:
+def insert(
+    store: Store, con: duckdb.DuckDBPyConnection, first_id: int, received: datetime
+) -> tuple[dict[int, int], list[str]]:
     """Insert the staged events, each exact copy once; returns rows stored per import id and
     the field names over the column limit."""
     layout = _Layout(*_names(con))
@@ -243,7 +270,8 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
         values.append(expression)
     transforms = ", ".join(
         f"struct_extract(json_transform(e, {quote_text(structure)}), 'Event') AS ev{index}"
-        for index, structure in enumerate(layout.structures()))
+        for index, structure in enumerate(layout.structures())
+    )
     # Exact copies (same JSON, so same computer, channel, record id and content) are stored
     # once; a stored copy can only have the same record number, so the check reads only
     # that range of the table.
@@ -252,19 +280,23 @@ def insert(store: Store, con: duckdb.DuckDBPyConnection, first_id: int,
         f"CREATE OR REPLACE TEMP TABLE {STAGE}_keep AS SELECT rowid AS row FROM {STAGE} "
         "QUALIFY row_number() OVER (PARTITION BY k ORDER BY i, n) = 1 AND k NOT IN ("
         f"SELECT dedup_key FROM {TABLE} WHERE dedup_key IS NOT NULL AND record_no BETWEEN ? AND ?)",
-        list(bounds))
+        list(bounds),
+    )
     con.execute(
         f"INSERT INTO {TABLE} ({', '.join(targets)}) SELECT {', '.join(values)} FROM ("
         f"SELECT *, {_templated_message(con, fields, select)} AS wk_message FROM "
         f"(SELECT *, {transforms} FROM {STAGE} "
-        f"WHERE rowid IN (SELECT row FROM {STAGE}_keep)) AS w) AS w", [first_id, received])
+        f"WHERE rowid IN (SELECT row FROM {STAGE}_keep)) AS w) AS w",
+        [first_id, received],
+    )
     con.execute(f"DROP TABLE {STAGE}_keep")
     con.execute(f"DROP TABLE {STAGE}")
     return stored_since(con, first_id), sorted(over)
 
 
-def _original_fields(con: duckdb.DuckDBPyConnection, layout: _Layout,
-                     fields: dict[str, str]) -> dict[str, str]:
+def _original_fields(
+    con: duckdb.DuckDBPyConnection, layout: _Layout, fields: dict[str, str]
+) -> dict[str, str]:
     """Every original field (EventData first, then System) with the SQL that reads it."""
     merged = dict(fields)
     lower = {name.lower(): name for name in fields}
@@ -282,24 +314,23 @@ def _original_fields(con: duckdb.DuckDBPyConnection, layout: _Layout,
     return merged
 
 
-def _common_columns(layout: _Layout, fields: dict[str, str], zone: str | None
-                    ) -> dict[str, str]:
+def _common_columns(layout: _Layout, fields: dict[str, str], zone: str | None) -> dict[str, str]:
     """The common columns of a Windows event, each with the SQL that fills it."""
     select: dict[str, str] = {
         "id": "? + row_number() OVER ()",
         "time": "TRY_CAST(rtrim(ev0.System.TimeCreated.\"#attributes\".SystemTime, 'Zz') AS TIMESTAMP)",
-        "time_offset": "CASE WHEN ev0.System.TimeCreated.\"#attributes\".SystemTime IS NOT NULL "
-                       "THEN 0 END",
+        "time_offset": 'CASE WHEN ev0.System.TimeCreated."#attributes".SystemTime IS NOT NULL '
+        "THEN 0 END",
         "received": "coalesce(w.rc, ?::TIMESTAMP)",
         "host": "ev0.System.Computer",
         "source": "w.s",
         "channel": "ev0.System.Channel",
-        "provider": "ev0.System.Provider.\"#attributes\".Name",
+        "provider": 'ev0.System.Provider."#attributes".Name',
         "event_id": "coalesce(TRY_CAST(json_extract_string(ev0.System.EventID, '$') AS INTEGER), "
-                    "TRY_CAST(json_extract_string(ev0.System.EventID, '$.\"#text\"') AS INTEGER))",
+        "TRY_CAST(json_extract_string(ev0.System.EventID, '$.\"#text\"') AS INTEGER))",
         "level": "CASE trim(ev0.System.Level) WHEN '1' THEN 'critical' WHEN '2' THEN 'error' "
-                 "WHEN '3' THEN 'warning' WHEN '0' THEN 'information' WHEN '4' THEN "
-                 "'information' WHEN '5' THEN 'verbose' END",
+        "WHEN '3' THEN 'warning' WHEN '0' THEN 'information' WHEN '4' THEN "
+        "'information' WHEN '5' THEN 'verbose' END",
         "import_id": "w.i",
         "record_no": "w.n",
         "dedup_key": "w.k",
@@ -312,27 +343,36 @@ def _common_columns(layout: _Layout, fields: dict[str, str], zone: str | None
     for common, names in COMMON_FROM_DATA.items():
         expression = _first_of(fields, names)
         if expression is not None:
-            select[common] = (_number(expression, _NUMBERS[common]) if common in _NUMBERS
-                              else expression)
+            select[common] = (
+                _number(expression, _NUMBERS[common]) if common in _NUMBERS else expression
+            )
     by_name = {name.lower(): expression for name, expression in fields.items()}
-    composed = message_sql("w.wk_message", select["provider"], select["event_id"],
-                           [(name, layout.fields[name]) for name in layout.own],
-                           by_name.get("data"))
-    select["message"] = (f"coalesce({select['message']}, {composed})" if "message" in select
-                         else composed)
+    composed = message_sql(
+        "w.wk_message",
+        select["provider"],
+        select["event_id"],
+        [(name, layout.fields[name]) for name in layout.own],
+        by_name.get("data"),
+    )
+    select["message"] = (
+        f"coalesce({select['message']}, {composed})" if "message" in select else composed
+    )
     return select
 
 
-def _templated_message(con: duckdb.DuckDBPyConnection, fields: dict[str, str],
-                      select: dict[str, str]) -> str:
+def _templated_message(
+    con: duckdb.DuckDBPyConnection, fields: dict[str, str], select: dict[str, str]
+) -> str:
     """The SQL of the message templates this batch's channels and event ids need."""
     by_name = {name.lower(): expression for name, expression in fields.items()}
-    return templated_sql(select["channel"], select["event_id"],
-                         lambda name: by_name.get(name.lower()), _kinds(con))
+    return templated_sql(
+        select["channel"], select["event_id"], lambda name: by_name.get(name.lower()), _kinds(con)
+    )
 
 
 def stored_since(con: duckdb.DuckDBPyConnection, first_id: int) -> dict[int, int]:
     """Rows stored per import id with ids above `first_id`."""
-    rows = con.execute(f"SELECT import_id, count(*) FROM {TABLE} WHERE id > ? GROUP BY 1",
-                       [first_id]).fetchall()
+    rows = con.execute(
+        f"SELECT import_id, count(*) FROM {TABLE} WHERE id > ? GROUP BY 1", [first_id]
+    ).fetchall()
     return {int(r[0]): int(r[1]) for r in rows}

@@ -29,7 +29,7 @@ def owner_pid(folder: Path) -> int | None:
     """The id of the process that made a working folder, if its name says."""
     for prefix in WORK_PREFIXES:
         if folder.name.startswith(prefix):
-            pid, dash, _ = folder.name[len(prefix):].partition("-")
+            pid, dash, _ = folder.name[len(prefix) :].partition("-")
             return int(pid) if dash and pid.isdigit() else None
     return None
 
@@ -42,8 +42,11 @@ def remove_stale_workdirs(store_path: Path, now: float) -> list[Path]:
     """
     removed = []
     try:
-        candidates = [path for path in store_path.parent.iterdir()
-                      if path.name.startswith(WORK_PREFIXES) and path.is_dir()]
+        candidates = [
+            path
+            for path in store_path.parent.iterdir()
+            if path.name.startswith(WORK_PREFIXES) and path.is_dir()
+        ]
     except OSError:
         return []
     for folder in candidates:
@@ -59,6 +62,9 @@ def remove_stale_workdirs(store_path: Path, now: float) -> list[Path]:
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     if removed:
-        log.info("removed %d working folder(s) that a stopped import left beside %s",
-                 len(removed), store_path.name)
+        log.info(
+            "removed %d working folder(s) that a stopped import left beside %s",
+            len(removed),
+            store_path.name,
+        )
     return removed

@@ -21,9 +21,15 @@ from watchkeeper.storage.store import Store
 # the disk, memory or the connection: such a batch is written again in parts, and a record
 # that cannot be written even alone is quarantined, so one record never fails a batch.
 RECORD_ERRORS: tuple[type[duckdb.Error], ...] = (
-    duckdb.ParserException, duckdb.BinderException, duckdb.ConversionException,
-    duckdb.InvalidInputException, duckdb.TypeMismatchException, duckdb.OutOfRangeException,
-    duckdb.NotImplementedException, duckdb.SyntaxException)
+    duckdb.ParserException,
+    duckdb.BinderException,
+    duckdb.ConversionException,
+    duckdb.InvalidInputException,
+    duckdb.TypeMismatchException,
+    duckdb.OutOfRangeException,
+    duckdb.NotImplementedException,
+    duckdb.SyntaxException,
+)
 
 
 def error_line(error: BaseException) -> str:
@@ -32,8 +38,9 @@ def error_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def write_apart(store: Store, con: duckdb.DuckDBPyConnection, batches: list[Batch],
-                workdir: Path) -> set[str]:
+def write_apart(
+    store: Store, con: duckdb.DuckDBPyConnection, batches: list[Batch], workdir: Path
+) -> set[str]:
     """Write batches that failed together, each in a transaction of its own.
 
     A batch DuckDB refuses is halved until the record it refuses is alone; that record is
@@ -56,13 +63,19 @@ def write_apart(store: Store, con: duckdb.DuckDBPyConnection, batches: list[Batc
             halves = batch.halves()
             if halves is None and not (batch.events or batch.windows):
                 raise  # nothing of the records' own: the store itself is at fault
-            waiting[:0] = halves if halves is not None else [batch.quarantined(
-                f"not stored, the database refused it ({error_line(error)})")]
+            waiting[:0] = (
+                halves
+                if halves is not None
+                else [
+                    batch.quarantined(f"not stored, the database refused it ({error_line(error)})")
+                ]
+            )
     return over
 
 
-def write_batch(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch,
-                workdir: Path) -> set[str]:
+def write_batch(
+    store: Store, con: duckdb.DuckDBPyConnection, batch: Batch, workdir: Path
+) -> set[str]:
     """Write one batch inside the caller's transaction (see pipeline.BackgroundWriter).
 
     Returns the field names over the column limit (kept only in the raw record).
@@ -77,17 +90,37 @@ def write_batch(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch,
                 " finished) SELECT *, ?, CASE WHEN status = 'running' THEN NULL ELSE ?::TIMESTAMP"
                 " END FROM (SELECT unnest(?) AS id, unnest(?), unnest(?::BIGINT[]), unnest(?),"
                 " unnest(?), unnest(?) AS status, unnest(?))",
-                [received, received, *map(list, zip(*(
-                    (r.id, r.path, r.size, r.sha256, r.format, r.status, r.message)
-                    for r in batch.opened), strict=True))])
+                [
+                    received,
+                    received,
+                    *map(
+                        list,
+                        zip(
+                            *(
+                                (r.id, r.path, r.size, r.sha256, r.format, r.status, r.message)
+                                for r in batch.opened
+                            ),
+                            strict=True,
+                        ),
+                    ),
+                ],
+            )
         for family, data in batch.events.items():
-            over |= _insert_events(store, con, schema.event_table(family), data,
-                                   batch.event_columns[family], workdir, received)
+            over |= _insert_events(
+                store,
+                con,
+                schema.event_table(family),
+                data,
+                batch.event_columns[family],
+                workdir,
+                received,
+            )
             store.last_event_id += batch.event_counts[family]
         if batch.windows:
             path = workdir / f"windows-{os.getpid()}.json"
-            path.write_text("\n".join(batch.windows) + "\n", encoding="utf-8",
-                            errors="surrogatepass")
+            path.write_text(
+                "\n".join(batch.windows) + "\n", encoding="utf-8", errors="surrogatepass"
+            )
             try:
                 windows_rows.stage(con, path)
             finally:
@@ -101,16 +134,22 @@ def write_batch(store: Store, con: duckdb.DuckDBPyConnection, batch: Batch,
         if batch.rejected:
             con.execute(
                 "INSERT INTO quarantine SELECT unnest(?), unnest(?), unnest(?), unnest(?), ?",
-                [[i for i, _ in batch.rejected], [r.record_no for _, r in batch.rejected],
-                 [r.reason for _, r in batch.rejected], [r.raw for _, r in batch.rejected],
-                 received])
+                [
+                    [i for i, _ in batch.rejected],
+                    [r.record_no for _, r in batch.rejected],
+                    [r.reason for _, r in batch.rejected],
+                    [r.raw for _, r in batch.rejected],
+                    received,
+                ],
+            )
         _count(con, batch, duplicates)
         if batch.closed:
             con.execute(
                 "UPDATE imports SET status = u.s, message = u.m, finished = ? FROM (SELECT "
                 "unnest(?) AS id, unnest(?) AS s, unnest(?::VARCHAR[]) AS m) AS u "
                 "WHERE imports.id = u.id",
-                [received, *map(list, zip(*batch.closed, strict=True))])
+                [received, *map(list, zip(*batch.closed, strict=True))],
+            )
     return over
 
 
@@ -130,29 +169,49 @@ def _count(con: duckdb.DuckDBPyConnection, batch: Batch, duplicates: dict[int, i
         "UPDATE imports SET records = imports.records + u.r, events = imports.events + u.e, "
         "duplicates = imports.duplicates + u.d, quarantined = imports.quarantined + u.q FROM ("
         "SELECT unnest(?) AS id, unnest(?) AS r, unnest(?) AS e, unnest(?) AS d, unnest(?) AS q"
-        ") AS u WHERE imports.id = u.id", [ids, records, stored, dups, quarantined])
+        ") AS u WHERE imports.id = u.id",
+        [ids, records, stored, dups, quarantined],
+    )
 
 
-def _insert_events(store: Store, con: duckdb.DuckDBPyConnection, table: str, data: bytearray,
-                   event_columns: dict[str, str], workdir: Path, received: datetime) -> set[str]:
+def _insert_events(
+    store: Store,
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    data: bytearray,
+    event_columns: dict[str, str],
+    workdir: Path,
+    received: datetime,
+) -> set[str]:
     """INSERT ... SELECT from a batch's NDJSON through DuckDB's JSON reader."""
     over = set(store.add_columns(con, table, list(event_columns.values())))
-    own = {"import_id": "INTEGER", "record_no": "BIGINT", "raw": "VARCHAR", "time": "VARCHAR",
-           "time_offset": "SMALLINT"}
+    own = {
+        "import_id": "INTEGER",
+        "record_no": "BIGINT",
+        "raw": "VARCHAR",
+        "time": "VARCHAR",
+        "time_offset": "SMALLINT",
+    }
     spec = {MARK + name: kind for name, kind in own.items()}
     spec[MARK + "received"] = "VARCHAR"
-    select = ["? + row_number() OVER ()",
-              f"COALESCE(TRY_CAST({quote_ident(MARK + 'received')} AS TIMESTAMP), ?::TIMESTAMP)"
-              ] + [f"TRY_CAST({quote_ident(MARK + name)} AS TIMESTAMP)" if name == "time"
-                   else quote_ident(MARK + name) for name in own]
+    select = [
+        "? + row_number() OVER ()",
+        f"COALESCE(TRY_CAST({quote_ident(MARK + 'received')} AS TIMESTAMP), ?::TIMESTAMP)",
+    ] + [
+        f"TRY_CAST({quote_ident(MARK + name)} AS TIMESTAMP)"
+        if name == "time"
+        else quote_ident(MARK + name)
+        for name in own
+    ]
     targets = ["id", "received", *own]
     for name, key in COMMON_KEYS:
         if name == "time_offset":
             continue
         spec[key] = "VARCHAR"
         kind = COMMON_COLUMNS[name]
-        select.append(f"TRY_CAST({quote_ident(key)} AS {kind})" if kind != "VARCHAR"
-                      else quote_ident(key))
+        select.append(
+            f"TRY_CAST({quote_ident(key)} AS {kind})" if kind != "VARCHAR" else quote_ident(key)
+        )
         targets.append(name)
     columns = store.table_columns(table)
     for column in event_columns.values():
@@ -169,7 +228,8 @@ def _insert_events(store: Store, con: duckdb.DuckDBPyConnection, table: str, dat
             f"INSERT INTO {table} ({', '.join(quote_ident(t) for t in targets)}) "
             f"SELECT {', '.join(select)} FROM read_json(?, format = 'newline_delimited', "
             "maximum_object_size = 16777216, columns = ?)",
-            [first_id, received, str(path), spec])
+            [first_id, received, str(path), spec],
+        )
     finally:
         path.unlink(missing_ok=True)
     return over

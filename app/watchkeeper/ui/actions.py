@@ -91,8 +91,11 @@ def build_actions(window: QMainWindow, rows: list[Row], toolbar: QToolBar) -> Ac
 def _menu(window: QMainWindow, menus: dict[str, QMenu], path: str) -> QMenu:
     if path not in menus:
         parent, _, title = path.rpartition("/")
-        menus[path] = (_menu(window, menus, parent).addMenu(title) if parent
-                       else window.menuBar().addMenu(title))
+        menus[path] = (
+            _menu(window, menus, parent).addMenu(title)
+            if parent
+            else window.menuBar().addMenu(title)
+        )
     return menus[path]
 
 

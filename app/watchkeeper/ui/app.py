@@ -57,16 +57,23 @@ def run_app(argv: list[str]) -> int:
         return 1
     window = MainWindow(store, settings)
     app.styleHints().colorSchemeChanged.connect(
-        lambda _scheme: window.set_theme(window.settings.theme)
-        if window.settings.theme == "system" else None)
+        lambda _scheme: (
+            window.set_theme(window.settings.theme) if window.settings.theme == "system" else None
+        )
+    )
     window.show()
     _show_notices(window, settings_file.take_notices())
     app.installEventFilter(FileOpenFilter(window))
     if args.paths:
         window.import_paths(args.paths)
-    collecting = CollectorController(window, store, settings, window.runner,
-                                     window.imports.forwarded_loaded,
-                                     window.sources_view.set_receiving)
+    collecting = CollectorController(
+        window,
+        store,
+        settings,
+        window.runner,
+        window.imports.forwarded_loaded,
+        window.sources_view.set_receiving,
+    )
     window.statusBar().showMessage(collecting.start(), 15_000)
     window.set_test_sender(collecting.test_sender())
     app.aboutToQuit.connect(collecting.stop)
@@ -79,8 +86,13 @@ def _show_notices(window: MainWindow, notices: list[str]) -> None:
     """What loading the settings had to say (a damaged file set aside), once, without blocking."""
     if not notices:
         return
-    box = QMessageBox(QMessageBox.Icon.Warning, "Settings reset", "\n\n".join(notices),
-                      QMessageBox.StandardButton.Ok, window)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        "Settings reset",
+        "\n\n".join(notices),
+        QMessageBox.StandardButton.Ok,
+        window,
+    )
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setObjectName("settingsNotice")

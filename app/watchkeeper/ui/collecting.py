@@ -34,9 +34,15 @@ REFRESH_EVERY = 15.0  # seconds: steady forwarding must not reload the visible v
 class CollectorController(QObject):
     """Starts the in-process collector and loads the spool on a timer."""
 
-    def __init__(self, parent: QObject, store: Store, settings: Settings, runner: TaskRunner,
-                 on_loaded: Callable[[ImportSummary, bool], None],
-                 on_state: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        parent: QObject,
+        store: Store,
+        settings: Settings,
+        runner: TaskRunner,
+        on_loaded: Callable[[ImportSummary, bool], None],
+        on_state: Callable[[str], None],
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._settings = settings
@@ -64,15 +70,18 @@ class CollectorController(QObject):
         if not self._settings.listeners:
             return "No listeners are turned on; forwarded logs are not received."
         try:
-            self.collector = Collector(self._store.path, self._settings,
-                                       listener_settings(self._settings), load=False)
+            self.collector = Collector(
+                self._store.path, self._settings, listener_settings(self._settings), load=False
+            )
             self.collector.start()
         except WatchkeeperError as error:
             self.collector = None
             # e.g. the ports are the running `watchkeeper collect` service's: it receives,
             # and the window loads what it spools
-            return (f"Not receiving in this window ({error.message}). If the collector "
-                    "service is running, the window loads what it receives.")
+            return (
+                f"Not receiving in this window ({error.message}). If the collector "
+                "service is running, the window loads what it receives."
+            )
         return receiving_sentence(self.collector) + "."
 
     def stop(self) -> None:
@@ -96,9 +105,14 @@ class CollectorController(QObject):
         if self._loading or not sealed_segments(self._folder):
             return
         self._loading = True
-        self._runner.run(lambda progress: load_spool(self._store, self._folder, progress),
-                         title="Loading forwarded logs", dialog=False, quiet=True,
-                         on_success=self._on_spool_loaded, on_error=self._on_spool_failed)
+        self._runner.run(
+            lambda progress: load_spool(self._store, self._folder, progress),
+            title="Loading forwarded logs",
+            dialog=False,
+            quiet=True,
+            on_success=self._on_spool_loaded,
+            on_error=self._on_spool_failed,
+        )
 
     def _on_spool_loaded(self, summary: ImportSummary) -> None:
         self._loading = False

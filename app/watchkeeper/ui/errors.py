@@ -28,8 +28,9 @@ def setup_logging() -> None:
     folder = paths.log_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(folder / LOG_NAME, maxBytes=2 << 20, backupCount=3,
-                                      encoding="utf-8")
+        handler = RotatingFileHandler(
+            folder / LOG_NAME, maxBytes=2 << 20, backupCount=3, encoding="utf-8"
+        )
     except OSError:
         return  # a read-only home still gets dialogs
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -44,9 +45,11 @@ def title_and_message(error: BaseException, doing: str = "") -> tuple[str, str]:
     what = f" while {doing[0].lower()}{doing[1:]}" if doing else ""
     first_line = (str(error).splitlines() or [""])[0][:300]
     detail = f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
-    return ("Unexpected error",
-            f"Watchkeeper hit an unexpected problem{what} ({detail}). Nothing was lost; "
-            f"the details are in {paths.log_dir() / LOG_NAME}.")
+    return (
+        "Unexpected error",
+        f"Watchkeeper hit an unexpected problem{what} ({detail}). Nothing was lost; "
+        f"the details are in {paths.log_dir() / LOG_NAME}.",
+    )
 
 
 def show_error(parent: QWidget | None, error: BaseException, doing: str = "") -> QMessageBox:
@@ -55,11 +58,15 @@ def show_error(parent: QWidget | None, error: BaseException, doing: str = "") ->
     if isinstance(error, WatchkeeperError):
         log.warning("%s: %s", error.title, error.message)
     else:
-        log.error("unexpected error%s", f" while {doing}" if doing else "",
-                  exc_info=(type(error), error, error.__traceback__))
+        log.error(
+            "unexpected error%s",
+            f" while {doing}" if doing else "",
+            exc_info=(type(error), error, error.__traceback__),
+        )
     title, message = title_and_message(error, doing)
-    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
-                      parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent
+    )
     box.setTextFormat(Qt.TextFormat.PlainText)  # messages quote file and event text
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setObjectName("errorDialog")
@@ -83,8 +90,9 @@ def install_hooks() -> None:
     _forwarder = _Forwarder()
     _forwarder.raised.connect(_on_raised)
 
-    def on_exception(kind: type[BaseException], error: BaseException,
-                     tb: TracebackType | None) -> None:
+    def on_exception(
+        kind: type[BaseException], error: BaseException, tb: TracebackType | None
+    ) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, tb)
             return
@@ -107,4 +115,3 @@ def _on_raised(error: object) -> None:
     parent = app.activeWindow() if isinstance(app, QApplication) else None
     # after the current event: an exception inside a paint must not open a dialog mid-paint
     QTimer.singleShot(0, lambda: show_error(parent, error))
-

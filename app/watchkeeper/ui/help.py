@@ -28,15 +28,23 @@ or any original field of the event, such as TargetUserName or Image."""
 
 
 def show_filter_help(parent: QWidget) -> None:
-    box = QMessageBox(QMessageBox.Icon.Information, "Filter syntax", FILTER_HELP,
-                      QMessageBox.StandardButton.Ok, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        "Filter syntax",
+        FILTER_HELP,
+        QMessageBox.StandardButton.Ok,
+        parent,
+    )
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setStyleSheet("QLabel { font-family: monospace; }")
     box.open()
 
 
 def show_about(parent: QWidget, store_path: Path) -> None:
-    QMessageBox.about(parent, "About Watchkeeper",
-                      f"Watchkeeper {__version__}\n\nLogging and protective monitoring for "
-                      f"small organisations.\n\nStore: {store_path}\n"
-                      f"Logs: {paths.log_dir()}")
+    QMessageBox.about(
+        parent,
+        "About Watchkeeper",
+        f"Watchkeeper {__version__}\n\nLogging and protective monitoring for "
+        f"small organisations.\n\nStore: {store_path}\n"
+        f"Logs: {paths.log_dir()}",
+    )

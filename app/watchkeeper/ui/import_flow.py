@@ -28,17 +28,25 @@ from watchkeeper.ui.tasks import Task, TaskRunner
 DEMO_QUESTION = (
     "A generated small office: Windows PCs, a domain controller, Linux servers,\n"
     "with a password spray, a malicious macro, an SSH brute force and a remote-access\n"
-    "tool hidden in a month of ordinary activity.\n\nHow many events?")
+    "tool hidden in a month of ordinary activity.\n\nHow many events?"
+)
 
 
 class ImportFlow(QObject):
     """Import → detect → refresh, and what the window says at each step."""
 
-    def __init__(self, window: QWidget, store: Store, settings: Settings, runner: TaskRunner,
-                 status_line: StatusLine, hits_label: QPushButton,
-                 on_error: Callable[[BaseException, str], None],
-                 on_store_changed: Callable[[], None],
-                 on_hits_changed: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        window: QWidget,
+        store: Store,
+        settings: Settings,
+        runner: TaskRunner,
+        status_line: StatusLine,
+        hits_label: QPushButton,
+        on_error: Callable[[BaseException, str], None],
+        on_store_changed: Callable[[], None],
+        on_hits_changed: Callable[[], None],
+    ) -> None:
         super().__init__(window)
         self._window = window
         self._store = store
@@ -57,33 +65,41 @@ class ImportFlow(QObject):
     # choosing what comes in ---------------------------------------------------------------
 
     def choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self._window, "Import log files",
-                                                str(Path.home()), FILE_FILTER)
+        names, _ = QFileDialog.getOpenFileNames(
+            self._window, "Import log files", str(Path.home()), FILE_FILTER
+        )
         if names:
             self.import_paths([Path(name) for name in names])
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self._window, "Import a folder of logs",
-                                                  str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(
+            self._window, "Import a folder of logs", str(Path.home())
+        )
         if folder:
             self.import_paths([Path(folder)])
 
     def choose_demo(self) -> None:
-        events, ok = QInputDialog.getInt(self._window, "Load demo data", DEMO_QUESTION,
-                                         DEFAULT_EVENTS, 1_000, 10_000_000, 50_000)
+        events, ok = QInputDialog.getInt(
+            self._window, "Load demo data", DEMO_QUESTION, DEFAULT_EVENTS, 1_000, 10_000_000, 50_000
+        )
         if ok:
             self.load_demo(events)
 
     # importing ----------------------------------------------------------------------------
 
     def import_paths(self, chosen: list[Path]) -> Task:
-        return self._runner.run(lambda progress: import_paths(self._store, chosen, progress),
-                                title="Importing", on_success=self._on_import_finished)
+        return self._runner.run(
+            lambda progress: import_paths(self._store, chosen, progress),
+            title="Importing",
+            on_success=self._on_import_finished,
+        )
 
     def load_demo(self, events: int = DEFAULT_EVENTS, seed: int = 1) -> Task:
         return self._runner.run(
             lambda progress: load_demo(self._store, events, seed, progress)[1],
-            title="Loading demo data", on_success=self._on_import_finished)
+            title="Loading demo data",
+            on_success=self._on_import_finished,
+        )
 
     def _on_import_finished(self, summary: ImportSummary) -> None:
         self.last_import = summary
@@ -101,7 +117,9 @@ class ImportFlow(QObject):
         self._status_line.say(
             f"{counted(summary.events, 'forwarded event')} loaded"
             + (f", {summary.quarantined:,} quarantined" if summary.quarantined else ""),
-            Priority.ROUTINE, 5_000)
+            Priority.ROUTINE,
+            5_000,
+        )
         if summary.events:
             self.run_detection()
         if refresh:
@@ -117,17 +135,24 @@ class ImportFlow(QObject):
         note = result.note()
         self._hits_label.setText(note)
         self._hits_label.show()
-        problems = (f"; {counted(len(result.problems), 'rule file')} could not be used (see "
-                    "Detection ▸ Rule folders)" if result.problems else "")
+        problems = (
+            f"; {counted(len(result.problems), 'rule file')} could not be used (see "
+            "Detection ▸ Rule folders)"
+            if result.problems
+            else ""
+        )
         self._hits_label.setToolTip(
             f"{counted(result.rules_loaded, 'rule')} ran over "
             f"{counted(result.report.events, 'event')} in "
-            f"{result.report.seconds:,.1f} s{problems}. Click to see the hits.")
+            f"{result.report.seconds:,.1f} s{problems}. Click to see the hits."
+        )
         report = result.report
         # a run over forwarded logs that found nothing is routine; what an import led to is not
         noteworthy = bool(self._import_note or report.full or report.new_hits or report.failures)
-        self._status_line.say(f"{self._import_note}  {note}." if self._import_note
-                              else f"{note}.", Priority.NEWS if noteworthy else Priority.ROUTINE)
+        self._status_line.say(
+            f"{self._import_note}  {note}." if self._import_note else f"{note}.",
+            Priority.NEWS if noteworthy else Priority.ROUTINE,
+        )
         self._import_note = ""
         self._on_hits_changed()
 

@@ -20,10 +20,17 @@ from PySide6.QtWidgets import (
 from watchkeeper.core.text import counted
 from watchkeeper.ingest.importer import FileResult, ImportSummary
 
-FILE_FILTER = ("Log files (*.evtx *.log *.json *.jsonl *.ndjson *.xml *.csv *.txt *.gz *.zip "
-               "*.tar *.tgz *.journal *.export messages* syslog* auth* secure*);;All files (*)")
-_STATUS_WORDS = {"imported": "Imported", "skipped": "Already imported", "failed": "Not imported",
-                 "cancelled": "Cancelled", "expanded": "Archive opened"}
+FILE_FILTER = (
+    "Log files (*.evtx *.log *.json *.jsonl *.ndjson *.xml *.csv *.txt *.gz *.zip "
+    "*.tar *.tgz *.journal *.export messages* syslog* auth* secure*);;All files (*)"
+)
+_STATUS_WORDS = {
+    "imported": "Imported",
+    "skipped": "Already imported",
+    "failed": "Not imported",
+    "cancelled": "Cancelled",
+    "expanded": "Archive opened",
+}
 
 
 def local_paths(mime: QMimeData) -> list[Path]:
@@ -35,8 +42,10 @@ def local_paths(mime: QMimeData) -> list[Path]:
 
 def headline(summary: ImportSummary) -> str:
     """One sentence: what came in and what did not."""
-    parts = [f"{counted(summary.events, 'event')} imported from "
-             f"{counted(summary.count('imported'), 'file')}"]
+    parts = [
+        f"{counted(summary.events, 'event')} imported from "
+        f"{counted(summary.count('imported'), 'file')}"
+    ]
     if summary.duplicates:
         parts.append(f"{counted(summary.duplicates, 'duplicate')} left out")
     if summary.quarantined:
@@ -47,8 +56,10 @@ def headline(summary: ImportSummary) -> str:
         parts.append(f"{summary.count('failed')} not imported")
     text = "; ".join(parts) + f" in {summary.seconds:,.1f} s."
     if summary.cancelled:
-        text = "Cancelled. Files finished before Cancel are kept; the one in progress was " \
-               "rolled back. " + text
+        text = (
+            "Cancelled. Files finished before Cancel are kept; the one in progress was "
+            "rolled back. " + text
+        )
     return text
 
 
@@ -60,7 +71,7 @@ def reason(result: FileResult) -> str:
     for sentence in result.message.split("; "):
         for name in names:
             if sentence.startswith(f"{name}: "):
-                sentence = sentence[len(name) + 2:]
+                sentence = sentence[len(name) + 2 :]
                 break
         sentences.append(sentence)
     return "; ".join(sentences)
@@ -79,20 +90,27 @@ class ImportSummaryDialog(QDialog):
         files = [f for f in summary.files if f.status != "expanded"]
         self.table = QTableWidget(len(files), 6)
         self.table.setHorizontalHeaderLabels(
-            ["File", "Result", "Events", "Duplicates", "Quarantined", "Why"])
+            ["File", "Result", "Events", "Duplicates", "Quarantined", "Why"]
+        )
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(True)  # the reasons, whole
         for row, result in enumerate(files):
-            values: list[object] = [Path(result.name).name or result.name,
-                                    _STATUS_WORDS.get(result.status, result.status),
-                                    result.events, result.duplicates, result.quarantined,
-                                    reason(result)]
+            values: list[object] = [
+                Path(result.name).name or result.name,
+                _STATUS_WORDS.get(result.status, result.status),
+                result.events,
+                result.duplicates,
+                result.quarantined,
+                reason(result),
+            ]
             for column, value in enumerate(values):
                 item = QTableWidgetItem(f"{value:,}" if isinstance(value, int) else str(value))
                 if isinstance(value, int):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 if column in (0, 5):
                     item.setToolTip(result.name if column == 0 else str(value))
                 self.table.setItem(row, column, item)

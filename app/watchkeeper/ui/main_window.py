@@ -65,8 +65,9 @@ EXPLORER_SPLITTER = "explorerSplitter"  # its key in the saved layout
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store, settings: Settings | None = None,
-                 runner: TaskRunner | None = None) -> None:
+    def __init__(
+        self, store: Store, settings: Settings | None = None, runner: TaskRunner | None = None
+    ) -> None:
         super().__init__()
         self.store = store
         self.settings = settings or settings_file.load()
@@ -77,10 +78,17 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "watchkeeper.svg")))
         self.setAcceptDrops(True)
         self._build_status_bar()
-        self.imports = ImportFlow(self, store, self.settings, self.runner, self.status_line,
-                                  self.hits_label, self._on_runner_error,
-                                  on_store_changed=self.refresh_all,
-                                  on_hits_changed=self._on_hits_changed)
+        self.imports = ImportFlow(
+            self,
+            store,
+            self.settings,
+            self.runner,
+            self.status_line,
+            self.hits_label,
+            self._on_runner_error,
+            on_store_changed=self.refresh_all,
+            on_hits_changed=self._on_hits_changed,
+        )
         self.detection = self.imports.detection
 
         self.welcome = WelcomePage()
@@ -98,8 +106,9 @@ class MainWindow(QMainWindow):
         self._apply_utc_to_views()
         self.views = ViewStack(VIEWS)
         self.views.add(self.overview, self._load_overview)
-        self.views.add(self._explorer_slot, self._refresh_explorer,
-                       first_shown=lambda: self.explorer)
+        self.views.add(
+            self._explorer_slot, self._refresh_explorer, first_shown=lambda: self.explorer
+        )
         self.views.add(self.users, self.users.refresh)
         self.views.add(self.hosts, self.hosts.refresh)
         self.views.add(self.hits_view, self.hits_view.refresh)
@@ -126,10 +135,12 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         # The parsers' modules and patterns take 0.1 s to load: load them now, in the
         # background, rather than in the middle of the first import.
-        self.runner.run(lambda _progress: formats.parsers(), title="Loading parsers",
-                        dialog=False, quiet=True)
-        self.runner.run(preload_detection, title="Loading the detection engine", dialog=False,
-                        quiet=True)
+        self.runner.run(
+            lambda _progress: formats.parsers(), title="Loading parsers", dialog=False, quiet=True
+        )
+        self.runner.run(
+            preload_detection, title="Loading the detection engine", dialog=False, quiet=True
+        )
         if self.current_view() != SOURCES:  # shown, it has loaded already
             self.sources_view.refresh()  # whether any source is silent, for the navigation
 
@@ -187,8 +198,9 @@ class MainWindow(QMainWindow):
             self.views.refresh_if_stale(OVERVIEW)
         self._update_store_label()
 
-    def show_events(self, text: str, since: datetime | None = None,
-                    until: datetime | None = None) -> None:
+    def show_events(
+        self, text: str, since: datetime | None = None, until: datetime | None = None
+    ) -> None:
         """Open the explorer on a filter (clicks through from the other views)."""
         self.views.stale.discard(EVENTS)
         self.show_view(EVENTS)
@@ -212,15 +224,23 @@ class MainWindow(QMainWindow):
 
     def _load_overview(self) -> None:
         now = datetime.now(UTC)
-        self.runner.run(lambda progress: queries.overview(self.store, progress=progress, now=now),
-                        title="Reading the store", key="overview",
-                        on_success=self._on_overview_loaded)
+        self.runner.run(
+            lambda progress: queries.overview(self.store, progress=progress, now=now),
+            title="Reading the store",
+            key="overview",
+            on_success=self._on_overview_loaded,
+        )
         self._load_hit_counts()
 
     def _load_hit_counts(self) -> None:
-        self.runner.run(lambda _progress: hits.hit_counts(self.store), title="Counting rule hits",
-                        key="hit-counts", dialog=False, quiet=True,
-                        on_success=self.overview.show_hit_counts)
+        self.runner.run(
+            lambda _progress: hits.hit_counts(self.store),
+            title="Counting rule hits",
+            key="hit-counts",
+            dialog=False,
+            quiet=True,
+            on_success=self.overview.show_hit_counts,
+        )
 
     def _on_overview_loaded(self, info: queries.Overview) -> None:
         self.overview.show_overview(info)
@@ -230,14 +250,19 @@ class MainWindow(QMainWindow):
         """Count the store for the status bar, unless the overview is loading (it counts)."""
         if OVERVIEW not in self.views.stale:
             return
-        self.runner.run(lambda progress: (self.store.event_count(), self.store.size_bytes()),
-                        title="Counting events", key="status", dialog=False,
-                        on_success=self._on_store_counted)
+        self.runner.run(
+            lambda progress: (self.store.event_count(), self.store.size_bytes()),
+            title="Counting events",
+            key="status",
+            dialog=False,
+            on_success=self._on_store_counted,
+        )
 
     def _on_store_counted(self, figures: tuple[int, int]) -> None:
         events, size = figures
-        self.store_label.setText(f"{counted(events, 'event')} · {size / 1e6:,.1f} MB · "
-                                 f"{self.store.path.name}")
+        self.store_label.setText(
+            f"{counted(events, 'event')} · {size / 1e6:,.1f} MB · {self.store.path.name}"
+        )
         self.store_label.setToolTip(str(self.store.path))
 
     def _on_explorer_searched(self, text: str) -> None:
@@ -288,9 +313,13 @@ class MainWindow(QMainWindow):
 
     def edit_rule_folders(self) -> RuleFoldersDialog:
         last = self.detection.last
-        dialog = RuleFoldersDialog(paths.rules_dir(), self.settings.rule_folders,
-                                   last.rules_loaded if last else None,
-                                   last.problems if last else [], self)
+        dialog = RuleFoldersDialog(
+            paths.rules_dir(),
+            self.settings.rule_folders,
+            last.rules_loaded if last else None,
+            last.problems if last else [],
+            self,
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(partial(self._on_rule_folders_accepted, dialog))
         self.rule_folders_dialog = dialog
@@ -315,13 +344,15 @@ class MainWindow(QMainWindow):
         # on a second line: the navigation stays narrow
         text = VIEWS[SOURCES] + (f"\n({count} silent)" if count else "")
         item.setText(text)
-        item.setForeground(QColor(theme.current().levels["error"]) if count
-                           else self.navigation.palette().text())
+        item.setForeground(
+            QColor(theme.current().levels["error"]) if count else self.navigation.palette().text()
+        )
         said = f"{counted(count, 'source')} {'is' if count == 1 else 'are'} silent" if count else ""
         self.sources_label.setText(said)
         self.sources_label.setToolTip(f"<p>{html.escape(self.sources_view.banner_text.text())}</p>")
         self.sources_label.setStyleSheet(
-            f"color: {theme.current().levels['error']}; font-weight: 600;" if count else "")
+            f"color: {theme.current().levels['error']}; font-weight: 600;" if count else ""
+        )
         self.sources_label.setVisible(bool(count))
         if count:
             self.status_line.say(said + ": see Sources.", Priority.WARNING)
@@ -331,8 +362,7 @@ class MainWindow(QMainWindow):
     def _apply_utc_to_views(self) -> None:
         utc = self.settings.time_display == "utc"
         self.overview.utc = utc
-        for view in (self.users, self.hosts, self.hits_view, self.sources_view,
-                     self.devices_view):
+        for view in (self.users, self.hosts, self.hits_view, self.sources_view, self.devices_view):
             view.set_utc(utc)
 
     def show_times_in_utc(self, utc: bool) -> None:

@@ -82,8 +82,9 @@ class RowsModel(QAbstractTableModel):
     def set_utc(self, utc: bool) -> None:
         self.utc = utc
         if self._rows:
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(self._rows) - 1, len(self._columns) - 1))
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, len(self._columns) - 1)
+            )
 
     def row_object(self, row: int) -> Any:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -103,13 +104,17 @@ class RowsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             text = display(value, self.utc)
             return text if len(text) > 40 else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float) \
-                and not isinstance(value, bool):
+        if (
+            role == Qt.ItemDataRole.TextAlignmentRole
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -123,13 +128,18 @@ class RowsModel(QAbstractTableModel):
             return
         read = self._columns[column].value
         self.layoutAboutToBeChanged.emit()
-        self._rows.sort(key=lambda row: _sort_key(read(row)),
-                        reverse=order == Qt.SortOrder.DescendingOrder)
+        self._rows.sort(
+            key=lambda row: _sort_key(read(row)), reverse=order == Qt.SortOrder.DescendingOrder
+        )
         self.layoutChanged.emit()
 
 
-def read_only_table(model: QAbstractItemModel, row_padding: int = 6,
-                    stretch_last: bool = True, sortable: bool = True) -> QTableView:
+def read_only_table(
+    model: QAbstractItemModel,
+    row_padding: int = 6,
+    stretch_last: bool = True,
+    sortable: bool = True,
+) -> QTableView:
     """The views' table: whole rows selected one at a time, nothing editable, no grid,
     rows `row_padding` pixels taller than the text, sortable on a click but first shown in
     the order the model gives."""
@@ -188,9 +198,12 @@ def select_row_at(table: QTableView, point: QPoint) -> bool:
     return True
 
 
-def draw_cell_background(delegate: QStyledItemDelegate, painter: QPainter,
-                         option: QStyleOptionViewItem,
-                         index: QModelIndex | QPersistentModelIndex) -> QStyleOptionViewItem:
+def draw_cell_background(
+    delegate: QStyledItemDelegate,
+    painter: QPainter,
+    option: QStyleOptionViewItem,
+    index: QModelIndex | QPersistentModelIndex,
+) -> QStyleOptionViewItem:
     """A cell's background and selection as the style draws them, without its text; the
     cell's style option, for a delegate that paints the rest itself."""
     item = QStyleOptionViewItem(option)
@@ -202,8 +215,9 @@ def draw_cell_background(delegate: QStyledItemDelegate, painter: QPainter,
     return item
 
 
-def make_table(model: RowsModel, on_activated: Callable[[Any], None] | None = None,
-               sortable: bool = True) -> QTableView:
+def make_table(
+    model: RowsModel, on_activated: Callable[[Any], None] | None = None, sortable: bool = True
+) -> QTableView:
     """A read-only QTableView over a RowsModel; Enter or double-click activates a row."""
     table = read_only_table(model, sortable=sortable)
     if on_activated is not None:
@@ -216,5 +230,6 @@ def fit_columns(table: QTableView, widest: int = 280) -> None:
     header = table.horizontalHeader()
     for column in range(table.model().columnCount() - 1):  # the last one stretches
         table.resizeColumnToContents(column)
-        header.resizeSection(column, min(widest, max(header.sectionSize(column),
-                                                      header.sectionSizeHint(column))))
+        header.resizeSection(
+            column, min(widest, max(header.sectionSize(column), header.sectionSizeHint(column)))
+        )

@@ -77,8 +77,10 @@ def run_self_test(out: TextIO | None = None) -> int:
     out = out or sys.stdout
     started = time.perf_counter()
     frozen = "bundle" if getattr(sys, "frozen", False) else "Python package"
-    out.write(f"Watchkeeper {__version__} self-test ({frozen}, Python "
-              f"{platform.python_version()}, {platform.system()} {platform.machine()})\n")
+    out.write(
+        f"Watchkeeper {__version__} self-test ({frozen}, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.machine()})\n"
+    )
     with _isolated() as work:
         test = SelfTest(out, work)
         _run_checks(test)
@@ -95,8 +97,9 @@ def run_self_test(out: TextIO | None = None) -> int:
 def _isolated() -> Iterator[Path]:
     """A temporary data folder for the run, so no setting, cache or store of the user's is used."""
     saved = {name: os.environ.get(name) for name in ("WATCHKEEPER_HOME", "QT_QPA_PLATFORM")}
-    with tempfile.TemporaryDirectory(prefix="watchkeeper-self-test-",
-                                     ignore_cleanup_errors=True) as folder:
+    with tempfile.TemporaryDirectory(
+        prefix="watchkeeper-self-test-", ignore_cleanup_errors=True
+    ) as folder:
         os.environ["WATCHKEEPER_HOME"] = str(Path(folder) / "home")
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         try:
@@ -154,8 +157,10 @@ def _font() -> str:
     bundled = register_bundled_fonts()
     family = use_readable_font(app)
     if not family:
-        raise CheckFailed(f"no font can draw text ({len(QFontDatabase.families())} families "
-                          "found): letters would show as boxes")
+        raise CheckFailed(
+            f"no font can draw text ({len(QFontDatabase.families())} families "
+            "found): letters would show as boxes"
+        )
     origin = "the system's" if family in system else "bundled"
     return f"text is drawn in {family} ({origin}); bundled: {', '.join(bundled) or 'none'}"
 
@@ -167,8 +172,10 @@ def _resources() -> str:
     if not icon_path.is_file():
         raise CheckFailed(f"the icon is missing ({icon_path.name})")
     image = QIcon(str(icon_path)).pixmap(64, 64).toImage()
-    if image.isNull() or len({image.pixel(x, y) for x in range(0, 64, 4)
-                              for y in range(0, 64, 4)}) < 3:
+    if (
+        image.isNull()
+        or len({image.pixel(x, y) for x in range(0, 64, 4) for y in range(0, 64, 4)}) < 3
+    ):
         raise CheckFailed("the SVG icon does not draw (is Qt's SVG image plugin missing?)")
     rule_files = sum(1 for _ in paths.rules_dir().rglob("*.yml"))
     if not rule_files:
@@ -200,12 +207,16 @@ def _import(test: SelfTest) -> str:
     if failed:
         raise CheckFailed(f"{failed[0].name} failed: {failed[0].message}")
     if not office.events or windows.events != SAMPLE_EVTX_RECORDS:
-        raise CheckFailed(f"{office.events:,} of the office's events and {windows.events:,} of "
-                          f"{SAMPLE_EVTX_RECORDS} EVTX records were stored")
+        raise CheckFailed(
+            f"{office.events:,} of the office's events and {windows.events:,} of "
+            f"{SAMPLE_EVTX_RECORDS} EVTX records were stored"
+        )
     formats = sorted({f.format for f in files if f.format})
-    return (f"{counted(office.events + windows.events, 'event')} from "
-            f"{counted(len(files), 'generated file')} "
-            f"({', '.join(formats)})")
+    return (
+        f"{counted(office.events + windows.events, 'event')} from "
+        f"{counted(len(files), 'generated file')} "
+        f"({', '.join(formats)})"
+    )
 
 
 def _rules(test: SelfTest) -> str:
@@ -277,8 +288,11 @@ def _window(test: SelfTest) -> str:
         window.show()
         QApplication.processEvents()
         image = window.grab().toImage()
-        colours = {image.pixel(x, y) for x in range(0, image.width(), 16)
-                   for y in range(0, image.height(), 16)}
+        colours = {
+            image.pixel(x, y)
+            for x in range(0, image.width(), 16)
+            for y in range(0, image.height(), 16)
+        }
         if len(colours) < 4:
             raise CheckFailed("the main window draws blank")
         return f"the main window draws ({image.width()}x{image.height()})"
@@ -296,11 +310,14 @@ def _pdf(test: SelfTest) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(h.level or '')}</td><td>{html.escape(h.title)}</td>"
         f"<td align='right'>{h.count:,}</td></tr>"
-        for h in rule_hits(store, HitFilter())[:12])
-    page = (f"<h1>Watchkeeper self-test</h1><p>Version {html.escape(__version__)}: "
-            f"{counted(events, 'event')} of a generated office.</p>"
-            f"<table cellpadding='3'><tr><th>Level</th><th>Rule</th><th>Hits</th></tr>"
-            f"{rows}</table>")
+        for h in rule_hits(store, HitFilter())[:12]
+    )
+    page = (
+        f"<h1>Watchkeeper self-test</h1><p>Version {html.escape(__version__)}: "
+        f"{counted(events, 'event')} of a generated office.</p>"
+        f"<table cellpadding='3'><tr><th>Level</th><th>Rule</th><th>Hits</th></tr>"
+        f"{rows}</table>"
+    )
     path = test.work / "self-test.pdf"
     pages = write_pdf(page, path, title="Watchkeeper self-test")
     head = path.read_bytes()[:5]

@@ -43,8 +43,10 @@ def keep_alive() -> bool:
         return False
     counts = [ctypes.c_ssize_t.from_address(id(obj)) for obj in (None, True, False)]
     # the count is the object's first field, except in debug builds that trace references
-    if any(abs(count.value - sys.getrefcount(obj)) > 1000
-           for count, obj in zip(counts, (None, True, False), strict=True)):
+    if any(
+        abs(count.value - sys.getrefcount(obj)) > 1000
+        for count, obj in zip(counts, (None, True, False), strict=True)
+    ):
         return False
     for count in counts:
         count.value += RESERVE

@@ -64,11 +64,13 @@ class ElidedLabel(QLabel):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         rect = self.contentsRect()
-        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
-                                              rect.width())
+        shown = self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, rect.width()
+        )
         painter.setPen(self.palette().windowText().color())
-        painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                         shown)
+        painter.drawText(
+            rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown
+        )
 
 
 class BusyIndicator(QWidget):
@@ -105,8 +107,9 @@ class BusyIndicator(QWidget):
         state = task.state
         # what is counted is said: records read or written at this stage, not events stored
         stage = f" · {state.stage}" if state.stage and state.stage != task.title else ""
-        self.label.setText(task.title + stage + (f": {counted(state.records, 'record')}"
-                                                 if state.records else "…"))
+        self.label.setText(
+            task.title + stage + (f": {counted(state.records, 'record')}" if state.records else "…")
+        )
 
 
 class StatusLine(QStatusBar):
@@ -161,8 +164,7 @@ class StatusLine(QStatusBar):
         self.addPermanentWidget(label)
         return label
 
-    def say(self, text: str, priority: Priority = Priority.NEWS,
-            timeout: int = SHOWN_MS) -> None:
+    def say(self, text: str, priority: Priority = Priority.NEWS, timeout: int = SHOWN_MS) -> None:
         """Put `text` on the line for `timeout` ms (0: until replaced), unless something more
         important is up; it shows when that goes, if its own time is not up by then."""
         self._messages[priority] = text

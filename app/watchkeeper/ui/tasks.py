@@ -135,10 +135,15 @@ class Task(QObject):
 
     finished = Signal()
 
-    def __init__(self, runner: TaskRunner, title: str, key: str | None,
-                 work: Callable[[Progress], Any],
-                 on_success: Callable[[Any], None] | None,
-                 on_error: Callable[[BaseException], None] | None) -> None:
+    def __init__(
+        self,
+        runner: TaskRunner,
+        title: str,
+        key: str | None,
+        work: Callable[[Progress], Any],
+        on_success: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+    ) -> None:
         super().__init__(runner)
         self.title = title
         self.key = key
@@ -187,8 +192,12 @@ class TaskRunner(QObject):
     busy_changed = Signal(bool)
     task_progressed = Signal(object)  # the Task, for the status bar's line
 
-    def __init__(self, parent: QObject | None = None, dialog_parent: QWidget | None = None,
-                 max_threads: int = 4) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        dialog_parent: QWidget | None = None,
+        max_threads: int = 4,
+    ) -> None:
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
@@ -212,10 +221,17 @@ class TaskRunner(QObject):
     def tasks(self) -> list[Task]:
         return list(self._tasks)
 
-    def run(self, work: Callable[[Progress], Any], *, title: str,
-            on_success: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None,
-            key: str | None = None, dialog: bool = True, quiet: bool = False) -> Task:
+    def run(
+        self,
+        work: Callable[[Progress], Any],
+        *,
+        title: str,
+        on_success: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        key: str | None = None,
+        dialog: bool = True,
+        quiet: bool = False,
+    ) -> Task:
         """Start `work(progress)`; a job with the same `key` as a running one replaces it.
 
         A `quiet` job (a page of rows, an event's details) is too short to announce in the
@@ -296,8 +312,9 @@ class TaskRunner(QObject):
             task.finished.emit()
             task.deleteLater()
 
-    def _fail(self, task: Task, on_error: Callable[[BaseException], None] | None,
-              error: BaseException) -> None:
+    def _fail(
+        self, task: Task, on_error: Callable[[BaseException], None] | None, error: BaseException
+    ) -> None:
         self._end(task)
         try:
             if isinstance(error, Cancelled) and task.key is not None:

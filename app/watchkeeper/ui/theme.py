@@ -26,28 +26,91 @@ class Colours:
 
 
 LIGHT = Colours(
-    dark=False, window="#f4f5f7", base="#ffffff", alternate="#f7f8fa", text="#1d2330",
-    muted="#5b6475", accent="#2463d1",
-    levels={"critical": "#b0001e", "error": "#c62828", "warning": "#a15c00",
-            "information": "#1d2330", "verbose": "#6b7280"},
-    series=("#2463d1", "#e07b00", "#2e9d57", "#c23b6b", "#7a5cd6", "#00879a", "#8a6d3b",
-            "#5f6b7a", "#a3a3a3", "#b8860b", "#5c940d", "#364fc7", "#a61e4d"),
+    dark=False,
+    window="#f4f5f7",
+    base="#ffffff",
+    alternate="#f7f8fa",
+    text="#1d2330",
+    muted="#5b6475",
+    accent="#2463d1",
+    levels={
+        "critical": "#b0001e",
+        "error": "#c62828",
+        "warning": "#a15c00",
+        "information": "#1d2330",
+        "verbose": "#6b7280",
+    },
+    series=(
+        "#2463d1",
+        "#e07b00",
+        "#2e9d57",
+        "#c23b6b",
+        "#7a5cd6",
+        "#00879a",
+        "#8a6d3b",
+        "#5f6b7a",
+        "#a3a3a3",
+        "#b8860b",
+        "#5c940d",
+        "#364fc7",
+        "#a61e4d",
+    ),
 )
 DARK = Colours(
-    dark=True, window="#1e2127", base="#16181d", alternate="#1c1f25", text="#e6e8ec",
-    muted="#9aa3b2", accent="#5b9cff",
-    levels={"critical": "#ff6b81", "error": "#ff7a7a", "warning": "#f0b45a",
-            "information": "#e6e8ec", "verbose": "#8b93a1"},
-    series=("#5b9cff", "#ffa94d", "#51cf66", "#f06595", "#9775fa", "#22b8cf", "#d9a95b",
-            "#8d99ae", "#6c757d", "#ffd43b", "#94d82d", "#748ffc", "#ff8787"),
+    dark=True,
+    window="#1e2127",
+    base="#16181d",
+    alternate="#1c1f25",
+    text="#e6e8ec",
+    muted="#9aa3b2",
+    accent="#5b9cff",
+    levels={
+        "critical": "#ff6b81",
+        "error": "#ff7a7a",
+        "warning": "#f0b45a",
+        "information": "#e6e8ec",
+        "verbose": "#8b93a1",
+    },
+    series=(
+        "#5b9cff",
+        "#ffa94d",
+        "#51cf66",
+        "#f06595",
+        "#9775fa",
+        "#22b8cf",
+        "#d9a95b",
+        "#8d99ae",
+        "#6c757d",
+        "#ffd43b",
+        "#94d82d",
+        "#748ffc",
+        "#ff8787",
+    ),
 )
-LEVEL_SERIES = {"critical": "#b0001e", "error": "#e03131", "warning": "#f59f00",
-                "information": "#4c8bf5", "verbose": "#a0a7b4", "(none)": "#8d99ae"}
+LEVEL_SERIES = {
+    "critical": "#b0001e",
+    "error": "#e03131",
+    "warning": "#f59f00",
+    "information": "#4c8bf5",
+    "verbose": "#a0a7b4",
+    "(none)": "#8d99ae",
+}
 # Each source keeps one colour whatever else a query shows: the formats Watchkeeper reads
 # have a slot of `series` each, any other name one chosen by a checksum of it; "other"
 # (the sources past the busiest few) is grey.
-SOURCE_SLOTS = {"syslog": 0, "nxlog": 1, "json": 2, "auditd": 3, "evtx": 4, "journald": 5,
-                "winlogbeat": 6, "macos": 9, "csv": 10, "winxml": 11, "text": 12}
+SOURCE_SLOTS = {
+    "syslog": 0,
+    "nxlog": 1,
+    "json": 2,
+    "auditd": 3,
+    "evtx": 4,
+    "journald": 5,
+    "winlogbeat": 6,
+    "macos": 9,
+    "csv": 10,
+    "winxml": 11,
+    "text": 12,
+}
 _NAMED_SLOTS = tuple(sorted(SOURCE_SLOTS.values()))
 OTHER_SLOT = 8
 
@@ -84,13 +147,21 @@ def apply(app: QApplication, theme: Theme) -> Colours:
     app.setStyle("Fusion")
     palette = QPalette()
     role = QPalette.ColorRole
-    for name, value in ((role.Window, colours.window), (role.Base, colours.base),
-                        (role.AlternateBase, colours.alternate), (role.Text, colours.text),
-                        (role.WindowText, colours.text), (role.ButtonText, colours.text),
-                        (role.Button, colours.window), (role.ToolTipBase, colours.base),
-                        (role.ToolTipText, colours.text), (role.Highlight, colours.accent),
-                        (role.HighlightedText, "#ffffff"), (role.Link, colours.accent),
-                        (role.PlaceholderText, colours.muted)):
+    for name, value in (
+        (role.Window, colours.window),
+        (role.Base, colours.base),
+        (role.AlternateBase, colours.alternate),
+        (role.Text, colours.text),
+        (role.WindowText, colours.text),
+        (role.ButtonText, colours.text),
+        (role.Button, colours.window),
+        (role.ToolTipBase, colours.base),
+        (role.ToolTipText, colours.text),
+        (role.Highlight, colours.accent),
+        (role.HighlightedText, "#ffffff"),
+        (role.Link, colours.accent),
+        (role.PlaceholderText, colours.muted),
+    ):
         palette.setColor(name, QColor(value))
     disabled = QPalette.ColorGroup.Disabled
     for name in (role.Text, role.WindowText, role.ButtonText):
@@ -110,7 +181,7 @@ def _stylesheet(c: Colours) -> str:
     QFrame#card {{ background: {c.base}; border: 1px solid {border}; border-radius: 8px; }}
     QLabel#cardValue {{ font-size: 18pt; font-weight: 600; }}
     QLabel#cardTitle, QLabel#muted {{ color: {c.muted}; }}
-    QLabel#filterError {{ color: {c.levels['error']}; }}
+    QLabel#filterError {{ color: {c.levels["error"]}; }}
     QLabel#heading {{ font-size: 15pt; font-weight: 600; }}
     QPushButton#choice {{ text-align: left; padding: 14px 18px; font-size: 11pt;
                           border: 1px solid {border}; border-radius: 8px; background: {c.base}; }}

@@ -34,8 +34,12 @@ class ViewStack(QWidget):
         row.addWidget(self.navigation)
         row.addWidget(self.pages, 1)
 
-    def add(self, view: QWidget, refresh: Callable[[], object],
-            first_shown: Callable[[], object] | None = None) -> None:
+    def add(
+        self,
+        view: QWidget,
+        refresh: Callable[[], object],
+        first_shown: Callable[[], object] | None = None,
+    ) -> None:
         """The next view, stale until first shown; `first_shown` is called before then."""
         number = self.pages.addWidget(view)
         self._refresh.append(refresh)

@@ -48,8 +48,7 @@ from watchkeeper.collect.secrets import (
 )
 from watchkeeper.core.errors import WatchkeeperError
 
-NO_KEYRING = ("Watchkeeper keeps secrets only in the system keyring, so it cannot keep the "
-              "secret")
+NO_KEYRING = "Watchkeeper keeps secrets only in the system keyring, so it cannot keep the secret"
 
 
 def passphrase_of(memory_keyring: MemoryKeyring) -> str:
@@ -62,14 +61,15 @@ def all_bytes_under(folder: Path) -> list[bytes]:
 
 # --- the certificate Watchkeeper makes ---------------------------------------------------
 
+
 def test_a_new_certificate_names_this_machine_and_pins_by_its_fingerprint(
-        tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
     files = ensure_certificate(tmp_path / "tls")
 
     certificate = x509.load_pem_x509_certificate(files.cert.read_bytes())
     hostname = socket.gethostname().lower()
-    assert certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == \
-        hostname[:64]
+    assert certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == hostname[:64]
     alternative = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     names = alternative.value.get_values_for_type(x509.DNSName)
     addresses = alternative.value.get_values_for_type(x509.IPAddress)
@@ -84,7 +84,8 @@ def test_a_new_certificate_names_this_machine_and_pins_by_its_fingerprint(
 
 
 def test_the_key_is_encrypted_with_a_passphrase_only_the_keyring_holds(
-        tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
     files = ensure_certificate(tmp_path / "tls")
 
     key_pem = files.key.read_bytes()
@@ -106,8 +107,9 @@ def test_only_the_owner_can_read_the_files(tmp_path: Path) -> None:
     assert files.key.stat().st_mode & 0o777 == 0o600
     assert files.cert.stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "tls").stat().st_mode & 0o777 == 0o700
-    assert sorted(path.name for path in (tmp_path / "tls").iterdir()) == \
-        sorted([CERT_FILENAME, KEY_FILENAME])  # no temporary files left behind
+    assert sorted(path.name for path in (tmp_path / "tls").iterdir()) == sorted(
+        [CERT_FILENAME, KEY_FILENAME]
+    )  # no temporary files left behind
 
 
 def test_the_certificate_is_kept_across_starts(tmp_path: Path) -> None:
@@ -121,7 +123,8 @@ def test_the_certificate_is_kept_across_starts(tmp_path: Path) -> None:
 
 
 def test_a_certificate_expiring_within_30_days_is_replaced(
-        tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
     first = ensure_certificate(tmp_path / "tls")
     old_passphrase = passphrase_of(memory_keyring)
 
@@ -146,6 +149,7 @@ def test_a_new_pair_is_made_when_the_keyring_lost_the_passphrase(tmp_path: Path)
 
 
 # --- a real TLS connection ---------------------------------------------------------------
+
 
 @dataclass
 class Handshake:
@@ -174,8 +178,10 @@ def handshake(server: ssl.SSLContext, client: ssl.SSLContext, hostname: str) -> 
         thread = threading.Thread(target=serve)
         thread.start()
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, \
-                    client.wrap_socket(raw, server_hostname=hostname) as tls:
+            with (
+                socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+                client.wrap_socket(raw, server_hostname=hostname) as tls,
+            ):
                 outcome.client_version = tls.version()
                 tls.sendall(b"hello collector")
                 outcome.reply = tls.recv(64)
@@ -186,8 +192,7 @@ def handshake(server: ssl.SSLContext, client: ssl.SSLContext, hostname: str) -> 
     return outcome
 
 
-def test_a_sender_trusting_the_certificate_connects_with_tls_1_2_or_later(
-        tmp_path: Path) -> None:
+def test_a_sender_trusting_the_certificate_connects_with_tls_1_2_or_later(tmp_path: Path) -> None:
     files = ensure_certificate(tmp_path / "tls")
     server = server_context(files, get_secret(PASSPHRASE_SECRET))
 
@@ -235,25 +240,40 @@ def test_a_wrong_passphrase_is_a_clear_error_not_a_terminal_prompt(tmp_path: Pat
 
 # --- a certificate the user brings -------------------------------------------------------
 
-def write_pair(folder: Path, name: str, *, days_left: int = 365, passphrase: str | None = None,
-               key: ec.EllipticCurvePrivateKey | None = None) -> tuple[Path, Path]:
+
+def write_pair(
+    folder: Path,
+    name: str,
+    *,
+    days_left: int = 365,
+    passphrase: str | None = None,
+    key: ec.EllipticCurvePrivateKey | None = None,
+) -> tuple[Path, Path]:
     """A self-signed PEM certificate and key as a user might have them from their own CA."""
     folder.mkdir(parents=True, exist_ok=True)
     key = key or ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(UTC)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "logs.example.org")])
     certificate = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=400)).not_valid_after(now + timedelta(days=days_left))
-        .sign(key, hashes.SHA256()))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=400))
+        .not_valid_after(now + timedelta(days=days_left))
+        .sign(key, hashes.SHA256())
+    )
     encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
-        else serialization.NoEncryption())
+        serialization.BestAvailableEncryption(passphrase.encode())
+        if passphrase
+        else serialization.NoEncryption()
+    )
     cert_path, key_path = folder / f"{name}.crt", folder / f"{name}.key"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8, encryption))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    )
     return cert_path, key_path
 
 
@@ -285,8 +305,10 @@ def test_a_key_from_another_certificate_is_named(tmp_path: Path) -> None:
 
     with pytest.raises(WatchkeeperError) as raised:
         user_certificate(cert_path, other_key)
-    assert str(raised.value) == ("The private key other.key does not belong to the certificate "
-                                 "mine.crt: their public keys differ.")
+    assert str(raised.value) == (
+        "The private key other.key does not belong to the certificate "
+        "mine.crt: their public keys differ."
+    )
 
 
 def test_an_expired_certificate_is_named_with_its_date(tmp_path: Path) -> None:
@@ -302,8 +324,11 @@ def test_files_that_are_not_pem_are_named(tmp_path: Path) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("this is not a certificate\n")
     der = tmp_path / "mine.der"
-    der.write_bytes(x509.load_pem_x509_certificate(cert_path.read_bytes())
-                    .public_bytes(serialization.Encoding.DER))
+    der.write_bytes(
+        x509.load_pem_x509_certificate(cert_path.read_bytes()).public_bytes(
+            serialization.Encoding.DER
+        )
+    )
 
     with pytest.raises(WatchkeeperError, match=r"^notes\.txt is not a PEM certificate"):
         user_certificate(text, key_path)
@@ -316,8 +341,11 @@ def test_files_that_are_not_pem_are_named(tmp_path: Path) -> None:
 def test_a_wrong_or_missing_passphrase_is_named(tmp_path: Path) -> None:
     cert_path, key_path = write_pair(tmp_path, "locked", passphrase="correct horse")
 
-    with pytest.raises(WatchkeeperError, match=r"passphrase does not open the private key "
-                                               r"locked\.key"):
+    with pytest.raises(
+        WatchkeeperError,
+        match=r"passphrase does not open the private key "
+        r"locked\.key",
+    ):
         user_certificate(cert_path, key_path, "battery staple")
     with pytest.raises(WatchkeeperError, match=r"locked\.key is encrypted: enter its passphrase"):
         user_certificate(cert_path, key_path)
@@ -334,8 +362,8 @@ def test_missing_files_are_named(tmp_path: Path) -> None:
 
 # --- the HTTP token ----------------------------------------------------------------------
 
-def test_the_http_token_is_made_once_and_rotated_on_request(
-        memory_keyring: MemoryKeyring) -> None:
+
+def test_the_http_token_is_made_once_and_rotated_on_request(memory_keyring: MemoryKeyring) -> None:
     token = ensure_http_token()
 
     assert len(token) >= 43 and token.replace("-", "").replace("_", "").isalnum()
@@ -347,6 +375,7 @@ def test_the_http_token_is_made_once_and_rotated_on_request(
 
 
 # --- without a keyring -------------------------------------------------------------------
+
 
 class PlaintextLikeKeyring(KeyringBackend):
     """Stands for keyrings.alt's file backends, which keep secrets readable on disk."""
@@ -367,17 +396,22 @@ class PlaintextLikeKeyring(KeyringBackend):
 PlaintextLikeKeyring.__module__ = "keyrings.alt.file"
 
 
-@pytest.mark.parametrize("backend_class", [fail.Keyring, null.Keyring, PlaintextLikeKeyring],
-                         ids=["fail", "null", "keyrings.alt"])
+@pytest.mark.parametrize(
+    "backend_class",
+    [fail.Keyring, null.Keyring, PlaintextLikeKeyring],
+    ids=["fail", "null", "keyrings.alt"],
+)
 def test_without_a_keyring_secrets_are_refused_in_a_plain_sentence(
-        tmp_path: Path, backend_class: type[KeyringBackend]) -> None:
+    tmp_path: Path, backend_class: type[KeyringBackend]
+) -> None:
     keyring.set_keyring(backend_class())
     described = f"{backend_class.__module__}.{backend_class.__qualname__}"
 
     with pytest.raises(SecretsUnavailable) as raised:
         set_secret("smtp-password", "hunter2")
     assert str(raised.value).startswith(
-        f"No keyring is available ({described}): {NO_KEYRING} \"smtp-password\"")
+        f'No keyring is available ({described}): {NO_KEYRING} "smtp-password"'
+    )
     assert raised.value.title == "No keyring"
     with pytest.raises(SecretsUnavailable, match="No keyring is available"):
         get_secret("smtp-password")
@@ -419,22 +453,34 @@ GNOME_KEYRING_SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.skipif(not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")),
-                    reason="needs dbus-run-session and gnome-keyring-daemon (Debian packages "
-                           "dbus and gnome-keyring)")
+@pytest.mark.skipif(
+    not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")),
+    reason="needs dbus-run-session and gnome-keyring-daemon (Debian packages "
+    "dbus and gnome-keyring)",
+)
 def test_secrets_and_certificate_in_a_real_gnome_keyring(tmp_path: Path) -> None:
     home = tmp_path / "user"
     home.mkdir()
     script = tmp_path / "check_keyring.py"
     script.write_text(GNOME_KEYRING_SCRIPT)
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith(("DBUS_", "XDG_", "GNOME_KEYRING", "PYTHON_KEYRING"))}
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DBUS_", "XDG_", "GNOME_KEYRING", "PYTHON_KEYRING"))
+    }
     environment["HOME"] = str(home)  # a fresh login keyring, unlocked with the password below
-    command = (f"echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; "
-               f"exec '{sys.executable}' '{script}' '{tmp_path / 'tls'}'")
+    command = (
+        f"echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; "
+        f"exec '{sys.executable}' '{script}' '{tmp_path / 'tls'}'"
+    )
 
-    result = subprocess.run(["dbus-run-session", "--", "sh", "-c", command], env=environment,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["dbus-run-session", "--", "sh", "-c", command],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("kept in the Secret Service")

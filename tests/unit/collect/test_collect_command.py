@@ -26,8 +26,22 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
 def start_collector(db: Path, home: Path) -> tuple[subprocess.Popen[str], int]:
     env = {**os.environ, "WATCHKEEPER_HOME": str(home)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "watchkeeper", "collect", "--db", str(db), "--syslog-tcp", "0",
-         "--no-detect"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        [
+            sys.executable,
+            "-m",
+            "watchkeeper",
+            "collect",
+            "--db",
+            str(db),
+            "--syslog-tcp",
+            "0",
+            "--no-detect",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert process.stdout is not None and process.stderr is not None
     if not select.select([process.stdout], [], [], 120)[0]:  # guards a hang, not the speed
         process.kill()
@@ -40,8 +54,9 @@ def start_collector(db: Path, home: Path) -> tuple[subprocess.Popen[str], int]:
 
 def numbered(start: int, count: int) -> Iterator[bytes]:
     for number in range(start, start + count):
-        yield (f"<13>Nov 23 10:00:00 web01 app[1]: message {number:07d} "
-               + "x" * 240 + "\n").encode()
+        yield (
+            f"<13>Nov 23 10:00:00 web01 app[1]: message {number:07d} " + "x" * 240 + "\n"
+        ).encode()
 
 
 class Sender(threading.Thread):
@@ -101,7 +116,8 @@ def test_a_killed_collector_loses_and_duplicates_nothing_it_received(tmp_path: P
     sender.join(10)
     # what the dead collector had taken: still in its spool, or already loaded
     received_before_kill = spooled_numbers(spool_folder(db)) | set(
-        stored_numbers(db) if db.exists() else [])
+        stored_numbers(db) if db.exists() else []
+    )
     assert len(received_before_kill) > 10_000
 
     collector, port = start_collector(db, tmp_path / "home")

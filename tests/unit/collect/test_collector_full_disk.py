@@ -36,7 +36,8 @@ def message(number: int) -> bytes:
 
 
 def test_the_collector_on_a_full_disk_says_so_and_loads_everything_once_when_space_returns(
-        disk: SmallDisk) -> None:
+    disk: SmallDisk,
+) -> None:
     db = disk.path / "store.duckdb"
     Store(db).close()
     folder = spool_folder(db)
@@ -44,8 +45,9 @@ def test_the_collector_on_a_full_disk_says_so_and_loads_everything_once_when_spa
     waiting.append([Received("192.0.2.7", "tcp", "syslog", message(n)) for n in range(100)])
     waiting.close()
     disk.fill(leave=0)
-    collector = Collector(db, Settings(heartbeat_minutes=0),
-                          ListenerSettings(ports={"syslog-tcp": 0}), detect=False)
+    collector = Collector(
+        db, Settings(heartbeat_minutes=0), ListenerSettings(ports={"syslog-tcp": 0}), detect=False
+    )
     collector.start()
     try:
         wait_until(lambda: collector.totals.loads >= 2, 20, "two loads on the full disk")
@@ -53,20 +55,25 @@ def test_the_collector_on_a_full_disk_says_so_and_loads_everything_once_when_spa
         assert collector.totals.events == 0
         with socket.create_connection(collector.listeners.addresses()["syslog-tcp"]) as sender:
             sender.sendall(b"".join(message(n) + b"\n" for n in range(100, 200)))
-            wait_until(lambda: collector.listeners.stats().spool_problem != "", 10,
-                       "the listener to find the spool full")
+            wait_until(
+                lambda: collector.listeners.stats().spool_problem != "",
+                10,
+                "the listener to find the spool full",
+            )
             loads = collector.totals.loads
             wait_until(lambda: collector.totals.loads >= loads + 1, 20, "another load")
             assert len(list(folder.iterdir())) == 1  # only what waited before: no litter
             disk.free()
-            wait_until(lambda: collector.totals.events == 200, 30,
-                       f"200 events (have {collector.totals.events})")
+            wait_until(
+                lambda: collector.totals.events == 200,
+                30,
+                f"200 events (have {collector.totals.events})",
+            )
         assert "is full" not in receiving_sentence(collector)
         assert all(thread.is_alive() for thread in collector._threads)
     finally:
         collector.stop()
     with Store(db) as store:
-        assert store.fetch_one("SELECT count(*), count(DISTINCT message) FROM events") == (
-            200, 200)
+        assert store.fetch_one("SELECT count(*), count(DISTINCT message) FROM events") == (200, 200)
         assert store.fetch_all("SELECT DISTINCT status FROM imports") == [("done",)]
     assert list(folder.iterdir()) == []

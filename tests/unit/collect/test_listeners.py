@@ -72,14 +72,18 @@ class Running:
         return self.listeners.stats()
 
     def wait_received(self, name: str, count: int, timeout: float = 30.0) -> None:
-        wait_until(lambda: self.stats().received[name] >= count, timeout,
-                   f"{count} messages on {name} (have {self.stats().received[name]})")
+        wait_until(
+            lambda: self.stats().received[name] >= count,
+            timeout,
+            f"{count} messages on {name} (have {self.stats().received[name]})",
+        )
 
     def wait_read(self, name: str, size: int) -> None:
         wait_until(lambda: self.stats().bytes[name] >= size, what=f"{size} bytes read on {name}")
 
-    def stored(self, store: Store, columns: str = "host, message, received, transport"
-               ) -> list[tuple[Any, ...]]:
+    def stored(
+        self, store: Store, columns: str = "host, message, received, transport"
+    ) -> list[tuple[Any, ...]]:
         """Stop, seal what was spooled, load it into the store, and read the events back."""
         self.listeners.stop()
         self.spool.close()
@@ -94,8 +98,7 @@ class Collectors:
         self.folder = folder
         self.started: list[Running] = []
 
-    def start(self, names: Iterable[str], spool: Spool | None = None,
-              **settings: Any) -> Running:
+    def start(self, names: Iterable[str], spool: Spool | None = None, **settings: Any) -> Running:
         spool = spool or Spool(self.folder / f"spool-{len(self.started)}", segment_seconds=0.05)
         listeners = Listeners(ListenerSettings(ports=dict.fromkeys(names, 0), **settings), spool)
         listeners.start()
@@ -137,12 +140,31 @@ def make_tls_files(folder: Path) -> TlsFiles:
     if shutil.which("openssl") is None:
         pytest.skip("the openssl command is not installed (it makes the test certificate)")
     files = TlsFiles(folder / "cert.pem", folder / "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-                    "-subj", "/CN=localhost", "-addext",
-                    "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                    "-keyout", str(files.key), "-out", str(files.certificate)],
-                   check=True, capture_output=True, timeout=30)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(files.key),
+            "-out",
+            str(files.certificate),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
     return files
 
 
@@ -182,56 +204,77 @@ def line(number: int, text: str, host: str = "web01") -> bytes:
 
 
 def test_udp_datagrams_become_events_from_their_sender(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     running = collector(["syslog-udp"])
     before = utc_now()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
-        for datagram in (line(1, "first"), line(2, "second").rstrip(b"\n") + b"\0",
-                         b"<13>1 2026-05-01T10:00:03Z web02 app - - - third"):
+        for datagram in (
+            line(1, "first"),
+            line(2, "second").rstrip(b"\n") + b"\0",
+            b"<13>1 2026-05-01T10:00:03Z web02 app - - - third",
+        ):
             sender.sendto(datagram, running.address("syslog-udp"))
     running.wait_received("syslog-udp", 3)
     dropped = running.stats().udp_dropped  # what the system dropped on our socket
     assert dropped == 0 or (dropped is None and not Path("/proc/net/udp").exists())
     rows = running.stored(store, "host, message, received, transport, sender")
-    assert [row[:2] for row in rows] == [("web01", "first"), ("web01", "second"),
-                                         ("web02", "third")]
+    assert [row[:2] for row in rows] == [
+        ("web01", "first"),
+        ("web01", "second"),
+        ("web02", "third"),
+    ]
     assert all(before - timedelta(seconds=1) <= row[2] <= utc_now() for row in rows)
     assert {row[3:] for row in rows} == {("udp", LOCAL)}
 
 
-def test_tcp_lines_end_with_lf_crlf_or_nul(collector: Callable[..., Running],
-                                           store: Store) -> None:
+def test_tcp_lines_end_with_lf_crlf_or_nul(collector: Callable[..., Running], store: Store) -> None:
     running = collector(["syslog-tcp"])
-    stream = (line(1, "one").replace(b"\n", b"\r\n") + line(2, "two")
-              + line(3, "three").replace(b"\n", b"\0") + b"\n\n" + line(4, "four")
-              + line(5, "five, its newline never sent").rstrip(b"\n"))
+    stream = (
+        line(1, "one").replace(b"\n", b"\r\n")
+        + line(2, "two")
+        + line(3, "three").replace(b"\n", b"\0")
+        + b"\n\n"
+        + line(4, "four")
+        + line(5, "five, its newline never sent").rstrip(b"\n")
+    )
     send(running.address("syslog-tcp"), stream)
     # a device that sends no priority: its first byte is a digit, yet it is no octet count
     send(running.address("syslog-tcp"), b"2026-05-01T10:00:06Z web02 app: six\n")
     running.wait_received("syslog-tcp", 6)
     rows = running.stored(store)
     assert sorted(row[1] for row in rows) == sorted(
-        ["one", "two", "three", "four", "five, its newline never sent", "six"])
+        ["one", "two", "three", "four", "five, its newline never sent", "six"]
+    )
     assert {row[3] for row in rows} == {"tcp"}
 
 
 def test_octet_counted_messages_count_their_newline_and_may_hold_newlines(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     running = collector(["syslog-tcp"])
-    messages = [b"<13>1 2026-05-01T10:00:01Z web01 app 42 - - counted one\n",
-                b"<13>1 2026-05-01T10:00:02Z web01 app 42 - - a stack trace:\n  at line 7\n",
-                b"<13>1 2026-05-01T10:00:03Z web01 app 42 - - no newline counted"]
+    messages = [
+        b"<13>1 2026-05-01T10:00:01Z web01 app 42 - - counted one\n",
+        b"<13>1 2026-05-01T10:00:02Z web01 app 42 - - a stack trace:\n  at line 7\n",
+        b"<13>1 2026-05-01T10:00:03Z web01 app 42 - - no newline counted",
+    ]
     last = b"<13>1 2026-05-01T10:00:04Z web01 app 42 - - a newline sent but not counted"
-    send(running.address("syslog-tcp"),
-         b"".join(counted(m) for m in messages) + counted(last) + b"\n")
+    send(
+        running.address("syslog-tcp"),
+        b"".join(counted(m) for m in messages) + counted(last) + b"\n",
+    )
     running.wait_received("syslog-tcp", 4)
     assert [row[1] for row in running.stored(store)] == [
-        "counted one", "a stack trace:\n  at line 7", "no newline counted",
-        "a newline sent but not counted"]
+        "counted one",
+        "a stack trace:\n  at line 7",
+        "no newline counted",
+        "a newline sent but not counted",
+    ]
 
 
 def test_messages_split_between_reads_at_every_byte_arrive_whole(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     running = collector(["syslog-tcp"])
     address = running.address("syslog-tcp")
     expected: list[str] = []
@@ -256,7 +299,8 @@ def test_messages_split_between_reads_at_every_byte_arrive_whole(
 
 
 def test_an_over_long_message_is_rejected_and_the_next_one_still_arrives(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     running = collector(["syslog-tcp"])
     huge = b"<13>May  1 10:00:00 web01 app: " + b"x" * 300_000 + b"\n"
     with socket.create_connection(running.address("syslog-tcp")) as sender:
@@ -265,13 +309,20 @@ def test_an_over_long_message_is_rejected_and_the_next_one_still_arrives(
         sender.sendall(line(3, "the connection is still open"))
         running.wait_received("syslog-tcp", 3)
     with socket.create_connection(running.address("syslog-tcp")) as sender:
-        sender.sendall(counted(line(4, "counted before")) + counted(huge)
-                       + counted(line(5, "counted after the long one")))
+        sender.sendall(
+            counted(line(4, "counted before"))
+            + counted(huge)
+            + counted(line(5, "counted after the long one"))
+        )
         running.wait_received("syslog-tcp", 5)
     assert running.stats().rejected == {LOCAL: 2}
     assert [row[1] for row in running.stored(store)] == [
-        "before", "after the long line", "the connection is still open", "counted before",
-        "counted after the long one"]
+        "before",
+        "after the long line",
+        "the connection is still open",
+        "counted before",
+        "counted after the long one",
+    ]
 
 
 def client_hello() -> bytes:
@@ -284,7 +335,8 @@ def client_hello() -> bytes:
 
 
 def test_garbage_and_a_tls_hello_on_a_plain_port_are_counted_never_stored(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     running = collector(["syslog-tcp", "json-tcp"])
     with socket.create_connection(running.address("syslog-tcp")) as sender:
         sender.sendall(random.Random(7).randbytes(8192))
@@ -303,7 +355,8 @@ def test_garbage_and_a_tls_hello_on_a_plain_port_are_counted_never_stored(
 
 
 def test_a_sender_of_mostly_garbage_is_refused_for_ten_minutes(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     running = collector(["syslog-tcp", "syslog-udp"])
     address = running.address("syslog-tcp")
     garbage = b"\x01\x02\x03\x04 not text \x05\x06\x07\x08\n"
@@ -333,15 +386,15 @@ def test_a_sender_of_mostly_garbage_is_refused_for_ten_minutes(
             other.sendall(line(2, "another sender is still heard"))
         running.wait_received("syslog-tcp", 301)
     messages = {row[1] for row in running.stored(store)}
-    assert "refused too" not in messages and len(messages) == running.stats().received[
-        "syslog-tcp"]
+    assert "refused too" not in messages and len(messages) == running.stats().received["syslog-tcp"]
 
 
 # -- JSON lines over TCP -------------------------------------------------------------------
 
 
 def test_json_lines_from_nxlog_and_fluent_bit_become_events(
-        collector: Callable[..., Running], store: Store, fixtures: Path) -> None:
+    collector: Callable[..., Running], store: Store, fixtures: Path
+) -> None:
     running = collector(["json-tcp"])
     nxlog = (fixtures / "nxlog" / "im_msvistalog.json").read_bytes().splitlines()[0]
     fluent_bit = b'{"date":1777629600.5,"host":"fb01","log":"disk full","level":"error"}'
@@ -350,15 +403,22 @@ def test_json_lines_from_nxlog_and_fluent_bit_become_events(
     running.wait_received("json-tcp", 4)
     rows = running.stored(store, "host, message, event_id")
     assert rows[0][0] == "FS01.oakfield.local" and rows[0][2] == 4624
-    assert [row[:2] for row in rows[1:]] == [("fb01", "disk full"), ("fb02", "one of two"),
-                                             ("fb02", "two of two")]
+    assert [row[:2] for row in rows[1:]] == [
+        ("fb01", "disk full"),
+        ("fb02", "one of two"),
+        ("fb02", "two of two"),
+    ]
 
 
 # -- HTTP ----------------------------------------------------------------------------------
 
 
-def post(connection: http.client.HTTPConnection, body: bytes | Iterable[bytes],
-         token: str | None = TOKEN, **headers: str) -> tuple[int, dict[str, Any]]:
+def post(
+    connection: http.client.HTTPConnection,
+    body: bytes | Iterable[bytes],
+    token: str | None = TOKEN,
+    **headers: str,
+) -> tuple[int, dict[str, Any]]:
     sent = {"Content-Type": "application/x-ndjson", **headers}
     if token is not None:
         sent["Authorization"] = f"Bearer {token}"
@@ -369,7 +429,8 @@ def post(connection: http.client.HTTPConnection, body: bytes | Iterable[bytes],
 
 
 def test_http_takes_ndjson_arrays_gzip_and_chunked_bodies_behind_a_token(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     running = collector(["http"], http_token=TOKEN)
     connection = http.client.HTTPConnection(*running.address("http"), timeout=10)
     ndjson = b'{"host":"h1","message":"first"}\n{"host":"h1","message":"second"}\n'
@@ -382,14 +443,19 @@ def test_http_takes_ndjson_arrays_gzip_and_chunked_bodies_behind_a_token(
     assert post(connection, iter(pieces)) == (200, {"received": 1})
     assert running.stats().connections["http"] == 1  # one connection, kept alive throughout
     rows = running.stored(store)
-    assert [row[:2] for row in rows] == [("h1", "first"), ("h1", "second"),
-                                         ("h2", "from an array"), ("h3", "gzipped"),
-                                         ("h4", "chunked")]
+    assert [row[:2] for row in rows] == [
+        ("h1", "first"),
+        ("h1", "second"),
+        ("h2", "from an array"),
+        ("h3", "gzipped"),
+        ("h4", "chunked"),
+    ]
     assert {row[3] for row in rows} == {"http"}
 
 
 def test_http_refuses_a_wrong_token_bad_json_and_a_body_without_length(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     running = collector(["http"], http_token=TOKEN)
     address = running.address("http")
     connection = http.client.HTTPConnection(*address, timeout=10)
@@ -400,12 +466,13 @@ def test_http_refuses_a_wrong_token_bad_json_and_a_body_without_length(
     assert status == 400 and "line 2" in answer["error"]
     assert post(connection, b'{"host":"h1","message":"kept"}\n') == (200, {"received": 1})
     with socket.create_connection(address) as raw:
-        raw.sendall(f"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
-                    .encode())
+        raw.sendall(f"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\r\n".encode())
         assert raw.makefile("rb").readline().startswith(b"HTTP/1.1 411 ")
     with socket.create_connection(address) as raw:
-        raw.sendall(f"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
-                    "Content-Length: 999999999\r\n\r\n".encode())
+        raw.sendall(
+            f"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+            "Content-Length: 999999999\r\n\r\n".encode()
+        )
         assert raw.makefile("rb").readline().startswith(b"HTTP/1.1 413 ")
     # a bad body is refused whole: a sender that fixes it and resends duplicates nothing
     assert [row[1] for row in running.stored(store)] == ["kept"]
@@ -428,27 +495,63 @@ SMUGGLED = b'{"host":"s2","message":"smuggled"}\n'
 NEXT = head(f"Content-Length: {len(SMUGGLED)}") + SMUGGLED
 
 
-@pytest.mark.parametrize(("request_bytes", "half_close"), [
-    pytest.param(head(f"Content-Length: {len(chunk(FRAMED))}", "Transfer-Encoding: chunked")
-                 + chunk(FRAMED) + b"0\r\n\r\n" + NEXT, False,
-                 id="content-length-and-chunked"),
-    pytest.param(head(f"Content-Length: {len(FRAMED)}", "Content-Length: 0") + FRAMED + NEXT,
-                 False, id="two-content-lengths"),
-    pytest.param(head(f"Content-Length: {len(FRAMED)}", "X-Note: first", " and folded")
-                 + FRAMED + NEXT, False, id="folded-header"),
-    pytest.param(head("Transfer-Encoding:", " chunked", f"Content-Length: {len(FRAMED)}")
-                 + FRAMED + NEXT, False, id="folded-transfer-encoding"),
-    pytest.param(head(f"Content-Length: {len(FRAMED)}").replace(b"Host: x\r\n", b"Host: x\n")
-                 + FRAMED + NEXT, False, id="bare-line-feed"),
-    pytest.param(head("Transfer-Encoding: chunked") + b"1" + b"0" * 24 + b"\r\n" + FRAMED
-                 + b"\r\n0\r\n\r\n" + NEXT, False, id="chunk-size-of-25-digits"),
-    # 2**64 + 1: a parser that keeps sizes in 64 bits reads a chunk of 1 byte
-    pytest.param(head("Transfer-Encoding: chunked") + b"10000000000000001\r\n{\r\n0\r\n\r\n"
-                 + NEXT, True, id="chunk-size-over-64-bits"),
-])
+@pytest.mark.parametrize(
+    ("request_bytes", "half_close"),
+    [
+        pytest.param(
+            head(f"Content-Length: {len(chunk(FRAMED))}", "Transfer-Encoding: chunked")
+            + chunk(FRAMED)
+            + b"0\r\n\r\n"
+            + NEXT,
+            False,
+            id="content-length-and-chunked",
+        ),
+        pytest.param(
+            head(f"Content-Length: {len(FRAMED)}", "Content-Length: 0") + FRAMED + NEXT,
+            False,
+            id="two-content-lengths",
+        ),
+        pytest.param(
+            head(f"Content-Length: {len(FRAMED)}", "X-Note: first", " and folded") + FRAMED + NEXT,
+            False,
+            id="folded-header",
+        ),
+        pytest.param(
+            head("Transfer-Encoding:", " chunked", f"Content-Length: {len(FRAMED)}")
+            + FRAMED
+            + NEXT,
+            False,
+            id="folded-transfer-encoding",
+        ),
+        pytest.param(
+            head(f"Content-Length: {len(FRAMED)}").replace(b"Host: x\r\n", b"Host: x\n")
+            + FRAMED
+            + NEXT,
+            False,
+            id="bare-line-feed",
+        ),
+        pytest.param(
+            head("Transfer-Encoding: chunked")
+            + b"1"
+            + b"0" * 24
+            + b"\r\n"
+            + FRAMED
+            + b"\r\n0\r\n\r\n"
+            + NEXT,
+            False,
+            id="chunk-size-of-25-digits",
+        ),
+        # 2**64 + 1: a parser that keeps sizes in 64 bits reads a chunk of 1 byte
+        pytest.param(
+            head("Transfer-Encoding: chunked") + b"10000000000000001\r\n{\r\n0\r\n\r\n" + NEXT,
+            True,
+            id="chunk-size-over-64-bits",
+        ),
+    ],
+)
 def test_http_refuses_requests_framed_two_ways_and_keeps_nothing_of_them(
-        collector: Callable[..., Running], store: Store, request_bytes: bytes,
-        half_close: bool) -> None:
+    collector: Callable[..., Running], store: Store, request_bytes: bytes, half_close: bool
+) -> None:
     running = collector(["http"], http_token=TOKEN)
     with socket.create_connection(running.address("http"), timeout=10) as raw:
         raw.sendall(request_bytes)
@@ -465,7 +568,8 @@ def test_http_refuses_requests_framed_two_ways_and_keeps_nothing_of_them(
 
 
 def test_http_answers_an_over_long_head_431_and_an_over_long_chunked_body_413(
-        collector: Callable[..., Running], store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    collector: Callable[..., Running], store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(webhook, "MAX_BODY_BYTES", 1000)
     running = collector(["http"], http_token=TOKEN)
     address = running.address("http")
@@ -484,7 +588,8 @@ def test_http_answers_an_over_long_head_431_and_an_over_long_chunked_body_413(
 
 
 def test_tls_listeners_take_syslog_and_json_and_refuse_plain_text(
-        collector: Callable[..., Running], store: Store, tls_files: TlsFiles) -> None:
+    collector: Callable[..., Running], store: Store, tls_files: TlsFiles
+) -> None:
     running = collector(["syslog-tls", "json-tls"], tls=tls_files.server_context())
     client = tls_files.client_context()
     with socket.create_connection(running.address("syslog-tls")) as plain:
@@ -493,19 +598,26 @@ def test_tls_listeners_take_syslog_and_json_and_refuse_plain_text(
     wait_until(lambda: running.stats().rejected.get(LOCAL) == 1)
     # each client waits for the listener before it closes: closing with the server's session
     # tickets unread makes the client's system reset the connection, losing what is in flight
-    with (socket.create_connection(running.address("syslog-tls")) as raw,
-          client.wrap_socket(raw, server_hostname="localhost") as secured):
+    with (
+        socket.create_connection(running.address("syslog-tls")) as raw,
+        client.wrap_socket(raw, server_hostname="localhost") as secured,
+    ):
         assert secured.version() in ("TLSv1.2", "TLSv1.3")
         secured.sendall(counted(b"<13>1 2026-05-01T10:00:01Z web01 app - - - over TLS\n"))
         secured.sendall(line(2, "a line after a counted one"))
         running.wait_received("syslog-tls", 2)
-    with (socket.create_connection(running.address("json-tls")) as raw,
-          client.wrap_socket(raw, server_hostname="localhost") as secured):
+    with (
+        socket.create_connection(running.address("json-tls")) as raw,
+        client.wrap_socket(raw, server_hostname="localhost") as secured,
+    ):
         secured.sendall(b'{"host":"j1","message":"JSON over TLS"}\n')
         running.wait_received("json-tls", 1)
     rows = running.stored(store)
-    assert sorted(row[1] for row in rows) == ["JSON over TLS", "a line after a counted one",
-                                              "over TLS"]
+    assert sorted(row[1] for row in rows) == [
+        "JSON over TLS",
+        "a line after a counted one",
+        "over TLS",
+    ]
     assert {row[3] for row in rows} == {"tls"}
 
 
@@ -513,7 +625,8 @@ def test_tls_listeners_take_syslog_and_json_and_refuse_plain_text(
 
 
 def test_connections_over_the_limit_are_turned_away(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     running = collector(["syslog-tcp"], max_connections=2)
     address = running.address("syslog-tcp")
     first, second = socket.create_connection(address), socket.create_connection(address)
@@ -529,33 +642,44 @@ def test_connections_over_the_limit_are_turned_away(
     assert [row[1] for row in running.stored(store)] == ["a place was free again"]
 
 
-def test_a_port_in_use_is_named_in_a_clear_error(collector: Callable[..., Running],
-                                                 tmp_path: Path) -> None:
+def test_a_port_in_use_is_named_in_a_clear_error(
+    collector: Callable[..., Running], tmp_path: Path
+) -> None:
     with socket.socket() as taken:
         taken.bind((LOCAL, 0))
         taken.listen()
         port = taken.getsockname()[1]
-        listeners = Listeners(ListenerSettings(ports={"syslog-udp": 0, "syslog-tcp": port}),
-                              Spool(tmp_path / "spool"))
+        listeners = Listeners(
+            ListenerSettings(ports={"syslog-udp": 0, "syslog-tcp": port}), Spool(tmp_path / "spool")
+        )
         with pytest.raises(CollectError) as raised:
             listeners.start()
     assert raised.value.title == "Listener not started"
-    assert str(raised.value) == (f"syslog-tcp: TCP port {port} on {LOCAL} is already in use "
-                                 "by another program; choose another port or stop that program")
+    assert str(raised.value) == (
+        f"syslog-tcp: TCP port {port} on {LOCAL} is already in use "
+        "by another program; choose another port or stop that program"
+    )
     assert listeners.addresses() == {} or not listeners.stats().connections["syslog-tcp"]
     # nothing was left listening: the port can be used at once
-    assert collector(["syslog-tcp"], ).address("syslog-tcp")[1] != 0
+    assert (
+        collector(
+            ["syslog-tcp"],
+        ).address("syslog-tcp")[1]
+        != 0
+    )
     with socket.socket() as free_again:
         free_again.bind((LOCAL, port))
 
 
-def test_stop_frees_the_ports_for_a_restart(collector: Callable[..., Running],
-                                            tmp_path: Path, store: Store) -> None:
+def test_stop_frees_the_ports_for_a_restart(
+    collector: Callable[..., Running], tmp_path: Path, store: Store
+) -> None:
     first = collector(["syslog-tcp", "syslog-udp"])
     tcp, udp = first.address("syslog-tcp"), first.address("syslog-udp")
     first.listeners.stop()
-    again = Listeners(ListenerSettings(ports={"syslog-tcp": tcp[1], "syslog-udp": udp[1]}),
-                      first.spool)
+    again = Listeners(
+        ListenerSettings(ports={"syslog-tcp": tcp[1], "syslog-udp": udp[1]}), first.spool
+    )
     again.start()
     try:
         send(tcp, line(1, "after the restart"))
@@ -583,9 +707,14 @@ with Store(Path(sys.argv[1])) as store:
 
 @pytest.mark.slow
 def test_a_full_spool_slows_the_sender_and_nothing_is_lost(
-        collector: Callable[..., Running], tmp_path: Path) -> None:
-    spool = Spool(tmp_path / "small-spool", segment_bytes=256 * 1024, segment_seconds=0.05,
-                  budget_bytes=512 * 1024)
+    collector: Callable[..., Running], tmp_path: Path
+) -> None:
+    spool = Spool(
+        tmp_path / "small-spool",
+        segment_bytes=256 * 1024,
+        segment_seconds=0.05,
+        budget_bytes=512 * 1024,
+    )
     running = collector(["syslog-tcp"], spool=spool)
     total = 60_000
     payload = b"".join(line(n, f"message {n:06d} " + "x" * 230) for n in range(total))
@@ -602,14 +731,20 @@ def test_a_full_spool_slows_the_sender_and_nothing_is_lost(
     # the store's owner (here another process, as the app is beside a headless collector)
     # drains the spool; reading resumes each time it is under its budget again
     database = tmp_path / "owner.duckdb"
-    loader = subprocess.run([sys.executable, "-c", LOADER, str(database), str(spool.folder),
-                             str(total)], capture_output=True, text=True, timeout=400)
+    loader = subprocess.run(
+        [sys.executable, "-c", LOADER, str(database), str(spool.folder), str(total)],
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
     assert loader.returncode == 0, loader.stderr
     sending.join(5)
     sender.close()
     with Store(database) as store:
         assert store.fetch_one("SELECT count(*), count(DISTINCT message) FROM events") == (
-            total, total)
+            total,
+            total,
+        )
 
 
 # -- senders that hold connections, flood, or go quiet ------------------------------------
@@ -625,13 +760,16 @@ def connect_from(source: str, address: tuple[str, int]) -> socket.socket:
 
 
 def test_one_sender_holding_connections_leaves_room_for_the_others(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     running = collector(["syslog-tcp", "json-tcp"])
     address = running.address("syslog-tcp")
     limit = ListenerSettings(ports={}).max_connections
     held = [connect_from(OTHER, address) for _ in range(limit + 10)]
     try:
-        wait_until(lambda: running.stats().refused >= 10, what="the flood's extra connections refused")
+        wait_until(
+            lambda: running.stats().refused >= 10, what="the flood's extra connections refused"
+        )
         # the good sender gets in on both listeners while the other holds everything it may
         send(address, line(1, "through the syslog listener"))
         send(running.address("json-tcp"), b'{"message": "through the json listener"}\n')
@@ -643,11 +781,14 @@ def test_one_sender_holding_connections_leaves_room_for_the_others(
         for sock in held:
             sock.close()
     assert sorted(row[1] for row in running.stored(store)) == [
-        "through the json listener", "through the syslog listener"]
+        "through the json listener",
+        "through the syslog listener",
+    ]
 
 
 def test_a_full_pool_makes_room_for_a_new_sender_by_closing_a_big_holder_idle_connection(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     running = collector(["syslog-tcp"], max_connections=4, max_connections_per_sender=4)
     address = running.address("syslog-tcp")
     held = [connect_from(OTHER, address) for _ in range(4)]
@@ -664,12 +805,15 @@ def test_a_full_pool_makes_room_for_a_new_sender_by_closing_a_big_holder_idle_co
 
 @pytest.mark.parametrize("name", ["syslog-tcp", "json-tcp"])
 def test_a_quiet_connection_is_closed_after_the_idle_time_and_what_it_sent_is_kept(
-        collector: Callable[..., Running], store: Store, name: str) -> None:
+    collector: Callable[..., Running], store: Store, name: str
+) -> None:
     assert ListenerSettings(ports={}).idle_seconds is not None
     running = collector([name], idle_seconds=0.5)
     message = line(1, "then silence") if name == "syslog-tcp" else b'{"message": "then silence"}\n'
-    with socket.create_connection(running.address(name)) as silent, \
-            socket.create_connection(running.address(name)) as talker:
+    with (
+        socket.create_connection(running.address(name)) as silent,
+        socket.create_connection(running.address(name)) as talker,
+    ):
         talker.sendall(message)
         running.wait_received(name, 1)
         assert closed_by_server(silent, timeout=5)
@@ -679,7 +823,8 @@ def test_a_quiet_connection_is_closed_after_the_idle_time_and_what_it_sent_is_ke
 
 
 def test_a_burst_of_connects_from_one_sender_costs_a_good_sender_nothing(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     running = collector(["syslog-tcp"])
     address = running.address("syslog-tcp")
     steady = socket.create_connection(address, timeout=10)
@@ -691,8 +836,9 @@ def test_a_burst_of_connects_from_one_sender_costs_a_good_sender_nothing(
         flooding.set()
         for _ in range(burst):
             with contextlib.suppress(OSError):  # a refused connect is what a flood may get
-                opened.append(socket.create_connection(address, timeout=10,
-                                                       source_address=(OTHER, 0)))
+                opened.append(
+                    socket.create_connection(address, timeout=10, source_address=(OTHER, 0))
+                )
 
     connect_from(OTHER, address).close()
     flooder = threading.Thread(target=flood, daemon=True)
@@ -722,14 +868,19 @@ def test_a_burst_of_connects_from_one_sender_costs_a_good_sender_nothing(
 
 
 def test_the_limits_per_sender_and_the_idle_time_are_settings_with_sound_fallbacks(
-        tmp_path: Path) -> None:
-    chosen = listener_settings(Settings(connections_per_sender=4, connection_idle_seconds=30),
-                               {"syslog-tcp": 0})
+    tmp_path: Path,
+) -> None:
+    chosen = listener_settings(
+        Settings(connections_per_sender=4, connection_idle_seconds=30), {"syslog-tcp": 0}
+    )
     assert (chosen.max_connections_per_sender, chosen.idle_seconds) == (4, 30)
     saved = tmp_path / "settings.json"
-    saved.write_text(orjson.dumps({"connections_per_sender": 0,
-                                   "connection_idle_seconds": "never"}).decode())
+    saved.write_text(
+        orjson.dumps({"connections_per_sender": 0, "connection_idle_seconds": "never"}).decode()
+    )
     loaded = settings_module.load(saved)
     defaults = ListenerSettings(ports={})
     assert (loaded.connections_per_sender, loaded.connection_idle_seconds) == (
-        defaults.max_connections_per_sender, defaults.idle_seconds)
+        defaults.max_connections_per_sender,
+        defaults.idle_seconds,
+    )

@@ -43,8 +43,9 @@ def collector(tmp_path: Path) -> Iterator[Callable[..., Running]]:
 
 def needs(program: str, package: str) -> str:
     # the venv's bin/ holds a sender installer/bootstrap.sh unpacked privately (syslog-ng)
-    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", ""),
-                              "/usr/sbin", "/sbin"])
+    search = os.pathsep.join(
+        [str(Path(sys.executable).parent), os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]
+    )
     path = shutil.which(program, path=search)
     if path is None:
         pytest.skip(f"{program} is not installed (Debian package {package})")
@@ -67,8 +68,7 @@ class Daemon:
     def __init__(self, command: list[str], port: int, log: Path) -> None:
         self.port = port
         self.log = log
-        self.process = subprocess.Popen(command, stdout=log.open("wb"),
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
     def feed(self, data: bytes, timeout: float = 10.0) -> None:
         """Send `data` to the daemon's input once it listens."""
@@ -115,28 +115,50 @@ def waiting_for(running: Running, name: str, count: int, daemon: Daemon) -> None
 
 
 def test_logger_over_udp_and_tcp_in_both_formats_and_framings(
-        collector: Callable[..., Running], store: Store) -> None:
+    collector: Callable[..., Running], store: Store
+) -> None:
     logger = needs("logger", "bsdutils")
-    if "--octet-count" not in subprocess.run([logger, "--help"], capture_output=True,
-                                             text=True).stdout:
+    if (
+        "--octet-count"
+        not in subprocess.run([logger, "--help"], capture_output=True, text=True).stdout
+    ):
         pytest.skip("this logger is not util-linux's (no --octet-count)")
     running = collector(["syslog-udp", "syslog-tcp"])
-    ways = [("udp", ["-d", "--rfc3164"]), ("udp", ["-d", "--rfc5424"]),
-            ("tcp", ["-T", "--rfc3164"]), ("tcp", ["-T", "--rfc5424"]),
-            ("tcp", ["-T", "--rfc3164", "--octet-count"]),
-            ("tcp", ["-T", "--rfc5424", "--octet-count"])]
+    ways = [
+        ("udp", ["-d", "--rfc3164"]),
+        ("udp", ["-d", "--rfc5424"]),
+        ("tcp", ["-T", "--rfc3164"]),
+        ("tcp", ["-T", "--rfc5424"]),
+        ("tcp", ["-T", "--rfc3164", "--octet-count"]),
+        ("tcp", ["-T", "--rfc5424", "--octet-count"]),
+    ]
     before = datetime.now(UTC)
     for transport, options in ways:
         port = running.address(f"syslog-{transport}")[1]
         text = f"logger says hello {' '.join(options)}"
-        subprocess.run([logger, "-n", "127.0.0.1", "-P", str(port), *options,
-                        "-t", "watchkeeper-test", "-p", "auth.warning", text],
-                       check=True, timeout=10)
+        subprocess.run(
+            [
+                logger,
+                "-n",
+                "127.0.0.1",
+                "-P",
+                str(port),
+                *options,
+                "-t",
+                "watchkeeper-test",
+                "-p",
+                "auth.warning",
+                text,
+            ],
+            check=True,
+            timeout=10,
+        )
     running.wait_received("syslog-udp", 2)
     running.wait_received("syslog-tcp", 4)
     rows = running.stored(store, "host, message, process, level, time, transport")
     assert sorted(row[1] for row in rows) == sorted(
-        f"logger says hello {' '.join(options)}" for _, options in ways)
+        f"logger says hello {' '.join(options)}" for _, options in ways
+    )
     for host, _, process, level, time, _ in rows:
         assert host.split(".")[0] == this_host()
         assert process == "watchkeeper-test" and level == "warning"
@@ -179,11 +201,17 @@ def start_rsyslog(tmp_path: Path, action: str, ca: Path | None) -> Daemon:
     work.mkdir()
     port_in = free_port()
     config = work / "rsyslog.conf"
-    config.write_text(RSYSLOG_IN.format(
-        work=work, port_in=port_in,
-        ca=f' defaultNetstreamDriverCAFile="{ca}"' if ca else "") + action)
-    return Daemon([rsyslogd, "-n", "-f", str(config), "-i", str(work / "rsyslogd.pid")],
-                  port_in, work / "output.log")
+    config.write_text(
+        RSYSLOG_IN.format(
+            work=work, port_in=port_in, ca=f' defaultNetstreamDriverCAFile="{ca}"' if ca else ""
+        )
+        + action
+    )
+    return Daemon(
+        [rsyslogd, "-n", "-f", str(config), "-i", str(work / "rsyslogd.pid")],
+        port_in,
+        work / "output.log",
+    )
 
 
 def rsyslog_input(count: int, label: str) -> tuple[bytes, list[str]]:
@@ -192,8 +220,8 @@ def rsyslog_input(count: int, label: str) -> tuple[bytes, list[str]]:
 
 
 def test_rsyslog_forwards_octet_counted_rfc5424_over_tcp(
-        collector: Callable[..., Running], store: Store, tmp_path: Path,
-        daemons: list[Daemon]) -> None:
+    collector: Callable[..., Running], store: Store, tmp_path: Path, daemons: list[Daemon]
+) -> None:
     running = collector(["syslog-tcp"])
     action = RSYSLOG_TCP.format(port=running.address("syslog-tcp")[1])
     daemons.append(rsyslog := start_rsyslog(tmp_path, action, None))
@@ -207,8 +235,9 @@ def test_rsyslog_forwards_octet_counted_rfc5424_over_tcp(
     assert all(before - timedelta(seconds=1) <= row[4] <= utc_now() for row in rows)
 
 
-def test_rsyslog_forwards_over_tls(collector: Callable[..., Running], store: Store,
-                                   tmp_path: Path, daemons: list[Daemon]) -> None:
+def test_rsyslog_forwards_over_tls(
+    collector: Callable[..., Running], store: Store, tmp_path: Path, daemons: list[Daemon]
+) -> None:
     needs("rsyslogd", "rsyslog")
     driver = rsyslog_tls_driver()
     tls: TlsFiles = make_tls_files(tmp_path)
@@ -237,8 +266,8 @@ log {{ source(s_in); destination(d_lines); destination(d_counted); }};
 
 
 def test_syslog_ng_sends_rfc3164_lines_and_rfc5424_counted(
-        collector: Callable[..., Running], store: Store, tmp_path: Path,
-        daemons: list[Daemon]) -> None:
+    collector: Callable[..., Running], store: Store, tmp_path: Path, daemons: list[Daemon]
+) -> None:
     syslog_ng = needs("syslog-ng", "syslog-ng-core, which conflicts with rsyslog")
     running = collector(["syslog-tcp"])
     work = tmp_path / "syslog-ng"
@@ -246,9 +275,25 @@ def test_syslog_ng_sends_rfc3164_lines_and_rfc5424_counted(
     port_in = free_port()
     config = work / "syslog-ng.conf"
     config.write_text(SYSLOG_NG.format(port_in=port_in, port=running.address("syslog-tcp")[1]))
-    daemons.append(daemon := Daemon(
-        [syslog_ng, "-F", "--no-caps", "-f", str(config), "-R", str(work / "persist"),
-         "-p", str(work / "pid"), "-c", str(work / "control")], port_in, work / "output.log"))
+    daemons.append(
+        daemon := Daemon(
+            [
+                syslog_ng,
+                "-F",
+                "--no-caps",
+                "-f",
+                str(config),
+                "-R",
+                str(work / "persist"),
+                "-p",
+                str(work / "pid"),
+                "-c",
+                str(work / "control"),
+            ],
+            port_in,
+            work / "output.log",
+        )
+    )
     texts = [f"message {n} through syslog-ng" for n in range(300)]
     daemon.feed(b"".join(line(n, text) for n, text in enumerate(texts)))
     # each message comes twice on two connections: network() lines, syslog() counted
@@ -262,9 +307,21 @@ def test_syslog_ng_sends_rfc3164_lines_and_rfc5424_counted(
 
 
 def curl_post(curl: str, url: str, body: Path, token: str, *headers: str) -> tuple[int, bytes]:
-    command = [curl, "--silent", "--show-error", "--max-time", "10", "--data-binary",
-               f"@{body}", "-H", "Content-Type: application/x-ndjson",
-               "-H", f"Authorization: Bearer {token}", "--write-out", "\n%{http_code}"]
+    command = [
+        curl,
+        "--silent",
+        "--show-error",
+        "--max-time",
+        "10",
+        "--data-binary",
+        f"@{body}",
+        "-H",
+        "Content-Type: application/x-ndjson",
+        "-H",
+        f"Authorization: Bearer {token}",
+        "--write-out",
+        "\n%{http_code}",
+    ]
     for header in headers:
         command += ["-H", header]
     done = subprocess.run([*command, url], check=True, capture_output=True, timeout=20)
@@ -272,24 +329,33 @@ def curl_post(curl: str, url: str, body: Path, token: str, *headers: str) -> tup
     return int(status), answer
 
 
-def test_curl_posts_json_lines_with_the_token(collector: Callable[..., Running],
-                                              store: Store, tmp_path: Path) -> None:
+def test_curl_posts_json_lines_with_the_token(
+    collector: Callable[..., Running], store: Store, tmp_path: Path
+) -> None:
     curl = needs("curl", "curl")
     running = collector(["http"], http_token=TOKEN)
     host, port = running.address("http")
     url = f"http://{host}:{port}/"
     small = tmp_path / "small.ndjson"
-    small.write_bytes(b'{"host":"c1","message":"posted by curl"}\n'
-                      b'{"host":"c1","message":"and another"}\n')
+    small.write_bytes(
+        b'{"host":"c1","message":"posted by curl"}\n{"host":"c1","message":"and another"}\n'
+    )
     assert curl_post(curl, url, small, TOKEN) == (200, b'{"received":2}')
     assert curl_post(curl, url, small, "not-the-token")[0] == 401
     # a bulk body, sent only after the listener answers "Expect: 100-continue"
     large = tmp_path / "large.ndjson.gz"
-    large.write_bytes(gzip.compress(b"".join(
-        orjson.dumps({"host": "c2", "message": f"bulk {n}", "pad": "x" * 300}) + b"\n"
-        for n in range(5000)), mtime=0))
-    status, answer = curl_post(curl, url, large, TOKEN, "Content-Encoding: gzip",
-                               "Expect: 100-continue")
+    large.write_bytes(
+        gzip.compress(
+            b"".join(
+                orjson.dumps({"host": "c2", "message": f"bulk {n}", "pad": "x" * 300}) + b"\n"
+                for n in range(5000)
+            ),
+            mtime=0,
+        )
+    )
+    status, answer = curl_post(
+        curl, url, large, TOKEN, "Content-Encoding: gzip", "Expect: 100-continue"
+    )
     assert (status, orjson.loads(answer)) == (200, {"received": 5000})
     rows = running.stored(store, "host, message, transport")
     assert [row[:2] for row in rows[:2]] == [("c1", "posted by curl"), ("c1", "and another")]

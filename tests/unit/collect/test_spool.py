@@ -16,26 +16,43 @@ from watchkeeper.storage.store import Store
 SYSLOG = b"<34>1 2026-11-23T10:00:00.000Z web01 sshd 77 - - Failed password for root"
 
 
-def received(message: bytes, peer: str = "192.0.2.7", transport: str = "tcp",
-             kind: str = "syslog", when: datetime | None = None) -> Received:
+def received(
+    message: bytes,
+    peer: str = "192.0.2.7",
+    transport: str = "tcp",
+    kind: str = "syslog",
+    when: datetime | None = None,
+) -> Received:
     return Received(peer, transport, kind, message, when)
 
 
 def test_messages_become_events_with_sender_transport_and_their_own_receive_time(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     db = tmp_path / "store.duckdb"
     spool = Spool(spool_folder(db), segment_seconds=0)
     early = datetime(2026, 11, 23, 10, 1, 30, tzinfo=UTC)
-    spool.append([received(SYSLOG, when=early),
-                  received(b'{"host":"fb01","log":"disk full","level":"error"}', "198.51.100.2",
-                           "http", "json", early + timedelta(seconds=5))])
+    spool.append(
+        [
+            received(SYSLOG, when=early),
+            received(
+                b'{"host":"fb01","log":"disk full","level":"error"}',
+                "198.51.100.2",
+                "http",
+                "json",
+                early + timedelta(seconds=5),
+            ),
+        ]
+    )
     spool.close()
     assert spool_folder(db).parent == db.parent  # beside the store: --db chooses both
     with Store(db) as store:
         summary = load_spool(store, spool_folder(db))
         assert summary.events == 2
-        rows = store.fetch_all("SELECT host, source, message, received, sender, transport "
-                               "FROM events ORDER BY received")
+        rows = store.fetch_all(
+            "SELECT host, source, message, received, sender, transport "
+            "FROM events ORDER BY received"
+        )
     assert rows[0][:3] == ("web01", "syslog", "Failed password for root")
     assert rows[0][3] == early.replace(tzinfo=None)  # skew = received - time = 90 s
     assert rows[0][4:] == ("192.0.2.7", "tcp")
@@ -43,7 +60,8 @@ def test_messages_become_events_with_sender_transport_and_their_own_receive_time
 
 
 def test_each_segment_is_loaded_once_even_after_a_crash_between_commit_and_removal(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     db = tmp_path / "store.duckdb"
     folder = spool_folder(db)
     spool = Spool(folder, segment_seconds=0)
@@ -62,7 +80,8 @@ def test_each_segment_is_loaded_once_even_after_a_crash_between_commit_and_remov
 
 
 def test_a_segment_left_open_by_a_killed_collector_is_sealed_without_its_torn_line(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     db = tmp_path / "store.duckdb"
     folder = spool_folder(db)
     spool = Spool(folder, segment_seconds=3600)
@@ -83,21 +102,27 @@ def test_garbage_hostile_text_and_other_encodings_are_kept_not_lost(tmp_path: Pa
     db = tmp_path / "store.duckdb"
     folder = spool_folder(db)
     spool = Spool(folder, segment_seconds=0)
-    hostile = (b"<13>Nov 23 10:00:00 web01 app[1]: <script>alert(1)</script>'; DROP TABLE "
-               b"events; --\x1b[31m\x07")
-    spool.append([received(b"\x00\xff\xfe garbage, not syslog"),
-                  received(b"<13>Nov 23 10:00:00 web01 app[1]: caf\xe9 cr\xe8me"),
-                  received(hostile),
-                  received(b"[1, 2, 3]", kind="json"),
-                  received(b"<13>Nov 23 10:00:00 web01 app[1]: " + b"y" * 300_000)])
+    hostile = (
+        b"<13>Nov 23 10:00:00 web01 app[1]: <script>alert(1)</script>'; DROP TABLE "
+        b"events; --\x1b[31m\x07"
+    )
+    spool.append(
+        [
+            received(b"\x00\xff\xfe garbage, not syslog"),
+            received(b"<13>Nov 23 10:00:00 web01 app[1]: caf\xe9 cr\xe8me"),
+            received(hostile),
+            received(b"[1, 2, 3]", kind="json"),
+            received(b"<13>Nov 23 10:00:00 web01 app[1]: " + b"y" * 300_000),
+        ]
+    )
     spool.close()
     with Store(db) as store:
         summary = load_spool(store, folder)
-        messages = dict(store.fetch_all("SELECT encoding, message FROM events "
-                                        "ORDER BY record_no"))
+        messages = dict(store.fetch_all("SELECT encoding, message FROM events ORDER BY record_no"))
         reasons = [r for (r,) in store.fetch_all("SELECT reason FROM quarantine")]
-        assert store.fetch_one("SELECT count(*) FROM events WHERE message LIKE '%DROP TABLE%'"
-                               ) == (1,)
+        assert store.fetch_one("SELECT count(*) FROM events WHERE message LIKE '%DROP TABLE%'") == (
+            1,
+        )
         [(longest,)] = store.fetch_all("SELECT max(length(message)) FROM events")
         assert longest > 299_000
     assert summary.events == 3 and summary.quarantined == 2
@@ -125,18 +150,20 @@ def test_windows_events_from_nxlog_keep_their_sender_and_receive_time(tmp_path: 
     folder = spool_folder(db)
     spool = Spool(folder, segment_seconds=0)
     when = datetime(2026, 11, 23, 10, 0, 5, tzinfo=UTC)
-    nxlog = (b'{"EventTime":"2026-11-23T10:00:00Z","Hostname":"pc01.office.lan","EventID":4625,'
-             b'"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security",'
-             b'"TargetUserName":"admin","IpAddress":"203.0.113.9",'
-             b'"SourceModuleType":"im_msvistalog"}')
+    nxlog = (
+        b'{"EventTime":"2026-11-23T10:00:00Z","Hostname":"pc01.office.lan","EventID":4625,'
+        b'"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security",'
+        b'"TargetUserName":"admin","IpAddress":"203.0.113.9",'
+        b'"SourceModuleType":"im_msvistalog"}'
+    )
     spool.append([received(nxlog, "10.0.0.21", "tls", "json", when)])
     spool.close()
     with Store(db) as store:
         assert load_spool(store, folder).events == 1
-        row = store.fetch_one("SELECT host, event_id, received, sender, transport, "
-                              "TargetUserName FROM events")
-    assert row == ("pc01.office.lan", 4625, when.replace(tzinfo=None), "10.0.0.21", "tls",
-                   "admin")
+        row = store.fetch_one(
+            "SELECT host, event_id, received, sender, transport, TargetUserName FROM events"
+        )
+    assert row == ("pc01.office.lan", 4625, when.replace(tzinfo=None), "10.0.0.21", "tls", "admin")
 
 
 def test_two_loads_at_once_store_each_segment_once(tmp_path: Path) -> None:
@@ -160,19 +187,24 @@ def test_two_loads_at_once_store_each_segment_once(tmp_path: Path) -> None:
 
 
 HOSTILE_JSON = {
-    "nxlog": (b'{"EventTime":"2026-11-23T10:00:00Z","Hostname":"pc01","EventID":4625,'
-              b'"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security",'
-              b'"":"empty","Sender":"spoofed","a\\u0000b":"nul","SourceModuleType":"im_msvistalog"}'),
-    "winlogbeat": (b'{"@timestamp":"2026-11-23T10:00:00Z","host":{"name":"pc01"},"winlog":'
-                   b'{"channel":"Security","event_id":4625,"computer_name":"pc01",'
-                   b'"event_data":{"":"empty","Sender":"spoofed","a\\u0000b":"nul"}}}'),
+    "nxlog": (
+        b'{"EventTime":"2026-11-23T10:00:00Z","Hostname":"pc01","EventID":4625,'
+        b'"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security",'
+        b'"":"empty","Sender":"spoofed","a\\u0000b":"nul","SourceModuleType":"im_msvistalog"}'
+    ),
+    "winlogbeat": (
+        b'{"@timestamp":"2026-11-23T10:00:00Z","host":{"name":"pc01"},"winlog":'
+        b'{"channel":"Security","event_id":4625,"computer_name":"pc01",'
+        b'"event_data":{"":"empty","Sender":"spoofed","a\\u0000b":"nul"}}}'
+    ),
     "json": b'{"time":"2026-11-23T10:00:00Z","host":"pc01","":"empty","sender":"spoofed"}',
 }
 
 
 @pytest.mark.parametrize("shape", list(HOSTILE_JSON))
 def test_a_json_event_with_an_empty_or_clashing_field_name_stops_no_later_load(
-        tmp_path: Path, shape: str) -> None:
+    tmp_path: Path, shape: str
+) -> None:
     db = tmp_path / "store.duckdb"
     folder = spool_folder(db)
     when = datetime(2026, 11, 23, 10, 0, 5, tzinfo=UTC)

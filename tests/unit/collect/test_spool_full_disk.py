@@ -27,7 +27,8 @@ def disk(tmp_path: Path) -> Iterator[SmallDisk]:
 
 
 def test_on_a_full_disk_a_batch_is_spooled_whole_once_space_returns_and_no_litter_is_left(
-        disk: SmallDisk, tmp_path: Path) -> None:
+    disk: SmallDisk, tmp_path: Path
+) -> None:
     spool = Spool(disk.path / "spool", segment_seconds=0)
     spool.append([received(SYSLOG + b" before")])  # a segment is open when the disk fills
     disk.fill(leave=4096)
@@ -55,7 +56,8 @@ def test_on_a_full_disk_a_batch_is_spooled_whole_once_space_returns_and_no_litte
 
 
 def test_empty_and_unloadable_segments_are_set_aside_once_not_retried_on_every_load(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     db = tmp_path / "store.duckdb"
     folder = spool_folder(db)
     spool = Spool(folder, segment_seconds=0)
@@ -67,8 +69,7 @@ def test_empty_and_unloadable_segments_are_set_aside_once_not_retried_on_every_l
     with Store(db) as store:
         for _ in range(3):
             load_spool(store, folder)
-        statuses = store.fetch_all("SELECT status, count(*) FROM imports GROUP BY ALL "
-                                   "ORDER BY ALL")
+        statuses = store.fetch_all("SELECT status, count(*) FROM imports GROUP BY ALL ORDER BY ALL")
         assert store.fetch_one("SELECT count(*) FROM events") == (1,)
     assert statuses == [("done", 1), ("failed", 1)]
     assert [path.name for path in folder.iterdir()] == ["00000000000000000003-1-000001.failed"]

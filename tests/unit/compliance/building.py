@@ -28,35 +28,61 @@ DAY = timedelta(days=1)
 _files = itertools.count(1)
 
 
-def record(name: str = "PC-07", source: str = "intune", *, serial: str | None = None,
-           aliases: list[tuple[str, str]] | None = None,
-           platform: str = "windows", os_name: str | None = None, os_version: str | None = None,
-           owner: str | None = None, observed: datetime = NOW - HOUR,
-           facts: Mapping[str, FactValue] | None = None, label: str = "export.csv",
-           row: int = 2) -> DeviceRecord:
+def record(
+    name: str = "PC-07",
+    source: str = "intune",
+    *,
+    serial: str | None = None,
+    aliases: list[tuple[str, str]] | None = None,
+    platform: str = "windows",
+    os_name: str | None = None,
+    os_version: str | None = None,
+    owner: str | None = None,
+    observed: datetime = NOW - HOUR,
+    facts: Mapping[str, FactValue] | None = None,
+    label: str = "export.csv",
+    row: int = 2,
+) -> DeviceRecord:
     """One record as a reader gives it, each fact with evidence naming its file and row."""
     return DeviceRecord(
-        source=source, source_label=label, location=f"row {row}", observed=observed, name=name,
-        serial=serial, aliases=tuple(Alias(kind, value) for kind, value in aliases or ()),
-        platform=platform, os_name=os_name, os_version=os_version, owner=owner,
-        facts={fact: Fact(value, f'{label}, row {row}, column "{fact}" = {value!r}', observed)
-               for fact, value in (facts or {}).items()})
+        source=source,
+        source_label=label,
+        location=f"row {row}",
+        observed=observed,
+        name=name,
+        serial=serial,
+        aliases=tuple(Alias(kind, value) for kind, value in aliases or ()),
+        platform=platform,
+        os_name=os_name,
+        os_version=os_version,
+        owner=owner,
+        facts={
+            fact: Fact(value, f'{label}, row {row}, column "{fact}" = {value!r}', observed)
+            for fact, value in (facts or {}).items()
+        },
+    )
 
 
-def save(store: Store, *records: DeviceRecord, label: str | None = None,
-         imported: datetime = NOW) -> int:
+def save(
+    store: Store, *records: DeviceRecord, label: str | None = None, imported: datetime = NOW
+) -> int:
     """Store records as one imported file; its import id."""
     name = label or records[0].source_label
     sha = hashlib.sha256(f"{name}-{next(_files)}".encode()).hexdigest()
     entry, added = stored.save_inventory_import(
-        store, name, sha, records[0].source, [to_row(r) for r in records], [], [],
-        naive(imported))
+        store, name, sha, records[0].source, [to_row(r) for r in records], [], [], naive(imported)
+    )
     assert added
     return entry.id
 
 
-def rows(store: Store, now: datetime = NOW, policy: Policy | None = None,
-         settings: Settings | None = None, **kwargs: Any) -> dict[str, DeviceRow]:
+def rows(
+    store: Store,
+    now: datetime = NOW,
+    policy: Policy | None = None,
+    settings: Settings | None = None,
+    **kwargs: Any,
+) -> dict[str, DeviceRow]:
     """Every device row, by name, with the settings' thresholds applied to the policy."""
     policy = policy or load_policy()
     if settings is not None:
@@ -65,23 +91,53 @@ def rows(store: Store, now: datetime = NOW, policy: Policy | None = None,
     return {row.name: row for row in found}
 
 
-def windows_event(host: str, when: datetime, channel: str, event_id: int, provider: str,
-                  message: str = "", **fields: str) -> dict[str, Any]:
+def windows_event(
+    host: str,
+    when: datetime,
+    channel: str,
+    event_id: int,
+    provider: str,
+    message: str = "",
+    **fields: str,
+) -> dict[str, Any]:
     """One Windows event as NXLog's im_msvistalog writes it, in JSON."""
-    return {"EventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "Hostname": host,
-            "EventID": event_id, "SourceName": provider, "Channel": channel,
-            "SeverityValue": 2, "Message": message, "RecordNumber": next(_files), **fields}
+    return {
+        "EventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "Hostname": host,
+        "EventID": event_id,
+        "SourceName": provider,
+        "Channel": channel,
+        "SeverityValue": 2,
+        "Message": message,
+        "RecordNumber": next(_files),
+        **fields,
+    }
 
 
-def import_events(store: Store, folder: Path, events: list[dict[str, Any]],
-                  name: str = "forwarded.json", *, forwarded: bool = False) -> None:
+def import_events(
+    store: Store,
+    folder: Path,
+    events: list[dict[str, Any]],
+    name: str = "forwarded.json",
+    *,
+    forwarded: bool = False,
+) -> None:
     """Import the events from a file (history), or `forwarded` through the collector's spool,
     each received when it happened."""
     if forwarded:
         spool = Spool(folder / "spool", segment_seconds=0)
-        spool.append([Received("10.0.0.7", "tcp", "json", json.dumps(event).encode(),
-                               received=datetime.fromisoformat(event["EventTime"]))
-                      for event in events])
+        spool.append(
+            [
+                Received(
+                    "10.0.0.7",
+                    "tcp",
+                    "json",
+                    json.dumps(event).encode(),
+                    received=datetime.fromisoformat(event["EventTime"]),
+                )
+                for event in events
+            ]
+        )
         spool.tick()
         spool.close()
         assert load_spool(store, folder / "spool").events == len(events)

@@ -66,9 +66,11 @@ def test_importing_the_same_export_twice_adds_nothing(store: Store, tmp_path: Pa
     facts = store.fetch_one("SELECT count(*) FROM device_facts")
     again = import_device_file(store, FIXTURES / "intune-all-devices-en.csv", now=NOW + DAY)
     assert again.status == "skipped" and again.import_id == first.import_id
-    assert again.message == ("intune-all-devices-en.csv: already imported on 2026-11-23 15:00 "
-                             f"UTC as intune-all-devices-en.csv (import {first.import_id}); "
-                             "nothing added")
+    assert again.message == (
+        "intune-all-devices-en.csv: already imported on 2026-11-23 15:00 "
+        f"UTC as intune-all-devices-en.csv (import {first.import_id}); "
+        "nothing added"
+    )
     renamed = tmp_path / "copy-of-export.csv"
     renamed.write_bytes((FIXTURES / "intune-all-devices-en.csv").read_bytes())
     assert import_device_file(store, renamed, now=NOW).status == "skipped"
@@ -76,40 +78,54 @@ def test_importing_the_same_export_twice_adds_nothing(store: Store, tmp_path: Pa
     assert store.fetch_one("SELECT count(*) FROM device_facts") == facts
     entries = stored.inventory_imports(store)
     assert [(e.name, e.source, e.records) for e in entries] == [
-        ("intune-all-devices-en.csv", "intune", 5)]
+        ("intune-all-devices-en.csv", "intune", 5)
+    ]
     assert entries[0].problems == tuple(first.problems) and len(entries[0].sha256) == 64
 
 
-def test_a_file_no_tool_wrote_is_refused_and_recorded_nowhere(store: Store,
-                                                              tmp_path: Path) -> None:
+def test_a_file_no_tool_wrote_is_refused_and_recorded_nowhere(store: Store, tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.csv"
     garbage.write_text("a;b;c\n1;2;3\n", encoding="utf-8")
     result = import_device_file(store, garbage, now=NOW)
     assert result.status == "failed" and result.source is None
     assert result.message is not None and result.message.startswith(
-        "garbage.csv: not an export Watchkeeper knows: no column for the device name")
+        "garbage.csv: not an export Watchkeeper knows: no column for the device name"
+    )
     missing = import_device_file(store, tmp_path / "absent.csv", now=NOW)
-    assert missing.status == "failed" and "absent.csv: could not be read" in (
-        missing.message or "")
+    assert missing.status == "failed" and "absent.csv: could not be read" in (missing.message or "")
     assert stored.inventory_imports(store) == []
 
 
 def test_records_keep_every_import_as_history(store: Store) -> None:
-    save(store, record(facts={ENCRYPTED: False}, owner="jsmith@oakfield.co.uk",
-                       observed=NOW - 2 * DAY, label="monday.csv"))
+    save(
+        store,
+        record(
+            facts={ENCRYPTED: False},
+            owner="jsmith@oakfield.co.uk",
+            observed=NOW - 2 * DAY,
+            label="monday.csv",
+        ),
+    )
     save(store, record(facts={ENCRYPTED: True}, observed=NOW - HOUR, label="friday.csv"))
     history = stored.record_rows(store)
     assert [(r.source_label, r.facts[0].value) for r in history] == [
-        ("monday.csv", "false"), ("friday.csv", "true")]
+        ("monday.csv", "false"),
+        ("friday.csv", "true"),
+    ]
     latest = stored.latest_records(store)
     assert [(r.source_label, r.owner, r.facts) for r in latest] == [
-        ("friday.csv", "jsmith@oakfield.co.uk", ())]
+        ("friday.csv", "jsmith@oakfield.co.uk", ())
+    ]
     assert latest[0].imported == NOW.replace(tzinfo=None)
 
 
 def test_hostile_text_in_names_is_kept_as_data(store: Store) -> None:
-    names = ["<b>PC-99</b>'; DROP TABLE device_records; --", "tab\there\nnew line",
-             "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ☃", "Robert'); DELETE FROM events;--"]
+    names = [
+        "<b>PC-99</b>'; DROP TABLE device_records; --",
+        "tab\there\nnew line",
+        "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ☃",
+        "Robert'); DELETE FROM events;--",
+    ]
     save(store, *[record(name, serial=f"S{i}", row=i + 2) for i, name in enumerate(names)])
     assert sorted(device.name for device in merged_devices(store)) == sorted(names)
     assert store.fetch_one("SELECT count(*) FROM device_records") == (4,)
@@ -119,8 +135,13 @@ def test_an_older_store_is_brought_to_schema_3(tmp_path: Path) -> None:
     path = tmp_path / "old.duckdb"
     Store(path).close()
     con = duckdb.connect(str(path))
-    for table in ("device_imports", "device_records", "device_facts", "device_links",
-                  "device_exceptions"):
+    for table in (
+        "device_imports",
+        "device_records",
+        "device_facts",
+        "device_links",
+        "device_exceptions",
+    ):
         con.execute(f"DROP TABLE {table}")
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     con.close()
@@ -143,9 +164,19 @@ def test_records_with_one_serial_are_one_device_whatever_their_names(store: Stor
 
 def test_a_short_name_and_its_fqdn_are_one_device(store: Store, tmp_path: Path) -> None:
     save(store, record("PC-07", serial="5NBR4K3"))
-    import_events(store, tmp_path, [windows_event(
-        "pc-07.OAKFIELD.local", NOW - HOUR, "Security", 4624,
-        "Microsoft-Windows-Security-Auditing")])
+    import_events(
+        store,
+        tmp_path,
+        [
+            windows_event(
+                "pc-07.OAKFIELD.local",
+                NOW - HOUR,
+                "Security",
+                4624,
+                "Microsoft-Windows-Security-Auditing",
+            )
+        ],
+    )
     device = only(store)
     assert device.name == "PC-07"  # the inventory's name reads better than the FQDN
     assert device.sources == ("intune", "logs")
@@ -156,35 +187,67 @@ def test_a_short_name_and_its_fqdn_are_one_device(store: Store, tmp_path: Path) 
     assert name_key("192.168.1.20") == "192.168.1.20"
 
 
-@pytest.mark.parametrize(("kind", "first", "second"), [
-    (ALIAS_AZURE_AD_DEVICE_ID, "A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D",
-     "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"),
-    (ALIAS_HARDWARE_UUID, "4C4C4544-0042-3510-8052-B4C04F4E4B32",
-     "4c4c4544-0042-3510-8052-b4c04f4e4b32"),
-    (ALIAS_MAC, "D4:81:D7:12:34:56", "d4-81-d7-12-34-56"),
-])
-def test_records_sharing_an_alias_are_one_device(store: Store, kind: str, first: str,
-                                                  second: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "first", "second"),
+    [
+        (
+            ALIAS_AZURE_AD_DEVICE_ID,
+            "A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D",
+            "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
+        ),
+        (
+            ALIAS_HARDWARE_UUID,
+            "4C4C4544-0042-3510-8052-B4C04F4E4B32",
+            "4c4c4544-0042-3510-8052-b4c04f4e4b32",
+        ),
+        (ALIAS_MAC, "D4:81:D7:12:34:56", "d4-81-d7-12-34-56"),
+    ],
+)
+def test_records_sharing_an_alias_are_one_device(
+    store: Store, kind: str, first: str, second: str
+) -> None:
     save(store, record("DESKTOP-A1", "intune", aliases=[(kind, first)]))
-    save(store, record("reception", "osquery",
-                       aliases=[(ALIAS_OSQUERY_HOST, "reception"), (kind, second)]))
+    save(
+        store,
+        record("reception", "osquery", aliases=[(ALIAS_OSQUERY_HOST, "reception"), (kind, second)]),
+    )
     assert len(only(store).record_keys) == 2
 
 
 def test_a_name_or_alias_never_joins_devices_whose_serials_differ(store: Store) -> None:
     save(store, record("PC-07", serial="AAA111", aliases=[(ALIAS_MAC, "D4:81:D7:12:34:56")]))
-    save(store, record("PC-07", "jamf", serial="BBB222", platform="other",
-                       aliases=[(ALIAS_MAC, "D4:81:D7:12:34:56")]))  # a shared dock's MAC
+    save(
+        store,
+        record(
+            "PC-07",
+            "jamf",
+            serial="BBB222",
+            platform="other",
+            aliases=[(ALIAS_MAC, "D4:81:D7:12:34:56")],
+        ),
+    )  # a shared dock's MAC
     assert len(merged_devices(store)) == 2
 
 
-def test_a_name_two_devices_of_one_export_share_names_neither(store: Store,
-                                                            tmp_path: Path) -> None:
-    save(store, record("Reception", serial="AAA111", row=2),
-         record("Reception", serial="BBB222", row=3))
-    import_events(store, tmp_path, [windows_event(
-        "reception.oakfield.local", NOW - HOUR, "Security", 4624,
-        "Microsoft-Windows-Security-Auditing")])
+def test_a_name_two_devices_of_one_export_share_names_neither(store: Store, tmp_path: Path) -> None:
+    save(
+        store,
+        record("Reception", serial="AAA111", row=2),
+        record("Reception", serial="BBB222", row=3),
+    )
+    import_events(
+        store,
+        tmp_path,
+        [
+            windows_event(
+                "reception.oakfield.local",
+                NOW - HOUR,
+                "Security",
+                4624,
+                "Microsoft-Windows-Security-Auditing",
+            )
+        ],
+    )
     devices = merged_devices(store)
     assert len(devices) == 3
     assert all(len(device.record_keys) == 1 for device in devices)
@@ -201,22 +264,50 @@ def test_a_device_keeps_its_id_as_sources_join_it(store: Store, tmp_path: Path) 
     known = datetime.now(UTC) - 2 * DAY
     save(store, record("PC-07", serial="5NBR4K3"), imported=known)
     before = only(store).device_id
-    save(store, record("PC-07", "osquery", serial="5nbr4k3",
-                       aliases=[(ALIAS_OSQUERY_HOST, "PC-07.oakfield.local")]),
-         imported=known + DAY)
-    import_events(store, tmp_path, [windows_event(
-        "PC-07.oakfield.local", NOW - HOUR, "Security", 4624,
-        "Microsoft-Windows-Security-Auditing")])
+    save(
+        store,
+        record(
+            "PC-07",
+            "osquery",
+            serial="5nbr4k3",
+            aliases=[(ALIAS_OSQUERY_HOST, "PC-07.oakfield.local")],
+        ),
+        imported=known + DAY,
+    )
+    import_events(
+        store,
+        tmp_path,
+        [
+            windows_event(
+                "PC-07.oakfield.local",
+                NOW - HOUR,
+                "Security",
+                4624,
+                "Microsoft-Windows-Security-Auditing",
+            )
+        ],
+    )
     device = only(store)
     assert device.device_id == before and device.device_id.startswith("dev-")
     assert device.sources == ("intune", "logs", "osquery")
 
 
 def test_the_newest_observation_of_each_fact_wins(store: Store) -> None:
-    save(store, record(facts={ENCRYPTED: False, FIREWALL: True}, observed=NOW - 3 * DAY,
-                       label="old.csv"))
-    save(store, record("PC-07", "osquery", aliases=[(ALIAS_OSQUERY_HOST, "PC-07")],
-                       facts={ENCRYPTED: True}, observed=NOW - DAY, label="osq.log"))
+    save(
+        store,
+        record(facts={ENCRYPTED: False, FIREWALL: True}, observed=NOW - 3 * DAY, label="old.csv"),
+    )
+    save(
+        store,
+        record(
+            "PC-07",
+            "osquery",
+            aliases=[(ALIAS_OSQUERY_HOST, "PC-07")],
+            facts={ENCRYPTED: True},
+            observed=NOW - DAY,
+            label="osq.log",
+        ),
+    )
     save(store, record(facts={FIREWALL: False}, observed=NOW - 2 * DAY, label="compliance.csv"))
     device = only(store)
     assert device.value(ENCRYPTED) is True
@@ -229,10 +320,26 @@ def test_the_newest_observation_of_each_fact_wins(store: Store) -> None:
 
 
 def test_attributes_come_from_the_newest_record_that_has_them(store: Store) -> None:
-    save(store, record(serial="S1", os_name="Windows", os_version="10.0.19045.5011",
-                       owner="old@oakfield.co.uk", observed=NOW - 5 * DAY))
-    save(store, record(serial="S1", os_name="Windows", os_version="10.0.26100.2314",
-                       observed=NOW - DAY, label="newer.csv"))
+    save(
+        store,
+        record(
+            serial="S1",
+            os_name="Windows",
+            os_version="10.0.19045.5011",
+            owner="old@oakfield.co.uk",
+            observed=NOW - 5 * DAY,
+        ),
+    )
+    save(
+        store,
+        record(
+            serial="S1",
+            os_name="Windows",
+            os_version="10.0.26100.2314",
+            observed=NOW - DAY,
+            label="newer.csv",
+        ),
+    )
     device = only(store)
     assert device.attribute("os_version") == "10.0.26100.2314"
     assert device.attributes["os_version"].source_label == "newer.csv"
@@ -247,10 +354,12 @@ def test_a_manual_merge_wins_and_can_be_undone(store: Store) -> None:
     save(store, record("old-laptop", "jamf", platform="macos", serial="ZZZ999"))
     devices = by_name(store)
     target, other = devices["PC-07"], devices["old-laptop"]
-    links = merge_devices(store, other, target, reason="the same machine, reinstalled",
-                          who="admin", now=NOW)
+    links = merge_devices(
+        store, other, target, reason="the same machine, reinstalled", who="admin", now=NOW
+    )
     assert [(link.kind, link.created_by, link.reason) for link in links] == [
-        ("merge", "admin", "the same machine, reinstalled")]
+        ("merge", "admin", "the same machine, reinstalled")
+    ]
     merged = only(store)
     assert merged.device_id == target.device_id and merged.linked
     assert set(merged.record_keys) == set(target.record_keys) | set(other.record_keys)
@@ -282,11 +391,23 @@ def test_a_split_record_is_a_device_of_its_own(store: Store) -> None:
 
 def test_record_keys_name_one_device_in_one_source_across_imports() -> None:
     assert record_key(record(serial=" 5NBR 4K3 ")) == "intune:serial:5nbr4k3"
-    assert record_key(record(aliases=[(ALIAS_MDM_DEVICE_ID, "12")], platform="ios",
-                             source="jamf")) == "jamf:id:mobile:12"
-    assert record_key(record(aliases=[(ALIAS_MDM_DEVICE_ID, "12")], platform="macos",
-                             source="jamf")) == "jamf:id:computer:12"
+    assert (
+        record_key(record(aliases=[(ALIAS_MDM_DEVICE_ID, "12")], platform="ios", source="jamf"))
+        == "jamf:id:mobile:12"
+    )
+    assert (
+        record_key(record(aliases=[(ALIAS_MDM_DEVICE_ID, "12")], platform="macos", source="jamf"))
+        == "jamf:id:computer:12"
+    )
     assert record_key(record("Tom's  iPhone")) == "intune:name:tom's iphone"
-    assert record_key(record("PC-07", "osquery", serial="S1",
-                             aliases=[(ALIAS_OSQUERY_HOST, "PC-07.Oakfield.local")])) == \
-        "osquery:host:pc-07.oakfield.local"
+    assert (
+        record_key(
+            record(
+                "PC-07",
+                "osquery",
+                serial="S1",
+                aliases=[(ALIAS_OSQUERY_HOST, "PC-07.Oakfield.local")],
+            )
+        )
+        == "osquery:host:pc-07.oakfield.local"
+    )

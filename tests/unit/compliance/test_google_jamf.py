@@ -36,11 +36,15 @@ def test_google_device_export_passing_device() -> None:
     assert pixel.alias_values(ALIAS_MDM_DEVICE_ID) == ["a9c1f1b2d3e4"]
     assert pixel.value(MDM_LAST_CHECKIN) == datetime(2026, 11, 23, 14, 5, 17, tzinfo=UTC)
     assert (pixel.value(ROOTED), pixel.value(ENCRYPTED), pixel.value(ATTESTATION)) == (
-        False, True, True)
+        False,
+        True,
+        True,
+    )
     assert pixel.value(SCREEN_LOCK_MINUTES) is None  # a password, but no timeout given
     assert pixel.facts[ROOTED].evidence == (
         'Google Workspace export google-devices.csv, row 2, column "Compromised status" = '
-        '"No compromise detected"')
+        '"No compromise detected"'
+    )
 
 
 def test_google_device_export_failing_and_unknown_devices() -> None:
@@ -48,17 +52,25 @@ def test_google_device_export_failing_and_unknown_devices() -> None:
     found = devices(result)
     galaxy = found["Galaxy A54"]
     assert (galaxy.value(ROOTED), galaxy.value(ENCRYPTED), galaxy.value(ATTESTATION)) == (
-        True, False, False)
+        True,
+        False,
+        False,
+    )
     assert galaxy.value(SCREEN_LOCK_MINUTES) == 0
     assert galaxy.facts[SCREEN_LOCK_MINUTES].evidence.endswith(
-        'column "Password status" = "Off" (no screen lock password)')
+        'column "Password status" = "Off" (no screen lock password)'
+    )
     iphone = found["Tom's iPhone"]
     assert iphone.platform == PLATFORM_IOS
-    assert all(iphone.value(fact) is None for fact in (ROOTED, ENCRYPTED, ATTESTATION,
-                                                       SCREEN_LOCK_MINUTES))
+    assert all(
+        iphone.value(fact) is None for fact in (ROOTED, ENCRYPTED, ATTESTATION, SCREEN_LOCK_MINUTES)
+    )
     desktop = found["DESKTOP-4F7Q2"]
     assert (desktop.platform, desktop.os_version, desktop.value(ENCRYPTED)) == (
-        PLATFORM_WINDOWS, "11", True)
+        PLATFORM_WINDOWS,
+        "11",
+        True,
+    )
     assert not result.problems
 
 
@@ -68,15 +80,25 @@ def test_jamf_computers_pass_fail_and_unknown() -> None:
     found = devices(result)
     lisa = found["MAC-LISA"]
     assert (lisa.platform, lisa.os_name, lisa.os_version, lisa.owner) == (
-        PLATFORM_MACOS, "macOS", "14.6.1", "lisa.brown@oakfield.co.uk")
+        PLATFORM_MACOS,
+        "macOS",
+        "14.6.1",
+        "lisa.brown@oakfield.co.uk",
+    )
     assert lisa.alias_values(ALIAS_UDID) == ["1A2B3C4D-5E6F-4A7B-8C9D-0E1F2A3B4C5D"]
     assert lisa.value(MDM_LAST_CHECKIN) == datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
     assert (lisa.value(ENCRYPTED), lisa.value(FIREWALL), lisa.value(SECURE_BOOT)) == (
-        True, True, True)
+        True,
+        True,
+        True,
+    )
     studio = found["MAC-STUDIO"]
     assert studio.owner == "design"  # no email: the username
     assert (studio.value(ENCRYPTED), studio.value(FIREWALL), studio.value(SECURE_BOOT)) == (
-        False, False, True)  # "medium" security still checks the OS at boot
+        False,
+        False,
+        True,
+    )  # "medium" security still checks the OS at boot
     old = found["MAC-OLD"]
     assert old.value(ENCRYPTED) is False  # still encrypting: not encrypted yet
     assert old.facts[ENCRYPTED].evidence.endswith('column "FileVault 2 Status" = "Encrypting"')
@@ -88,11 +110,17 @@ def test_jamf_computer_search_with_other_columns() -> None:
     result = read("jamf-computers-filevault-status.csv")
     found = devices(result)
     assert found["MAC-LISA"].value(ENCRYPTED) is True  # "Boot Partitions Encrypted"
-    assert found["MAC-LISA"].facts[ENCRYPTED].evidence.endswith(
-        'column "FileVault 2 - Status" = "Boot Partitions Encrypted"')
+    assert (
+        found["MAC-LISA"]
+        .facts[ENCRYPTED]
+        .evidence.endswith('column "FileVault 2 - Status" = "Boot Partitions Encrypted"')
+    )
     temp = found["MAC-TEMP"]
     assert (temp.value(ENCRYPTED), temp.value(FIREWALL), temp.value(SECURE_BOOT)) == (
-        False, False, False)
+        False,
+        False,
+        False,
+    )
     assert temp.value(MDM_LAST_CHECKIN) == datetime(2026, 9, 30, 9, 15, tzinfo=UTC)
 
 
@@ -107,8 +135,11 @@ def test_jamf_mobile_devices() -> None:
     assert "Last Inventory Update" in iphone.facts[MDM_LAST_CHECKIN].evidence
     warehouse = found["Warehouse iPad"]
     assert warehouse.os_name == "iPadOS"
-    assert (warehouse.value(ENCRYPTED), warehouse.value(ROOTED),
-            warehouse.value(SCREEN_LOCK_MINUTES)) == (False, True, 0)
+    assert (
+        warehouse.value(ENCRYPTED),
+        warehouse.value(ROOTED),
+        warehouse.value(SCREEN_LOCK_MINUTES),
+    ) == (False, True, 0)
     lobby = found["Lobby iPad"]
     assert set(lobby.facts) == {MDM_LAST_CHECKIN}  # empty cells and "Unknown": unknown
     assert messages(result) == []

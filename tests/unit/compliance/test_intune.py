@@ -31,9 +31,16 @@ def test_all_devices_export_in_english_with_us_dates() -> None:
     found = devices(result)
     pc = found["PC-07"]
     assert (pc.serial, pc.platform, pc.os_name, pc.os_version) == (
-        "5NBR4K3", PLATFORM_WINDOWS, "Windows", "10.0.22631.4460")
+        "5NBR4K3",
+        PLATFORM_WINDOWS,
+        "Windows",
+        "10.0.22631.4460",
+    )
     assert (pc.owner, pc.model, pc.manufacturer) == (
-        "jsmith@oakfield.co.uk", "Latitude 5440", "Dell Inc.")
+        "jsmith@oakfield.co.uk",
+        "Latitude 5440",
+        "Dell Inc.",
+    )
     assert pc.alias_values(ALIAS_AZURE_AD_DEVICE_ID) == ["a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"]
     assert pc.alias_values(ALIAS_MDM_DEVICE_ID) == ["4f1c2a8e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"]
     assert pc.alias_values(ALIAS_MAC) == ["D4:81:D7:12:34:56"]
@@ -43,12 +50,16 @@ def test_all_devices_export_in_english_with_us_dates() -> None:
     assert pc.value(ROOTED) is None  # Intune says "Unknown" for a PC: unknown, not "no"
     assert pc.value(COMPLIANCE_STATE_REPORTED) == "compliant"
     assert pc.facts[ENCRYPTED].evidence == (
-        'Intune export intune-all-devices-en.csv, row 2, column "Encrypted" = "True"')
+        'Intune export intune-all-devices-en.csv, row 2, column "Encrypted" = "True"'
+    )
     assert pc.facts[MDM_LAST_CHECKIN].evidence == (
         'Intune export intune-all-devices-en.csv, row 2, column "Last check-in" = '
-        '"11/23/2026 2:05:00 PM" (read as month/day/year, 12-hour clock, no zone given, so UTC)')
-    assert "Dates read as month/day/year: row 2 has \"11/23/2026 2:05:00 PM\", a day over 12 " \
-           "second" in result.notes
+        '"11/23/2026 2:05:00 PM" (read as month/day/year, 12-hour clock, no zone given, so UTC)'
+    )
+    assert (
+        'Dates read as month/day/year: row 2 has "11/23/2026 2:05:00 PM", a day over 12 '
+        "second" in result.notes
+    )
     assert "Read as an Intune export (UTF-8 with BOM, comma-separated)" in result.notes
 
 
@@ -63,7 +74,10 @@ def test_failing_and_unknown_values_in_the_english_export() -> None:
     assert phone.alias_values(ALIAS_IMEI) == ["356938035643809"]
     iphone = found["Tom's iPhone"]
     assert (iphone.platform, iphone.value(ROOTED), iphone.value(ENCRYPTED)) == (
-        PLATFORM_IOS, False, True)
+        PLATFORM_IOS,
+        False,
+        True,
+    )
 
 
 def test_hostile_cells_are_kept_as_data_and_evidence_stays_one_readable_line() -> None:
@@ -76,8 +90,9 @@ def test_hostile_cells_are_kept_as_data_and_evidence_stays_one_readable_line() -
     assert hostile.observed == EXPORTED  # no check-in: the export's own time
     assert hostile.value(COMPLIANCE_STATE_REPORTED) == "not evaluated"
     # The row without a name or serial number is reported, not imported.
-    assert messages(result) == ["intune-all-devices-en.csv: row 7 has no device name or serial "
-                                "number, so it was skipped"]
+    assert messages(result) == [
+        "intune-all-devices-en.csv: row 7 has no device name or serial number, so it was skipped"
+    ]
     assert len(result.records) == 5
 
 
@@ -125,7 +140,8 @@ def test_french_unicode_text_export_is_utf16_tab_separated_and_day_first() -> No
     assert pc.value(MDM_LAST_CHECKIN) == datetime(2026, 11, 5, 9, 30, tzinfo=UTC)
     assert (pc.value(ENCRYPTED), pc.value(ROOTED)) == (True, None)  # "Oui", "Inconnu"
     assert pc.facts[ENCRYPTED].evidence == (
-        'Intune export intune-appareils-fr.txt, row 2, column "Chiffré" = "Oui"')
+        'Intune export intune-appareils-fr.txt, row 2, column "Chiffré" = "Oui"'
+    )
     assert found["iPhone de Claire"].value(ROOTED) is False
     mbp = found["MBP-DIRECTION"]
     assert (mbp.platform, mbp.value(ENCRYPTED)) == (PLATFORM_MACOS, False)
@@ -136,11 +152,12 @@ def test_compliance_report_without_serial_numbers_and_uk_dates() -> None:
     result = read("intune-compliance-uk.csv")
     found = devices(result)
     assert found["PC-07"].serial is None
-    assert found["PC-RECEPTION"].value(MDM_LAST_CHECKIN) == datetime(2026, 11, 9, 8, 30,
-                                                                     tzinfo=UTC)
+    assert found["PC-RECEPTION"].value(MDM_LAST_CHECKIN) == datetime(2026, 11, 9, 8, 30, tzinfo=UTC)
     assert found["PC-RECEPTION"].value(COMPLIANCE_STATE_REPORTED) == "in grace period"
-    assert 'Dates read as day/month/year: row 2 has "23/11/2026 14:05", a day over 12 first' \
+    assert (
+        'Dates read as day/month/year: row 2 has "23/11/2026 14:05", a day over 12 first'
         in result.notes
+    )
     assert any("no serial number column" in note for note in result.notes)
 
 
@@ -150,9 +167,11 @@ def test_graph_export_with_property_names_and_powershell_type_line() -> None:
     assert set(found) == {"PC-07", "SRV-UBUNTU"}
     server = found["SRV-UBUNTU"]
     assert (server.platform, server.os_version, server.owner) == (
-        PLATFORM_LINUX, "24.04", "admin@oakfield.co.uk")
-    assert server.value(MDM_LAST_CHECKIN) == datetime(2026, 11, 21, 22, 40, 31, 123456,
-                                                      tzinfo=UTC)
+        PLATFORM_LINUX,
+        "24.04",
+        "admin@oakfield.co.uk",
+    )
+    assert server.value(MDM_LAST_CHECKIN) == datetime(2026, 11, 21, 22, 40, 31, 123456, tzinfo=UTC)
     assert server.facts[MDM_LAST_CHECKIN].evidence.endswith("(read as ISO 8601)")
     assert (server.value(ENCRYPTED), server.value(ROOTED)) == (False, False)
     assert server.value(COMPLIANCE_STATE_REPORTED) == "noncompliant"
@@ -173,30 +192,37 @@ def test_ambiguous_24_hour_dates_in_english_are_day_first_and_say_so() -> None:
     data = HEADER + "PC-1,ABC1,Windows,11/02/2026 08:14,True,False,Intune\r\n"
     result = read_bytes("devices.csv", data.encode())
     assert result.records[0].value(MDM_LAST_CHECKIN) == datetime(2026, 2, 11, 8, 14, tzinfo=UTC)
-    assert ("Dates read as day/month/year: no date in the file settles the order, so day first"
-            in result.notes)
+    assert (
+        "Dates read as day/month/year: no date in the file settles the order, so day first"
+        in result.notes
+    )
 
 
 def test_same_export_in_other_encodings_and_separators_reads_the_same() -> None:
-    rows = [HEADER.strip("\r\n").split(","),
-            ["PC-Ä", "ABC1", "Windows", "2026-11-23T14:05:00Z", "False", "False", "Intune"]]
+    rows = [
+        HEADER.strip("\r\n").split(","),
+        ["PC-Ä", "ABC1", "Windows", "2026-11-23T14:05:00Z", "False", "False", "Intune"],
+    ]
     expected = ("PC-Ä", False, datetime(2026, 11, 23, 14, 5, tzinfo=UTC))
     variants = {
-        "utf16-tab.txt": codecs.BOM_UTF16_LE + "\r\n".join("\t".join(r) for r in rows).encode(
-            "utf-16-le"),
+        "utf16-tab.txt": codecs.BOM_UTF16_LE
+        + "\r\n".join("\t".join(r) for r in rows).encode("utf-16-le"),
         "utf16-no-bom.txt": "\r\n".join("\t".join(r) for r in rows).encode("utf-16-le"),
         "excel-sep.csv": ("sep=;\r\n" + "\r\n".join(";".join(r) for r in rows)).encode("cp1252"),
         "bom.csv": codecs.BOM_UTF8 + "\n".join(",".join(r) for r in rows).encode(),
     }
     for name, data in variants.items():
         record = read_bytes(name, data).records[0]
-        assert (record.name, record.value(ENCRYPTED), record.value(MDM_LAST_CHECKIN)) == \
-            expected, name
+        assert (record.name, record.value(ENCRYPTED), record.value(MDM_LAST_CHECKIN)) == expected, (
+            name
+        )
 
 
 def test_utf16_big_endian_without_a_byte_order_mark_is_read_too() -> None:
-    rows = [HEADER.strip("\r\n").split(","),
-            ["PC-Ä", "ABC1", "Windows", "2026-11-23T14:05:00Z", "False", "False", "Intune"]]
+    rows = [
+        HEADER.strip("\r\n").split(","),
+        ["PC-Ä", "ABC1", "Windows", "2026-11-23T14:05:00Z", "False", "False", "Intune"],
+    ]
     data = "\r\n".join("\t".join(r) for r in rows).encode("utf-16-be")
     result = read_bytes("utf16-be.txt", data)
     assert [record.name for record in result.records] == ["PC-Ä"]

@@ -25,21 +25,25 @@ from watchkeeper.compliance.model import (
 from watchkeeper.core.errors import WatchkeeperError
 
 
-@pytest.mark.parametrize(("name", "source", "how"), [
-    ("intune-all-devices-en.csv", SOURCE_INTUNE, "Read as an Intune export"),
-    ("intune-geraete-de.csv", SOURCE_INTUNE, "Read as an Intune export"),
-    ("intune-appareils-fr.txt", SOURCE_INTUNE, "Read as an Intune export"),
-    ("intune-compliance-uk.csv", SOURCE_INTUNE, "Read as an Intune export"),
-    ("intune-graph-export.csv", SOURCE_INTUNE, "Read as an Intune export"),
-    ("google-devices.csv", SOURCE_GOOGLE, "Read as a Google Workspace export"),
-    ("jamf-computers.csv", SOURCE_JAMF, "Read as a Jamf Pro computer export"),
-    ("jamf-computers-filevault-status.csv", SOURCE_JAMF, "Read as a Jamf Pro computer export"),
-    ("jamf-mobile-devices.csv", SOURCE_JAMF, "Read as a Jamf Pro mobile device export"),
-    ("osquery-snapshot.log", SOURCE_OSQUERY, "Read as an osquery results log"),
-    ("osquery-differential.log", SOURCE_OSQUERY, "Read as an osquery results log"),
-])
+@pytest.mark.parametrize(
+    ("name", "source", "how"),
+    [
+        ("intune-all-devices-en.csv", SOURCE_INTUNE, "Read as an Intune export"),
+        ("intune-geraete-de.csv", SOURCE_INTUNE, "Read as an Intune export"),
+        ("intune-appareils-fr.txt", SOURCE_INTUNE, "Read as an Intune export"),
+        ("intune-compliance-uk.csv", SOURCE_INTUNE, "Read as an Intune export"),
+        ("intune-graph-export.csv", SOURCE_INTUNE, "Read as an Intune export"),
+        ("google-devices.csv", SOURCE_GOOGLE, "Read as a Google Workspace export"),
+        ("jamf-computers.csv", SOURCE_JAMF, "Read as a Jamf Pro computer export"),
+        ("jamf-computers-filevault-status.csv", SOURCE_JAMF, "Read as a Jamf Pro computer export"),
+        ("jamf-mobile-devices.csv", SOURCE_JAMF, "Read as a Jamf Pro mobile device export"),
+        ("osquery-snapshot.log", SOURCE_OSQUERY, "Read as an osquery results log"),
+        ("osquery-differential.log", SOURCE_OSQUERY, "Read as an osquery results log"),
+    ],
+)
 def test_each_export_is_recognised_by_its_content_whatever_its_name(
-        name: str, source: str, how: str) -> None:
+    name: str, source: str, how: str
+) -> None:
     result = read_bytes("export.dat", (FIXTURES / name).read_bytes())
     assert result.source == source
     assert result.notes[0].startswith(how)
@@ -53,7 +57,7 @@ def error(name: str, data: bytes) -> str:
     return raised.value.message
 
 
-NAMES = ("Device name, Gerätename, Nom de l'appareil, Name, Computer Name, Display Name")
+NAMES = "Device name, Gerätename, Nom de l'appareil, Name, Computer Name, Display Name"
 
 
 @pytest.mark.parametrize("data", [b"", b"  \r\n\r\n", b"\xef\xbb\xbf", b"\xff\xfe"])
@@ -63,32 +67,39 @@ def test_an_empty_file(data: bytes) -> None:
 
 def test_a_binary_file() -> None:
     data = bytes(range(256)) * 20
-    assert error("devices.csv", data) == "devices.csv: not a text export (it looks like binary data)"
+    assert (
+        error("devices.csv", data) == "devices.csv: not a text export (it looks like binary data)"
+    )
 
 
 def test_a_csv_of_garbage() -> None:
     data = b"lorem ipsum dolor,sit amet\nconsectetur,adipiscing\n42,17\n"
     assert error("devices.csv", data) == (
         f"devices.csv: not an export Watchkeeper knows: no column for the device name "
-        f"(looked for {NAMES})")
+        f"(looked for {NAMES})"
+    )
 
 
 def test_an_intune_export_missing_its_device_name_column() -> None:
     data = b"Serial number,OS,Encrypted,Jailbroken,Managed by\nABC1,Windows,True,False,Intune\n"
     assert error("devices.csv", data) == (
         f"devices.csv: not an export Watchkeeper knows: no column for the device name "
-        f"(looked for {NAMES})")
+        f"(looked for {NAMES})"
+    )
 
 
 def test_an_export_from_an_unknown_tool() -> None:
-    data = (b"Device Name,Serial Number,OS Version,Last Check In,Blueprint\n"
-            b"PC-1,ABC1,14.6,2026-11-23,Standard\n")
+    data = (
+        b"Device Name,Serial Number,OS Version,Last Check In,Blueprint\n"
+        b"PC-1,ABC1,14.6,2026-11-23,Standard\n"
+    )
     assert error("kandji.csv", data) == (
         "kandji.csv: not an export Watchkeeper knows: no column that only an MDM export has "
         "(looked for Managed by or Azure AD Device ID or Compliance (Intune); "
         "Compromised status or Encryption status or First Sync (Google Workspace); "
         "FileVault 2 Status or Computer Name or Secure Boot Level (Jamf Pro computers); "
-        "Data Protection or Passcode Status or Jailbreak Detected (Jamf Pro mobile devices))")
+        "Data Protection or Passcode Status or Jailbreak Detected (Jamf Pro mobile devices))"
+    )
 
 
 def test_a_header_without_devices() -> None:
@@ -101,33 +112,44 @@ def test_a_row_with_more_values_than_columns_is_read_in_part() -> None:
     data = b"Device name,Encrypted,Managed by\nPC-1,True,Intune,surplus\nPC-2,False,Intune\n"
     result = read_bytes("devices.csv", data)
     assert [r.value(ENCRYPTED) for r in result.records] == [True, False]
-    assert messages(result) == ["devices.csv: row 2 has 4 values for 3 columns; the values past "
-                                "the last column were left out"]
+    assert messages(result) == [
+        "devices.csv: row 2 has 4 values for 3 columns; the values past "
+        "the last column were left out"
+    ]
 
 
 def test_json_that_is_not_an_osquery_results_log() -> None:
     assert error("export.json", b'[{"deviceName": "PC-1"}]') == (
         "export.json: not an inventory Watchkeeper knows: a JSON array, where an osquery "
-        "results log has one JSON object per line")
+        "results log has one JSON object per line"
+    )
     assert error("events.log", b'{"time": "2026-11-23", "message": "hello"}\n') == (
         "events.log: not an osquery results log: no line has hostIdentifier, name and columns "
-        "or snapshot")
+        "or snapshot"
+    )
 
 
 def test_an_osquery_log_of_other_queries_only() -> None:
-    line = {"name": "pack_it-compliance_kernel_info", "hostIdentifier": "pc", "unixTime": 1,
-            "columns": {"version": "6.8"}, "action": "added"}
+    line = {
+        "name": "pack_it-compliance_kernel_info",
+        "hostIdentifier": "pc",
+        "unixTime": 1,
+        "columns": {"version": "6.8"},
+        "action": "added",
+    }
     assert error("osqueryd.results.log", json.dumps(line).encode()) == (
         "osqueryd.results.log: holds results of other queries only "
         "(pack_it-compliance_kernel_info), none of the Watchkeeper pack "
-        "(resources/osquery/watchkeeper-pack.conf)")
+        "(resources/osquery/watchkeeper-pack.conf)"
+    )
 
 
 def test_an_osquery_log_cut_off_in_its_only_line() -> None:
     data = (FIXTURES / "osquery-snapshot.log").read_bytes().splitlines()[0][:80]
     assert error("results.log", data) == (
         "results.log: not an osquery results log: no line has hostIdentifier, name and columns "
-        "or snapshot (line 1 is cut short)")
+        "or snapshot (line 1 is cut short)"
+    )
 
 
 def test_reading_from_disk_uses_the_file_name_and_time(tmp_path: Path) -> None:
@@ -163,13 +185,19 @@ CELLS = st.text(alphabet=st.sampled_from(list("ab1;,\t\"\r\n {}[]:<>'\x00\x1bé"
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(CELLS, max_size=6), st.sampled_from([
-    "Device name,Serial number,Encrypted,Jailbroken,Managed by,Last check-in\n",
-    "Computer Name;Serial Number;FileVault 2 Status;Firewall Enabled;Last Check-in\n",
-    "Name\tEmail\tCompromised status\tEncryption status\tLast Sync\n",
-]))
+@given(
+    st.lists(CELLS, max_size=6),
+    st.sampled_from(
+        [
+            "Device name,Serial number,Encrypted,Jailbroken,Managed by,Last check-in\n",
+            "Computer Name;Serial Number;FileVault 2 Status;Firewall Enabled;Last Check-in\n",
+            "Name\tEmail\tCompromised status\tEncryption status\tLast Sync\n",
+        ]
+    ),
+)
 def test_hostile_rows_under_a_real_header_never_raise_anything_else(
-        rows: list[str], header: str) -> None:
+    rows: list[str], header: str
+) -> None:
     try:
         result = read_bytes("devices.csv", (header + "\n".join(rows)).encode())
     except WatchkeeperError as problem:

@@ -15,18 +15,49 @@ def hand_made() -> list[DeviceLine]:
     """Three devices: one failing, one passing, one hostile and partly unknown."""
     seen = datetime(2026, 11, 19, 9, 30, tzinfo=UTC)
     return [
-        DeviceLine("dev-1", "PC-07", "windows", "alice@oakfield.example", ("intune", "logs"),
-                   seen, {"encryption": CheckCell("fail", "BitLocker is off",
-                                                  'Intune export x.csv, row 4, "Encrypted" = '
-                                                  '"False"', "intune", seen),
-                          "firewall": CheckCell("pass", "The firewall is on", "", "osquery",
-                                                seen)}, "fail", ("pc-07",)),
-        DeviceLine("dev-2", "MAC-01", "macos", "bob@oakfield.example", ("jamf",), seen,
-                   {"encryption": CheckCell("pass", "FileVault is on"),
-                    "firewall": CheckCell("excepted", "Excepted until 2026-12-31")}, "pass"),
-        DeviceLine("dev-3", HOSTILE, "linux", "-2+3", ("osquery",), None,
-                   {"encryption": CheckCell("unknown", "No source says", HOSTILE,
-                                            HOSTILE, seen)}, "unknown"),
+        DeviceLine(
+            "dev-1",
+            "PC-07",
+            "windows",
+            "alice@oakfield.example",
+            ("intune", "logs"),
+            seen,
+            {
+                "encryption": CheckCell(
+                    "fail",
+                    "BitLocker is off",
+                    'Intune export x.csv, row 4, "Encrypted" = "False"',
+                    "intune",
+                    seen,
+                ),
+                "firewall": CheckCell("pass", "The firewall is on", "", "osquery", seen),
+            },
+            "fail",
+            ("pc-07",),
+        ),
+        DeviceLine(
+            "dev-2",
+            "MAC-01",
+            "macos",
+            "bob@oakfield.example",
+            ("jamf",),
+            seen,
+            {
+                "encryption": CheckCell("pass", "FileVault is on"),
+                "firewall": CheckCell("excepted", "Excepted until 2026-12-31"),
+            },
+            "pass",
+        ),
+        DeviceLine(
+            "dev-3",
+            HOSTILE,
+            "linux",
+            "-2+3",
+            ("osquery",),
+            None,
+            {"encryption": CheckCell("unknown", "No source says", HOSTILE, HOSTILE, seen)},
+            "unknown",
+        ),
     ]
 
 

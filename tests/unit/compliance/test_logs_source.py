@@ -32,90 +32,187 @@ def hosts(store: Store) -> dict[str, HostLogs]:
 
 
 def test_a_windows_host_its_version_sysmon_and_defender(store: Store, tmp_path: Path) -> None:
-    import_events(store, tmp_path, [
-        windows_event("PC-07.oakfield.local", NOW - 3 * DAY, "System", 6009, "EventLog",
-                      "Microsoft (R) Windows (R) 10.00. 19045  Multiprocessor Free."),
-        windows_event("PC-07.oakfield.local", NOW - 2 * DAY, SYSMON, 4,
-                      "Microsoft-Windows-Sysmon",
-                      "Sysmon service state changed:\r\nUtcTime: x\r\nState: Started\r\n"
-                      "Version: 15.15\r\nSchemaVersion: 4.90", State="Started"),
-        windows_event("PC-07.oakfield.local", NOW - 2 * DAY + HOUR, SYSMON, 1,
-                      "Microsoft-Windows-Sysmon", "Process Create"),
-        windows_event("PC-07.oakfield.local", NOW - DAY, "System", 7036,
-                      "Service Control Manager",
-                      "The Sysmon64 service entered the stopped state.", param1="Sysmon64",
-                      param2="stopped"),
-        windows_event("PC-07.oakfield.local", NOW - 20 * HOUR, DEFENDER, 1116,
-                      "Microsoft-Windows-Windows Defender", "Malware detected",
-                      **{"Threat Name": "Trojan:PowerShell/Powersploit.M",
-                         "Severity Name": "Severe", "Path": "file:_C:\\temp\\x.ps1"}),
-        windows_event("PC-07.oakfield.local", NOW - 19 * HOUR, DEFENDER, 1117,
-                      "Microsoft-Windows-Windows Defender", "Action taken",
-                      **{"Threat Name": "Trojan:PowerShell/Powersploit.M"}),
-        windows_event("PC-07.oakfield.local", NOW - 10 * HOUR, DEFENDER, 2000,
-                      "Microsoft-Windows-Windows Defender", "Signatures updated"),
-        windows_event("PC-07.oakfield.local", NOW - 2 * HOUR, DEFENDER, 5001,
-                      "Microsoft-Windows-Windows Defender", "Real-time Protection is disabled"),
-    ])
+    import_events(
+        store,
+        tmp_path,
+        [
+            windows_event(
+                "PC-07.oakfield.local",
+                NOW - 3 * DAY,
+                "System",
+                6009,
+                "EventLog",
+                "Microsoft (R) Windows (R) 10.00. 19045  Multiprocessor Free.",
+            ),
+            windows_event(
+                "PC-07.oakfield.local",
+                NOW - 2 * DAY,
+                SYSMON,
+                4,
+                "Microsoft-Windows-Sysmon",
+                "Sysmon service state changed:\r\nUtcTime: x\r\nState: Started\r\n"
+                "Version: 15.15\r\nSchemaVersion: 4.90",
+                State="Started",
+            ),
+            windows_event(
+                "PC-07.oakfield.local",
+                NOW - 2 * DAY + HOUR,
+                SYSMON,
+                1,
+                "Microsoft-Windows-Sysmon",
+                "Process Create",
+            ),
+            windows_event(
+                "PC-07.oakfield.local",
+                NOW - DAY,
+                "System",
+                7036,
+                "Service Control Manager",
+                "The Sysmon64 service entered the stopped state.",
+                param1="Sysmon64",
+                param2="stopped",
+            ),
+            windows_event(
+                "PC-07.oakfield.local",
+                NOW - 20 * HOUR,
+                DEFENDER,
+                1116,
+                "Microsoft-Windows-Windows Defender",
+                "Malware detected",
+                **{
+                    "Threat Name": "Trojan:PowerShell/Powersploit.M",
+                    "Severity Name": "Severe",
+                    "Path": "file:_C:\\temp\\x.ps1",
+                },
+            ),
+            windows_event(
+                "PC-07.oakfield.local",
+                NOW - 19 * HOUR,
+                DEFENDER,
+                1117,
+                "Microsoft-Windows-Windows Defender",
+                "Action taken",
+                **{"Threat Name": "Trojan:PowerShell/Powersploit.M"},
+            ),
+            windows_event(
+                "PC-07.oakfield.local",
+                NOW - 10 * HOUR,
+                DEFENDER,
+                2000,
+                "Microsoft-Windows-Windows Defender",
+                "Signatures updated",
+            ),
+            windows_event(
+                "PC-07.oakfield.local",
+                NOW - 2 * HOUR,
+                DEFENDER,
+                5001,
+                "Microsoft-Windows-Windows Defender",
+                "Real-time Protection is disabled",
+            ),
+        ],
+    )
     pc = hosts(store)["PC-07.oakfield.local"]
     assert (pc.record.source, pc.record.platform, pc.record.os_version) == (
-        "logs", "windows", "10.0.19045")
+        "logs",
+        "windows",
+        "10.0.19045",
+    )
     assert pc.record.observed == pc.last_seen == NOW - 2 * HOUR and pc.events == 8
     assert pc.last_seen_evidence.startswith(
         'Newest event from host "PC-07.oakfield.local": event #8 ("nxlog Microsoft-Windows-'
-        'Windows Defender/Operational 5001") at 2026-11-23 13:00:00 UTC')
+        'Windows Defender/Operational 5001") at 2026-11-23 13:00:00 UTC'
+    )
     sysmon = pc.sysmon
     assert sysmon is not None
     assert (sysmon.version, sysmon.running, sysmon.events) == ("15.15", False, 2)
     assert sysmon.reason == (
         'Stopped at 2026-11-22 15:00 UTC (System event 7036 #4: service "Sysmon64" entered '
-        'the "stopped" state) and nothing came from it after')
+        'the "stopped" state) and nothing came from it after'
+    )
     assert [(d.event_id, d.threat) for d in pc.detections] == [
-        (1116, "Trojan:PowerShell/Powersploit.M"), (1117, "Trojan:PowerShell/Powersploit.M")]
+        (1116, "Trojan:PowerShell/Powersploit.M"),
+        (1117, "Trojan:PowerShell/Powersploit.M"),
+    ]
     assert pc.record.value(AV_REALTIME) is False
     assert pc.record.value(AV_SIGNATURE_UPDATED) == NOW - 10 * HOUR
     assert pc.record.facts[AV_REALTIME].evidence == (
-        'Defender event 5001 #8 from host "PC-07.oakfield.local": real-time protection '
-        "disabled")
+        'Defender event 5001 #8 from host "PC-07.oakfield.local": real-time protection disabled'
+    )
 
 
 def test_sysmon_that_stopped_and_came_back_is_running(store: Store, tmp_path: Path) -> None:
-    import_events(store, tmp_path, [
-        windows_event("PC-1", NOW - DAY, SYSMON, 4, "Microsoft-Windows-Sysmon",
-                      "State: Stopped", State="Stopped"),
-        windows_event("PC-1", NOW - HOUR, SYSMON, 3, "Microsoft-Windows-Sysmon", "Network"),
-        windows_event("PC-2", NOW - HOUR, SYSMON, 16, "Microsoft-Windows-Sysmon",
-                      "Config changed", Configuration="C:\\sysmon.xml")])
+    import_events(
+        store,
+        tmp_path,
+        [
+            windows_event(
+                "PC-1",
+                NOW - DAY,
+                SYSMON,
+                4,
+                "Microsoft-Windows-Sysmon",
+                "State: Stopped",
+                State="Stopped",
+            ),
+            windows_event("PC-1", NOW - HOUR, SYSMON, 3, "Microsoft-Windows-Sysmon", "Network"),
+            windows_event(
+                "PC-2",
+                NOW - HOUR,
+                SYSMON,
+                16,
+                "Microsoft-Windows-Sysmon",
+                "Config changed",
+                Configuration="C:\\sysmon.xml",
+            ),
+        ],
+    )
     found = hosts(store)
     one, two = found["PC-1"].sysmon, found["PC-2"].sysmon
     assert one is not None and one.running is True and "but its events continued" in one.reason
     assert two is not None and two.running is None and two.version is None
-    assert two.changes[0].evidence == ('Sysmon event 16 #3: configuration changed to '
-                                       '"C:\\sysmon.xml"')
+    assert two.changes[0].evidence == (
+        'Sysmon event 16 #3: configuration changed to "C:\\sysmon.xml"'
+    )
 
 
 def test_the_platform_comes_from_what_the_events_are(store: Store, tmp_path: Path) -> None:
-    import_paths(store, [FIXTURES / "syslog" / "auth.log", FIXTURES / "journald",
-                         FIXTURES / "json" / "android-security.jsonl"])
-    import_text(store, tmp_path,
-                "Nov 23 09:00:55 studio-mac kernel[0]: Thunderbolt unplug\n"
-                "Nov 23 09:01:05 studio-mac com.apple.CDScheduler[43]: Thermal state: 1\n"
-                "Nov 23 09:02:00 asa-edge %ASA-6-302013: Built outbound TCP connection\n",
-                "mixed.log")
+    import_paths(
+        store,
+        [
+            FIXTURES / "syslog" / "auth.log",
+            FIXTURES / "journald",
+            FIXTURES / "json" / "android-security.jsonl",
+        ],
+    )
+    import_text(
+        store,
+        tmp_path,
+        "Nov 23 09:00:55 studio-mac kernel[0]: Thunderbolt unplug\n"
+        "Nov 23 09:01:05 studio-mac com.apple.CDScheduler[43]: Thermal state: 1\n"
+        "Nov 23 09:02:00 asa-edge %ASA-6-302013: Built outbound TCP connection\n",
+        "mixed.log",
+    )
     platforms = {name: host.record.platform for name, host in hosts(store).items()}
     assert platforms["web1"] == "linux"
     assert platforms["Pixel-7-alice"] == "android"
     assert platforms["studio-mac"] == "macos"  # a Mac's kernel is no Linux kernel
     assert platforms["asa-edge"] == "other"  # an appliance that only speaks syslog
-    journald_hosts = [name for name, host in hosts(store).items()
-                      if host.platform_evidence and "journald" in host.platform_evidence]
+    journald_hosts = [
+        name
+        for name, host in hosts(store).items()
+        if host.platform_evidence and "journald" in host.platform_evidence
+    ]
     assert journald_hosts and all(platforms[name] == "linux" for name in journald_hosts)
 
 
 def test_hostile_host_names_are_kept_as_data(store: Store, tmp_path: Path) -> None:
     name = "<img src=x onerror=alert(1)>'; DROP TABLE events;--"
-    import_events(store, tmp_path, [windows_event(name, NOW - HOUR, "Security", 4624,
-                                                  "Microsoft-Windows-Security-Auditing")])
+    import_events(
+        store,
+        tmp_path,
+        [windows_event(name, NOW - HOUR, "Security", 4624, "Microsoft-Windows-Security-Auditing")],
+    )
     host = hosts(store)[name]
     assert host.record.location == 'host "<img src=x onerror=alert(1)>\'; DROP TABLE events;--"'
     assert rows(store)[name].host_names == (name,)
@@ -140,12 +237,17 @@ def test_devices_of_the_demo_office(store: Store) -> None:
     sysmon = next(host.sysmon for host in victim.device.logs if host.sysmon)
     assert sysmon is not None and sysmon.version == "15.15"
     assert [change.running for change in sysmon.changes if change.running is not None][:2] == [
-        False, False]  # Sysmon's own event 4, then the service's 7036
+        False,
+        False,
+    ]  # Sysmon's own event 4, then the service's 7036
     # the demo's logs are imported files: history, which the Logs check does not judge
     logs = {name: row.checks["logs_received"] for name, row in found.items()}
     assert {result.status for result in logs.values()} == {"n/a"}
-    assert all(result.reason.startswith("History only") for name, result in logs.items()
-               if found[name].platform != "android"), logs  # phones: not checked by default
+    assert all(
+        result.reason.startswith("History only")
+        for name, result in logs.items()
+        if found[name].platform != "android"
+    ), logs  # phones: not checked by default
     later = rows(store, scenario.end + timedelta(days=200))
     assert all(row.checks["logs_received"].status == "n/a" for row in later.values())
 
@@ -164,8 +266,10 @@ def test_devices_from_the_evtx_samples(store: Store) -> None:
     assert iewin7 is not None and iewin7.version == "9.01" and iewin7.running is True
     judged = rows(store, datetime(2026, 11, 23, tzinfo=UTC))
     assert all(row.checks["logs_received"].status == "n/a" for row in judged.values())
-    assert any(note.startswith('Defender on "MSEDGEWIN10": 6 detections')
-               for note in judged["MSEDGEWIN10"].notes)
+    assert any(
+        note.startswith('Defender on "MSEDGEWIN10": 6 detections')
+        for note in judged["MSEDGEWIN10"].notes
+    )
 
 
 def test_macs_from_loghub_syslog(store: Store) -> None:
@@ -174,5 +278,4 @@ def test_macs_from_loghub_syslog(store: Store) -> None:
     platforms = [host.record.platform for host in found]
     # a host heard only through its kernel could be anything; none is taken for Linux
     assert set(platforms) == {"macos", "other"} and platforms.count("macos") > 25
-    assert all(host.platform_evidence is None for host in found
-               if host.record.platform == "other")
+    assert all(host.platform_evidence is None for host in found if host.record.platform == "other")

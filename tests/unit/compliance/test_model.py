@@ -32,15 +32,29 @@ NOW = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
 
 
 def record(**facts: Fact) -> DeviceRecord:
-    return DeviceRecord(source=SOURCE_INTUNE, source_label="x.csv", location="row 2",
-                        observed=NOW, name="PC-1", facts=facts)
+    return DeviceRecord(
+        source=SOURCE_INTUNE,
+        source_label="x.csv",
+        location="row 2",
+        observed=NOW,
+        name="PC-1",
+        facts=facts,
+    )
 
 
 def test_the_ten_facts_and_their_types() -> None:
     assert dict(FACT_TYPES) == {
-        "encrypted": bool, "firewall": bool, "screen_lock_minutes": int, "rooted": bool,
-        "av_realtime": bool, "av_signature_updated": datetime, "secure_boot": bool,
-        "attestation": bool, "mdm_last_checkin": datetime, "compliance_state_reported": str}
+        "encrypted": bool,
+        "firewall": bool,
+        "screen_lock_minutes": int,
+        "rooted": bool,
+        "av_realtime": bool,
+        "av_signature_updated": datetime,
+        "secure_boot": bool,
+        "attestation": bool,
+        "mdm_last_checkin": datetime,
+        "compliance_state_reported": str,
+    }
 
 
 def test_a_record_holds_facts_of_the_right_type_only() -> None:
@@ -66,11 +80,25 @@ def test_inventory_errors_are_watchkeeper_errors_with_a_title() -> None:
     assert (problem.title, str(problem)) == ("Device list not imported", "x.csv: the file is empty")
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("True", True), ("ja", True), ("Oui", True), ("Enabled", True), ("1", True),
-    ("FALSE", False), ("Nein", False), ("non", False), ("Off", False),
-    ("Unknown", None), ("", None), ("Unbekannt", None), ("inconnu", None), ("N/A", None),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("True", True),
+        ("ja", True),
+        ("Oui", True),
+        ("Enabled", True),
+        ("1", True),
+        ("FALSE", False),
+        ("Nein", False),
+        ("non", False),
+        ("Off", False),
+        ("Unknown", None),
+        ("", None),
+        ("Unbekannt", None),
+        ("inconnu", None),
+        ("N/A", None),
+    ],
+)
 def test_yes_and_no_in_three_languages(text: str, value: bool | None) -> None:
     assert flag(text) is value
 
@@ -80,16 +108,28 @@ def test_a_word_that_is_neither_is_reported_not_guessed() -> None:
         flag("Maybe")
 
 
-@pytest.mark.parametrize(("texts", "platform"), [
-    (("Windows",), PLATFORM_WINDOWS), (("Microsoft Windows 11 Pro",), PLATFORM_WINDOWS),
-    (("macOS",), PLATFORM_MACOS), (("darwin",), PLATFORM_MACOS), (("Mac",), PLATFORM_MACOS),
-    (("iPadOS",), PLATFORM_IOS), (("iOS 17.5.1",), PLATFORM_IOS), (("iPhone 15",), PLATFORM_IOS),
-    (("AndroidForWork",), PLATFORM_ANDROID), (("Android Enterprise",), PLATFORM_ANDROID),
-    (("Chrome OS",), PLATFORM_CHROMEOS), (("ubuntu",), PLATFORM_LINUX),
-    (("Linux",), PLATFORM_LINUX), (("", "debian"), PLATFORM_LINUX),
-    (("MacBook Air (M2, 2022)",), PLATFORM_OTHER), (("Apple TV 4K",), PLATFORM_OTHER),
-    ((None,), PLATFORM_OTHER),
-])
+@pytest.mark.parametrize(
+    ("texts", "platform"),
+    [
+        (("Windows",), PLATFORM_WINDOWS),
+        (("Microsoft Windows 11 Pro",), PLATFORM_WINDOWS),
+        (("macOS",), PLATFORM_MACOS),
+        (("darwin",), PLATFORM_MACOS),
+        (("Mac",), PLATFORM_MACOS),
+        (("iPadOS",), PLATFORM_IOS),
+        (("iOS 17.5.1",), PLATFORM_IOS),
+        (("iPhone 15",), PLATFORM_IOS),
+        (("AndroidForWork",), PLATFORM_ANDROID),
+        (("Android Enterprise",), PLATFORM_ANDROID),
+        (("Chrome OS",), PLATFORM_CHROMEOS),
+        (("ubuntu",), PLATFORM_LINUX),
+        (("Linux",), PLATFORM_LINUX),
+        (("", "debian"), PLATFORM_LINUX),
+        (("MacBook Air (M2, 2022)",), PLATFORM_OTHER),
+        (("Apple TV 4K",), PLATFORM_OTHER),
+        ((None,), PLATFORM_OTHER),
+    ],
+)
 def test_platforms_from_what_sources_write(texts: tuple[str | None, ...], platform: str) -> None:
     assert platform_of(*texts) == platform
 
@@ -102,7 +142,13 @@ def test_os_names_with_their_version() -> None:
 
 def test_firmware_placeholders_are_not_serial_numbers() -> None:
     assert serial_or_none(" C02FK1ABQ6L4 ") == "C02FK1ABQ6L4"
-    for placeholder in ("To Be Filled By O.E.M.", "Default string", "0", "", "System Serial Number"):
+    for placeholder in (
+        "To Be Filled By O.E.M.",
+        "Default string",
+        "0",
+        "",
+        "System Serial Number",
+    ):
         assert serial_or_none(placeholder) is None
 
 
@@ -115,35 +161,84 @@ DAY_FIRST = DateOrder(True, "test")
 MONTH_FIRST = DateOrder(False, "test")
 
 
-@pytest.mark.parametrize(("text", "order", "expected", "how"), [
-    ("2026-11-23T14:05:00Z", DAY_FIRST, datetime(2026, 11, 23, 14, 5), "ISO 8601"),
-    ("2026-11-23T15:05:00+01:00", DAY_FIRST, datetime(2026, 11, 23, 14, 5), "ISO 8601"),
-    ("2026-11-23 14:05:00.0000000", DAY_FIRST, datetime(2026, 11, 23, 14, 5),
-     "ISO 8601, no zone given, so UTC"),
-    ("23.11.2026 14:05", MONTH_FIRST, datetime(2026, 11, 23, 14, 5),
-     "day.month.year, no zone given, so UTC"),
-    ("11/23/2026 2:05:00 PM", MONTH_FIRST, datetime(2026, 11, 23, 14, 5),
-     "month/day/year, 12-hour clock, no zone given, so UTC"),
-    ("23/11/2026 14:05", DAY_FIRST, datetime(2026, 11, 23, 14, 5),
-     "day/month/year, no zone given, so UTC"),
-    ("12/11/2026 12:30 AM", MONTH_FIRST, datetime(2026, 12, 11, 0, 30),
-     "month/day/year, 12-hour clock, no zone given, so UTC"),
-    ("2026-11-23 at 2:05 PM", DAY_FIRST, datetime(2026, 11, 23, 14, 5),
-     "year-month-day, 12-hour clock, no zone given, so UTC"),
-    ("2026/11/23 14:05:00 GMT", DAY_FIRST, datetime(2026, 11, 23, 14, 5), "year-month-day"),
-    ("Nov 23, 2026, 2:05:00 PM GMT+1", DAY_FIRST, datetime(2026, 11, 23, 13, 5),
-     "a month name, 12-hour clock"),
-    ("23. November 2026 14:05", DAY_FIRST, datetime(2026, 11, 23, 14, 5),
-     "a month name, no zone given, so UTC"),
-    ("23 novembre 2026 à 14:05", DAY_FIRST, datetime(2026, 11, 23, 14, 5),
-     "a month name, no zone given, so UTC"),
-])
-def test_dates_as_exports_write_them(text: str, order: DateOrder, expected: datetime,
-                                     how: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "order", "expected", "how"),
+    [
+        ("2026-11-23T14:05:00Z", DAY_FIRST, datetime(2026, 11, 23, 14, 5), "ISO 8601"),
+        ("2026-11-23T15:05:00+01:00", DAY_FIRST, datetime(2026, 11, 23, 14, 5), "ISO 8601"),
+        (
+            "2026-11-23 14:05:00.0000000",
+            DAY_FIRST,
+            datetime(2026, 11, 23, 14, 5),
+            "ISO 8601, no zone given, so UTC",
+        ),
+        (
+            "23.11.2026 14:05",
+            MONTH_FIRST,
+            datetime(2026, 11, 23, 14, 5),
+            "day.month.year, no zone given, so UTC",
+        ),
+        (
+            "11/23/2026 2:05:00 PM",
+            MONTH_FIRST,
+            datetime(2026, 11, 23, 14, 5),
+            "month/day/year, 12-hour clock, no zone given, so UTC",
+        ),
+        (
+            "23/11/2026 14:05",
+            DAY_FIRST,
+            datetime(2026, 11, 23, 14, 5),
+            "day/month/year, no zone given, so UTC",
+        ),
+        (
+            "12/11/2026 12:30 AM",
+            MONTH_FIRST,
+            datetime(2026, 12, 11, 0, 30),
+            "month/day/year, 12-hour clock, no zone given, so UTC",
+        ),
+        (
+            "2026-11-23 at 2:05 PM",
+            DAY_FIRST,
+            datetime(2026, 11, 23, 14, 5),
+            "year-month-day, 12-hour clock, no zone given, so UTC",
+        ),
+        ("2026/11/23 14:05:00 GMT", DAY_FIRST, datetime(2026, 11, 23, 14, 5), "year-month-day"),
+        (
+            "Nov 23, 2026, 2:05:00 PM GMT+1",
+            DAY_FIRST,
+            datetime(2026, 11, 23, 13, 5),
+            "a month name, 12-hour clock",
+        ),
+        (
+            "23. November 2026 14:05",
+            DAY_FIRST,
+            datetime(2026, 11, 23, 14, 5),
+            "a month name, no zone given, so UTC",
+        ),
+        (
+            "23 novembre 2026 à 14:05",
+            DAY_FIRST,
+            datetime(2026, 11, 23, 14, 5),
+            "a month name, no zone given, so UTC",
+        ),
+    ],
+)
+def test_dates_as_exports_write_them(
+    text: str, order: DateOrder, expected: datetime, how: str
+) -> None:
     assert read_date(text, order) == (expected.replace(tzinfo=UTC), how)
 
 
-@pytest.mark.parametrize("text", ["yesterday", "31/02/2026 10:00", "13/13/2026", "25:00",
-                                  "2026-11-23 at 13:05 PM", "Nov 23, 2026, 2:05 PM GMT+99"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yesterday",
+        "31/02/2026 10:00",
+        "13/13/2026",
+        "25:00",
+        "2026-11-23 at 13:05 PM",
+        "Nov 23, 2026, 2:05 PM GMT+99",
+    ],
+)
 def test_not_dates(text: str) -> None:
     assert read_date(text, DAY_FIRST) is None

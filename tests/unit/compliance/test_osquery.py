@@ -33,12 +33,20 @@ from watchkeeper.core.paths import resources_dir
 PACK = resources_dir() / "osquery" / "watchkeeper-pack.conf"
 # Tables the pack reads, and the systems osquery has them on (from osquery's specs/).
 TABLES = {
-    "system_info": {"windows", "darwin", "linux"}, "os_version": {"windows", "darwin", "linux"},
-    "secureboot": {"windows", "darwin", "linux"}, "bitlocker_info": {"windows"},
-    "disk_encryption": {"darwin", "linux"}, "mounts": {"darwin", "linux"},
-    "windows_security_center": {"windows"}, "windows_security_products": {"windows"},
-    "registry": {"windows"}, "alf": {"darwin"}, "screenlock": {"darwin"},
-    "managed_policies": {"darwin"}, "iptables": {"linux"}, "systemd_units": {"linux"},
+    "system_info": {"windows", "darwin", "linux"},
+    "os_version": {"windows", "darwin", "linux"},
+    "secureboot": {"windows", "darwin", "linux"},
+    "bitlocker_info": {"windows"},
+    "disk_encryption": {"darwin", "linux"},
+    "mounts": {"darwin", "linux"},
+    "windows_security_center": {"windows"},
+    "windows_security_products": {"windows"},
+    "registry": {"windows"},
+    "alf": {"darwin"},
+    "screenlock": {"darwin"},
+    "managed_policies": {"darwin"},
+    "iptables": {"linux"},
+    "systemd_units": {"linux"},
 }
 
 
@@ -48,7 +56,11 @@ def test_snapshot_log_windows_host() -> None:
     assert result.notes == ["Read as an osquery results log: 3 hosts"]
     pc = devices(result)["PC-07"]
     assert (pc.serial, pc.platform, pc.os_name, pc.os_version) == (
-        "5NBR4K3", PLATFORM_WINDOWS, "Microsoft Windows 11 Pro", "10.0.22631")
+        "5NBR4K3",
+        PLATFORM_WINDOWS,
+        "Microsoft Windows 11 Pro",
+        "10.0.22631",
+    )
     assert (pc.model, pc.manufacturer) == ("Latitude 5440", "Dell Inc.")
     assert pc.alias_values(ALIAS_OSQUERY_HOST) == ["PC-07.oakfield.local"]
     assert pc.alias_values(ALIAS_HOSTNAME) == ["PC-07.oakfield.local"]
@@ -58,12 +70,15 @@ def test_snapshot_log_windows_host() -> None:
     assert pc.facts[ENCRYPTED].evidence == (
         'osquery log osquery-snapshot.log, host "PC-07.oakfield.local", query bitlocker, line 4: '
         'drive_letter = "C:", protection_status = "1", percentage_encrypted = "100" '
-        "(BitLocker protection on)")
+        "(BitLocker protection on)"
+    )
     # Group Policy turns the public profile off, whatever the local setting says.
     assert pc.value(FIREWALL) is False
     assert pc.facts[FIREWALL].evidence.endswith("(off for the public profile)")
-    assert "SOFTWARE\\Policies\\Microsoft\\WindowsFirewall\\PublicProfile" in \
-        pc.facts[FIREWALL].evidence
+    assert (
+        "SOFTWARE\\Policies\\Microsoft\\WindowsFirewall\\PublicProfile"
+        in pc.facts[FIREWALL].evidence
+    )
     assert pc.value(SCREEN_LOCK_MINUTES) == 10  # screen saver at 10 min, inside the 15 min limit
     assert pc.value(AV_REALTIME) is True
     assert pc.value(AV_SIGNATURE_UPDATED) == datetime(2026, 11, 22, 3, 10, tzinfo=UTC)
@@ -75,7 +90,10 @@ def test_snapshot_log_mac_and_linux_hosts() -> None:
     mac = found["MAC-LISA"]
     assert (mac.platform, mac.os_version, mac.serial) == (PLATFORM_MACOS, "14.6.1", "C02FK1ABQ6L4")
     assert (mac.value(ENCRYPTED), mac.value(FIREWALL), mac.value(SECURE_BOOT)) == (
-        True, False, True)
+        True,
+        False,
+        True,
+    )
     assert mac.value(SCREEN_LOCK_MINUTES) == 11  # 600 s idle + 5 s grace, rounded up
     assert mac.value(AV_REALTIME) is None  # not collected on macOS
     server = found["srv-files"]
@@ -108,9 +126,12 @@ def test_differential_log_reports_what_it_skipped() -> None:
     result = read("osquery-differential.log")
     assert messages(result) == [
         "osquery-differential.log: line 17 is not complete JSON (the log was probably still "
-        "being written); it was skipped"]
-    assert ("Results of 1 query outside the Watchkeeper pack were skipped: "
-            "pack_incident-response_listening_ports") in result.notes
+        "being written); it was skipped"
+    ]
+    assert (
+        "Results of 1 query outside the Watchkeeper pack were skipped: "
+        "pack_incident-response_listening_ports"
+    ) in result.notes
     assert "Skipped 1 line that is not a query result" in result.notes
 
 
@@ -126,8 +147,13 @@ def _log(*lines: dict[str, object]) -> bytes:
 
 
 def _screen_lock(rows: list[dict[str, str]]) -> DeviceRecord:
-    line = {"name": "pack_watchkeeper_windows_screen_lock", "hostIdentifier": "pc",
-            "unixTime": 1795442400, "snapshot": rows, "action": "snapshot"}
+    line = {
+        "name": "pack_watchkeeper_windows_screen_lock",
+        "hostIdentifier": "pc",
+        "unixTime": 1795442400,
+        "snapshot": rows,
+        "action": "snapshot",
+    }
     return read_bytes("screen.log", _log(line)).records[0]
 
 
@@ -136,29 +162,49 @@ OTHER = "HKEY_USERS\\S-1-5-21-1-2-3-1002"
 LIMIT = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System"
 
 
-def _saver(user: str, active: str, secure: str, timeout: str, policy: bool = False
-           ) -> list[dict[str, str]]:
-    key = user + ("\\Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop" if policy
-                  else "\\Control Panel\\Desktop")
-    return [{"key": key, "name": name, "data": data} for name, data in (
-        ("ScreenSaveActive", active), ("ScreenSaverIsSecure", secure),
-        ("ScreenSaveTimeOut", timeout))]
+def _saver(
+    user: str, active: str, secure: str, timeout: str, policy: bool = False
+) -> list[dict[str, str]]:
+    key = user + (
+        "\\Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop"
+        if policy
+        else "\\Control Panel\\Desktop"
+    )
+    return [
+        {"key": key, "name": name, "data": data}
+        for name, data in (
+            ("ScreenSaveActive", active),
+            ("ScreenSaverIsSecure", secure),
+            ("ScreenSaveTimeOut", timeout),
+        )
+    ]
 
 
 MACHINE_LIMIT = {"key": LIMIT, "name": "InactivityTimeoutSecs", "data": "900"}
 
 
-@pytest.mark.parametrize(("rows", "minutes"), [
-    (_saver(USER, "1", "1", "300"), 5),
-    (_saver(USER, "1", "0", "300"), 0),  # a screen saver without a password does not lock
-    ([*_saver(USER, "1", "0", "300"), *_saver(USER, "1", "1", "600", policy=True)], 10),
-    ([*_saver(USER, "1", "1", "300"), *_saver(OTHER, "1", "1", "1800")], 30),  # the worst user
-    ([MACHINE_LIMIT, *_saver(USER, "0", "0", "0")], 15),  # the limit locks without a saver
-    ([MACHINE_LIMIT, *_saver(USER, "1", "1", "3600")], 15),
-    ([MACHINE_LIMIT], 15),
-    ([{"key": USER + "\\Control Panel\\Desktop", "name": "ScreenSaveTimeOut", "data": "300"}],
-     None),  # whether it is active and secure is not known: unknown
-])
+@pytest.mark.parametrize(
+    ("rows", "minutes"),
+    [
+        (_saver(USER, "1", "1", "300"), 5),
+        (_saver(USER, "1", "0", "300"), 0),  # a screen saver without a password does not lock
+        ([*_saver(USER, "1", "0", "300"), *_saver(USER, "1", "1", "600", policy=True)], 10),
+        ([*_saver(USER, "1", "1", "300"), *_saver(OTHER, "1", "1", "1800")], 30),  # the worst user
+        ([MACHINE_LIMIT, *_saver(USER, "0", "0", "0")], 15),  # the limit locks without a saver
+        ([MACHINE_LIMIT, *_saver(USER, "1", "1", "3600")], 15),
+        ([MACHINE_LIMIT], 15),
+        (
+            [
+                {
+                    "key": USER + "\\Control Panel\\Desktop",
+                    "name": "ScreenSaveTimeOut",
+                    "data": "300",
+                }
+            ],
+            None,
+        ),  # whether it is active and secure is not known: unknown
+    ],
+)
 def test_windows_screen_lock_rules(rows: list[dict[str, str]], minutes: int | None) -> None:
     assert _screen_lock(rows).value(SCREEN_LOCK_MINUTES) == minutes
 
@@ -166,15 +212,13 @@ def test_windows_screen_lock_rules(rows: list[dict[str, str]], minutes: int | No
 def test_logged_query_names_with_any_pack_name_and_delimiter() -> None:
     assert query_of("os_version", QUERIES) == "os_version"
     assert query_of("pack_watchkeeper_os_version", QUERIES) == "os_version"
-    assert query_of("pack/compliance/windows_security_center", QUERIES) == \
-        "windows_security_center"
+    assert query_of("pack/compliance/windows_security_center", QUERIES) == "windows_security_center"
     assert query_of("pack_incident-response_listening_ports", QUERIES) is None
     assert query_of("my_os_version", QUERIES) is None
 
 
 def test_filetime_as_osquery_shows_registry_binary() -> None:
-    assert filetime("00B4AFF52E7ADD010000000000000000") == datetime(2026, 11, 22, 3, 10,
-                                                                     tzinfo=UTC)
+    assert filetime("00B4AFF52E7ADD010000000000000000") == datetime(2026, 11, 22, 3, 10, tzinfo=UTC)
     assert filetime("0000000000000000") is None
     assert filetime("not hex") is None
 
@@ -187,9 +231,9 @@ def test_the_shipped_pack_is_what_the_reader_reads() -> None:
         assert query["platform"] in ("all", "windows", "darwin", "linux"), name
         assert isinstance(query["interval"], int) and query["interval"] > 0
         assert query["description"]
-        platforms = ({"windows", "darwin", "linux"} if query["platform"] == "all"
-                     else {query["platform"]})
+        platforms = (
+            {"windows", "darwin", "linux"} if query["platform"] == "all" else {query["platform"]}
+        )
         for table in re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", query["query"]):
             assert table in TABLES, f"{name} reads {table}, not checked against osquery's specs"
             assert platforms <= TABLES[table], f"{name} runs where {table} does not exist"
-

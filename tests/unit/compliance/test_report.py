@@ -27,8 +27,7 @@ def cli(now: datetime, *args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def test_the_command_says_the_reports_notes_thresholds_and_stale_policy(
-        tmp_path: Path) -> None:
+def test_the_command_says_the_reports_notes_thresholds_and_stale_policy(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     for name in ("intune-all-devices-en.csv", "osquery-snapshot.log"):
         assert cli(NOW, "devices", "import", str(FIXTURES / name), "--db", str(db))[0] == 0

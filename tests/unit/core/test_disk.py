@@ -12,8 +12,9 @@ from watchkeeper.core.disk import fsync_folder
 
 
 @pytest.mark.skipif(os.name == "nt", reason="Windows has no folder handles to sync")
-def test_a_rename_is_made_durable_by_syncing_its_folder(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rename_is_made_durable_by_syncing_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "segment.open").write_bytes(b"line\n")
     os.replace(tmp_path / "segment.open", tmp_path / "segment.sealed")
     synced: list[tuple[int, int]] = []

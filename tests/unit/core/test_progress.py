@@ -25,8 +25,10 @@ def test_the_demos_import_counts_what_it_reads_not_what_was_generated(store: obj
 
     assert isinstance(store, Store)
     importing: list[int] = []
-    progress = Progress(lambda state: importing.append(state.records)
-                        if state.stage == "Importing" else None, max_rate=1e9)
+    progress = Progress(
+        lambda state: importing.append(state.records) if state.stage == "Importing" else None,
+        max_rate=1e9,
+    )
     scenario, summary = load_demo(store, events=3000, progress=progress)
     progress.flush()
     read = summary.events + summary.duplicates + summary.quarantined

@@ -43,9 +43,19 @@ def test_missing_damaged_and_newer_files(tmp_path: Path) -> None:
 
 def test_wrong_values_fall_back_field_by_field(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
-    path.write_text(json.dumps({"schema_version": 1, "theme": "<b>neon</b>", "time_display": 7,
-                                "table_columns": "time", "filter_history": ["a", 3],
-                                "unknown": True, "timeline_series": "level"}))
+    path.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "theme": "<b>neon</b>",
+                "time_display": 7,
+                "table_columns": "time",
+                "filter_history": ["a", 3],
+                "unknown": True,
+                "timeline_series": "level",
+            }
+        )
+    )
     loaded = settings_file.load(path)
     assert loaded.theme == "system" and loaded.time_display == "local"
     assert loaded.table_columns == Settings().table_columns and loaded.filter_history == []
@@ -55,6 +65,7 @@ def test_wrong_values_fall_back_field_by_field(tmp_path: Path) -> None:
 def _refuse_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     """A read-only config folder. Root ignores permission bits, so the refusal is simulated
     where the file system would give it."""
+
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
@@ -63,8 +74,9 @@ def _refuse_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Path, "mkdir", refuse)
 
 
-@pytest.mark.parametrize("content", [b"", b"  \n", b"[]", b'{"theme": "da', b"\x00\xff\xfe\x01",
-                                     b'"dark"', b"null"])
+@pytest.mark.parametrize(
+    "content", [b"", b"  \n", b"[]", b'{"theme": "da', b"\x00\xff\xfe\x01", b'"dark"', b"null"]
+)
 def test_a_damaged_file_is_kept_and_said_once(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "settings.json"
     path.write_bytes(content)
@@ -92,21 +104,30 @@ def test_an_earlier_damaged_file_is_not_overwritten(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("version", ["2a", [1], {"v": 1}, 1.5, None, True, "", "1"])
 def test_a_schema_version_of_the_wrong_type_keeps_the_other_settings(
-        tmp_path: Path, version: object) -> None:
+    tmp_path: Path, version: object
+) -> None:
     path = tmp_path / "settings.json"
-    path.write_text(json.dumps({"schema_version": version, "theme": "dark",
-                                "listeners": {"syslog-tcp": 1514}}))
+    path.write_text(
+        json.dumps({"schema_version": version, "theme": "dark", "listeners": {"syslog-tcp": 1514}})
+    )
     loaded = settings_file.load(path)
     assert loaded.theme == "dark" and loaded.listeners == {"syslog-tcp": 1514}
     assert loaded.schema_version == SCHEMA_VERSION
 
 
-@given(st.dictionaries(st.sampled_from([f.name for f in fields(Settings)] + ["other"]),
-                       st.recursive(st.none() | st.booleans() | st.integers() | st.floats()
-                                    | st.text(max_size=5),
-                                    lambda inner: st.lists(inner, max_size=3)
-                                    | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-                                    max_leaves=6)))
+@given(
+    st.dictionaries(
+        st.sampled_from([f.name for f in fields(Settings)] + ["other"]),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+            ),
+            max_leaves=6,
+        ),
+    )
+)
 @settings(max_examples=100, deadline=None)
 def test_any_json_object_loads_without_an_error(document: dict[str, object]) -> None:
     import tempfile
@@ -119,8 +140,9 @@ def test_any_json_object_loads_without_an_error(document: dict[str, object]) -> 
         assert settings_file.load(path) == loaded
 
 
-def test_a_read_only_config_folder_is_said_not_raised(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_only_config_folder_is_said_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "settings.json"
     path.write_bytes(b"[]")
     settings_file.take_notices()
@@ -145,9 +167,11 @@ def test_an_unreadable_file_gives_defaults_and_a_notice(tmp_path: Path) -> None:
 
 def test_numbers_out_of_range_fall_back(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
-    path.write_text('{"heartbeat_minutes": 100000000000000000000, "listeners": {"syslog-tcp": true},'
-                    ' "source_intervals": {"fw|x": Infinity}, "compliance_thresholds": '
-                    '{"screen_lock.max_minutes": NaN}}')
+    path.write_text(
+        '{"heartbeat_minutes": 100000000000000000000, "listeners": {"syslog-tcp": true},'
+        ' "source_intervals": {"fw|x": Infinity}, "compliance_thresholds": '
+        '{"screen_lock.max_minutes": NaN}}'
+    )
     loaded = settings_file.load(path)
     defaults = Settings()
     assert loaded.heartbeat_minutes == 0 and loaded.listeners == defaults.listeners

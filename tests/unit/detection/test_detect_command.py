@@ -31,13 +31,16 @@ detection:
     keywords: ['Failed password']
     condition: keywords
 """
-LINE = ("Nov 23 08:{m:02d}:{s:02d} web01 sshd[3100]: Failed password for {user} "
-        "from 203.0.113.7 port 4{s:04d} ssh2\n")
+LINE = (
+    "Nov 23 08:{m:02d}:{s:02d} web01 sshd[3100]: Failed password for {user} "
+    "from 203.0.113.7 port 4{s:04d} ssh2\n"
+)
 
 
 def _lines(count: int, user: str = "admin", start: int = 0) -> str:
-    return "".join(LINE.format(m=(start + i) // 60 % 60, s=(start + i) % 60, user=user)
-                   for i in range(count))
+    return "".join(
+        LINE.format(m=(start + i) // 60 % 60, s=(start + i) % 60, user=user) for i in range(count)
+    )
 
 
 def _rules(folder: Path, **files: str) -> Path:
@@ -48,8 +51,12 @@ def _rules(folder: Path, **files: str) -> Path:
 
 
 def _run(db: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "watchkeeper", *args, "--db", str(db)],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "watchkeeper", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_a_regex_that_backtracks_for_hours_is_refused_with_a_reason(tmp_path: Path) -> None:
@@ -86,13 +93,17 @@ def _wait_for_detection(process: subprocess.Popen[str], cache: Path, seconds: fl
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the import ended before detection could be stopped: "
-                                 f"{process.communicate()}")
+            raise AssertionError(
+                f"the import ended before detection could be stopped: {process.communicate()}"
+            )
         if cache.exists():
-            with contextlib.closing(sqlite3.connect(cache, timeout=5)) as con, \
-                    contextlib.suppress(sqlite3.Error):
-                if con.execute("SELECT count(*) FROM compiled "
-                               "WHERE value LIKE '%Slow but bounded%'").fetchone()[0]:
+            with (
+                contextlib.closing(sqlite3.connect(cache, timeout=5)) as con,
+                contextlib.suppress(sqlite3.Error),
+            ):
+                if con.execute(
+                    "SELECT count(*) FROM compiled WHERE value LIKE '%Slow but bounded%'"
+                ).fetchone()[0]:
                     return
         time.sleep(0.05)
     raise AssertionError("detection never started")
@@ -100,16 +111,31 @@ def _wait_for_detection(process: subprocess.Popen[str], cache: Path, seconds: fl
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
 def test_hits_of_an_import_whose_detection_was_stopped_are_found_later(
-        tmp_path: Path, _home: Path, stop: signal.Signals) -> None:
+    tmp_path: Path, _home: Path, stop: signal.Signals
+) -> None:
     fast = _rules(tmp_path / "fast", failed=FAILED)
     slow = _rules(tmp_path / "slow", slow=SLOW)
     log = tmp_path / "auth.log"
     log.write_text(_lines(10_000, user="a" * 1500))
     db = tmp_path / "w.duckdb"
     process = subprocess.Popen(
-        [sys.executable, "-m", "watchkeeper", "import", str(log), "--rules", str(fast),
-         "--rules", str(slow), "--db", str(db)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "watchkeeper",
+            "import",
+            str(log),
+            "--rules",
+            str(fast),
+            "--rules",
+            str(slow),
+            "--db",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for_detection(process, _home / "cache" / "compiled-rules.sqlite")
         time.sleep(0.5)  # into the rules' queries
@@ -131,8 +157,11 @@ def test_hits_of_an_import_whose_detection_was_stopped_are_found_later(
     assert "No new events" in _run(db, "detect", "--rules", str(fast)).stdout
 
 
-ROOT = FAILED.replace("SSH failed password", "SSH failure for root").replace(
-    "9c02", "9c04").replace("keywords: ['Failed password']", "keywords: ['for root']")
+ROOT = (
+    FAILED.replace("SSH failed password", "SSH failure for root")
+    .replace("9c02", "9c04")
+    .replace("keywords: ['Failed password']", "keywords: ['for root']")
+)
 ROOT_ID = "5d0c6a52-3f7e-4c1a-9e55-0e1f7a2b9c04"
 
 
@@ -147,12 +176,14 @@ def _cli(*args: str) -> tuple[int, str, str]:
 def _stored(db: Path) -> dict[str, int]:
     code, out, _ = _cli("hits", "--db", str(db), "--json")
     assert code == 0
-    return {rule["id"]: rule["count"] for rule in json.loads(out)["rules"]
-            if rule["id"] in (FAILED_ID, ROOT_ID)}
+    return {
+        rule["id"]: rule["count"]
+        for rule in json.loads(out)["rules"]
+        if rule["id"] in (FAILED_ID, ROOT_ID)
+    }
 
 
-def test_a_hunt_without_the_rule_folders_of_earlier_runs_still_runs_them(
-        tmp_path: Path) -> None:
+def test_a_hunt_without_the_rule_folders_of_earlier_runs_still_runs_them(tmp_path: Path) -> None:
     ours = _rules(tmp_path / "ours", failed=FAILED, root=ROOT)
     log = tmp_path / "auth.log"
     log.write_text(_lines(5) + _lines(2, user="root", start=100))

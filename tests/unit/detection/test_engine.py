@@ -51,10 +51,13 @@ detection:
 }
 
 
-def _lines(count: int, start: int = 0, host: str = "web01", user: str = "admin",
-           ip: str = "203.0.113.7") -> str:
-    return "".join(FAILED.format(m=(start + i) // 60, s=(start + i) % 60, host=host, user=user,
-                                 ip=ip) for i in range(count))
+def _lines(
+    count: int, start: int = 0, host: str = "web01", user: str = "admin", ip: str = "203.0.113.7"
+) -> str:
+    return "".join(
+        FAILED.format(m=(start + i) // 60, s=(start + i) % 60, host=host, user=user, ip=ip)
+        for i in range(count)
+    )
 
 
 def _ruleset(tmp_path: Path, extra: dict[str, str] | None = None) -> RuleSet:
@@ -96,8 +99,7 @@ def test_runs_only_over_new_events_and_never_duplicates(store: Store, tmp_path: 
     assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (8, 3)
 
 
-def test_hits_by_rule_with_hosts_users_and_the_default_view(store: Store,
-                                                            tmp_path: Path) -> None:
+def test_hits_by_rule_with_hosts_users_and_the_default_view(store: Store, tmp_path: Path) -> None:
     rules = _ruleset(tmp_path)
     _import(store, tmp_path, "a.log", _lines(4, host="web01") + _lines(2, 300, "db01", "root"))
     detect(store, rules)
@@ -109,8 +111,10 @@ def test_hits_by_rule_with_hosts_users_and_the_default_view(store: Store,
     assert root is not None and root.description == "<b>bold</b> '; DROP TABLE hits; --"
     # what matters by default: high and critical only
     assert [r.rule_id for r in hits.rule_hits(store)] == [FAILED_ID]
-    assert [r.rule_id for r in hits.rule_hits(store, hits.HitFilter(host="db01"))] == \
-        [FAILED_ID, ROOT_ID]
+    assert [r.rule_id for r in hits.rule_hits(store, hits.HitFilter(host="db01"))] == [
+        FAILED_ID,
+        ROOT_ID,
+    ]
 
 
 def test_suppressions_hide_hits_and_undo_brings_them_back(store: Store, tmp_path: Path) -> None:
@@ -121,12 +125,17 @@ def test_suppressions_hide_hits_and_undo_brings_them_back(store: Store, tmp_path
         hits.add_suppression(store, FAILED_ID, "host", " ", value="web01")
     by_host = hits.add_suppression(store, FAILED_ID, "host", "jump host", value="WEB01")
     assert hits.rule_hits(store)[0].count == 2
-    by_field = hits.add_suppression(store, FAILED_ID, "field", "lab range", value="203.0.113.7",
-                                    field_name="src_ip")
+    by_field = hits.add_suppression(
+        store, FAILED_ID, "field", "lab range", value="203.0.113.7", field_name="src_ip"
+    )
     assert hits.rule_hits(store) == []
-    assert hits.rule_hits(store, hits.HitFilter(levels=("high",), show_suppressed=True))[0].count == 6
-    assert [s.describe() for s in hits.list_suppressions(store)] == ["host WEB01",
-                                                                     "src_ip = 203.0.113.7"]
+    assert (
+        hits.rule_hits(store, hits.HitFilter(levels=("high",), show_suppressed=True))[0].count == 6
+    )
+    assert [s.describe() for s in hits.list_suppressions(store)] == [
+        "host WEB01",
+        "src_ip = 203.0.113.7",
+    ]
     assert hits.remove_suppression(store, by_field.id)
     assert hits.remove_suppression(store, by_host.id)
     assert hits.rule_hits(store)[0].count == 6
@@ -159,9 +168,14 @@ detection:
 
 
 def test_a_rule_for_logs_not_collected_is_loaded_but_idle(tmp_path: Path) -> None:
-    rules = _ruleset(tmp_path, {"aws.yml": RULES["windows.yml"].replace(
-        "product: windows, service: security", "product: aws, service: cloudtrail").replace(
-        "3e03", "3e04")})
+    rules = _ruleset(
+        tmp_path,
+        {
+            "aws.yml": RULES["windows.yml"]
+            .replace("product: windows, service: security", "product: aws, service: cloudtrail")
+            .replace("3e03", "3e04")
+        },
+    )
     idle = {r.rule_id for r in rules.rules if not r.applies()}
     assert idle == {"0b9d3c7e-1f0a-4f6e-8b1e-5c2d9a7f3e04"}
 
@@ -196,8 +210,9 @@ def test_detection_while_the_store_is_read_elsewhere(store: Store, tmp_path: Pat
     assert errors == [] and report.new_hits == 20
 
 
-def test_placeholders_are_filled_from_settings_or_the_rule_is_skipped(store: Store,
-                                                                      tmp_path: Path) -> None:
+def test_placeholders_are_filled_from_settings_or_the_rule_is_skipped(
+    store: Store, tmp_path: Path
+) -> None:
     rule = """title: Failure for a watched account
 id: 0b9d3c7e-1f0a-4f6e-8b1e-5c2d9a7f3e19
 level: high
@@ -219,7 +234,8 @@ detection:
 
 
 def test_a_hunt_that_fails_while_saving_keeps_the_hits_and_leaves_its_events_unseen(
-        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rules = _ruleset(tmp_path)
     _import(store, tmp_path, "a.log", _lines(5))
     detect(store, rules)
@@ -231,8 +247,13 @@ def test_a_hunt_that_fails_while_saving_keeps_the_hits_and_leaves_its_events_uns
             raise duckdb.IOException("No space left on device")
 
     save = hits._save
-    monkeypatch.setattr(hits, "_save", lambda con, rows, source, tables, replace, keep, meta:
-                        save(con, rows, source, tables, replace, keep, DiskFull(meta)))
+    monkeypatch.setattr(
+        hits,
+        "_save",
+        lambda con, rows, source, tables, replace, keep, meta: save(
+            con, rows, source, tables, replace, keep, DiskFull(meta)
+        ),
+    )
     with pytest.raises(duckdb.IOException):
         detect(store, rules, full=True)
     assert (_count(store, FAILED_ID), _count(store, ROOT_ID)) == (5, 0)
@@ -243,8 +264,9 @@ def test_a_hunt_that_fails_while_saving_keeps_the_hits_and_leaves_its_events_uns
     assert not hits.unseen_events(store)
 
 
-def test_a_hunt_over_everything_keeps_the_hits_of_disabled_rules(store: Store,
-                                                                  tmp_path: Path) -> None:
+def test_a_hunt_over_everything_keeps_the_hits_of_disabled_rules(
+    store: Store, tmp_path: Path
+) -> None:
     rules = _ruleset(tmp_path)
     _import(store, tmp_path, "a.log", _lines(4) + _lines(2, 100, user="root"))
     detect(store, rules)

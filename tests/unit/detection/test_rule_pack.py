@@ -53,8 +53,10 @@ FEEDERS = {
     "3eef7d86-584c-4024-9e92-be588137c63a": UNLOCK_FAILURES,
 }
 
-AUDIT_TYPE_GAP = ("mapping: keys of auditd record types outside _AUDIT_RECORDS "
-                  "(CONFIG_CHANGE's op, audit_enabled, auid) read NULL")
+AUDIT_TYPE_GAP = (
+    "mapping: keys of auditd record types outside _AUDIT_RECORDS "
+    "(CONFIG_CHANGE's op, audit_enabled, auid) read NULL"
+)
 SYSMON = "Microsoft-Windows-Sysmon/Operational"
 SECURITY_AUDITING = "Microsoft-Windows-Security-Auditing"
 SCM = "Service Control Manager"
@@ -122,13 +124,18 @@ def execve(serial: int, exe: str, *argv: str, auid: int = 1000) -> str:
     """The records of one audited program start: SYSCALL, EXECVE and PROCTITLE."""
     comm = exe.rsplit("/", 1)[1]
     arguments = " ".join(f"a{i}={audit_text(arg)}" for i, arg in enumerate(argv))
-    return audit_event(serial, (
-        "SYSCALL", f"arch=c000003e syscall=59 success=yes exit=0 a0=55d1c8a3f2a0 a1=55d1c8a40e10 "
-                   f"a2=55d1c8a3e8f0 a3=8 items=2 ppid=4410 pid={4400 + serial} auid={auid} uid=0 "
-                   f"gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=3 "
-                   f'comm="{comm}" exe="{exe}" subj=unconfined key="exec"'),
+    return audit_event(
+        serial,
+        (
+            "SYSCALL",
+            f"arch=c000003e syscall=59 success=yes exit=0 a0=55d1c8a3f2a0 a1=55d1c8a40e10 "
+            f"a2=55d1c8a3e8f0 a3=8 items=2 ppid=4410 pid={4400 + serial} auid={auid} uid=0 "
+            f"gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=3 "
+            f'comm="{comm}" exe="{exe}" subj=unconfined key="exec"',
+        ),
         ("EXECVE", f"argc={len(argv)} {arguments}"),
-        ("PROCTITLE", "proctitle=" + "\0".join(argv).encode().hex().upper()))
+        ("PROCTITLE", "proctitle=" + "\0".join(argv).encode().hex().upper()),
+    )
 
 
 def config_change(serial: int, body: str, auid: int = 1000) -> str:
@@ -136,25 +143,54 @@ def config_change(serial: int, body: str, auid: int = 1000) -> str:
 
 
 def service_stop(serial: int, unit: str) -> str:
-    return audit_event(serial, ("SERVICE_STOP", (
-        f"pid=1 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='unit={unit} "
-        'comm="systemd" exe="/usr/lib/systemd/systemd" hostname=? addr=? terminal=? '
-        "res=success'")))
+    return audit_event(
+        serial,
+        (
+            "SERVICE_STOP",
+            (
+                f"pid=1 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='unit={unit} "
+                'comm="systemd" exe="/usr/lib/systemd/systemd" hostname=? addr=? terminal=? '
+                "res=success'"
+            ),
+        ),
+    )
 
 
-def nxlog(event_id: int, channel: str, provider: str, t: int, host: str = PC,
-          **data: object) -> str:
+def nxlog(
+    event_id: int, channel: str, provider: str, t: int, host: str = PC, **data: object
+) -> str:
     """One Windows event as NXLog's im_msvistalog writes it in JSON."""
-    return json.dumps({
-        "EventTime": f"2026-11-23 {clock(t)}", "Hostname": host, "EventType": "INFO",
-        "Severity": "INFO", "EventID": event_id, "SourceName": provider, "Channel": channel,
-        **data, "SourceModuleName": "in_eventlog", "SourceModuleType": "im_msvistalog"}) + "\n"
+    return (
+        json.dumps(
+            {
+                "EventTime": f"2026-11-23 {clock(t)}",
+                "Hostname": host,
+                "EventType": "INFO",
+                "Severity": "INFO",
+                "EventID": event_id,
+                "SourceName": provider,
+                "Channel": channel,
+                **data,
+                "SourceModuleName": "in_eventlog",
+                "SourceModuleType": "im_msvistalog",
+            }
+        )
+        + "\n"
+    )
 
 
 def process(t: int, image: str, command: str, parent: str = "C:\\Windows\\explorer.exe") -> str:
     """Sysmon 1, a process start."""
-    return nxlog(1, SYSMON, "Microsoft-Windows-Sysmon", t, Image=image, CommandLine=command,
-                 ParentImage=parent, User="CONTOSO\\dave")
+    return nxlog(
+        1,
+        SYSMON,
+        "Microsoft-Windows-Sysmon",
+        t,
+        Image=image,
+        CommandLine=command,
+        ParentImage=parent,
+        User="CONTOSO\\dave",
+    )
 
 
 def event_xml(*events: WinEvent, host: str = PC) -> str:
@@ -166,33 +202,70 @@ def event_xml(*events: WinEvent, host: str = PC) -> str:
             "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
             f"<Provider Name={quoteattr(provider)}/><EventID>{event_id}</EventID>"
             f"<TimeCreated SystemTime='2026-11-23T{clock(t)}.000Z'/><Channel>{channel}</Channel>"
-            f"<Computer>{host}</Computer></System><EventData>{fields}</EventData></Event>")
-    return ('<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<Events>'
-            + "".join(body) + "</Events>\n")
+            f"<Computer>{host}</Computer></System><EventData>{fields}</EventData></Event>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<Events>'
+        + "".join(body)
+        + "</Events>\n"
+    )
 
 
 def logon(t: int, logon_type: int, address: str, user: str = "carol") -> WinEvent:
     """Security 4624 as a tuple for event_xml."""
-    return (4624, "Security", SECURITY_AUDITING, t, {
-        "TargetUserName": user, "TargetDomainName": "CONTOSO", "LogonType": str(logon_type),
-        "WorkstationName": "HOME-PC", "IpAddress": address, "IpPort": "50912"})
+    return (
+        4624,
+        "Security",
+        SECURITY_AUDITING,
+        t,
+        {
+            "TargetUserName": user,
+            "TargetDomainName": "CONTOSO",
+            "LogonType": str(logon_type),
+            "WorkstationName": "HOME-PC",
+            "IpAddress": address,
+            "IpPort": "50912",
+        },
+    )
 
 
 def logon_failure(t: int, user: str, address: str, host: str = "DC01.contoso.local") -> str:
-    return nxlog(4625, "Security", SECURITY_AUDITING, t, host=host, TargetUserName=user,
-                 TargetDomainName="CONTOSO", Status="0xc000006d", SubStatus="0xc000006a",
-                 LogonType="3", IpAddress=address, IpPort="51000")
+    return nxlog(
+        4625,
+        "Security",
+        SECURITY_AUDITING,
+        t,
+        host=host,
+        TargetUserName=user,
+        TargetDomainName="CONTOSO",
+        Status="0xc000006d",
+        SubStatus="0xc000006a",
+        LogonType="3",
+        IpAddress=address,
+        IpPort="51000",
+    )
 
 
 def phone(t: int, tag: str, device: str = "Pixel-8-bob", **data: object) -> str:
     """One Android security log event, as the MDM export in the demo writes it."""
-    return json.dumps({"time": f"2026-11-23T{clock(t)}.000Z", "device": device, "user": "bob",
-                       "tag": tag, "data": data}) + "\n"
+    return (
+        json.dumps(
+            {
+                "time": f"2026-11-23T{clock(t)}.000Z",
+                "device": device,
+                "user": "bob",
+                "tag": tag,
+                "data": data,
+            }
+        )
+        + "\n"
+    )
 
 
 def unlock(t: int, success: int, device: str = "Pixel-8-bob") -> str:
-    return phone(t, "SEC_TAG_KEYGUARD_DISMISS_AUTH_ATTEMPT", device, success=success,
-                 method_strength=1)
+    return phone(
+        t, "SEC_TAG_KEYGUARD_DISMISS_AUTH_ATTEMPT", device, success=success, method_strength=1
+    )
 
 
 # -- the cases ---------------------------------------------------------------------------------
@@ -216,226 +289,693 @@ class Case:
 
 
 HIT_CASES = [
-    Case(SSH_GUESSING, "ssh-guessing", {"auth.log": syslog([
-        *guessing(0, "203.0.113.45", 12),
-        failed(60, "198.51.100.9"), accepted(90, "198.51.100.9", "alice"),
-        accepted(100, "10.0.0.21", "alice", "publickey"),
-        accepted(300, "203.0.113.45")])},
-        hits=12, markers=("Failed password for invalid user admin",)),
-    Case(SSH_GUESSED_LOGIN, "ssh-guessed-login", {"auth.log": syslog([
-        *guessing(0, "203.0.113.45", 12),
-        failed(60, "198.51.100.9"), accepted(90, "198.51.100.9", "alice"),
-        accepted(300, "203.0.113.45")])}, hits=13, markers=("203.0.113.45",)),
-    Case(SUDO_ROOT, "sudo-root", {"auth.log": syslog([
-        sudo(0, "deploy"),
-        (0, "sudo", PAM_SUDO),
-        sudo(30, "admin", command="/usr/bin/apt-get update")])}, hits=1, markers=("deploy : TTY",)),
-    Case(LINUX_ADMIN_GROUP, "linux-admin-group", {"auth.log": syslog([
-        (0, "useradd[5100]", "new user: name=backup2, UID=1003, GID=1003, home=/home/backup2, "
-                             "shell=/bin/bash, from=/dev/pts/1"),
-        (9, "usermod[5105]", "add 'backup2' to group 'sudo'"),
-        (9, "usermod[5105]", "add 'backup2' to shadow group 'sudo'"),
-        (20, "usermod[5110]", "add 'carol' to group 'staff'")])},
-        hits=2, markers=("'backup2' to",)),
-    Case(LINUX_LOGS_CLEARED, "linux-logs-cleared", {
-        "audit.log": execve(1, "/usr/bin/truncate", "truncate", "-s", "0", "/var/log/auth.log")
-        + execve(2, "/usr/bin/journalctl", "journalctl", "--vacuum-time=1s")
-        + execve(3, "/usr/bin/shred", "shred", "-u", "/var/log/wtmp")
-        + execve(4, "/usr/bin/cp", "cp", "/dev/null", "/var/log/btmp")
-        + execve(5, "/usr/bin/tail", "tail", "-n", "200", "/var/log/auth.log"),
-        "auth.log": syslog([sudo(0, "deploy", command="/bin/sh -c : > /var/log/auth.log")])},
-        hits=5, markers=("/var/log/auth.log", "--vacuum-time", "/var/log/wtmp", "/var/log/btmp")),
-    Case(AUDIT_OFF_COMMAND, "audit-off-command", {"audit.log": (
-        execve(1, "/usr/sbin/auditctl", "auditctl", "-D")
-        + execve(2, "/usr/sbin/auditctl", "auditctl", "-e", "0")
-        + execve(3, "/usr/bin/systemctl", "systemctl", "stop", "auditd")
-        + execve(4, "/usr/sbin/auditctl", "auditctl", "-l"))},
-        hits=3, markers=("auditctl -D", "auditctl -e 0", "stop auditd")),
-    Case(AUDIT_OFF_RECORD, "audit-off-record", {"audit.log": (
-        config_change(1, 'op=remove_rule key="shadow_read" list=4')
-        + config_change(2, "op=set audit_enabled=0 old=1")
-        + service_stop(3, "auditd")
-        + service_stop(4, "nginx"))},
-        hits=3, markers=("op=remove_rule", "audit_enabled=0", "unit=auditd"), gap=AUDIT_TYPE_GAP),
-    Case(NEW_LOCAL_ADMIN, "new-local-admin", {"security.json": (
-        nxlog(4732, "Security", SECURITY_AUDITING, 0, MemberSid="S-1-5-21-1-2-3-1001",
-              TargetUserName="Administrators", TargetDomainName="Builtin", TargetSid="S-1-5-32-544",
-              SubjectUserName="bob")
-        + nxlog(4732, "Security", SECURITY_AUDITING, 5, MemberSid="S-1-5-21-1-2-3-1002",
-                TargetUserName="Administratoren", TargetDomainName="VORDEFINIERT",
-                TargetSid="S-1-5-32-544", SubjectUserName="bob")
-        + nxlog(4732, "Security", SECURITY_AUDITING, 9, MemberSid="S-1-5-21-1-2-3-1003",
-                TargetUserName="Remote Desktop Users", TargetDomainName="Builtin",
-                TargetSid="S-1-5-32-555", SubjectUserName="bob"))},
-        hits=2, markers=("S-1-5-32-544",)),
-    Case(NET_LOCALGROUP_ADD, "net-localgroup-add", {
-        "sysmon.json": (
-            process(0, f"{SYS32}\\cmd.exe",
+    Case(
+        SSH_GUESSING,
+        "ssh-guessing",
+        {
+            "auth.log": syslog(
+                [
+                    *guessing(0, "203.0.113.45", 12),
+                    failed(60, "198.51.100.9"),
+                    accepted(90, "198.51.100.9", "alice"),
+                    accepted(100, "10.0.0.21", "alice", "publickey"),
+                    accepted(300, "203.0.113.45"),
+                ]
+            )
+        },
+        hits=12,
+        markers=("Failed password for invalid user admin",),
+    ),
+    Case(
+        SSH_GUESSED_LOGIN,
+        "ssh-guessed-login",
+        {
+            "auth.log": syslog(
+                [
+                    *guessing(0, "203.0.113.45", 12),
+                    failed(60, "198.51.100.9"),
+                    accepted(90, "198.51.100.9", "alice"),
+                    accepted(300, "203.0.113.45"),
+                ]
+            )
+        },
+        hits=13,
+        markers=("203.0.113.45",),
+    ),
+    Case(
+        SUDO_ROOT,
+        "sudo-root",
+        {
+            "auth.log": syslog(
+                [
+                    sudo(0, "deploy"),
+                    (0, "sudo", PAM_SUDO),
+                    sudo(30, "admin", command="/usr/bin/apt-get update"),
+                ]
+            )
+        },
+        hits=1,
+        markers=("deploy : TTY",),
+    ),
+    Case(
+        LINUX_ADMIN_GROUP,
+        "linux-admin-group",
+        {
+            "auth.log": syslog(
+                [
+                    (
+                        0,
+                        "useradd[5100]",
+                        "new user: name=backup2, UID=1003, GID=1003, home=/home/backup2, "
+                        "shell=/bin/bash, from=/dev/pts/1",
+                    ),
+                    (9, "usermod[5105]", "add 'backup2' to group 'sudo'"),
+                    (9, "usermod[5105]", "add 'backup2' to shadow group 'sudo'"),
+                    (20, "usermod[5110]", "add 'carol' to group 'staff'"),
+                ]
+            )
+        },
+        hits=2,
+        markers=("'backup2' to",),
+    ),
+    Case(
+        LINUX_LOGS_CLEARED,
+        "linux-logs-cleared",
+        {
+            "audit.log": execve(1, "/usr/bin/truncate", "truncate", "-s", "0", "/var/log/auth.log")
+            + execve(2, "/usr/bin/journalctl", "journalctl", "--vacuum-time=1s")
+            + execve(3, "/usr/bin/shred", "shred", "-u", "/var/log/wtmp")
+            + execve(4, "/usr/bin/cp", "cp", "/dev/null", "/var/log/btmp")
+            + execve(5, "/usr/bin/tail", "tail", "-n", "200", "/var/log/auth.log"),
+            "auth.log": syslog([sudo(0, "deploy", command="/bin/sh -c : > /var/log/auth.log")]),
+        },
+        hits=5,
+        markers=("/var/log/auth.log", "--vacuum-time", "/var/log/wtmp", "/var/log/btmp"),
+    ),
+    Case(
+        AUDIT_OFF_COMMAND,
+        "audit-off-command",
+        {
+            "audit.log": (
+                execve(1, "/usr/sbin/auditctl", "auditctl", "-D")
+                + execve(2, "/usr/sbin/auditctl", "auditctl", "-e", "0")
+                + execve(3, "/usr/bin/systemctl", "systemctl", "stop", "auditd")
+                + execve(4, "/usr/sbin/auditctl", "auditctl", "-l")
+            )
+        },
+        hits=3,
+        markers=("auditctl -D", "auditctl -e 0", "stop auditd"),
+    ),
+    Case(
+        AUDIT_OFF_RECORD,
+        "audit-off-record",
+        {
+            "audit.log": (
+                config_change(1, 'op=remove_rule key="shadow_read" list=4')
+                + config_change(2, "op=set audit_enabled=0 old=1")
+                + service_stop(3, "auditd")
+                + service_stop(4, "nginx")
+            )
+        },
+        hits=3,
+        markers=("op=remove_rule", "audit_enabled=0", "unit=auditd"),
+        gap=AUDIT_TYPE_GAP,
+    ),
+    Case(
+        NEW_LOCAL_ADMIN,
+        "new-local-admin",
+        {
+            "security.json": (
+                nxlog(
+                    4732,
+                    "Security",
+                    SECURITY_AUDITING,
+                    0,
+                    MemberSid="S-1-5-21-1-2-3-1001",
+                    TargetUserName="Administrators",
+                    TargetDomainName="Builtin",
+                    TargetSid="S-1-5-32-544",
+                    SubjectUserName="bob",
+                )
+                + nxlog(
+                    4732,
+                    "Security",
+                    SECURITY_AUDITING,
+                    5,
+                    MemberSid="S-1-5-21-1-2-3-1002",
+                    TargetUserName="Administratoren",
+                    TargetDomainName="VORDEFINIERT",
+                    TargetSid="S-1-5-32-544",
+                    SubjectUserName="bob",
+                )
+                + nxlog(
+                    4732,
+                    "Security",
+                    SECURITY_AUDITING,
+                    9,
+                    MemberSid="S-1-5-21-1-2-3-1003",
+                    TargetUserName="Remote Desktop Users",
+                    TargetDomainName="Builtin",
+                    TargetSid="S-1-5-32-555",
+                    SubjectUserName="bob",
+                )
+            )
+        },
+        hits=2,
+        markers=("S-1-5-32-544",),
+    ),
+    Case(
+        NET_LOCALGROUP_ADD,
+        "net-localgroup-add",
+        {
+            "sysmon.json": (
+                process(
+                    0,
+                    f"{SYS32}\\cmd.exe",
                     "cmd.exe /Q /c net localgroup administrators svc_update /add 1> "
-                    "\\\\127.0.0.1\\ADMIN$\\__1700.5 2>&1", f"{SYS32}\\wbem\\WmiPrvSE.exe")
-            + process(5, f"{SYS32}\\net1.exe", "net1  localgroup Administratoren eve /ADD")
-            + process(9, POWERSHELL,
-                      'powershell -c Add-LocalGroupMember -Group "Administrators" -Member eve')
-            + process(12, f"{SYS32}\\net.exe", "net localgroup administrators")),
-        "security.xml": event_xml((4688, "Security", SECURITY_AUDITING, 20, {
-            "NewProcessName": f"{SYS32}\\net.exe",
-            "CommandLine": "net localgroup administrators helpdesk /add",
-            "ParentProcessName": f"{SYS32}\\cmd.exe", "SubjectUserName": "bob"}))},
-        hits=4, markers=("localgroup", "LocalGroup")),
-    Case(RDP_PUBLIC, "rdp-public", {"security.xml": event_xml(
-        logon(0, 10, "203.0.113.80"), logon(10, 12, "2001:db8::80"), logon(20, 10, "192.168.1.20"),
-        logon(30, 3, "198.51.100.80"))}, hits=2, markers=("203.0.113.80", "2001:db8::80")),
-    Case(PASSWORD_SPRAY, "password-spray", {"dc01.json": "".join(
-        [logon_failure(i * 9, f"user{i:02d}", "10.0.0.66") for i in range(12)]
-        + [logon_failure(30 + i, "carol", "10.0.0.20") for i in range(3)])},
-        hits=12, markers=("10.0.0.66",)),
-    Case(OFFICE_SHELL, "office-shell", {"sysmon.json": (
-        process(0, POWERSHELL,
-                "powershell.exe -NoP -NonI -W Hidden -enc SQBFAFgA",
-                f"{OFFICE16}\\WINWORD.EXE")
-        + process(5, f"{SYS32}\\cmd.exe", "cmd.exe /c start update.exe",
-                  f"{OFFICE16}\\EXCEL.EXE")
-        + process(9, "C:\\Windows\\splwow64.exe", "splwow64.exe 12288",
-                  f"{OFFICE16}\\WINWORD.EXE"))},
-        hits=2, markers=("Office16",)),
-    Case(SYSMON_STATE, "sysmon-state", {"sysmon.json": (
-        nxlog(4, SYSMON, "Microsoft-Windows-Sysmon", 0, State="Stopped", Version="15.15")
-        + nxlog(4, SYSMON, "Microsoft-Windows-Sysmon", 60, State="Started", Version="15.15"))},
-        hits=1, markers=("Stopped",)),
-    Case(SYSMON_SERVICE, "sysmon-service", {"system.json": (
-        nxlog(7036, "System", SCM, 0, param1="Sysmon64", param2="stopped")
-        + nxlog(7034, "System", SCM, 5, param1="Sysmon64", param2="1")
-        + nxlog(7040, "System", SCM, 9, param1="Sysmon64", param2="auto start",
-                param3="disabled", param4="Sysmon64")
-        + nxlog(7036, "System", SCM, 20, param1="Sysmon64", param2="running"))},
-        hits=3, markers=("Sysmon64",)),
-    Case(SYSMON_COMMAND, "sysmon-command", {"sysmon.json": (
-        process(0, f"{SYS32}\\sc.exe", "sc  stop Sysmon64", f"{SYS32}\\cmd.exe")
-        + process(5, "C:\\Windows\\Sysmon64.exe", "Sysmon64.exe -u force")
-        + process(9, f"{SYS32}\\fltMC.exe", "fltMC.exe unload SysmonDrv")
-        + process(12, "C:\\Program Files\\PowerShell\\7\\pwsh.exe",
-                  "pwsh -c Stop-Service -Name Sysmon64 -Force")
-        + process(20, f"{SYS32}\\sc.exe", "sc query Sysmon64"))},
-        hits=4, markers=("ysmon",)),
-    Case(REMOTE_TOOL_SERVICE, "remote-tool-service", {"system.json": (
-        nxlog(7045, "System", SCM, 0, ServiceName="AnyDesk Service",
-              ImagePath='"C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe" --service',
-              StartType="auto start", AccountName="LocalSystem")
-        + nxlog(7045, "System", SCM, 5, ServiceName="ScreenConnect Client (6f2a01bd)",
-                ImagePath='"C:\\Program Files (x86)\\ScreenConnect Client (6f2a01bd)\\'
-                          'ScreenConnect.ClientService.exe" "?e=Access&y=Guest"',
-                StartType="auto start", AccountName="LocalSystem")
-        + nxlog(7036, "System", SCM, 9, param1="AnyDesk Service", param2="running"))},
-        hits=2, markers=("7045",)),
-    Case(ADB_SHELL, "adb-shell", {"phones.jsonl": (
-        phone(0, "SEC_TAG_ADB_SHELL_INTERACTIVE")
-        + phone(5, "SEC_TAG_ADB_SHELL_CMD", command="pm list packages -3")
-        + phone(9, "SEC_TAG_APP_PROCESS_START", process="com.android.shell", uid=2000))},
-        hits=2, markers=("SEC_TAG_ADB_SHELL",)),
-    Case(UNLOCK_FAILURES, "unlock-failures", {"phones.jsonl": (
-        "".join(unlock(i * 20, 0) for i in range(6)) + unlock(130, 1)
-        + unlock(10, 0, "Pixel-7-alice") + unlock(40, 0, "Pixel-7-alice"))},
-        hits=6, markers=("Pixel-8-bob",)),
+                    "\\\\127.0.0.1\\ADMIN$\\__1700.5 2>&1",
+                    f"{SYS32}\\wbem\\WmiPrvSE.exe",
+                )
+                + process(5, f"{SYS32}\\net1.exe", "net1  localgroup Administratoren eve /ADD")
+                + process(
+                    9,
+                    POWERSHELL,
+                    'powershell -c Add-LocalGroupMember -Group "Administrators" -Member eve',
+                )
+                + process(12, f"{SYS32}\\net.exe", "net localgroup administrators")
+            ),
+            "security.xml": event_xml(
+                (
+                    4688,
+                    "Security",
+                    SECURITY_AUDITING,
+                    20,
+                    {
+                        "NewProcessName": f"{SYS32}\\net.exe",
+                        "CommandLine": "net localgroup administrators helpdesk /add",
+                        "ParentProcessName": f"{SYS32}\\cmd.exe",
+                        "SubjectUserName": "bob",
+                    },
+                )
+            ),
+        },
+        hits=4,
+        markers=("localgroup", "LocalGroup"),
+    ),
+    Case(
+        RDP_PUBLIC,
+        "rdp-public",
+        {
+            "security.xml": event_xml(
+                logon(0, 10, "203.0.113.80"),
+                logon(10, 12, "2001:db8::80"),
+                logon(20, 10, "192.168.1.20"),
+                logon(30, 3, "198.51.100.80"),
+            )
+        },
+        hits=2,
+        markers=("203.0.113.80", "2001:db8::80"),
+    ),
+    Case(
+        PASSWORD_SPRAY,
+        "password-spray",
+        {
+            "dc01.json": "".join(
+                [logon_failure(i * 9, f"user{i:02d}", "10.0.0.66") for i in range(12)]
+                + [logon_failure(30 + i, "carol", "10.0.0.20") for i in range(3)]
+            )
+        },
+        hits=12,
+        markers=("10.0.0.66",),
+    ),
+    Case(
+        OFFICE_SHELL,
+        "office-shell",
+        {
+            "sysmon.json": (
+                process(
+                    0,
+                    POWERSHELL,
+                    "powershell.exe -NoP -NonI -W Hidden -enc SQBFAFgA",
+                    f"{OFFICE16}\\WINWORD.EXE",
+                )
+                + process(
+                    5, f"{SYS32}\\cmd.exe", "cmd.exe /c start update.exe", f"{OFFICE16}\\EXCEL.EXE"
+                )
+                + process(
+                    9, "C:\\Windows\\splwow64.exe", "splwow64.exe 12288", f"{OFFICE16}\\WINWORD.EXE"
+                )
+            )
+        },
+        hits=2,
+        markers=("Office16",),
+    ),
+    Case(
+        SYSMON_STATE,
+        "sysmon-state",
+        {
+            "sysmon.json": (
+                nxlog(4, SYSMON, "Microsoft-Windows-Sysmon", 0, State="Stopped", Version="15.15")
+                + nxlog(4, SYSMON, "Microsoft-Windows-Sysmon", 60, State="Started", Version="15.15")
+            )
+        },
+        hits=1,
+        markers=("Stopped",),
+    ),
+    Case(
+        SYSMON_SERVICE,
+        "sysmon-service",
+        {
+            "system.json": (
+                nxlog(7036, "System", SCM, 0, param1="Sysmon64", param2="stopped")
+                + nxlog(7034, "System", SCM, 5, param1="Sysmon64", param2="1")
+                + nxlog(
+                    7040,
+                    "System",
+                    SCM,
+                    9,
+                    param1="Sysmon64",
+                    param2="auto start",
+                    param3="disabled",
+                    param4="Sysmon64",
+                )
+                + nxlog(7036, "System", SCM, 20, param1="Sysmon64", param2="running")
+            )
+        },
+        hits=3,
+        markers=("Sysmon64",),
+    ),
+    Case(
+        SYSMON_COMMAND,
+        "sysmon-command",
+        {
+            "sysmon.json": (
+                process(0, f"{SYS32}\\sc.exe", "sc  stop Sysmon64", f"{SYS32}\\cmd.exe")
+                + process(5, "C:\\Windows\\Sysmon64.exe", "Sysmon64.exe -u force")
+                + process(9, f"{SYS32}\\fltMC.exe", "fltMC.exe unload SysmonDrv")
+                + process(
+                    12,
+                    "C:\\Program Files\\PowerShell\\7\\pwsh.exe",
+                    "pwsh -c Stop-Service -Name Sysmon64 -Force",
+                )
+                + process(20, f"{SYS32}\\sc.exe", "sc query Sysmon64")
+            )
+        },
+        hits=4,
+        markers=("ysmon",),
+    ),
+    Case(
+        REMOTE_TOOL_SERVICE,
+        "remote-tool-service",
+        {
+            "system.json": (
+                nxlog(
+                    7045,
+                    "System",
+                    SCM,
+                    0,
+                    ServiceName="AnyDesk Service",
+                    ImagePath='"C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe" --service',
+                    StartType="auto start",
+                    AccountName="LocalSystem",
+                )
+                + nxlog(
+                    7045,
+                    "System",
+                    SCM,
+                    5,
+                    ServiceName="ScreenConnect Client (6f2a01bd)",
+                    ImagePath='"C:\\Program Files (x86)\\ScreenConnect Client (6f2a01bd)\\'
+                    'ScreenConnect.ClientService.exe" "?e=Access&y=Guest"',
+                    StartType="auto start",
+                    AccountName="LocalSystem",
+                )
+                + nxlog(7036, "System", SCM, 9, param1="AnyDesk Service", param2="running")
+            )
+        },
+        hits=2,
+        markers=("7045",),
+    ),
+    Case(
+        ADB_SHELL,
+        "adb-shell",
+        {
+            "phones.jsonl": (
+                phone(0, "SEC_TAG_ADB_SHELL_INTERACTIVE")
+                + phone(5, "SEC_TAG_ADB_SHELL_CMD", command="pm list packages -3")
+                + phone(9, "SEC_TAG_APP_PROCESS_START", process="com.android.shell", uid=2000)
+            )
+        },
+        hits=2,
+        markers=("SEC_TAG_ADB_SHELL",),
+    ),
+    Case(
+        UNLOCK_FAILURES,
+        "unlock-failures",
+        {
+            "phones.jsonl": (
+                "".join(unlock(i * 20, 0) for i in range(6))
+                + unlock(130, 1)
+                + unlock(10, 0, "Pixel-7-alice")
+                + unlock(40, 0, "Pixel-7-alice")
+            )
+        },
+        hits=6,
+        markers=("Pixel-8-bob",),
+    ),
 ]
 
 QUIET_CASES = [
-    Case(SSH_GUESSING, "ssh-guessing-three-failures", {"auth.log": syslog([
-        failed(0, "203.0.113.45"), failed(20, "203.0.113.45"), failed(40, "203.0.113.45"),
-        accepted(60, "203.0.113.45", "alice")])}),
-    Case(SSH_GUESSED_LOGIN, "ssh-login-after-three-failures", {"auth.log": syslog([
-        failed(0, "203.0.113.45"), failed(20, "203.0.113.45"), failed(40, "203.0.113.45"),
-        accepted(60, "203.0.113.45", "alice")])}),
-    Case(SSH_GUESSING, "ssh-guessing-from-many-addresses", {"auth.log": syslog(
-        [failed(i * 10, f"198.51.100.{i + 1}") for i in range(12)]
-        + [accepted(150, "198.51.100.1")])}),
-    Case(SSH_GUESSED_LOGIN, "ssh-login-after-many-addresses", {"auth.log": syslog(
-        [failed(i * 10, f"198.51.100.{i + 1}") for i in range(12)]
-        + [accepted(150, "198.51.100.1")])}),
-    Case(SSH_GUESSING, "ssh-failed-keys", {"auth.log": syslog(
-        [failed(i * 10, "10.0.0.21", "alice", "publickey") for i in range(12)])}),
-    Case(SSH_GUESSED_LOGIN, "ssh-success-hours-after-guessing", {"auth.log": syslog([
-        *guessing(0, "203.0.113.45", 12), accepted(2 * 3600, "203.0.113.45")])}),
-    Case(SSH_GUESSED_LOGIN, "ssh-success-before-guessing", {"auth.log": syslog([
-        accepted(0, "203.0.113.45"), *guessing(60, "203.0.113.45", 12)])}),
-    Case(SUDO_ROOT, "sudo-by-admin-or-not-to-root", {"auth.log": syslog([
-        sudo(0, "admin"), sudo(10, "root", command="/usr/bin/id"),
-        sudo(20, "deploy", target="www-data", command="/usr/bin/php artisan migrate"),
-        (30, "sudo", PAM_SUDO)])}),
-    Case(LINUX_ADMIN_GROUP, "linux-other-groups", {"auth.log": syslog([
-        (0, "usermod[5110]", "add 'carol' to group 'staff'"),
-        (5, "usermod[5111]", "add 'carol' to group 'sudoers-audit'"),
-        (9, "groupadd[5112]", "group added to /etc/group: name=sudo2, GID=1010")])}),
-    Case(LINUX_LOGS_CLEARED, "linux-log-reading-and-app-logs", {
-        "audit.log": execve(1, "/usr/bin/tail", "tail", "-n", "200", "/var/log/nginx/error.log")
-        + execve(2, "/usr/bin/journalctl", "journalctl", "-u", "nginx", "--since", "today")
-        + execve(3, "/usr/bin/rm", "rm", "-f", "/var/log/nginx/access.log.2.gz")
-        + execve(4, "/usr/bin/truncate", "truncate", "-s", "0", "/tmp/build.log"),
-        "syslog.log": syslog([(0, "CRON[7001]", "(root) CMD (/usr/local/sbin/snapshot-shares >> "
-                                                "/var/log/snapshot.log 2>&1)")], "files01")}),
-    Case(AUDIT_OFF_COMMAND, "audit-listing-and-reload", {"audit.log": (
-        execve(1, "/usr/sbin/auditctl", "auditctl", "-l")
-        + execve(2, "/usr/sbin/auditctl", "auditctl", "-R", "/etc/audit/audit.rules")
-        + execve(3, "/usr/bin/systemctl", "systemctl", "status", "auditd")
-        + execve(4, "/usr/bin/systemctl", "systemctl", "stop", "nginx"))}),
-    Case(AUDIT_OFF_RECORD, "audit-reload-at-boot", {"audit.log": (
-        config_change(1, 'op=remove_rule key="shadow_read" list=4', auid=4294967295)
-        + config_change(2, 'op=add_rule key="shadow_read" list=4')
-        + service_stop(3, "nginx"))}),
-    Case(NEW_LOCAL_ADMIN, "other-groups", {"security.json": (
-        nxlog(4732, "Security", SECURITY_AUDITING, 0, TargetUserName="Remote Desktop Users",
-              TargetSid="S-1-5-32-555", MemberSid="S-1-5-21-1-2-3-1001")
-        + nxlog(4733, "Security", SECURITY_AUDITING, 5, TargetUserName="Administrators",
-                TargetSid="S-1-5-32-544", MemberSid="S-1-5-21-1-2-3-1001")
-        + nxlog(4728, "Security", SECURITY_AUDITING, 9, TargetUserName="Domain Admins",
-                TargetSid="S-1-5-21-1-2-3-512", MemberSid="S-1-5-21-1-2-3-1001"))}),
-    Case(NET_LOCALGROUP_ADD, "group-listing-and-other-groups", {"sysmon.json": (
-        process(0, f"{SYS32}\\net.exe", "net localgroup administrators")
-        + process(5, f"{SYS32}\\net.exe", 'net localgroup "Remote Desktop Users" eve /add')
-        + process(9, f"{SYS32}\\net.exe", "net user eve Winter2026! /add")
-        + process(12, POWERSHELL,
-                  "powershell -c Get-LocalGroupMember -Group Administrators"))}),
-    Case(RDP_PUBLIC, "rdp-private-and-network-logons", {"security.xml": event_xml(
-        logon(0, 10, "192.168.1.20"), logon(5, 10, "10.1.2.3"), logon(9, 10, "172.20.0.5"),
-        logon(12, 10, "127.0.0.1"), logon(15, 10, "::1"), logon(18, 10, "fe80::1c2d:3e4f"),
-        logon(21, 10, "-"), logon(24, 3, "203.0.113.80"), logon(27, 2, "203.0.113.80"))}),
-    Case(PASSWORD_SPRAY, "one-account-or-slow-or-spread", {"dc01.json": "".join(
-        [logon_failure(i * 5, "carol", "10.0.0.66") for i in range(15)]
-        + [logon_failure(100 + i * 5, f"user{i:02d}", "10.0.0.67") for i in range(9)]
-        + [logon_failure(200 + i * 5, f"user{i:02d}", f"10.0.0.{100 + i}") for i in range(12)]
-        + [logon_failure(1000 + i * 900, f"user{i:02d}", "10.0.0.68") for i in range(12)]
-        + [logon_failure(300 + i * 5, f"user{i:02d}", "-") for i in range(12)])}),
-    Case(OFFICE_SHELL, "office-printing-and-browsing", {"sysmon.json": (
-        process(0, "C:\\Windows\\splwow64.exe", "splwow64.exe 12288",
-                f"{OFFICE16}\\WINWORD.EXE")
-        + process(5, "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe",
-                  "msedge.exe https://example.org/",
-                  f"{OFFICE16}\\OUTLOOK.EXE")
-        + process(9, POWERSHELL, "powershell.exe"))}),
-    Case(SYSMON_STATE, "sysmon-started", {"sysmon.json": nxlog(
-        4, SYSMON, "Microsoft-Windows-Sysmon", 0, State="Started", Version="15.15")}),
-    Case(SYSMON_SERVICE, "other-services-and-sysmon-running", {"system.json": (
-        nxlog(7036, "System", SCM, 0, param1="Sysmon64", param2="running")
-        + nxlog(7036, "System", SCM, 5, param1="Windows Update", param2="stopped")
-        + nxlog(7040, "System", SCM, 9, param1="Sysmon64", param2="demand start",
-                param3="auto start", param4="Sysmon64"))}),
-    Case(SYSMON_COMMAND, "sysmon-query-install-and-other-services", {"sysmon.json": (
-        process(0, f"{SYS32}\\sc.exe", "sc query Sysmon64")
-        + process(5, "C:\\Windows\\Sysmon64.exe", "Sysmon64.exe -accepteula -i sysmonconfig.xml")
-        + process(9, "C:\\Windows\\Sysmon64.exe", "Sysmon64.exe -c C:\\Users\\Public\\config.xml")
-        + process(12, f"{SYS32}\\sc.exe", "sc stop Spooler"))}),
-    Case(REMOTE_TOOL_SERVICE, "ordinary-services", {"system.json": (
-        nxlog(7045, "System", SCM, 0, ServiceName="Google Update Service (gupdate)",
-              ImagePath='"C:\\Program Files (x86)\\Google\\Update\\GoogleUpdate.exe" /svc')
-        + nxlog(7036, "System", SCM, 5, param1="AnyDesk Service", param2="running"))}),
-    Case(ADB_SHELL, "no-adb", {"phones.jsonl": (
-        phone(0, "SEC_TAG_APP_PROCESS_START", process="com.android.shell", uid=2000)
-        + phone(5, "SEC_TAG_KEYGUARD_SECURED"))}),
-    Case(UNLOCK_FAILURES, "few-slow-spread-or-successful", {"phones.jsonl": (
-        "".join(unlock(i * 20, 0) for i in range(4))
-        + "".join(unlock(600 + i * 900, 0, "Pixel-6-carol") for i in range(6))
-        + "".join(unlock(i * 10, 0, device) for i in range(2)
-                  for device in ("Pixel-7-alice", "Pixel-7-dave", "Pixel-7-emma"))
-        + "".join(unlock(i * 10, 1, "Pixel-7-frank") for i in range(6)))}),
+    Case(
+        SSH_GUESSING,
+        "ssh-guessing-three-failures",
+        {
+            "auth.log": syslog(
+                [
+                    failed(0, "203.0.113.45"),
+                    failed(20, "203.0.113.45"),
+                    failed(40, "203.0.113.45"),
+                    accepted(60, "203.0.113.45", "alice"),
+                ]
+            )
+        },
+    ),
+    Case(
+        SSH_GUESSED_LOGIN,
+        "ssh-login-after-three-failures",
+        {
+            "auth.log": syslog(
+                [
+                    failed(0, "203.0.113.45"),
+                    failed(20, "203.0.113.45"),
+                    failed(40, "203.0.113.45"),
+                    accepted(60, "203.0.113.45", "alice"),
+                ]
+            )
+        },
+    ),
+    Case(
+        SSH_GUESSING,
+        "ssh-guessing-from-many-addresses",
+        {
+            "auth.log": syslog(
+                [failed(i * 10, f"198.51.100.{i + 1}") for i in range(12)]
+                + [accepted(150, "198.51.100.1")]
+            )
+        },
+    ),
+    Case(
+        SSH_GUESSED_LOGIN,
+        "ssh-login-after-many-addresses",
+        {
+            "auth.log": syslog(
+                [failed(i * 10, f"198.51.100.{i + 1}") for i in range(12)]
+                + [accepted(150, "198.51.100.1")]
+            )
+        },
+    ),
+    Case(
+        SSH_GUESSING,
+        "ssh-failed-keys",
+        {
+            "auth.log": syslog(
+                [failed(i * 10, "10.0.0.21", "alice", "publickey") for i in range(12)]
+            )
+        },
+    ),
+    Case(
+        SSH_GUESSED_LOGIN,
+        "ssh-success-hours-after-guessing",
+        {
+            "auth.log": syslog(
+                [*guessing(0, "203.0.113.45", 12), accepted(2 * 3600, "203.0.113.45")]
+            )
+        },
+    ),
+    Case(
+        SSH_GUESSED_LOGIN,
+        "ssh-success-before-guessing",
+        {"auth.log": syslog([accepted(0, "203.0.113.45"), *guessing(60, "203.0.113.45", 12)])},
+    ),
+    Case(
+        SUDO_ROOT,
+        "sudo-by-admin-or-not-to-root",
+        {
+            "auth.log": syslog(
+                [
+                    sudo(0, "admin"),
+                    sudo(10, "root", command="/usr/bin/id"),
+                    sudo(20, "deploy", target="www-data", command="/usr/bin/php artisan migrate"),
+                    (30, "sudo", PAM_SUDO),
+                ]
+            )
+        },
+    ),
+    Case(
+        LINUX_ADMIN_GROUP,
+        "linux-other-groups",
+        {
+            "auth.log": syslog(
+                [
+                    (0, "usermod[5110]", "add 'carol' to group 'staff'"),
+                    (5, "usermod[5111]", "add 'carol' to group 'sudoers-audit'"),
+                    (9, "groupadd[5112]", "group added to /etc/group: name=sudo2, GID=1010"),
+                ]
+            )
+        },
+    ),
+    Case(
+        LINUX_LOGS_CLEARED,
+        "linux-log-reading-and-app-logs",
+        {
+            "audit.log": execve(1, "/usr/bin/tail", "tail", "-n", "200", "/var/log/nginx/error.log")
+            + execve(2, "/usr/bin/journalctl", "journalctl", "-u", "nginx", "--since", "today")
+            + execve(3, "/usr/bin/rm", "rm", "-f", "/var/log/nginx/access.log.2.gz")
+            + execve(4, "/usr/bin/truncate", "truncate", "-s", "0", "/tmp/build.log"),
+            "syslog.log": syslog(
+                [
+                    (
+                        0,
+                        "CRON[7001]",
+                        "(root) CMD (/usr/local/sbin/snapshot-shares >> "
+                        "/var/log/snapshot.log 2>&1)",
+                    )
+                ],
+                "files01",
+            ),
+        },
+    ),
+    Case(
+        AUDIT_OFF_COMMAND,
+        "audit-listing-and-reload",
+        {
+            "audit.log": (
+                execve(1, "/usr/sbin/auditctl", "auditctl", "-l")
+                + execve(2, "/usr/sbin/auditctl", "auditctl", "-R", "/etc/audit/audit.rules")
+                + execve(3, "/usr/bin/systemctl", "systemctl", "status", "auditd")
+                + execve(4, "/usr/bin/systemctl", "systemctl", "stop", "nginx")
+            )
+        },
+    ),
+    Case(
+        AUDIT_OFF_RECORD,
+        "audit-reload-at-boot",
+        {
+            "audit.log": (
+                config_change(1, 'op=remove_rule key="shadow_read" list=4', auid=4294967295)
+                + config_change(2, 'op=add_rule key="shadow_read" list=4')
+                + service_stop(3, "nginx")
+            )
+        },
+    ),
+    Case(
+        NEW_LOCAL_ADMIN,
+        "other-groups",
+        {
+            "security.json": (
+                nxlog(
+                    4732,
+                    "Security",
+                    SECURITY_AUDITING,
+                    0,
+                    TargetUserName="Remote Desktop Users",
+                    TargetSid="S-1-5-32-555",
+                    MemberSid="S-1-5-21-1-2-3-1001",
+                )
+                + nxlog(
+                    4733,
+                    "Security",
+                    SECURITY_AUDITING,
+                    5,
+                    TargetUserName="Administrators",
+                    TargetSid="S-1-5-32-544",
+                    MemberSid="S-1-5-21-1-2-3-1001",
+                )
+                + nxlog(
+                    4728,
+                    "Security",
+                    SECURITY_AUDITING,
+                    9,
+                    TargetUserName="Domain Admins",
+                    TargetSid="S-1-5-21-1-2-3-512",
+                    MemberSid="S-1-5-21-1-2-3-1001",
+                )
+            )
+        },
+    ),
+    Case(
+        NET_LOCALGROUP_ADD,
+        "group-listing-and-other-groups",
+        {
+            "sysmon.json": (
+                process(0, f"{SYS32}\\net.exe", "net localgroup administrators")
+                + process(5, f"{SYS32}\\net.exe", 'net localgroup "Remote Desktop Users" eve /add')
+                + process(9, f"{SYS32}\\net.exe", "net user eve Winter2026! /add")
+                + process(
+                    12, POWERSHELL, "powershell -c Get-LocalGroupMember -Group Administrators"
+                )
+            )
+        },
+    ),
+    Case(
+        RDP_PUBLIC,
+        "rdp-private-and-network-logons",
+        {
+            "security.xml": event_xml(
+                logon(0, 10, "192.168.1.20"),
+                logon(5, 10, "10.1.2.3"),
+                logon(9, 10, "172.20.0.5"),
+                logon(12, 10, "127.0.0.1"),
+                logon(15, 10, "::1"),
+                logon(18, 10, "fe80::1c2d:3e4f"),
+                logon(21, 10, "-"),
+                logon(24, 3, "203.0.113.80"),
+                logon(27, 2, "203.0.113.80"),
+            )
+        },
+    ),
+    Case(
+        PASSWORD_SPRAY,
+        "one-account-or-slow-or-spread",
+        {
+            "dc01.json": "".join(
+                [logon_failure(i * 5, "carol", "10.0.0.66") for i in range(15)]
+                + [logon_failure(100 + i * 5, f"user{i:02d}", "10.0.0.67") for i in range(9)]
+                + [
+                    logon_failure(200 + i * 5, f"user{i:02d}", f"10.0.0.{100 + i}")
+                    for i in range(12)
+                ]
+                + [logon_failure(1000 + i * 900, f"user{i:02d}", "10.0.0.68") for i in range(12)]
+                + [logon_failure(300 + i * 5, f"user{i:02d}", "-") for i in range(12)]
+            )
+        },
+    ),
+    Case(
+        OFFICE_SHELL,
+        "office-printing-and-browsing",
+        {
+            "sysmon.json": (
+                process(
+                    0, "C:\\Windows\\splwow64.exe", "splwow64.exe 12288", f"{OFFICE16}\\WINWORD.EXE"
+                )
+                + process(
+                    5,
+                    "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe",
+                    "msedge.exe https://example.org/",
+                    f"{OFFICE16}\\OUTLOOK.EXE",
+                )
+                + process(9, POWERSHELL, "powershell.exe")
+            )
+        },
+    ),
+    Case(
+        SYSMON_STATE,
+        "sysmon-started",
+        {
+            "sysmon.json": nxlog(
+                4, SYSMON, "Microsoft-Windows-Sysmon", 0, State="Started", Version="15.15"
+            )
+        },
+    ),
+    Case(
+        SYSMON_SERVICE,
+        "other-services-and-sysmon-running",
+        {
+            "system.json": (
+                nxlog(7036, "System", SCM, 0, param1="Sysmon64", param2="running")
+                + nxlog(7036, "System", SCM, 5, param1="Windows Update", param2="stopped")
+                + nxlog(
+                    7040,
+                    "System",
+                    SCM,
+                    9,
+                    param1="Sysmon64",
+                    param2="demand start",
+                    param3="auto start",
+                    param4="Sysmon64",
+                )
+            )
+        },
+    ),
+    Case(
+        SYSMON_COMMAND,
+        "sysmon-query-install-and-other-services",
+        {
+            "sysmon.json": (
+                process(0, f"{SYS32}\\sc.exe", "sc query Sysmon64")
+                + process(
+                    5, "C:\\Windows\\Sysmon64.exe", "Sysmon64.exe -accepteula -i sysmonconfig.xml"
+                )
+                + process(
+                    9, "C:\\Windows\\Sysmon64.exe", "Sysmon64.exe -c C:\\Users\\Public\\config.xml"
+                )
+                + process(12, f"{SYS32}\\sc.exe", "sc stop Spooler")
+            )
+        },
+    ),
+    Case(
+        REMOTE_TOOL_SERVICE,
+        "ordinary-services",
+        {
+            "system.json": (
+                nxlog(
+                    7045,
+                    "System",
+                    SCM,
+                    0,
+                    ServiceName="Google Update Service (gupdate)",
+                    ImagePath='"C:\\Program Files (x86)\\Google\\Update\\GoogleUpdate.exe" /svc',
+                )
+                + nxlog(7036, "System", SCM, 5, param1="AnyDesk Service", param2="running")
+            )
+        },
+    ),
+    Case(
+        ADB_SHELL,
+        "no-adb",
+        {
+            "phones.jsonl": (
+                phone(0, "SEC_TAG_APP_PROCESS_START", process="com.android.shell", uid=2000)
+                + phone(5, "SEC_TAG_KEYGUARD_SECURED")
+            )
+        },
+    ),
+    Case(
+        UNLOCK_FAILURES,
+        "few-slow-spread-or-successful",
+        {
+            "phones.jsonl": (
+                "".join(unlock(i * 20, 0) for i in range(4))
+                + "".join(unlock(600 + i * 900, 0, "Pixel-6-carol") for i in range(6))
+                + "".join(
+                    unlock(i * 10, 0, device)
+                    for i in range(2)
+                    for device in ("Pixel-7-alice", "Pixel-7-dave", "Pixel-7-emma")
+                )
+                + "".join(unlock(i * 10, 1, "Pixel-7-frank") for i in range(6))
+            )
+        },
+    ),
 ]
 
 
@@ -507,22 +1047,32 @@ def test_rule_hits_the_attack(case: Case, store: Store, pack: RuleSet, tmp_path:
 
 
 @pytest.mark.parametrize("case", [c.param for c in QUIET_CASES])
-def test_rule_stays_quiet_on_near_misses(case: Case, store: Store, pack: RuleSet,
-                                         tmp_path: Path) -> None:
+def test_rule_stays_quiet_on_near_misses(
+    case: Case, store: Store, pack: RuleSet, tmp_path: Path
+) -> None:
     run(store, pack, tmp_path / "logs", case.files)
     assert hit_events(store, case.rule) == []
 
 
-def test_feeder_rules_only_hit_through_their_correlation(store: Store, pack: RuleSet,
-                                                         tmp_path: Path) -> None:
-    run(store, pack, tmp_path / "logs", {"auth.log": syslog([failed(0, "203.0.113.45")]),
-                                         "phones.jsonl": unlock(0, 0),
-                                         "dc01.json": logon_failure(0, "carol", "10.0.0.20")})
+def test_feeder_rules_only_hit_through_their_correlation(
+    store: Store, pack: RuleSet, tmp_path: Path
+) -> None:
+    run(
+        store,
+        pack,
+        tmp_path / "logs",
+        {
+            "auth.log": syslog([failed(0, "203.0.113.45")]),
+            "phones.jsonl": unlock(0, 0),
+            "dc01.json": logon_failure(0, "carol", "10.0.0.20"),
+        },
+    )
     assert all(hit_events(store, feeder) == [] for feeder in FEEDERS)
 
 
-def test_the_step_of_the_ssh_login_rule_is_not_shown_on_its_own(store: Store, pack: RuleSet,
-                                                                tmp_path: Path) -> None:
+def test_the_step_of_the_ssh_login_rule_is_not_shown_on_its_own(
+    store: Store, pack: RuleSet, tmp_path: Path
+) -> None:
     run(store, pack, tmp_path / "logs", {"auth.log": syslog(guessing(0, "203.0.113.45", 12))})
     assert len(hit_events(store, SSH_GUESSING)) == 12
     assert hit_events(store, SSH_GUESSING_STEP) == []
@@ -539,8 +1089,9 @@ STORY_RULES = {
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory,
-           pack: RuleSet) -> Iterator[tuple[Store, ScenarioSummary]]:
+def office(
+    tmp_path_factory: pytest.TempPathFactory, pack: RuleSet
+) -> Iterator[tuple[Store, ScenarioSummary]]:
     work = tmp_path_factory.mktemp("office")
     with Store(work / "office.duckdb") as opened:
         scenario, _ = load_demo(opened, events=20_000, seed=3)
@@ -549,20 +1100,26 @@ def office(tmp_path_factory: pytest.TempPathFactory,
         yield opened, scenario
 
 
-@pytest.mark.parametrize(("story", "rule"),
-                         [(story, rule) for story, rules in STORY_RULES.items() for rule in rules])
-def test_story_is_caught_on_its_host_at_its_time(story: str, rule: str,
-                                                 office: tuple[Store, ScenarioSummary]) -> None:
+@pytest.mark.parametrize(
+    ("story", "rule"), [(story, rule) for story, rules in STORY_RULES.items() for rule in rules]
+)
+def test_story_is_caught_on_its_host_at_its_time(
+    story: str, rule: str, office: tuple[Store, ScenarioSummary]
+) -> None:
     store, scenario = office
     told = scenario.story(story)
     start, end = told.start.replace(tzinfo=None), told.end.replace(tzinfo=None)
-    inside = [event for event in hit_events(store, rule)
-              if str(event["host"]).split(".")[0] in told.hosts and start <= event["time"] <= end]
+    inside = [
+        event
+        for event in hit_events(store, rule)
+        if str(event["host"]).split(".")[0] in told.hosts and start <= event["time"] <= end
+    ]
     assert inside, f"{story}: no hit of {rule} on {told.hosts} between {start} and {end}"
 
 
 def test_brute_force_hit_includes_the_login_that_worked(
-        office: tuple[Store, ScenarioSummary]) -> None:
+    office: tuple[Store, ScenarioSummary],
+) -> None:
     store, scenario = office
     attacker = scenario.story("ssh_brute_force").source_ips[0]
     found = hit_events(store, SSH_GUESSED_LOGIN)
@@ -571,8 +1128,9 @@ def test_brute_force_hit_includes_the_login_that_worked(
     assert {e["src_ip"] for e in found} == {attacker}
 
 
-def test_each_story_is_caught_by_a_high_or_critical_rule(office: tuple[Store, ScenarioSummary],
-                                                         pack: RuleSet) -> None:
+def test_each_story_is_caught_by_a_high_or_critical_rule(
+    office: tuple[Store, ScenarioSummary], pack: RuleSet
+) -> None:
     store, scenario = office
     shown = {item.rule_id for item in hits.rule_hits(store, hits.WHAT_MATTERS)}
     for story in scenario.stories:

@@ -35,9 +35,9 @@ REFERENCE_ONLY = {
     "611eab06-a145-4dfa-a295-3ccc5c20f59a": "Mimikatz DC Sync, deprecated and folded into 17d619c1",
     # Changed since the tool's copy.
     "17d619c1-e020-4347-957e-1d1207455c93": "now level medium, so outside the high/critical "
-                                            "comparison; it hits the same events",
+    "comparison; it hits the same events",
     "d7a63acb-1284-49bc-bfea-7771146c8b1c": "now filters OneDrive's own vcruntime140.dll, "
-                                            "which is the only match in the samples",
+    "which is the only match in the samples",
 }
 
 # Rules we hit that the reference does not, and why we are right.
@@ -72,13 +72,15 @@ def windows_rules(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
     return load_rules([SIGMA / "windows"], cache=cache)
 
 
-def test_every_windows_linux_and_macos_rule_converts(windows_rules: RuleSet,
-                                                     tmp_path: Path) -> None:
+def test_every_windows_linux_and_macos_rule_converts(
+    windows_rules: RuleSet, tmp_path: Path
+) -> None:
     others = load_rules([SIGMA / "linux", SIGMA / "macos"], cache=RuleCache(None))
     assert windows_rules.problems == []
     assert others.problems == []
-    files = sum(1 for folder in ("windows", "linux", "macos")
-                for _ in (SIGMA / folder).rglob("*.yml"))
+    files = sum(
+        1 for folder in ("windows", "linux", "macos") for _ in (SIGMA / folder).rglob("*.yml")
+    )
     assert len(windows_rules.rules) + len(others.rules) == files
     # Only rules for Windows' kernel-file ETW provider read events no log we import holds.
     idle = Counter(r.logsource.get("category") for r in windows_rules.rules if not r.applies())
@@ -86,8 +88,9 @@ def test_every_windows_linux_and_macos_rule_converts(windows_rules: RuleSet,
     assert all(r.applies() for r in others.rules)
 
 
-def test_hits_on_the_samples_agree_with_the_reference(windows_rules: RuleSet,
-                                                      tmp_path: Path) -> None:
+def test_hits_on_the_samples_agree_with_the_reference(
+    windows_rules: RuleSet, tmp_path: Path
+) -> None:
     if not SAMPLES.exists() or not REFERENCE.exists():
         pytest.skip("reference data not present: ../shared/data")
     from watchkeeper.ingest.importer import import_paths
@@ -98,9 +101,10 @@ def test_hits_on_the_samples_agree_with_the_reference(windows_rules: RuleSet,
         assert report.failures == []
         ours: Counter[tuple[str, str]] = Counter()
         for rule_id, path, count in store.fetch_all(
-                "SELECT h.rule_id, i.path, count(*) FROM hits h JOIN events e ON e.id = h.event "
-                "JOIN imports i ON i.id = e.import_id JOIN detection_rules r USING (rule_id) "
-                "WHERE r.level IN ('high', 'critical') GROUP BY ALL"):
+            "SELECT h.rule_id, i.path, count(*) FROM hits h JOIN events e ON e.id = h.event "
+            "JOIN imports i ON i.id = e.import_id JOIN detection_rules r USING (rule_id) "
+            "WHERE r.level IN ('high', 'critical') GROUP BY ALL"
+        ):
             ours[(rule_id, Path(path).name)] += count
     reference: Counter[tuple[str, str]] = Counter()
     with REFERENCE.open(newline="") as handle:

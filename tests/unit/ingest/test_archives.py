@@ -27,8 +27,9 @@ LOG = "".join(f"Nov  3 08:00:{i:02d} web01 app[1]: line {i}\n" for i in range(20
 
 
 def _expand(path: Path, tmp_path: Path, limit: int | None = None) -> Iterator[Member]:
-    return expand(path, path.name, archives.kind(path.read_bytes()[:512]) or "",
-                  tmp_path / "work", limit)
+    return expand(
+        path, path.name, archives.kind(path.read_bytes()[:512]) or "", tmp_path / "work", limit
+    )
 
 
 def _tar(path: Path, members: list[tarfile.TarInfo], data: dict[str, bytes] | None = None) -> Path:
@@ -69,32 +70,49 @@ def test_a_zip_of_only_folders_says_so(tmp_path: Path) -> None:
 
 
 def test_links_devices_and_fifos_in_a_tar_are_skipped_and_said(tmp_path: Path) -> None:
-    path = _tar(tmp_path / "special.tar", [
-        _info("etc/", tarfile.DIRTYPE), _info("passwd", tarfile.SYMTYPE, "/etc/passwd"),
-        _info("again", tarfile.LNKTYPE, "passwd"), _info("tty", tarfile.CHRTYPE),
-        _info("disk", tarfile.BLKTYPE), _info("pipe", tarfile.FIFOTYPE)])
+    path = _tar(
+        tmp_path / "special.tar",
+        [
+            _info("etc/", tarfile.DIRTYPE),
+            _info("passwd", tarfile.SYMTYPE, "/etc/passwd"),
+            _info("again", tarfile.LNKTYPE, "passwd"),
+            _info("tty", tarfile.CHRTYPE),
+            _info("disk", tarfile.BLKTYPE),
+            _info("pipe", tarfile.FIFOTYPE),
+        ],
+    )
     members = list(_expand(path, tmp_path))
     assert [m.problem for m in members if m.skipped] == [
         "special.tar!passwd: a symbolic link to /etc/passwd, not a file; skipped",
         "special.tar!again: a hard link to passwd, not a file; skipped",
         "special.tar!tty: a character device, not a file; skipped",
         "special.tar!disk: a block device, not a file; skipped",
-        "special.tar!pipe: a FIFO, not a file; skipped"]
+        "special.tar!pipe: a FIFO, not a file; skipped",
+    ]
     assert all(m.path is None for m in members)
-    _nothing_said([m.problem for m in members],
-                  "it holds no files, only 5 link(s) or special file(s), skipped")
+    _nothing_said(
+        [m.problem for m in members],
+        "it holds no files, only 5 link(s) or special file(s), skipped",
+    )
 
 
 def test_a_link_beside_a_log_is_said_and_the_log_imported(store: Store, tmp_path: Path) -> None:
-    path = _tar(tmp_path / "logs.tar", [_info("auth.log"), _info("shadow", tarfile.SYMTYPE,
-                                                                  "/etc/shadow")],
-                {"auth.log": LOG})
+    path = _tar(
+        tmp_path / "logs.tar",
+        [_info("auth.log"), _info("shadow", tarfile.SYMTYPE, "/etc/shadow")],
+        {"auth.log": LOG},
+    )
     summary = import_paths(store, [path])
-    assert (summary.count("imported"), summary.count("skipped"), summary.count("failed")) == (1, 1, 0)
+    assert (summary.count("imported"), summary.count("skipped"), summary.count("failed")) == (
+        1,
+        1,
+        0,
+    )
     assert store.event_count() == 20
     (skipped,) = [f for f in summary.files if f.status == "skipped"]
-    assert skipped.message.endswith("logs.tar!shadow: a symbolic link to /etc/shadow, not a "
-                                    "file; skipped")
+    assert skipped.message.endswith(
+        "logs.tar!shadow: a symbolic link to /etc/shadow, not a file; skipped"
+    )
 
 
 def test_a_symbolic_link_in_a_zip_is_skipped_not_imported_as_text(tmp_path: Path) -> None:
@@ -106,8 +124,10 @@ def test_a_symbolic_link_in_a_zip_is_skipped_not_imported_as_text(tmp_path: Path
         link.external_attr = (stat.S_IFLNK | 0o777) << 16
         archive.writestr(link, b"/etc/shadow")
     members = list(_expand(path, tmp_path))
-    assert [(m.name, m.skipped) for m in members] == [("link.zip!auth.log", False),
-                                                      ("link.zip!secrets", True)]
+    assert [(m.name, m.skipped) for m in members] == [
+        ("link.zip!auth.log", False),
+        ("link.zip!secrets", True),
+    ]
     assert members[1].problem == "link.zip!secrets: a symbolic link, not a file; skipped"
 
 
@@ -146,7 +166,8 @@ def test_the_limit_holds_for_the_archive_as_a_whole(tmp_path: Path) -> None:
 
 
 def test_a_zip_whose_members_add_up_past_the_limit_is_refused_before_writing(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "many.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for n in range(10):
@@ -175,14 +196,20 @@ def _zip_of_copies(path: Path, count: int, data: bytes, crc: int, size: int) -> 
         offset = len(local)
         fields = struct.pack("<HHHHHIII", 20, 0, 8, 0, 0, crc, len(data), size)
         local += b"PK\x03\x04" + fields + struct.pack("<HH", len(name), 0) + name + data
-        central += (b"PK\x01\x02" + struct.pack("<H", 20) + fields
-                    + struct.pack("<HHHHHII", len(name), 0, 0, 0, 0, 0, offset) + name)
+        central += (
+            b"PK\x01\x02"
+            + struct.pack("<H", 20)
+            + fields
+            + struct.pack("<HHHHHII", len(name), 0, 0, 0, 0, 0, offset)
+            + name
+        )
     end = struct.pack("<HHHHIIH", 0, 0, count, count, len(central), len(local), 0)
     path.write_bytes(bytes(local) + bytes(central) + b"PK\x05\x06" + end)
 
 
-def test_forty_times_sixty_megabytes_of_zeros_is_refused_unwritten(store: Store,
-                                                                   tmp_path: Path) -> None:
+def test_forty_times_sixty_megabytes_of_zeros_is_refused_unwritten(
+    store: Store, tmp_path: Path
+) -> None:
     size = 60 << 20
     data, crc = _deflated_zeros(size)
     path = tmp_path / "zeros.zip"
@@ -192,14 +219,17 @@ def test_forty_times_sixty_megabytes_of_zeros_is_refused_unwritten(store: Store,
     summary = import_paths(store, [path])
     (result,) = summary.files
     assert result.status == "failed"
-    assert result.message.endswith(f"zeros.zip: its files would expand to {40 * size:,} bytes, over "
-                              "250 times its compressed size (a compression bomb?); not imported")
+    assert result.message.endswith(
+        f"zeros.zip: its files would expand to {40 * size:,} bytes, over "
+        "250 times its compressed size (a compression bomb?); not imported"
+    )
     assert store.event_count() == 0
     assert not list(store.path.parent.glob(".archive-*"))
 
 
-def test_archives_inside_an_archive_spend_from_its_budget(store: Store, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_archives_inside_an_archive_spend_from_its_budget(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # small limits made for the test: each inner .gz alone is under its own allowance
     monkeypatch.setattr(archives, "MAX_RATIO", 10)
     monkeypatch.setattr(archives, "MIN_ALLOWANCE", 250_000)

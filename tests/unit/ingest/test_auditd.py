@@ -41,7 +41,8 @@ def test_every_record_lands_in_exactly_one_event(by_serial: dict[int, Event]) ->
 
 
 def test_an_execve_event_has_its_command_process_user_and_files(
-        by_serial: dict[int, Event]) -> None:
+    by_serial: dict[int, Event],
+) -> None:
     event = by_serial[4512]
     assert event.record_no == 1
     assert event.common["time"] == datetime(2026, 11, 23, 8, 43, 12, 123000, tzinfo=UTC)
@@ -51,8 +52,14 @@ def test_an_execve_event_has_its_command_process_user_and_files(
     assert event.common["process"] == "/usr/bin/cat"
     assert event.common["pid"] == 3245
     assert event.common["username"] == "alice"  # AUID, the person behind sudo
-    assert orjson.loads(event.fields["types"]) == ["SYSCALL", "EXECVE", "CWD", "PATH", "PATH",
-                                                   "PROCTITLE"]
+    assert orjson.loads(event.fields["types"]) == [
+        "SYSCALL",
+        "EXECVE",
+        "CWD",
+        "PATH",
+        "PATH",
+        "PROCTITLE",
+    ]
     assert event.fields["syscall.exe"] == "/usr/bin/cat"
     assert event.fields["syscall.ppid"] == "3240"
     assert event.fields["syscall.key"] == "shadow_read"
@@ -119,9 +126,11 @@ def test_the_raw_format_from_a_remote_node() -> None:
 
 
 def test_an_event_is_closed_by_eoe_even_when_a_serial_comes_back() -> None:
-    data = (b"type=SYSCALL msg=audit(1795423392.000:7): syscall=59 success=yes pid=1 auid=0\n"
-            b"type=EOE msg=audit(1795423392.000:7): \n"
-            b"type=SYSCALL msg=audit(1795423392.000:7): syscall=59 success=yes pid=2 auid=0\n")
+    data = (
+        b"type=SYSCALL msg=audit(1795423392.000:7): syscall=59 success=yes pid=1 auid=0\n"
+        b"type=EOE msg=audit(1795423392.000:7): \n"
+        b"type=SYSCALL msg=audit(1795423392.000:7): syscall=59 success=yes pid=2 auid=0\n"
+    )
     first, second = parse(data)
     assert isinstance(first, Event) and isinstance(second, Event)
     assert (first.common["pid"], second.common["pid"]) == (1, 2)
@@ -130,9 +139,11 @@ def test_an_event_is_closed_by_eoe_even_when_a_serial_comes_back() -> None:
 def test_many_open_events_are_all_flushed_in_order() -> None:
     lines = []
     for serial in range(1, 201):  # single-record events never get an EOE
-        lines.append(f"type=USER_START msg=audit(1795423392.{serial:03d}:{serial}): pid={serial} "
-                     f"uid=0 auid=1000 ses=1 msg='op=PAM:session_open acct=\"u{serial}\" "
-                     f"exe=\"/usr/sbin/cron\" hostname=? addr=? terminal=cron res=success'")
+        lines.append(
+            f"type=USER_START msg=audit(1795423392.{serial:03d}:{serial}): pid={serial} "
+            f'uid=0 auid=1000 ses=1 msg=\'op=PAM:session_open acct="u{serial}" '
+            f'exe="/usr/sbin/cron" hostname=? addr=? terminal=cron res=success\''
+        )
     items = parse("\n".join(lines).encode())
     assert len(items) == 200
     assert [item.record_no for item in items] == list(range(1, 201))
@@ -142,9 +153,11 @@ def test_many_open_events_are_all_flushed_in_order() -> None:
 def test_hostile_text_comes_through_unchanged() -> None:
     hostile = "<script>alert(1)</script>'; DROP TABLE events; --\x1b[31m\x07"
     encoded = hostile.encode().hex().upper()
-    data = (f"type=EXECVE msg=audit(1795423392.000:9): argc=2 a0=\"sh\" a1={encoded}\n"
-            f"type=USER_CMD msg=audit(1795423392.000:10): pid=1 uid=0 auid=0 ses=1 "
-            f"msg='cwd=\"/\" cmd={encoded} exe=\"/usr/bin/sudo\" terminal=pts/0 res=success'\n")
+    data = (
+        f'type=EXECVE msg=audit(1795423392.000:9): argc=2 a0="sh" a1={encoded}\n'
+        f"type=USER_CMD msg=audit(1795423392.000:10): pid=1 uid=0 auid=0 ses=1 "
+        f'msg=\'cwd="/" cmd={encoded} exe="/usr/bin/sudo" terminal=pts/0 res=success\'\n'
+    )
     execve, sudo = parse(data.encode())
     assert isinstance(execve, Event) and isinstance(sudo, Event)
     assert execve.fields["execve.a1"] == hostile
@@ -153,11 +166,13 @@ def test_hostile_text_comes_through_unchanged() -> None:
 
 
 def test_truncated_and_garbage_lines_never_raise() -> None:
-    data = (b"type=SYSCALL msg=audit(1795423392.000:11): syscall=59 success=yes pid=5 auid=1000\n"
-            b"this is not an audit record\n"
-            b"type=PATH msg=audit(1795423392.000:11): item=0 name=\"/tmp/x\" \xff\xfe\n"
-            b"type=SYSCALL msg=audit(1795423393.000:12): arch=c000003e syscall=59 succ\n"
-            b"type=SYSCALL msg=audit(17954233")
+    data = (
+        b"type=SYSCALL msg=audit(1795423392.000:11): syscall=59 success=yes pid=5 auid=1000\n"
+        b"this is not an audit record\n"
+        b'type=PATH msg=audit(1795423392.000:11): item=0 name="/tmp/x" \xff\xfe\n'
+        b"type=SYSCALL msg=audit(1795423393.000:12): arch=c000003e syscall=59 succ\n"
+        b"type=SYSCALL msg=audit(17954233"
+    )
     items = parse(data)
     rejected = [item for item in items if isinstance(item, Rejected)]
     events = {item.fields["serial"]: item for item in items if isinstance(item, Event)}
@@ -174,12 +189,25 @@ def test_truncated_and_garbage_lines_never_raise() -> None:
 _RECORD_LINES = st.builds(
     lambda kind, serial, body: f"type={kind} msg=audit(1795423392.000:{serial}): {body}",
     st.sampled_from(["SYSCALL", "EXECVE", "PATH", "EOE", "USER_LOGIN", "CWD"]),
-    st.integers(1, 80), st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=["Cs"]), max_size=60))
+    st.integers(1, 80),
+    st.text(
+        alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=["Cs"]),
+        max_size=60,
+    ),
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(_RECORD_LINES | st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=["Cs"]),
-                                        max_size=40), max_size=120))
+@given(
+    st.lists(
+        _RECORD_LINES
+        | st.text(
+            alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=["Cs"]),
+            max_size=40,
+        ),
+        max_size=120,
+    )
+)
 def test_every_line_is_in_an_event_or_rejected(lines: list[str]) -> None:
     items = parse("\n".join(lines).encode())
     kept = [line for item in items if isinstance(item, Event) for line in item.raw.split("\n")]

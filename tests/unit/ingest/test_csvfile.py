@@ -39,8 +39,14 @@ def test_event_viewer_csv_with_its_unnamed_description_column(fixtures: Path) ->
     assert isinstance(logon, Event) and isinstance(cleared, Event)
     # Row numbers as a spreadsheet shows them; each row spans several lines of the file.
     assert [item.record_no for item in items] == [2, 3, 4]
-    assert list(logon.fields) == ["Level", "Date and Time", "Source", "Event ID", "Task Category",
-                                  "Description"]
+    assert list(logon.fields) == [
+        "Level",
+        "Date and Time",
+        "Source",
+        "Event ID",
+        "Task Category",
+        "Description",
+    ]
     assert logon.common["time"] == datetime(2026, 11, 23, 8, 43, 12, tzinfo=LONDON)
     assert logon.common["time_inferred"] == "zone"
     assert logon.common["event_id"] == 4624
@@ -71,8 +77,10 @@ def test_excel_semicolons_quoted_newlines_and_formulas_kept_as_text(fixtures: Pa
     usb, export, link = events(data)
     assert list(usb.fields) == ["Date", "Device", "User", "Event", "Note"]
     assert usb.fields["Note"] == "Kingston DataTraveler\r\nSerial 60A44C3F"
-    assert usb.raw == '23/11/2026 08:43;RECEPTION-PC;reception;USB stick inserted;"Kingston ' \
-                      'DataTraveler\r\nSerial 60A44C3F"'
+    assert (
+        usb.raw == '23/11/2026 08:43;RECEPTION-PC;reception;USB stick inserted;"Kingston '
+        'DataTraveler\r\nSerial 60A44C3F"'
+    )
     # The quoted newline makes row 2 two lines long: row 3 starts on line 4 of the file.
     assert (usb.record_no, export.record_no, link.record_no) == (2, 3, 4)
     assert export.fields["Note"] == "=cmd|' /C calc'!A0"
@@ -84,8 +92,10 @@ def test_day_first_dates_settled_by_the_file_itself(fixtures: Path) -> None:
     items, context = parse((fixtures / "csv" / "excel-semicolon.csv").read_bytes())
     # 23/11/2026 can only be day first, so 05/06/2026 in the same column is 5 June.
     assert [as_event(item).common["time"] for item in items] == [
-        datetime(2026, 11, 23, 8, 43, tzinfo=LONDON), datetime(2026, 6, 5, 9, 10, tzinfo=LONDON),
-        datetime(2026, 6, 7, 17, 2, tzinfo=LONDON)]
+        datetime(2026, 11, 23, 8, 43, tzinfo=LONDON),
+        datetime(2026, 6, 5, 9, 10, tzinfo=LONDON),
+        datetime(2026, 6, 7, 17, 2, tzinfo=LONDON),
+    ]
     assert not any("day/month" in note or "month/day" in note for note in context.notes)
 
 
@@ -96,8 +106,7 @@ def test_ambiguous_dates_are_read_day_first_and_the_user_is_told() -> None:
 
 
 def test_a_file_whose_dates_show_month_first_is_read_month_first() -> None:
-    data = (b"Date,User,Action\r\n05/06/2026 09:10,bob,login\r\n"
-            b"11/23/2026 08:43,alice,login\r\n")
+    data = b"Date,User,Action\r\n05/06/2026 09:10,bob,login\r\n11/23/2026 08:43,alice,login\r\n"
     items, context = parse(data)
     early, late = as_events(items)
     assert early.common["time"] == datetime(2026, 5, 6, 9, 10, tzinfo=LONDON)
@@ -112,7 +121,8 @@ def test_a_row_with_the_wrong_number_of_values_is_rejected() -> None:
     items, _ = parse("\n".join(rows).encode())
     rejected = [item for item in items if isinstance(item, Rejected)]
     assert [(item.record_no, item.reason, item.raw) for item in rejected] == [
-        (14, "row 14 has 5 values for 7 columns", b"1,2,3,4,5")]
+        (14, "row 14 has 5 values for 7 columns", b"1,2,3,4,5")
+    ]
     assert len(items) == 15  # every row after the header: events and the one rejected
     trailing = items[-1]
     assert isinstance(trailing, Event) and trailing.fields["g"] == "7"  # empty extras dropped
@@ -139,8 +149,12 @@ def test_utf16_without_a_byte_order_mark_is_read_whatever_its_first_character() 
     data = "名前\tUser\tMessage\r\nPC-1\tRené\tÜberweisung\r\n".encode("utf-16-le")
     assert PARSER.sniff(data) >= 30
     (event,) = events(data)
-    assert event.fields == {"名前": "PC-1", "User": "René", "Message": "Überweisung",
-                            "encoding": "utf-16-le"}
+    assert event.fields == {
+        "名前": "PC-1",
+        "User": "René",
+        "Message": "Überweisung",
+        "encoding": "utf-16-le",
+    }
 
 
 def test_invalid_utf8_is_read_as_windows_1252_and_said_so() -> None:
@@ -173,8 +187,12 @@ def test_hostile_text_is_kept_exactly() -> None:
 
 def test_header_names_are_cleaned_but_kept() -> None:
     (event,) = events(b" Time ,User,,User\n2026-11-23T08:43:12Z,bob,x,robert\n")
-    assert event.fields == {"Time": "2026-11-23T08:43:12Z", "User": "bob", "column_3": "x",
-                            "User_2": "robert"}
+    assert event.fields == {
+        "Time": "2026-11-23T08:43:12Z",
+        "User": "bob",
+        "column_3": "x",
+        "User_2": "robert",
+    }
 
 
 def test_naive_times_take_the_zone_of_the_sender() -> None:
@@ -191,18 +209,21 @@ def test_sniff_recognises_exports_and_refuses_other_content(fixtures: Path) -> N
     assert PARSER.sniff((fixtures / "csv" / "excel-semicolon.csv").read_bytes()) == 50
     jsonl = (fixtures / "json" / "app-events.jsonl").read_bytes()
     assert PARSER.sniff(jsonl) == 0 < JsonLinesParser().sniff(jsonl)
-    for other in (b"Nov 23 08:43:12 fs01 sshd[1]: Accepted password for bob, from 1.2.3.4\n"
-                  b"Nov 23 08:43:13 fs01 sshd[1]: session opened, for user bob\n",
-                  b"2026-11-23,08:43:12,1\n2026-11-23,08:43:13,2\n",
-                  b"<Events><Event/></Events>\n", b"just one column\nstill one\n",
-                  b"\x00\x01\x02,\x03\n", b""):
+    for other in (
+        b"Nov 23 08:43:12 fs01 sshd[1]: Accepted password for bob, from 1.2.3.4\n"
+        b"Nov 23 08:43:13 fs01 sshd[1]: session opened, for user bob\n",
+        b"2026-11-23,08:43:12,1\n2026-11-23,08:43:13,2\n",
+        b"<Events><Event/></Events>\n",
+        b"just one column\nstill one\n",
+        b"\x00\x01\x02,\x03\n",
+        b"",
+    ):
         assert PARSER.sniff(other) == 0
 
 
 @settings(max_examples=150, deadline=None)
 @given(cut=st.integers(min_value=0, max_value=1200), noise=st.binary(max_size=40))
-def test_any_cut_or_garbled_export_gives_records_never_an_exception(cut: int,
-                                                                     noise: bytes) -> None:
+def test_any_cut_or_garbled_export_gives_records_never_an_exception(cut: int, noise: bytes) -> None:
     data = (FIXTURES / "csv" / "entra-signins.csv").read_bytes()
     items, _ = parse(data[:cut] + noise + data[cut:])
     assert all(isinstance(item, Event | Rejected) for item in items)

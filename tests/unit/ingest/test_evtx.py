@@ -45,20 +45,31 @@ def test_windows_fields_fill_the_common_columns(samples_store: Samples) -> None:
     [sysmon1] = con.execute(
         "SELECT count(*), count(process), count(command_line), "
         "count(parent_process) + count(*) FILTER (WHERE \"ParentImage\" = '-') FROM events "
-        "WHERE channel = 'Microsoft-Windows-Sysmon/Operational' AND event_id = 1").fetchall()
+        "WHERE channel = 'Microsoft-Windows-Sysmon/Operational' AND event_id = 1"
+    ).fetchall()
     # every process creation has its image, command line and parent (or '-' for none)
     assert sysmon1[0] > 100 and sysmon1[0] == sysmon1[1] == sysmon1[2] == sysmon1[3]
     [logons] = con.execute(
         "SELECT count(*), count(username), count(src_ip) FROM events "
-        "WHERE channel = 'Security' AND event_id = 4624").fetchall()
+        "WHERE channel = 'Security' AND event_id = 4624"
+    ).fetchall()
     assert logons[0] > 10 and logons[1] == logons[0] and logons[2] > 0
     cleared = con.execute(
         "SELECT \"SubjectUserName\" FROM events WHERE event_id = 1102 AND channel = 'Security' "
-        "LIMIT 1").fetchone()
+        "LIMIT 1"
+    ).fetchone()
     assert cleared is not None and cleared[0]
     # original Sigma field names resolve to columns
-    for name in ("Image", "CommandLine", "ParentImage", "TargetObject", "EventID", "Channel",
-                 "Provider_Name", "Computer"):
+    for name in (
+        "Image",
+        "CommandLine",
+        "ParentImage",
+        "TargetObject",
+        "EventID",
+        "Channel",
+        "Provider_Name",
+        "Computer",
+    ):
         assert store.resolve(name), name
 
 
@@ -71,11 +82,12 @@ def test_store_is_smaller_than_the_source_files(samples_store: Samples) -> None:
 
 
 def test_a_corrupt_chunk_is_quarantined_and_the_rest_imported(store: Store, tmp_path: Path) -> None:
-    original = shared("evtx-attack-samples", "AutomatedTestingTools",
-                      "PanacheSysmon_vs_AtomicRedTeam01.evtx")
+    original = shared(
+        "evtx-attack-samples", "AutomatedTestingTools", "PanacheSysmon_vs_AtomicRedTeam01.evtx"
+    )
     data = bytearray(original.read_bytes())
     start = 4096 + 65536 + 600  # inside the second chunk's records
-    data[start:start + 4400] = os.urandom(4400)
+    data[start : start + 4400] = os.urandom(4400)
     bad = tmp_path / "bad.evtx"
     bad.write_bytes(bytes(data))
     summary = import_paths(store, [bad])
@@ -89,8 +101,9 @@ def test_a_corrupt_chunk_is_quarantined_and_the_rest_imported(store: Store, tmp_
 
 
 def test_a_truncated_file_imports_its_complete_part(store: Store, tmp_path: Path) -> None:
-    original = shared("evtx-attack-samples", "AutomatedTestingTools",
-                      "PanacheSysmon_vs_AtomicRedTeam01.evtx")
+    original = shared(
+        "evtx-attack-samples", "AutomatedTestingTools", "PanacheSysmon_vs_AtomicRedTeam01.evtx"
+    )
     data = original.read_bytes()
     cut = tmp_path / "cut.evtx"
     cut.write_bytes(data[: len(data) // 2 + 1234])
@@ -110,12 +123,11 @@ def test_random_bytes_named_evtx_are_refused(store: Store, tmp_path: Path) -> No
 
 
 def test_a_header_only_evtx_is_refused_or_empty(store: Store, tmp_path: Path) -> None:
-    original = shared("evtx-attack-samples", "AutomatedTestingTools",
-                      "PanacheSysmon_vs_AtomicRedTeam01.evtx")
+    original = shared(
+        "evtx-attack-samples", "AutomatedTestingTools", "PanacheSysmon_vs_AtomicRedTeam01.evtx"
+    )
     head = tmp_path / "head.evtx"
     head.write_bytes(original.read_bytes()[:4096])
     summary = import_paths(store, [head])
     assert summary.events == 0
     assert summary.files[0].message  # says why nothing came out
-
-

@@ -18,8 +18,10 @@ SYSLOG = (
 
 
 def _lines(count: int, host: str = "web01") -> str:
-    return "".join(f"Nov  3 08:{(i // 60) % 60:02d}:{i % 60:02d} {host} app[1]: line {i}\n"
-                   for i in range(count))
+    return "".join(
+        f"Nov  3 08:{(i // 60) % 60:02d}:{i % 60:02d} {host} app[1]: line {i}\n"
+        for i in range(count)
+    )
 
 
 def _by_name(summary: ImportSummary, name: str) -> FileResult:
@@ -71,7 +73,10 @@ def test_zip_and_gzip_archives_are_imported(store: Store, tmp_path: Path) -> Non
     assert names[0].endswith("logs.zip!var/log/auth.log")
     assert names[1].endswith("logs.zip!var/log/syslog.gz!syslog")
     origins = store.cursor().execute("SELECT DISTINCT path FROM imports ORDER BY 1").fetchall()
-    assert [o[0].split("!", 1)[1] for o in origins] == ["var/log/auth.log", "var/log/syslog.gz!syslog"]
+    assert [o[0].split("!", 1)[1] for o in origins] == [
+        "var/log/auth.log",
+        "var/log/syslog.gz!syslog",
+    ]
 
 
 def test_a_compression_bomb_is_refused_with_a_message(store: Store, tmp_path: Path) -> None:
@@ -98,8 +103,9 @@ def test_a_damaged_archive_keeps_what_can_be_read(store: Store, tmp_path: Path) 
     assert "truncated" in result.message
 
 
-def test_a_ten_megabyte_line_is_quarantined_and_the_rest_imported(store: Store,
-                                                                  tmp_path: Path) -> None:
+def test_a_ten_megabyte_line_is_quarantined_and_the_rest_imported(
+    store: Store, tmp_path: Path
+) -> None:
     log = tmp_path / "huge.log"
     with log.open("w") as out:
         out.write(_lines(3))
@@ -138,8 +144,9 @@ def test_a_missing_file_is_reported_and_the_others_imported(store: Store, tmp_pa
     assert "not found" in _by_name(summary, "gone.log").message
 
 
-def test_cancel_keeps_finished_files_and_rolls_back_the_current_one(store: Store,
-                                                                   tmp_path: Path) -> None:
+def test_cancel_keeps_finished_files_and_rolls_back_the_current_one(
+    store: Store, tmp_path: Path
+) -> None:
     (tmp_path / "a.log").write_text(_lines(100))
     (tmp_path / "b.log").write_text(_lines(60_000, "web02"))
     progress = Progress()
@@ -163,9 +170,14 @@ def test_events_know_their_file_and_line(store: Store, tmp_path: Path) -> None:
     log = tmp_path / "auth.log"
     log.write_text(SYSLOG)
     import_paths(store, [log])
-    rows = store.cursor().execute(
-        "SELECT i.path, e.record_no FROM events e JOIN imports i ON i.id = e.import_id "
-        "ORDER BY e.record_no").fetchall()
+    rows = (
+        store.cursor()
+        .execute(
+            "SELECT i.path, e.record_no FROM events e JOIN imports i ON i.id = e.import_id "
+            "ORDER BY e.record_no"
+        )
+        .fetchall()
+    )
     assert rows == [(str(log), 1), (str(log), 2), (str(log), 3)]
 
 
@@ -175,5 +187,3 @@ def test_progress_reports_files_and_records(store: Store, tmp_path: Path) -> Non
     progress = Progress(lambda s: seen.append((s.done, s.records)), max_rate=1e9)
     import_paths(store, [tmp_path / "a.log"], progress)
     assert seen[-1] == (1, 50)
-
-

@@ -19,7 +19,8 @@ FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "journald" / "journ
 def parse(data: bytes, context: ParseContext | None = None) -> list[Event | Rejected]:
     context = context or ParseContext(years=YearInference(datetime(2026, 11, 23, tzinfo=UTC)))
     return events_or_rejected(
-        JournaldParser().parse(Source.from_bytes("journal.json", data), context))
+        JournaldParser().parse(Source.from_bytes("journal.json", data), context)
+    )
 
 
 def fixture_events() -> list[Event]:
@@ -42,7 +43,10 @@ def test_an_sshd_entry_fills_the_columns_and_keeps_every_field() -> None:
     assert sshd.common["source"] == "journald"
     assert sshd.common["message"].startswith("Failed password for invalid user admin")
     assert (sshd.common["username"], sshd.common["src_ip"], sshd.common["src_port"]) == (
-        "admin", "203.0.113.7", 41822)
+        "admin",
+        "203.0.113.7",
+        41822,
+    )
     assert (sshd.fields["action"], sshd.fields["outcome"]) == ("ssh_login", "failure")
     assert sshd.fields["__CURSOR"].startswith("s=6e2ba3c5")
     assert sshd.fields["_EXE"] == "/usr/sbin/sshd"
@@ -80,13 +84,15 @@ def test_hostile_text_comes_through_unchanged() -> None:
 
 
 def test_bad_lines_are_rejected_with_a_reason_and_nothing_is_lost() -> None:
-    data = (line(MESSAGE="first")
-            + b"this is not JSON\n"
-            + b"[1, 2, 3]\n"
-            + b'{"MESSAGE": "no time"}\n'
-            + b'{"__REALTIME_TIMESTAMP": "soon", "MESSAGE": "bad time"}\n'
-            + b"\n"
-            + line(MESSAGE="last")[:-20])  # cut short, as a copy interrupted mid-write leaves it
+    data = (
+        line(MESSAGE="first")
+        + b"this is not JSON\n"
+        + b"[1, 2, 3]\n"
+        + b'{"MESSAGE": "no time"}\n'
+        + b'{"__REALTIME_TIMESTAMP": "soon", "MESSAGE": "bad time"}\n'
+        + b"\n"
+        + line(MESSAGE="last")[:-20]
+    )  # cut short, as a copy interrupted mid-write leaves it
     items = parse(data)
     assert [item.record_no for item in items] == [1, 2, 3, 4, 5, 7]
     assert isinstance(items[0], Event)

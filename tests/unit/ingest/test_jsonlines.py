@@ -41,10 +41,16 @@ def test_nested_keys_are_flattened_and_common_columns_found_by_name(fixtures: Pa
     assert ecs.fields["source.ip"] == "203.0.113.45"
     assert ecs.fields["tags"] == '["portal","auth"]'
     assert ecs.common == {
-        "source": "json", "time": datetime(2026, 11, 23, 8, 43, 12, 486000, tzinfo=UTC),
-        "host": "web01", "src_ip": "203.0.113.45", "src_port": 51544,
-        "dst_ip": "192.168.10.20", "dst_port": 443, "username": "jsmith@oakfield.co.uk",
-        "level": "warning", "message": "Failed login for jsmith@oakfield.co.uk from 203.0.113.45",
+        "source": "json",
+        "time": datetime(2026, 11, 23, 8, 43, 12, 486000, tzinfo=UTC),
+        "host": "web01",
+        "src_ip": "203.0.113.45",
+        "src_port": 51544,
+        "dst_ip": "192.168.10.20",
+        "dst_port": 443,
+        "username": "jsmith@oakfield.co.uk",
+        "level": "warning",
+        "message": "Failed login for jsmith@oakfield.co.uk from 203.0.113.45",
     }
 
     assert structlog.common["time"] == datetime(2026, 11, 23, 8, 43, 15, 120871, tzinfo=UTC)
@@ -66,7 +72,8 @@ def test_nested_keys_are_flattened_and_common_columns_found_by_name(fixtures: Pa
 
 def test_android_security_log_comes_through_usefully(fixtures: Path) -> None:
     keyguard, adb, app_start, interactive = events(
-        (fixtures / "json" / "android-security.jsonl").read_bytes())
+        (fixtures / "json" / "android-security.jsonl").read_bytes()
+    )
     assert adb.common["host"] == "Pixel-7-alice"
     assert adb.common["provider"] == "SEC_TAG_ADB_SHELL_CMD"
     assert adb.common["message"] == "pm list packages -3"
@@ -94,10 +101,12 @@ def test_android_security_events_with_data_objects_have_a_real_message() -> None
     ]
     secured, attempt, wifi = events(b"\n".join(lines))
     assert secured.common["message"] == "SEC_TAG_KEYGUARD_SECURED"
-    assert attempt.common["message"] == ("SEC_TAG_KEYGUARD_DISMISS_AUTH_ATTEMPT: success=0 "
-                                         "method_strength=1")
-    assert wifi.common["message"] == ("SEC_TAG_WIFI_CONNECTION: bssid=a4:2b:b0:c1:7e:10 "
-                                      "event_type=connect")
+    assert attempt.common["message"] == (
+        "SEC_TAG_KEYGUARD_DISMISS_AUTH_ATTEMPT: success=0 method_strength=1"
+    )
+    assert wifi.common["message"] == (
+        "SEC_TAG_WIFI_CONNECTION: bssid=a4:2b:b0:c1:7e:10 event_type=connect"
+    )
     assert secured.fields["data"] == "{}"  # the original field is kept as it was
 
 
@@ -116,8 +125,12 @@ def test_a_line_that_is_not_json_is_rejected_with_the_parsers_message() -> None:
 def test_json_that_is_not_an_object_is_rejected() -> None:
     items = parse(b'[1, 2]\n"text"\n42\nnull\n\n{"a": 1}\n')
     reasons = [item.reason for item in items if isinstance(item, Rejected)]
-    assert reasons == ["line 1: JSON array, not an object", "line 2: JSON string, not an object",
-                       "line 3: JSON number, not an object", "line 4: JSON null, not an object"]
+    assert reasons == [
+        "line 1: JSON array, not an object",
+        "line 2: JSON string, not an object",
+        "line 3: JSON number, not an object",
+        "line 4: JSON null, not an object",
+    ]
     assert items[-1].record_no == 6
 
 
@@ -142,8 +155,10 @@ def test_hostile_text_is_kept_exactly() -> None:
 
 
 def test_odd_values_are_kept_as_text_a_column_can_hold() -> None:
-    (event,) = events(b'{"big": 123456789012345678901234567890, "empty": {}, "none": null,'
-                      b' "ok": false, "ratio": 0.5}')
+    (event,) = events(
+        b'{"big": 123456789012345678901234567890, "empty": {}, "none": null,'
+        b' "ok": false, "ratio": 0.5}'
+    )
     assert event.fields["empty"] == "{}"
     assert "none" not in event.fields
     assert event.fields["ok"] is False and event.fields["ratio"] == 0.5
@@ -159,27 +174,44 @@ def test_a_naive_time_is_put_in_the_senders_zone_and_flagged() -> None:
 def test_times_in_the_shapes_logs_use() -> None:
     paris = timezone(timedelta(hours=1))
     expected = datetime(2026, 11, 23, 7, 43, 12, tzinfo=UTC)
-    for value in (1795419792, 1795419792000, 1795419792000000, 1795419792000000000,
-                  "1795419792", 1795419792.0, "2026-11-23T07:43:12Z", "2026-11-23T08:43:12+01:00",
-                  "2026-11-23T07:43:12.0000000Z", "Mon, 23 Nov 2026 07:43:12 +0000"):
+    for value in (
+        1795419792,
+        1795419792000,
+        1795419792000000,
+        1795419792000000000,
+        "1795419792",
+        1795419792.0,
+        "2026-11-23T07:43:12Z",
+        "2026-11-23T08:43:12+01:00",
+        "2026-11-23T07:43:12.0000000Z",
+        "Mon, 23 Nov 2026 07:43:12 +0000",
+    ):
         stamp, inferred = parse_time(value, paris)
         assert stamp == expected and not inferred, value
-    assert parse_time("23/11/2026 08:43:12", paris) == (datetime(2026, 11, 23, 8, 43, 12,
-                                                                  tzinfo=paris), True)
-    assert parse_time("11/23/2026 8:43:12 AM", paris)[0] == datetime(2026, 11, 23, 8, 43, 12,
-                                                                      tzinfo=paris)
+    assert parse_time("23/11/2026 08:43:12", paris) == (
+        datetime(2026, 11, 23, 8, 43, 12, tzinfo=paris),
+        True,
+    )
+    assert parse_time("11/23/2026 8:43:12 AM", paris)[0] == datetime(
+        2026, 11, 23, 8, 43, 12, tzinfo=paris
+    )
     assert parse_time("05/06/2026", paris)[0] == datetime(2026, 6, 5, tzinfo=paris)
-    assert parse_time("05/06/2026", paris, day_first=False)[0] == datetime(2026, 5, 6,
-                                                                            tzinfo=paris)
+    assert parse_time("05/06/2026", paris, day_first=False)[0] == datetime(2026, 5, 6, tzinfo=paris)
     for nonsense in ("yesterday", "31/02/2026", "", None, True, "12:00"):
         assert parse_time(nonsense, paris) == (None, False)
 
 
 def test_a_json_array_file_gives_one_event_per_element() -> None:
     # What PowerShell's ConvertTo-Json writes; Windows PowerShell 5 redirects it as UTF-16.
-    document = [{"TimeCreated": "2026-11-23T08:43:12Z", "MachineName": "FS01", "Id": 4624,
-                 "Message": "An account was successfully logged on."},
-                {"TimeCreated": "2026-11-23T08:44:03Z", "MachineName": "FS01", "Id": 4688}]
+    document = [
+        {
+            "TimeCreated": "2026-11-23T08:43:12Z",
+            "MachineName": "FS01",
+            "Id": 4624,
+            "Message": "An account was successfully logged on.",
+        },
+        {"TimeCreated": "2026-11-23T08:44:03Z", "MachineName": "FS01", "Id": 4688},
+    ]
     data = json.dumps(document, indent=4).encode("utf-16")
     assert PARSER.sniff(data) == 40
     first, second = events(data)
@@ -203,16 +235,24 @@ def test_a_broken_array_keeps_what_came_before_and_rejects_the_rest() -> None:
 def test_sniff_is_modest_and_refuses_other_content(fixtures: Path) -> None:
     assert PARSER.sniff((fixtures / "json" / "app-events.jsonl").read_bytes()) == 40
     assert PARSER.sniff(b'{"__REALTIME_TIMESTAMP": "1"}\n{"__REALTIME_TIMESTAMP": "2"}\n') == 40
-    for other in (b"time,user\n2026-11-23,bob\n", b"Nov 23 08:43:12 host sshd[1]: {x}\n",
-                  b"[2026-11-23 08:43:12] INFO started\n", b"<Events/>", b"\x00\x01{\x02",
-                  b"{not json}\n{not json}\n", b""):
+    for other in (
+        b"time,user\n2026-11-23,bob\n",
+        b"Nov 23 08:43:12 host sshd[1]: {x}\n",
+        b"[2026-11-23 08:43:12] INFO started\n",
+        b"<Events/>",
+        b"\x00\x01{\x02",
+        b"{not json}\n{not json}\n",
+        b"",
+    ):
         assert PARSER.sniff(other) == 0
 
 
 def test_blank_lines_and_a_byte_order_mark_are_not_records() -> None:
     items = parse(b'\xef\xbb\xbf{"msg": "one"}\r\n\r\n   \n{"msg": "two"}\r\n')
-    assert [(item.record_no, as_event(item).common["message"]) for item in items
-            ] == [(1, "one"), (4, "two")]
+    assert [(item.record_no, as_event(item).common["message"]) for item in items] == [
+        (1, "one"),
+        (4, "two"),
+    ]
 
 
 @settings(max_examples=150, deadline=None)
@@ -222,8 +262,9 @@ def test_any_cut_or_garbled_file_gives_one_record_per_line(cut: int, noise: byte
     data = data[:cut] + noise + data[cut:]
     items = parse(data)
     numbered = enumerate(data.replace(b"\r", b"").split(b"\n"), 1)
-    assert [item.record_no for item in items] == [number for number, line in numbered
-                                                  if line.strip()]
+    assert [item.record_no for item in items] == [
+        number for number, line in numbered if line.strip()
+    ]
 
 
 def test_hostile_nesting_neither_crashes_nor_is_lost() -> None:

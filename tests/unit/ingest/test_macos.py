@@ -23,7 +23,8 @@ def context() -> ParseContext:
 
 def parse(data: bytes, ctx: ParseContext | None = None) -> list[Event | Rejected]:
     return events_or_rejected(
-        MacosLogParser().parse(Source.from_bytes("system.ndjson", data), ctx or context()))
+        MacosLogParser().parse(Source.from_bytes("system.ndjson", data), ctx or context())
+    )
 
 
 def fixture_events(name: str, ctx: ParseContext | None = None) -> list[Event]:
@@ -31,9 +32,16 @@ def fixture_events(name: str, ctx: ParseContext | None = None) -> list[Event]:
 
 
 def entry(number: int, message: str = "hello") -> dict[str, object]:
-    return {"timestamp": f"2026-11-23 08:00:{number % 60:02d}.000000+0000", "messageType": "Info",
-            "eventMessage": message, "processImagePath": "/usr/libexec/demo", "processID": number,
-            "subsystem": "com.example.demo", "category": "test", "machTimestamp": number}
+    return {
+        "timestamp": f"2026-11-23 08:00:{number % 60:02d}.000000+0000",
+        "messageType": "Info",
+        "eventMessage": message,
+        "processImagePath": "/usr/libexec/demo",
+        "processID": number,
+        "subsystem": "com.example.demo",
+        "category": "test",
+        "machTimestamp": number,
+    }
 
 
 def test_ndjson_entries_fill_the_columns() -> None:
@@ -44,8 +52,9 @@ def test_ndjson_entries_fill_the_columns() -> None:
     assert sudo.common["pid"] == 51184
     assert sudo.common["level"] == "information"
     assert sudo.common["source"] == "macos"
-    assert sudo.common["message"] == ("alice : TTY=ttys001 ; PWD=/Users/alice ; USER=root ; "
-                                      "COMMAND=/bin/ls")
+    assert sudo.common["message"] == (
+        "alice : TTY=ttys001 ; PWD=/Users/alice ; USER=root ; COMMAND=/bin/ls"
+    )
     assert "host" not in sudo.common  # the unified log does not name the machine
     assert (sudo.common["username"], sudo.common["command_line"]) == ("alice", "/bin/ls")
     assert sudo.fields["processImagePath"] == "/usr/bin/sudo"
@@ -80,7 +89,7 @@ def test_a_long_array_is_read_across_chunks() -> None:
 
 
 def test_a_cut_short_array_keeps_what_came_before() -> None:
-    data = b"[" + b",".join(json.dumps(entry(n)).encode() for n in range(3)) + b",{\"timest"
+    data = b"[" + b",".join(json.dumps(entry(n)).encode() for n in range(3)) + b',{"timest'
     *events, rejected = parse(data)
     assert len(events) == 3 and all(isinstance(e, Event) for e in events)
     assert isinstance(rejected, Rejected)
@@ -91,19 +100,24 @@ def test_a_cut_short_array_keeps_what_came_before() -> None:
 
 def test_tool_chatter_is_a_note_and_bad_lines_are_rejected() -> None:
     ctx = context()
-    data = (b'Filtering the log data using "process == \\"sudo\\""\n'
-            + json.dumps(entry(1)).encode() + b"\n"
-            + b"not json\n"
-            + b'{"eventMessage": "no time"}\n'
-            + b'{"timestamp": "yesterday", "eventMessage": "bad time"}\n'
-            + b"[1]\n")
+    data = (
+        b'Filtering the log data using "process == \\"sudo\\""\n'
+        + json.dumps(entry(1)).encode()
+        + b"\n"
+        + b"not json\n"
+        + b'{"eventMessage": "no time"}\n'
+        + b'{"timestamp": "yesterday", "eventMessage": "bad time"}\n'
+        + b"[1]\n"
+    )
     items = parse(data, ctx)
     assert isinstance(items[0], Event)
     reasons = [item.reason for item in items if isinstance(item, Rejected)]
     assert reasons[0].startswith("line 3: not JSON")
-    assert reasons[1:] == ["line 4: not a log entry (no timestamp)",
-                           "line 5: bad timestamp 'yesterday'",
-                           "line 6: not a log entry (JSON but not an object)"]
+    assert reasons[1:] == [
+        "line 4: not a log entry (no timestamp)",
+        "line 5: bad timestamp 'yesterday'",
+        "line 6: not a log entry (JSON but not an object)",
+    ]
     assert ctx.notes[0].startswith("system.ndjson: log said: Filtering the log data")
 
 
@@ -118,22 +132,28 @@ def test_sniff() -> None:
     parser = MacosLogParser()
     assert parser.sniff((FIXTURES / "log-show.ndjson").read_bytes()) >= 90
     assert parser.sniff((FIXTURES / "log-show.json").read_bytes()) >= 90
-    assert parser.sniff(b"Filtering the log data using \"x\"\n[{\n  \"machTimestamp\" : 1,\n"
-                        b"  \"eventMessage\" : \"x\"\n}]") >= 90
+    assert (
+        parser.sniff(
+            b'Filtering the log data using "x"\n[{\n  "machTimestamp" : 1,\n'
+            b'  "eventMessage" : "x"\n}]'
+        )
+        >= 90
+    )
     assert parser.sniff(b'{"__REALTIME_TIMESTAMP":"1","MESSAGE":"x"}\n') == 0
     assert parser.sniff(b'{"level":"info","msg":"x"}\n') == 0
     assert parser.sniff(b"Jul  1 09:00:55 mac kernel[0]: hello\n") == 0
 
 
-def test_log_show_run_again_and_again_into_one_file_says_each_note_once(
-        tmp_path: Path) -> None:
+def test_log_show_run_again_and_again_into_one_file_says_each_note_once(tmp_path: Path) -> None:
     from watchkeeper.ingest.importer import import_paths
     from watchkeeper.storage.store import Store
 
-    run = (b'Filtering the log data using "process == \\"sudo\\""\n'
-           b"Skipping info and debug messages, pass --info and/or --debug to include.\n"
-           + b"".join(json.dumps(entry(n)).encode() + b"\n" for n in range(3))
-           + b'{"count":3,"finished":1}\n')
+    run = (
+        b'Filtering the log data using "process == \\"sudo\\""\n'
+        b"Skipping info and debug messages, pass --info and/or --debug to include.\n"
+        + b"".join(json.dumps(entry(n)).encode() + b"\n" for n in range(3))
+        + b'{"count":3,"finished":1}\n'
+    )
     ctx = context()
     items = parse(run * 4 + b'{"count":2,"finished":1}\n', ctx)
     assert len(items) == 12
@@ -141,7 +161,8 @@ def test_log_show_run_again_and_again_into_one_file_says_each_note_once(
         'system.ndjson: log said: Filtering the log data using "process == \\"sudo\\"" (4 times)',
         "system.ndjson: log said: Skipping info and debug messages, pass --info and/or --debug "
         "to include. (4 times)",
-        "system.ndjson: log show reported 14 entries over 5 runs"]
+        "system.ndjson: log show reported 14 entries over 5 runs",
+    ]
     log = tmp_path / "system.ndjson"
     log.write_bytes(run * 40)
     with Store(tmp_path / "w.duckdb") as store:

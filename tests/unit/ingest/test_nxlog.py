@@ -72,8 +72,16 @@ def test_each_record_becomes_a_windows_event_in_evtx_shape(fixtures: Path) -> No
     assert data["IpAddress"] == "192.168.10.57"
     assert data["TargetUserName"] == "jsmith"
     assert data["Message"].startswith("An account was successfully logged on.")
-    for own_key in ("SourceModuleType", "EventReceivedTime", "Severity", "EventType", "Hostname",
-                    "Category", "Opcode", "Keywords"):
+    for own_key in (
+        "SourceModuleType",
+        "EventReceivedTime",
+        "Severity",
+        "EventType",
+        "Hostname",
+        "Category",
+        "Opcode",
+        "Keywords",
+    ):
         assert own_key not in data
 
     assert process["EventData"]["CommandLine"] == "whoami /priv"
@@ -91,20 +99,26 @@ def test_local_event_time_is_converted_with_the_senders_zone_and_flagged(fixture
     items, _ = parse(fixture_lines(fixtures)[0].encode())
     event = event_of(items[0])
     # 08:43:12 in Paris is 07:43:12 UTC.
-    assert event["System"]["TimeCreated"]["#attributes"]["SystemTime"] == "2026-11-23T07:43:12.000000Z"
+    assert (
+        event["System"]["TimeCreated"]["#attributes"]["SystemTime"] == "2026-11-23T07:43:12.000000Z"
+    )
     assert event["EventData"][TIME_INFERRED_FIELD] == "true"
 
 
 def test_an_iso_event_time_with_its_offset_is_exact_and_not_flagged() -> None:
-    line = ('{"EventTime":"2026-03-31T12:03:33.169332+03:00","Hostname":"dc01","Keywords":'
-            '"9232379236109516800","EventType":"AUDIT_SUCCESS","SeverityValue":2,"EventID":4769,'
-            '"SourceName":"Microsoft-Windows-Security-Auditing","TaskValue":14337,'
-            '"RecordNumber":152410252,"ExecutionProcessID":596,"ExecutionThreadID":1748,'
-            '"Channel":"Security","TargetUserName":"user1$@OAKFIELD.LOCAL",'
-            '"SourceModuleType":"im_msvistalog"}')
+    line = (
+        '{"EventTime":"2026-03-31T12:03:33.169332+03:00","Hostname":"dc01","Keywords":'
+        '"9232379236109516800","EventType":"AUDIT_SUCCESS","SeverityValue":2,"EventID":4769,'
+        '"SourceName":"Microsoft-Windows-Security-Auditing","TaskValue":14337,'
+        '"RecordNumber":152410252,"ExecutionProcessID":596,"ExecutionThreadID":1748,'
+        '"Channel":"Security","TargetUserName":"user1$@OAKFIELD.LOCAL",'
+        '"SourceModuleType":"im_msvistalog"}'
+    )
     items, _ = parse(line.encode())
     event = event_of(items[0])
-    assert event["System"]["TimeCreated"]["#attributes"]["SystemTime"] == "2026-03-31T09:03:33.169332Z"
+    assert (
+        event["System"]["TimeCreated"]["#attributes"]["SystemTime"] == "2026-03-31T09:03:33.169332Z"
+    )
     assert TIME_INFERRED_FIELD not in event["EventData"]
     assert event["System"]["Keywords"] == "0x8020000000000000"
     assert event["System"]["Task"] == 14337
@@ -112,10 +126,12 @@ def test_an_iso_event_time_with_its_offset_is_exact_and_not_flagged() -> None:
 
 
 def test_sysmons_own_event_type_stays_in_event_data() -> None:
-    line = ('{"EventTime":"2026-11-23 08:50:00","Hostname":"pc1","EventType":"SetValue",'
-            '"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","Channel":'
-            '"Microsoft-Windows-Sysmon/Operational","TargetObject":"HKLM\\\\SOFTWARE\\\\Run\\\\x",'
-            '"SourceModuleType":"im_msvistalog"}')
+    line = (
+        '{"EventTime":"2026-11-23 08:50:00","Hostname":"pc1","EventType":"SetValue",'
+        '"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","Channel":'
+        '"Microsoft-Windows-Sysmon/Operational","TargetObject":"HKLM\\\\SOFTWARE\\\\Run\\\\x",'
+        '"SourceModuleType":"im_msvistalog"}'
+    )
     items, _ = parse(line.encode())
     data = event_of(items[0])["EventData"]
     assert data["EventType"] == "SetValue"
@@ -127,18 +143,24 @@ def test_sniff_prefers_nxlog_and_leaves_other_nxlog_inputs_to_generic_json(fixtu
     assert PARSER.sniff(head) == 90
     assert JsonLinesParser().sniff(head) < 90
     assert WinlogbeatParser().sniff(head) == 0
-    im_file = (b'{"EventReceivedTime":"2026-11-23 08:43:12","SourceModuleName":"apache",'
-               b'"SourceModuleType":"im_file","Message":"GET / 200"}\n')
-    syslog_wrapped = (b'<14>Nov 23 08:43:12 FS01 nxWinEvt[1]: {"EventTime":"2026-11-23 08:43:12",'
-                      b'"EventID":4624,"Channel":"Security"}\n')
+    im_file = (
+        b'{"EventReceivedTime":"2026-11-23 08:43:12","SourceModuleName":"apache",'
+        b'"SourceModuleType":"im_file","Message":"GET / 200"}\n'
+    )
+    syslog_wrapped = (
+        b'<14>Nov 23 08:43:12 FS01 nxWinEvt[1]: {"EventTime":"2026-11-23 08:43:12",'
+        b'"EventID":4624,"Channel":"Security"}\n'
+    )
     for other in (im_file, syslog_wrapped, b'{"EventID": 4624}\n', b"\x00\xff", b""):
         assert PARSER.sniff(other) == 0
 
 
 def test_lines_from_other_nxlog_inputs_are_kept_as_generic_json(fixtures: Path) -> None:
-    im_file = ('{"EventReceivedTime":"2026-11-23 08:43:12","SourceModuleName":"apache",'
-               '"SourceModuleType":"im_file","Message":"GET /invoices HTTP/1.1 200",'
-               '"Hostname":"web01"}')
+    im_file = (
+        '{"EventReceivedTime":"2026-11-23 08:43:12","SourceModuleName":"apache",'
+        '"SourceModuleType":"im_file","Message":"GET /invoices HTTP/1.1 200",'
+        '"Hostname":"web01"}'
+    )
     items, context = parse("\n".join([fixture_lines(fixtures)[0], im_file]).encode())
     assert isinstance(items[0], WindowsEvent)
     other = items[1]
@@ -160,16 +182,19 @@ def test_bad_lines_are_rejected_and_nothing_else_is_lost(fixtures: Path) -> None
 
 
 def test_hostile_text_is_kept_exactly() -> None:
-    line = ('{"EventTime":"2026-11-23 08:43:12","EventID":4104,"Channel":'
-            '"Microsoft-Windows-PowerShell/Operational","SourceName":"Microsoft-Windows-PowerShell",'
-            '"ScriptBlockText":"<script>x</script>\\u0000\'; DROP TABLE events;--",'
-            '"SourceModuleType":"im_msvistalog"}')
+    line = (
+        '{"EventTime":"2026-11-23 08:43:12","EventID":4104,"Channel":'
+        '"Microsoft-Windows-PowerShell/Operational","SourceName":"Microsoft-Windows-PowerShell",'
+        '"ScriptBlockText":"<script>x</script>\\u0000\'; DROP TABLE events;--",'
+        '"SourceModuleType":"im_msvistalog"}'
+    )
     items, _ = parse(line.encode())
     text = event_of(items[0])["EventData"]["ScriptBlockText"]
     assert text == "<script>x</script>\x00'; DROP TABLE events;--"
 
 
 # The same events as evtx reads them from EVTX, and as NXLog would have sent them.
+
 
 def as_nxlog(evtx_json: str) -> str:
     """An NXLog im_msvistalog record built from an evtx record, as NXLog CE writes it."""
@@ -181,35 +206,52 @@ def as_nxlog(evtx_json: str) -> str:
     stamp = datetime.fromisoformat(system["TimeCreated"]["#attributes"]["SystemTime"][:-1])
     execution = system["Execution"]["#attributes"]
     record: dict[str, Any] = {
-        "EventTime": stamp.strftime("%Y-%m-%d %H:%M:%S"), "Hostname": system["Computer"],
+        "EventTime": stamp.strftime("%Y-%m-%d %H:%M:%S"),
+        "Hostname": system["Computer"],
         "Keywords": int(system["Keywords"], 16) - (1 << 64)
-        if int(system["Keywords"], 16) >= 1 << 63 else int(system["Keywords"], 16),
-        "EventType": "AUDIT_SUCCESS", "SeverityValue": 2, "Severity": "INFO",
-        "EventID": event_id, "SourceName": system["Provider"]["#attributes"]["Name"],
+        if int(system["Keywords"], 16) >= 1 << 63
+        else int(system["Keywords"], 16),
+        "EventType": "AUDIT_SUCCESS",
+        "SeverityValue": 2,
+        "Severity": "INFO",
+        "EventID": event_id,
+        "SourceName": system["Provider"]["#attributes"]["Name"],
         "ProviderGuid": system["Provider"]["#attributes"].get("Guid"),
-        "Version": system.get("Version"), "Task": system.get("Task"), "OpcodeValue": 0,
-        "RecordNumber": system["EventRecordID"], "ProcessID": execution["ProcessID"],
-        "ThreadID": execution["ThreadID"], "Channel": system["Channel"],
+        "Version": system.get("Version"),
+        "Task": system.get("Task"),
+        "OpcodeValue": 0,
+        "RecordNumber": system["EventRecordID"],
+        "ProcessID": execution["ProcessID"],
+        "ThreadID": execution["ThreadID"],
+        "Channel": system["Channel"],
     }
     for key, value in (event.get("EventData") or {}).items():
         record[key] = "true" if value is True else "" if value is None else str(value)
-    record.update(EventReceivedTime=record["EventTime"], SourceModuleName="eventlog",
-                  SourceModuleType="im_msvistalog")
+    record.update(
+        EventReceivedTime=record["EventTime"],
+        SourceModuleName="eventlog",
+        SourceModuleType="im_msvistalog",
+    )
     return json.dumps(record)
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize(("sample", "event_id"), [
-    ("Command and Control/DE_RDP_Tunnel_5156.evtx", 4624),
-    ("Command and Control/DE_RDP_Tunnel_5156.evtx", 4688),
-    ("AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx", 1),
-])
+@pytest.mark.parametrize(
+    ("sample", "event_id"),
+    [
+        ("Command and Control/DE_RDP_Tunnel_5156.evtx", 4624),
+        ("Command and Control/DE_RDP_Tunnel_5156.evtx", 4688),
+        ("AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx", 1),
+    ],
+)
 def test_one_projection_reads_nxlog_and_evtx_alike(sample: str, event_id: int) -> None:
     evtx = pytest.importorskip("evtx")
     path = shared("evtx-attack-samples", *sample.split("/"))
-    evtx_json = next(record["data"] for record in
-                     evtx.PyEvtxParser(str(path), indent=False).records_json()
-                     if json.loads(record["data"])["Event"]["System"]["EventID"] == event_id)
+    evtx_json = next(
+        record["data"]
+        for record in evtx.PyEvtxParser(str(path), indent=False).records_json()
+        if json.loads(record["data"])["Event"]["System"]["EventID"] == event_id
+    )
     items, _ = parse(as_nxlog(evtx_json).encode(), zone=UTC)  # sender's clock on UTC
     ours = items[0]
     assert isinstance(ours, WindowsEvent)
@@ -232,5 +274,6 @@ def test_any_cut_or_garbled_file_gives_one_record_per_line(cut: int, noise: byte
     data = data[:cut] + noise + data[cut:]
     items, _ = parse(data)
     numbered = enumerate(data.replace(b"\r", b"").split(b"\n"), 1)
-    assert [item.record_no for item in items] == [number for number, line in numbered
-                                                  if line.strip()]
+    assert [item.record_no for item in items] == [
+        number for number, line in numbered if line.strip()
+    ]

@@ -42,7 +42,8 @@ def auth_log() -> dict[int, Event]:
 
 
 def test_every_auth_log_line_is_an_event_with_host_process_and_time(
-        auth_log: dict[int, Event]) -> None:
+    auth_log: dict[int, Event],
+) -> None:
     assert len(auth_log) == 30
     failed = auth_log[7]
     assert failed.common["time"] == datetime(2026, 11, 23, 8, 12, 48, tzinfo=UTC)
@@ -61,8 +62,15 @@ def test_ssh_failures_and_successes_name_the_user_and_address(auth_log: dict[int
     assert invalid.fields["outcome"] == "failure"
     failed = auth_log[7]
     assert failed.common["username"] == "admin"
-    assert failed.fields.items() >= {"action": "ssh_login", "outcome": "failure",
-                                     "auth_method": "password", "invalid_user": True}.items()
+    assert (
+        failed.fields.items()
+        >= {
+            "action": "ssh_login",
+            "outcome": "failure",
+            "auth_method": "password",
+            "invalid_user": True,
+        }.items()
+    )
     pam = auth_log[9]
     assert (pam.common["username"], pam.common["src_ip"]) == ("root", "203.0.113.7")
     assert pam.fields["outcome"] == "failure"
@@ -105,14 +113,20 @@ def test_accounts_sessions_su_and_cron(auth_log: dict[int, Event]) -> None:
     assert created.fields["uid"] == "1001"
     added = auth_log[21]
     assert (added.fields["action"], added.common["username"], added.fields["group"]) == (
-        "user_added_to_group", "bob", "sudo")
+        "user_added_to_group",
+        "bob",
+        "sudo",
+    )
     su = auth_log[23]
     assert su.common["username"] == "alice"
     assert su.fields["su.target_user"] == "root"
     assert auth_log[24].common["username"] == "alice"
     login = auth_log[15]
     assert (login.fields["action"], login.common["username"], login.fields["session_id"]) == (
-        "session_opened", "alice", "3")
+        "session_opened",
+        "alice",
+        "3",
+    )
     assert auth_log[30].fields["action"] == "session_closed"
     cron = auth_log[2]
     assert cron.common["username"] == "root"
@@ -138,7 +152,10 @@ def test_rfc5424_header_structured_data_and_bom() -> None:
     assert su.common["time"].utcoffset() == timedelta(hours=1)
     assert su.common["message"] == "'su root' failed for lonvick on /dev/pts/8"  # BOM dropped
     assert (su.fields["facility"], su.fields["severity"], su.common["level"]) == (
-        "auth", "crit", "critical")
+        "auth",
+        "crit",
+        "critical",
+    )
     assert su.fields["msgid"] == "ID47"
     assert su.common["host"] == "mymachine.example.com"
     assert app_event.fields["sd.exampleSDID@32473.eventID"] == "1011"
@@ -146,7 +163,10 @@ def test_rfc5424_header_structured_data_and_bom() -> None:
     assert no_message.fields["sd.examplePriority@32473.class"] == "high"
     assert no_message.common["message"] == ""
     assert (sshd.common["pid"], sshd.common["username"], sshd.common["src_ip"]) == (
-        3101, "root", "203.0.113.7")
+        3101,
+        "root",
+        "203.0.113.7",
+    )
     assert sshd.fields["facility"] == "authpriv"
     assert escaped.fields["sd.meta@1.note"] == 'a "quoted" ] value'
     assert escaped.common["message"] == "hello"
@@ -184,8 +204,10 @@ def one_at(line: str, reference: datetime) -> Event:
 
 
 def test_hostile_text_comes_through_unchanged() -> None:
-    message = ("<script>alert(1)</script> '; DROP TABLE events; -- "
-               "\x1b[31mred\x1b[0m \x07bell \x00nul \x0bvt \x1cfs \x7fdel \"q\" &amp;")
+    message = (
+        "<script>alert(1)</script> '; DROP TABLE events; -- "
+        '\x1b[31mred\x1b[0m \x07bell \x00nul \x0bvt \x1cfs \x7fdel "q" &amp;'
+    )
     line = f"Nov 23 10:00:00 web1 app[42]: {message}"
     event = one(line)
     assert event.common["message"] == message
@@ -195,22 +217,28 @@ def test_hostile_text_comes_through_unchanged() -> None:
 
 
 def test_hostile_text_in_auth_fields_is_kept_verbatim() -> None:
-    event = one("Nov 23 10:00:00 web1 sshd[9]: Invalid user <img src=x onerror=alert(1)> "
-                "from 203.0.113.9 port 22")
+    event = one(
+        "Nov 23 10:00:00 web1 sshd[9]: Invalid user <img src=x onerror=alert(1)> "
+        "from 203.0.113.9 port 22"
+    )
     assert event.common["username"] == "<img src=x onerror=alert(1)>"
-    sudo = one("Nov 23 10:00:00 web1 sudo: alice : TTY=pts/0 ; PWD=/ ; USER=root ; "
-               "COMMAND=/bin/sh -c 'x; DROP TABLE events; --'")
+    sudo = one(
+        "Nov 23 10:00:00 web1 sudo: alice : TTY=pts/0 ; PWD=/ ; USER=root ; "
+        "COMMAND=/bin/sh -c 'x; DROP TABLE events; --'"
+    )
     assert sudo.common["command_line"] == "/bin/sh -c 'x; DROP TABLE events; --'"
 
 
 def test_bad_lines_are_rejected_with_their_bytes_and_nothing_is_lost() -> None:
-    data = (b"Nov 23 10:00:00 web1 app: fine\n"
-            b"this is not syslog at all\n"
-            b"\n"
-            b"Nov 23 10:00:01 web1 app: caf\xe9 in Latin-1\n"
-            b"<999>Nov 23 10:00:02 web1 app: PRI too big\n"
-            b"\xff\xfe\x00\x01garbage\n"
-            b"Nov 23 10:00:03 web1 app: last line without newline")
+    data = (
+        b"Nov 23 10:00:00 web1 app: fine\n"
+        b"this is not syslog at all\n"
+        b"\n"
+        b"Nov 23 10:00:01 web1 app: caf\xe9 in Latin-1\n"
+        b"<999>Nov 23 10:00:02 web1 app: PRI too big\n"
+        b"\xff\xfe\x00\x01garbage\n"
+        b"Nov 23 10:00:03 web1 app: last line without newline"
+    )
     items = parse(data)
     assert [item.record_no for item in items] == [1, 2, 4, 5, 6, 7]
     rejected = {item.record_no: item for item in items if isinstance(item, Rejected)}
@@ -225,7 +253,9 @@ def test_bad_lines_are_rejected_with_their_bytes_and_nothing_is_lost() -> None:
 
 
 def test_a_huge_line_is_rejected_and_the_next_line_still_parses() -> None:
-    data = b"Nov 23 10:00:00 web1 app: " + b"x" * (MAX_LINE + 10) + b"\nNov 23 10:00:01 web1 app: ok\n"
+    data = (
+        b"Nov 23 10:00:00 web1 app: " + b"x" * (MAX_LINE + 10) + b"\nNov 23 10:00:01 web1 app: ok\n"
+    )
     huge, after = parse(data)
     assert isinstance(huge, Rejected) and "over the" in huge.reason
     assert isinstance(after, Event) and after.record_no == 2
@@ -243,16 +273,22 @@ def test_29_february_in_a_year_without_one() -> None:
 
 
 def test_repeated_messages_and_the_old_pam_tag() -> None:
-    repeated = one("Dec 10 07:51:15 LabSZ sshd[24324]: message repeated 5 times: [ Failed password "
-                   "for root from 112.95.230.3 port 43018 ssh2]")
+    repeated = one(
+        "Dec 10 07:51:15 LabSZ sshd[24324]: message repeated 5 times: [ Failed password "
+        "for root from 112.95.230.3 port 43018 ssh2]"
+    )
     assert (repeated.common["username"], repeated.common["src_ip"]) == ("root", "112.95.230.3")
     assert repeated.fields["repeated"] == 5
-    old = one("Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; logname= uid=0 "
-              "euid=0 tty=NODEVssh ruser= rhost=220.135.151.1  user=root")
+    old = one(
+        "Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; logname= uid=0 "
+        "euid=0 tty=NODEVssh ruser= rhost=220.135.151.1  user=root"
+    )
     assert old.common["process"] == "sshd(pam_unix)"
     assert (old.common["username"], old.common["src_ip"]) == ("root", "220.135.151.1")
-    named = one("Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; logname= "
-                "uid=0 euid=0 tty=NODEVssh ruser= rhost=zummit.com ")
+    named = one(
+        "Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; logname= "
+        "uid=0 euid=0 tty=NODEVssh ruser= rhost=zummit.com "
+    )
     assert named.fields["src_host"] == "zummit.com"
     assert "src_ip" not in named.common
 
@@ -296,8 +332,9 @@ def test_loghub_openssh_failures_all_name_user_and_address() -> None:
     if not path.exists():
         pytest.skip(f"reference data not found at {path} (../shared/data is absent)")
     parsed = events(path.read_bytes())
-    attempts = [e for e in parsed
-                if e.common["message"].startswith(("Failed password", "Invalid user"))]
+    attempts = [
+        e for e in parsed if e.common["message"].startswith(("Failed password", "Invalid user"))
+    ]
     assert len(attempts) > 500
     assert all(e.common.get("username") and e.common.get("src_ip") for e in attempts)
     with_source = [e for e in parsed if e.common.get("src_ip") or e.fields.get("src_host")]
@@ -309,9 +346,12 @@ def test_loghub_linux_pam_failures_name_the_remote_host() -> None:
     path = LOGHUB / "Linux" / "Linux_2k.log"
     if not path.exists():
         pytest.skip(f"reference data not found at {path} (../shared/data is absent)")
-    failures = [e for e in events(path.read_bytes())
-                if e.common.get("process") == "sshd(pam_unix)"
-                and "authentication failure" in e.common["message"]]
+    failures = [
+        e
+        for e in events(path.read_bytes())
+        if e.common.get("process") == "sshd(pam_unix)"
+        and "authentication failure" in e.common["message"]
+    ]
     assert len(failures) > 300
     assert all(e.common.get("src_ip") or e.fields.get("src_host") for e in failures)
     assert sum(1 for e in failures if e.common.get("username")) > 250

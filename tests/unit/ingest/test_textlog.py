@@ -53,8 +53,9 @@ def test_prose_is_not_taken_for_a_log() -> None:
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("name", ["Android", "Apache", "Linux", "Mac", "OpenSSH", "Proxifier",
-                                  "Windows"])
+@pytest.mark.parametrize(
+    "name", ["Android", "Apache", "Linux", "Mac", "OpenSSH", "Proxifier", "Windows"]
+)
 def test_every_loghub_line_is_an_event_or_quarantined(store: Store, name: str) -> None:
     log = shared("loghub", name, f"{name}_2k.log")
     summary = import_paths(store, [log])
@@ -66,11 +67,16 @@ def test_every_loghub_line_is_an_event_or_quarantined(store: Store, name: str) -
 
 @pytest.mark.shared
 def test_loghub_sshd_lines_give_users_and_addresses(store: Store) -> None:
-    import_paths(store, [shared("loghub", "OpenSSH", "OpenSSH_2k.log"),
-                         shared("loghub", "Linux", "Linux_2k.log")])
-    rows = dict(store.fetch_all(
-        "SELECT host, count(*) FILTER (WHERE username IS NOT NULL AND src_ip IS NOT NULL) "
-        "FROM events WHERE process LIKE 'sshd%' GROUP BY 1"))
+    import_paths(
+        store,
+        [shared("loghub", "OpenSSH", "OpenSSH_2k.log"), shared("loghub", "Linux", "Linux_2k.log")],
+    )
+    rows = dict(
+        store.fetch_all(
+            "SELECT host, count(*) FILTER (WHERE username IS NOT NULL AND src_ip IS NOT NULL) "
+            "FROM events WHERE process LIKE 'sshd%' GROUP BY 1"
+        )
+    )
     assert rows["LabSZ"] > 600  # OpenSSH: every failed password and invalid user line
     assert rows["combo"] > 100  # Linux: the pam_unix authentication failures
 
@@ -82,10 +88,12 @@ def test_loghub_logcat_rows_carry_their_own_message(store: Store) -> None:
     folder = shared("loghub", "Android")
     import_paths(store, [folder / "Android_2k.log"])
     with (folder / "Android_2k.log_structured.csv").open(encoding="utf-8", newline="") as stream:
-        expected = [(row["Component"].strip(), row["Content"].strip())
-                    for row in csv.DictReader(stream)]
+        expected = [
+            (row["Component"].strip(), row["Content"].strip()) for row in csv.DictReader(stream)
+        ]
     rows = store.fetch_all("SELECT process, trim(message) FROM events ORDER BY record_no")
     assert len(rows) == len(expected) == 2000
     assert sum(1 for got, want in zip(rows, expected, strict=True) if got == want) >= 1990
-    assert not store.fetch_all("SELECT message FROM events WHERE message IN ('{}', '[]') "
-                               "OR message IS NULL")
+    assert not store.fetch_all(
+        "SELECT message FROM events WHERE message IN ('{}', '[]') OR message IS NULL"
+    )

@@ -34,10 +34,12 @@ def event_of(item: Parsed) -> dict[str, Any]:
 
 
 def small_event(record: int, data: str = "<Data Name='TargetUserName'>jsmith</Data>") -> str:
-    return (f"<Event xmlns='{NS}'><System><Provider Name='Microsoft-Windows-Security-Auditing'/>"
-            f"<EventID>4624</EventID><TimeCreated SystemTime='2026-11-23T08:43:12.1234567Z'/>"
-            f"<EventRecordID>{record}</EventRecordID><Channel>Security</Channel>"
-            f"<Computer>FS01</Computer><Security/></System><EventData>{data}</EventData></Event>")
+    return (
+        f"<Event xmlns='{NS}'><System><Provider Name='Microsoft-Windows-Security-Auditing'/>"
+        f"<EventID>4624</EventID><TimeCreated SystemTime='2026-11-23T08:43:12.1234567Z'/>"
+        f"<EventRecordID>{record}</EventRecordID><Channel>Security</Channel>"
+        f"<Computer>FS01</Computer><Security/></System><EventData>{data}</EventData></Event>"
+    )
 
 
 # The columns one SQL projection takes from the System part of any Windows event.
@@ -131,9 +133,14 @@ def test_powershell_redirect_in_utf16_is_read(fixtures: Path) -> None:
 def test_sniff_is_sure_of_exports_and_refuses_other_content(fixtures: Path) -> None:
     assert PARSER.sniff((fixtures / "winxml" / "wevtutil-security.xml").read_bytes()) >= 90
     assert PARSER.sniff((fixtures / "winxml" / "eventviewer-sysmon.xml").read_bytes()) >= 90
-    assert PARSER.sniff(b'<Events><Event><System><EventID>1</EventID></System></Event>') > 0
-    for other in (b'{"EventID": 4624}\n', b"Nov 23 08:43:12 fs01 sshd[1]: <Event xmlns=x>\n",
-                  b"ElfFile\x00" + bytes(200), b"<html><body>hi</body></html>", b""):
+    assert PARSER.sniff(b"<Events><Event><System><EventID>1</EventID></System></Event>") > 0
+    for other in (
+        b'{"EventID": 4624}\n',
+        b"Nov 23 08:43:12 fs01 sshd[1]: <Event xmlns=x>\n",
+        b"ElfFile\x00" + bytes(200),
+        b"<html><body>hi</body></html>",
+        b"",
+    ):
         assert PARSER.sniff(other) == 0
 
 
@@ -174,8 +181,10 @@ def test_a_file_cut_off_mid_event_rejects_the_tail_with_its_offset() -> None:
 def test_entity_declarations_are_refused_and_never_expanded() -> None:
     lols = "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
     bomb = small_event(1, "<Data Name='x'>&lol9;</Data>")
-    hostile = (f'<?xml version="1.0"?>\n<!DOCTYPE Events [<!ENTITY lol0 "lol">{lols}]>\n'
-               f"<Events>{bomb}{small_event(2)}</Events>")
+    hostile = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE Events [<!ENTITY lol0 "lol">{lols}]>\n'
+        f"<Events>{bomb}{small_event(2)}</Events>"
+    )
     items, context = parse(hostile.encode())
     doctype, bomb_event, plain = items
     assert isinstance(doctype, Rejected) and isinstance(bomb_event, Rejected)
@@ -196,8 +205,10 @@ def test_text_between_events_is_rejected_not_dropped() -> None:
 
 
 def test_hostile_and_control_text_is_kept_exactly() -> None:
-    data = ("<Data Name='CommandLine'>&lt;script&gt;alert(1)&lt;/script&gt; '; DROP TABLE events;--"
-            "</Data><Data Name='Bell'>a&#x7;b\x02c</Data><Data Name='Lines'>one\r\ntwo</Data>")
+    data = (
+        "<Data Name='CommandLine'>&lt;script&gt;alert(1)&lt;/script&gt; '; DROP TABLE events;--"
+        "</Data><Data Name='Bell'>a&#x7;b\x02c</Data><Data Name='Lines'>one\r\ntwo</Data>"
+    )
     items, _ = parse(small_event(1, data).encode())
     event_data = event_of(items[0])["EventData"]
     assert event_data["CommandLine"] == "<script>alert(1)</script> '; DROP TABLE events;--"
@@ -235,11 +246,13 @@ def test_an_event_with_no_system_element_is_rejected() -> None:
 
 # The same events, as evtx reads them from EVTX and as we read them from XML.
 
+
 def _evtx_pairs(path: Path) -> list[tuple[str, str]]:
     evtx = pytest.importorskip("evtx")
     xml = [record["data"] for record in evtx.PyEvtxParser(str(path)).records()]
-    as_json = [record["data"] for record in
-               evtx.PyEvtxParser(str(path), indent=False).records_json()]
+    as_json = [
+        record["data"] for record in evtx.PyEvtxParser(str(path), indent=False).records_json()
+    ]
     return list(zip(xml, as_json, strict=True))
 
 
@@ -255,16 +268,22 @@ def _as_text(value: Any) -> Any:
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize(("sample", "event_id"), [
-    ("Command and Control/DE_RDP_Tunnel_5156.evtx", 4624),
-    ("Command and Control/DE_RDP_Tunnel_5156.evtx", 4688),
-    ("Command and Control/DE_RDP_Tunnel_5156.evtx", 1102),
-    ("AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx", 1),
-])
+@pytest.mark.parametrize(
+    ("sample", "event_id"),
+    [
+        ("Command and Control/DE_RDP_Tunnel_5156.evtx", 4624),
+        ("Command and Control/DE_RDP_Tunnel_5156.evtx", 4688),
+        ("Command and Control/DE_RDP_Tunnel_5156.evtx", 1102),
+        ("AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx", 1),
+    ],
+)
 def test_one_projection_reads_xml_and_evtx_alike(sample: str, event_id: int) -> None:
     path = shared("evtx-attack-samples", *sample.split("/"))
-    xml, evtx_json = next(pair for pair in _evtx_pairs(path)
-                          if json.loads(pair[1])["Event"]["System"]["EventID"] == event_id)
+    xml, evtx_json = next(
+        pair
+        for pair in _evtx_pairs(path)
+        if json.loads(pair[1])["Event"]["System"]["EventID"] == event_id
+    )
     items, _ = parse(xml.encode())
     ours = items[0]
     assert isinstance(ours, WindowsEvent)
@@ -298,8 +317,7 @@ def test_every_sample_event_is_the_same_from_xml_as_from_evtx() -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(cut=st.integers(min_value=0, max_value=3954), noise=st.binary(max_size=40))
-def test_any_cut_or_garbled_export_gives_records_never_an_exception(cut: int,
-                                                                     noise: bytes) -> None:
+def test_any_cut_or_garbled_export_gives_records_never_an_exception(cut: int, noise: bytes) -> None:
     data = (FIXTURES / "winxml" / "wevtutil-security.xml").read_bytes()
     items, _ = parse(data[:cut] + noise + data[cut:])
     assert all(isinstance(item, WindowsEvent | Rejected) for item in items)
@@ -308,6 +326,10 @@ def test_any_cut_or_garbled_export_gives_records_never_an_exception(cut: int,
 
 def test_hostile_nesting_is_rejected_not_crashed() -> None:
     nested = "<a>" * 20_000 + "x" + "</a>" * 20_000
-    items, _ = parse((small_event(1).replace("<EventData>", f"<UserData>{nested}</UserData>"
-                                             "<EventData>") + small_event(2)).encode())
+    items, _ = parse(
+        (
+            small_event(1).replace("<EventData>", f"<UserData>{nested}</UserData><EventData>")
+            + small_event(2)
+        ).encode()
+    )
     assert [type(item).__name__ for item in items] == ["Rejected", "WindowsEvent"]

@@ -55,8 +55,8 @@ def test_ssh_brute_force_then_sudo_can_be_found(demo: Demo) -> None:
     store, scenario, _ = demo
     story = scenario.story("ssh_brute_force")
     ip = story.source_ips[0]
-    assert _count(store, f'src_ip:{ip} outcome:failure process:sshd') >= 100
-    assert _count(store, f'src_ip:{ip} outcome:success user:deploy') == 1
+    assert _count(store, f"src_ip:{ip} outcome:failure process:sshd") >= 100
+    assert _count(store, f"src_ip:{ip} outcome:success user:deploy") == 1
     assert _count(store, "user:deploy sudo.target_user:root") >= 1
 
 

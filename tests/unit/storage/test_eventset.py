@@ -27,11 +27,18 @@ def _jsonl(path: Path, count: int, seed: int, untimed: int = 0) -> Path:
     for n in range(count):
         # a burst of identical timestamps every so often
         offset = 3600 if n % 50 == 0 else rng.randrange(0, 3 * 86400)
-        lines.append({"@timestamp": (START + timedelta(seconds=offset)).isoformat() + "Z",
-                      "host": f"pc-{n % 7}", "level": ["info", "warning", "error"][n % 3],
-                      "message": f"event {n}", "n": n})
-    lines += [{"host": "nowhere", "message": f"no time {n}", "n": count + n}
-              for n in range(untimed)]
+        lines.append(
+            {
+                "@timestamp": (START + timedelta(seconds=offset)).isoformat() + "Z",
+                "host": f"pc-{n % 7}",
+                "level": ["info", "warning", "error"][n % 3],
+                "message": f"event {n}",
+                "n": n,
+            }
+        )
+    lines += [
+        {"host": "nowhere", "message": f"no time {n}", "n": count + n} for n in range(untimed)
+    ]
     rng.shuffle(lines)
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     return path
@@ -46,8 +53,12 @@ def filled(store: Store, tmp_path: Path) -> Store:
 
 def _expected(store: Store, query: EventQuery) -> list[int]:
     where, params = query.clause()
-    return [row[0] for row in store.fetch_all(
-        f"SELECT id FROM events WHERE {where} ORDER BY {eventset.ORDER}", params)]
+    return [
+        row[0]
+        for row in store.fetch_all(
+            f"SELECT id FROM events WHERE {where} ORDER BY {eventset.ORDER}", params
+        )
+    ]
 
 
 def test_every_page_matches_the_full_order(filled: Store) -> None:
@@ -74,7 +85,7 @@ def test_filtered_index_and_random_positions(filled: Store) -> None:
     for _ in range(20):
         offset = rng.randrange(index.total)
         page = eventset.fetch_page(filled, index, offset, 17, ["id", "host", "level"])
-        assert [row[0] for row in page] == expected[offset:offset + 17]
+        assert [row[0] for row in page] == expected[offset : offset + 17]
         assert all(row[1] == "pc-3" and row[2] == "error" for row in page)
 
 
@@ -92,8 +103,12 @@ def test_time_range_and_position_of_time(filled: Store) -> None:
 
 
 def test_page_columns_skip_unknown_names(filled: Store) -> None:
-    assert eventset.page_columns(filled, ["time", "user", "n", "nonsense"]) == \
-        ["id", "time", "username", "n"]
+    assert eventset.page_columns(filled, ["time", "user", "n", "nonsense"]) == [
+        "id",
+        "time",
+        "username",
+        "n",
+    ]
 
 
 def test_event_detail_has_every_field_and_its_file(filled: Store) -> None:
@@ -124,8 +139,9 @@ def test_histogram_counts_match_and_steps_are_readable(filled: Store) -> None:
     assert by_level.series == ["error", "warning", "information"]  # severity order
     assert by_level.counts.sum(axis=1).tolist() == [1000, 1000, 1000]
     # the burst at 01:00 lands in one bar
-    hour = timeline.histogram(filled, EventQuery(), START + timedelta(minutes=30),
-                              START + timedelta(minutes=90))
+    hour = timeline.histogram(
+        filled, EventQuery(), START + timedelta(minutes=30), START + timedelta(minutes=90)
+    )
     assert hour.step_seconds == 60
     assert int(hour.counts.sum(axis=0).max()) >= 60
     assert timeline.step_label(hour.step_seconds) == "1 min"

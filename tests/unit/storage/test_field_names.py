@@ -17,11 +17,36 @@ from watchkeeper.storage.batch import Batch, LedgerRow
 from watchkeeper.storage.store import Store
 from watchkeeper.storage.writer import write_batch
 
-HOSTILE = ["", " ", "\x00", "a\x00b", "Image", "image", "IMAGE", "a.b", 'x"y', "x'y", "raw",
-           "orig.raw", "ID", "time", "user", "e\u0301", "\u00e9", "\ud800", "x" * 500,
-           "x" * 500 + "y", "field", "#text", "Sender", "transport", "\x01mark"]
-NAMES = st.one_of(st.sampled_from(HOSTILE),
-                  st.text(st.characters(codec=None, exclude_categories=()), max_size=12))
+HOSTILE = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "Image",
+    "image",
+    "IMAGE",
+    "a.b",
+    'x"y',
+    "x'y",
+    "raw",
+    "orig.raw",
+    "ID",
+    "time",
+    "user",
+    "e\u0301",
+    "\u00e9",
+    "\ud800",
+    "x" * 500,
+    "x" * 500 + "y",
+    "field",
+    "#text",
+    "Sender",
+    "transport",
+    "\x01mark",
+]
+NAMES = st.one_of(
+    st.sampled_from(HOSTILE), st.text(st.characters(codec=None, exclude_categories=()), max_size=12)
+)
 
 
 def _write(store: Store, items: list[Event | WindowsEvent]) -> None:
@@ -45,8 +70,7 @@ def _value(store: Store, name: str) -> object:
 def _own_columns(names: list[str]) -> list[str]:
     """The names whose column no other name of the list shares (case-insensitively)."""
     columns = [column_for_field(name).lower() for name in names]
-    return [name for name, column in zip(names, columns, strict=True)
-            if columns.count(column) == 1]
+    return [name for name, column in zip(names, columns, strict=True) if columns.count(column) == 1]
 
 
 def test_column_names_are_fit_distinct_and_stable() -> None:
@@ -76,19 +100,29 @@ def test_any_field_names_are_stored_each_in_its_own_column(names: list[str]) -> 
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(names=st.lists(NAMES.filter(lambda n: n not in ("#attributes", "EventTimeZoneInferred")),
-                      max_size=6, unique=True))
+@given(
+    names=st.lists(
+        NAMES.filter(lambda n: n not in ("#attributes", "EventTimeZoneInferred")),
+        max_size=6,
+        unique=True,
+    )
+)
 def test_any_event_data_names_of_windows_events_are_stored(names: list[str]) -> None:
     data = {name: f"value {index}" for index, name in enumerate(names)}
-    system = build_system(provider_name="Test", event_id=1, channel="Security",
-                          computer="pc-01", time_created="2026-11-23T10:00:00.000000Z")
+    system = build_system(
+        provider_name="Test",
+        event_id=1,
+        channel="Security",
+        computer="pc-01",
+        time_created="2026-11-23T10:00:00.000000Z",
+    )
     try:
         event_json = windows_event_json(system, data)
     except TypeError:  # a lone surrogate cannot be written as JSON; no parser makes one
         return
     with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "s.duckdb") as store:
         _write(store, [WindowsEvent(1, event_json, event_json, source="nxlog")])
-        (host, raw), = store.fetch_all("SELECT host, raw FROM events")
+        ((host, raw),) = store.fetch_all("SELECT host, raw FROM events")
         assert host == "pc-01" and json.loads(raw) == json.loads(event_json)
         for name in _own_columns(names):
             if name.lower() in ("data", "level", "version", "task", "opcode", "keywords"):

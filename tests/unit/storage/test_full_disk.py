@@ -27,9 +27,13 @@ def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 11 MB of syslog that compresses little (a random token in each line)."""
     tokens = random.Random(7)
     path = tmp_path_factory.mktemp("input") / "app.log"
-    path.write_text("".join(f"<13>May  1 10:{n // 60 % 60:02d}:{n % 60:02d} web01 app[42]: "
-                            f"message {n:07d} token {tokens.getrandbits(128):032x}\n"
-                            for n in range(LINES)))
+    path.write_text(
+        "".join(
+            f"<13>May  1 10:{n // 60 % 60:02d}:{n % 60:02d} web01 app[42]: "
+            f"message {n:07d} token {tokens.getrandbits(128):032x}\n"
+            for n in range(LINES)
+        )
+    )
     return path
 
 
@@ -42,7 +46,8 @@ def cli(*argv: str) -> tuple[int, str, str]:
 # room left on the disk: too little for the first batch, or for a later one
 @pytest.mark.parametrize("room_mb", [1.5, 5, 6])
 def test_an_import_on_a_full_disk_says_so_and_the_same_import_later_stores_everything_once(
-        disk: SmallDisk, big_log: Path, room_mb: float) -> None:
+    disk: SmallDisk, big_log: Path, room_mb: float
+) -> None:
     db = disk.path / "store.duckdb"
     Store(db).close()
     disk.fill(leave=int(room_mb * 1e6))
@@ -64,6 +69,8 @@ def test_an_import_on_a_full_disk_says_so_and_the_same_import_later_stores_every
     assert "1 file(s) imported" in out, out
     with Store(db) as store:
         assert store.fetch_one("SELECT count(*), count(DISTINCT message) FROM events") == (
-            LINES, LINES)
+            LINES,
+            LINES,
+        )
         assert store.fetch_all("SELECT status FROM imports WHERE status = 'running'") == []
     assert not [path.name for path in disk.path.iterdir() if path.name.startswith(".import-")]

@@ -29,12 +29,25 @@ def _store_with_hits(store: Store, tmp_path: Path) -> Store:
     path.write_text(AUTH_LOG)
     import_paths(store, [path])
     rows = store.fetch_all("SELECT id, message FROM events ORDER BY id")
-    found = [(FAILED if "Failed" in message else ACCEPTED, int(event), None)
-             for event, message in rows]
-    rules = [hits.RuleRow(FAILED, "Password guessing", "high", "stable",
-                          ["attack.credential-access", "attack.t1110"]),
-             hits.RuleRow(ACCEPTED, "Password logon", "low", "test",
-                          ["attack.initial_access", "attack.t1078", "car.2013-01-002"])]
+    found = [
+        (FAILED if "Failed" in message else ACCEPTED, int(event), None) for event, message in rows
+    ]
+    rules = [
+        hits.RuleRow(
+            FAILED,
+            "Password guessing",
+            "high",
+            "stable",
+            ["attack.credential-access", "attack.t1110"],
+        ),
+        hits.RuleRow(
+            ACCEPTED,
+            "Password logon",
+            "low",
+            "test",
+            ["attack.initial_access", "attack.t1078", "car.2013-01-002"],
+        ),
+    ]
     assert hits.save(store, rules, found, EVENT_TABLES) == 5
     return store
 
@@ -64,9 +77,13 @@ def test_field_values_of_a_rules_hits(store: Store, tmp_path: Path) -> None:
 
 def test_field_values_of_a_field_called_value(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "app.jsonl"
-    path.write_text("".join(
-        f'{{"timestamp": "2026-11-20T08:00:0{n}Z", "host": "app1", "message": "changed", '
-        f'"value": "{"on" if n % 3 else "off"}"}}\n' for n in range(6)))
+    path.write_text(
+        "".join(
+            f'{{"timestamp": "2026-11-20T08:00:0{n}Z", "host": "app1", "message": "changed", '
+            f'"value": "{"on" if n % 3 else "off"}"}}\n'
+            for n in range(6)
+        )
+    )
     import_paths(store, [path])
     assert store.resolve("value") == "value"
     found = [(FAILED, int(r[0]), None) for r in store.fetch_all("SELECT id FROM events")]
@@ -81,7 +98,8 @@ def test_hit_marks_in_a_range_by_level_and_filter(store: Store, tmp_path: Path) 
     assert [(m.time, m.level, m.rule_id) for m in marks][:3] == [
         (datetime(2026, 11, 20, 8, 0, 0), "high", FAILED),
         (datetime(2026, 11, 20, 8, 0, 5), "high", FAILED),
-        (datetime(2026, 11, 20, 8, 0, 10), "low", ACCEPTED)]
+        (datetime(2026, 11, 20, 8, 0, 10), "low", ACCEPTED),
+    ]
     assert len(marks) == 5
     assert marks[0].title == "Password guessing"
     # [start, end): the end is left out

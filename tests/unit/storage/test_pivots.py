@@ -24,7 +24,7 @@ from watchkeeper.storage.pivots import (
 from watchkeeper.storage.store import Store
 
 DROP = "'; DROP TABLE events; --"
-MARKUP = '<b onclick="x()">boss</b> & \'co\''
+MARKUP = "<b onclick=\"x()\">boss</b> & 'co'"
 
 # Two users on two hosts; bob is busier on db1. The sudo line is alice's but not a logon, and
 # the kernel line has a host but no user.
@@ -45,12 +45,28 @@ SECURITY = ("Security", "Microsoft-Windows-Security-Auditing")
 SYSMON = ("Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon")
 
 
-def winlogbeat_line(record: int, stamp: str, computer: str, where: tuple[str, str],
-                    event_id: int, data: dict[str, str]) -> str:
+def winlogbeat_line(
+    record: int,
+    stamp: str,
+    computer: str,
+    where: tuple[str, str],
+    event_id: int,
+    data: dict[str, str],
+) -> str:
     channel, provider = where
-    return json.dumps({"@timestamp": stamp, "winlog": {
-        "channel": channel, "provider_name": provider, "event_id": str(event_id),
-        "computer_name": computer, "record_id": record, "event_data": data}})
+    return json.dumps(
+        {
+            "@timestamp": stamp,
+            "winlog": {
+                "channel": channel,
+                "provider_name": provider,
+                "event_id": str(event_id),
+                "computer_name": computer,
+                "record_id": record,
+                "event_data": data,
+            },
+        }
+    )
 
 
 # jsmith logs on to FS01 once, fails three ways (twice 4625, once Kerberos 4771), starts a
@@ -62,18 +78,46 @@ WINDOWS_EVENTS = [
     ("2026-11-22T08:01:00.000Z", "FS01", SECURITY, 4625, {"TargetUserName": "jsmith"}),
     ("2026-11-22T08:02:00.000Z", "FS01", SECURITY, 4625, {"TargetUserName": "jsmith"}),
     ("2026-11-22T08:03:00.000Z", "FS01", SECURITY, 4771, {"TargetUserName": "jsmith"}),
-    ("2026-11-22T08:04:00.000Z", "FS01", SECURITY, 4688,
-     {"SubjectUserName": "jsmith", "NewProcessName": "C:\\Windows\\System32\\whoami.exe"}),
-    ("2026-11-22T08:05:00.000Z", "FS01", SECURITY, 5156,
-     {"Application": "\\device\\harddiskvolume2\\windows\\system32\\svchost.exe",
-      "SourceAddress": "10.0.0.5", "DestAddress": "10.0.0.1", "DestPort": "53"}),
+    (
+        "2026-11-22T08:04:00.000Z",
+        "FS01",
+        SECURITY,
+        4688,
+        {"SubjectUserName": "jsmith", "NewProcessName": "C:\\Windows\\System32\\whoami.exe"},
+    ),
+    (
+        "2026-11-22T08:05:00.000Z",
+        "FS01",
+        SECURITY,
+        5156,
+        {
+            "Application": "\\device\\harddiskvolume2\\windows\\system32\\svchost.exe",
+            "SourceAddress": "10.0.0.5",
+            "DestAddress": "10.0.0.1",
+            "DestPort": "53",
+        },
+    ),
     ("2026-11-22T08:06:00.000Z", "FS01", SECURITY, 4625, {"TargetUserName": DROP}),
     ("2026-11-22T08:07:00.000Z", "FS01", SECURITY, 4625, {"TargetUserName": MARKUP}),
-    ("2026-11-22T11:00:00.000Z", "PC1", SYSMON, 1,
-     {"User": "jsmith", "Image": "C:\\Windows\\System32\\cmd.exe"}),
-    ("2026-11-22T12:00:00.000Z", "PC1", SYSMON, 3,
-     {"User": "jsmith", "Image": "C:\\Windows\\System32\\cmd.exe",
-      "DestinationIp": "198.51.100.9", "DestinationPort": "443"}),
+    (
+        "2026-11-22T11:00:00.000Z",
+        "PC1",
+        SYSMON,
+        1,
+        {"User": "jsmith", "Image": "C:\\Windows\\System32\\cmd.exe"},
+    ),
+    (
+        "2026-11-22T12:00:00.000Z",
+        "PC1",
+        SYSMON,
+        3,
+        {
+            "User": "jsmith",
+            "Image": "C:\\Windows\\System32\\cmd.exe",
+            "DestinationIp": "198.51.100.9",
+            "DestinationPort": "443",
+        },
+    ),
     ("2026-11-18T00:00:00.000Z", "OLD-PC", SECURITY, 4624, {"TargetUserName": "carol"}),
 ]
 
@@ -85,18 +129,38 @@ def audit_line(kind: str, stamp: datetime, serial: int, body: str) -> str:
 def audit_log() -> str:
     """On app1: alice runs a program, bob's exec fails, admin's ssh logon is refused."""
     morning = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
-    return "\n".join([
-        audit_line("SYSCALL", morning, 10, 'arch=c000003e syscall=59 success=yes exit=0 '
-                   'pid=3245 auid=1000 comm="cat" exe="/usr/bin/cat"\x1dAUID="alice"'),
-        audit_line("EXECVE", morning, 10, 'argc=2 a0="cat" a1="/etc/hosts"'),
-        audit_line("EOE", morning, 10, ""),
-        audit_line("SYSCALL", morning, 11, 'arch=c000003e syscall=59 success=no exit=-13 '
-                   'pid=3251 auid=1001 comm="job" exe="/opt/job"\x1dAUID="bob"'),
-        audit_line("EXECVE", morning, 11, 'argc=1 a0="/opt/job"'),
-        audit_line("EOE", morning, 11, ""),
-        audit_line("USER_LOGIN", morning, 12, "pid=3101 uid=0 auid=4294967295 msg='op=login "
-                   'acct="admin" exe="/usr/sbin/sshd" addr=203.0.113.7 terminal=ssh res=failed\''),
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                audit_line(
+                    "SYSCALL",
+                    morning,
+                    10,
+                    "arch=c000003e syscall=59 success=yes exit=0 "
+                    'pid=3245 auid=1000 comm="cat" exe="/usr/bin/cat"\x1dAUID="alice"',
+                ),
+                audit_line("EXECVE", morning, 10, 'argc=2 a0="cat" a1="/etc/hosts"'),
+                audit_line("EOE", morning, 10, ""),
+                audit_line(
+                    "SYSCALL",
+                    morning,
+                    11,
+                    "arch=c000003e syscall=59 success=no exit=-13 "
+                    'pid=3251 auid=1001 comm="job" exe="/opt/job"\x1dAUID="bob"',
+                ),
+                audit_line("EXECVE", morning, 11, 'argc=1 a0="/opt/job"'),
+                audit_line("EOE", morning, 11, ""),
+                audit_line(
+                    "USER_LOGIN",
+                    morning,
+                    12,
+                    "pid=3101 uid=0 auid=4294967295 msg='op=login "
+                    'acct="admin" exe="/usr/sbin/sshd" addr=203.0.113.7 terminal=ssh res=failed\'',
+                ),
+            ]
+        )
+        + "\n"
+    )
 
 
 def import_office(store: Store, folder: Path) -> None:
@@ -214,7 +278,10 @@ def test_a_filter_narrows_both_views(office: Store) -> None:
 
     windows = compile_filter("source:winlogbeat", office)
     assert [row.host for row in hosts(office, windows.where, windows.params)] == [
-        "FS01", "OLD-PC", "PC1"]
+        "FS01",
+        "OLD-PC",
+        "PC1",
+    ]
     # a value that looks like SQL is a parameter like any other
     hostile = compile_filter(f'user:"{DROP}"', office)
     assert [row.username for row in users(office, hostile.where, hostile.params)] == [DROP]
@@ -226,18 +293,29 @@ def test_limit_keeps_the_first_rows(office: Store) -> None:
     assert [row.host for row in hosts(office, limit=1)] == ["app1"]
 
 
-def test_a_busy_row_names_its_five_busiest_and_counts_the_rest(store: Store,
-                                                               tmp_path: Path) -> None:
+def test_a_busy_row_names_its_five_busiest_and_counts_the_rest(
+    store: Store, tmp_path: Path
+) -> None:
     # eve logs on to h1 once, h2 twice, ... h7 seven times; seven users log on to h7
-    lines = [f"2026-11-22T08:{minute:02d}:00+00:00 h{number} sshd[1]: Accepted password for "
-             f"eve from 192.0.2.10 port 40000 ssh2"
-             for number in range(1, 8) for minute in range(number)]
-    lines += [f"2026-11-22T09:00:00+00:00 h7 sshd[2]: Accepted password for u{number} "
-              f"from 192.0.2.10 port 40000 ssh2" for number in range(1, 8)]
+    lines = [
+        f"2026-11-22T08:{minute:02d}:00+00:00 h{number} sshd[1]: Accepted password for "
+        f"eve from 192.0.2.10 port 40000 ssh2"
+        for number in range(1, 8)
+        for minute in range(number)
+    ]
+    lines += [
+        f"2026-11-22T09:00:00+00:00 h7 sshd[2]: Accepted password for u{number} "
+        f"from 192.0.2.10 port 40000 ssh2"
+        for number in range(1, 8)
+    ]
     (tmp_path / "auth.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (tmp_path / "winlogbeat.ndjson").write_text(
-        winlogbeat_line(1, "2026-11-22T09:30:00.000Z", "h7", SECURITY, 4624,
-                        {"TargetUserName": "eve"}) + "\n", encoding="utf-8")
+        winlogbeat_line(
+            1, "2026-11-22T09:30:00.000Z", "h7", SECURITY, 4624, {"TargetUserName": "eve"}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     import_paths(store, [tmp_path / "auth.log", tmp_path / "winlogbeat.ndjson"])
     eve = by_user(users(store))["eve"]
     assert eve.hosts == ["h7", "h6", "h5", "h4", "h3"]
@@ -257,9 +335,13 @@ def test_an_empty_store_gives_empty_views(store: Store) -> None:
 def test_a_store_without_auth_fields_still_answers(store: Store, tmp_path: Path) -> None:
     # Windows events only: no auth.log has made the action and outcome columns
     only_windows = tmp_path / "winlogbeat.ndjson"
-    only_windows.write_text("\n".join(winlogbeat_line(number, *event) for number, event
-                                      in enumerate(WINDOWS_EVENTS[:5], 1)) + "\n",
-                            encoding="utf-8")
+    only_windows.write_text(
+        "\n".join(
+            winlogbeat_line(number, *event) for number, event in enumerate(WINDOWS_EVENTS[:5], 1)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     import_paths(store, [only_windows])
     assert store.resolve("action") is None
     jsmith = by_user(users(store))["jsmith"]
@@ -268,8 +350,12 @@ def test_a_store_without_auth_fields_still_answers(store: Store, tmp_path: Path)
 
 
 def test_predicates_are_sql_true_for_the_matching_events(office: Store) -> None:
-    expected = {is_logon_success: 5, is_logon_failure: 11, is_process_start: 3,
-                is_network_connection: 2}
+    expected = {
+        is_logon_success: 5,
+        is_logon_failure: 11,
+        is_process_start: 3,
+        is_network_connection: 2,
+    }
     for predicate, count in expected.items():
         row: Any = office.fetch_one(f"SELECT count(*) FROM events WHERE {predicate(office)}")
         assert row[0] == count, predicate.__name__

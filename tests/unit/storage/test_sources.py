@@ -21,16 +21,24 @@ from watchkeeper.storage.store import Store
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
-def syslog(peer: str, received: datetime, host: str = "fw01", app: str = "sshd",
-           transport: str = "tcp", clock: float = 0.0, text: str = "hello") -> Received:
+def syslog(
+    peer: str,
+    received: datetime,
+    host: str = "fw01",
+    app: str = "sshd",
+    transport: str = "tcp",
+    clock: float = 0.0,
+    text: str = "hello",
+) -> Received:
     """An RFC 5424 message whose sender's clock is `clock` seconds ahead of ours."""
     stamp = (received + timedelta(seconds=clock)).isoformat()
     line = f"<38>1 {stamp} {host} {app} 100 - - {text}"
     return Received(peer, transport, "syslog", line.encode(), received=received)
 
 
-def json_message(peer: str, received: datetime, document: dict[str, object],
-                 transport: str = "http") -> Received:
+def json_message(
+    peer: str, received: datetime, document: dict[str, object], transport: str = "http"
+) -> Received:
     return Received(peer, transport, "json", json.dumps(document).encode(), received=received)
 
 
@@ -56,8 +64,9 @@ def by_key(rows: list[SourceRow]) -> dict[str, SourceRow]:
 def test_a_store_without_forwarded_events_has_no_sources(store: Store, tmp_path: Path) -> None:
     assert source_rows(store, NOW) == []
     log = tmp_path / "auth.log"
-    log.write_text("Jun  1 11:59:00 web01 sshd[7]: Accepted password for bob from 10.0.0.1 "
-                   "port 22 ssh2\n")
+    log.write_text(
+        "Jun  1 11:59:00 web01 sshd[7]: Accepted password for bob from 10.0.0.1 port 22 ssh2\n"
+    )
     import_paths(store, [log])
     assert store.event_count() == 1
     assert "sender" not in store.columns  # the column arrives with the first forwarded event
@@ -66,13 +75,21 @@ def test_a_store_without_forwarded_events_has_no_sources(store: Store, tmp_path:
 
 
 def test_per_minute_counts_and_rate(store: Store, tmp_path: Path) -> None:
-    seconds_ago = [10, 20, 30,  # the minute ending now
-                   270, 280,  # four minutes ago
-                   16 * 60,  # outside the rate's fifteen minutes
-                   59 * 60 + 30,  # the oldest minute of the hour
-                   61 * 60]  # before the hour
-    deliver(store, tmp_path / "spool", [syslog("10.0.0.5", NOW - timedelta(seconds=s))
-                                        for s in seconds_ago])
+    seconds_ago = [
+        10,
+        20,
+        30,  # the minute ending now
+        270,
+        280,  # four minutes ago
+        16 * 60,  # outside the rate's fifteen minutes
+        59 * 60 + 30,  # the oldest minute of the hour
+        61 * 60,
+    ]  # before the hour
+    deliver(
+        store,
+        tmp_path / "spool",
+        [syslog("10.0.0.5", NOW - timedelta(seconds=s)) for s in seconds_ago],
+    )
     [row] = source_rows(store, NOW)
     assert len(row.per_minute) == 60
     assert row.per_minute[-1] == 3
@@ -91,16 +108,16 @@ def test_per_minute_counts_and_rate(store: Store, tmp_path: Path) -> None:
     assert later.rate == 0
 
 
-def test_clock_skew_is_the_median_of_receive_minus_event_time(store: Store,
-                                                              tmp_path: Path) -> None:
+def test_clock_skew_is_the_median_of_receive_minus_event_time(store: Store, tmp_path: Path) -> None:
     times = every(60, 20, NOW)
     fast = [syslog("10.0.0.1", t, host="fast01", clock=90) for t in times]
     slow = [syslog("10.0.0.2", t, host="slow01", clock=-90) for t in times]
     # one message delayed an hour in a queue moves a mean, not the median
     slow.append(syslog("10.0.0.2", NOW, host="slow01", clock=-3600))
     good = [syslog("10.0.0.3", t, host="good01") for t in times]
-    untimed = [json_message("10.0.0.4", t, {"host": "app01", "message": "no time here"})
-               for t in times]
+    untimed = [
+        json_message("10.0.0.4", t, {"host": "app01", "message": "no time here"}) for t in times
+    ]
     deliver(store, tmp_path / "spool", fast + slow + good + untimed)
     rows = {row.host: row for row in source_rows(store, NOW)}
     assert rows["fast01"].skew_seconds == -90
@@ -111,8 +128,7 @@ def test_clock_skew_is_the_median_of_receive_minus_event_time(store: Store,
 
 def test_the_interval_is_learned_from_a_regular_rhythm(store: Store, tmp_path: Path) -> None:
     minutely = [syslog("10.0.0.5", t, app="heartbeat") for t in every(60, 120, NOW)]
-    ten_minutes = [syslog("10.0.0.6", t, host="db01", app="backup")
-                   for t in every(600, 100, NOW)]
+    ten_minutes = [syslog("10.0.0.6", t, host="db01", app="backup") for t in every(600, 100, NOW)]
     few = [syslog("10.0.0.7", t, host="nas01", app="sudo") for t in every(600, 5, NOW)]
     deliver(store, tmp_path / "spool", minutely + ten_minutes + few)
     rows = by_key(source_rows(store, NOW))
@@ -132,8 +148,11 @@ def test_the_interval_is_learned_from_a_regular_rhythm(store: Store, tmp_path: P
 
 
 def test_a_user_interval_wins(store: Store, tmp_path: Path) -> None:
-    deliver(store, tmp_path / "spool",
-            [syslog("10.0.0.5", t, app="heartbeat") for t in every(60, 120, NOW)])
+    deliver(
+        store,
+        tmp_path / "spool",
+        [syslog("10.0.0.5", t, app="heartbeat") for t in every(60, 120, NOW)],
+    )
     later = NOW + timedelta(seconds=200)
     [learned] = source_rows(store, later)
     assert learned.status == "late"
@@ -147,11 +166,20 @@ def test_a_user_interval_wins(store: Store, tmp_path: Path) -> None:
 
 
 def test_status_moves_from_receiving_to_late_to_silent(store: Store, tmp_path: Path) -> None:
-    deliver(store, tmp_path / "spool",
-            [syslog("10.0.0.5", t, app="heartbeat") for t in every(60, 120, NOW)])
+    deliver(
+        store,
+        tmp_path / "spool",
+        [syslog("10.0.0.5", t, app="heartbeat") for t in every(60, 120, NOW)],
+    )
     seen = []
-    for seconds, expected in ((30, "receiving"), (149, "receiving"), (151, "late"),
-                              (299, "late"), (301, "silent"), (86_400, "silent")):
+    for seconds, expected in (
+        (30, "receiving"),
+        (149, "receiving"),
+        (151, "late"),
+        (299, "late"),
+        (301, "silent"),
+        (86_400, "silent"),
+    ):
         [row] = source_rows(store, NOW + timedelta(seconds=seconds))
         assert row.quiet_seconds == seconds
         seen.append((seconds, row.status))
@@ -159,8 +187,9 @@ def test_status_moves_from_receiving_to_late_to_silent(store: Store, tmp_path: P
         assert row.expected_seconds == FLOOR_SECONDS  # learned before it stopped, kept
         assert silent_sources([row]) == ([row] if expected == "silent" else [])
     # it sends again: receiving
-    deliver(store, tmp_path / "spool",
-            [syslog("10.0.0.5", NOW + timedelta(hours=2), app="heartbeat")])
+    deliver(
+        store, tmp_path / "spool", [syslog("10.0.0.5", NOW + timedelta(hours=2), app="heartbeat")]
+    )
     [row] = source_rows(store, NOW + timedelta(hours=2, seconds=5))
     assert row.status == "receiving"
 
@@ -188,16 +217,24 @@ def test_several_applications_on_one_sender(store: Store, tmp_path: Path) -> Non
 
 def test_encryption_and_formats(store: Store, tmp_path: Path) -> None:
     at = every(60, 3, NOW)
-    nxlog = {"EventTime": "2026-06-01 11:59:00", "Hostname": "pc01", "Channel": "Security",
-             "SourceName": "Microsoft-Windows-Security-Auditing", "EventID": 4624,
-             "Message": "An account was successfully logged on."}
+    nxlog = {
+        "EventTime": "2026-06-01 11:59:00",
+        "Hostname": "pc01",
+        "Channel": "Security",
+        "SourceName": "Microsoft-Windows-Security-Auditing",
+        "EventID": 4624,
+        "Message": "An account was successfully logged on.",
+    }
     messages = [syslog("10.0.0.1", t, host="tls01", transport="tls") for t in at]
-    messages += [syslog("10.0.0.2", t, host="mixed01", transport=transport)
-                 for t, transport in zip(at, ("tls", "tcp", "tls"), strict=True)]
-    messages += [json_message("10.0.0.3", t, {"host": "web01", "process": "nginx",
-                                              "message": "GET /"}) for t in at]
-    messages += [syslog("127.0.0.1", NOW, host="watchkeeper", app="watchkeeper",
-                        transport="test")]
+    messages += [
+        syslog("10.0.0.2", t, host="mixed01", transport=transport)
+        for t, transport in zip(at, ("tls", "tcp", "tls"), strict=True)
+    ]
+    messages += [
+        json_message("10.0.0.3", t, {"host": "web01", "process": "nginx", "message": "GET /"})
+        for t in at
+    ]
+    messages += [syslog("127.0.0.1", NOW, host="watchkeeper", app="watchkeeper", transport="test")]
     messages += [json_message("10.0.0.8", NOW, nxlog, transport="tcp")]
     deliver(store, tmp_path / "spool", messages)
     rows = {row.host: row for row in source_rows(store, NOW)}
@@ -219,10 +256,22 @@ def test_encryption_and_formats(store: Store, tmp_path: Path) -> None:
 def test_hostile_names_come_back_as_data(store: Store, tmp_path: Path) -> None:
     hostile_host = "<script>alert(1)</script><b>fw</b>"
     hostile_app = "x'); DROP TABLE events; --\x1b[31m\x07\u202e"
-    deliver(store, tmp_path / "spool",
-            [json_message("10.0.0.66", t, {"host": hostile_host, "process": hostile_app,
-                                            "message": "<img src=x onerror=y()>"})
-             for t in every(60, 3, NOW)])
+    deliver(
+        store,
+        tmp_path / "spool",
+        [
+            json_message(
+                "10.0.0.66",
+                t,
+                {
+                    "host": hostile_host,
+                    "process": hostile_app,
+                    "message": "<img src=x onerror=y()>",
+                },
+            )
+            for t in every(60, 3, NOW)
+        ],
+    )
     [row] = source_rows(store, NOW, {f"10.0.0.66|{hostile_app}": 30.0})
     assert row.host == hostile_host
     assert row.application == hostile_app

@@ -19,15 +19,25 @@ from watchkeeper.storage.writer import write_batch
 
 
 def _event(n: int, **fields: object) -> Event:
-    return Event(n, f"raw {n}", {"time": parse_iso("2026-11-01T10:00:00+02:00"), "host": "pc-01",
-                                 "message": f"message {n}"}, dict(fields))
+    return Event(
+        n,
+        f"raw {n}",
+        {
+            "time": parse_iso("2026-11-01T10:00:00+02:00"),
+            "host": "pc-01",
+            "message": f"message {n}",
+        },
+        dict(fields),
+    )
 
 
-def _write(store: Store, import_id: int, items: list[Event | WindowsEvent | Rejected],
-           status: str = "done") -> None:
+def _write(
+    store: Store, import_id: int, items: list[Event | WindowsEvent | Rejected], status: str = "done"
+) -> None:
     batch = Batch()
-    batch.opened.append(LedgerRow(import_id, f"file{import_id}.log", 10, f"sha{import_id}", "syslog",
-                                  "running"))
+    batch.opened.append(
+        LedgerRow(import_id, f"file{import_id}.log", 10, f"sha{import_id}", "syslog", "running")
+    )
     for item in items:
         batch.add(import_id, item)
     if status:
@@ -38,8 +48,9 @@ def _write(store: Store, import_id: int, items: list[Event | WindowsEvent | Reje
 
 def test_new_store_has_schema_version_and_common_columns(tmp_path: Path) -> None:
     with Store(tmp_path / "a.duckdb") as store:
-        version = store.cursor().execute(
-            "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = (
+            store.cursor().execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        )
         assert version == (str(schema.SCHEMA_VERSION),)
         assert list(store.columns) == list(COMMON_COLUMNS)
 
@@ -68,7 +79,11 @@ def test_hostile_field_names_and_values_are_stored_verbatim(store: Store) -> Non
     assert store.event_count() == 1
     column = store.resolve(name)
     assert column is not None
-    got = store.cursor().execute(f'SELECT "{column.replace(chr(34), chr(34) * 2)}" FROM events').fetchone()
+    got = (
+        store.cursor()
+        .execute(f'SELECT "{column.replace(chr(34), chr(34) * 2)}" FROM events')
+        .fetchone()
+    )
     assert got == (value,)
 
 
@@ -76,18 +91,31 @@ def test_rejected_records_are_kept_with_bytes_and_reason(store: Store) -> None:
     _write(store, 1, [_event(1), Rejected(2, b"\xff\xfe garbage", "line 2: not a syslog line")])
     row = store.cursor().execute("SELECT record_no, reason, raw FROM quarantine").fetchone()
     assert row == (2, "line 2: not a syslog line", b"\xff\xfe garbage")
-    counts = store.cursor().execute(
-        "SELECT records, events, quarantined FROM imports WHERE id = 1").fetchone()
+    counts = (
+        store.cursor()
+        .execute("SELECT records, events, quarantined FROM imports WHERE id = 1")
+        .fetchone()
+    )
     assert counts == (2, 1, 1)
 
 
 def _windows(record: int, user: str) -> WindowsEvent:
-    document = orjson.dumps({"Event": {
-        "System": {"Provider": {"#attributes": {"Name": "Microsoft-Windows-Security-Auditing"}},
-                   "EventID": 4624, "Level": 0,
-                   "TimeCreated": {"#attributes": {"SystemTime": "2026-11-01T08:00:00.000000Z"}},
-                   "EventRecordID": record, "Channel": "Security", "Computer": "DC01"},
-        "EventData": {"TargetUserName": user}}}).decode()
+    document = orjson.dumps(
+        {
+            "Event": {
+                "System": {
+                    "Provider": {"#attributes": {"Name": "Microsoft-Windows-Security-Auditing"}},
+                    "EventID": 4624,
+                    "Level": 0,
+                    "TimeCreated": {"#attributes": {"SystemTime": "2026-11-01T08:00:00.000000Z"}},
+                    "EventRecordID": record,
+                    "Channel": "Security",
+                    "Computer": "DC01",
+                },
+                "EventData": {"TargetUserName": user},
+            }
+        }
+    ).decode()
     return WindowsEvent(record, document, document)
 
 
@@ -97,7 +125,7 @@ def test_exact_copies_are_stored_once(store: Store) -> None:
     assert store.event_count() == 2
     rows = store.fetch_all("SELECT id, events, duplicates FROM imports ORDER BY id")
     assert rows == [(1, 1, 1), (2, 1, 1)]
-    users = store.fetch_all("SELECT username, \"TargetUserName\" FROM events ORDER BY id")
+    users = store.fetch_all('SELECT username, "TargetUserName" FROM events ORDER BY id')
     assert users == [("alice", "alice"), ("bob", "bob")]
 
 
@@ -119,11 +147,14 @@ def test_a_second_process_gets_a_clear_message(tmp_path: Path) -> None:
 
     path = tmp_path / "locked.duckdb"
     with Store(path):
-        code = ("import sys\nfrom watchkeeper.storage.store import Store\n"
-                "from watchkeeper.core.errors import StoreError\n"
-                f"try:\n    Store({str(path)!r})\nexcept StoreError as e:\n    print(e.message)\n")
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                check=True)
+        code = (
+            "import sys\nfrom watchkeeper.storage.store import Store\n"
+            "from watchkeeper.core.errors import StoreError\n"
+            f"try:\n    Store({str(path)!r})\nexcept StoreError as e:\n    print(e.message)\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
     assert "open in another Watchkeeper process" in result.stdout
 
 

@@ -38,7 +38,7 @@ def _altered(sql: str) -> Callable[[Path], Path]:
 def _cut(keep: Callable[[int], int]) -> Callable[[Path], Path]:
     def make(path: Path) -> Path:
         data = _good(path).read_bytes()
-        path.write_bytes(data[:keep(len(data))])
+        path.write_bytes(data[: keep(len(data))])
         return path
 
     return make
@@ -64,13 +64,17 @@ DAMAGED = {
     "a SQLite database": (_sqlite, "is a SQLite database, not a Watchkeeper store"),
     "schema version not a number": (
         _altered("UPDATE meta SET value = 'three' WHERE key = 'schema_version'"),
-        "schema version is 'three', not a number"),
+        "schema version is 'three', not a number",
+    ),
     "no events view": (_altered("DROP VIEW events"), "lacks events (view)"),
-    "a table missing for its version": (_altered("DROP TABLE device_exceptions"),
-                                        "schema version is 3 but it lacks device_exceptions"),
+    "a table missing for its version": (
+        _altered("DROP TABLE device_exceptions"),
+        "schema version is 3 but it lacks device_exceptions",
+    ),
     "an older version with newer tables": (
         _altered("UPDATE meta SET value = '1' WHERE key = 'schema_version'"),
-        "schema version is 1 but it already has"),
+        "schema version is 1 but it already has",
+    ),
 }
 
 
@@ -80,8 +84,9 @@ def _digest(path: Path) -> str:
 
 @pytest.mark.parametrize("read_only", [False, True], ids=["read-write", "read-only"])
 @pytest.mark.parametrize("case", list(DAMAGED))
-def test_a_damaged_store_is_one_sentence_and_left_untouched(tmp_path: Path, case: str,
-                                                            read_only: bool) -> None:
+def test_a_damaged_store_is_one_sentence_and_left_untouched(
+    tmp_path: Path, case: str, read_only: bool
+) -> None:
     make, expected = DAMAGED[case]
     path = make(tmp_path / "w.duckdb")
     before = _digest(path)
@@ -108,14 +113,20 @@ def test_a_store_never_installs_or_loads_extensions(tmp_path: Path) -> None:
         with Store(tmp_path / "w.duckdb", read_only=read_only) as store:
             rows = store.fetch_all(
                 "SELECT name, value FROM duckdb_settings() WHERE name IN "
-                "('autoinstall_known_extensions', 'autoload_known_extensions')")
-            assert dict(rows) == {"autoinstall_known_extensions": "false",
-                                  "autoload_known_extensions": "false"}
+                "('autoinstall_known_extensions', 'autoload_known_extensions')"
+            )
+            assert dict(rows) == {
+                "autoinstall_known_extensions": "false",
+                "autoload_known_extensions": "false",
+            }
 
 
 def test_every_connection_of_the_app_is_made_by_the_store() -> None:
-    callers = sorted(str(p.relative_to(APP)) for p in APP.rglob("*.py")
-                     if re.search(r"duckdb\.connect\(", p.read_text(encoding="utf-8")))
+    callers = sorted(
+        str(p.relative_to(APP))
+        for p in APP.rglob("*.py")
+        if re.search(r"duckdb\.connect\(", p.read_text(encoding="utf-8"))
+    )
     assert callers == ["storage/store.py"]
 
 
@@ -134,17 +145,24 @@ def test_an_older_store_opened_read_only_asks_for_write_access(tmp_path: Path) -
     assert _digest(path) == before
     with Store(path) as store:  # with write access it is brought up to date
         assert store.fetch_one("SELECT value FROM meta WHERE key = 'schema_version'") == (
-            str(schema.SCHEMA_VERSION),)
+            str(schema.SCHEMA_VERSION),
+        )
 
 
 def test_a_folder_or_a_device_given_as_the_store_is_said_plainly(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match=r"is a folder; give the store's file, such as .*"
-                                         r"watchkeeper\.duckdb"):
+    with pytest.raises(
+        StoreError,
+        match=r"is a folder; give the store's file, such as .*"
+        r"watchkeeper\.duckdb",
+    ):
         Store(tmp_path)
     if Path("/dev/null").exists():
         with pytest.raises(StoreError, match="is not a file Watchkeeper can keep a store in"):
             Store(Path("/dev/null"))
     (tmp_path / "notes").write_text("a file where a folder should be")
-    with pytest.raises(StoreError, match=r"The folder for w\.duckdb cannot be created: .*notes "
-                                         r"is a file"):
+    with pytest.raises(
+        StoreError,
+        match=r"The folder for w\.duckdb cannot be created: .*notes "
+        r"is a file",
+    ):
         Store(tmp_path / "notes" / "w.duckdb")

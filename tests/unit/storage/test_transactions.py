@@ -56,8 +56,7 @@ def test_an_exception_rolls_back_everything_and_is_raised_as_it_was(store: Store
 
 def test_a_failed_commit_rolls_back_and_its_own_error_is_raised(store: Store) -> None:
     # another writer commits the same key first: DuckDB refuses this COMMIT
-    with pytest.raises(duckdb.Error, match="Failed to commit"), \
-            store.transaction() as con:
+    with pytest.raises(duckdb.Error, match="Failed to commit"), store.transaction() as con:
         con.execute("INSERT INTO meta VALUES ('colour', 'blue')")
         con.execute("INSERT INTO meta VALUES ('shape', 'round')")
         with store.cursor() as other:
@@ -70,11 +69,9 @@ def test_a_failed_commit_rolls_back_and_its_own_error_is_raised(store: Store) ->
 
 
 def test_a_transaction_inside_another_is_refused_and_nothing_is_stored(store: Store) -> None:
-    with pytest.raises(StoreError, match="inside another one"), \
-            store.transaction() as outer:
+    with pytest.raises(StoreError, match="inside another one"), store.transaction() as outer:
         outer.execute("INSERT INTO meta VALUES ('colour', 'blue')")
         with store.transaction() as inner:
             inner.execute("INSERT INTO meta VALUES ('shape', 'round')")
     assert (_meta(store, "colour"), _meta(store, "shape")) == (None, None)
     assert _lock_is_free(store)
-

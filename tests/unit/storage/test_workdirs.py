@@ -24,21 +24,25 @@ def work_folders(folder: Path) -> list[str]:
 
 
 def syslog(path: Path, lines: int) -> Path:
-    path.write_text("".join(f"<13>May  1 10:00:{n % 60:02d} web01 app[42]: message {n:07d}\n"
-                            for n in range(lines)))
+    path.write_text(
+        "".join(
+            f"<13>May  1 10:00:{n % 60:02d} web01 app[42]: message {n:07d}\n" for n in range(lines)
+        )
+    )
     return path
 
 
-def test_the_work_folder_of_a_killed_import_is_removed_by_the_next_import(
-        tmp_path: Path) -> None:
+def test_the_work_folder_of_a_killed_import_is_removed_by_the_next_import(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     db = folder / "store.duckdb"
     Store(db).close()
     big = syslog(tmp_path / "big.log", 400_000)
     importing = subprocess.Popen(
         [sys.executable, "-m", "watchkeeper", "import", "--db", str(db), "--no-detect", str(big)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "WATCHKEEPER_HOME": str(tmp_path / "home")})
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "WATCHKEEPER_HOME": str(tmp_path / "home")},
+    )
     try:
         deadline = time.monotonic() + 60
         while not work_folders(folder) and importing.poll() is None:
@@ -59,8 +63,7 @@ def test_the_work_folder_of_a_killed_import_is_removed_by_the_next_import(
     assert work_folders(folder) == [running.name]
 
 
-def test_a_work_folder_without_a_process_id_goes_once_untouched_for_a_day(
-        tmp_path: Path) -> None:
+def test_a_work_folder_without_a_process_id_goes_once_untouched_for_a_day(tmp_path: Path) -> None:
     now = 1_800_000_000.0
     old, recent = tmp_path / ".demo-a1b2c3", tmp_path / ".import-x7y8z9"
     for folder, age_hours in ((old, 25), (recent, 23)):

@@ -15,19 +15,26 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from watchkeeper.core.timeparse import parse_iso
 
-_TIME = (r"(?:[ T,]+(?:at\s+|um\s+|à\s+)?(?P<H>\d{1,2})[:h.](?P<M>\d{2})"
-         r"(?::(?P<S>\d{2})(?:[.,](?P<F>\d+))?)?\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?)?)?")
+_TIME = (
+    r"(?:[ T,]+(?:at\s+|um\s+|à\s+)?(?P<H>\d{1,2})[:h.](?P<M>\d{2})"
+    r"(?::(?P<S>\d{2})(?:[.,](?P<F>\d+))?)?\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?)?)?"
+)
 _ZONE = r"\s*(?P<zone>Z|UTC|GMT|(?:UTC|GMT)?\s?[+-]\d{1,2}(?::?\d{2})?)?"
-_NUMERIC = re.compile(r"(?P<a>\d{1,4})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{2,4})\.?"
-                      + _TIME + _ZONE, re.IGNORECASE)
-_NAMED_MONTH_FIRST = re.compile(r"(?P<mon>[^\W\d_]+)\.?\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})"
-                                + _TIME + _ZONE, re.IGNORECASE)
-_NAMED_DAY_FIRST = re.compile(r"(?P<d>\d{1,2})\.?\s+(?P<mon>[^\W\d_]+)\.?\s+(?P<y>\d{4})"
-                              + _TIME + _ZONE, re.IGNORECASE)
+_NUMERIC = re.compile(
+    r"(?P<a>\d{1,4})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{2,4})\.?" + _TIME + _ZONE,
+    re.IGNORECASE,
+)
+_NAMED_MONTH_FIRST = re.compile(
+    r"(?P<mon>[^\W\d_]+)\.?\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})" + _TIME + _ZONE, re.IGNORECASE
+)
+_NAMED_DAY_FIRST = re.compile(
+    r"(?P<d>\d{1,2})\.?\s+(?P<mon>[^\W\d_]+)\.?\s+(?P<y>\d{4})" + _TIME + _ZONE, re.IGNORECASE
+)
 _OFFSET = re.compile(r"(?:UTC|GMT)?\s?(?P<sign>[+-])(?P<h>\d{1,2}):?(?P<m>\d{2})?", re.I)
 
 _MONTHS: dict[str, int] = {}
-for _number, _names in enumerate((
+for _number, _names in enumerate(
+    (
         ("jan", "january", "januar", "janvier", "janv"),
         ("feb", "february", "februar", "février", "févr", "fev"),
         ("mar", "march", "märz", "mrz", "mars"),
@@ -39,7 +46,10 @@ for _number, _names in enumerate((
         ("sep", "sept", "september", "septembre"),
         ("oct", "october", "okt", "oktober", "octobre"),
         ("nov", "november", "novembre"),
-        ("dec", "december", "dez", "dezember", "décembre", "déc")), 1):
+        ("dec", "december", "dez", "dezember", "décembre", "déc"),
+    ),
+    1,
+):
     for _name in _names:
         _MONTHS[_name] = _number
 
@@ -80,8 +90,11 @@ def settle_order(values: Iterable[tuple[int, str]], language: str | None) -> Dat
     if month_row and not day_row:
         return DateOrder(False, f'row {month_row[0]} has "{month_row[1]}", a day over 12 second')
     by_language = language in ("de", "fr")
-    mixed = "" if not (day_row and month_row) else (
-        f"the file has dates in both orders (rows {day_row[0]} and {month_row[0]}); ")
+    mixed = (
+        ""
+        if not (day_row and month_row)
+        else (f"the file has dates in both orders (rows {day_row[0]} and {month_row[0]}); ")
+    )
     if clock_row is not None and not by_language:
         return DateOrder(False, mixed + "12-hour times with AM/PM, as US English exports write")
     if by_language:
@@ -116,13 +129,15 @@ def read_date(text: str, order: DateOrder, zone: tzinfo = UTC) -> tuple[datetime
         match = pattern.fullmatch(value)
         named = _MONTHS.get(match.group("mon").casefold()) if match else None
         if match is not None and named is not None:
-            return _assemble(match, int(match.group("y")), named, int(match.group("d")),
-                             "a month name", zone)
+            return _assemble(
+                match, int(match.group("y")), named, int(match.group("d")), "a month name", zone
+            )
     return None
 
 
-def _assemble(match: re.Match[str], year: int, month: int, day: int, shape: str,
-              zone: tzinfo) -> tuple[datetime, str] | None:
+def _assemble(
+    match: re.Match[str], year: int, month: int, day: int, shape: str, zone: tzinfo
+) -> tuple[datetime, str] | None:
     hour = int(match.group("H") or 0)
     ampm = (match.group("ampm") or "").replace(".", "").replace(" ", "").casefold()
     if ampm:
@@ -132,15 +147,23 @@ def _assemble(match: re.Match[str], year: int, month: int, day: int, shape: str,
         shape += ", 12-hour clock"
     fraction = (match.group("F") or "0")[:6].ljust(6, "0")
     try:
-        naive = datetime(year, month, day, hour, int(match.group("M") or 0),
-                         int(match.group("S") or 0), int(fraction))
+        naive = datetime(
+            year,
+            month,
+            day,
+            hour,
+            int(match.group("M") or 0),
+            int(match.group("S") or 0),
+            int(fraction),
+        )
     except ValueError:
         return None
     return _in_utc(naive, match.group("zone"), zone, shape)
 
 
-def _in_utc(stamp: datetime, zone_text: str | None, zone: tzinfo,
-            shape: str) -> tuple[datetime, str] | None:
+def _in_utc(
+    stamp: datetime, zone_text: str | None, zone: tzinfo, shape: str
+) -> tuple[datetime, str] | None:
     if zone_text:
         offset = _offset(zone_text)
         if offset is None:

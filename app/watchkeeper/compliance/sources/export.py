@@ -92,23 +92,28 @@ def choose_profile(header: list[str], profiles: tuple[ExportProfile, ...], label
     """The tool whose columns the header has; InventoryError naming what is missing."""
     matches = [match_profile(header, profile) for profile in profiles]
     best = max(matches, key=lambda m: (m.signature_hits, len(m.indexes)))
-    if NAME not in best.indexes and (best.signature_hits or not any(
-            NAME in m.indexes for m in matches)):
+    if NAME not in best.indexes and (
+        best.signature_hits or not any(NAME in m.indexes for m in matches)
+    ):
         names: list[str] = []
         for profile in profiles:
             for column in profile.columns:
                 if column.key == NAME:
                     names += [alias for alias in column.first_aliases() if alias not in names]
-        raise InventoryError(f"{label}: not an export Watchkeeper knows: no column for the "
-                             f"device name (looked for {', '.join(names)})")
+        raise InventoryError(
+            f"{label}: not an export Watchkeeper knows: no column for the "
+            f"device name (looked for {', '.join(names)})"
+        )
     if best.signature_hits == 0:
         wanted = []
         for profile in profiles:
             by_key = {column.key: column for column in profile.columns}
             texts = [by_key[key].first_aliases()[0] for key in profile.signature[:3]]
             wanted.append(f"{' or '.join(texts)} ({profile.tool})")
-        raise InventoryError(f"{label}: not an export Watchkeeper knows: no column that only "
-                             f"an MDM export has (looked for {'; '.join(wanted)})")
+        raise InventoryError(
+            f"{label}: not an export Watchkeeper knows: no column that only "
+            f"an MDM export has (looked for {'; '.join(wanted)})"
+        )
     return best
 
 
@@ -134,10 +139,13 @@ class ExportFile:
             column = self.header[self.match.indexes[key]]
             row, raw = cells[0]
             count = f"{len(cells)} value" + ("s" if len(cells) > 1 else "")
-            self.problems.append(ImportProblem(
-                "Values not understood",
-                f'{self.label}: column "{column}" has {count} Watchkeeper does not understand '
-                f"(the first is {shown(raw)} in row {row}); those devices show it as unknown"))
+            self.problems.append(
+                ImportProblem(
+                    "Values not understood",
+                    f'{self.label}: column "{column}" has {count} Watchkeeper does not understand '
+                    f"(the first is {shown(raw)} in row {row}); those devices show it as unknown",
+                )
+            )
 
 
 class Row:
@@ -166,8 +174,10 @@ class Row:
 
     def evidence(self, key: str, reading: str = "") -> str:
         position = self.file.match.indexes[key]
-        sentence = (f"{self.file.match.profile.label} {self.file.label}, row {self.number}, "
-                    f'column "{self.file.header[position]}" = {shown(self.cells[position])}')
+        sentence = (
+            f"{self.file.match.profile.label} {self.file.label}, row {self.number}, "
+            f'column "{self.file.header[position]}" = {shown(self.cells[position])}'
+        )
         return f"{sentence} ({reading})" if reading else sentence
 
     def identity(self) -> tuple[str, str | None] | None:
@@ -191,8 +201,13 @@ class Row:
     def put(self, name: str, value: FactValue, key: str, reading: str = "") -> None:
         self.facts[name] = Fact(value, self.evidence(key, reading), self.observed)
 
-    def flag(self, key: str, yes: frozenset[str] = YES, no: frozenset[str] = NO,
-             unknown: frozenset[str] = UNKNOWN) -> bool | None:
+    def flag(
+        self,
+        key: str,
+        yes: frozenset[str] = YES,
+        no: frozenset[str] = NO,
+        unknown: frozenset[str] = UNKNOWN,
+    ) -> bool | None:
         """True or False from a yes/no cell; None when empty, unknown or not understood."""
         text = self.text(key)
         if text is None:
@@ -203,8 +218,14 @@ class Row:
             self.file.not_understood(key, self.number, text)
             return None
 
-    def put_flag(self, name: str, key: str, yes: frozenset[str] = YES,
-                 no: frozenset[str] = NO, unknown: frozenset[str] = UNKNOWN) -> None:
+    def put_flag(
+        self,
+        name: str,
+        key: str,
+        yes: frozenset[str] = YES,
+        no: frozenset[str] = NO,
+        unknown: frozenset[str] = UNKNOWN,
+    ) -> None:
         """Fact `name` from a yes/no column."""
         value = self.flag(key, yes, no, unknown)
         if value is not None:
@@ -228,7 +249,10 @@ class Row:
         return stamp
 
     def skipped(self) -> None:
-        self.file.problems.append(ImportProblem(
-            "Row skipped",
-            f"{self.file.label}: row {self.number} has no device name or serial number, "
-            "so it was skipped"))
+        self.file.problems.append(
+            ImportProblem(
+                "Row skipped",
+                f"{self.file.label}: row {self.number} has no device name or serial number, "
+                "so it was skipped",
+            )
+        )

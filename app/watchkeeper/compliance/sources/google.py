@@ -40,13 +40,22 @@ _HEADERS: dict[str, tuple[str, ...]] = {
     "serial": ("Serial Number", "Serial"),
     "last_sync": ("Last Sync", "Last synced", "Last sync time"),
     "first_sync": ("First Sync", "First synced"),
-    "compromised": ("Compromised status", "Device compromised status", "Compromised state",
-                    "Compromised"),
+    "compromised": (
+        "Compromised status",
+        "Device compromised status",
+        "Compromised state",
+        "Compromised",
+    ),
     "encryption": ("Encryption status", "Encryption state"),
     "password": ("Password status", "Device password status", "Password state", "Screen lock"),
     "device_type": ("Device type", "Type"),
-    "integrity": ("Play Integrity", "Device integrity", "Basic integrity", "CTS profile match",
-                  "Integrity verdict"),
+    "integrity": (
+        "Play Integrity",
+        "Device integrity",
+        "Basic integrity",
+        "CTS profile match",
+        "Integrity verdict",
+    ),
     "model": ("Model",),
     "manufacturer": ("Manufacturer", "Brand"),
     "device_id": ("Device Id", "Resource Id", "Hardware Id"),
@@ -55,23 +64,58 @@ _HEADERS: dict[str, tuple[str, ...]] = {
     "wifi_mac": ("WiFi MAC Address", "Wi-Fi MAC address", "MAC address"),
 }
 
-COMPROMISED = YES | {"compromised", "compromise detected", "device compromised", "rooted",
-                     "jailbroken", "detected"}
-NOT_COMPROMISED = NO | {"not compromised", "no compromise detected", "undetected",
-                        "not detected", "uncompromised", "no compromise"}
+COMPROMISED = YES | {
+    "compromised",
+    "compromise detected",
+    "device compromised",
+    "rooted",
+    "jailbroken",
+    "detected",
+}
+NOT_COMPROMISED = NO | {
+    "not compromised",
+    "no compromise detected",
+    "undetected",
+    "not detected",
+    "uncompromised",
+    "no compromise",
+}
 # A device that cannot encrypt is not encrypted: that is a fact, not a guess.
 ENCRYPTED_WORDS = YES | {"encrypted", "encryption on"}
-NOT_ENCRYPTED_WORDS = NO | {"not encrypted", "unencrypted", "unsupported", "unsupported by device",
-                            "not supported", "encryption off"}
+NOT_ENCRYPTED_WORDS = NO | {
+    "not encrypted",
+    "unencrypted",
+    "unsupported",
+    "unsupported by device",
+    "not supported",
+    "encryption off",
+}
 PASSWORD_SET = YES | {"set", "password set", "enabled", "present"}
 NO_PASSWORD = NO | {"not set", "password not set", "no password", "not present"}
-INTEGRITY_PASSED = YES | {"pass", "passed", "meets integrity", "meets device integrity",
-                          "meets basic integrity", "meets strong integrity"}
-INTEGRITY_FAILED = NO | {"fail", "failed", "fails integrity", "fails basic integrity",
-                        "fails device integrity", "does not meet integrity", "not met"}
+INTEGRITY_PASSED = YES | {
+    "pass",
+    "passed",
+    "meets integrity",
+    "meets device integrity",
+    "meets basic integrity",
+    "meets strong integrity",
+}
+INTEGRITY_FAILED = NO | {
+    "fail",
+    "failed",
+    "fails integrity",
+    "fails basic integrity",
+    "fails device integrity",
+    "does not meet integrity",
+    "not met",
+}
 
-_ALIAS_COLUMNS = (("device_id", ALIAS_MDM_DEVICE_ID), ("imei", ALIAS_IMEI),
-                  ("meid", ALIAS_MEID), ("wifi_mac", ALIAS_MAC))
+_ALIAS_COLUMNS = (
+    ("device_id", ALIAS_MDM_DEVICE_ID),
+    ("imei", ALIAS_IMEI),
+    ("meid", ALIAS_MEID),
+    ("wifi_mac", ALIAS_MAC),
+)
 
 
 def _record(row: Row) -> DeviceRecord | None:
@@ -87,16 +131,27 @@ def _record(row: Row) -> DeviceRecord | None:
         row.put(SCREEN_LOCK_MINUTES, 0, "password", "no screen lock password")
     os_text = row.text("os")
     os_name, embedded_version = split_os(os_text) if os_text else (None, None)
-    aliases = tuple(Alias(kind, value.strip()) for key, kind in _ALIAS_COLUMNS
-                    if (value := row.text(key)) is not None and words(value) not in UNKNOWN)
+    aliases = tuple(
+        Alias(kind, value.strip())
+        for key, kind in _ALIAS_COLUMNS
+        if (value := row.text(key)) is not None and words(value) not in UNKNOWN
+    )
     return DeviceRecord(
-        source=SOURCE_GOOGLE, source_label=row.file.label, location=row.location,
-        observed=row.observed, name=name,
-        serial=serial, aliases=aliases,
+        source=SOURCE_GOOGLE,
+        source_label=row.file.label,
+        location=row.location,
+        observed=row.observed,
+        name=name,
+        serial=serial,
+        aliases=aliases,
         platform=platform_of(row.text("device_type"), os_text),
-        os_name=os_name, os_version=row.text("os_version") or embedded_version,
-        owner=row.text("owner"), model=row.text("model"),
-        manufacturer=row.text("manufacturer"), facts=row.facts)
+        os_name=os_name,
+        os_version=row.text("os_version") or embedded_version,
+        owner=row.text("owner"),
+        model=row.text("model"),
+        manufacturer=row.text("manufacturer"),
+        facts=row.facts,
+    )
 
 
 GOOGLE = ExportProfile(

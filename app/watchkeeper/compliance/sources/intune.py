@@ -35,9 +35,14 @@ from watchkeeper.compliance.sources.values import (
     words,
 )
 
-_ALIAS_COLUMNS = (("device_id", ALIAS_MDM_DEVICE_ID), ("aad_device_id", ALIAS_AZURE_AD_DEVICE_ID),
-                  ("imei", ALIAS_IMEI), ("meid", ALIAS_MEID), ("wifi_mac", ALIAS_MAC),
-                  ("ethernet_mac", ALIAS_MAC))
+_ALIAS_COLUMNS = (
+    ("device_id", ALIAS_MDM_DEVICE_ID),
+    ("aad_device_id", ALIAS_AZURE_AD_DEVICE_ID),
+    ("imei", ALIAS_IMEI),
+    ("meid", ALIAS_MEID),
+    ("wifi_mac", ALIAS_MAC),
+    ("ethernet_mac", ALIAS_MAC),
+)
 # Intune writes these where an id or address is not known.
 _NO_ID = frozenset({"00000000-0000-0000-0000-000000000000", "000000000000"})
 
@@ -53,16 +58,29 @@ def _record(row: Row) -> DeviceRecord | None:
     _compliance(row)
     os_text = row.text("os")
     os_name, embedded_version = split_os(os_text) if os_text else (None, None)
-    aliases = tuple(Alias(kind, value.strip()) for key, kind in _ALIAS_COLUMNS
-                    if (value := row.text(key)) is not None and words(value) not in UNKNOWN
-                    and value.strip() not in _NO_ID)
+    aliases = tuple(
+        Alias(kind, value.strip())
+        for key, kind in _ALIAS_COLUMNS
+        if (value := row.text(key)) is not None
+        and words(value) not in UNKNOWN
+        and value.strip() not in _NO_ID
+    )
     return DeviceRecord(
-        source=SOURCE_INTUNE, source_label=row.file.label, location=row.location,
-        observed=row.observed, name=name,
-        serial=serial, aliases=aliases, platform=platform_of(os_text, row.text("model")),
-        os_name=os_name, os_version=row.text("os_version") or embedded_version,
-        owner=row.first_text("owner_upn", "owner_email"), model=row.text("model"),
-        manufacturer=row.text("manufacturer"), facts=row.facts)
+        source=SOURCE_INTUNE,
+        source_label=row.file.label,
+        location=row.location,
+        observed=row.observed,
+        name=name,
+        serial=serial,
+        aliases=aliases,
+        platform=platform_of(os_text, row.text("model")),
+        os_name=os_name,
+        os_version=row.text("os_version") or embedded_version,
+        owner=row.first_text("owner_upn", "owner_email"),
+        model=row.text("model"),
+        manufacturer=row.text("manufacturer"),
+        facts=row.facts,
+    )
 
 
 def _compliance(row: Row) -> None:
@@ -79,8 +97,7 @@ INTUNE = ExportProfile(
     label="Intune export",
     tool="Intune",
     columns=tuple(Column(key, aliases) for key, aliases in INTUNE_HEADERS.items()),
-    signature=("managed_by", "aad_device_id", "compliance", "jailbroken", "owner_upn",
-               "encrypted"),
+    signature=("managed_by", "aad_device_id", "compliance", "jailbroken", "owner_upn", "encrypted"),
     build=_record,
     dates=frozenset({"last_checkin"}),
 )

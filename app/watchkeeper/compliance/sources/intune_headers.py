@@ -32,12 +32,23 @@ INTUNE_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "fr": ("Version du système d'exploitation", "Version du SE", "Version de l'OS"),
     },
     "owner_upn": {
-        "en": ("Primary user UPN", "User principal name", "UserPrincipalName", "UPN",
-               "Primary user principal name"),
-        "de": ("UPN des primären Benutzers", "Benutzerprinzipalname",
-               "Prinzipalname des primären Benutzers"),
-        "fr": ("UPN de l'utilisateur principal", "Nom d'utilisateur principal",
-               "Nom principal de l'utilisateur"),
+        "en": (
+            "Primary user UPN",
+            "User principal name",
+            "UserPrincipalName",
+            "UPN",
+            "Primary user principal name",
+        ),
+        "de": (
+            "UPN des primären Benutzers",
+            "Benutzerprinzipalname",
+            "Prinzipalname des primären Benutzers",
+        ),
+        "fr": (
+            "UPN de l'utilisateur principal",
+            "Nom d'utilisateur principal",
+            "Nom principal de l'utilisateur",
+        ),
     },
     "owner_email": {
         "en": ("Primary user email address", "EmailAddress", "User email", "UserEmail"),
@@ -45,12 +56,26 @@ INTUNE_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "fr": ("Adresse e-mail de l'utilisateur principal", "Adresse e-mail"),
     },
     "last_checkin": {
-        "en": ("Last check-in", "Last sync date time", "LastSyncDateTime", "Last sync",
-               "LastContact", "Last check in time"),
-        "de": ("Letzter Check-In", "Letztes Einchecken", "Letzte Synchronisierung",
-               "Datum/Uhrzeit der letzten Synchronisierung"),
-        "fr": ("Dernier archivage", "Dernière synchronisation", "Dernier enregistrement",
-               "Date/heure de la dernière synchronisation"),
+        "en": (
+            "Last check-in",
+            "Last sync date time",
+            "LastSyncDateTime",
+            "Last sync",
+            "LastContact",
+            "Last check in time",
+        ),
+        "de": (
+            "Letzter Check-In",
+            "Letztes Einchecken",
+            "Letzte Synchronisierung",
+            "Datum/Uhrzeit der letzten Synchronisierung",
+        ),
+        "fr": (
+            "Dernier archivage",
+            "Dernière synchronisation",
+            "Dernier enregistrement",
+            "Date/heure de la dernière synchronisation",
+        ),
     },
     "encrypted": {
         "en": ("Encrypted", "Encryption", "IsEncrypted"),
@@ -73,11 +98,20 @@ INTUNE_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "fr": ("ID d'appareil", "ID de l'appareil", "ID d'appareil Intune"),
     },
     "aad_device_id": {
-        "en": ("Azure AD Device ID", "AzureADDeviceId", "Microsoft Entra Device ID",
-               "Entra Device ID", "Microsoft Entra ID Device ID", "AAD Device ID"),
+        "en": (
+            "Azure AD Device ID",
+            "AzureADDeviceId",
+            "Microsoft Entra Device ID",
+            "Entra Device ID",
+            "Microsoft Entra ID Device ID",
+            "AAD Device ID",
+        ),
         "de": ("Azure AD-Geräte-ID", "Microsoft Entra-Geräte-ID", "Entra-Geräte-ID"),
-        "fr": ("ID d'appareil Azure AD", "ID de l'appareil Azure AD",
-               "ID d'appareil Microsoft Entra"),
+        "fr": (
+            "ID d'appareil Azure AD",
+            "ID de l'appareil Azure AD",
+            "ID d'appareil Microsoft Entra",
+        ),
     },
     "managed_by": {
         "en": ("Managed by", "ManagementAgent", "Management agent"),
@@ -113,24 +147,48 @@ INTUNE_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 # What Intune writes in its yes/no columns, beyond the usual words; "Unknown" stays unknown.
-INTUNE_YES = frozenset({"true", "yes", "ja", "wahr", "oui", "vrai", "encrypted", "verschlüsselt",
-                        "chiffré"})
-INTUNE_NO = frozenset({"false", "no", "nein", "falsch", "non", "faux", "not encrypted",
-                       "nicht verschlüsselt", "non chiffré"})
+INTUNE_YES = frozenset(
+    {"true", "yes", "ja", "wahr", "oui", "vrai", "encrypted", "verschlüsselt", "chiffré"}
+)
+INTUNE_NO = frozenset(
+    {
+        "false",
+        "no",
+        "nein",
+        "falsch",
+        "non",
+        "faux",
+        "not encrypted",
+        "nicht verschlüsselt",
+        "non chiffré",
+    }
+)
 
 # The MDM's own verdict, as it is kept: one English word per state.
 INTUNE_COMPLIANCE = {
-    "compliant": "compliant", "konform": "compliant", "kompatibel": "compliant",
+    "compliant": "compliant",
+    "konform": "compliant",
+    "kompatibel": "compliant",
     "conforme": "compliant",
-    "noncompliant": "noncompliant", "not compliant": "noncompliant",
-    "nicht konform": "noncompliant", "nicht kompatibel": "noncompliant",
-    "non conforme": "noncompliant", "non-conforme": "noncompliant",
-    "in grace period": "in grace period", "ingraceperiod": "in grace period",
-    "in toleranzperiode": "in grace period", "in der toleranzperiode": "in grace period",
+    "noncompliant": "noncompliant",
+    "not compliant": "noncompliant",
+    "nicht konform": "noncompliant",
+    "nicht kompatibel": "noncompliant",
+    "non conforme": "noncompliant",
+    "non-conforme": "noncompliant",
+    "in grace period": "in grace period",
+    "ingraceperiod": "in grace period",
+    "in toleranzperiode": "in grace period",
+    "in der toleranzperiode": "in grace period",
     "en période de grâce": "in grace period",
-    "not evaluated": "not evaluated", "notevaluated": "not evaluated",
-    "nicht ausgewertet": "not evaluated", "non évalué": "not evaluated",
-    "conflict": "conflict", "konflikt": "conflict",
-    "error": "error", "fehler": "error", "erreur": "error",
+    "not evaluated": "not evaluated",
+    "notevaluated": "not evaluated",
+    "nicht ausgewertet": "not evaluated",
+    "non évalué": "not evaluated",
+    "conflict": "conflict",
+    "konflikt": "conflict",
+    "error": "error",
+    "fehler": "error",
+    "erreur": "error",
     "configmanager": "managed by Configuration Manager",
 }

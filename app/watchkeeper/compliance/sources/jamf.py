@@ -50,8 +50,13 @@ _COMPUTER_HEADERS: dict[str, tuple[str, ...]] = {
     "os_name": ("Operating System", "Operating System Name"),
     "os_version": ("Operating System Version",),
     "last_checkin": ("Last Check-in",),
-    "filevault": ("FileVault 2 Status", "FileVault 2 - Status", "FileVault Status",
-                  "FileVault 2 Partition Encryption State", "FileVault 2 State"),
+    "filevault": (
+        "FileVault 2 Status",
+        "FileVault 2 - Status",
+        "FileVault Status",
+        "FileVault 2 Partition Encryption State",
+        "FileVault 2 State",
+    ),
     "firewall": ("Firewall Enabled", "Firewall Status", "Firewall"),
     "secure_boot": ("Secure Boot Level", "Secure Boot"),
     "jamf_id": ("Jamf Pro Computer ID", "Computer ID"),
@@ -74,10 +79,21 @@ _MOBILE_HEADERS: dict[str, tuple[str, ...]] = {
 
 # FileVault: "Boot Partitions Encrypted" covers the system volume; a disk still encrypting
 # is not encrypted yet.
-FILEVAULT_ON = YES | {"all partitions encrypted", "boot partitions encrypted", "encrypted",
-                      "fully encrypted", "filevault enabled"}
-FILEVAULT_OFF = NO | {"not encrypted", "no partitions encrypted", "unencrypted", "encrypting",
-                      "decrypting", "not enabled"}
+FILEVAULT_ON = YES | {
+    "all partitions encrypted",
+    "boot partitions encrypted",
+    "encrypted",
+    "fully encrypted",
+    "filevault enabled",
+}
+FILEVAULT_OFF = NO | {
+    "not encrypted",
+    "no partitions encrypted",
+    "unencrypted",
+    "encrypting",
+    "decrypting",
+    "not enabled",
+}
 FILEVAULT_UNKNOWN = UNKNOWN | {"some partitions encrypted", "not applicable"}
 # Apple's "reduced" (Jamf: medium) security still checks the OS's signature at boot.
 SECURE_BOOT_ON = YES | {"full", "full security", "medium", "medium security", "reduced security"}
@@ -90,8 +106,11 @@ NO_PASSCODE = NO | {"not present", "not set", "no passcode", "passcode not prese
 
 
 def _aliases(row: Row, columns: tuple[tuple[str, str], ...]) -> tuple[Alias, ...]:
-    return tuple(Alias(kind, value.strip()) for key, kind in columns
-                 if (value := row.text(key)) is not None and words(value) not in UNKNOWN)
+    return tuple(
+        Alias(kind, value.strip())
+        for key, kind in columns
+        if (value := row.text(key)) is not None and words(value) not in UNKNOWN
+    )
 
 
 def _computer(row: Row) -> DeviceRecord | None:
@@ -101,16 +120,31 @@ def _computer(row: Row) -> DeviceRecord | None:
     row.check_in("last_checkin", "last_inventory")
     row.put_flag(ENCRYPTED, "filevault", FILEVAULT_ON, FILEVAULT_OFF, FILEVAULT_UNKNOWN)
     row.put_flag(FIREWALL, "firewall")
-    row.put_flag(SECURE_BOOT, "secure_boot", SECURE_BOOT_ON, SECURE_BOOT_OFF,
-                 SECURE_BOOT_UNKNOWN)
-    aliases = _aliases(row, (("jamf_id", ALIAS_MDM_DEVICE_ID), ("udid", ALIAS_UDID),
-                             ("mac", ALIAS_MAC), ("alt_mac", ALIAS_MAC)))
+    row.put_flag(SECURE_BOOT, "secure_boot", SECURE_BOOT_ON, SECURE_BOOT_OFF, SECURE_BOOT_UNKNOWN)
+    aliases = _aliases(
+        row,
+        (
+            ("jamf_id", ALIAS_MDM_DEVICE_ID),
+            ("udid", ALIAS_UDID),
+            ("mac", ALIAS_MAC),
+            ("alt_mac", ALIAS_MAC),
+        ),
+    )
     return DeviceRecord(
-        source=SOURCE_JAMF, source_label=row.file.label, location=row.location,
-        observed=row.observed, name=identity[0], serial=identity[1], aliases=aliases,
-        platform=PLATFORM_MACOS, os_name=row.text("os_name"),
-        os_version=row.text("os_version"), owner=row.first_text("email", "username"),
-        model=row.text("model"), facts=row.facts)
+        source=SOURCE_JAMF,
+        source_label=row.file.label,
+        location=row.location,
+        observed=row.observed,
+        name=identity[0],
+        serial=identity[1],
+        aliases=aliases,
+        platform=PLATFORM_MACOS,
+        os_name=row.text("os_name"),
+        os_version=row.text("os_version"),
+        owner=row.first_text("email", "username"),
+        model=row.text("model"),
+        facts=row.facts,
+    )
 
 
 def _mobile(row: Row) -> DeviceRecord | None:
@@ -126,17 +160,34 @@ def _mobile(row: Row) -> DeviceRecord | None:
     platform = platform_of(model)
     if platform == PLATFORM_OTHER and model is None and "ios_version" in row.file.match.indexes:
         platform = PLATFORM_IOS  # the export's own "iOS Version" column says so
-    aliases = _aliases(row, (("jamf_id", ALIAS_MDM_DEVICE_ID), ("udid", ALIAS_UDID),
-                             ("imei", ALIAS_IMEI), ("meid", ALIAS_MEID),
-                             ("wifi_mac", ALIAS_MAC)))
+    aliases = _aliases(
+        row,
+        (
+            ("jamf_id", ALIAS_MDM_DEVICE_ID),
+            ("udid", ALIAS_UDID),
+            ("imei", ALIAS_IMEI),
+            ("meid", ALIAS_MEID),
+            ("wifi_mac", ALIAS_MAC),
+        ),
+    )
     os_name = None
     if platform == PLATFORM_IOS:
         os_name = "iPadOS" if model is not None and "ipad" in words(model) else "iOS"
     return DeviceRecord(
-        source=SOURCE_JAMF, source_label=row.file.label, location=row.location,
-        observed=row.observed, name=identity[0], serial=identity[1], aliases=aliases,
-        platform=platform, os_name=os_name, os_version=row.first_text("ios_version", "os_version"),
-        owner=row.first_text("email", "username"), model=model, facts=row.facts)
+        source=SOURCE_JAMF,
+        source_label=row.file.label,
+        location=row.location,
+        observed=row.observed,
+        name=identity[0],
+        serial=identity[1],
+        aliases=aliases,
+        platform=platform,
+        os_name=os_name,
+        os_version=row.first_text("ios_version", "os_version"),
+        owner=row.first_text("email", "username"),
+        model=model,
+        facts=row.facts,
+    )
 
 
 JAMF_COMPUTERS = ExportProfile(

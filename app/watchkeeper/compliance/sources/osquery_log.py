@@ -55,22 +55,36 @@ class HostFacts:
     def rows(self, query: str) -> list[ResultRow]:
         return self.host.rows(query)
 
-    def evidence(self, query: str, rows: Iterable[ResultRow], columns: Iterable[str],
-                 reading: str = "") -> str:
+    def evidence(
+        self, query: str, rows: Iterable[ResultRow], columns: Iterable[str], reading: str = ""
+    ) -> str:
         names = list(columns)
         by_line: dict[int, list[str]] = {}
         for row in rows:
-            by_line.setdefault(row.line, []).append(", ".join(
-                f"{name} = {shown(row.columns[name])}" for name in names if name in row.columns))
+            by_line.setdefault(row.line, []).append(
+                ", ".join(
+                    f"{name} = {shown(row.columns[name])}" for name in names if name in row.columns
+                )
+            )
         parts = [f"line {line}: " + "; ".join(values) for line, values in by_line.items()]
-        sentence = (f'osquery log {self.label}, host {shown(self.host.identifier)}, '
-                    f"query {query}, {'; '.join(parts)}")
+        sentence = (
+            f"osquery log {self.label}, host {shown(self.host.identifier)}, "
+            f"query {query}, {'; '.join(parts)}"
+        )
         return f"{sentence} ({reading})" if reading else sentence
 
-    def put(self, name: str, value: FactValue, query: str, rows: Iterable[ResultRow],
-            columns: Iterable[str], reading: str = "") -> None:
-        self.facts[name] = Fact(value, self.evidence(query, rows, columns, reading),
-                                self.host.times[query])
+    def put(
+        self,
+        name: str,
+        value: FactValue,
+        query: str,
+        rows: Iterable[ResultRow],
+        columns: Iterable[str],
+        reading: str = "",
+    ) -> None:
+        self.facts[name] = Fact(
+            value, self.evidence(query, rows, columns, reading), self.host.times[query]
+        )
 
     def has(self, name: str) -> bool:
         return name in self.facts
@@ -84,8 +98,11 @@ class LogReading:
 
 
 def _is_result(value: dict[str, Any]) -> bool:
-    return ("hostIdentifier" in value and "name" in value
-            and any(key in value for key in ("columns", "snapshot", "diffResults")))
+    return (
+        "hostIdentifier" in value
+        and "name" in value
+        and any(key in value for key in ("columns", "snapshot", "diffResults"))
+    )
 
 
 def query_of(logged: str, known: Collection[str]) -> str | None:
@@ -99,8 +116,9 @@ def query_of(logged: str, known: Collection[str]) -> str | None:
     return None
 
 
-def read_results_log(text: str, label: str, known: Collection[str],
-                     fallback_time: datetime) -> LogReading:
+def read_results_log(
+    text: str, label: str, known: Collection[str], fallback_time: datetime
+) -> LogReading:
     """Replay a results log; InventoryError when it holds no result of a known query."""
     reading = LogReading({}, [], [])
     lines = text.split("\n")
@@ -117,10 +135,13 @@ def read_results_log(text: str, label: str, known: Collection[str],
         except ValueError:
             if number == last and not line.rstrip().endswith("}"):
                 cut_short = number
-                reading.problems.append(ImportProblem(
-                    "Line cut short",
-                    f"{label}: line {number} is not complete JSON (the log was probably still "
-                    "being written); it was skipped"))
+                reading.problems.append(
+                    ImportProblem(
+                        "Line cut short",
+                        f"{label}: line {number} is not complete JSON (the log was probably still "
+                        "being written); it was skipped",
+                    )
+                )
             else:
                 not_json.append(number)
             continue
@@ -135,24 +156,36 @@ def read_results_log(text: str, label: str, known: Collection[str],
         _replay(reading, value, query, number, fallback_time)
     if not_json:
         count = _plural(len(not_json), "line is", "lines are")
-        reading.problems.append(ImportProblem(
-            "Lines not read", f"{label}: {count} not JSON (the first is line {not_json[0]}); "
-            "skipped"))
+        reading.problems.append(
+            ImportProblem(
+                "Lines not read",
+                f"{label}: {count} not JSON (the first is line {not_json[0]}); skipped",
+            )
+        )
     if not reading.hosts:
         if results:
             raise InventoryError(
                 f"{label}: holds results of other queries only ({_listed(other_queries)}), "
-                "none of the Watchkeeper pack (resources/osquery/watchkeeper-pack.conf)")
+                "none of the Watchkeeper pack (resources/osquery/watchkeeper-pack.conf)"
+            )
         cut = f" (line {cut_short} is cut short)" if cut_short is not None else ""
-        raise InventoryError(f"{label}: not an osquery results log: no line has "
-                             f"hostIdentifier, name and columns or snapshot{cut}")
+        raise InventoryError(
+            f"{label}: not an osquery results log: no line has "
+            f"hostIdentifier, name and columns or snapshot{cut}"
+        )
     if other_queries:
         queries = _plural(len(other_queries), "query", "queries")
-        reading.notes.append(f"Results of {queries} outside the Watchkeeper pack were skipped: "
-                             f"{_listed(other_queries)}")
+        reading.notes.append(
+            f"Results of {queries} outside the Watchkeeper pack were skipped: "
+            f"{_listed(other_queries)}"
+        )
     if status_lines:
-        reading.notes.append("Skipped " + _plural(
-            status_lines, "line that is not a query result", "lines that are not query results"))
+        reading.notes.append(
+            "Skipped "
+            + _plural(
+                status_lines, "line that is not a query result", "lines that are not query results"
+            )
+        )
     return reading
 
 
@@ -165,8 +198,9 @@ def _listed(names: dict[str, int]) -> str:
     return ", ".join(shown) + (", ..." if len(names) > 5 else "")
 
 
-def _replay(reading: LogReading, value: dict[str, Any], query: str, number: int,
-            fallback_time: datetime) -> None:
+def _replay(
+    reading: LogReading, value: dict[str, Any], query: str, number: int, fallback_time: datetime
+) -> None:
     identifier = str(value["hostIdentifier"])
     host = reading.hosts.setdefault(identifier, HostResults(identifier))
     decorations = value.get("decorations")
@@ -237,7 +271,8 @@ def _logged_time(value: dict[str, Any]) -> datetime | None:
     if isinstance(calendar, str):
         try:  # "Mon Nov 23 14:05:00 2026 UTC"
             return datetime.strptime(calendar.strip(), "%a %b %d %H:%M:%S %Y UTC").replace(
-                tzinfo=UTC)
+                tzinfo=UTC
+            )
         except ValueError:
             return None
     return None

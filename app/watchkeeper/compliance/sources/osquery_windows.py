@@ -13,8 +13,12 @@ from watchkeeper.compliance.model import (
 )
 from watchkeeper.compliance.sources.osquery_log import HostFacts, ResultRow
 
-_PROFILE_NAMES = {"domainprofile": "domain", "standardprofile": "private",
-                  "privateprofile": "private", "publicprofile": "public"}
+_PROFILE_NAMES = {
+    "domainprofile": "domain",
+    "standardprofile": "private",
+    "privateprofile": "private",
+    "publicprofile": "public",
+}
 _REGISTRY = ("key", "name", "data")
 _FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 _SCREEN_SAVER = ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut")
@@ -31,8 +35,11 @@ def firewall(found: HostFacts) -> None:
     if profiles:
         off = sorted(name for name, (on, _) in profiles.items() if not on)
         rows = [row for _, row in profiles.values()]
-        reading = (f"off for the {', '.join(off)} profile" + ("s" if len(off) > 1 else "")
-                   if off else f"on for the {', '.join(sorted(profiles))} profiles")
+        reading = (
+            f"off for the {', '.join(off)} profile" + ("s" if len(off) > 1 else "")
+            if off
+            else f"on for the {', '.join(sorted(profiles))} profiles"
+        )
         found.put(FIREWALL, not off, "windows_firewall_profiles", rows, _REGISTRY, reading)
         return
     for row in found.rows("windows_security_center")[:1]:
@@ -46,8 +53,11 @@ def _is_policy(row: ResultRow) -> bool:
 
 
 def antivirus(found: HostFacts) -> None:
-    products = [row for row in found.rows("windows_security_products")
-                if row.columns.get("type") == "Antivirus"]
+    products = [
+        row
+        for row in found.rows("windows_security_products")
+        if row.columns.get("type") == "Antivirus"
+    ]
     on = [row for row in products if row.columns.get("state") == "On"]
     columns = ("type", "name", "state")
     if on:
@@ -56,12 +66,24 @@ def antivirus(found: HostFacts) -> None:
         found.put(AV_REALTIME, False, "windows_security_products", products[:3], columns)
     defender = found.rows("windows_defender")
     if not found.has(AV_REALTIME):
-        switches = sorted((row for row in defender
-                           if row.columns.get("name") == "DisableRealtimeMonitoring"
-                           and row.columns.get("data") in ("0", "1")), key=_is_policy)
+        switches = sorted(
+            (
+                row
+                for row in defender
+                if row.columns.get("name") == "DisableRealtimeMonitoring"
+                and row.columns.get("data") in ("0", "1")
+            ),
+            key=_is_policy,
+        )
         if switches:  # the policy row, sorted last, wins
-            found.put(AV_REALTIME, switches[-1].columns["data"] == "0", "windows_defender",
-                      switches[-1:], _REGISTRY, "Microsoft Defender")
+            found.put(
+                AV_REALTIME,
+                switches[-1].columns["data"] == "0",
+                "windows_defender",
+                switches[-1:],
+                _REGISTRY,
+                "Microsoft Defender",
+            )
     if not found.has(AV_REALTIME):
         for row in found.rows("windows_security_center")[:1]:
             if row.columns.get("antivirus") == "Good":
@@ -70,8 +92,14 @@ def antivirus(found: HostFacts) -> None:
         if row.columns.get("name") == "AVSignatureApplied":
             stamp = filetime(row.columns.get("data", ""))
             if stamp is not None:
-                found.put(AV_SIGNATURE_UPDATED, stamp, "windows_defender", [row], _REGISTRY,
-                          f"FILETIME {stamp:%Y-%m-%d %H:%M:%S} UTC")
+                found.put(
+                    AV_SIGNATURE_UPDATED,
+                    stamp,
+                    "windows_defender",
+                    [row],
+                    _REGISTRY,
+                    f"FILETIME {stamp:%Y-%m-%d %H:%M:%S} UTC",
+                )
 
 
 def filetime(hex_text: str) -> datetime | None:
@@ -101,8 +129,12 @@ def screen_lock(found: HostFacts) -> None:
         if name == "InactivityTimeoutSecs" and row.columns.get("data", "").isdigit():
             machine = row
         parts = key.split("\\")
-        if len(parts) > 2 and parts[0] == "HKEY_USERS" and name in _SCREEN_SAVER and (
-                parts[1].startswith("S-1-5-21-") and not parts[1].endswith("_Classes")):
+        if (
+            len(parts) > 2
+            and parts[0] == "HKEY_USERS"
+            and name in _SCREEN_SAVER
+            and (parts[1].startswith("S-1-5-21-") and not parts[1].endswith("_Classes"))
+        ):
             users.setdefault(parts[1], {})[name] = row
     limit = int(machine.columns["data"]) if machine is not None else 0
     limit_minutes = -(-limit // 60) if limit > 0 else None
@@ -111,21 +143,35 @@ def screen_lock(found: HostFacts) -> None:
         timer = _screen_saver_minutes(values)
         if timer is None:
             return  # a user's setting is incomplete: unknown, not guessed
-        minutes = timer if limit_minutes is None else (
-            limit_minutes if timer == 0 else min(timer, limit_minutes))
-        reading = (f"{sid}: password-protected screen saver after {timer} min" if timer
-                   else f"{sid}: no password-protected screen saver")
+        minutes = (
+            timer
+            if limit_minutes is None
+            else (limit_minutes if timer == 0 else min(timer, limit_minutes))
+        )
+        reading = (
+            f"{sid}: password-protected screen saver after {timer} min"
+            if timer
+            else f"{sid}: no password-protected screen saver"
+        )
         if worst is None or _later(minutes, worst[0]):
             worst = (minutes, list(values.values()), reading)
     evidence_rows = ([machine] if machine is not None else []) + (worst[1] if worst else [])
     if worst is None and limit_minutes is None:
         return
     minutes = worst[0] if worst is not None else limit_minutes or 0
-    reading = "; ".join(part for part in (
-        f"machine inactivity limit {limit} s" if limit_minutes else "no machine inactivity limit",
-        worst[2] if worst else "") if part)
-    found.put(SCREEN_LOCK_MINUTES, minutes, "windows_screen_lock", evidence_rows, _REGISTRY,
-              reading)
+    reading = "; ".join(
+        part
+        for part in (
+            f"machine inactivity limit {limit} s"
+            if limit_minutes
+            else "no machine inactivity limit",
+            worst[2] if worst else "",
+        )
+        if part
+    )
+    found.put(
+        SCREEN_LOCK_MINUTES, minutes, "windows_screen_lock", evidence_rows, _REGISTRY, reading
+    )
 
 
 def _later(minutes: int, than: int) -> bool:
@@ -139,7 +185,10 @@ def _screen_saver_minutes(values: dict[str, ResultRow]) -> int | None:
     if data.get("ScreenSaveActive") == "0" or data.get("ScreenSaverIsSecure") == "0":
         return 0
     timeout = data.get("ScreenSaveTimeOut", "")
-    if data.get("ScreenSaveActive") == "1" and data.get("ScreenSaverIsSecure") == "1" and (
-            timeout.isdigit()):
+    if (
+        data.get("ScreenSaveActive") == "1"
+        and data.get("ScreenSaverIsSecure") == "1"
+        and (timeout.isdigit())
+    ):
         return -(-int(timeout) // 60) if int(timeout) > 0 else 0
     return None

@@ -58,10 +58,10 @@ def read_table(text: str, encoding: str, label: str) -> Table:
     body = text.lstrip("\r\n")
     powershell = _POWERSHELL_TYPE.match(body)
     if powershell is not None:
-        body = body[powershell.end():]
+        body = body[powershell.end() :]
     excel = _EXCEL_SEPARATOR.match(body)
     if excel is not None:
-        body = body[excel.end():].lstrip("\r\n")
+        body = body[excel.end() :].lstrip("\r\n")
     if not body.strip():
         raise InventoryError(f"{label}: the file has no header row")
     delimiter = excel.group(1) if excel else _delimiter(body)
@@ -78,16 +78,19 @@ def read_table(text: str, encoding: str, label: str) -> Table:
         if not any(cells):
             continue
         if len(cells) > width and any(cells[width:]):
-            table.problems.append(ImportProblem(
-                "Row read in part",
-                f"{label}: row {number} has {len(cells)} values for {width} columns; "
-                "the values past the last column were left out"))
+            table.problems.append(
+                ImportProblem(
+                    "Row read in part",
+                    f"{label}: row {number} has {len(cells)} values for {width} columns; "
+                    "the values past the last column were left out",
+                )
+            )
         table.rows.append((number, (cells + [""] * width)[:width]))
     return table
 
 
 def _delimiter(body: str) -> str:
     """The delimiter of the header row and the rows under it; a comma when none fits."""
-    lines = [line for line in re.split(r"\r\n|\r|\n", body[:64 * 1024]) if line.strip()]
+    lines = [line for line in re.split(r"\r\n|\r|\n", body[: 64 * 1024]) if line.strip()]
     dialect = detect_dialect(lines[:_SNIFF_LINES], "".join(_DELIMITERS))
     return dialect.delimiter if dialect is not None else ","

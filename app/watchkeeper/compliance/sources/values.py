@@ -15,28 +15,90 @@ from watchkeeper.compliance.model import (
     PLATFORM_WINDOWS,
 )
 
-YES = frozenset({
-    "true", "yes", "y", "1", "on", "enabled", "enable", "active",  # English
-    "wahr", "ja", "aktiviert", "aktiv", "ein",  # German
-    "vrai", "oui", "activé", "actif",  # French
-})
-NO = frozenset({
-    "false", "no", "n", "0", "off", "disabled", "disable", "inactive",
-    "falsch", "nein", "deaktiviert", "inaktiv", "aus",
-    "faux", "non", "désactivé", "inactif",
-})
-UNKNOWN = frozenset({
-    "", "unknown", "n/a", "na", "-", "--", "none", "null", "not available", "not applicable",
-    "unbekannt", "nicht verfügbar", "k. a.", "k.a.",
-    "inconnu", "inconnue", "non disponible",
-})
+YES = frozenset(
+    {
+        "true",
+        "yes",
+        "y",
+        "1",
+        "on",
+        "enabled",
+        "enable",
+        "active",  # English
+        "wahr",
+        "ja",
+        "aktiviert",
+        "aktiv",
+        "ein",  # German
+        "vrai",
+        "oui",
+        "activé",
+        "actif",  # French
+    }
+)
+NO = frozenset(
+    {
+        "false",
+        "no",
+        "n",
+        "0",
+        "off",
+        "disabled",
+        "disable",
+        "inactive",
+        "falsch",
+        "nein",
+        "deaktiviert",
+        "inaktiv",
+        "aus",
+        "faux",
+        "non",
+        "désactivé",
+        "inactif",
+    }
+)
+UNKNOWN = frozenset(
+    {
+        "",
+        "unknown",
+        "n/a",
+        "na",
+        "-",
+        "--",
+        "none",
+        "null",
+        "not available",
+        "not applicable",
+        "unbekannt",
+        "nicht verfügbar",
+        "k. a.",
+        "k.a.",
+        "inconnu",
+        "inconnue",
+        "non disponible",
+    }
+)
 
 # Serial numbers that firmware writes when nobody set one: they name no device.
-_PLACEHOLDER_SERIALS = frozenset({
-    "0", "00000000", "0000000000", "123456789", "none", "default string",
-    "to be filled by o.e.m.", "system serial number", "not specified", "not applicable",
-    "chassis serial number", "serial number", "invalid", "unknown", "n/a",
-})
+_PLACEHOLDER_SERIALS = frozenset(
+    {
+        "0",
+        "00000000",
+        "0000000000",
+        "123456789",
+        "none",
+        "default string",
+        "to be filled by o.e.m.",
+        "system serial number",
+        "not specified",
+        "not applicable",
+        "chassis serial number",
+        "serial number",
+        "invalid",
+        "unknown",
+        "n/a",
+    }
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _VERSION_AT_END = re.compile(r"^(?P<name>.*?[A-Za-z)])\s*(?P<version>\d+(?:[.\d]*\d)?)\s*$")
 _EVIDENCE_LIMIT = 160
@@ -48,8 +110,22 @@ _PLATFORM_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (PLATFORM_CHROMEOS, ("chromeos", "chrome os", "cros", "chromebook")),
     (PLATFORM_WINDOWS, ("windows", "win10", "win11")),
     (PLATFORM_MACOS, ("macos", "mac os", "os x", "osx", "darwin", "mac")),
-    (PLATFORM_LINUX, ("linux", "ubuntu", "debian", "rhel", "red hat", "centos", "fedora",
-                      "suse", "rocky", "almalinux", "arch")),
+    (
+        PLATFORM_LINUX,
+        (
+            "linux",
+            "ubuntu",
+            "debian",
+            "rhel",
+            "red hat",
+            "centos",
+            "fedora",
+            "suse",
+            "rocky",
+            "almalinux",
+            "arch",
+        ),
+    ),
 )
 
 
@@ -58,8 +134,9 @@ def words(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
-def flag(text: str, yes: frozenset[str] = YES, no: frozenset[str] = NO,
-         unknown: frozenset[str] = UNKNOWN) -> bool | None:
+def flag(
+    text: str, yes: frozenset[str] = YES, no: frozenset[str] = NO, unknown: frozenset[str] = UNKNOWN
+) -> bool | None:
     """True or False for a yes/no cell; None when it says unknown.
 
     Raises ValueError for a value that is none of these, so the caller can report it.

@@ -50,11 +50,18 @@ class DevicePage(QDialog):
     hits_requested = Signal(str)  # a host name for the Hits view
     changed = Signal()  # an exception, merge or split changed how devices are judged
 
-    def __init__(self, device: DeviceLine, store: Store, runner: TaskRunner, utc: bool,
-                 parent: QWidget | None = None, *,
-                 clock: Callable[[], datetime] | None = None,
-                 others: Mapping[str, str] | None = None,
-                 titles: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        device: DeviceLine,
+        store: Store,
+        runner: TaskRunner,
+        utc: bool,
+        parent: QWidget | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        others: Mapping[str, str] | None = None,
+        titles: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.device = device
         self._titles = dict(titles or {})  # check -> its title in the policy
@@ -70,9 +77,13 @@ class DevicePage(QDialog):
 
         title = plain_label(printable(device.name))
         title.setObjectName("heading")
-        facts = [STATUS_WORDS.get(device.status, device.status), device.platform, device.owner,
-                 "seen by " + ", ".join(device.sources) if device.sources else "",
-                 "last seen " + time_text(device.last_seen, utc) if device.last_seen else ""]
+        facts = [
+            STATUS_WORDS.get(device.status, device.status),
+            device.platform,
+            device.owner,
+            "seen by " + ", ".join(device.sources) if device.sources else "",
+            "last seen " + time_text(device.last_seen, utc) if device.last_seen else "",
+        ]
         self.facts_line = plain_label(" · ".join(printable(f) for f in facts if f), muted=True)
         self.events_button = QPushButton("Events on this host")
         self.events_button.setToolTip(f"Open the Events view on {self.host_filter}")
@@ -136,14 +147,20 @@ class DevicePage(QDialog):
         self.merge_target.setMinimumWidth(260)
         self.merge_target.setToolTip("The device this one really is")
         self.merge_button = QPushButton("Merge this device into")
-        self.merge_button.setToolTip("This device and the chosen one are the same machine: "
-                                     "show them as one")
+        self.merge_button.setToolTip(
+            "This device and the chosen one are the same machine: show them as one"
+        )
         self.merge_button.clicked.connect(self.merge_selected)
         records_page = QWidget()
         column = QVBoxLayout(records_page)
-        column.addWidget(plain_label("The sources' records merged into this device. Split one "
-                                     "off when it is another device; merge this device into "
-                                     "another when they are the same machine.", muted=True))
+        column.addWidget(
+            plain_label(
+                "The sources' records merged into this device. Split one "
+                "off when it is another device; merge this device into "
+                "another when they are the same machine.",
+                muted=True,
+            )
+        )
         column.addWidget(self.records, 1)
         row = QHBoxLayout()
         row.addWidget(self.split_button)
@@ -175,9 +192,16 @@ class DevicePage(QDialog):
         colours: list[str | None] = []
         for name in names:
             cell = self.device.checks[name]
-            rows.append([self.title(name), STATUS_WORDS.get(cell.status, cell.status),
-                         cell.reason, cell.evidence, cell.source,
-                         time_text(cell.observed, self._utc)])
+            rows.append(
+                [
+                    self.title(name),
+                    STATUS_WORDS.get(cell.status, cell.status),
+                    cell.reason,
+                    cell.evidence,
+                    cell.source,
+                    time_text(cell.observed, self._utc),
+                ]
+            )
             colours.append(status_colour(cell.status))
         fill_table(self.checks, rows, colours)
         # the reasons and evidence are sentences: wrapped, in columns of a readable width
@@ -190,26 +214,62 @@ class DevicePage(QDialog):
     # loading ------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self._runner.run(partial(load_details, self._store, self.device),
-                         title="Reading the device", key=f"device-{self.device.device_id}",
-                         dialog=False, quiet=True, on_success=self._on_details_loaded)
+        self._runner.run(
+            partial(load_details, self._store, self.device),
+            title="Reading the device",
+            key=f"device-{self.device.device_id}",
+            dialog=False,
+            quiet=True,
+            on_success=self._on_details_loaded,
+        )
 
     def _on_details_loaded(self, details: DeviceDetails) -> None:
         self.details = details
         utc = self._utc
-        fill_table(self.history, [[time_text(change.time, utc),
-                                   SOURCE_NAMES.get(change.source, change.source), change.sentence,
-                                   change.evidence or ""] for change in details.history])
+        fill_table(
+            self.history,
+            [
+                [
+                    time_text(change.time, utc),
+                    SOURCE_NAMES.get(change.source, change.source),
+                    change.sentence,
+                    change.evidence or "",
+                ]
+                for change in details.history
+            ],
+        )
         if not details.history:
             self.history.setRowCount(1)
-            self.history.setItem(0, 2, QTableWidgetItem(details.history_note
-                                                        or "No changes recorded yet"))
-        fill_table(self.records, [[r.source, r.name, r.source_label, r.location,
-                                   time_text(r.observed, utc), r.record_key]
-                                  for r in details.records])
-        fill_table(self.exceptions, [[self.title(e.check), e.reason, time_text(e.expires, utc),
-                                      e.created_by, time_text(e.created, utc)]
-                                     for e in details.exceptions])
+            self.history.setItem(
+                0, 2, QTableWidgetItem(details.history_note or "No changes recorded yet")
+            )
+        fill_table(
+            self.records,
+            [
+                [
+                    r.source,
+                    r.name,
+                    r.source_label,
+                    r.location,
+                    time_text(r.observed, utc),
+                    r.record_key,
+                ]
+                for r in details.records
+            ],
+        )
+        fill_table(
+            self.exceptions,
+            [
+                [
+                    self.title(e.check),
+                    e.reason,
+                    time_text(e.expires, utc),
+                    e.created_by,
+                    time_text(e.created, utc),
+                ]
+                for e in details.exceptions
+            ],
+        )
         current = self.merge_target.currentData()
         self.merge_target.clear()
         for label, device_id in (details.other_devices or self._others).items():
@@ -257,15 +317,25 @@ class DevicePage(QDialog):
     def _on_exception_accepted(self, dialog: ExceptionDialog) -> None:
         expires = dialog.expires_at()
         assert expires is not None
-        self._write(partial(add_device_exception, self._store, self.device,
-                            dialog.chosen_check(), dialog.chosen_reason(), expires,
-                            self.clock()), "Adding the exception")
+        self._write(
+            partial(
+                add_device_exception,
+                self._store,
+                self.device,
+                dialog.chosen_check(),
+                dialog.chosen_reason(),
+                expires,
+                self.clock(),
+            ),
+            "Adding the exception",
+        )
 
     def remove_selected_exception(self) -> None:
         chosen = self.selected_exception()
         if chosen is not None:
-            self._write(partial(remove_device_exception, self._store, chosen.id),
-                        "Removing the exception")
+            self._write(
+                partial(remove_device_exception, self._store, chosen.id), "Removing the exception"
+            )
 
     # merge and split ----------------------------------------------------------------------
 
@@ -280,20 +350,28 @@ class DevicePage(QDialog):
     def split_selected(self) -> None:
         key = self.selected_record_key()
         if key is not None:
-            self._write(partial(split_record, self._store, key, self.clock()),
-                        "Splitting the record")
+            self._write(
+                partial(split_record, self._store, key, self.clock()), "Splitting the record"
+            )
 
     def merge_selected(self) -> None:
         into = self.merge_target.currentData()
         if not into:
             self.status.setText("Choose the device this one is.")
             return
-        self._write(partial(merge_into, self._store, self.device.device_id, str(into),
-                            self.clock()), "Merging devices")
+        self._write(
+            partial(merge_into, self._store, self.device.device_id, str(into), self.clock()),
+            "Merging devices",
+        )
 
     def _write(self, work: Callable[[], str], title: str) -> None:
-        self._runner.run(lambda _progress: work(), title=title, dialog=False,
-                         on_success=self._on_written, on_error=self._on_write_failed)
+        self._runner.run(
+            lambda _progress: work(),
+            title=title,
+            dialog=False,
+            on_success=self._on_written,
+            on_error=self._on_write_failed,
+        )
 
     def _on_written(self, said: object) -> None:
         self.status.setText(str(said))
@@ -333,16 +411,32 @@ class DeviceImportDialog(QDialog):
         colours: list[str | None] = []
         for result in results:
             said = [result.message or "", *result.notes]
-            rows.append([result.name, words.get(result.status, result.status),
-                         SOURCE_NAMES.get(result.source or "", result.source or "—"),
-                         f"{result.devices:,}", f"{len(result.problems):,}",
-                         " · ".join(text for text in said if text)])
-            colours.append(status_colour("fail") if result.status == "failed"
-                           else status_colour("unknown") if result.problems else None)
+            rows.append(
+                [
+                    result.name,
+                    words.get(result.status, result.status),
+                    SOURCE_NAMES.get(result.source or "", result.source or "—"),
+                    f"{result.devices:,}",
+                    f"{len(result.problems):,}",
+                    " · ".join(text for text in said if text),
+                ]
+            )
+            colours.append(
+                status_colour("fail")
+                if result.status == "failed"
+                else status_colour("unknown")
+                if result.problems
+                else None
+            )
         fill_table(self.table, rows, colours)
-        problems_said = [_named(result.name, problem) for result in results
-                         for problem in ([result.message] if result.status == "failed"
-                                         and result.message else []) + result.problems]
+        problems_said = [
+            _named(result.name, problem)
+            for result in results
+            for problem in (
+                [result.message] if result.status == "failed" and result.message else []
+            )
+            + result.problems
+        ]
         self.details = QPlainTextEdit("\n".join(problems_said))
         self.details.setReadOnly(True)
         self.details.setMaximumHeight(150)

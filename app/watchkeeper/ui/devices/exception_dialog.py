@@ -31,16 +31,24 @@ MAX_DAYS = 366
 class ExceptionDialog(QDialog):
     """Let a device off one check until a date, with a reason: both are required."""
 
-    def __init__(self, device: DeviceLine, checks: Sequence[str], today: date,
-                 parent: QWidget | None = None, check: str | None = None,
-                 titles: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        device: DeviceLine,
+        checks: Sequence[str],
+        today: date,
+        parent: QWidget | None = None,
+        check: str | None = None,
+        titles: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add exception")
         self.setMinimumWidth(520)
         self._today = today
-        intro = plain_label(f"Let {printable(device.name)} off one check until a date. The "
-                            "check shows as Excepted, not Fail, until then; afterwards it is "
-                            "judged again.")
+        intro = plain_label(
+            f"Let {printable(device.name)} off one check until a date. The "
+            "check shows as Excepted, not Fail, until then; afterwards it is "
+            "judged again."
+        )
         self.check = QComboBox()
         for name in checks:
             cell = device.checks.get(name)
@@ -67,8 +75,9 @@ class ExceptionDialog(QDialog):
         form.addRow("Check:", self.check)
         form.addRow("Reason:", self.reason)
         form.addRow("Ends after:", self.expires)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText("Add exception")
         buttons.accepted.connect(self.accept)

@@ -37,17 +37,21 @@ FIRST_CHECK = len(FIXED_COLUMNS)
 
 def status_colour(status: str) -> str:
     colours = theme.current()
-    return {"pass": colours.series[2], "fail": colours.levels["error"],
-            "excepted": colours.series[4], "unknown": colours.levels["warning"]
-            }.get(status, colours.muted)
-
+    return {
+        "pass": colours.series[2],
+        "fail": colours.levels["error"],
+        "excepted": colours.series[4],
+        "unknown": colours.levels["warning"],
+    }.get(status, colours.muted)
 
 
 def check_tooltip(device: DeviceLine, title: str, cell: CheckCell, utc: bool) -> str:
     """Rich text, every value escaped: the verdict, why, the evidence, its source and date."""
     e = html.escape
-    lines = [f"<b>{e(title)}</b> on {e(printable(device.name))}: "
-             f"<b>{STATUS_WORDS.get(cell.status, e(cell.status))}</b>"]
+    lines = [
+        f"<b>{e(title)}</b> on {e(printable(device.name))}: "
+        f"<b>{STATUS_WORDS.get(cell.status, e(cell.status))}</b>"
+    ]
     if cell.reason:
         lines.append(e(printable(cell.reason)))
     if cell.evidence:
@@ -65,15 +69,16 @@ def check_tooltip(device: DeviceLine, title: str, cell: CheckCell, utc: bool) ->
 def overall_tooltip(device: DeviceLine, title: Callable[[str], str] = check_title) -> str:
     failing = [title(name) for name, cell in device.checks.items() if cell.status == "fail"]
     unknown = [title(name) for name, cell in device.checks.items() if cell.status == "unknown"]
-    lines = [f"<b>{html.escape(printable(device.name))}</b>: "
-             f"{STATUS_WORDS.get(device.status, html.escape(device.status))}"]
+    lines = [
+        f"<b>{html.escape(printable(device.name))}</b>: "
+        f"{STATUS_WORDS.get(device.status, html.escape(device.status))}"
+    ]
     if failing:
         lines.append("Fails: " + html.escape(", ".join(failing)))
     if unknown:
         lines.append("Not known: " + html.escape(", ".join(unknown)))
     lines.append("Double-click for the device page")
     return "<p>" + "<br>".join(lines) + "</p>"
-
 
 
 class DevicesModel(QAbstractTableModel):
@@ -93,8 +98,7 @@ class DevicesModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else (FIRST_CHECK + len(self._checks)
-                                           + len(TRAILING_COLUMNS))
+        return 0 if parent.isValid() else (FIRST_CHECK + len(self._checks) + len(TRAILING_COLUMNS))
 
     @property
     def checks(self) -> list[str]:
@@ -170,8 +174,9 @@ class DevicesModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < self.columnCount():
             return None
         check = self.check_at(section)
@@ -192,8 +197,12 @@ class DevicesModel(QAbstractTableModel):
     def title(self, check: str) -> str:
         return self._titles.get(check, ("", check_title(check)))[1]
 
-    def set_rows(self, rows: Sequence[DeviceLine], checks: Sequence[str] = (),
-                 titles: Mapping[str, tuple[str, str]] | None = None) -> None:
+    def set_rows(
+        self,
+        rows: Sequence[DeviceLine],
+        checks: Sequence[str] = (),
+        titles: Mapping[str, tuple[str, str]] | None = None,
+    ) -> None:
         """Show these devices, with a column per check (the policy's order, then others).
 
         `titles` gives each check a short heading and a full title.
@@ -211,8 +220,9 @@ class DevicesModel(QAbstractTableModel):
 
     def repaint(self) -> None:
         if self._rows and self.columnCount():
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(self._rows) - 1, self.columnCount() - 1))
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, self.columnCount() - 1)
+            )
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < self.columnCount():
@@ -226,7 +236,8 @@ class DevicesModel(QAbstractTableModel):
         for index in self.persistentIndexList():
             if 0 <= index.row() < len(before):
                 self.changePersistentIndex(
-                    index, self.index(after[before[index.row()]], index.column()))
+                    index, self.index(after[before[index.row()]], index.column())
+                )
         self.layoutChanged.emit()
 
     def _sorted(self, rows: list[DeviceLine]) -> list[DeviceLine]:
@@ -235,8 +246,11 @@ class DevicesModel(QAbstractTableModel):
         column, order = self._sort
         check = self.check_at(column)
         shown = self.column_at(column)
-        key: Callable[[DeviceLine], Any] = shown.sort_key if shown is not None \
-            else partial(check_rank, check or "")
-        return sorted(rows, key=lambda line: (key(line), line.name.lower(), line.device_id),
-                      reverse=order == Qt.SortOrder.DescendingOrder)
-
+        key: Callable[[DeviceLine], Any] = (
+            shown.sort_key if shown is not None else partial(check_rank, check or "")
+        )
+        return sorted(
+            rows,
+            key=lambda line: (key(line), line.name.lower(), line.device_id),
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )

@@ -23,8 +23,11 @@ def threshold_keys(policy: Policy) -> list[tuple[str, str, float, str]]:
         for param, value in check.params.items():
             unit = CHECKS[check.name].params[param][1]
             words = param.removeprefix("max_").replace("_", " ")
-            label = (f"{check.title}, at most" if len(check.params) == 1
-                     else f"{check.title}, {words} at most")
+            label = (
+                f"{check.title}, at most"
+                if len(check.params) == 1
+                else f"{check.title}, {words} at most"
+            )
             keys.append((f"{check.name}.{param}", label, float(value), unit))
     return keys
 
@@ -32,8 +35,9 @@ def threshold_keys(policy: Policy) -> list[tuple[str, str, float, str]]:
 class ThresholdsDialog(QDialog):
     """One box per threshold, starting at the value in force; OK keeps those that differ."""
 
-    def __init__(self, base: Policy, current: dict[str, float],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, base: Policy, current: dict[str, float], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Compliance thresholds")
         self._base = {key: value for key, _, value, _ in threshold_keys(base)}
@@ -48,14 +52,17 @@ class ThresholdsDialog(QDialog):
             box.setToolTip(f"The policy file says {value:g} {unit}")
             self.boxes[key] = box
             form.addRow(label, box)
-        note = QLabel("Changes are kept in your settings; the policy file stays as shipped. "
-                      "An exception for one device is made on its device page.")
+        note = QLabel(
+            "Changes are kept in your settings; the policy file stays as shipped. "
+            "An exception for one device is made on its device page."
+        )
         note.setWordWrap(True)
         note.setObjectName("muted")
         reset = QPushButton("Use the policy's values")
         reset.clicked.connect(self.reset)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -70,5 +77,6 @@ class ThresholdsDialog(QDialog):
 
     def chosen(self) -> dict[str, float]:
         """The thresholds that differ from the policy file: what the settings keep."""
-        return {key: box.value() for key, box in self.boxes.items()
-                if box.value() != self._base[key]}
+        return {
+            key: box.value() for key, box in self.boxes.items() if box.value() != self._base[key]
+        }

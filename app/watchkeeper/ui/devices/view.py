@@ -49,10 +49,12 @@ from watchkeeper.ui.rows_model import (
 )
 from watchkeeper.ui.tasks import TaskRunner
 
-DEVICE_FILES = ("Device lists (*.csv *.txt *.tsv *.json *.jsonl *.log);;All files (*)")
-NOTHING_YET = ("No devices yet. Import a device list exported from Intune, Google Workspace "
-               "or Jamf Pro, or an osquery results log (Import device list…); hosts seen in "
-               "the imported logs appear here too.")
+DEVICE_FILES = "Device lists (*.csv *.txt *.tsv *.json *.jsonl *.log);;All files (*)"
+NOTHING_YET = (
+    "No devices yet. Import a device list exported from Intune, Google Workspace "
+    "or Jamf Pro, or an osquery results log (Import device list…); hosts seen in "
+    "the imported logs appear here too."
+)
 WIDEST = (None, 170, 90, 150)  # the device columns before the checks, at most
 CHECK_WIDTH = 16  # a check column beside its longest word: the chip's padding and a margin
 
@@ -60,8 +62,12 @@ CHECK_WIDTH = 16  # a check column beside its longest word: the chip's padding a
 class CheckDelegate(QStyledItemDelegate):
     """Paints a verdict as a coloured chip with its word: pass, fail, unknown, excepted, n/a."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         status = index.data(STATUS_ROLE)
         if not isinstance(status, str):
             super().paint(painter, option, index)
@@ -78,8 +84,9 @@ class CheckDelegate(QStyledItemDelegate):
         metrics = item.fontMetrics
         width = min(item.rect.width() - 6, metrics.horizontalAdvance(word) + 12)
         height = min(item.rect.height() - 6, metrics.height() + 4)
-        left = item.rect.left() + (4 if index.column() == STATUS
-                                   else (item.rect.width() - width) / 2)
+        left = item.rect.left() + (
+            4 if index.column() == STATUS else (item.rect.width() - width) / 2
+        )
         chip = QRectF(left, item.rect.top() + (item.rect.height() - height) / 2, width, height)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -96,8 +103,9 @@ class CheckDelegate(QStyledItemDelegate):
         painter.drawText(chip, int(Qt.AlignmentFlag.AlignCenter), word)
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem,
-                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         hint = super().sizeHint(option, index)
         return QSize(hint.width() + 18, hint.height())
 
@@ -119,9 +127,15 @@ class DevicesView(QWidget):
     hits_requested = Signal(str)  # open the Hits view on one host
     imported = Signal(str)  # a device list was imported: what happened, in a sentence
 
-    def __init__(self, store: Store, settings: Settings, runner: TaskRunner,
-                 parent: QWidget | None = None, *,
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._settings = settings
@@ -137,9 +151,11 @@ class DevicesView(QWidget):
         heading.setObjectName("heading")
         self.count = QLabel("")
         self.count.setTextFormat(Qt.TextFormat.PlainText)
-        note = QLabel("Each device from the MDM exports, osquery and the logs, checked against "
-                      "the compliance policy. Hover a cell for its evidence; double-click a "
-                      "device for its history, events, rule hits and exceptions.")
+        note = QLabel(
+            "Each device from the MDM exports, osquery and the logs, checked against "
+            "the compliance policy. Hover a cell for its evidence; double-click a "
+            "device for its history, events, rule hits and exceptions."
+        )
         note.setObjectName("muted")
         note.setWordWrap(True)
 
@@ -182,8 +198,11 @@ class DevicesView(QWidget):
         filters = QHBoxLayout()
         filters.addWidget(self.failing_only)
         filters.addSpacing(10)
-        for label, widget in (("Platform", self.platform), ("Owner", self.owner),
-                              ("Source", self.source)):
+        for label, widget in (
+            ("Platform", self.platform),
+            ("Owner", self.owner),
+            ("Source", self.source),
+        ):
             filters.addWidget(QLabel(label))
             filters.addWidget(widget)
             filters.addSpacing(6)
@@ -192,19 +211,22 @@ class DevicesView(QWidget):
 
     def _make_actions(self) -> QHBoxLayout:
         self.import_button = QPushButton("Import device list…")
-        self.import_button.setToolTip("An Intune, Google Workspace or Jamf Pro export, or an "
-                                      "osquery results log")
+        self.import_button.setToolTip(
+            "An Intune, Google Workspace or Jamf Pro export, or an osquery results log"
+        )
         self.import_button.clicked.connect(self.choose_files)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setToolTip("Save the devices shown, with every check, as CSV")
         self.export_button.clicked.connect(self.choose_export)
         self.thresholds_button = QPushButton("Thresholds…")
-        self.thresholds_button.setToolTip("Screen lock, signature age, check-in and log "
-                                          "intervals the checks allow")
+        self.thresholds_button.setToolTip(
+            "Screen lock, signature age, check-in and log intervals the checks allow"
+        )
         self.thresholds_button.clicked.connect(self.edit_thresholds)
         self.open_button = QPushButton("Device page")
-        self.open_button.setToolTip("Facts, history, events, rule hits and exceptions of the "
-                                    "selected device")
+        self.open_button.setToolTip(
+            "Facts, history, events, rule hits and exceptions of the selected device"
+        )
         self.open_button.clicked.connect(self.open_selected)
 
         # below the table, so a narrow window keeps every filter and button in view
@@ -229,8 +251,7 @@ class DevicesView(QWidget):
         """The thresholds in force, changed for every device; saved in the settings."""
         from watchkeeper.compliance.policy import load_policy
 
-        dialog = ThresholdsDialog(load_policy(), dict(self._settings.compliance_thresholds),
-                                  self)
+        dialog = ThresholdsDialog(load_policy(), dict(self._settings.compliance_thresholds), self)
         dialog.accepted.connect(lambda: self._on_thresholds_accepted(dialog))
         dialog.open()
         return dialog
@@ -244,9 +265,13 @@ class DevicesView(QWidget):
 
     def refresh(self) -> None:
         """Judge every device again, as of the clock's now, in the background."""
-        self._runner.run(partial(load_page, self._store, self._settings, self.clock()),
-                         title="Checking devices", key="devices", dialog=False,
-                         on_success=self._on_loaded)
+        self._runner.run(
+            partial(load_page, self._store, self._settings, self.clock()),
+            title="Checking devices",
+            key="devices",
+            dialog=False,
+            on_success=self._on_loaded,
+        )
 
     def _on_loaded(self, page: DevicesPage) -> None:
         self.page = page
@@ -257,8 +282,14 @@ class DevicesView(QWidget):
         set_choices(self.source, found.sources)
         self._show()
         if self.device_page is not None:  # an exception or merge changed its verdicts
-            again = next((line for line in page.lines
-                          if line.device_id == self.device_page.device.device_id), None)
+            again = next(
+                (
+                    line
+                    for line in page.lines
+                    if line.device_id == self.device_page.device.device_id
+                ),
+                None,
+            )
             if again is not None:
                 self.device_page.set_device(again)
 
@@ -295,9 +326,12 @@ class DevicesView(QWidget):
         metrics = self.table.fontMetrics()
         chip = max(metrics.horizontalAdvance(word) for word in STATUS_WORDS.values())
         for column in range(self.model.columnCount()):
-            if self.model.check_at(column) is not None:  # as wide as a chip or the heading, whichever is wider
-                header.resizeSection(column, max(chip + CHECK_WIDTH,
-                                                 header.sectionSizeHint(column)))
+            if (
+                self.model.check_at(column) is not None
+            ):  # as wide as a chip or the heading, whichever is wider
+                header.resizeSection(
+                    column, max(chip + CHECK_WIDTH, header.sectionSizeHint(column))
+                )
                 continue
             self.table.resizeColumnToContents(column)
             size = max(header.sectionSize(column), header.sectionSizeHint(column))
@@ -315,10 +349,12 @@ class DevicesView(QWidget):
 
     @property
     def where(self) -> DeviceFilter:
-        return DeviceFilter(failing_only=self.failing_only.isChecked(),
-                            platform=str(self.platform.currentData() or ""),
-                            owner=str(self.owner.currentData() or ""),
-                            source=str(self.source.currentData() or ""))
+        return DeviceFilter(
+            failing_only=self.failing_only.isChecked(),
+            platform=str(self.platform.currentData() or ""),
+            owner=str(self.owner.currentData() or ""),
+            source=str(self.source.currentData() or ""),
+        )
 
     def _on_filter_changed(self, *_: object) -> None:
         self._show()
@@ -342,12 +378,21 @@ class DevicesView(QWidget):
             return None
         if self.device_page is not None:
             self.device_page.close()
-        others = {f"{other.name} ({other.platform})": other.device_id
-                  for other in (self.page.lines if self.page is not None else [])
-                  if other.device_id != line.device_id}
-        page = DevicePage(line, self._store, self._runner, self.utc, self, clock=self.clock,
-                          others=others,
-                          titles={check: self.model.title(check) for check in self.model.checks})
+        others = {
+            f"{other.name} ({other.platform})": other.device_id
+            for other in (self.page.lines if self.page is not None else [])
+            if other.device_id != line.device_id
+        }
+        page = DevicePage(
+            line,
+            self._store,
+            self._runner,
+            self.utc,
+            self,
+            clock=self.clock,
+            others=others,
+            titles={check: self.model.title(check) for check in self.model.checks},
+        )
         page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         page.events_requested.connect(self._on_page_events_requested)
         page.hits_requested.connect(self.hits_requested)
@@ -367,25 +412,33 @@ class DevicesView(QWidget):
     # export and import --------------------------------------------------------------------
 
     def choose_export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export devices as CSV",
-                                              str(Path.home() / "devices.csv"),
-                                              "CSV files (*.csv);;All files (*)")
+        name, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export devices as CSV",
+            str(Path.home() / "devices.csv"),
+            "CSV files (*.csv);;All files (*)",
+        )
         if name:
             self.export_csv(Path(name))
 
     def export_csv(self, path: Path) -> None:
         """Write the devices shown (filters applied) to `path` in the background."""
         checks = self.model.checks
-        text = devices_csv(self.model.rows, checks,
-                           {check: self.model.title(check) for check in checks})
+        text = devices_csv(
+            self.model.rows, checks, {check: self.model.title(check) for check in checks}
+        )
         shown = self.model.rowCount()
 
         def write(_progress: object) -> str:
             path.write_text(text, encoding="utf-8-sig")  # Excel reads UTF-8 with its mark
             return f"{counted(shown, 'device')} exported to {path.name}."
 
-        self._runner.run(write, title="Exporting devices", on_success=self._on_exported,
-                         on_error=self._on_export_failed)
+        self._runner.run(
+            write,
+            title="Exporting devices",
+            on_success=self._on_exported,
+            on_error=self._on_export_failed,
+        )
 
     def _on_exported(self, said: str) -> None:
         self.summary.setText(said)
@@ -395,15 +448,19 @@ class DevicesView(QWidget):
         errors.show_error(self, error, "exporting devices")
 
     def choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Import device lists", str(Path.home()),
-                                                DEVICE_FILES)
+        names, _ = QFileDialog.getOpenFileNames(
+            self, "Import device lists", str(Path.home()), DEVICE_FILES
+        )
         if names:
             self.import_files([Path(name) for name in names])
 
     def import_files(self, chosen: list[Path]) -> None:
         """Read device lists into the store on the runner, then show what was recognised."""
-        self._runner.run(partial(import_device_files, self._store, chosen, now=self.clock()),
-                         title="Importing device lists", on_success=self._on_import_finished)
+        self._runner.run(
+            partial(import_device_files, self._store, chosen, now=self.clock()),
+            title="Importing device lists",
+            on_success=self._on_import_finished,
+        )
 
     def _on_import_finished(self, results: object) -> None:
         assert isinstance(results, list)

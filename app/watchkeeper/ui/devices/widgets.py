@@ -35,8 +35,9 @@ def text_table(headers: Sequence[str]) -> QTableWidget:
     return table
 
 
-def fill_table(table: QTableWidget, rows: Sequence[Sequence[str]],
-          colours: Sequence[str | None] = ()) -> None:
+def fill_table(
+    table: QTableWidget, rows: Sequence[Sequence[str]], colours: Sequence[str | None] = ()
+) -> None:
     """Rows of plain text; a column's colour (if any) for the second cell of each row."""
     table.setRowCount(len(rows))
     for number, values in enumerate(rows):

@@ -39,24 +39,36 @@ def breakable(text: str) -> str:
     a zero-width space every few characters of such a run, which Qt may break a line at."""
     if len(text) <= _RUN:
         return text
-    return _LONG_RUN.sub(lambda match: _ZWSP.join(
-        match.group(0)[i:i + _RUN] for i in range(0, len(match.group(0)), _RUN)), text)
+    return _LONG_RUN.sub(
+        lambda match: _ZWSP.join(
+            match.group(0)[i : i + _RUN] for i in range(0, len(match.group(0)), _RUN)
+        ),
+        text,
+    )
 
 
-def add_value_actions(menu: QMenu, name: str, value: Any, on_filter: FilterAction,
-                      on_replace: FilterAction, copy: bool = True) -> None:
+def add_value_actions(
+    menu: QMenu,
+    name: str,
+    value: Any,
+    on_filter: FilterAction,
+    on_replace: FilterAction,
+    copy: bool = True,
+) -> None:
     """The right-click actions on a value: filter, exclude, pivot to host or user, copy."""
     if value is None or value == "":
         return
     shown = str(value) if len(str(value)) <= 40 else str(value)[:40] + "…"
     if not isinstance(value, datetime):
         menu.addAction(f"Filter on {name} = {shown}", lambda: on_filter(exact_term(name, value)))
-        menu.addAction(f"Exclude {name} = {shown}",
-                       lambda: on_filter(exact_term(name, value, exclude=True)))
+        menu.addAction(
+            f"Exclude {name} = {shown}", lambda: on_filter(exact_term(name, value, exclude=True))
+        )
     if name in ("host", "username"):
         who = "host" if name == "host" else "user"
-        menu.addAction(f"Show every event of this {who}",
-                       lambda: on_replace(exact_term(name, value)))
+        menu.addAction(
+            f"Show every event of this {who}", lambda: on_replace(exact_term(name, value))
+        )
     if copy:
         menu.addSeparator()
         menu.addAction("Copy value", lambda: QGuiApplication.clipboard().setText(str(value)))
@@ -65,8 +77,9 @@ def add_value_actions(menu: QMenu, name: str, value: Any, on_filter: FilterActio
 class DetailPane(QWidget):
     """Fields as a two-column table and the raw record; right-click a value to filter on it."""
 
-    def __init__(self, on_filter: FilterAction, on_replace: FilterAction,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, on_filter: FilterAction, on_replace: FilterAction, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._on_filter = on_filter
         self._on_replace = on_replace
@@ -78,7 +91,9 @@ class DetailPane(QWidget):
         self.fields = QTableWidget(0, 2)
         self.fields.setHorizontalHeaderLabels(["Field", "Value"])
         self.fields.verticalHeader().setVisible(False)
-        self.fields.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.fields.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents
+        )
         self.fields.horizontalHeader().setStretchLastSection(True)
         self.fields.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.fields.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -87,8 +102,9 @@ class DetailPane(QWidget):
         self.fields.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.fields.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.fields.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.fields.setToolTip("Right-click a value to filter on it or copy it; "
-                               "Ctrl+C copies the selected fields")
+        self.fields.setToolTip(
+            "Right-click a value to filter on it or copy it; Ctrl+C copies the selected fields"
+        )
         self.fields.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.fields.customContextMenuRequested.connect(self._on_fields_menu)
         copy = QShortcut(QKeySequence.StandardKey.Copy, self.fields)
@@ -116,18 +132,31 @@ class DetailPane(QWidget):
         values = dict(zip(columns, row, strict=True))
         origin = values.get("origin_path") or "received"
         record = values.get("record_no")
-        self.heading.setText(f"Event {values.get('id')} · from {origin}"
-                             + (f", record {record}" if record is not None else ""))
-        common = [(n, values[n]) for n in COMMON_COLUMNS
-                  if n not in _HIDDEN and n != "id" and values.get(n) not in (None, "")]
-        original = sorted(((n, v) for n, v in values.items()
-                           if n not in COMMON_COLUMNS and n not in _HIDDEN and v not in (None, "")),
-                          key=lambda item: item[0].lower())
+        self.heading.setText(
+            f"Event {values.get('id')} · from {origin}"
+            + (f", record {record}" if record is not None else "")
+        )
+        common = [
+            (n, values[n])
+            for n in COMMON_COLUMNS
+            if n not in _HIDDEN and n != "id" and values.get(n) not in (None, "")
+        ]
+        original = sorted(
+            (
+                (n, v)
+                for n, v in values.items()
+                if n not in COMMON_COLUMNS and n not in _HIDDEN and v not in (None, "")
+            ),
+            key=lambda item: item[0].lower(),
+        )
         self._values = common + original
         self.fields.setRowCount(len(self._values))
         for r, (name, value) in enumerate(self._values):
-            text = shown_time(value, self.utc, fraction=True) if isinstance(value, datetime) \
+            text = (
+                shown_time(value, self.utc, fraction=True)
+                if isinstance(value, datetime)
                 else str(value)
+            )
             name_item = QTableWidgetItem(name)
             # items are plain text: no markup obeyed
             value_item = QTableWidgetItem(breakable(text))
@@ -146,12 +175,16 @@ class DetailPane(QWidget):
     def value_text(self, row: int) -> str:
         """A field's whole value as text, as it was stored (times as shown)."""
         value = self._values[row][1]
-        return shown_time(value, self.utc, fraction=True) if isinstance(value, datetime) \
+        return (
+            shown_time(value, self.utc, fraction=True)
+            if isinstance(value, datetime)
             else str(value)
+        )
 
     def add_copy_actions(self, menu: QMenu, row: int) -> None:
-        menu.addAction("Copy value", partial(QGuiApplication.clipboard().setText,
-                                             self.value_text(row)))
+        menu.addAction(
+            "Copy value", partial(QGuiApplication.clipboard().setText, self.value_text(row))
+        )
         menu.addAction("Copy selected fields", self.copy_selected)
 
     def _on_fields_menu(self, point: QPoint) -> None:

@@ -23,11 +23,25 @@ PAGE_SIZE = 256
 MAX_PAGES = 64  # about 16,000 rows kept: a few screens either way of where the user is
 RECENT_PAGES = 8  # pages asked for lately; older requests still queued are dropped
 MAX_CELL = 500  # characters shown in a cell; the detail pane has the rest
-TITLES = {"time": "Time", "host": "Host", "source": "Source", "event_id": "Event ID",
-          "level": "Level", "username": "User", "process": "Process", "message": "Message",
-          "channel": "Channel", "provider": "Provider", "src_ip": "Source IP",
-          "dst_ip": "Destination IP", "src_port": "Source port", "dst_port": "Destination port",
-          "command_line": "Command line", "parent_process": "Parent process", "pid": "PID"}
+TITLES = {
+    "time": "Time",
+    "host": "Host",
+    "source": "Source",
+    "event_id": "Event ID",
+    "level": "Level",
+    "username": "User",
+    "process": "Process",
+    "message": "Message",
+    "channel": "Channel",
+    "provider": "Provider",
+    "src_ip": "Source IP",
+    "dst_ip": "Destination IP",
+    "src_port": "Source port",
+    "dst_port": "Destination port",
+    "command_line": "Command line",
+    "parent_process": "Parent process",
+    "pid": "PID",
+}
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 2  # the stored value, for filters and copying
 _NUMERIC = {"event_id", "pid", "src_port", "dst_port"}
@@ -45,8 +59,13 @@ def cell_text(value: Any, utc: bool) -> str:
     if len(text) > MAX_CELL:
         text = text[:MAX_CELL] + "…"
     # one line per row; control characters shown as symbols, not obeyed
-    return "".join(ch if ch >= " " or ch == "\t" else "\u2423" if ch in "\r\n" else "\ufffd"
-                   for ch in text) if any(ch < " " for ch in text) else text
+    return (
+        "".join(
+            ch if ch >= " " or ch == "\t" else "\u2423" if ch in "\r\n" else "\ufffd" for ch in text
+        )
+        if any(ch < " " for ch in text)
+        else text
+    )
 
 
 class EventsModel(QAbstractTableModel):
@@ -59,8 +78,9 @@ class EventsModel(QAbstractTableModel):
 
     page_loaded = Signal(int, int)  # first row, row count
 
-    def __init__(self, store: Store, columns: list[str], utc: bool = False,
-                 runner: TaskRunner | None = None) -> None:
+    def __init__(
+        self, store: Store, columns: list[str], utc: bool = False, runner: TaskRunner | None = None
+    ) -> None:
         super().__init__()
         self._store = store
         self._runner = runner
@@ -89,8 +109,9 @@ class EventsModel(QAbstractTableModel):
         """The visible columns, as stored."""
         return self._columns[_HIDDEN:]
 
-    def show(self, index: EventIndex | None,
-             first_page: list[tuple[Any, ...]] | None = None) -> None:
+    def show(
+        self, index: EventIndex | None, first_page: list[tuple[Any, ...]] | None = None
+    ) -> None:
         """A new result; its first page, read with the index, shows without a wait."""
         self.beginResetModel()
         self._index = index
@@ -118,8 +139,9 @@ class EventsModel(QAbstractTableModel):
     def set_utc(self, utc: bool) -> None:
         self.utc = utc
         if self.rowCount():
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1,
-                                                               self.columnCount() - 1))
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1)
+            )
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
 
     def row(self, row: int) -> tuple[Any, ...] | None:
@@ -139,8 +161,9 @@ class EventsModel(QAbstractTableModel):
             self._pages.move_to_end(number)
         return page[offset] if offset < len(page) else None
 
-    def _read_page(self, index: EventIndex, columns: list[str],
-                   number: int) -> list[tuple[Any, ...]]:
+    def _read_page(
+        self, index: EventIndex, columns: list[str], number: int
+    ) -> list[tuple[Any, ...]]:
         self.pages_fetched += 1
         return eventset.fetch_page(self._store, index, number * PAGE_SIZE, PAGE_SIZE, columns)
 
@@ -162,12 +185,16 @@ class EventsModel(QAbstractTableModel):
                 raise Cancelled("scrolled past")
             return self._read_page(index, columns, number)
 
-        self._runner.run(fetch, title="Reading events", dialog=False, quiet=True,
-                         on_success=partial(self._on_page_fetched, generation, number),
-                         on_error=partial(self._on_page_failed, generation, number))
+        self._runner.run(
+            fetch,
+            title="Reading events",
+            dialog=False,
+            quiet=True,
+            on_success=partial(self._on_page_fetched, generation, number),
+            on_error=partial(self._on_page_failed, generation, number),
+        )
 
-    def _on_page_fetched(self, generation: int, number: int,
-                         page: list[tuple[Any, ...]]) -> None:
+    def _on_page_fetched(self, generation: int, number: int, page: list[tuple[Any, ...]]) -> None:
         if generation != self._generation:
             return  # a page of an older result
         self._requested.discard(number)
@@ -181,8 +208,11 @@ class EventsModel(QAbstractTableModel):
     def _on_page_failed(self, generation: int, number: int, error: BaseException) -> None:
         if generation == self._generation:
             self._requested.discard(number)  # asked for again when it comes into view
-        if not isinstance(error, Cancelled) and self._runner is not None \
-                and self._runner.on_error is not None:
+        if (
+            not isinstance(error, Cancelled)
+            and self._runner is not None
+            and self._runner.on_error is not None
+        ):
             self._runner.on_error(error, "Reading events")
 
     def event_id(self, row: int) -> int | None:
@@ -205,9 +235,14 @@ class EventsModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
-                        Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole,
-                        VALUE_ROLE, EVENT_ID_ROLE):
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.TextAlignmentRole,
+            VALUE_ROLE,
+            EVENT_ID_ROLE,
+        ):
             return None
         values = self.row(index.row())
         if values is None:
@@ -232,8 +267,9 @@ class EventsModel(QAbstractTableModel):
             return int(values[0])
         return value
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Vertical:

@@ -16,8 +16,10 @@ from PySide6.QtWidgets import (
 
 from watchkeeper.core.errors import FilterSyntaxError
 
-PLACEHOLDER = ('Filter, e.g.  host:pc-07 event_id:4625   user:alice -source:syslog   '
-               '"failed password"   time:>=2026-11-02')
+PLACEHOLDER = (
+    "Filter, e.g.  host:pc-07 event_id:4625   user:alice -source:syslog   "
+    '"failed password"   time:>=2026-11-02'
+)
 
 
 class FilterBar(QWidget):

@@ -46,8 +46,9 @@ class _SelectingViewBox(pg.ViewBox):  # type: ignore[misc]
 
     def mouseDragEvent(self, ev: object, axis: int | None = None) -> None:
         assert isinstance(ev, MouseDragEvent)
-        selecting = (ev.button() == Qt.MouseButton.LeftButton
-                     and bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier))
+        selecting = ev.button() == Qt.MouseButton.LeftButton and bool(
+            ev.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        )
         if not selecting and self._anchor is None:
             super().mouseDragEvent(ev, axis)
             return
@@ -98,8 +99,9 @@ class TimelineView(QWidget):
         self._marks: list[HitMark] = []
         self._peak = 1.0
         self.utc = utc
-        self._markers = pg.ScatterPlotItem(symbol="t", size=10, pxMode=True, hoverable=True,
-                                           tip=self._marker_tip, hoverSize=13)
+        self._markers = pg.ScatterPlotItem(
+            symbol="t", size=10, pxMode=True, hoverable=True, tip=self._marker_tip, hoverSize=13
+        )
         self._markers.setZValue(20)
         self._plot.addItem(self._markers, ignoreBounds=True)
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
@@ -113,12 +115,16 @@ class TimelineView(QWidget):
         self.hits_caption = QLabel("")
         self.hits_caption.setObjectName("muted")
         self.hits_caption.setTextFormat(Qt.TextFormat.PlainText)
-        self.hits_caption.setToolTip("Triangles along the top are rule hits of high and critical "
-                                     "level; hover one to see its rule")
+        self.hits_caption.setToolTip(
+            "Triangles along the top are rule hits of high and critical "
+            "level; hover one to see its rule"
+        )
         self._hint = hint = QLabel("Shift+drag or click a bar to pick a time")
         hint.setObjectName("muted")
-        hint.setToolTip("Wheel: zoom · Drag: pan · Shift+drag or click a bar: show only that "
-                        "time in the table · Double-click: all times again")
+        hint.setToolTip(
+            "Wheel: zoom · Drag: pan · Shift+drag or click a bar: show only that "
+            "time in the table · Double-click: all times again"
+        )
         top = QHBoxLayout()
         top.setContentsMargins(4, 0, 4, 0)
         top.addWidget(self._caption)
@@ -202,8 +208,14 @@ class TimelineView(QWidget):
             shown = heights > 0
             if not shown.any():
                 continue
-            bar = pg.BarGraphItem(x0=edges[:-1][shown], x1=edges[1:][shown], y0=base[shown],
-                                  height=heights[shown], brush=colour, pen=pg.mkPen(None))
+            bar = pg.BarGraphItem(
+                x0=edges[:-1][shown],
+                x1=edges[1:][shown],
+                y0=base[shown],
+                height=heights[shown],
+                brush=colour,
+                pen=pg.mkPen(None),
+            )
             self._plot.addItem(bar)
             self._bars.append(bar)
             self._legend.addItem(bar, name)
@@ -215,9 +227,11 @@ class TimelineView(QWidget):
         self._quiet = False
         self._place_markers()
         total = histogram.total
-        self._caption.setText(f"{counted(total, 'event')} · one bar = "
-                              f"{step_label(histogram.step_seconds)}"
-                              if total else "No events in this range")
+        self._caption.setText(
+            f"{counted(total, 'event')} · one bar = {step_label(histogram.step_seconds)}"
+            if total
+            else "No events in this range"
+        )
 
     @property
     def marks(self) -> list[HitMark]:
@@ -228,8 +242,7 @@ class TimelineView(QWidget):
         self._marks = sorted(marks, key=lambda m: -level_rank(m.level))
         self._place_markers()
         count = len(marks)
-        self.hits_caption.setText(f"▼ {counted(count, 'rule hit')}"
-                                  if count else "")
+        self.hits_caption.setText(f"▼ {counted(count, 'rule hit')}" if count else "")
 
     def _place_markers(self) -> None:
         marks = self._marks
@@ -242,7 +255,9 @@ class TimelineView(QWidget):
             y=np.full(len(marks), self._peak * MARK_HEIGHT),
             brush=[pg.mkBrush(level_colour(m.level)) for m in marks],
             size=[13 if m.level == "critical" else 10 for m in marks],  # critical stands out
-            pen=outline, data=marks)
+            pen=outline,
+            data=marks,
+        )
 
     def _marker_tip(self, x: float, y: float, data: object) -> str:
         if not isinstance(data, HitMark):

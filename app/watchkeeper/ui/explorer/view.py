@@ -44,26 +44,41 @@ from watchkeeper.ui.tasks import TaskRunner
 
 # The longest value a narrow column usually holds (a column is as wide as this, or its
 # title); free text columns are capped at a sample of a typical length and elided beyond it.
-_CONTENT_SAMPLES = {"time": "2026-12-31 23:59:59", "source": "winlogbeat", "event_id": "99999",
-                    "level": "information", "pid": "999999", "src_port": "65535",
-                    "dst_port": "65535", "src_ip": "255.255.255.255",
-                    "dst_ip": "255.255.255.255", "host": "PC-07.oakfield",
-                    "username": "administrator", "process": "powershell.exe",
-                    "channel": "Security-Auditing", "provider": "Service Control"}
+_CONTENT_SAMPLES = {
+    "time": "2026-12-31 23:59:59",
+    "source": "winlogbeat",
+    "event_id": "99999",
+    "level": "information",
+    "pid": "999999",
+    "src_port": "65535",
+    "dst_port": "65535",
+    "src_ip": "255.255.255.255",
+    "dst_ip": "255.255.255.255",
+    "host": "PC-07.oakfield",
+    "username": "administrator",
+    "process": "powershell.exe",
+    "channel": "Security-Auditing",
+    "provider": "Service Control",
+}
 TimelineJob = tuple[tuple[datetime, datetime] | None, Histogram | None]
 SearchJob = tuple[EventIndex, list[tuple[Any, ...]]]
 
 
-def _search_job(store: Store, query: EventQuery, columns: list[str],
-                progress: Progress) -> SearchJob:
+def _search_job(
+    store: Store, query: EventQuery, columns: list[str], progress: Progress
+) -> SearchJob:
     """The index of a query and its first page, so the table fills at once."""
     index = eventset.build_index(store, query, progress)
     return index, eventset.fetch_page(store, index, 0, PAGE_SIZE, columns)
 
 
-def _timeline_job(store: Store, query: EventQuery, series: timeline.SeriesBy,
-                  visible: tuple[datetime, datetime] | None,
-                  progress: Progress) -> TimelineJob:
+def _timeline_job(
+    store: Store,
+    query: EventQuery,
+    series: timeline.SeriesBy,
+    visible: tuple[datetime, datetime] | None,
+    progress: Progress,
+) -> TimelineJob:
     """Bars for the visible range, or for the whole of the query's data when none is given."""
     span = visible or timeline.data_range(store, query, progress)
     if span is None:
@@ -77,15 +92,18 @@ def _timeline_job(store: Store, query: EventQuery, series: timeline.SeriesBy,
     return (start, end), timeline.histogram(store, query, start, end, series, progress=progress)
 
 
-def _marks_job(store: Store, query: EventQuery, span: tuple[datetime, datetime],
-               progress: Progress) -> list[HitMark]:
+def _marks_job(
+    store: Store, query: EventQuery, span: tuple[datetime, datetime], progress: Progress
+) -> list[HitMark]:
     """High and critical rule hits in the visible range on events the filter keeps."""
-    return hit_views.hit_marks(store, span[0], span[1], DEFAULT_LEVELS, query.where,
-                               query.params, progress=progress)
+    return hit_views.hit_marks(
+        store, span[0], span[1], DEFAULT_LEVELS, query.where, query.params, progress=progress
+    )
 
 
-def _event_job(store: Store, event_id: int,
-               progress: Progress) -> tuple[list[str], tuple[Any, ...]] | None:
+def _event_job(
+    store: Store, event_id: int, progress: Progress
+) -> tuple[list[str], tuple[Any, ...]] | None:
     return eventset.fetch_event(store, event_id)
 
 
@@ -95,8 +113,9 @@ class ExplorerView(QWidget):
     count_changed = Signal(int)
     searched = Signal(str)  # a filter was applied: the text, for history
 
-    def __init__(self, store: Store, runner: TaskRunner, settings: Settings,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: Store, runner: TaskRunner, settings: Settings, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._runner = runner
@@ -184,8 +203,9 @@ class ExplorerView(QWidget):
             return self._base
         return self._base.within(*self._selection)
 
-    def apply_filter(self, text: str, since: datetime | None = None,
-                     until: datetime | None = None) -> bool:
+    def apply_filter(
+        self, text: str, since: datetime | None = None, until: datetime | None = None
+    ) -> bool:
         """Filter the table and timeline; False (and the mistake shown) when it does not parse."""
         self.filter_bar.set_text(text)
         try:
@@ -241,14 +261,23 @@ class ExplorerView(QWidget):
     def _search(self) -> None:
         query = self.query
         self.count.setText("Searching…")
-        self._runner.run(partial(_search_job, self._store, query, self.model.fetched_columns),
-                         title="Searching", key="explorer-index", on_success=self._on_index_built)
+        self._runner.run(
+            partial(_search_job, self._store, query, self.model.fetched_columns),
+            title="Searching",
+            key="explorer-index",
+            on_success=self._on_index_built,
+        )
 
     def _load_timeline(self, visible: tuple[datetime, datetime] | None) -> None:
-        self._runner.run(partial(_timeline_job, self._store, self._base,
-                                 self._settings.timeline_series, visible),
-                         title="Drawing the timeline", key="explorer-timeline", dialog=False,
-                         on_success=partial(self._on_timeline_loaded, visible is None))
+        self._runner.run(
+            partial(
+                _timeline_job, self._store, self._base, self._settings.timeline_series, visible
+            ),
+            title="Drawing the timeline",
+            key="explorer-timeline",
+            dialog=False,
+            on_success=partial(self._on_timeline_loaded, visible is None),
+        )
 
     def refresh_hit_marks(self) -> None:
         """Rule hits changed: redraw the markers of the visible range."""
@@ -256,9 +285,14 @@ class ExplorerView(QWidget):
             self._load_hit_marks(self.timeline.visible_range())
 
     def _load_hit_marks(self, span: tuple[datetime, datetime]) -> None:
-        self._runner.run(partial(_marks_job, self._store, self._base, span),
-                         title="Marking rule hits", key="explorer-hits", dialog=False,
-                         quiet=True, on_success=self.timeline.show_hits)
+        self._runner.run(
+            partial(_marks_job, self._store, self._base, span),
+            title="Marking rule hits",
+            key="explorer-hits",
+            dialog=False,
+            quiet=True,
+            on_success=self.timeline.show_hits,
+        )
 
     def _on_index_built(self, result: SearchJob) -> None:
         index, first_page = result
@@ -273,8 +307,10 @@ class ExplorerView(QWidget):
         span, histogram = result
         if histogram is None or span is None:
             self.timeline.show_nothing(
-                "No events match this filter, so there is nothing to draw." if self._base.text
-                else "No events with a time to draw yet: import logs, or receive them.")
+                "No events match this filter, so there is nothing to draw."
+                if self._base.text
+                else "No events with a time to draw yet: import logs, or receive them."
+            )
             self.timeline.show_hits([])
             return
         if reset_range:
@@ -295,8 +331,9 @@ class ExplorerView(QWidget):
             return
         utc = self._settings.time_display == "utc"
         since, until = self._selection
-        self.range_label.setText(f"from {shown_time(since, utc)} to {shown_time(until, utc)}"
-                                 f"{' UTC' if utc else ''}")
+        self.range_label.setText(
+            f"from {shown_time(since, utc)} to {shown_time(until, utc)}{' UTC' if utc else ''}"
+        )
         self.range_clear.show()
 
     # the table --------------------------------------------------------------------------
@@ -321,8 +358,10 @@ class ExplorerView(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             sample = _CONTENT_SAMPLES.get(name, "an original field")
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal) or name)
-            self.table.setColumnWidth(column, max(metrics.horizontalAdvance(sample),
-                                                  heading.horizontalAdvance(title)) + padding)
+            self.table.setColumnWidth(
+                column,
+                max(metrics.horizontalAdvance(sample), heading.horizontalAdvance(title)) + padding,
+            )
 
     def _on_table_selection_changed(self, *_: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -334,9 +373,14 @@ class ExplorerView(QWidget):
         if event_id is None:
             self._detail_row = rows[0].row()  # shown when its page arrives
             return
-        self._runner.run(partial(_event_job, self._store, event_id), title="Reading the event",
-                         key="explorer-detail", dialog=False, quiet=True,
-                         on_success=self._on_event_read)
+        self._runner.run(
+            partial(_event_job, self._store, event_id),
+            title="Reading the event",
+            key="explorer-detail",
+            dialog=False,
+            quiet=True,
+            on_success=self._on_event_read,
+        )
 
     def _on_event_read(self, found: tuple[list[str], tuple[Any, ...]] | None) -> None:
         self.detail.show_event(*(found or (None, None)))
@@ -359,8 +403,10 @@ class ExplorerView(QWidget):
             values = dict(zip(columns, row, strict=False))
             for key, label in (("host", "host"), ("username", "user")):
                 if key != name and values.get(key):
-                    menu.addAction(f"Show every event of this {label} ({values[key]})",
-                                   partial(self.replace_filter, exact_term(key, values[key])))
+                    menu.addAction(
+                        f"Show every event of this {label} ({values[key]})",
+                        partial(self.replace_filter, exact_term(key, values[key])),
+                    )
         menu.popup(self.table.viewport().mapToGlobal(point))
 
     def _on_header_menu(self, point: QPoint) -> None:
@@ -393,8 +439,9 @@ class ExplorerView(QWidget):
 
     def _on_add_field(self) -> None:
         names = self._store.field_names()
-        name, ok = QInputDialog.getItem(self, "Add a column", "Original field name:", names, 0,
-                                        True)
+        name, ok = QInputDialog.getItem(
+            self, "Add a column", "Original field name:", names, 0, True
+        )
         if ok and name.strip():
             self.set_columns([*self._settings.table_columns, name.strip()])
 

@@ -15,8 +15,9 @@ from watchkeeper.ui.hits.models import DetectionResult
 from watchkeeper.ui.tasks import Task, TaskRunner
 
 
-def run_detection(store: Store, settings: Settings, full: bool,
-                  progress: Progress) -> DetectionResult:
+def run_detection(
+    store: Store, settings: Settings, full: bool, progress: Progress
+) -> DetectionResult:
     """Load the rules of the shipped pack and the settings' folders, and run them."""
     # pySigma takes a third of a second to import: only when detection first runs
     from watchkeeper.detection import service
@@ -47,9 +48,14 @@ class Detection(QObject):
     finished = Signal(object)  # DetectionResult
     stopped = Signal(str)  # a run was cancelled or failed: what to say in the status bar
 
-    def __init__(self, store: Store, settings: Settings, runner: TaskRunner,
-                 on_error: Callable[[BaseException, str], None],
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        runner: TaskRunner,
+        on_error: Callable[[BaseException, str], None],
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._settings = settings
@@ -73,8 +79,11 @@ class Detection(QObject):
         title = "Hunting over all events" if full else "Running detection rules"
         self._task = self._runner.run(
             lambda progress: run_detection(self._store, chosen, full, progress),
-            title=title, dialog=full, on_success=self._on_job_succeeded,
-            on_error=self._on_job_failed)
+            title=title,
+            dialog=full,
+            on_success=self._on_job_succeeded,
+            on_error=self._on_job_failed,
+        )
         return self._task
 
     def _on_job_succeeded(self, result: DetectionResult) -> None:

@@ -35,16 +35,20 @@ if TYPE_CHECKING:
 
 _INTRO = {
     "rule": "Stop running “{title}” and hide its hits. They stay in the store: undoing this "
-            "in Detection ▸ Suppressions brings them back.",
+    "in Detection ▸ Suppressions brings them back.",
     "host": "Hide the hits of “{title}” on one host, now and in future. Undo it in "
-            "Detection ▸ Suppressions.",
+    "Detection ▸ Suppressions.",
     "user": "Hide the hits of “{title}” for one user, now and in future. Undo it in "
-            "Detection ▸ Suppressions.",
+    "Detection ▸ Suppressions.",
     "field": "Hide the hits of “{title}” on events where a field has one value, now and in "
-             "future. Undo it in Detection ▸ Suppressions.",
+    "future. Undo it in Detection ▸ Suppressions.",
 }
-_TITLES = {"rule": "Disable rule", "host": "Suppress for a host", "user": "Suppress for a user",
-           "field": "Suppress for a field value"}
+_TITLES = {
+    "rule": "Disable rule",
+    "host": "Suppress for a host",
+    "user": "Suppress for a user",
+    "field": "Suppress for a field value",
+}
 _VALUE_LABELS = {"host": "Host:", "user": "User:", "field": "Value:"}
 _REASON_HINT = "A reason is required: whoever reads the suppressions later needs to know why."
 
@@ -63,8 +67,14 @@ class SuppressDialog(QDialog):
 
     field_chosen = Signal(str)  # the view answers with the field's values (set_values)
 
-    def __init__(self, kind: str, rule_title: str, values: Sequence[str] = (),
-                 fields: Sequence[str] = (), parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        rule_title: str,
+        values: Sequence[str] = (),
+        fields: Sequence[str] = (),
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         assert kind in _TITLES
         self.kind = kind
@@ -90,8 +100,9 @@ class SuppressDialog(QDialog):
         self.reason.setPlaceholderText("Why? For example: the backup server does this every night")
         form.addRow("Reason:", self.reason)
         self.hint = _plain_label(_REASON_HINT, muted=True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText("Disable rule" if kind == "rule" else "Suppress")
         self.buttons.accepted.connect(self.accept)
@@ -113,8 +124,9 @@ class SuppressDialog(QDialog):
         typed = self.value.currentText()
         self.value.clear()
         for value, count in values:
-            self.value.addItem(f"{value}" if not count else f"{value}  ({counted(count, 'hit')})",
-                               value)
+            self.value.addItem(
+                f"{value}" if not count else f"{value}  ({counted(count, 'hit')})", value
+            )
         self.value.setCurrentIndex(-1 if typed else 0)
         if typed:
             self.value.setEditText(typed)
@@ -171,8 +183,9 @@ class SuppressionsDialog(QDialog):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.summary = _plain_label("")
         self.undo_button = QPushButton("Undo")
-        self.undo_button.setToolTip("Remove the suppression: its hits show again, and a "
-                                    "disabled rule runs again")
+        self.undo_button.setToolTip(
+            "Remove the suppression: its hits show again, and a disabled rule runs again"
+        )
         self.undo_button.clicked.connect(self._on_undo_clicked)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
@@ -192,9 +205,11 @@ class SuppressionsDialog(QDialog):
         fit_columns(self.table, widest=280)
         count = len(suppressions)
         self.summary.setText(
-            "Nothing is suppressed and no rule is disabled." if not count else
-            f"{counted(count, 'suppression')}. Hidden hits stay in the store; "
-            "Undo shows them again.")
+            "Nothing is suppressed and no rule is disabled."
+            if not count
+            else f"{counted(count, 'suppression')}. Hidden hits stay in the store; "
+            "Undo shows them again."
+        )
         if count:
             self.table.selectRow(0)
         self._update_buttons()
@@ -216,14 +231,22 @@ class SuppressionsDialog(QDialog):
 class RuleFoldersDialog(QDialog):
     """The folders of Sigma rules that run besides the shipped ones."""
 
-    def __init__(self, shipped: Path, folders: Sequence[str], rules_loaded: int | None,
-                 problems: Sequence[LoadProblem], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        shipped: Path,
+        folders: Sequence[str],
+        rules_loaded: int | None,
+        problems: Sequence[LoadProblem],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Rule folders")
         self.resize(720, 440)
         self._original = list(folders)
-        intro = _plain_label("Sigma rules in these folders (and their subfolders) run after "
-                             "every import. Add a SigmaHQ checkout or your own rules.")
+        intro = _plain_label(
+            "Sigma rules in these folders (and their subfolders) run after "
+            "every import. Add a SigmaHQ checkout or your own rules."
+        )
         self.list = QListWidget()
         shipped_item = QListWidgetItem(f"{shipped}  (shipped with Watchkeeper)")
         shipped_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -246,7 +269,7 @@ class RuleFoldersDialog(QDialog):
             loaded = "The rules have not run since Watchkeeper started."
         else:
             loaded = f"The last run loaded {counted(rules_loaded, 'rule')}"
-            loaded += (f"; {len(problems):,} could not be used:" if problems else ".")
+            loaded += f"; {len(problems):,} could not be used:" if problems else "."
         self.loaded = _plain_label(loaded, muted=True)
         self.problems = QListWidget()
         self.problems.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -257,8 +280,9 @@ class RuleFoldersDialog(QDialog):
         self.problems.setMaximumHeight(120)
         self.hunt = QCheckBox("Run the rules over every event again when I press OK")
         self.hunt.setToolTip("New rules otherwise see only events imported from now on")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -284,8 +308,9 @@ class RuleFoldersDialog(QDialog):
         self._update_buttons()
 
     def _on_add_clicked(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of Sigma rules",
-                                                  str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(
+            self, "Add a folder of Sigma rules", str(Path.home())
+        )
         if folder:
             self.add_folder(str(Path(folder)))
 

@@ -28,11 +28,24 @@ if TYPE_CHECKING:
 LEVELS = ("critical", "high", "medium", "low", "informational")
 SEVERE = ("critical", "high")
 # Sigma levels in the colours the event table gives Windows event levels.
-_EVENT_LEVEL = {"critical": "critical", "high": "error", "medium": "warning",
-                "low": "information", "informational": "verbose"}
+_EVENT_LEVEL = {
+    "critical": "critical",
+    "high": "error",
+    "medium": "warning",
+    "low": "information",
+    "informational": "verbose",
+}
 # Fields a suppression is most often about, offered after the fields the rule itself reads.
-COMMON_FIELDS = ("host", "user", "process", "command_line", "parent_process", "src_ip",
-                 "dst_ip", "event_id")
+COMMON_FIELDS = (
+    "host",
+    "user",
+    "process",
+    "command_line",
+    "parent_process",
+    "src_ip",
+    "dst_ip",
+    "event_id",
+)
 
 
 def level_colour(level: str) -> str:
@@ -66,8 +79,11 @@ class HitRow:
 
 
 COLUMNS = (
-    Column("Level", lambda r: r.hits.level.capitalize(),
-           "Critical and high hits are the ones to look at first"),
+    Column(
+        "Level",
+        lambda r: r.hits.level.capitalize(),
+        "Critical and high hits are the ones to look at first",
+    ),
     Column("Rule", lambda r: r.hits.title),
     Column("Hits", lambda r: r.hits.count, "Events the rule matched"),
     Column("Hosts", lambda r: r.hits.hosts),
@@ -90,8 +106,11 @@ class HitsModel(RowsModel):
         super().__init__(COLUMNS, utc)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        styling = (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole,
-                   Qt.ItemDataRole.DecorationRole)
+        styling = (
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.FontRole,
+            Qt.ItemDataRole.DecorationRole,
+        )
         if role not in styling:
             return super().data(index, role)
         row = self.row_object(index.row())
@@ -105,8 +124,9 @@ class HitsModel(RowsModel):
             return QColor(level_colour(level)) if column == LEVEL_COLUMN else None
         if role == Qt.ItemDataRole.DecorationRole:
             return QColor(level_colour(level)) if column == LEVEL_COLUMN else None
-        if level in SEVERE and (column == LEVEL_COLUMN
-                                or (column == TITLE_COLUMN and level == "critical")):
+        if level in SEVERE and (
+            column == LEVEL_COLUMN or (column == TITLE_COLUMN and level == "critical")
+        ):
             font = QFont()
             font.setBold(True)
             return font
@@ -118,8 +138,10 @@ class HitsModel(RowsModel):
             return
         # by severity, not by the alphabet; ascending puts critical first
         self.layoutAboutToBeChanged.emit()
-        self._rows.sort(key=lambda r: (level_rank(r.hits.level), r.hits.title.lower()),
-                        reverse=order == Qt.SortOrder.DescendingOrder)
+        self._rows.sort(
+            key=lambda r: (level_rank(r.hits.level), r.hits.title.lower()),
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
         self.layoutChanged.emit()
 
     def row_of(self, rule_id: str) -> int | None:
@@ -188,17 +210,28 @@ def detail_html(detail: RuleDetail, row: RuleHits | None, utc: bool) -> str:
     level = rule.level if rule is not None else (row.level if row else "")
     status = rule.status if rule is not None else (row.status if row else "")
     parts = [f"<h3 style='margin:0'>{_text(title)}</h3>"]
-    facts = [f"<b style='color:{level_colour(level)}'>{html.escape(level.capitalize())}</b>"
-             if level else "", html.escape(status) + " rule" if status else "",
-             f"id <code>{html.escape(detail.rule_id)}</code>"]
+    facts = [
+        f"<b style='color:{level_colour(level)}'>{html.escape(level.capitalize())}</b>"
+        if level
+        else "",
+        html.escape(status) + " rule" if status else "",
+        f"id <code>{html.escape(detail.rule_id)}</code>",
+    ]
     parts.append("<p>" + " · ".join(f for f in facts if f) + "</p>")
     if row is not None:
-        when = (f" from {html.escape(shown_time(row.first, utc))} to "
-                f"{html.escape(shown_time(row.last, utc))}" if row.first and row.last else "")
+        when = (
+            f" from {html.escape(shown_time(row.first, utc))} to "
+            f"{html.escape(shown_time(row.last, utc))}"
+            if row.first and row.last
+            else ""
+        )
         hosts = ", ".join(html.escape(h) for h in row.hosts[:10])
         more = f" and {len(row.hosts) - 10} more" if len(row.hosts) > 10 else ""
-        parts.append(f"<p>{counted(row.count, 'hit')}{when}"
-                     + (f" on {hosts}{more}" if hosts else "") + ".</p>")
+        parts.append(
+            f"<p>{counted(row.count, 'hit')}{when}"
+            + (f" on {hosts}{more}" if hosts else "")
+            + ".</p>"
+        )
     if rule is not None and rule.description.strip():
         parts.append(f"<p>{_text(rule.description)}</p>")
     tags = row.tactics + row.techniques if row is not None else []
@@ -212,10 +245,12 @@ def detail_html(detail: RuleDetail, row: RuleHits | None, utc: bool) -> str:
         items = "".join(f"<li>{_link(r)}</li>" for r in rule.references if r.strip())
         parts.append(f"<p><b>References</b></p><ul style='margin-top:0'>{items}</ul>")
     if detail.suppressions:
-        items = "".join(f"<li>{html.escape(s.describe())}: {_text(s.reason)} "
-                        f"<span style='color:{theme.current().muted}'>"
-                        f"({html.escape(shown_time(s.created, utc))})</span></li>"
-                        for s in detail.suppressions)
+        items = "".join(
+            f"<li>{html.escape(s.describe())}: {_text(s.reason)} "
+            f"<span style='color:{theme.current().muted}'>"
+            f"({html.escape(shown_time(s.created, utc))})</span></li>"
+            for s in detail.suppressions
+        )
         parts.append(f"<p><b>Tuning</b></p><ul style='margin-top:0'>{items}</ul>")
     if rule is not None and rule.path:
         parts.append(f"<p style='color:{theme.current().muted}'>From {html.escape(rule.path)}</p>")
@@ -259,8 +294,10 @@ def detection_note(report: DetectReport, levels: dict[str, str]) -> str:
     """What a run found, in a few words for the status bar: '3 new rule hits (1 high)'."""
     if report.full:
         rules = len(report.hits_by_rule)
-        text = (f"Hunt finished: {counted(report.new_hits, 'rule hit')} from "
-                f"{counted(rules, 'rule')} over {counted(report.events, 'event')}")
+        text = (
+            f"Hunt finished: {counted(report.new_hits, 'rule hit')} from "
+            f"{counted(rules, 'rule')} over {counted(report.events, 'event')}"
+        )
     elif not report.new_hits:
         text = "No new rule hits"
     else:
@@ -270,8 +307,7 @@ def detection_note(report: DetectReport, levels: dict[str, str]) -> str:
             if level in SEVERE:
                 severe[level] = severe.get(level, 0) + count
         detail = ", ".join(f"{severe[level]:,} {level}" for level in SEVERE if level in severe)
-        text = (counted(report.new_hits, "new rule hit")
-                + (f" ({detail})" if detail else ""))
+        text = counted(report.new_hits, "new rule hit") + (f" ({detail})" if detail else "")
     if report.failures:
         text += f"; {counted(len(report.failures), 'rule')} failed"
     return text
@@ -289,4 +325,3 @@ class DetectionResult:
 
     def note(self) -> str:
         return detection_note(self.report, self.levels)
-

@@ -16,8 +16,9 @@ from watchkeeper.ui.hits.models import HitRow, suppression_fields
 from watchkeeper.ui.tasks import TaskRunner
 
 
-def _field_values_job(store: Store, rule_id: str, field_name: str,
-                      progress: Progress) -> tuple[str, list[tuple[str, int]]]:
+def _field_values_job(
+    store: Store, rule_id: str, field_name: str, progress: Progress
+) -> tuple[str, list[tuple[str, int]]]:
     return field_name, hit_views.field_values(store, rule_id, field_name, progress=progress)
 
 
@@ -49,8 +50,9 @@ class Tuning(QObject):
             self._on_dialog_field_chosen(dialog, row.rule_id, fields[0])
         return dialog
 
-    def _on_dialog_field_chosen(self, dialog: SuppressDialog, rule_id: str,
-                                field_name: str) -> None:
+    def _on_dialog_field_chosen(
+        self, dialog: SuppressDialog, rule_id: str, field_name: str
+    ) -> None:
         if not field_name:
             return
 
@@ -59,9 +61,14 @@ class Tuning(QObject):
             if self.dialog is dialog and dialog.chosen_field() == chosen:
                 dialog.set_values(values)
 
-        self._runner.run(partial(_field_values_job, self._store, rule_id, field_name),
-                         title="Reading values", key="hits-field-values", dialog=False,
-                         quiet=True, on_success=show)
+        self._runner.run(
+            partial(_field_values_job, self._store, rule_id, field_name),
+            title="Reading values",
+            key="hits-field-values",
+            dialog=False,
+            quiet=True,
+            on_success=show,
+        )
 
     def _on_dialog_accepted(self, dialog: SuppressDialog, row: HitRow) -> None:
         kind, reason = dialog.kind, dialog.chosen_reason()
@@ -74,11 +81,14 @@ class Tuning(QObject):
             said = f"Suppressed “{row.hits.title}” for {field_name or kind} {value}"
 
         def work(_progress: Progress) -> Suppression:
-            return hits.add_suppression(self._store, row.rule_id, kind, reason, value,
-                                        field_name)
+            return hits.add_suppression(self._store, row.rule_id, kind, reason, value, field_name)
 
-        self._runner.run(work, title="Saving the suppression", dialog=False,
-                         on_success=lambda _saved: self._after_change(said))
+        self._runner.run(
+            work,
+            title="Saving the suppression",
+            dialog=False,
+            on_success=lambda _saved: self._after_change(said),
+        )
 
     def _after_change(self, said: str) -> None:
         if self.suppressions_dialog is not None and self.suppressions_dialog.isVisible():
@@ -97,9 +107,14 @@ class Tuning(QObject):
         return self.suppressions_dialog
 
     def _load_suppressions(self) -> None:
-        self._runner.run(lambda _progress: hits.list_suppressions(self._store),
-                         title="Reading suppressions", key="hits-suppressions", dialog=False,
-                         quiet=True, on_success=self._on_suppressions_loaded)
+        self._runner.run(
+            lambda _progress: hits.list_suppressions(self._store),
+            title="Reading suppressions",
+            key="hits-suppressions",
+            dialog=False,
+            quiet=True,
+            on_success=self._on_suppressions_loaded,
+        )
 
     def _on_suppressions_loaded(self, found: list[Suppression]) -> None:
         if self.suppressions_dialog is not None:
@@ -108,8 +123,14 @@ class Tuning(QObject):
     def _on_undo_requested(self, suppression_id: int) -> None:
         dialog = self.suppressions_dialog
         chosen = dialog.selected() if dialog is not None else None
-        said = (f"Undone: {chosen.describe()} for “{chosen.title}”" if chosen is not None
-                else "Suppression undone")
-        self._runner.run(lambda _progress: hits.remove_suppression(self._store, suppression_id),
-                         title="Removing the suppression", dialog=False,
-                         on_success=lambda _removed: self._after_change(said))
+        said = (
+            f"Undone: {chosen.describe()} for “{chosen.title}”"
+            if chosen is not None
+            else "Suppression undone"
+        )
+        self._runner.run(
+            lambda _progress: hits.remove_suppression(self._store, suppression_id),
+            title="Removing the suppression",
+            dialog=False,
+            on_success=lambda _removed: self._after_change(said),
+        )

@@ -104,16 +104,19 @@ class HitsView(QWidget):
         heading.setObjectName("heading")
         self.count = QLabel("")
         self.count.setTextFormat(Qt.TextFormat.PlainText)
-        note = QLabel("Sigma rules run over every import. Each row is one rule and the events "
-                      "it matched; double-click a row to see those events.")
+        note = QLabel(
+            "Sigma rules run over every import. Each row is one rule and the events "
+            "it matched; double-click a row to see those events."
+        )
         note.setObjectName("muted")
         note.setWordWrap(True)
 
         self.level = _combo("Which rule levels to show")
         for label, _levels in LEVEL_CHOICES:
             self.level.addItem(label)
-        self.status = _combo("Rules are stable, test or experimental: experimental ones are "
-                             "more often wrong")
+        self.status = _combo(
+            "Rules are stable, test or experimental: experimental ones are more often wrong"
+        )
         for label, _statuses in STATUS_CHOICES:
             self.status.addItem(label)
         self.tactic = _combo("MITRE ATT&CK tactic of the rule")
@@ -121,8 +124,9 @@ class HitsView(QWidget):
         self.host = _combo("Only rules that hit on this host")
         self.host.addItem("Any host", "")
         self.show_all = QCheckBox("Show all hits")
-        self.show_all.setToolTip("Every level and status: low-level and experimental rules "
-                                 "too, which are noisier")
+        self.show_all.setToolTip(
+            "Every level and status: low-level and experimental rules too, which are noisier"
+        )
         self.show_suppressed = QCheckBox("Show suppressed")
         self.show_suppressed.setToolTip("Include hits hidden by a suppression or a disabled rule")
         suppressions = QPushButton("Suppressions…")
@@ -136,8 +140,12 @@ class HitsView(QWidget):
         self.show_suppressed.toggled.connect(self._on_filter_changed)
 
         filters = QHBoxLayout()
-        for label, widget in (("Level", self.level), ("Status", self.status),
-                              ("Tactic", self.tactic), ("Host", self.host)):
+        for label, widget in (
+            ("Level", self.level),
+            ("Status", self.status),
+            ("Tactic", self.tactic),
+            ("Host", self.host),
+        ):
             filters.addWidget(QLabel(label))
             filters.addWidget(widget)
             filters.addSpacing(6)
@@ -222,23 +230,28 @@ class HitsView(QWidget):
 
     @property
     def where(self) -> HitFilter:
-        return HitFilter(levels=LEVEL_CHOICES[self.level.currentIndex()][1],
-                         statuses=STATUS_CHOICES[self.status.currentIndex()][1],
-                         tactic=str(self.tactic.currentData() or ""),
-                         host=str(self.host.currentData() or ""),
-                         show_suppressed=self.show_suppressed.isChecked())
+        return HitFilter(
+            levels=LEVEL_CHOICES[self.level.currentIndex()][1],
+            statuses=STATUS_CHOICES[self.status.currentIndex()][1],
+            tactic=str(self.tactic.currentData() or ""),
+            host=str(self.host.currentData() or ""),
+            show_suppressed=self.show_suppressed.isChecked(),
+        )
 
     def _on_show_all_toggled(self, checked: bool) -> None:
-        for combo, index in ((self.level, ANY_LEVEL if checked else 0),
-                             (self.status, ANY_STATUS if checked else 0)):
+        for combo, index in (
+            (self.level, ANY_LEVEL if checked else 0),
+            (self.status, ANY_STATUS if checked else 0),
+        ):
             combo.blockSignals(True)
             combo.setCurrentIndex(index)
             combo.blockSignals(False)
         self.refresh()
 
     def _on_level_or_status_changed(self, *_: object) -> None:
-        everything = (self.level.currentIndex() == ANY_LEVEL
-                      and self.status.currentIndex() == ANY_STATUS)
+        everything = (
+            self.level.currentIndex() == ANY_LEVEL and self.status.currentIndex() == ANY_STATUS
+        )
         self.show_all.blockSignals(True)
         self.show_all.setChecked(everything)
         self.show_all.blockSignals(False)
@@ -250,8 +263,12 @@ class HitsView(QWidget):
     # loading ----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self._runner.run(partial(load_page, self._store, self.where), title="Reading rule hits",
-                         key="hits-page", on_success=self._on_page_loaded)
+        self._runner.run(
+            partial(load_page, self._store, self.where),
+            title="Reading rule hits",
+            key="hits-page",
+            on_success=self._on_page_loaded,
+        )
 
     def set_utc(self, utc: bool) -> None:
         self.utc = utc
@@ -272,8 +289,9 @@ class HitsView(QWidget):
         self._size_columns()
         total = sum(row.hits.count for row in page.rows)
         rules = len(page.rows)
-        self.count.setText(f"{rules:,} rule{'s' if rules != 1 else ''} · {total:,} "
-                           f"hit{'s' if total != 1 else ''}")
+        self.count.setText(
+            f"{rules:,} rule{'s' if rules != 1 else ''} · {total:,} hit{'s' if total != 1 else ''}"
+        )
         self.summary.setText(self._summary_text(page))
         number = self.model.row_of(self._selected_id) if self._selected_id else None
         if number is None and rules:
@@ -298,16 +316,20 @@ class HitsView(QWidget):
     def _summary_text(page: HitsPage) -> str:
         shown, everything = len(page.rows), page.rules_with_hits
         if not everything:
-            return ("No rule has hit yet. Rules run after every import; add folders of Sigma "
-                    "rules in Detection ▸ Rule folders.")
+            return (
+                "No rule has hit yet. Rules run after every import; add folders of Sigma "
+                "rules in Detection ▸ Rule folders."
+            )
         hidden = everything - shown
         if not hidden:
             return ""
         what = ("No rule hits match these filters. " if not shown else "") + (
             f"{hidden:,} more rule{'s' if hidden != 1 else ''} with hits "
-            f"{'are' if hidden != 1 else 'is'} hidden by the filters")
-        return what + ("; tick Show all hits to see them." if page.where.levels
-                       or page.where.statuses else ".")
+            f"{'are' if hidden != 1 else 'is'} hidden by the filters"
+        )
+        return what + (
+            "; tick Show all hits to see them." if page.where.levels or page.where.statuses else "."
+        )
 
     # the selected rule --------------------------------------------------------------------
 
@@ -333,9 +355,14 @@ class HitsView(QWidget):
             self.info.setHtml("")
             self.yaml.setPlainText("")
         self._selected_id = row.rule_id
-        self._runner.run(partial(load_detail, self._store, row.rule_id),
-                         title="Reading the rule", key="hits-detail", dialog=False,
-                         quiet=True, on_success=self._on_detail_loaded)
+        self._runner.run(
+            partial(load_detail, self._store, row.rule_id),
+            title="Reading the rule",
+            key="hits-detail",
+            dialog=False,
+            quiet=True,
+            on_success=self._on_detail_loaded,
+        )
 
     def _on_detail_loaded(self, detail: RuleDetail) -> None:
         if detail.rule_id != self._selected_id:
@@ -382,8 +409,7 @@ class HitsView(QWidget):
         disable.setEnabled(not row.disabled)
         self._add_suppress_actions(menu)
         menu.addSeparator()
-        menu.addAction("Copy rule id",
-                       lambda: QGuiApplication.clipboard().setText(row.rule_id))
+        menu.addAction("Copy rule id", lambda: QGuiApplication.clipboard().setText(row.rule_id))
         menu.popup(self.table.viewport().mapToGlobal(point))
 
     # tuning -----------------------------------------------------------------------------

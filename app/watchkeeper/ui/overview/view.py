@@ -36,7 +36,8 @@ class _ClickableCard(QFrame):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
-                event.position().toPoint()):
+            event.position().toPoint()
+        ):
             self.clicked.emit()
         super().mouseReleaseEvent(event)
 
@@ -99,24 +100,43 @@ class OverviewView(QWidget):
         self.hits_card = frame
         cards.addWidget(frame, 0, 4)
 
-        self.sources = RowsModel([Column("Source", lambda r: r[0]),
-                                  Column("Events", lambda r: r[1])])
+        self.sources = RowsModel(
+            [Column("Source", lambda r: r[0]), Column("Events", lambda r: r[1])]
+        )
         self.hosts = RowsModel([Column("Host", lambda r: r[0]), Column("Events", lambda r: r[1])])
-        self.days = RowsModel([Column("Day (UTC)", lambda r: r[0]),
-                               Column("Events", lambda r: r[1])])
-        self.types = RowsModel([Column("Source", lambda r: r[0]), Column("Channel", lambda r: r[1]),
-                                Column("Event ID", lambda r: r[2]),
-                                Column("Events", lambda r: r[3])])
-        self.silent = RowsModel([Column("Host", lambda r: r[0]),
-                                 Column("Last heard", lambda r: r[1],
-                                        "When its last forwarded message arrived"),
-                                 Column("Quiet for (hours)", lambda r: r[2],
-                                        "Hours between its last forwarded message and now")])
-        self.imports = RowsModel([
-            Column("#", lambda e: e.id), Column("Status", lambda e: e.status),
-            Column("Events", lambda e: e.events), Column("Duplicates", lambda e: e.duplicates),
-            Column("Quarantined", lambda e: e.quarantined), Column("File", lambda e: e.path),
-            Column("Note", lambda e: e.message or "")])
+        self.days = RowsModel(
+            [Column("Day (UTC)", lambda r: r[0]), Column("Events", lambda r: r[1])]
+        )
+        self.types = RowsModel(
+            [
+                Column("Source", lambda r: r[0]),
+                Column("Channel", lambda r: r[1]),
+                Column("Event ID", lambda r: r[2]),
+                Column("Events", lambda r: r[3]),
+            ]
+        )
+        self.silent = RowsModel(
+            [
+                Column("Host", lambda r: r[0]),
+                Column("Last heard", lambda r: r[1], "When its last forwarded message arrived"),
+                Column(
+                    "Quiet for (hours)",
+                    lambda r: r[2],
+                    "Hours between its last forwarded message and now",
+                ),
+            ]
+        )
+        self.imports = RowsModel(
+            [
+                Column("#", lambda e: e.id),
+                Column("Status", lambda e: e.status),
+                Column("Events", lambda e: e.events),
+                Column("Duplicates", lambda e: e.duplicates),
+                Column("Quarantined", lambda e: e.quarantined),
+                Column("File", lambda e: e.path),
+                Column("Note", lambda e: e.message or ""),
+            ]
+        )
 
         grid = QGridLayout()
         grid.setSpacing(10)
@@ -127,8 +147,7 @@ class OverviewView(QWidget):
             ("hosts", "Busiest hosts", self.hosts, self._on_host),
             ("days", "By day", self.days, self._on_day),
             ("types", "Busiest event types", self.types, self._on_type),
-            ("silent", "Hosts that stopped sending",
-             self.silent, self._on_host),
+            ("silent", "Hosts that stopped sending", self.silent, self._on_host),
             ("imports", "Latest imports", self.imports, self._on_import),
         ):
             box = QGroupBox(title)
@@ -138,9 +157,14 @@ class OverviewView(QWidget):
             table.setToolTip("Click a row to see its events")
             inner.addWidget(table)
             self.tables[key] = table
-            row, column, span = {"sources": (0, 0, 1), "hosts": (0, 1, 1), "days": (0, 2, 1),
-                                 "types": (1, 0, 2), "silent": (1, 2, 1),
-                                 "imports": (2, 0, 3)}[key]
+            row, column, span = {
+                "sources": (0, 0, 1),
+                "hosts": (0, 1, 1),
+                "days": (0, 2, 1),
+                "types": (1, 0, 2),
+                "silent": (1, 2, 1),
+                "imports": (2, 0, 3),
+            }[key]
             grid.addWidget(box, row, column, 1, span)
             self.boxes[key] = box
         self._grid = grid
@@ -159,14 +183,17 @@ class OverviewView(QWidget):
             return
         self._pages.setCurrentIndex(1)
         self.events_value.setText(f"{info.events:,}")
-        self.events_note.setText(f"{counted(len(info.by_source), 'source')} · "
-                                 f"{info.quarantined:,} quarantined · "
-                                 f"store {info.size_bytes / 1e6:,.1f} MB")
+        self.events_note.setText(
+            f"{counted(len(info.by_source), 'source')} · "
+            f"{info.quarantined:,} quarantined · "
+            f"store {info.size_bytes / 1e6:,.1f} MB"
+        )
         if info.first and info.last:
             days = (info.last - info.first) / timedelta(days=1)
             self.range_value.setText(f"{days:,.1f} days")
-            self.range_note.setText(f"{shown_time(info.first, self.utc)} to "
-                                    f"{shown_time(info.last, self.utc)}")
+            self.range_note.setText(
+                f"{shown_time(info.first, self.utc)} to {shown_time(info.last, self.utc)}"
+            )
         else:
             self.range_value.setText("no times")
             self.range_note.setText("")
@@ -186,8 +213,11 @@ class OverviewView(QWidget):
 
     def _show_quiet(self, info: Overview) -> None:
         """Silence is judged only for hosts that forward; imported files are history."""
-        newest = (f"newest event {shown_day(info.history_last, self.utc)}"
-                  if info.history_last is not None else "")
+        newest = (
+            f"newest event {shown_day(info.history_last, self.utc)}"
+            if info.history_last is not None
+            else ""
+        )
         # the table of hosts that stopped sending only where a host could stop
         forwarding = bool(info.forwarding_hosts)
         self.boxes["silent"].setVisible(forwarding)
@@ -196,20 +226,29 @@ class OverviewView(QWidget):
         if not forwarding:
             self.silent_title.setText("Imported history")
             self.silent_value.setText(counted(info.history_hosts, "host"))
-            self.silent_note.setText("history imported from files"
-                                     + (f", {newest}" if newest else "")
-                                     + "; no host forwards its logs")
-            self.silent_note.setToolTip("Only hosts that forward their logs to the collector "
-                                        "are expected to keep sending, and can go quiet")
+            self.silent_note.setText(
+                "history imported from files"
+                + (f", {newest}" if newest else "")
+                + "; no host forwards its logs"
+            )
+            self.silent_note.setToolTip(
+                "Only hosts that forward their logs to the collector "
+                "are expected to keep sending, and can go quiet"
+            )
             return
         self.silent_note.setToolTip("")
         self.silent_title.setText(QUIET_TITLE)
         self.silent_value.setText(f"{len(info.silent_hosts):,}")
-        note = ("none: every forwarding host sent within the last day" if not info.silent_hosts
-                else f"longest: {info.silent_hosts[0][0]}")
+        note = (
+            "none: every forwarding host sent within the last day"
+            if not info.silent_hosts
+            else f"longest: {info.silent_hosts[0][0]}"
+        )
         if info.history_hosts:
-            note += (f"; {counted(info.history_hosts, 'more host')} known only from imported "
-                     "files" + (f" ({newest})" if newest else ""))
+            note += (
+                f"; {counted(info.history_hosts, 'more host')} known only from imported "
+                "files" + (f" ({newest})" if newest else "")
+            )
         self.silent_note.setText(note)
 
     def show_hit_counts(self, counts: dict[str, int]) -> None:
@@ -228,13 +267,15 @@ class OverviewView(QWidget):
 
     def _on_source(self, row: tuple[str, int] | None) -> None:
         if row is not None:
-            self.filter_requested.emit("-source:*" if row[0] == "(none)" else exact_term("source", row[0]),
-                                       None, None)
+            self.filter_requested.emit(
+                "-source:*" if row[0] == "(none)" else exact_term("source", row[0]), None, None
+            )
 
     def _on_host(self, row: tuple[Any, ...] | None) -> None:
         if row is not None:
-            self.filter_requested.emit("-host:*" if row[0] == "(none)" else exact_term("host", row[0]),
-                                       None, None)
+            self.filter_requested.emit(
+                "-host:*" if row[0] == "(none)" else exact_term("host", row[0]), None, None
+            )
 
     def _on_day(self, row: tuple[str, int] | None) -> None:
         if row is None:

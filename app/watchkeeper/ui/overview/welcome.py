@@ -15,19 +15,24 @@ class WelcomePage(QWidget):
         super().__init__(parent)
         heading = QLabel("Welcome to Watchkeeper")
         heading.setObjectName("heading")
-        intro = QLabel("Your store is empty. Bring in logs to see what happened on your "
-                       "computers and servers. Drag files or folders onto this window at any "
-                       "time.")
+        intro = QLabel(
+            "Your store is empty. Bring in logs to see what happened on your "
+            "computers and servers. Drag files or folders onto this window at any "
+            "time."
+        )
         intro.setWordWrap(True)
         self.import_button = QPushButton(
-            "Import log files…\nEvent logs (.evtx), syslog, journald, auditd, JSON, CSV, or a .zip")
+            "Import log files…\nEvent logs (.evtx), syslog, journald, auditd, JSON, CSV, or a .zip"
+        )
         self.forward_button = QPushButton(
             "Set up log forwarding\nReceive the logs your servers and PCs send (coming with the "
-            "setup wizard)")
+            "setup wizard)"
+        )
         self.forward_button.setEnabled(False)
         self.forward_button.setToolTip("Not available yet: the logging setup wizard will add it.")
         self.demo_button = QPushButton(
-            "Load demo data\nA generated small office with a few attacks hidden in it")
+            "Load demo data\nA generated small office with a few attacks hidden in it"
+        )
         for button in (self.import_button, self.forward_button, self.demo_button):
             button.setObjectName("choice")
             button.setMinimumHeight(64)

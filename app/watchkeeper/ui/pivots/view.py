@@ -17,13 +17,21 @@ from watchkeeper.ui.tasks import TaskRunner
 
 USER_COLUMNS = (
     Column("User", lambda r: r.username),
-    Column("Logon failures", lambda r: r.logon_failures,
-           "Failed logons: Windows 4625/4771, failed SSH, su, sudo and login attempts"),
-    Column("Logons", lambda r: r.logon_successes, "Successful logons (Windows 4624, SSH, su, login)"),
+    Column(
+        "Logon failures",
+        lambda r: r.logon_failures,
+        "Failed logons: Windows 4625/4771, failed SSH, su, sudo and login attempts",
+    ),
+    Column(
+        "Logons", lambda r: r.logon_successes, "Successful logons (Windows 4624, SSH, su, login)"
+    ),
     Column("Hosts", lambda r: r.host_count),
     Column("Busiest hosts", lambda r: r.hosts),
-    Column("Processes started", lambda r: r.processes_started,
-           "Windows 4688, Sysmon 1 and audited program runs"),
+    Column(
+        "Processes started",
+        lambda r: r.processes_started,
+        "Windows 4688, Sysmon 1 and audited program runs",
+    ),
     Column("Connections", lambda r: r.network_connections, "Sysmon 3 and Windows 5156"),
     Column("Events", lambda r: r.events),
     Column("First seen", lambda r: r.first_seen),
@@ -41,8 +49,11 @@ HOST_COLUMNS = (
     Column("Connections", lambda r: r.network_connections),
     Column("First seen", lambda r: r.first_seen),
     Column("Last seen", lambda r: r.last_seen),
-    Column("Quiet for (hours)", lambda r: r.silent_hours,
-           "Hours between the host's last event and the newest event in the store"),
+    Column(
+        "Quiet for (hours)",
+        lambda r: r.silent_hours,
+        "Hours between the host's last event and the newest event in the store",
+    ),
 )
 
 
@@ -51,10 +62,19 @@ class PivotView(QWidget):
 
     filter_requested = Signal(str, object, object)
 
-    def __init__(self, store: Store, runner: TaskRunner, *, title: str, field: str,
-                 columns: Sequence[Column], load: Callable[..., list[Any]],
-                 key_of: Callable[[Any], str], explanation: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        runner: TaskRunner,
+        *,
+        title: str,
+        field: str,
+        columns: Sequence[Column],
+        load: Callable[..., list[Any]],
+        key_of: Callable[[Any], str],
+        explanation: str,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._runner = runner
@@ -91,9 +111,12 @@ class PivotView(QWidget):
         self.loaded = False
 
     def refresh(self) -> None:
-        self._runner.run(lambda progress: self._load(self._store, progress=progress),
-                         title=f"Counting {self._title.lower()}", key=f"pivot-{self._field}",
-                         on_success=self._on_loaded)
+        self._runner.run(
+            lambda progress: self._load(self._store, progress=progress),
+            title=f"Counting {self._title.lower()}",
+            key=f"pivot-{self._field}",
+            on_success=self._on_loaded,
+        )
 
     def set_utc(self, utc: bool) -> None:
         self.model.set_utc(utc)
@@ -106,11 +129,13 @@ class PivotView(QWidget):
 
     def _on_search_text_changed(self, text: str) -> None:
         needle = text.strip().lower()
-        shown = [r for r in self._rows if needle in self._key_of(r).lower()] if needle \
-            else self._rows
+        shown = (
+            [r for r in self._rows if needle in self._key_of(r).lower()] if needle else self._rows
+        )
         self.model.set_rows(shown)
-        self.count.setText(f"{len(shown):,} of {len(self._rows):,}" if needle
-                           else f"{len(self._rows):,}")
+        self.count.setText(
+            f"{len(shown):,} of {len(self._rows):,}" if needle else f"{len(self._rows):,}"
+        )
 
     def _on_row_activated(self, row: Any) -> None:
         if row is not None:
@@ -118,15 +143,28 @@ class PivotView(QWidget):
 
 
 def users_view(store: Store, runner: TaskRunner) -> PivotView:
-    return PivotView(store, runner, title="Users", field="user", columns=USER_COLUMNS,
-                     load=partial(pivots.users), key_of=lambda r: r.username,
-                     explanation="Every account seen in the logs, most failed logons first: "
-                                 "tie suspicious activity to a person.")
+    return PivotView(
+        store,
+        runner,
+        title="Users",
+        field="user",
+        columns=USER_COLUMNS,
+        load=partial(pivots.users),
+        key_of=lambda r: r.username,
+        explanation="Every account seen in the logs, most failed logons first: "
+        "tie suspicious activity to a person.",
+    )
 
 
 def hosts_view(store: Store, runner: TaskRunner) -> PivotView:
-    return PivotView(store, runner, title="Hosts", field="host", columns=HOST_COLUMNS,
-                     load=partial(pivots.hosts), key_of=lambda r: r.host,
-                     explanation="Every computer, server and device seen, with who used it and "
-                                 "when it was last heard from.")
-
+    return PivotView(
+        store,
+        runner,
+        title="Hosts",
+        field="host",
+        columns=HOST_COLUMNS,
+        load=partial(pivots.hosts),
+        key_of=lambda r: r.host,
+        explanation="Every computer, server and device seen, with who used it and "
+        "when it was last heard from.",
+    )

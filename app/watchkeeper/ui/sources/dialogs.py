@@ -29,8 +29,10 @@ class IntervalDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Expected interval")
         self.setMinimumWidth(460)
-        intro = QLabel(f"How long may {source_name(row)} stay quiet before it counts as "
-                       "silent? Late is half of that.")
+        intro = QLabel(
+            f"How long may {source_name(row)} stay quiet before it counts as "
+            "silent? Late is half of that."
+        )
         intro.setTextFormat(Qt.TextFormat.PlainText)  # names are event text
         intro.setWordWrap(True)
         self.learn = QRadioButton("Learn it from the source's rhythm")
@@ -51,9 +53,15 @@ class IntervalDialog(QDialog):
         else:
             self.learn.setChecked(True)
             self._show_seconds(max(FLOOR_SECONDS, row.expected_seconds))
-            now = ("Now: " + expected_text(row) + (
-                ", since it sent too few messages in its last day to learn from."
-                if row.expected_from == "default" else "."))
+            now = (
+                "Now: "
+                + expected_text(row)
+                + (
+                    ", since it sent too few messages in its last day to learn from."
+                    if row.expected_from == "default"
+                    else "."
+                )
+            )
         current = QLabel(now)
         current.setObjectName("muted")
         current.setTextFormat(Qt.TextFormat.PlainText)
@@ -64,8 +72,9 @@ class IntervalDialog(QDialog):
         fixed_row.addWidget(self.amount)
         fixed_row.addWidget(self.unit)
         fixed_row.addStretch(1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -19,6 +19,8 @@ from watchkeeper.ui import theme
 Index = QModelIndex | QPersistentModelIndex
 SPARK_ROLE = Qt.ItemDataRole.UserRole + 1  # the per-minute counts, for the sparkline delegate
 SKEW_WARNING = 60.0  # seconds of clock skew beyond which timelines from devices disagree
+
+
 def duration(seconds: float) -> str:
     """A span as people say it: 45 s, 5 min, 3 h, 1.5 days."""
     seconds = max(0.0, seconds)
@@ -78,27 +80,35 @@ def status_colour(status: str) -> str:
 def status_tooltip(row: SourceRow) -> str:
     """Rich text (names escaped): why the status is what it is."""
     e = html.escape
-    lines = [f"<b>{e(source_name(row))}</b> from {e(printable(row.sender))}",
-             f"Quiet for {duration(row.quiet_seconds)}; silent after "
-             f"{duration(row.expected_seconds)}, late after half of that."]
+    lines = [
+        f"<b>{e(source_name(row))}</b> from {e(printable(row.sender))}",
+        f"Quiet for {duration(row.quiet_seconds)}; silent after "
+        f"{duration(row.expected_seconds)}, late after half of that.",
+    ]
     if row.expected_from == "set":
         lines.append("You set this interval (right-click ▸ Expected interval… to change it).")
     elif row.expected_from == "learned":
         gap = row.gap_seconds or 0
         usual = "under a minute" if gap < 60 else duration(gap)
-        lines.append(f"Learned from its rhythm: 95% of its gaps over its last day of traffic "
-                     f"were {usual} or shorter; three times that, and at least 5 min.")
+        lines.append(
+            f"Learned from its rhythm: 95% of its gaps over its last day of traffic "
+            f"were {usual} or shorter; three times that, and at least 5 min."
+        )
     else:
-        lines.append("Default: too few messages in its last day to learn a rhythm. Set an "
-                     "interval with right-click ▸ Expected interval….")
+        lines.append(
+            "Default: too few messages in its last day to learn a rhythm. Set an "
+            "interval with right-click ▸ Expected interval…."
+        )
     return "<p>" + "<br>".join(lines) + "</p>"
 
 
 def spark_tooltip(row: SourceRow) -> str:
     total = sum(row.per_minute)
     busiest = max(row.per_minute, default=0)
-    return (f"{counted(total, 'event')} in the last {SPARK_MINUTES} minutes, at most "
-            f"{busiest:,} in a minute; {row.rate:,.1f} a minute over the last 15")
+    return (
+        f"{counted(total, 'event')} in the last {SPARK_MINUTES} minutes, at most "
+        f"{busiest:,} in a minute; {row.rate:,.1f} a minute over the last 15"
+    )
 
 
 @dataclass(frozen=True)
@@ -111,39 +121,95 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Status", lambda r, _u: r.status.capitalize(),
-           lambda r: (STATUSES.index(r.status), -r.quiet_seconds),
-           "Receiving; late (quiet for half its expected interval); silent (quiet for longer "
-           "than it)"),
-    Column("Host", lambda r, _u: printable(r.host), lambda r: r.host.lower(),
-           "The host name its messages give most often"),
-    Column("Application", lambda r, _u: printable(r.application), lambda r: r.application.lower(),
-           "The process, or the Windows event log, that sent it"),
-    Column("Sender", lambda r, _u: printable(r.sender), lambda r: r.sender,
-           "The address the messages came from"),
-    Column("Last hour", lambda r, _u: f"{sum(r.per_minute):,}", lambda r: sum(r.per_minute),
-           "Events a minute over the last hour, oldest on the left"),
-    Column("Rate", lambda r, _u: f"{r.rate:,.1f}/min", lambda r: r.rate,
-           "Events a minute over the last 15 minutes", right=True),
-    Column("Last heard", lambda r, _u: f"{duration(r.quiet_seconds)} ago",
-           lambda r: r.quiet_seconds, "When its last message arrived", right=True),
-    Column("Expected", lambda r, _u: expected_text(r), lambda r: r.expected_seconds,
-           "Quiet for longer than this, it is silent: set by you, learned from its rhythm, or "
-           "the default"),
-    Column("Skew", lambda r, _u: skew_text(r.skew_seconds),
-           lambda r: -1.0 if r.skew_seconds is None else abs(r.skew_seconds),
-           "Clock skew: the median of receive time minus event time; + when the sender's "
-           "clock is behind, − when it is ahead", right=True),
-    Column("Transport", lambda r, _u: transport_text(r),
-           lambda r: (r.encrypted is not False, r.transports),
-           "How its messages came, and whether all of them were encrypted (TLS)"),
+    Column(
+        "Status",
+        lambda r, _u: r.status.capitalize(),
+        lambda r: (STATUSES.index(r.status), -r.quiet_seconds),
+        "Receiving; late (quiet for half its expected interval); silent (quiet for longer than it)",
+    ),
+    Column(
+        "Host",
+        lambda r, _u: printable(r.host),
+        lambda r: r.host.lower(),
+        "The host name its messages give most often",
+    ),
+    Column(
+        "Application",
+        lambda r, _u: printable(r.application),
+        lambda r: r.application.lower(),
+        "The process, or the Windows event log, that sent it",
+    ),
+    Column(
+        "Sender",
+        lambda r, _u: printable(r.sender),
+        lambda r: r.sender,
+        "The address the messages came from",
+    ),
+    Column(
+        "Last hour",
+        lambda r, _u: f"{sum(r.per_minute):,}",
+        lambda r: sum(r.per_minute),
+        "Events a minute over the last hour, oldest on the left",
+    ),
+    Column(
+        "Rate",
+        lambda r, _u: f"{r.rate:,.1f}/min",
+        lambda r: r.rate,
+        "Events a minute over the last 15 minutes",
+        right=True,
+    ),
+    Column(
+        "Last heard",
+        lambda r, _u: f"{duration(r.quiet_seconds)} ago",
+        lambda r: r.quiet_seconds,
+        "When its last message arrived",
+        right=True,
+    ),
+    Column(
+        "Expected",
+        lambda r, _u: expected_text(r),
+        lambda r: r.expected_seconds,
+        "Quiet for longer than this, it is silent: set by you, learned from its rhythm, or "
+        "the default",
+    ),
+    Column(
+        "Skew",
+        lambda r, _u: skew_text(r.skew_seconds),
+        lambda r: -1.0 if r.skew_seconds is None else abs(r.skew_seconds),
+        "Clock skew: the median of receive time minus event time; + when the sender's "
+        "clock is behind, − when it is ahead",
+        right=True,
+    ),
+    Column(
+        "Transport",
+        lambda r, _u: transport_text(r),
+        lambda r: (r.encrypted is not False, r.transports),
+        "How its messages came, and whether all of them were encrypted (TLS)",
+    ),
     Column("Format", lambda r, _u: r.format, lambda r: r.format),
     Column("Events", lambda r, _u: f"{r.events:,}", lambda r: r.events, right=True),
-    Column("First heard", lambda r, utc: shown_time(r.first_seen, utc)[:-3],  # no seconds
-           lambda r: r.first_seen, "When its first message arrived"),
+    Column(
+        "First heard",
+        lambda r, utc: shown_time(r.first_seen, utc)[:-3],  # no seconds
+        lambda r: r.first_seen,
+        "When its first message arrived",
+    ),
 )
-(STATUS, HOST, APPLICATION, SENDER, SPARK, RATE, LAST_HEARD, EXPECTED, SKEW, TRANSPORT, FORMAT,
- EVENTS, FIRST_HEARD) = range(len(COLUMNS))
+(
+    STATUS,
+    HOST,
+    APPLICATION,
+    SENDER,
+    SPARK,
+    RATE,
+    LAST_HEARD,
+    EXPECTED,
+    SKEW,
+    TRANSPORT,
+    FORMAT,
+    EVENTS,
+    FIRST_HEARD,
+) = range(len(COLUMNS))
 SPARK_COLUMN = SPARK
 
 
@@ -194,7 +260,8 @@ class SourcesModel(QAbstractTableModel):
             return QColor(status_colour(row.status)) if column == STATUS else None
         if role == Qt.ItemDataRole.FontRole:
             if (column == STATUS and row.status != "receiving") or (
-                    column == SKEW and _skewed(row)):
+                column == SKEW and _skewed(row)
+            ):
                 font = QFont()
                 font.setBold(True)
                 return font
@@ -209,18 +276,26 @@ class SourcesModel(QAbstractTableModel):
         if column == SPARK:
             return spark_tooltip(row)
         if column == SKEW and row.skew_seconds is not None:
-            verdict = ("more than a minute: timelines from this device will not line up with "
-                       "the others; check its clock (NTP) and time zone" if _skewed(row)
-                       else "within a minute")
-            return f"Its messages arrive {skew_text(row.skew_seconds)} after their own " \
-                   f"timestamps (median): {verdict}."
+            verdict = (
+                "more than a minute: timelines from this device will not line up with "
+                "the others; check its clock (NTP) and time zone"
+                if _skewed(row)
+                else "within a minute"
+            )
+            return (
+                f"Its messages arrive {skew_text(row.skew_seconds)} after their own "
+                f"timestamps (median): {verdict}."
+            )
         if column == SKEW:
             return "Its messages carry no time of their own"
         if column == TRANSPORT:
             if row.encrypted is None:
                 return "Not known whether its messages were encrypted"
-            return ("Every message came over TLS" if row.encrypted else
-                    "Some or all of its messages crossed the network unencrypted")
+            return (
+                "Every message came over TLS"
+                if row.encrypted
+                else "Some or all of its messages crossed the network unencrypted"
+            )
         if column in (HOST, APPLICATION, SENDER):  # rich text, so markup shows as written
             return f"<p>{html.escape(COLUMNS[column].text(row, self.utc))}</p>"
         return None
@@ -236,8 +311,9 @@ class SourcesModel(QAbstractTableModel):
             return QColor(status_colour(row.status))
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -254,8 +330,7 @@ class SourcesModel(QAbstractTableModel):
         if [row.key for row in rows] == [row.key for row in self._rows]:
             self._rows = rows
             if rows:
-                self.dataChanged.emit(self.index(0, 0),
-                                      self.index(len(rows) - 1, len(COLUMNS) - 1))
+                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(COLUMNS) - 1))
             return
         self.beginResetModel()
         self._rows = rows
@@ -268,8 +343,9 @@ class SourcesModel(QAbstractTableModel):
     def repaint(self) -> None:
         """Colours come from the theme: draw every row again."""
         if self._rows:
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(self._rows) - 1, len(COLUMNS) - 1))
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1)
+            )
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):
@@ -283,7 +359,8 @@ class SourcesModel(QAbstractTableModel):
         for index in self.persistentIndexList():
             if 0 <= index.row() < len(keys_before):
                 self.changePersistentIndex(
-                    index, self.index(after[keys_before[index.row()]], index.column()))
+                    index, self.index(after[keys_before[index.row()]], index.column())
+                )
         self.layoutChanged.emit()
 
     def _sorted(self, rows: list[SourceRow]) -> list[SourceRow]:
@@ -291,8 +368,9 @@ class SourcesModel(QAbstractTableModel):
             return rows  # as the query ordered them: the silent first
         column, order = self._sort
         key = COLUMNS[column].sort_key
-        return sorted(rows, key=lambda row: (key(row), row.key),
-                      reverse=order == Qt.SortOrder.DescendingOrder)
+        return sorted(
+            rows, key=lambda row: (key(row), row.key), reverse=order == Qt.SortOrder.DescendingOrder
+        )
 
 
 def _skewed(row: SourceRow) -> bool:

@@ -60,19 +60,36 @@ HIDDEN_REFRESH_MS = 60_000  # hidden, it still checks for silence: the window sh
 AFTER_TEST_MS = 1_500  # the test event's way: collector, spool, loader, store
 BANNER_NAMES = 3
 NO_SENDER = "Start the collector to send a test event"
-NOTHING_YET = ("No device has forwarded logs to this store yet. Once the collector runs and a "
-               "device sends to it (syslog over UDP, TCP or TLS, or JSON lines from NXLog, "
-               "Fluent Bit or Vector), each sender and application appears here.")
+NOTHING_YET = (
+    "No device has forwarded logs to this store yet. Once the collector runs and a "
+    "device sends to it (syslog over UDP, TCP or TLS, or JSON lines from NXLog, "
+    "Fluent Bit or Vector), each sender and application appears here."
+)
 # widest a column starts, in pixels (None: as wide as its contents)
-WIDEST: tuple[int | None, ...] = (None, 180, 220, 150, None, None, None, None, None, 170, None,
-                                  None, None)
+WIDEST: tuple[int | None, ...] = (
+    None,
+    180,
+    220,
+    150,
+    None,
+    None,
+    None,
+    None,
+    None,
+    170,
+    None,
+    None,
+    None,
+)
 
 
 def silent_sentence(silent: list[SourceRow]) -> str:
     """The banner: how many are silent, and the first few by name with when they were heard."""
     count = len(silent)
-    named = ", ".join(f"{source_name(row)} last heard {duration(row.quiet_seconds)} ago"
-                      for row in silent[:BANNER_NAMES])
+    named = ", ".join(
+        f"{source_name(row)} last heard {duration(row.quiet_seconds)} ago"
+        for row in silent[:BANNER_NAMES]
+    )
     more = f", and {count - BANNER_NAMES} more" if count > BANNER_NAMES else ""
     verb = "is" if count == 1 else "are"
     return f"{counted(count, 'source')} {verb} silent: {named}{more}."
@@ -81,8 +98,12 @@ def silent_sentence(silent: list[SourceRow]) -> str:
 class SparklineDelegate(QStyledItemDelegate):
     """Paints a source's events a minute over the last hour as bars, oldest on the left."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         counts = index.data(SPARK_ROLE)
         if not isinstance(counts, list):
             super().paint(painter, option, index)
@@ -102,13 +123,20 @@ class SparklineDelegate(QStyledItemDelegate):
             for position, count in enumerate(counts):
                 if count:
                     height = max(2.0, area.height() * count / peak)
-                    painter.fillRect(QRectF(area.left() + position * step,
-                                            area.bottom() - height,
-                                            max(1.0, step - 0.5), height), bar)
+                    painter.fillRect(
+                        QRectF(
+                            area.left() + position * step,
+                            area.bottom() - height,
+                            max(1.0, step - 0.5),
+                            height,
+                        ),
+                        bar,
+                    )
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem,
-                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         return QSize(124, super().sizeHint(option, index).height())
 
 
@@ -117,9 +145,16 @@ class SourcesView(QWidget):
 
     silent_changed = Signal(int)  # how many sources are silent, when which ones are changes
 
-    def __init__(self, store: Store, settings: Settings, runner: TaskRunner,
-                 send_test: Callable[[], str] | None = None, parent: QWidget | None = None,
-                 *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        runner: TaskRunner,
+        send_test: Callable[[], str] | None = None,
+        parent: QWidget | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._settings = settings
@@ -135,9 +170,11 @@ class SourcesView(QWidget):
         heading.setObjectName("heading")
         self.count = QLabel("")
         self.count.setTextFormat(Qt.TextFormat.PlainText)
-        note = QLabel("Every device and application forwarding logs to the collector, with "
-                      "when it was last heard. A source quiet for longer than its expected "
-                      "interval is silent: its logs have stopped arriving.")
+        note = QLabel(
+            "Every device and application forwarding logs to the collector, with "
+            "when it was last heard. A source quiet for longer than its expected "
+            "interval is silent: its logs have stopped arriving."
+        )
         note.setObjectName("muted")
         note.setWordWrap(True)
         self.receiving = QLabel("")  # the collector's own state (listeners, drops)
@@ -156,8 +193,9 @@ class SourcesView(QWidget):
         self.banner.hide()
 
         self.interval_button = QPushButton("Expected interval…")
-        self.interval_button.setToolTip("How long the selected source may stay quiet before "
-                                        "it is silent")
+        self.interval_button.setToolTip(
+            "How long the selected source may stay quiet before it is silent"
+        )
         self.interval_button.clicked.connect(self.edit_interval)
         self.test_button = QPushButton("Send test event")
         self.test_button.clicked.connect(self.send_test_event)
@@ -216,8 +254,14 @@ class SourcesView(QWidget):
         def work(progress: Progress) -> list[SourceRow]:
             return source_rows(store, now, intervals, progress)
 
-        self._runner.run(work, title="Reading sources", key="sources", dialog=False,
-                         quiet=True, on_success=self._on_loaded)
+        self._runner.run(
+            work,
+            title="Reading sources",
+            key="sources",
+            dialog=False,
+            quiet=True,
+            on_success=self._on_loaded,
+        )
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -272,7 +316,8 @@ class SourcesView(QWidget):
         error = colours.levels["error"]
         self.banner.setStyleSheet(
             f"QFrame#sourcesBanner {{ border: 1px solid {error}; border-radius: 6px; "
-            f"background: {colours.base}; }} QLabel {{ color: {error}; font-weight: 600; }}")
+            f"background: {colours.base}; }} QLabel {{ color: {error}; font-weight: 600; }}"
+        )
         self.model.repaint()
 
     # the selected source ------------------------------------------------------------------
@@ -314,8 +359,9 @@ class SourcesView(QWidget):
             return
         menu = QMenu(self)
         menu.addAction("Expected interval…", self.edit_interval)
-        learn = menu.addAction("Learn its interval again", partial(self.set_interval, row.key,
-                                                                   None))
+        learn = menu.addAction(
+            "Learn its interval again", partial(self.set_interval, row.key, None)
+        )
         learn.setEnabled(row.key in self._settings.source_intervals)
         menu.addSeparator()
         menu.addAction("Copy sender", lambda: QGuiApplication.clipboard().setText(row.sender))
@@ -334,8 +380,10 @@ class SourcesView(QWidget):
         self._send_test = send_test
         self.test_button.setEnabled(send_test is not None)
         self.test_button.setToolTip(
-            "Send a message through the collector and into the store, to prove the path "
-            "works" if send_test is not None else NO_SENDER)
+            "Send a message through the collector and into the store, to prove the path works"
+            if send_test is not None
+            else NO_SENDER
+        )
 
     def send_test_event(self) -> None:
         send = self._send_test
@@ -344,9 +392,14 @@ class SourcesView(QWidget):
         self.test_button.setEnabled(False)
         self.test_result.setStyleSheet("")
         self.test_result.setText("Sending a test event…")
-        self._runner.run(lambda _progress: send(), title="Sending a test event",
-                         key="sources-test", dialog=False, on_success=self._on_test_sent,
-                         on_error=self._on_test_failed)
+        self._runner.run(
+            lambda _progress: send(),
+            title="Sending a test event",
+            key="sources-test",
+            dialog=False,
+            on_success=self._on_test_sent,
+            on_error=self._on_test_failed,
+        )
 
     def _on_test_sent(self, sentence: object) -> None:
         self.test_result.setText(str(sentence))
