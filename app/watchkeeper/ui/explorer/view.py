@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, QPoint, Qt, Signal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -23,88 +22,27 @@ from PySide6.QtWidgets import (
 )
 
 from watchkeeper.core.errors import FilterSyntaxError
-from watchkeeper.core.fields import PARSED_COLUMNS
 from watchkeeper.core.filterlang import exact_term
-from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
 from watchkeeper.core.text import counted
 from watchkeeper.core.timeparse import shown_time
-from watchkeeper.storage import eventset, hit_views, timeline
-from watchkeeper.storage.eventset import EventIndex, EventQuery
+from watchkeeper.storage.eventset import EventQuery
 from watchkeeper.storage.filters import compile_filter
-from watchkeeper.storage.hit_views import HitMark
-from watchkeeper.storage.hits import DEFAULT_LEVELS
 from watchkeeper.storage.store import Store
-from watchkeeper.storage.timeline import Histogram
+from watchkeeper.ui.explorer.columns import column_menu, size_columns
 from watchkeeper.ui.explorer.detail_pane import DetailPane, add_value_actions
-from watchkeeper.ui.explorer.events_model import PAGE_SIZE, TITLES, VALUE_ROLE, EventsModel
+from watchkeeper.ui.explorer.events_model import VALUE_ROLE, EventsModel
 from watchkeeper.ui.explorer.filter_bar import FilterBar
+from watchkeeper.ui.explorer.jobs import (
+    SearchJob,
+    TimelineJob,
+    event_job,
+    marks_job,
+    search_job,
+    timeline_job,
+)
 from watchkeeper.ui.explorer.timeline_view import TimelineView
 from watchkeeper.ui.tasks import TaskRunner
-
-# The longest value a narrow column usually holds (a column is as wide as this, or its
-# title); free text columns are capped at a sample of a typical length and elided beyond it.
-_CONTENT_SAMPLES = {
-    "time": "2026-12-31 23:59:59",
-    "source": "winlogbeat",
-    "event_id": "99999",
-    "level": "information",
-    "pid": "999999",
-    "src_port": "65535",
-    "dst_port": "65535",
-    "src_ip": "255.255.255.255",
-    "dst_ip": "255.255.255.255",
-    "host": "PC-07.oakfield",
-    "username": "administrator",
-    "process": "powershell.exe",
-    "channel": "Security-Auditing",
-    "provider": "Service Control",
-}
-TimelineJob = tuple[tuple[datetime, datetime] | None, Histogram | None]
-SearchJob = tuple[EventIndex, list[tuple[Any, ...]]]
-
-
-def _search_job(
-    store: Store, query: EventQuery, columns: list[str], progress: Progress
-) -> SearchJob:
-    """The index of a query and its first page, so the table fills at once."""
-    index = eventset.build_index(store, query, progress)
-    return index, eventset.fetch_page(store, index, 0, PAGE_SIZE, columns)
-
-
-def _timeline_job(
-    store: Store,
-    query: EventQuery,
-    series: timeline.SeriesBy,
-    visible: tuple[datetime, datetime] | None,
-    progress: Progress,
-) -> TimelineJob:
-    """Bars for the visible range, or for the whole of the query's data when none is given."""
-    span = visible or timeline.data_range(store, query, progress)
-    if span is None:
-        return None, None
-    start, end = span
-    if visible is None:
-        end += timedelta(seconds=1)  # the range is [start, end): keep the last event
-    if end - start < timedelta(minutes=10):  # one burst: give it room
-        middle = start + (end - start) / 2
-        start, end = middle - timedelta(minutes=5), middle + timedelta(minutes=5)
-    return (start, end), timeline.histogram(store, query, start, end, series, progress=progress)
-
-
-def _marks_job(
-    store: Store, query: EventQuery, span: tuple[datetime, datetime], progress: Progress
-) -> list[HitMark]:
-    """High and critical rule hits in the visible range on events the filter keeps."""
-    return hit_views.hit_marks(
-        store, span[0], span[1], DEFAULT_LEVELS, query.where, query.params, progress=progress
-    )
-
-
-def _event_job(
-    store: Store, event_id: int, progress: Progress
-) -> tuple[list[str], tuple[Any, ...]] | None:
-    return eventset.fetch_event(store, event_id)
 
 
 class ExplorerView(QWidget):
@@ -143,31 +81,40 @@ class ExplorerView(QWidget):
         self.model = EventsModel(store, settings.table_columns, utc, runner)
         self.model.page_loaded.connect(self._on_model_page_loaded)
         self._detail_row: int | None = None  # selected while its page was on its way
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setShowGrid(False)
-        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        vertical = self.table.verticalHeader()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # rows of one height: cheap
-        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
-        vertical.setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionsMovable(True)
-        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header.customContextMenuRequested.connect(self._on_header_menu)
-        header.sectionMoved.connect(self._on_header_section_moved)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._on_table_menu)
-        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.table = self._build_table()
         self._size_columns()
 
         self.detail = DetailPane(self.add_term, self.replace_filter)
         self.detail.utc = utc
 
+        self._build_layout()
+
+    def _build_table(self) -> QTableView:
+        """The virtual event table: single rows, movable columns, menus on cells and header."""
+        table = QTableView()
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setShowGrid(False)
+        table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = table.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # rows of one height: cheap
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        vertical.setVisible(False)
+        header = table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_menu)
+        header.sectionMoved.connect(self._on_header_section_moved)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._on_table_menu)
+        table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        return table
+
+    def _build_layout(self) -> None:
+        """Filter bar and summary above; the timeline over the table and the detail pane."""
         top = QHBoxLayout()
         top.addWidget(self.filter_bar, 1)
         summary = QHBoxLayout()
@@ -262,7 +209,7 @@ class ExplorerView(QWidget):
         query = self.query
         self.count.setText("Searching…")
         self._runner.run(
-            partial(_search_job, self._store, query, self.model.fetched_columns),
+            partial(search_job, self._store, query, self.model.fetched_columns),
             title="Searching",
             key="explorer-index",
             on_success=self._on_index_built,
@@ -270,9 +217,7 @@ class ExplorerView(QWidget):
 
     def _load_timeline(self, visible: tuple[datetime, datetime] | None) -> None:
         self._runner.run(
-            partial(
-                _timeline_job, self._store, self._base, self._settings.timeline_series, visible
-            ),
+            partial(timeline_job, self._store, self._base, self._settings.timeline_series, visible),
             title="Drawing the timeline",
             key="explorer-timeline",
             dialog=False,
@@ -286,7 +231,7 @@ class ExplorerView(QWidget):
 
     def _load_hit_marks(self, span: tuple[datetime, datetime]) -> None:
         self._runner.run(
-            partial(_marks_job, self._store, self._base, span),
+            partial(marks_job, self._store, self._base, span),
             title="Marking rule hits",
             key="explorer-hits",
             dialog=False,
@@ -339,29 +284,7 @@ class ExplorerView(QWidget):
     # the table --------------------------------------------------------------------------
 
     def _size_columns(self) -> None:
-        """Narrow columns as wide as what they hold, the free text ones capped, and Message
-        (else the last column) taking the rest, so it is on screen at the window's size.
-
-        Widths come from samples rather than rows: sizing to the rows would read pages of a
-        table that may hold millions."""
-        header = self.table.horizontalHeader()
-        metrics = self.table.fontMetrics()
-        heading = header.fontMetrics()
-        padding = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_HeaderMargin) + 8
-        columns = self.model.columns
-        stretch = columns.index("message") if "message" in columns else len(columns) - 1
-        header.setStretchLastSection(False)
-        for column, name in enumerate(columns):
-            if column == stretch:
-                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-                continue
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            sample = _CONTENT_SAMPLES.get(name, "an original field")
-            title = str(self.model.headerData(column, Qt.Orientation.Horizontal) or name)
-            self.table.setColumnWidth(
-                column,
-                max(metrics.horizontalAdvance(sample), heading.horizontalAdvance(title)) + padding,
-            )
+        size_columns(self.table, self.model)
 
     def _on_table_selection_changed(self, *_: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -374,7 +297,7 @@ class ExplorerView(QWidget):
             self._detail_row = rows[0].row()  # shown when its page arrives
             return
         self._runner.run(
-            partial(_event_job, self._store, event_id),
+            partial(event_job, self._store, event_id),
             title="Reading the event",
             key="explorer-detail",
             dialog=False,
@@ -410,23 +333,9 @@ class ExplorerView(QWidget):
         menu.popup(self.table.viewport().mapToGlobal(point))
 
     def _on_header_menu(self, point: QPoint) -> None:
-        menu = QMenu(self)
-        shown = list(self._settings.table_columns)
-        for name in PARSED_COLUMNS:
-            action = QAction(TITLES.get(name, name), menu, checkable=True)
-            action.setChecked(name in shown)
-            action.toggled.connect(partial(self._on_column_toggled, name))
-            menu.addAction(action)
-        extra = [name for name in shown if name not in PARSED_COLUMNS]
-        if extra:
-            menu.addSeparator()
-            for name in extra:
-                action = QAction(name, menu, checkable=True)
-                action.setChecked(True)
-                action.toggled.connect(partial(self._on_column_toggled, name))
-                menu.addAction(action)
-        menu.addSeparator()
-        menu.addAction("Add an original field…", self._on_add_field)
+        menu = column_menu(
+            self, list(self._settings.table_columns), self._on_column_toggled, self._on_add_field
+        )
         menu.popup(self.table.horizontalHeader().mapToGlobal(point))
 
     def _on_column_toggled(self, name: str, checked: bool) -> None:
