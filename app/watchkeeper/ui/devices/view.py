@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,8 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -26,7 +23,6 @@ from PySide6.QtWidgets import (
 
 from watchkeeper.compliance.importing import import_device_files
 from watchkeeper.compliance.lines import (
-    STATUS_WORDS,
     DeviceFilter,
     DeviceLine,
     devices_csv,
@@ -38,15 +34,11 @@ from watchkeeper.core.settings import Settings
 from watchkeeper.core.text import counted
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors
+from watchkeeper.ui.devices.check_cells import CheckDelegate, size_columns
 from watchkeeper.ui.devices.dialogs import DeviceImportDialog, DevicePage
-from watchkeeper.ui.devices.models import STATUS, STATUS_ROLE, DevicesModel, status_colour
+from watchkeeper.ui.devices.models import DevicesModel
 from watchkeeper.ui.devices.thresholds import ThresholdsDialog
-from watchkeeper.ui.rows_model import (
-    draw_cell_background,
-    read_only_table,
-    set_choices,
-    table_or_note,
-)
+from watchkeeper.ui.rows_model import read_only_table, set_choices, table_or_note
 from watchkeeper.ui.tasks import TaskRunner
 
 DEVICE_FILES = "Device lists (*.csv *.txt *.tsv *.json *.jsonl *.log);;All files (*)"
@@ -55,59 +47,6 @@ NOTHING_YET = (
     "or Jamf Pro, or an osquery results log (Import device list…); hosts seen in "
     "the imported logs appear here too."
 )
-WIDEST = (None, 170, 90, 150)  # the device columns before the checks, at most
-CHECK_WIDTH = 16  # a check column beside its longest word: the chip's padding and a margin
-
-
-class CheckDelegate(QStyledItemDelegate):
-    """Paints a verdict as a coloured chip with its word: pass, fail, unknown, excepted, n/a."""
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        status = index.data(STATUS_ROLE)
-        if not isinstance(status, str):
-            super().paint(painter, option, index)
-            return
-        item = draw_cell_background(self, painter, option, index)
-        word = STATUS_WORDS.get(status, status)
-        colour = QColor(status_colour(status))
-        if status == "n/a":  # quiet: most devices have checks that do not apply
-            painter.save()
-            painter.setPen(colour)
-            painter.drawText(item.rect, int(Qt.AlignmentFlag.AlignCenter), word)
-            painter.restore()
-            return
-        metrics = item.fontMetrics
-        width = min(item.rect.width() - 6, metrics.horizontalAdvance(word) + 12)
-        height = min(item.rect.height() - 6, metrics.height() + 4)
-        left = item.rect.left() + (
-            4 if index.column() == STATUS else (item.rect.width() - width) / 2
-        )
-        chip = QRectF(left, item.rect.top() + (item.rect.height() - height) / 2, width, height)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        fill = QColor(colour)
-        solid = status in ("fail", "pass")
-        fill.setAlpha(230 if solid else 40)
-        painter.setBrush(fill)
-        painter.setPen(QPen(colour, 1) if not solid else Qt.PenStyle.NoPen)
-        painter.drawRoundedRect(chip, height / 2, height / 2)
-        painter.setPen(QColor("#ffffff") if solid else colour)
-        font = item.font
-        font.setBold(status == "fail")
-        painter.setFont(font)
-        painter.drawText(chip, int(Qt.AlignmentFlag.AlignCenter), word)
-        painter.restore()
-
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        hint = super().sizeHint(option, index)
-        return QSize(hint.width() + 18, hint.height())
 
 
 def _combo(tip: str, anything: str) -> QComboBox:
@@ -300,7 +239,7 @@ class DevicesView(QWidget):
         selected = self.selected_line()
         lines = filtered(page.lines, self.where)
         self.model.set_rows(lines, page.checks, page.titles)
-        self._size_columns()
+        size_columns(self.table, self.model)
         self.pages.setCurrentWidget(self.table if page.lines else self.empty)
         total = len(page.lines)
         failing = sum(1 for line in page.lines if line.failing)
@@ -320,23 +259,6 @@ class DevicesView(QWidget):
             if number is not None:
                 self.table.selectRow(number)
         self._update_buttons()
-
-    def _size_columns(self) -> None:
-        header = self.table.horizontalHeader()
-        metrics = self.table.fontMetrics()
-        chip = max(metrics.horizontalAdvance(word) for word in STATUS_WORDS.values())
-        for column in range(self.model.columnCount()):
-            if (
-                self.model.check_at(column) is not None
-            ):  # as wide as a chip or the heading, whichever is wider
-                header.resizeSection(
-                    column, max(chip + CHECK_WIDTH, header.sectionSizeHint(column))
-                )
-                continue
-            self.table.resizeColumnToContents(column)
-            size = max(header.sectionSize(column), header.sectionSizeHint(column))
-            widest = WIDEST[column] if column < len(WIDEST) else None
-            header.resizeSection(column, size if widest is None else min(size, widest))
 
     def set_utc(self, utc: bool) -> None:
         self.utc = utc
