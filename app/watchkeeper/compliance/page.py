@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from watchkeeper.compliance import devices, exceptions
+from watchkeeper.compliance import devices, exceptions, merging
 from watchkeeper.compliance.checks import SOURCE_NAMES
 from watchkeeper.compliance.devices import Device
 from watchkeeper.compliance.evaluate import CheckResult, DeviceRow
@@ -83,7 +83,7 @@ def remove_device_exception(store: Store, exception_id: int) -> str:
 
 def split_record(store: Store, record_key: str, now: datetime) -> str:
     """One record of a device is another device: it stands alone from now on."""
-    devices.split_record(store, record_key, now=now)
+    merging.split_record(store, record_key, now=now)
     return "The record now stands as a device of its own."
 
 
@@ -96,7 +96,7 @@ def merge_into(store: Store, device_id: str, into_id: str, now: datetime) -> str
             "One of the two devices is no longer in the store; "
             "refresh the Devices view and try again."
         )
-    devices.merge_devices(store, device, into, now=now)
+    merging.merge_devices(store, device, into, now=now)
     return f"{printable(device.name)} is merged into {printable(into.name)}."
 
 
