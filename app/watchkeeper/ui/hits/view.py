@@ -9,23 +9,30 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from watchkeeper.core.errors import FilterSyntaxError
-from watchkeeper.core.filterlang import exact_term, parse_filter
-from watchkeeper.storage.hits import DEFAULT_LEVELS, DEFAULT_STATUSES, HitFilter
+from watchkeeper.storage.hits import HitFilter
 from watchkeeper.storage.store import Store
 from watchkeeper.ui.hits.dialogs import SuppressDialog, SuppressionsDialog
+from watchkeeper.ui.hits.filters import (
+    ANY_LEVEL,
+    ANY_STATUS,
+    LEVEL_CHOICES,
+    STATUS_CHOICES,
+    filter_combo,
+    rule_filter,
+    summary_text,
+)
 from watchkeeper.ui.hits.models import (
     WIDEST,
     HitRow,
@@ -40,46 +47,7 @@ from watchkeeper.ui.hits.tuning import Tuning
 from watchkeeper.ui.rows_model import fit_columns, make_table, select_row_at, set_choices
 from watchkeeper.ui.tasks import TaskRunner
 
-LEVEL_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("High and critical", DEFAULT_LEVELS),
-    ("Critical", ("critical",)),
-    ("High", ("high",)),
-    ("Medium and above", ("medium", "high", "critical")),
-    ("Medium", ("medium",)),
-    ("Low", ("low",)),
-    ("Informational", ("informational",)),
-    ("Any level", ()),
-)
-STATUS_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Stable and test", DEFAULT_STATUSES),
-    ("Stable", ("stable",)),
-    ("Test", ("test",)),
-    ("Experimental", ("experimental",)),
-    ("Any status", ()),
-)
-ANY_LEVEL, ANY_STATUS = len(LEVEL_CHOICES) - 1, len(STATUS_CHOICES) - 1
 NO_DETAIL = "Select a rule to see what it looks for, why it may be wrong, and how to tune it."
-
-
-def rule_filter(rule_id: str) -> str:
-    """The explorer filter for a rule's hit events: rule:<id>, quoted only when it must be."""
-    plain = f"rule:{rule_id}"
-    try:
-        root = parse_filter(plain).root
-    except FilterSyntaxError:
-        root = None
-    if root is not None and getattr(root, "value", None) == rule_id:
-        return plain
-    return exact_term("rule", rule_id)
-
-
-def _combo(tip: str) -> QComboBox:
-    combo = QComboBox()
-    combo.setToolTip(tip)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-    # as wide as its longest choice when there is room; a narrow window may squeeze it
-    combo.setMinimumWidth(70)
-    return combo
 
 
 class HitsView(QWidget):
@@ -111,33 +79,53 @@ class HitsView(QWidget):
         note.setObjectName("muted")
         note.setWordWrap(True)
 
-        self.level = _combo("Which rule levels to show")
+        filters = self._make_filters()
+        top = self._make_top(heading)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setObjectName("muted")
+
+        self.model = HitsModel()
+        self.table = self._make_table()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self._make_detail())
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([380, 400])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 8)
+        layout.addLayout(top)
+        layout.addWidget(note)
+        layout.addLayout(filters)
+        summary = QHBoxLayout()
+        summary.addWidget(self.count)
+        summary.addSpacing(12)
+        summary.addWidget(self.summary, 1)
+        layout.addLayout(summary)
+        layout.addWidget(self.splitter, 1)
+        self._update_buttons()
+
+    def _make_filters(self) -> QHBoxLayout:
+        """Level, status, tactic and host: the choices that narrow the rules listed."""
+        self.level = filter_combo("Which rule levels to show")
         for label, _levels in LEVEL_CHOICES:
             self.level.addItem(label)
-        self.status = _combo(
+        self.status = filter_combo(
             "Rules are stable, test or experimental: experimental ones are more often wrong"
         )
         for label, _statuses in STATUS_CHOICES:
             self.status.addItem(label)
-        self.tactic = _combo("MITRE ATT&CK tactic of the rule")
+        self.tactic = filter_combo("MITRE ATT&CK tactic of the rule")
         self.tactic.addItem("Any tactic", "")
-        self.host = _combo("Only rules that hit on this host")
+        self.host = filter_combo("Only rules that hit on this host")
         self.host.addItem("Any host", "")
-        self.show_all = QCheckBox("Show all hits")
-        self.show_all.setToolTip(
-            "Every level and status: low-level and experimental rules too, which are noisier"
-        )
-        self.show_suppressed = QCheckBox("Show suppressed")
-        self.show_suppressed.setToolTip("Include hits hidden by a suppression or a disabled rule")
-        suppressions = QPushButton("Suppressions…")
-        suppressions.setToolTip("Every suppression and disabled rule, with Undo")
-        suppressions.clicked.connect(self.show_suppressions)
         self.level.currentIndexChanged.connect(self._on_level_or_status_changed)
         self.status.currentIndexChanged.connect(self._on_level_or_status_changed)
         self.tactic.currentIndexChanged.connect(self._on_filter_changed)
         self.host.currentIndexChanged.connect(self._on_filter_changed)
-        self.show_all.toggled.connect(self._on_show_all_toggled)
-        self.show_suppressed.toggled.connect(self._on_filter_changed)
 
         filters = QHBoxLayout()
         for label, widget in (
@@ -150,18 +138,42 @@ class HitsView(QWidget):
             filters.addWidget(widget)
             filters.addSpacing(6)
         filters.addStretch(1)
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
-        self.summary.setTextFormat(Qt.TextFormat.PlainText)
-        self.summary.setObjectName("muted")
+        return filters
 
-        self.model = HitsModel()
-        self.table = make_table(self.model, self._on_row_activated)
-        self.table.setToolTip("Double-click a rule to see the events it matched")
-        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._on_table_menu)
+    def _make_top(self, heading: QLabel) -> QHBoxLayout:
+        """The heading, and beside it the switches that widen the list and the suppressions."""
+        self.show_all = QCheckBox("Show all hits")
+        self.show_all.setToolTip(
+            "Every level and status: low-level and experimental rules too, which are noisier"
+        )
+        self.show_suppressed = QCheckBox("Show suppressed")
+        self.show_suppressed.setToolTip("Include hits hidden by a suppression or a disabled rule")
+        suppressions = QPushButton("Suppressions…")
+        suppressions.setToolTip("Every suppression and disabled rule, with Undo")
+        suppressions.clicked.connect(self.show_suppressions)
+        self.show_all.toggled.connect(self._on_show_all_toggled)
+        self.show_suppressed.toggled.connect(self._on_filter_changed)
 
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addStretch(1)
+        top.addWidget(self.show_all)
+        top.addWidget(self.show_suppressed)
+        top.addSpacing(6)
+        top.addWidget(suppressions)
+        return top
+
+    def _make_table(self) -> QTableView:
+        """One row per rule: double-click for its events, right-click to tune it."""
+        table = make_table(self.model, self._on_row_activated)
+        table.setToolTip("Double-click a rule to see the events it matched")
+        table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._on_table_menu)
+        return table
+
+    def _make_detail(self) -> QWidget:
+        """The selected rule's buttons, above what it means beside its YAML."""
         self.open_button = QPushButton("Open events")
         self.open_button.setToolTip("Show the events this rule matched in the Events view")
         self.open_button.clicked.connect(self.open_events)
@@ -199,32 +211,7 @@ class HitsView(QWidget):
         lower.setContentsMargins(0, 4, 0, 0)
         lower.addLayout(buttons)
         lower.addWidget(texts, 1)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(detail)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 400])
-
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addStretch(1)
-        top.addWidget(self.show_all)
-        top.addWidget(self.show_suppressed)
-        top.addSpacing(6)
-        top.addWidget(suppressions)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 8)
-        layout.addLayout(top)
-        layout.addWidget(note)
-        layout.addLayout(filters)
-        summary = QHBoxLayout()
-        summary.addWidget(self.count)
-        summary.addSpacing(12)
-        summary.addWidget(self.summary, 1)
-        layout.addLayout(summary)
-        layout.addWidget(self.splitter, 1)
-        self._update_buttons()
+        return detail
 
     # the filter -------------------------------------------------------------------------
 
@@ -292,7 +279,7 @@ class HitsView(QWidget):
         self.count.setText(
             f"{rules:,} rule{'s' if rules != 1 else ''} · {total:,} hit{'s' if total != 1 else ''}"
         )
-        self.summary.setText(self._summary_text(page))
+        self.summary.setText(summary_text(page))
         number = self.model.row_of(self._selected_id) if self._selected_id else None
         if number is None and rules:
             number = 0
@@ -311,25 +298,6 @@ class HitsView(QWidget):
         for column, widest in enumerate(WIDEST[:-1]):
             if widest is not None:
                 header.resizeSection(column, min(header.sectionSize(column), widest))
-
-    @staticmethod
-    def _summary_text(page: HitsPage) -> str:
-        shown, everything = len(page.rows), page.rules_with_hits
-        if not everything:
-            return (
-                "No rule has hit yet. Rules run after every import; add folders of Sigma "
-                "rules in Detection ▸ Rule folders."
-            )
-        hidden = everything - shown
-        if not hidden:
-            return ""
-        what = ("No rule hits match these filters. " if not shown else "") + (
-            f"{hidden:,} more rule{'s' if hidden != 1 else ''} with hits "
-            f"{'are' if hidden != 1 else 'is'} hidden by the filters"
-        )
-        return what + (
-            "; tick Show all hits to see them." if page.where.levels or page.where.statuses else "."
-        )
 
     # the selected rule --------------------------------------------------------------------
 
