@@ -182,26 +182,8 @@ class SourcesView(QWidget):
         self.receiving.setTextFormat(Qt.TextFormat.PlainText)
         self.receiving.setWordWrap(True)
         self.receiving.hide()
-        self.banner = QFrame()
-        self.banner.setObjectName("sourcesBanner")
-        self.banner_text = QLabel("")
-        self.banner_text.setTextFormat(Qt.TextFormat.PlainText)  # names are event text
-        self.banner_text.setWordWrap(True)
-        banner_row = QHBoxLayout(self.banner)
-        banner_row.setContentsMargins(12, 8, 12, 8)
-        banner_row.addWidget(self.banner_text, 1)
-        self.banner.hide()
-
-        self.interval_button = QPushButton("Expected interval…")
-        self.interval_button.setToolTip(
-            "How long the selected source may stay quiet before it is silent"
-        )
-        self.interval_button.clicked.connect(self.edit_interval)
-        self.test_button = QPushButton("Send test event")
-        self.test_button.clicked.connect(self.send_test_event)
-        self.test_result = QLabel("")
-        self.test_result.setTextFormat(Qt.TextFormat.PlainText)
-        self.test_result.setWordWrap(True)
+        self.banner = self._make_banner()
+        actions = self._make_actions()
         self.set_send_test(send_test)
 
         self.model = SourcesModel()
@@ -218,11 +200,6 @@ class SourcesView(QWidget):
         top.addWidget(heading)
         top.addStretch(1)
         top.addWidget(self.count)
-        actions = QHBoxLayout()
-        actions.addWidget(self.interval_button)
-        actions.addWidget(self.test_button)
-        actions.addSpacing(8)
-        actions.addWidget(self.test_result, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 8)
         layout.addLayout(top)
@@ -233,6 +210,38 @@ class SourcesView(QWidget):
         layout.addWidget(self.pages, 1)
         self.apply_theme()
         self._update_buttons()
+
+    def _make_banner(self) -> QFrame:
+        """The warning shown above the table while any source is silent."""
+        banner = QFrame()
+        banner.setObjectName("sourcesBanner")
+        self.banner_text = QLabel("")
+        self.banner_text.setTextFormat(Qt.TextFormat.PlainText)  # names are event text
+        self.banner_text.setWordWrap(True)
+        banner_row = QHBoxLayout(banner)
+        banner_row.setContentsMargins(12, 8, 12, 8)
+        banner_row.addWidget(self.banner_text, 1)
+        banner.hide()
+        return banner
+
+    def _make_actions(self) -> QHBoxLayout:
+        """Expected interval and Send test event, with the test's result beside them."""
+        self.interval_button = QPushButton("Expected interval…")
+        self.interval_button.setToolTip(
+            "How long the selected source may stay quiet before it is silent"
+        )
+        self.interval_button.clicked.connect(self.edit_interval)
+        self.test_button = QPushButton("Send test event")
+        self.test_button.clicked.connect(self.send_test_event)
+        self.test_result = QLabel("")
+        self.test_result.setTextFormat(Qt.TextFormat.PlainText)
+        self.test_result.setWordWrap(True)
+        actions = QHBoxLayout()
+        actions.addWidget(self.interval_button)
+        actions.addWidget(self.test_button)
+        actions.addSpacing(8)
+        actions.addWidget(self.test_result, 1)
+        return actions
 
     def _make_table(self) -> QTableView:
         table = read_only_table(self.model, row_padding=10)
