@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QStackedWidget,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -80,6 +81,16 @@ class OverviewView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self._pages)
 
+        cards = self._make_cards()
+        self._make_models()
+        self._grid = self._make_tables()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addLayout(cards)
+        layout.addLayout(self._grid, 1)
+
+    def _make_cards(self) -> QGridLayout:
+        """The row of figures: events, time covered, hosts, quiet hosts and rule hits."""
         cards = QGridLayout()
         frame, self.events_value, self.events_note = _card("Events")
         cards.addWidget(frame, 0, 0)
@@ -100,6 +111,11 @@ class OverviewView(QWidget):
         self.hits_card = frame
         cards.addWidget(frame, 0, 4)
 
+        return cards
+
+    def _make_models(self) -> None:
+        """The rows behind each table: a count per source, host, day and event type, the
+        quiet hosts and the latest imports."""
         self.sources = RowsModel(
             [Column("Source", lambda r: r[0]), Column("Events", lambda r: r[1])]
         )
@@ -138,9 +154,11 @@ class OverviewView(QWidget):
             ]
         )
 
+    def _make_tables(self) -> QGridLayout:
+        """A titled table per model; a click on a row shows its events."""
         grid = QGridLayout()
         grid.setSpacing(10)
-        self.tables = {}
+        self.tables: dict[str, QTableView] = {}
         self.boxes: dict[str, QGroupBox] = {}
         for key, title, model, activate in (
             ("sources", "By source", self.sources, self._on_source),
@@ -167,11 +185,7 @@ class OverviewView(QWidget):
             }[key]
             grid.addWidget(box, row, column, 1, span)
             self.boxes[key] = box
-        self._grid = grid
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addLayout(cards)
-        layout.addLayout(grid, 1)
+        return grid
 
     @property
     def showing_welcome(self) -> bool:
