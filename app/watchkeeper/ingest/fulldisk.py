@@ -27,6 +27,11 @@ def expected_after_full_disk(summary: ImportSummary) -> Iterator[None]:
 _needs_recovery: weakref.WeakSet[Store] = weakref.WeakSet()
 
 
+def remember_half_done(store: Store) -> None:
+    """Note that a full disk left an import in `store` half done, to take out before the next."""
+    _needs_recovery.add(store)
+
+
 def finish_recovery(store: Store) -> None:
     """Take out what an import stopped by a full disk left half done, once there is room."""
     if store not in _needs_recovery:
@@ -40,11 +45,6 @@ def finish_recovery(store: Store) -> None:
     _needs_recovery.discard(store)
 
 
-def remember_half_done(store: Store) -> None:
-    """Note that a full disk left an import in `store` half done, to take out before the next."""
-    _needs_recovery.add(store)
-
-
 def fail_what_was_not_kept(
     store: Store, summary: ImportSummary, untouched: list[str], sentence: str
 ) -> None:
@@ -53,7 +53,7 @@ def fail_what_was_not_kept(
     A file begun in an earlier commit is taken out as a killed import would be (at once, or
     when there is room again); the files not yet reached are added as failed.
     """
-    _needs_recovery.add(store)
+    remember_half_done(store)
     ids = [f.import_id for f in summary.files if f.import_id is not None]
     try:
         finish_recovery(store)
