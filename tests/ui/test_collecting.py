@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from watchkeeper.collect.service import send_test_event
 from watchkeeper.core.settings import Settings
-from watchkeeper.ingest.importer import ImportSummary
+from watchkeeper.ingest.summary import ImportSummary
 from watchkeeper.storage.sources import source_key
 from watchkeeper.storage.store import Store
 from watchkeeper.ui.collecting import CollectorController

@@ -415,7 +415,7 @@ def test_every_menu_item_shortcut_and_toolbar_button_is_there(make_window: MakeW
 def test_a_warning_on_the_status_line_outlasts_routine_news(
     qtbot: QtBot, make_window: MakeWindow
 ) -> None:
-    from watchkeeper.ingest.importer import FileResult, ImportSummary
+    from watchkeeper.ingest.summary import FileResult, ImportSummary
 
     window = make_window()
     status = window.statusBar()

@@ -14,7 +14,7 @@ from watchkeeper.cli.store import open_store
 if TYPE_CHECKING:
     from watchkeeper.cli.parser import Commands
     from watchkeeper.core.progress import Progress
-    from watchkeeper.detection.engine import DetectReport
+    from watchkeeper.detection.report import DetectReport
     from watchkeeper.detection.rules import RuleSet
     from watchkeeper.storage.store import Store
 

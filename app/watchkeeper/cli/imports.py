@@ -13,7 +13,7 @@ from watchkeeper.cli.store import open_store
 
 if TYPE_CHECKING:
     from watchkeeper.cli.parser import Commands
-    from watchkeeper.ingest.importer import ImportSummary
+    from watchkeeper.ingest.summary import ImportSummary
 
 
 def add_commands(commands: Commands) -> None:

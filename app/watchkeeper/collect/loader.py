@@ -13,7 +13,8 @@ from pathlib import Path
 from watchkeeper.collect.spool import recover_open_segments, sealed_segments
 from watchkeeper.core.progress import Progress
 from watchkeeper.ingest.forwarded import HEADER
-from watchkeeper.ingest.importer import Importer, ImportSummary
+from watchkeeper.ingest.importer import Importer
+from watchkeeper.ingest.summary import ImportSummary
 from watchkeeper.storage.store import Store
 
 LABEL = "forwarded"

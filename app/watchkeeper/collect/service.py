@@ -26,7 +26,7 @@ from watchkeeper.collect.spool import Spool, spool_folder
 from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import StoreError, WatchkeeperError
 from watchkeeper.core.settings import LISTENERS, Settings
-from watchkeeper.ingest.importer import ImportSummary
+from watchkeeper.ingest.summary import ImportSummary
 from watchkeeper.storage.store import Store
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,8 @@ from watchkeeper.core import settings as settings_module
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
-from watchkeeper.detection.engine import DetectReport, detect
+from watchkeeper.detection.engine import detect
+from watchkeeper.detection.report import DetectReport
 from watchkeeper.detection.rules import LoadProblem, RuleCache, RuleSet, load_rules
 from watchkeeper.storage import hits
 from watchkeeper.storage.store import Store

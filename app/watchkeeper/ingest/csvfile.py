@@ -22,7 +22,8 @@ from watchkeeper.ingest.base import (
     head_text,
     utf8_stream,
 )
-from watchkeeper.ingest.mapping import FieldMapper, TimeOutOfRange, date_order_evidence
+from watchkeeper.ingest.mapping import FieldMapper
+from watchkeeper.ingest.times import TimeOutOfRange, date_order_evidence
 
 _SNIFF_LINES = 20
 _LOOKAHEAD = 1000  # rows read before the first event, to settle day/month order

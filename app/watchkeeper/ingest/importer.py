@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import hashlib
-import os
 import shutil
 import time
-import weakref
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,103 +13,21 @@ from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import Cancelled, ImportFailed, StoreError
 from watchkeeper.core.progress import Progress, give_way
 from watchkeeper.core.text import text_encoding
-from watchkeeper.ingest import archives, formats
+from watchkeeper.ingest import archives, formats, fulldisk
 from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Parser, Source
+from watchkeeper.ingest.files import expand_paths, file_sha256, transcode_utf16
+from watchkeeper.ingest.summary import FileResult, ImportSummary
 from watchkeeper.storage import ledger
 from watchkeeper.storage.batch import Batch, LedgerRow
 from watchkeeper.storage.pipeline import FULL_AFTER, BackgroundWriter
 from watchkeeper.storage.store import Store
-from watchkeeper.storage.workdirs import WORK_PREFIXES, make_workdir, remove_stale_workdirs
+from watchkeeper.storage.workdirs import make_workdir, remove_stale_workdirs
 
 BATCH_SIZE = 10_000
 MAX_DEPTH = 3  # archives inside archives
 # Big reads: each read lets go of the GIL, and reads every few milliseconds (8 KiB at a
 # time) keep resetting CPython's switch timer, so the window's thread never got a turn.
 READ_BUFFER = 1 << 20
-
-
-@dataclass
-class FileResult:
-    """What happened to one file: imported, skipped (and why), failed (and why), cancelled."""
-
-    name: str
-    status: str
-    format: str | None = None
-    records: int = 0
-    events: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    message: str = ""
-    seconds: float = 0.0
-    import_id: int | None = None
-
-
-@dataclass
-class ImportSummary:
-    files: list[FileResult] = field(default_factory=list)
-    cancelled: bool = False
-    seconds: float = 0.0
-    disk_full: str = ""  # the import stopped at a full disk: the sentence that says so
-
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.files if f.status == status)
-
-    @property
-    def records(self) -> int:
-        return sum(f.records for f in self.files)
-
-    @property
-    def events(self) -> int:
-        return sum(f.events for f in self.files)
-
-    @property
-    def duplicates(self) -> int:
-        return sum(f.duplicates for f in self.files)
-
-    @property
-    def quarantined(self) -> int:
-        return sum(f.quarantined for f in self.files)
-
-
-def expand_paths(paths: Iterable[Path | str], store_path: Path | None = None) -> Iterator[Path]:
-    """Files named, and the files below folders named, in a stable order.
-
-    The store's own files (the database, its WAL, its working folders) are left out, so a
-    folder holding the store can be imported.
-    """
-    own: set[Path] = set()
-    if store_path is not None:
-        resolved = store_path.resolve()
-        # the database, its write-ahead log and DuckDB's spill folder
-        own = {
-            resolved,
-            resolved.with_name(resolved.name + ".wal"),
-            resolved.with_name(resolved.name + ".tmp"),
-        }
-    for item in paths:
-        path = Path(item)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(
-                    d
-                    for d in dirs
-                    if not d.startswith(WORK_PREFIXES) and (Path(root) / d).resolve() not in own
-                )
-                for name in sorted(files):
-                    candidate = Path(root) / name
-                    if candidate.resolve() not in own:
-                        yield candidate
-        elif path.resolve() not in own:
-            yield path
-
-
-def _sha256(path: Path, progress: Progress) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-            progress.check()
-    return digest.hexdigest()
 
 
 class Importer:
@@ -143,7 +56,7 @@ class Importer:
         summary = ImportSummary()
         files = list(expand_paths(paths, self.store.path))
         self.progress.update(stage="Importing", total=len(files), done=0)
-        _finish_recovery(self.store)
+        fulldisk.finish_recovery(self.store)
         remove_stale_workdirs(self.store.path, time.time())
         self._next_import_id = ledger.last_id(self.store)
         self._imported_here = ledger.imported_hashes(self.store)
@@ -184,11 +97,11 @@ class Importer:
                 self.progress.state.done = len(files)
                 self.progress.flush()
         finally:
-            with _expected_after_full_disk(summary):
+            with fulldisk.expected_after_full_disk(summary):
                 self._writer.close()
                 self.store.refresh_columns()
             summary.seconds = time.monotonic() - started
-        with _expected_after_full_disk(summary):
+        with fulldisk.expected_after_full_disk(summary):
             self._fill_counts(summary)
         return summary
 
@@ -203,27 +116,7 @@ class Importer:
         assert self._writer is not None
         with contextlib.suppress(DiskFull, StoreError):
             self._writer.drain()
-        _needs_recovery.add(self.store)
-        ids = [f.import_id for f in summary.files if f.import_id is not None]
-        try:
-            _finish_recovery(self.store)
-            kept = {
-                entry.id
-                for entry in ledger.entries_by_id(self.store, ids)
-                if entry.status in ("done", "skipped")
-            }
-        except Exception:  # DuckDB refuses even reads after a failed checkpoint; reopened,
-            kept = set()  # it recovers from its log, and importing again skips what it has
-        for result in summary.files:
-            if result.status in ("imported", "skipped") and result.import_id not in kept:
-                result.status, result.import_id = "failed", None
-                result.message = f"{result.name}: not imported: {sentence}"
-            elif result.status == "failed" and not result.message:
-                result.message = f"{result.name}: not imported: {sentence}"
-        summary.files.extend(
-            FileResult(name, "failed", message=f"{name}: not imported (the disk is full)")
-            for name in untouched
-        )
+        fulldisk.fail_what_was_not_kept(self.store, summary, untouched, sentence)
 
     def _name(self, path: Path) -> str:
         if self.label is not None and path.is_relative_to(self.label[0]):
@@ -310,7 +203,7 @@ class Importer:
             self._import_archive(path, name, archive_kind, summary, depth)
             result.status = "expanded"
             return
-        sha = _sha256(path, self.progress)
+        sha = file_sha256(path, self.progress)
         earlier = self._imported_here.get(sha)
         if earlier is not None:
             result.status = "skipped"
@@ -323,7 +216,7 @@ class Importer:
         if text_encoding(head)[0] == "utf-16":  # with a byte-order mark
             work = make_workdir(self.store.path, ".import-")
             try:
-                converted = _transcode_utf16(path, work / "utf8")
+                converted = transcode_utf16(path, work / "utf8")
                 with converted.open("rb") as stream:
                     head = stream.read(HEAD_SIZE)
                 self._parse_file(
@@ -420,7 +313,7 @@ class Importer:
             except Exception as failure:  # no room even for that: done when there is
                 if not is_disk_full(failure):
                     raise
-                _needs_recovery.add(self.store)
+                fulldisk.remember_half_done(self.store)
             result.status = "failed"
             if isinstance(error, DiskFull):
                 raise error
@@ -463,43 +356,6 @@ class Importer:
                 )
             # The extracted copy is deleted after this; commit what came from it first.
             self._flush()
-
-
-@contextlib.contextmanager
-def _expected_after_full_disk(summary: ImportSummary) -> Iterator[None]:
-    """After a full disk the store may refuse even reads (DuckDB, until it is opened again):
-    the summary says why already."""
-    try:
-        yield
-    except Exception:
-        if not summary.disk_full:
-            raise
-
-
-# stores with an import that a full disk left half done: rolled back before the next import
-_needs_recovery: weakref.WeakSet[Store] = weakref.WeakSet()
-
-
-def _finish_recovery(store: Store) -> None:
-    """Take out what an import stopped by a full disk left half done, once there is room."""
-    if store not in _needs_recovery:
-        return
-    try:
-        store.recover_interrupted()
-    except Exception as error:  # still full: tried again before the next import
-        if not is_disk_full(error):
-            raise
-        return
-    _needs_recovery.discard(store)
-
-
-def _transcode_utf16(path: Path, target: Path) -> Path:
-    with path.open("rb") as raw:
-        reader = codecs.getreader("utf-16")(raw, "replace")  # it reads the mark itself
-        with target.open("w", encoding="utf-8", newline="") as out:
-            while chunk := reader.read(1 << 20):
-                out.write(chunk)
-    return target
 
 
 def import_paths(

@@ -22,7 +22,8 @@ from watchkeeper.ingest.base import (
     iter_lines,
     utf8_stream,
 )
-from watchkeeper.ingest.mapping import FieldMapper, TimeOutOfRange
+from watchkeeper.ingest.mapping import FieldMapper
+from watchkeeper.ingest.times import TimeOutOfRange
 
 _INT64 = range(-(1 << 63), 1 << 63)
 _SNIFF_LINES = 5

@@ -14,13 +14,8 @@ from watchkeeper.ingest.jsonlines import (
     not_understood,
     sniff_objects,
 )
-from watchkeeper.ingest.mapping import (
-    FieldMapper,
-    TimeOutOfRange,
-    checked_iso,
-    epoch_time,
-    in_utc,
-)
+from watchkeeper.ingest.mapping import FieldMapper
+from watchkeeper.ingest.times import TimeOutOfRange, checked_iso, epoch_time, in_utc
 from watchkeeper.ingest.windows_shape import (
     build_system,
     keywords_hex,

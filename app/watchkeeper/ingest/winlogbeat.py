@@ -13,7 +13,8 @@ from watchkeeper.ingest.jsonlines import (
     not_understood,
     sniff_objects,
 )
-from watchkeeper.ingest.mapping import FieldMapper, checked_iso
+from watchkeeper.ingest.mapping import FieldMapper
+from watchkeeper.ingest.times import checked_iso
 from watchkeeper.ingest.windows_shape import (
     LEVEL_NUMBERS,
     build_system,

@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 from watchkeeper.core.progress import Progress
-from watchkeeper.ingest.importer import ImportSummary, import_paths
+from watchkeeper.ingest.importer import import_paths
+from watchkeeper.ingest.summary import ImportSummary
 from watchkeeper.scenarios.generator import generate
 from watchkeeper.scenarios.summary import ScenarioSummary
 from watchkeeper.storage.store import Store

@@ -23,7 +23,7 @@ from watchkeeper.collect.service import (
 from watchkeeper.collect.spool import sealed_segments, spool_folder
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.settings import Settings
-from watchkeeper.ingest.importer import ImportSummary
+from watchkeeper.ingest.summary import ImportSummary
 from watchkeeper.storage.store import Store
 from watchkeeper.ui.tasks import TaskRunner
 

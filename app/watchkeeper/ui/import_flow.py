@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QPushButton, QWidget
 
 from watchkeeper.core.settings import Settings
 from watchkeeper.core.text import counted
-from watchkeeper.ingest.importer import ImportSummary, import_paths
+from watchkeeper.ingest.importer import import_paths
+from watchkeeper.ingest.summary import ImportSummary
 from watchkeeper.scenarios.demo import DEFAULT_EVENTS, load_demo
 from watchkeeper.storage import hits
 from watchkeeper.storage.store import Store

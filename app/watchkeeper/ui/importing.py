@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from watchkeeper.core.text import counted
-from watchkeeper.ingest.importer import FileResult, ImportSummary
+from watchkeeper.ingest.summary import FileResult, ImportSummary
 
 FILE_FILTER = (
     "Log files (*.evtx *.log *.json *.jsonl *.ndjson *.xml *.csv *.txt *.gz *.zip "

@@ -36,7 +36,7 @@ from watchkeeper.core import settings as settings_file
 from watchkeeper.core.settings import Settings
 from watchkeeper.core.text import counted
 from watchkeeper.ingest import formats
-from watchkeeper.ingest.importer import ImportSummary
+from watchkeeper.ingest.summary import ImportSummary
 from watchkeeper.storage import hits, queries
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, theme, window_state

@@ -20,9 +20,10 @@ from sigma.rule import SigmaRule
 
 from watchkeeper.core.fields import quote_ident
 from watchkeeper.detection.backend import PYTHON_REGEX, RULE_POLICY, DuckDBBackend, fields_of
-from watchkeeper.detection.engine import _register_functions, detect
+from watchkeeper.detection.engine import detect
 from watchkeeper.detection.mapping import Target, resolve
 from watchkeeper.detection.rules import RuleCache, RuleSet, load_rules
+from watchkeeper.detection.runner import register_python_regex
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.storage.hits import hit_event_ids
 from watchkeeper.storage.store import Store
@@ -44,7 +45,7 @@ def compile_rule(detection: str | dict[str, Any]) -> list[str]:
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = duckdb.connect()
-    _register_functions(connection)  # wk_regex, as the engine registers it
+    register_python_regex(connection)  # wk_regex, as the engine registers it
     yield connection
     connection.close()
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import shared
-from watchkeeper.ingest.importer import ImportSummary, import_paths
+from watchkeeper.ingest.importer import import_paths
+from watchkeeper.ingest.summary import ImportSummary
 from watchkeeper.storage.store import Store
 
 pytestmark = pytest.mark.shared

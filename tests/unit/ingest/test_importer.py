@@ -7,7 +7,8 @@ import zipfile
 from pathlib import Path
 
 from watchkeeper.core.progress import Progress
-from watchkeeper.ingest.importer import FileResult, ImportSummary, import_paths
+from watchkeeper.ingest.importer import import_paths
+from watchkeeper.ingest.summary import FileResult, ImportSummary
 from watchkeeper.storage.store import Store
 
 SYSLOG = (

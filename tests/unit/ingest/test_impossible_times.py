@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from watchkeeper.ingest.importer import import_paths
-from watchkeeper.ingest.mapping import TimeOutOfRange, parse_time
+from watchkeeper.ingest.times import TimeOutOfRange, parse_time
 from watchkeeper.storage.store import Store
 
 GOOD_TIME = "2026-11-23T10:00:00Z"

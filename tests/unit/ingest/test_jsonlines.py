@@ -14,7 +14,7 @@ from watchkeeper.core.event import Event, Parsed, Rejected
 from watchkeeper.core.timeparse import YearInference
 from watchkeeper.ingest.base import MAX_LINE, ParseContext, Source
 from watchkeeper.ingest.jsonlines import JsonLinesParser
-from watchkeeper.ingest.mapping import parse_time
+from watchkeeper.ingest.times import parse_time
 
 PARSER = JsonLinesParser()
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

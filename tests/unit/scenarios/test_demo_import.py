@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from watchkeeper.ingest.importer import ImportSummary, import_paths
+from watchkeeper.ingest.importer import import_paths
+from watchkeeper.ingest.summary import ImportSummary
 from watchkeeper.scenarios import ScenarioSummary, generate
 from watchkeeper.storage.filters import compile_filter
 from watchkeeper.storage.queries import search

@@ -22,7 +22,7 @@ from watchkeeper.ui import theme
 from watchkeeper.ui.rows_model import Column, Index, RowsModel
 
 if TYPE_CHECKING:
-    from watchkeeper.detection.engine import DetectReport
+    from watchkeeper.detection.report import DetectReport
     from watchkeeper.detection.rules import LoadProblem
 
 LEVELS = ("critical", "high", "medium", "low", "informational")
