@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from watchkeeper.scenarios import catalog, eventlogs
-from watchkeeper.scenarios.catalog import PROGRAMS, Program
+from watchkeeper.scenarios import catalog, destinations, eventlogs, people_programs, system_programs
+from watchkeeper.scenarios.catalog import PROGRAMS
 from watchkeeper.scenarios.clock import Clock, milliseconds, time_of_day
 from watchkeeper.scenarios.nxlog import (
     CHANNELS,
@@ -33,6 +33,7 @@ from watchkeeper.scenarios.office import (
     User,
     WindowsHost,
 )
+from watchkeeper.scenarios.programs import Program
 from watchkeeper.scenarios.sources import EPHEMERAL_PORTS, Action, Activity, Source, StoryLine, hex4
 
 WINVER = {
@@ -185,17 +186,17 @@ class WindowsSource(Source):
             self._people += eventlogs.dc_people(self)
             self._background += eventlogs.dc_background(self)
             self._background += self._sysmon_activity(
-                catalog.SYSTEM_PROGRAMS, people=False, scale=0.4
+                system_programs.SYSTEM_PROGRAMS, people=False, scale=0.4
             )
         else:
             self._people += eventlogs.pc_people(self)
             self._background += eventlogs.pc_background(self)
-            programs: tuple[tuple[float, str], ...] = catalog.PEOPLE_PROGRAMS
+            programs: tuple[tuple[float, str], ...] = people_programs.PEOPLE_PROGRAMS
             if self.owner is not None and self.owner.admin:
-                programs = (*programs, *catalog.ADMIN_PROGRAMS)
+                programs = (*programs, *people_programs.ADMIN_PROGRAMS)
             self._people += self._sysmon_activity(programs, people=True, scale=1.0)
             self._background += self._sysmon_activity(
-                catalog.SYSTEM_PROGRAMS, people=False, scale=1.0
+                system_programs.SYSTEM_PROGRAMS, people=False, scale=1.0
             )
             if self.owner is not None and self.owner.admin:
                 self._people += eventlogs.admin_scripts(self)
@@ -232,9 +233,9 @@ class WindowsSource(Source):
             activities.append(
                 Activity(weight * 0.6 * scale, self._process_end(program), sysmon=True)
             )
-        for key in catalog.PEOPLE_CONNECTIONS if people else catalog.SYSTEM_CONNECTIONS:
+        for key in destinations.PEOPLE_CONNECTIONS if people else destinations.SYSTEM_CONNECTIONS:
             program = PROGRAMS[key]
-            targets = catalog.DESTINATIONS[key]
+            targets = destinations.DESTINATIONS[key]
             for ip, port, name in targets:
                 activities.append(
                     Activity(
@@ -243,7 +244,7 @@ class WindowsSource(Source):
                         sysmon=True,
                     )
                 )
-        for key, query, results in catalog.DNS_QUERIES:
+        for key, query, results in destinations.DNS_QUERIES:
             program = PROGRAMS[key]
             if program.system == people:
                 continue
