@@ -6,7 +6,7 @@ import random
 
 from watchkeeper.scenarios.clock import DAY_MS, HOUR_MS, Clock, from_ms
 from watchkeeper.scenarios.intrusions import remote_tool, ssh_brute_force
-from watchkeeper.scenarios.linux import share_access
+from watchkeeper.scenarios.linux_audit import share_access
 from watchkeeper.scenarios.nxlog import Account, guid_prefix
 from watchkeeper.scenarios.office import DC, DOMAIN, HOST_BY_NAME, USER_BY_NAME, WindowsHost
 from watchkeeper.scenarios.programs import OFFICE16, POWERSHELL_EXE, SYS32
