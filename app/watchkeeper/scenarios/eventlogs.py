@@ -1,475 +1,27 @@
-"""Windows logs besides Sysmon: Security (logons, Kerberos, tasks), System services, PowerShell."""
+"""Windows logs besides Sysmon, by host: the day's logons and tickets, services, tasks, PowerShell."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from watchkeeper.scenarios import catalog
 from watchkeeper.scenarios.clock import time_of_day
-from watchkeeper.scenarios.nxlog import SECURITY, SYSTEM_ACCOUNT, Slot
+from watchkeeper.scenarios.kerberos import kerberos
+from watchkeeper.scenarios.logon_sessions import SYSTEM_WHO, Who, computer, session, who_of
+from watchkeeper.scenarios.nxlog import SYSTEM_ACCOUNT, Slot
 from watchkeeper.scenarios.office import (
     DOMAIN,
     DOMAIN_SID,
     PC_BY_OWNER,
     PCS,
-    REALM,
     SERVICE_ACCOUNT,
     USER_BY_NAME,
     USERS,
-    User,
 )
-from watchkeeper.scenarios.sources import EPHEMERAL_PORTS, Action, Activity
+from watchkeeper.scenarios.sources import Action, Activity
 
 if TYPE_CHECKING:
     from watchkeeper.scenarios.windows import WindowsSource
-
-PRIVILEGES = "\r\n\t\t\t".join(
-    (
-        "SeSecurityPrivilege",
-        "SeBackupPrivilege",
-        "SeRestorePrivilege",
-        "SeTakeOwnershipPrivilege",
-        "SeDebugPrivilege",
-        "SeSystemEnvironmentPrivilege",
-        "SeLoadDriverPrivilege",
-        "SeImpersonatePrivilege",
-        "SeDelegateSessionUserImpersonatePrivilege",
-    )
-)
-SUBJECT_FIELDS = (
-    ("SubjectUserSid", Slot("sid")),
-    ("SubjectUserName", Slot("user")),
-    ("SubjectDomainName", Slot("domain")),
-    ("SubjectLogonId", Slot("lid")),
-)
-
-
-@dataclass(frozen=True)
-class Who:
-    """Who logs on, from where: the values a logon event names, ready for JSON."""
-
-    sid: str
-    name: str
-    domain: str
-    workstation: str
-    ip: str
-    admin: bool
-
-    @classmethod
-    def user(cls, user: User, ip: str, workstation: str) -> Who:
-        return cls(user.sid, user.name, DOMAIN, workstation, ip, user.admin)
-
-
-SYSTEM_WHO = Who("S-1-5-18", "SYSTEM", "NT AUTHORITY", "-", "-", True)
-
-
-def _who_of(user: User) -> Who:
-    pc = PC_BY_OWNER.get(user.name)
-    return Who.user(user, pc.ip if pc else "-", pc.name if pc else "-")
-
-
-def _computer(name: str, rid: int, ip: str) -> Who:
-    return Who(f"{DOMAIN_SID}-{rid}", f"{name}$", DOMAIN, "-", ip, False)
-
-
-def session(
-    src: WindowsSource,
-    weight: float,
-    who: Sequence[Who],
-    *,
-    logon_type: int,
-    logon_process: str,
-    package: str,
-    process: tuple[str, str],
-    network: bool,
-    logoff: bool = True,
-) -> Activity:
-    """A logon (4624), its special privileges when an admin (4672) and its logoff (4634)."""
-    host = src.host
-    system_subject = not network
-    logon = src.template(
-        "4624",
-        (
-            f"An account was successfully logged on.\r\n\r\nLogon Information:\r\n\tLogon Type:\t\t{logon_type}"
-            "\r\n\r\nNew Logon:\r\n\tSecurity ID:\t\t«sid»\r\n\tAccount Name:\t\t«user»\r\n"
-            "\tAccount Domain:\t\t«domain»\r\n\tLogon ID:\t\t«lid»\r\n\r\nNetwork Information:\r\n"
-            "\tWorkstation Name:\t«ws»\r\n\tSource Network Address:\t«ip»\r\n\tSource Port:\t\t«port»"
-        ),
-        (
-            ("SubjectUserSid", "S-1-5-18" if system_subject else "S-1-0-0"),
-            ("SubjectUserName", host.account if system_subject else "-"),
-            ("SubjectDomainName", DOMAIN if system_subject else "-"),
-            ("SubjectLogonId", "0x3e7" if system_subject else "0x0"),
-            ("TargetUserSid", Slot("sid")),
-            ("TargetUserName", Slot("user")),
-            ("TargetDomainName", Slot("domain")),
-            ("TargetLogonId", Slot("lid")),
-            ("LogonType", str(logon_type)),
-            ("LogonProcessName", logon_process),
-            ("AuthenticationPackageName", package),
-            ("WorkstationName", Slot("ws")),
-            (
-                "LogonGuid",
-                src.guid() if package == "Kerberos" else "{00000000-0000-0000-0000-000000000000}",
-            ),
-            ("TransmittedServices", "-"),
-            ("LmPackageName", "NTLM V2" if package == "NTLM" else "-"),
-            ("KeyLength", "128" if package == "NTLM" else "0"),
-            ("ProcessId", process[0]),
-            ("ProcessName", process[1]),
-            ("IpAddress", Slot("ip")),
-            ("IpPort", Slot("port")),
-            ("ImpersonationLevel", "%%1833"),
-            ("RestrictedAdminMode", "-"),
-            ("TargetOutboundUserName", "-"),
-            ("TargetOutboundDomainName", "-"),
-            ("VirtualAccount", "%%1843"),
-            ("TargetLinkedLogonId", "0x0"),
-            ("ElevatedToken", Slot("elev")),
-        ),
-    )
-    a = logon.expect(
-        "time",
-        "rec",
-        "tid",
-        "sid",
-        "user",
-        "domain",
-        "lid",
-        "ws",
-        "ip",
-        "port",
-        "sid",
-        "user",
-        "domain",
-        "lid",
-        "ws",
-        "ip",
-        "port",
-        "elev",
-        "time",
-    )
-    special = src.template(
-        "4672",
-        (
-            "Special privileges assigned to new logon.\r\n\r\nSubject:\r\n\tSecurity ID:\t\t«sid»\r\n"
-            "\tAccount Name:\t\t«user»\r\n\tAccount Domain:\t\t«domain»\r\n\tLogon ID:\t\t«lid»\r\n\r\n"
-            f"Privileges:\t\t{PRIVILEGES}"
-        ),
-        (*SUBJECT_FIELDS, ("PrivilegeList", PRIVILEGES)),
-    )
-    b = special.expect(
-        "time", "rec", "tid", "sid", "user", "domain", "lid", "sid", "user", "domain", "lid", "time"
-    )
-    off = src.template(
-        "4634",
-        (
-            "An account was logged off.\r\n\r\nSubject:\r\n\tSecurity ID:\t\t«sid»\r\n"
-            "\tAccount Name:\t\t«user»\r\n\tAccount Domain:\t\t«domain»\r\n\tLogon ID:\t\t«lid»\r\n\r\n"
-            f"Logon Type:\t\t\t{logon_type}"
-        ),
-        (
-            ("TargetUserSid", Slot("sid")),
-            ("TargetUserName", Slot("user")),
-            ("TargetDomainName", Slot("domain")),
-            ("TargetLogonId", Slot("lid")),
-            ("LogonType", str(logon_type)),
-        ),
-    )
-    c = off.expect(
-        "time", "rec", "tid", "sid", "user", "domain", "lid", "sid", "user", "domain", "lid", "time"
-    )
-    pool = tuple(
-        (w.sid, w.name, w.domain, w.workstation, w.ip, "%%1842" if w.admin else "%%1843", w.admin)
-        for w in who
-    )
-    write, rec, tids = src.write, src.records[SECURITY], src.tids("4624")
-    days, seconds = src.clock.windows, time_of_day()
-    bits, rand, join = src.rng.getrandbits, src.rng.random, "".join
-    count = len(pool)
-
-    def logon_session(t: int) -> int:
-        s = t // 1000
-        et = days[s // 86400] + seconds[s % 86400]
-        sid, user, domain, ws, ip, elev, admin = pool[int(rand() * count)]
-        lid = hex(bits(26) | 0x100000)
-        port = EPHEMERAL_PORTS[bits(14)] if network else ("0" if ip != "-" else "-")
-        tid = tids[bits(3)]
-        write(
-            join(
-                (
-                    a[0],
-                    et,
-                    a[1],
-                    str(rec()),
-                    a[2],
-                    tid,
-                    a[3],
-                    sid,
-                    a[4],
-                    user,
-                    a[5],
-                    domain,
-                    a[6],
-                    lid,
-                    a[7],
-                    ws,
-                    a[8],
-                    ip,
-                    a[9],
-                    port,
-                    a[10],
-                    sid,
-                    a[11],
-                    user,
-                    a[12],
-                    domain,
-                    a[13],
-                    lid,
-                    a[14],
-                    ws,
-                    a[15],
-                    ip,
-                    a[16],
-                    port,
-                    a[17],
-                    elev,
-                    a[18],
-                    et,
-                    a[19],
-                )
-            )
-        )
-        lines = 1
-        if admin:
-            write(
-                join(
-                    (
-                        b[0],
-                        et,
-                        b[1],
-                        str(rec()),
-                        b[2],
-                        tid,
-                        b[3],
-                        sid,
-                        b[4],
-                        user,
-                        b[5],
-                        domain,
-                        b[6],
-                        lid,
-                        b[7],
-                        sid,
-                        b[8],
-                        user,
-                        b[9],
-                        domain,
-                        b[10],
-                        lid,
-                        b[11],
-                        et,
-                        b[12],
-                    )
-                )
-            )
-            lines += 1
-        if logoff:
-            write(
-                join(
-                    (
-                        c[0],
-                        et,
-                        c[1],
-                        str(rec()),
-                        c[2],
-                        tid,
-                        c[3],
-                        sid,
-                        c[4],
-                        user,
-                        c[5],
-                        domain,
-                        c[6],
-                        lid,
-                        c[7],
-                        sid,
-                        c[8],
-                        user,
-                        c[9],
-                        domain,
-                        c[10],
-                        lid,
-                        c[11],
-                        et,
-                        c[12],
-                    )
-                )
-            )
-            lines += 1
-        return lines
-
-    admins = sum(1 for w in who if w.admin) / len(who)
-    return Activity(weight, logon_session, lines=1 + admins + (1 if logoff else 0))
-
-
-def kerberos(src: WindowsSource, weight: float, who: Sequence[Who], *, service: bool) -> Activity:
-    """A TGT request (4768), or a service ticket (4769) for the DC or the file server."""
-    if service:
-        template = src.template(
-            "4769",
-            (
-                "A Kerberos service ticket was requested.\r\n\r\nAccount Information:\r\n"
-                f"\tAccount Name:\t\t«user»@{REALM}\r\n\tAccount Domain:\t\t{REALM}\r\n\r\n"
-                "Service Information:\r\n\tService Name:\t\t«svc»\r\n\r\nNetwork Information:\r\n"
-                "\tClient Address:\t\t::ffff:«ip»\r\n\tClient Port:\t\t«port»"
-            ),
-            (
-                ("TargetUserName", Slot("upn")),
-                ("TargetDomainName", REALM),
-                ("ServiceName", Slot("svc")),
-                ("ServiceSid", Slot("svcsid")),
-                ("TicketOptions", "0x40810000"),
-                ("TicketEncryptionType", "0x12"),
-                ("IpAddress", Slot("kip")),
-                ("IpPort", Slot("port")),
-                ("Status", "0x0"),
-                ("LogonGuid", src.guid()),
-                ("TransmittedServices", "-"),
-            ),
-        )
-        p = template.expect(
-            "time",
-            "rec",
-            "tid",
-            "user",
-            "svc",
-            "ip",
-            "port",
-            "upn",
-            "svc",
-            "svcsid",
-            "kip",
-            "port",
-            "time",
-        )
-    else:
-        template = src.template(
-            "4768",
-            (
-                "A Kerberos authentication ticket (TGT) was requested.\r\n\r\nAccount Information:\r\n"
-                f"\tAccount Name:\t\t«user»\r\n\tSupplied Realm Name:\t{DOMAIN}\r\n\tUser ID:\t\t\t«sid»\r\n\r\n"
-                "Service Information:\r\n\tService Name:\t\tkrbtgt\r\n\r\nNetwork Information:\r\n"
-                "\tClient Address:\t\t::ffff:«ip»\r\n\tClient Port:\t\t«port»"
-            ),
-            (
-                ("TargetUserName", Slot("user")),
-                ("TargetDomainName", DOMAIN),
-                ("TargetSid", Slot("sid")),
-                ("ServiceName", "krbtgt"),
-                ("ServiceSid", f"{DOMAIN_SID}-502"),
-                ("TicketOptions", "0x40810010"),
-                ("Status", "0x0"),
-                ("TicketEncryptionType", "0x12"),
-                ("PreAuthType", "2"),
-                ("IpAddress", Slot("kip")),
-                ("IpPort", Slot("port")),
-                ("CertIssuerName", ""),
-                ("CertSerialNumber", ""),
-                ("CertThumbprint", ""),
-            ),
-        )
-        p = template.expect(
-            "time", "rec", "tid", "user", "sid", "ip", "port", "user", "sid", "kip", "port", "time"
-        )
-    services = (
-        ("DC01$", f"{DOMAIN_SID}-1000"),
-        ("FILES01$", f"{DOMAIN_SID}-1301"),
-        ("krbtgt", f"{DOMAIN_SID}-502"),
-    )
-    pool = tuple((w.name, w.sid, w.ip, f"{w.name}@{REALM}", f"::ffff:{w.ip}") for w in who)
-    write, rec, tids = src.write, src.records[SECURITY], src.tids("4768")
-    days, seconds = src.clock.windows, time_of_day()
-    bits, rand, join = src.rng.getrandbits, src.rng.random, "".join
-    count = len(pool)
-
-    def ticket(t: int) -> int:
-        s = t // 1000
-        et = days[s // 86400] + seconds[s % 86400]
-        user, sid, ip, upn, kip = pool[int(rand() * count)]
-        port = EPHEMERAL_PORTS[bits(14)]
-        if service:
-            svc, svcsid = services[bits(2) % 3]
-            write(
-                join(
-                    (
-                        p[0],
-                        et,
-                        p[1],
-                        str(rec()),
-                        p[2],
-                        tids[bits(3)],
-                        p[3],
-                        user,
-                        p[4],
-                        svc,
-                        p[5],
-                        ip,
-                        p[6],
-                        port,
-                        p[7],
-                        upn,
-                        p[8],
-                        svc,
-                        p[9],
-                        svcsid,
-                        p[10],
-                        kip,
-                        p[11],
-                        port,
-                        p[12],
-                        et,
-                        p[13],
-                    )
-                )
-            )
-        else:
-            write(
-                join(
-                    (
-                        p[0],
-                        et,
-                        p[1],
-                        str(rec()),
-                        p[2],
-                        tids[bits(3)],
-                        p[3],
-                        user,
-                        p[4],
-                        sid,
-                        p[5],
-                        ip,
-                        p[6],
-                        port,
-                        p[7],
-                        user,
-                        p[8],
-                        sid,
-                        p[9],
-                        kip,
-                        p[10],
-                        port,
-                        p[11],
-                        et,
-                        p[12],
-                    )
-                )
-            )
-        return 1
-
-    return Activity(weight, ticket)
 
 
 def service_state(src: WindowsSource) -> Action:
@@ -557,7 +109,7 @@ def _task(src: WindowsSource, kind: str, name: str) -> Action:
 def pc_people(src: WindowsSource) -> list[Activity]:
     assert src.owner is not None
     me = Who.user(src.owner, "127.0.0.1", src.host.name)
-    it_staff = [_who_of(user) for user in USERS if user.admin and user.name != src.owner.name]
+    it_staff = [who_of(user) for user in USERS if user.admin and user.name != src.owner.name]
     failed = src.template(
         "4625",
         (
@@ -657,7 +209,7 @@ def pc_background(src: WindowsSource) -> list[Activity]:
 
 
 def dc_people(src: WindowsSource) -> list[Activity]:
-    people = [_who_of(user) for user in USERS if user.name in PC_BY_OWNER]
+    people = [who_of(user) for user in USERS if user.name in PC_BY_OWNER]
     validate = src.template(
         "4776",
         (
@@ -690,7 +242,7 @@ def dc_people(src: WindowsSource) -> list[Activity]:
 
 
 def dc_background(src: WindowsSource) -> list[Activity]:
-    computers = [_computer(pc.name, pc.rid, pc.ip) for pc in PCS]
+    computers = [computer(pc.name, pc.rid, pc.ip) for pc in PCS]
     dc = Who(f"{DOMAIN_SID}-1000", "DC01$", DOMAIN, "-", "::1", True)
     backup = Who(SERVICE_ACCOUNT.sid, SERVICE_ACCOUNT.name, DOMAIN, "-", "10.10.1.20", True)
     return [

@@ -11,7 +11,8 @@ from pathlib import Path
 from watchkeeper.core.progress import Progress
 from watchkeeper.scenarios import stories
 from watchkeeper.scenarios.clock import DAY_MS, HOUR_MS, Clock, from_ms, to_ms
-from watchkeeper.scenarios.linux import AuditSource, SyslogSource
+from watchkeeper.scenarios.linux_audit import AuditSource
+from watchkeeper.scenarios.linux_syslog import SyslogSource
 from watchkeeper.scenarios.mobile import PhoneSource
 from watchkeeper.scenarios.network import FirewallSource, public_addresses
 from watchkeeper.scenarios.office import DC, PCS, ZONE

@@ -6,8 +6,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from watchkeeper.scenarios.catalog import INTERNET_DESTINATIONS
 from watchkeeper.scenarios.clock import Clock, milliseconds, time_of_day
+from watchkeeper.scenarios.destinations import INTERNET_DESTINATIONS
 from watchkeeper.scenarios.office import (
     DC_IP,
     DNS_FORWARDER,

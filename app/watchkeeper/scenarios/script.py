@@ -8,7 +8,8 @@ import random
 from dataclasses import dataclass, field
 
 from watchkeeper.scenarios.clock import Clock, from_ms
-from watchkeeper.scenarios.linux import AuditRecord, SyslogLine
+from watchkeeper.scenarios.linux_audit import AuditRecord
+from watchkeeper.scenarios.linux_syslog import SyslogLine
 from watchkeeper.scenarios.network import Packet
 from watchkeeper.scenarios.nxlog import SYSTEM_ACCOUNT, Account, guid_prefix
 from watchkeeper.scenarios.office import DOMAIN, USER_BY_NAME, WindowsHost

@@ -8,19 +8,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from watchkeeper.scenarios import catalog, eventlogs
-from watchkeeper.scenarios.catalog import PROGRAMS, Program
+from watchkeeper.scenarios import catalog, eventlogs, people_programs, system_programs
 from watchkeeper.scenarios.clock import Clock, milliseconds, time_of_day
 from watchkeeper.scenarios.nxlog import (
     CHANNELS,
     KINDS,
-    SYSMON,
-    SYSTEM_ACCOUNT,
     Account,
     Slot,
     Template,
     build,
-    escape,
     guid_prefix,
 )
 from watchkeeper.scenarios.office import (
@@ -33,7 +29,9 @@ from watchkeeper.scenarios.office import (
     User,
     WindowsHost,
 )
-from watchkeeper.scenarios.sources import EPHEMERAL_PORTS, Action, Activity, Source, StoryLine, hex4
+from watchkeeper.scenarios.programs import Program
+from watchkeeper.scenarios.sources import Action, Activity, Source, StoryLine
+from watchkeeper.scenarios.sysmon import sysmon_activity
 
 WINVER = {
     WIN10: "10.0.19041.5072 (WinBuild.160101.0800)",
@@ -41,7 +39,6 @@ WINVER = {
     "Windows Server 2022": "10.0.20348.2849 (WinBuild.160101.0800)",
 }
 _NUMBER = re.compile(r"\{n(?::([^}]*))?\}")
-PORT_NAMES = {443: "https", 80: "http", 445: "microsoft-ds", 389: "ldap", 88: "kerberos"}
 
 
 @dataclass(frozen=True)
@@ -184,18 +181,18 @@ class WindowsSource(Source):
         if self.host.is_dc:
             self._people += eventlogs.dc_people(self)
             self._background += eventlogs.dc_background(self)
-            self._background += self._sysmon_activity(
-                catalog.SYSTEM_PROGRAMS, people=False, scale=0.4
+            self._background += sysmon_activity(
+                self, system_programs.SYSTEM_PROGRAMS, people=False, scale=0.4
             )
         else:
             self._people += eventlogs.pc_people(self)
             self._background += eventlogs.pc_background(self)
-            programs: tuple[tuple[float, str], ...] = catalog.PEOPLE_PROGRAMS
+            programs: tuple[tuple[float, str], ...] = people_programs.PEOPLE_PROGRAMS
             if self.owner is not None and self.owner.admin:
-                programs = (*programs, *catalog.ADMIN_PROGRAMS)
-            self._people += self._sysmon_activity(programs, people=True, scale=1.0)
-            self._background += self._sysmon_activity(
-                catalog.SYSTEM_PROGRAMS, people=False, scale=1.0
+                programs = (*programs, *people_programs.ADMIN_PROGRAMS)
+            self._people += sysmon_activity(self, programs, people=True, scale=1.0)
+            self._background += sysmon_activity(
+                self, system_programs.SYSTEM_PROGRAMS, people=False, scale=1.0
             )
             if self.owner is not None and self.owner.admin:
                 self._people += eventlogs.admin_scripts(self)
@@ -218,317 +215,6 @@ class WindowsSource(Source):
 
     def _filter(self, activities: list[Activity], mode: object) -> list[Activity]:
         return [a for a in activities if not a.sysmon] if mode else activities
-
-    def _sysmon_activity(
-        self, programs: Sequence[tuple[float, str]], *, people: bool, scale: float
-    ) -> list[Activity]:
-        """Process starts and ends, connections, DNS queries and file creations."""
-        activities: list[Activity] = []
-        for weight, key in programs:
-            program = PROGRAMS[key]
-            activities.append(
-                Activity(weight * 1.2 * scale, self._process_create(program), sysmon=True)
-            )
-            activities.append(
-                Activity(weight * 0.6 * scale, self._process_end(program), sysmon=True)
-            )
-        for key in catalog.PEOPLE_CONNECTIONS if people else catalog.SYSTEM_CONNECTIONS:
-            program = PROGRAMS[key]
-            targets = catalog.DESTINATIONS[key]
-            for ip, port, name in targets:
-                activities.append(
-                    Activity(
-                        3.0 * scale / len(targets),
-                        self._connection(program, ip, port, name),
-                        sysmon=True,
-                    )
-                )
-        for key, query, results in catalog.DNS_QUERIES:
-            program = PROGRAMS[key]
-            if program.system == people:
-                continue
-            activities.append(
-                Activity(1.5 * scale, self._dns(program, query, results), sysmon=True)
-            )
-        for key, pattern in catalog.FILES if people else catalog.SYSTEM_FILES:
-            activities.append(
-                Activity(2.5 * scale, self._file(PROGRAMS[key], pattern), sysmon=True)
-            )
-        return activities
-
-    def _process_create(self, program: Program) -> Action:
-        parent = PROGRAMS[program.parent]
-        parent_guid, parent_pid = self.instance(parent.key)
-        user = self.runs_as(program)
-        commands = [
-            escape(text) for pattern in program.command_lines for text in self.expand(pattern)
-        ]
-        parent_command = self.expand(parent.command_lines[0])[0]
-        image = program.image
-        template = self.template(
-            "sysmon1",
-            (
-                "Process Create:\r\nRuleName: -\r\nUtcTime: «utc»\r\nProcessId: «pid»\r\n"
-                f"Image: {image}\r\nUser: {user}"
-            ),
-            (
-                ("RuleName", "-"),
-                ("UtcTime", Slot("utc")),
-                ("ProcessGuid", Slot("guid")),
-                ("ProcessId", Slot("pid")),
-                ("Image", image),
-                ("FileVersion", program.version.replace("{winver}", self.winver)),
-                ("Description", program.description),
-                ("Product", program.product),
-                ("Company", program.company),
-                ("OriginalFileName", program.original),
-                ("CommandLine", Slot("cmd")),
-                (
-                    "CurrentDirectory",
-                    (self.owner.home + "\\")
-                    if user.startswith(DOMAIN) and self.owner
-                    else "C:\\Windows\\system32\\",
-                ),
-                ("User", user),
-                (
-                    "LogonGuid",
-                    self.logon_guid
-                    if user.startswith(DOMAIN)
-                    else f"{{{self.guid_prefix}-0000-0000-e703-000000000000}}",
-                ),
-                ("LogonId", self.logon_id if user.startswith(DOMAIN) else "0x3e7"),
-                ("TerminalSessionId", "1" if user.startswith(DOMAIN) else "0"),
-                ("IntegrityLevel", program.integrity),
-                ("Hashes", program.hashes(self.winver)),
-                ("ParentProcessGuid", parent_guid),
-                ("ParentProcessId", parent_pid),
-                ("ParentImage", parent.image),
-                ("ParentCommandLine", parent_command),
-                ("ParentUser", self.runs_as(parent)),
-            ),
-            account=SYSTEM_ACCOUNT,
-        )
-        p = template.expect("time", "rec", "tid", "utc", "pid", "utc", "guid", "pid", "cmd", "time")
-        return self._process_action(p, commands)
-
-    def _process_action(self, p: tuple[str, ...], commands: list[str]) -> Action:
-        write, rec, tids = self.write, self.records[SYSMON], self.tids("sysmon1")
-        days, seconds, millis, h4 = self.clock.windows, time_of_day(), milliseconds(), hex4()
-        bits, rand, join = self.rng.getrandbits, self.rng.random, "".join
-        prefix = "{" + self.guid_prefix + "-"
-        count = len(commands)
-
-        def process(t: int) -> int:
-            s = t // 1000
-            et = days[s // 86400] + seconds[s % 86400]
-            utc = et + millis[t % 1000]
-            guid = join(
-                (
-                    prefix,
-                    h4[s & 0xFFFF],
-                    "-",
-                    h4[(s >> 16) & 0xFFFF],
-                    "-",
-                    h4[bits(16)],
-                    "-00000000",
-                    h4[bits(16)],
-                    "}",
-                )
-            )
-            pid = str((bits(13) + 64) << 2)
-            cmd = commands[int(rand() * count)]
-            write(
-                join(
-                    (
-                        p[0],
-                        et,
-                        p[1],
-                        str(rec()),
-                        p[2],
-                        tids[bits(3)],
-                        p[3],
-                        utc,
-                        p[4],
-                        pid,
-                        p[5],
-                        utc,
-                        p[6],
-                        guid,
-                        p[7],
-                        pid,
-                        p[8],
-                        cmd,
-                        p[9],
-                        et,
-                        p[10],
-                    )
-                )
-            )
-            return 1
-
-        return process
-
-    def _process_end(self, program: Program) -> Action:
-        user = self.runs_as(program)
-        template = self.template(
-            "sysmon5",
-            (
-                "Process terminated:\r\nRuleName: -\r\nUtcTime: «utc»\r\nProcessId: «pid»\r\n"
-                f"Image: {program.image}"
-            ),
-            (
-                ("RuleName", "-"),
-                ("UtcTime", Slot("utc")),
-                ("ProcessGuid", Slot("guid")),
-                ("ProcessId", Slot("pid")),
-                ("Image", program.image),
-                ("User", user),
-            ),
-            account=SYSTEM_ACCOUNT,
-        )
-        p = template.expect("time", "rec", "tid", "utc", "pid", "utc", "guid", "pid", "time")
-        write, rec, tids = self.write, self.records[SYSMON], self.tids("sysmon5")
-        days, seconds, millis, h4 = self.clock.windows, time_of_day(), milliseconds(), hex4()
-        bits, join = self.rng.getrandbits, "".join
-        prefix = "{" + self.guid_prefix + "-"
-
-        def end(t: int) -> int:
-            s = t // 1000
-            et = days[s // 86400] + seconds[s % 86400]
-            utc = et + millis[t % 1000]
-            born = s - bits(12)  # started up to an hour before
-            guid = join(
-                (
-                    prefix,
-                    h4[born & 0xFFFF],
-                    "-",
-                    h4[(born >> 16) & 0xFFFF],
-                    "-",
-                    h4[bits(16)],
-                    "-00000000",
-                    h4[bits(16)],
-                    "}",
-                )
-            )
-            pid = str((bits(13) + 64) << 2)
-            write(
-                join(
-                    (
-                        p[0],
-                        et,
-                        p[1],
-                        str(rec()),
-                        p[2],
-                        tids[bits(3)],
-                        p[3],
-                        utc,
-                        p[4],
-                        pid,
-                        p[5],
-                        utc,
-                        p[6],
-                        guid,
-                        p[7],
-                        pid,
-                        p[8],
-                        et,
-                        p[9],
-                    )
-                )
-            )
-            return 1
-
-        return end
-
-    def _connection(self, program: Program, ip: str, port: int, name: str) -> Action:
-        guid, pid = self.instance(program.key)
-        user = self.runs_as(program)
-        template = self.template(
-            "sysmon3",
-            (
-                f"Network connection detected:\r\nRuleName: -\r\nUtcTime: «utc»\r\nImage: {program.image}\r\n"
-                f"DestinationIp: {ip}\r\nDestinationPort: {port}"
-            ),
-            (
-                ("RuleName", "-"),
-                ("UtcTime", Slot("utc")),
-                ("ProcessGuid", guid),
-                ("ProcessId", pid),
-                ("Image", program.image),
-                ("User", user),
-                ("Protocol", "tcp"),
-                ("Initiated", "true"),
-                ("SourceIsIpv6", "false"),
-                ("SourceIp", self.host.ip),
-                ("SourceHostname", self.host.fqdn),
-                ("SourcePort", Slot("port")),
-                ("SourcePortName", "-"),
-                ("DestinationIsIpv6", "false"),
-                ("DestinationIp", ip),
-                ("DestinationHostname", name),
-                ("DestinationPort", str(port)),
-                ("DestinationPortName", PORT_NAMES.get(port, "-")),
-            ),
-            account=SYSTEM_ACCOUNT,
-        )
-        p = template.expect("time", "rec", "tid", "utc", "utc", "port", "time")
-        write, rec, tids = self.write, self.records[SYSMON], self.tids("sysmon3")
-        days, seconds, millis = self.clock.windows, time_of_day(), milliseconds()
-        bits, join = self.rng.getrandbits, "".join
-        ports = EPHEMERAL_PORTS
-
-        def connect(t: int) -> int:
-            s = t // 1000
-            et = days[s // 86400] + seconds[s % 86400]
-            utc = et + millis[t % 1000]
-            write(
-                join(
-                    (
-                        p[0],
-                        et,
-                        p[1],
-                        str(rec()),
-                        p[2],
-                        tids[bits(3)],
-                        p[3],
-                        utc,
-                        p[4],
-                        utc,
-                        p[5],
-                        ports[bits(14)],
-                        p[6],
-                        et,
-                        p[7],
-                    )
-                )
-            )
-            return 1
-
-        return connect
-
-    def _dns(self, program: Program, query: str, results: str) -> Action:
-        guid, pid = self.instance(program.key)
-        user = self.runs_as(program)
-        template = self.template(
-            "sysmon22",
-            (
-                f"Dns query:\r\nRuleName: -\r\nUtcTime: «utc»\r\nQueryName: {query}\r\n"
-                f"Image: {program.image}"
-            ),
-            (
-                ("RuleName", "-"),
-                ("UtcTime", Slot("utc")),
-                ("ProcessGuid", guid),
-                ("ProcessId", pid),
-                ("QueryName", query),
-                ("QueryStatus", "0"),
-                ("QueryResults", results),
-                ("Image", program.image),
-                ("User", user),
-            ),
-            account=SYSTEM_ACCOUNT,
-        )
-        return self.stamped(template, "sysmon22")
 
     def stamped(self, template: Template, kind: str) -> Action:
         """An event whose only per-event values are its time (and Sysmon's UtcTime)."""
@@ -573,69 +259,3 @@ class WindowsSource(Source):
             return 1
 
         return stamped
-
-    def _file(self, program: Program, pattern: str) -> Action:
-        guid, pid = self.instance(program.key)
-        user = self.runs_as(program)
-        names = [
-            escape(text)
-            for n in range(24)
-            for text in self.expand(pattern, self.rng.getrandbits(40))
-        ][:48]
-        template = self.template(
-            "sysmon11",
-            (
-                f"File created:\r\nRuleName: -\r\nUtcTime: «utc»\r\nImage: {program.image}\r\n"
-                "TargetFilename: «file»"
-            ),
-            (
-                ("RuleName", "-"),
-                ("UtcTime", Slot("utc")),
-                ("ProcessGuid", guid),
-                ("ProcessId", pid),
-                ("Image", program.image),
-                ("TargetFilename", Slot("file")),
-                ("CreationUtcTime", Slot("utc")),
-                ("User", user),
-            ),
-            account=SYSTEM_ACCOUNT,
-        )
-        p = template.expect("time", "rec", "tid", "utc", "file", "utc", "file", "utc", "time")
-        write, rec, tids = self.write, self.records[SYSMON], self.tids("sysmon11")
-        days, seconds, millis = self.clock.windows, time_of_day(), milliseconds()
-        bits, rand, join = self.rng.getrandbits, self.rng.random, "".join
-        count = len(names)
-
-        def create(t: int) -> int:
-            s = t // 1000
-            et = days[s // 86400] + seconds[s % 86400]
-            utc = et + millis[t % 1000]
-            name = names[int(rand() * count)]
-            write(
-                join(
-                    (
-                        p[0],
-                        et,
-                        p[1],
-                        str(rec()),
-                        p[2],
-                        tids[bits(3)],
-                        p[3],
-                        utc,
-                        p[4],
-                        name,
-                        p[5],
-                        utc,
-                        p[6],
-                        name,
-                        p[7],
-                        utc,
-                        p[8],
-                        et,
-                        p[9],
-                    )
-                )
-            )
-            return 1
-
-        return create

@@ -18,7 +18,7 @@ from watchkeeper.detection.rules import RuleCache, RuleSet, load_rules, rule_fil
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.scenarios import ScenarioSummary
 from watchkeeper.scenarios.demo import load_demo
-from watchkeeper.scenarios.linux import audit_text
+from watchkeeper.scenarios.linux_audit import audit_text
 from watchkeeper.storage import hits
 from watchkeeper.storage.filters import compile_filter
 from watchkeeper.storage.queries import search
