@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 
 from watchkeeper.scenarios.clock import DAY_MS, HOUR_MS, Clock
-from watchkeeper.scenarios.intrusions import remote_tool, ssh_brute_force
 from watchkeeper.scenarios.office_macro import office_macro
 from watchkeeper.scenarios.password_spray import password_spray
+from watchkeeper.scenarios.remote_tool import remote_tool
 from watchkeeper.scenarios.script import Plan, Script
+from watchkeeper.scenarios.ssh_brute_force import ssh_brute_force
 
 
 def plan(clock: Clock, rng: random.Random) -> Plan:
