@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import json
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
@@ -11,9 +10,7 @@ import orjson
 
 from watchkeeper.core.event import Event, Parsed, Rejected
 from watchkeeper.ingest.base import (
-    CHUNK,
     HEAD_SIZE,
-    MAX_LINE,
     ParseContext,
     Source,
     complete_lines,
@@ -22,6 +19,7 @@ from watchkeeper.ingest.base import (
     iter_lines,
     utf8_stream,
 )
+from watchkeeper.ingest.json_array import array_elements
 from watchkeeper.ingest.mapping import FieldMapper
 from watchkeeper.ingest.times import TimeOutOfRange
 
@@ -237,111 +235,14 @@ def _loads_or_none(line: str) -> Any:
 
 
 def _parse_array(stream: BinaryIO, mapper: FieldMapper, file_encoding: str) -> Iterator[Parsed]:
-    """The elements of one top-level JSON array, read a piece at a time.
-
-    record_no is the element's position in the array. An element that is not valid JSON
-    leaves no safe place to resume, so the rest of the file becomes one Rejected record.
-    """
-    decoder = json.JSONDecoder()
-    buffer = ""
-    offset = 0  # characters consumed before `buffer`
-    pos = 0
-    eof = False
-    number = 0
-    reader = codecs.getincrementaldecoder("utf-8")(errors="replace")
-
-    def more() -> bool:
-        nonlocal buffer, pos, offset, eof
-        if eof:
-            return False
-        chunk = stream.read(CHUNK)
-        if not chunk:
-            eof = True
-            buffer = buffer[pos:] + reader.decode(b"", final=True)
-        else:
-            buffer = buffer[pos:] + reader.decode(chunk)
-        offset += pos
-        pos = 0
-        return True
-
-    def skip_space() -> None:
-        nonlocal pos
-        while True:
-            while pos < len(buffer) and buffer[pos] in " \t\r\n":
-                pos += 1
-            if pos < len(buffer) or not more():
-                return
-
-    skip_space()
-    pos += 1  # the '['
-    while True:
-        skip_space()
-        if pos >= len(buffer):
-            return  # the end of the file; an array left open loses nothing
-        if buffer[pos : pos + 1] == "]":
-            pos += 1
-            skip_space()
-            if pos < len(buffer):
-                yield _rest_rejected(
-                    number + 1,
-                    buffer[pos:],
-                    stream,
-                    offset + pos,
-                    "text after the end of the JSON array",
-                )
-            return
-        if number and buffer[pos : pos + 1] == ",":
-            pos += 1
-            skip_space()
-        number += 1
-        while True:
-            try:
-                value, end = decoder.raw_decode(buffer, pos)
-                break
-            except RecursionError:
-                yield _rest_rejected(
-                    number,
-                    buffer[pos:],
-                    stream,
-                    offset + pos,
-                    f"element {number}: nested too deep to read",
-                )
-                return
-            except json.JSONDecodeError as error:
-                if len(buffer) - pos > MAX_LINE or not more():
-                    yield _rest_rejected(
-                        number,
-                        buffer[pos:],
-                        stream,
-                        offset + pos,
-                        f"element {number}: not valid JSON: {error.msg}",
-                    )
-                    return
-        text = buffer[pos:end]
-        pos = end
+    """The objects of one top-level JSON array as Events; record_no is an element's position."""
+    for element in array_elements(stream):
+        if isinstance(element, Rejected):
+            yield element
+            continue
+        number, text, value = element
         if not isinstance(value, dict):
-            yield Rejected(
-                number, text.encode(), f"element {number}: JSON {json_kind(value)}, not an object"
-            )
+            reason = f"element {number}: JSON {json_kind(value)}, not an object"
+            yield Rejected(number, text.encode(), reason)
             continue
         yield event_from_object(number, text, value, file_encoding, mapper)
-
-
-def _rest_rejected(number: int, text: str, stream: BinaryIO, offset: int, reason: str) -> Rejected:
-    """The rest of a file as one Rejected record: its first MAX_LINE bytes and the reason."""
-    kept = text.encode()[:MAX_LINE]
-    length = len(text.encode())
-    while len(kept) < MAX_LINE:
-        chunk = stream.read(CHUNK)
-        if not chunk:
-            break
-        kept += chunk[: MAX_LINE - len(kept)]
-        length += len(chunk)
-    for chunk in iter(lambda: stream.read(CHUNK), b""):
-        length += len(chunk)
-    return Rejected(
-        number,
-        kept,
-        f"{reason} (at character {offset:,}; the remaining "
-        f"{length:,} bytes were not read as events)",
-    )
