@@ -11,10 +11,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 import sqlite3
+import stat as stat_module
+import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,7 @@ from watchkeeper.detection.mapping import MAPPING_VERSION, targets
 COMPILER_VERSION = "9"
 LEVELS = ("informational", "low", "medium", "high", "critical")
 MAX_RULE_FILE = 2 * 1024 * 1024
+CACHE_NAME = "compiled-rules.sqlite"
 _PLACEHOLDER = re.compile(rb"\|expand")
 _PLACEHOLDER_MISSING = re.compile(r"[Pp]laceholder replacement variable '([^']+)'")
 
@@ -89,6 +94,11 @@ class RuleSet:
     compiled: int = 0  # rules compiled in this load (the rest came from the cache)
     # folders loaded because earlier runs on the store were given them (service.run)
     remembered: list[str] = field(default_factory=list)
+    # SigmaHQ's set (detection.bundle): the profile in use, each profile's rule count, and
+    # the set's release; empty when no set was loaded
+    profile: str = ""
+    profile_counts: dict[str, int] = field(default_factory=dict)
+    sigmahq: dict[str, Any] = field(default_factory=dict)
 
     def find(self, reference: str) -> Rule | None:
         """A rule by Sigma id or name."""
@@ -98,34 +108,54 @@ class RuleSet:
         return None
 
 
-# Beside the Sigma rules, the shipped folder holds the compliance policy (not a Sigma rule).
-NOT_SIGMA = ("deprecated", "compliance")
+# Beside the Sigma rules, the shipped folder holds the compliance policy (not a Sigma rule)
+# and SigmaHQ's set, which is loaded on its own, through the profile (detection.bundle).
+NOT_SIGMA = ("deprecated", "compliance", "sigmahq")
 
 
 def rule_files(folders: Iterable[Path]) -> list[Path]:
-    found: list[Path] = []
+    return [path for path, _ in _rule_files(folders)]
+
+
+def _rule_files(folders: Iterable[Path]) -> list[tuple[Path, tuple[int, int]]]:
+    """Every rule file under the folders, with its modification time and size."""
+    found: list[tuple[Path, tuple[int, int]]] = []
     for folder in folders:
         if folder.is_file():
-            found.append(folder)
+            stat = folder.stat()
+            found.append((folder, (stat.st_mtime_ns, stat.st_size)))
             continue
-        found.extend(
-            sorted(
-                p
-                for p in folder.rglob("*")
-                if p.suffix.lower() in (".yml", ".yaml")
-                and p.is_file()
-                and not set(p.relative_to(folder).parts) & set(NOT_SIGMA)
-            )
-        )
+        files: list[tuple[Path, tuple[int, int]]] = []
+        for top, dirs, names in os.walk(folder):
+            dirs[:] = [d for d in dirs if d not in NOT_SIGMA]
+            for name in names:
+                if not name.lower().endswith((".yml", ".yaml")):
+                    continue
+                path = Path(top, name)
+                with contextlib.suppress(OSError):
+                    stat = path.stat()
+                    if stat_module.S_ISREG(stat.st_mode):
+                        files.append((path, (stat.st_mtime_ns, stat.st_size)))
+        found.extend(sorted(files))
     return found
 
 
 class RuleCache:
-    """Compiled rule files by content key, in a SQLite file (any process may read it)."""
+    """Compiled rule files by content key, in a SQLite file (any process may read it).
 
-    def __init__(self, path: Path | None) -> None:
+    `shipped` is a cache made when the installer was built, read-only: the rules that ship are
+    found there on the first launch instead of being compiled again.
+    """
+
+    def __init__(self, path: Path | None, shipped: Path | None = None) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
+        self._shipped: sqlite3.Connection | None = None
+        if shipped is not None and shipped.is_file():
+            with contextlib.suppress(sqlite3.Error):
+                self._shipped = sqlite3.connect(
+                    f"{shipped.resolve().as_uri()}?mode=ro&immutable=1", uri=True
+                )
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,13 +168,16 @@ class RuleCache:
                 self._db = None  # a broken cache only costs time
 
     def get(self, key: str) -> list[dict[str, Any]] | None:
-        if self._db is None:
-            return None
-        try:
-            row = self._db.execute("SELECT value FROM compiled WHERE key = ?", [key]).fetchone()
-            return json.loads(row[0]) if row else None
-        except (sqlite3.Error, ValueError):
-            return None
+        for db in (self._db, self._shipped):
+            if db is None:
+                continue
+            try:
+                row = db.execute("SELECT value FROM compiled WHERE key = ?", [key]).fetchone()
+                if row:
+                    return list(json.loads(row[0]))
+            except (sqlite3.Error, ValueError):
+                continue
+        return None
 
     def put(self, key: str, value: list[dict[str, Any]]) -> None:
         if self._db is None:
@@ -164,12 +197,15 @@ class RuleCache:
             self.commit()
             self._db.close()
             self._db = None
+        if self._shipped is not None:
+            self._shipped.close()
+            self._shipped = None
 
 
 def default_cache() -> RuleCache:
     from watchkeeper.core import paths
 
-    return RuleCache(paths.cache_dir() / "compiled-rules.sqlite")
+    return RuleCache(paths.cache_dir() / CACHE_NAME, paths.shipped_rule_cache())
 
 
 def load_rules(
@@ -180,9 +216,17 @@ def load_rules(
 ) -> RuleSet:
     """Load every rule file under `folders` (the shipped pack first, then the user's)."""
     placeholders = dict(placeholders or {})
+    listed = _rule_files(folders)
+    memo_key = _memo_key(listed, placeholders)
+    with _MEMO_LOCK:
+        remembered = _MEMO.get(memo_key) if memo_key else None
+    if remembered is not None:
+        return replace(
+            remembered, rules=list(remembered.rules), problems=list(remembered.problems), compiled=0
+        )
     owned = cache is None
     cache = default_cache() if cache is None else cache
-    files = rule_files(folders)
+    files = [path for path, _ in listed]
     result = RuleSet(files=len(files))
     if progress is not None:
         progress.update(stage=f"Loading {len(files):,} rule files", done=0, total=len(files))
@@ -222,7 +266,35 @@ def load_rules(
         if owned:
             cache.close()
     _drop_duplicate_ids(result)
+    if memo_key:
+        with _MEMO_LOCK:
+            _MEMO[memo_key] = replace(
+                result, rules=list(result.rules), problems=list(result.problems)
+            )
+            while len(_MEMO) > MEMO_SIZE:
+                _MEMO.pop(next(iter(_MEMO)))
     return result
+
+
+# The last few loads, in memory: the window and the collector run detection after every import,
+# and even from the compiled cache, reading thousands of files and their entries takes a second.
+# A load is reused while every file has the modification time and size it had, unless a file
+# changed in the last seconds, when the same time and size may not mean the same content.
+MEMO_SIZE = 4
+RECENT_NS = 2_000_000_000
+_MEMO: dict[str, RuleSet] = {}
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo_key(listed: list[tuple[Path, tuple[int, int]]], placeholders: Mapping[str, Any]) -> str:
+    newest = max((mtime for _, (mtime, _size) in listed), default=0)
+    if time.time_ns() - newest < RECENT_NS:
+        return ""
+    digest = hashlib.sha256(f"{COMPILER_VERSION}\x00{MAPPING_VERSION}".encode())
+    digest.update(json.dumps(placeholders, sort_keys=True).encode())
+    for path, (mtime, size) in listed:
+        digest.update(f"\x00{path}\x00{mtime}\x00{size}".encode())
+    return digest.hexdigest()
 
 
 def _key(data: bytes, placeholders: Mapping[str, list[str]]) -> str:
