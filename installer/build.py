@@ -75,6 +75,28 @@ def find_fonts(target: Path) -> Path | None:
     )
 
 
+def compile_rules(folder: Path) -> Path:
+    """The shipped rules compiled once here, so the first launch does not compile them."""
+    shutil.rmtree(folder, ignore_errors=True)
+    target = folder / "compiled-rules.sqlite"
+    say("compiling the shipped rules")
+    code = (
+        "import sys; from pathlib import Path; "
+        "from watchkeeper.detection.bundle import compile_shipped; "
+        "print(compile_shipped(Path(sys.argv[1])))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(target)],
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "app")},
+        capture_output=True,
+        text=True,
+    )
+    say(f"{int(done.stdout.split()[-1]):,} rules compiled into the bundle's cache")
+    return folder
+
+
 def build_bundle(work: Path, dist: Path) -> Path:
     """The PyInstaller one-folder bundle (and Watchkeeper.app on macOS)."""
     icons = render_icons(ROOT / "resources" / "icons" / "watchkeeper.svg", work / "icons")
@@ -98,6 +120,7 @@ def build_bundle(work: Path, dist: Path) -> Path:
     ]
     if fonts:
         command += ["--fonts", str(fonts)]
+    command += ["--rule-cache", str(compile_rules(work / "rules-cache"))]
     say("freezing the app with PyInstaller")
     subprocess.run(command, check=True, cwd=ROOT)
     bundle = dist / "watchkeeper"

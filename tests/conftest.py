@@ -49,11 +49,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.timeout(INSTALLER_TIMEOUT))
 
 
+@pytest.fixture(scope="session")
+def compiled_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped rules compiled once for the whole run, as the installer's bundle carries
+    them: each test has a data folder (and so a rule cache) of its own."""
+    from watchkeeper.detection.bundle import compile_shipped
+
+    target = tmp_path_factory.mktemp("compiled-rules") / "compiled-rules.sqlite"
+    compile_shipped(target)
+    return target
+
+
 @pytest.fixture(autouse=True)
-def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiled_rules: Path) -> Path:
     """A data folder of the test's own, so nothing touches the user's real store."""
     home = tmp_path / "home"
     monkeypatch.setenv("WATCHKEEPER_HOME", str(home))
+    monkeypatch.setenv("WATCHKEEPER_COMPILED_RULES", str(compiled_rules))
     return home
 
 

@@ -80,3 +80,15 @@ def resources_dir() -> Path:
 
 def rules_dir() -> Path:
     return _find("rules")
+
+
+def shipped_rule_cache() -> Path | None:
+    """The compiled-rule cache an installer's bundle carries (installer/build.py), if any;
+    WATCHKEEPER_COMPILED_RULES names one made elsewhere (the tests share one)."""
+    override = os.environ.get("WATCHKEEPER_COMPILED_RULES")
+    if override:
+        return Path(override)
+    try:
+        return _find("rules-cache") / "compiled-rules.sqlite"
+    except FileNotFoundError:
+        return None

@@ -30,6 +30,8 @@ LISTENERS: dict[str, int] = {
     "http": 8088,
 }
 DEFAULT_LISTENERS = {"syslog-udp": 5514, "syslog-tcp": 5514}
+# the profiles of SigmaHQ's set (detection.bundle.PROFILES has the same keys)
+RULE_PROFILES = ("core", "broad", "hunting")
 DEFAULT_COLUMNS = ["time", "host", "source", "event_id", "level", "username", "process", "message"]
 CONNECTIONS_PER_SENDER = 32
 CONNECTION_IDLE_SECONDS = 600.0
@@ -45,6 +47,8 @@ class Settings:
     timeline_series: Literal["source", "level"] = "source"
     # folders of Sigma rules the user added, besides the shipped ones
     rule_folders: list[str] = field(default_factory=list)
+    # which of SigmaHQ's shipped rules run: "core", "broad" or "hunting" (detection.bundle)
+    rule_profile: str = "core"
     # values for Sigma placeholders (%name% with the |expand modifier)
     placeholders: dict[str, list[str]] = field(default_factory=dict)
     # the collector: listener name (see LISTENERS) -> port, for the ones turned on
@@ -126,6 +130,8 @@ def _valid(document: dict[str, Any]) -> Settings:
         settings.theme = defaults.theme
     if settings.time_display not in ("local", "utc"):
         settings.time_display = defaults.time_display
+    if settings.rule_profile not in RULE_PROFILES:
+        settings.rule_profile = defaults.rule_profile
     if settings.timeline_series not in ("source", "level"):
         settings.timeline_series = defaults.timeline_series
     if not isinstance(settings.placeholders, dict) or not all(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from watchkeeper.core import paths
@@ -11,6 +12,7 @@ from watchkeeper.core import settings as settings_module
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
+from watchkeeper.detection import bundle
 from watchkeeper.detection.engine import detect
 from watchkeeper.detection.report import DetectReport
 from watchkeeper.detection.rules import LoadProblem, RuleCache, RuleSet, load_rules
@@ -48,16 +50,51 @@ def load(
     progress: Progress | None = None,
     cache: RuleCache | None = None,
 ) -> RuleSet:
+    """The shipped pack, SigmaHQ's set through the profile in settings, and the folders."""
     chosen = settings if settings is not None else settings_module.load()
     folders = rule_folders(extra, chosen)
     present = [folder for folder in folders if folder.exists()]
-    ruleset = load_rules(present, chosen.placeholders, progress, cache)
+    sigmahq = bundle.active_set()
+    # the set last: a rule a folder also holds (a SigmaHQ checkout added before the set
+    # shipped) runs from the folder, whole, and the set's copy is dropped without a word
+    with_set = [*present, sigmahq] if sigmahq.is_dir() else present
+    ruleset = load_rules(with_set, chosen.placeholders, progress, cache)
+    ruleset.problems = [
+        problem
+        for problem in ruleset.problems
+        if not (problem.path.startswith(str(sigmahq)) and problem.reason.startswith("has the id"))
+    ]
     for folder in folders:
         if folder not in present:
             ruleset.problems.append(
                 LoadProblem(str(folder), "is a rule folder in Settings that no longer exists")
             )
+    if sigmahq.is_dir():
+        _apply_profile(ruleset, sigmahq, bundle.profile(chosen.rule_profile))
     return ruleset
+
+
+def _apply_profile(ruleset: RuleSet, sigmahq: Path, profile: bundle.Profile) -> None:
+    """Keep the set's rules the profile admits (and any a kept correlation refers to)."""
+    root = str(sigmahq)
+    ruleset.profile_counts = bundle.counts(ruleset.rules, sigmahq)
+    ruleset.profile = profile.key
+    manifest = bundle.read_manifest(sigmahq)
+    ruleset.sigmahq = bundle.describe(manifest) if manifest else {}
+    referred = {
+        reference
+        for rule in ruleset.rules
+        if rule.kind == "correlation"
+        for reference in rule.correlation.get("rules", [])
+    }
+    ruleset.rules = [
+        rule
+        for rule in ruleset.rules
+        if not rule.path.startswith(root)
+        or profile.admits(rule)
+        or rule.rule_id in referred
+        or rule.name in referred
+    ]
 
 
 def hunted_with(store: Store) -> list[Path]:
@@ -103,3 +140,21 @@ def run(
             names = [str(folder) for folder in dict.fromkeys([*remembered, *given])]
             hits.set_meta(store, HUNTED_WITH, json.dumps(names))
     return rules, detect(store, rules, progress, full=full, keep=keep)
+
+
+def rehunt(
+    store: Store,
+    since: datetime,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> tuple[RuleSet, DetectReport]:
+    """Run the rules again over the events of the time since `since` (and any imported after
+    the first of them), keeping the hits already stored: after the rules changed."""
+    if since.tzinfo is not None:  # the store keeps UTC without a zone
+        since = since.astimezone(UTC).replace(tzinfo=None)
+    row = store.fetch_one("SELECT min(id) FROM events WHERE time >= ?", [since])
+    first = int(row[0]) if row and row[0] is not None else None
+    rules = load(hunted_with(store), settings, progress)
+    if first is None:
+        return rules, DetectReport()
+    return rules, detect(store, rules, progress, after_id=first - 1)

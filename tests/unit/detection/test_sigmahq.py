@@ -115,3 +115,36 @@ def test_hits_on_the_samples_agree_with_the_reference(
     assert len(both) >= 300
     assert {rule for rule, _ in set(reference) - set(ours)} <= set(REFERENCE_ONLY)
     assert {rule for rule, _ in set(ours) - set(reference)} <= set(OURS_ONLY)
+
+
+def test_a_fresh_install_finds_what_the_reference_finds_with_the_shipped_rules(
+    tmp_path: Path,
+) -> None:
+    """No rule folder added: the shipped set under the default profile (Core) on the samples.
+    Every high or critical rule the reference finds is found, unless it is one of the
+    differences above or a rule Core leaves to the Hunting profile (experimental)."""
+    if not SAMPLES.exists() or not REFERENCE.exists():
+        pytest.skip("reference data not present: ../shared/data")
+    from watchkeeper.core.settings import Settings
+    from watchkeeper.detection import bundle, service
+    from watchkeeper.ingest.importer import import_paths
+
+    manifest = bundle.read_manifest(bundle.shipped_set())
+    assert manifest is not None
+    with Store(tmp_path / "samples.duckdb") as store:
+        import_paths(store, [SAMPLES])
+        ruleset, report = service.run(store, settings=Settings())
+        assert ruleset.profile == "core"
+        assert report.failures == []
+        ours = {rule_id for (rule_id,) in store.fetch_all("SELECT DISTINCT rule_id FROM hits")}
+    reference: set[str] = set()
+    with REFERENCE.open(newline="") as handle:
+        reference = {row["rule_id"] for row in csv.DictReader(handle)}
+    missed = reference - ours - set(REFERENCE_ONLY)
+    outside_core = {
+        rule_id
+        for rule_id in missed
+        if rule_id in manifest.rules and manifest.rules[rule_id][3] == "experimental"
+    }
+    assert missed - outside_core == set()
+    assert len(ours) > 150
