@@ -1,4 +1,4 @@
-"""`rules`, `detect` and `hits`: the detection rules, running them, and what they found."""
+"""`detect` and `hits`: running the detection rules, and what they found."""
 
 from __future__ import annotations
 
@@ -20,13 +20,6 @@ if TYPE_CHECKING:
 
 
 def add_commands(commands: Commands) -> None:
-    p = add_command(
-        commands, "rules", cmd_rules, help="the detection rules loaded, and why any failed to load"
-    )
-    add_rules(p)
-    p.add_argument("--list", action="store_true", help="list every rule, not only the counts")
-    add_common(p)
-
     p = add_command(
         commands, "detect", cmd_detect, help="run the detection rules over new events (or all)"
     )
@@ -90,50 +83,6 @@ def print_report(report: DetectReport, out: TextIO) -> None:
         )
 
 
-def cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from collections import Counter
-
-    from watchkeeper.detection import service
-    from watchkeeper.detection.rules import summary
-
-    ruleset = with_progress(lambda progress: service.load(args.rules, progress=progress), err)
-    if args.json:
-        print_json(
-            {
-                "files": ruleset.files,
-                "rules": [summary(r) for r in ruleset.rules],
-                "problems": [asdict(p) for p in ruleset.problems],
-            },
-            out,
-        )
-        return 0
-    applies = sum(1 for r in ruleset.rules if r.applies())
-    out.write(
-        f"{len(ruleset.rules):,} rules from {ruleset.files:,} files "
-        f"({applies:,} for logs Watchkeeper reads); {len(ruleset.problems):,} problem(s)\n"
-    )
-    levels = Counter(r.level or "none" for r in ruleset.rules)
-    out.write(
-        "  "
-        + ", ".join(
-            f"{levels[level]:,} {level}"
-            for level in (*reversed(LEVEL_CHOICES), "none")
-            if levels[level]
-        )
-        + "\n"
-    )
-    if args.list:
-        for rule in ruleset.rules:
-            out.write(f"  {rule.rule_id:36}  {rule.level or '-':13} {safe(rule.title, 80)}\n")
-    for problem in ruleset.problems:
-        out.write(
-            f"  not loaded: {safe(problem.path)}"
-            + (f" ({safe(problem.title, 60)})" if problem.title else "")
-            + f": {safe(problem.reason, 200)}\n"
-        )
-    return 0
-
-
 def cmd_detect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with open_store(args) as store:
         ruleset, report = with_progress(
@@ -188,4 +137,22 @@ def cmd_hits(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             + f"; id {item.rule_id}\n"
         )
     out.write(f"{sum(i.count for i in found):,} hit(s) from {len(found):,} rule(s)\n")
+    return 0
+
+
+def rehunt(args: argparse.Namespace, days: int, out: TextIO, err: TextIO) -> int:
+    """Run the rules again over the last `days` days of events (after the rules changed)."""
+    from datetime import timedelta
+
+    from watchkeeper.detection import service
+
+    since = args.clock() - timedelta(days=days)
+    with open_store(args) as store:
+        _ruleset, report = with_progress(
+            lambda progress: service.rehunt(store, since, progress=progress), err
+        )
+    if args.json:
+        print_json(report_document(report), out)
+    else:
+        print_report(report, out)
     return 0

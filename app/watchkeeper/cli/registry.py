@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "imports": ("import", "demo"),
     "search": ("stats", "search"),
-    "detection": ("rules", "detect", "hits"),
+    "rules": ("rules",),
+    "detection": ("detect", "hits"),
     "collect": ("collect", "sources"),
     "devices": ("devices",),
 }
@@ -32,12 +33,13 @@ class CommandModule(Protocol):
 def build_parser() -> Parser:
     """The whole command line: the top-level options and every module's commands."""
     # imported by name, not looked up from COMMAND_MODULES, so a frozen bundle carries them
-    from watchkeeper.cli import collect, detection, devices, imports, search
+    from watchkeeper.cli import collect, detection, devices, imports, rules, search
     from watchkeeper.cli.parser import top_parser
 
     modules: dict[str, CommandModule] = {
         "imports": imports,
         "search": search,
+        "rules": rules,
         "detection": detection,
         "collect": collect,
         "devices": devices,

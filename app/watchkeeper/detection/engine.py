@@ -64,14 +64,18 @@ def detect(
     full: bool = False,
     chunk: int = CHUNK_IDS,
     keep: Iterable[str] = (),
+    after_id: int | None = None,
 ) -> DetectReport:
     """Run the rules over events newer than the last run (or all events, with `full`, which
-    replaces the stored hits except those of the rules in `keep`)."""
+    replaces the stored hits except those of the rules in `keep`; or those after `after_id`,
+    keeping the hits stored, as a re-hunt over recent days does)."""
     started = time.perf_counter()
     report = DetectReport(full=full)
     top = store.fetch_one("SELECT coalesce(max(id), 0) FROM events")
     report.last_id = int(top[0]) if top else 0
     done = 0 if full else int(hits.get_meta(store, LAST_RUN_KEY) or 0)
+    if after_id is not None and not full:
+        done = min(done, max(0, after_id))
     report.first_id = done
     disabled = hits.disabled_rules(store)
     groups, correlations = plan(ruleset, disabled)
