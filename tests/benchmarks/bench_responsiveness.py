@@ -42,6 +42,10 @@ def run_until(app: QApplication, condition: Callable[[], object], seconds: float
         time.sleep(0.002)
 
 
+def _no_detection(self: object, full: bool = False, since: object = None) -> None:
+    return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -49,7 +53,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     # the detection a window queues after an import is measured by bench_detect.py
-    detecting.Detection.request = lambda self, full=False: None  # type: ignore[method-assign]
+    detecting.Detection.request = _no_detection  # type: ignore[method-assign]
     app = QApplication([])
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)

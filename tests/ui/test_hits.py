@@ -399,7 +399,7 @@ def test_rule_folders_are_saved_and_a_removed_folder_stops_hitting(
     assert first is not None
     dialog = window.edit_rule_folders()
     assert dialog.folders() == [str(tmp_path / "rules")]
-    assert f"The last run loaded {first.rules_loaded} rules" in dialog.loaded.text()
+    assert f"The last run loaded {first.rules_loaded:,} rules" in dialog.loaded.text()
     assert not dialog.hunt.isChecked()
     dialog.list.setCurrentRow(1)
     dialog.remove_button.click()

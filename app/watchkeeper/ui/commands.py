@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QStyle
 
 from watchkeeper.ui.actions import ActionSpec, Choices, Row, Separator
 from watchkeeper.ui.help import show_about, show_filter_help
+from watchkeeper.ui.hits.rule_sets import profile_options
 
 if TYPE_CHECKING:
     from watchkeeper.ui.main_window import MainWindow
@@ -128,6 +129,20 @@ def window_commands(window: MainWindow) -> list[Row]:
             "&Detection",
             icon=icon.SP_BrowserReload,
             tip="Run every rule over every event again (hits are replaced)",
+        ),
+        Choices(
+            "profile",
+            "&Detection/Rule &profile",
+            profile_options(),
+            window.settings.rule_profile,
+            window.rule_sets.set_profile,
+        ),
+        ActionSpec(
+            "update-rules",
+            "&Update rules…",
+            window.rule_sets.open_update,
+            "&Detection",
+            tip="Update SigmaHQ's rules from a release you downloaded, or go back",
         ),
         ActionSpec(
             "rule-folders",

@@ -43,8 +43,8 @@ from watchkeeper.ui import errors, theme, window_state
 from watchkeeper.ui.actions import build_actions
 from watchkeeper.ui.commands import window_commands
 from watchkeeper.ui.devices.view import DevicesView
-from watchkeeper.ui.hits.detecting import preload as preload_detection
 from watchkeeper.ui.hits.dialogs import RuleFoldersDialog
+from watchkeeper.ui.hits.rule_sets import RuleSets
 from watchkeeper.ui.hits.view import HitsView
 from watchkeeper.ui.import_flow import ImportFlow
 from watchkeeper.ui.importing import ImportSummaryDialog, local_paths
@@ -90,6 +90,14 @@ class MainWindow(QMainWindow):
             on_hits_changed=self._on_hits_changed,
         )
         self.detection = self.imports.detection
+        self.rule_sets = RuleSets(
+            self,
+            self.settings,
+            self.runner,
+            self.detection,
+            self.status_line.say,
+            lambda: settings_file.save(self.settings),
+        )
 
         self.welcome = WelcomePage()
         self.overview = OverviewView(self.welcome)
@@ -138,9 +146,8 @@ class MainWindow(QMainWindow):
         self.runner.run(
             lambda _progress: formats.parsers(), title="Loading parsers", dialog=False, quiet=True
         )
-        self.runner.run(
-            preload_detection, title="Loading the detection engine", dialog=False, quiet=True
-        )
+        self.rule_sets.attach(commands.choices["profile"])
+        self.rule_sets.preload()
         if self.current_view() != SOURCES:  # shown, it has loaded already
             self.sources_view.refresh()  # whether any source is silent, for the navigation
 

@@ -244,11 +244,14 @@ class RuleFoldersDialog(QDialog):
         self.resize(720, 440)
         self._original = list(folders)
         intro = _plain_label(
-            "Sigma rules in these folders (and their subfolders) run after "
-            "every import. Add a SigmaHQ checkout or your own rules."
+            "Sigma rules in these folders (and their subfolders) run after every import, "
+            "whole. SigmaHQ's rules ship with Watchkeeper; add your own rules here."
         )
         self.list = QListWidget()
-        shipped_item = QListWidgetItem(f"{shipped}  (shipped with Watchkeeper)")
+        shipped_item = QListWidgetItem(
+            f"{shipped}  (shipped: Watchkeeper's own rules, and SigmaHQ's through "
+            "Detection ▸ Rule profile)"
+        )
         shipped_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
         self.list.addItem(shipped_item)
         for folder in folders:

@@ -322,6 +322,8 @@ class DetectionResult:
     problems: list[LoadProblem]
     levels: dict[str, str]
     finished: datetime = field(default_factory=datetime.now)
+    # how many of SigmaHQ's rules each profile runs (detection.bundle)
+    profile_counts: dict[str, int] = field(default_factory=dict)
 
     def note(self) -> str:
         return detection_note(self.report, self.levels)
