@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -66,6 +67,22 @@ def test_the_bundle_carries_its_version_rules_and_licences(built: Built) -> None
     assert not (plugins / "platformthemes" / "libqgtk3.so").exists()
     assert [p for p in built.bundle.rglob("*") if p.is_symlink() and not p.exists()] == []
     assert "MB  dist/watchkeeper" in built.output  # the size is printed
+    assert (internal / "rules" / "sigmahq" / "SIGMAHQ.json").is_file()
+    assert (internal / "rules-cache" / "compiled-rules.sqlite").is_file()
+
+
+def test_the_first_start_of_the_bundle_compiles_no_shipped_rule(
+    built: Built, tmp_path: Path
+) -> None:
+    env = {**os.environ, "WATCHKEEPER_HOME": str(tmp_path / "home")}
+    env.pop("WATCHKEEPER_COMPILED_RULES", None)  # the tests' own cache: only the bundle's
+    listed = run([str(built.bundle / "watchkeeper"), "rules", "--json"], env=env)
+    assert listed.returncode == 0, listed.stderr
+    document = json.loads(listed.stdout)
+    assert document["compiled"] == 0
+    assert document["profile"] == "core"
+    assert document["profiles"]["core"] > 1000
+    assert document["problems"] == []
 
 
 def test_the_package_declares_what_qt_needs_and_a_valid_menu_entry(

@@ -77,6 +77,7 @@ def cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print_json(
             {
                 "files": ruleset.files,
+                "compiled": ruleset.compiled,  # converted now: the caches lacked them
                 "profile": ruleset.profile,
                 "profiles": ruleset.profile_counts,
                 "sigmahq": ruleset.sigmahq,
