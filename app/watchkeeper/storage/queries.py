@@ -85,17 +85,7 @@ def overview(
         for host, _n, forwarded, imported in hosts
         if host and str(host).strip()
     ]
-    silent_hosts: list[tuple[str, datetime, float]] = []
-    if now is not None:
-        now = naive_utc(now)
-        silent_hosts = sorted(
-            (
-                (host, seen, (now - seen).total_seconds() / 3600)
-                for host, seen, _ in named
-                if seen is not None and seen < now - silent_after
-            ),
-            key=lambda item: (item[1], item[0]),
-        )[:top]
+    silent_hosts = _silent(named, now, silent_after, top)
     quarantined = store.fetch_one("SELECT count(*) FROM quarantine", None, progress)
     return Overview(
         events=int(row[0]),
@@ -121,6 +111,26 @@ def overview(
             (imported for *_h, imported in hosts if imported is not None), default=None
         ),
     )
+
+
+def _silent(
+    named: list[tuple[str, datetime | None, datetime | None]],
+    now: datetime | None,
+    silent_after: timedelta,
+    top: int,
+) -> list[tuple[str, datetime, float]]:
+    """Forwarding hosts quiet for longer than `silent_after`: (host, last seen, hours)."""
+    if now is None:
+        return []
+    now = naive_utc(now)
+    return sorted(
+        (
+            (host, seen, (now - seen).total_seconds() / 3600)
+            for host, seen, _ in named
+            if seen is not None and seen < now - silent_after
+        ),
+        key=lambda item: (item[1], item[0]),
+    )[:top]
 
 
 @dataclass

@@ -10,9 +10,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watchkeeper.detection.rules import RuleCache, _Compiler, load_rules
+from watchkeeper.detection.compiler import Compiler
+from watchkeeper.detection.rules import RuleCache, load_rules
 
-_COMPILER = _Compiler({})
+_COMPILER = Compiler({})
 
 HEAD = """title: Malformed
 id: 7c1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6
