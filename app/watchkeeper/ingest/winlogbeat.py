@@ -16,11 +16,11 @@ from watchkeeper.ingest.jsonlines import (
 from watchkeeper.ingest.mapping import FieldMapper
 from watchkeeper.ingest.times import checked_iso
 from watchkeeper.ingest.windows_shape import (
-    LEVEL_NUMBERS,
     build_system,
     keyword_names_hex,
     normalise_system_time,
     windows_event_json,
+    windows_level,
 )
 
 
@@ -74,7 +74,6 @@ def winlogbeat_json(document: dict[str, Any], winlog: dict[str, Any]) -> str:
     event = event if isinstance(event, dict) else {}
     log = document.get("log")
     log = log if isinstance(log, dict) else {}
-    level = log.get("level")
     stamp = document.get("@timestamp")
     if isinstance(stamp, str):
         checked_iso(stamp)  # raises for a time off the calendar
@@ -84,7 +83,7 @@ def winlogbeat_json(document: dict[str, Any], winlog: dict[str, Any]) -> str:
         provider_guid=winlog.get("provider_guid"),
         event_id=event_id,
         version=winlog.get("version"),
-        level=LEVEL_NUMBERS.get(level.lower()) if isinstance(level, str) else None,
+        level=windows_level(log.get("level")),
         task=winlog.get("task"),
         opcode=winlog.get("opcode"),
         keywords=keyword_names_hex(winlog.get("keywords")),

@@ -65,7 +65,7 @@ def test_each_record_becomes_a_windows_event_in_evtx_shape(fixtures: Path) -> No
     assert system["Computer"] == "FS01.oakfield.local"
     assert system["EventRecordID"] == 482913
     assert system["Keywords"] == "0x8020000000000000"  # NXLog wrote the bits signed
-    assert system["Level"] == 4
+    assert system["Level"] == 0  # an audit event is Level 0 (LogAlways), as in the EVTX
     assert system["Task"] == 12544
     assert system["Execution"]["#attributes"] == {"ProcessID": 788, "ThreadID": 6104}
     data = logon["EventData"]
