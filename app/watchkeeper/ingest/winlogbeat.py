@@ -62,6 +62,11 @@ def _is_windows(winlog: Any) -> bool:
     return isinstance(winlog, dict) and ("event_id" in winlog or "channel" in winlog)
 
 
+def is_winlogbeat(document: dict[str, Any]) -> bool:
+    """A Winlogbeat document of a Windows event, not another Beat's."""
+    return _is_windows(document.get("winlog"))
+
+
 def winlogbeat_json(document: dict[str, Any], winlog: dict[str, Any]) -> str:
     """The evtx-shaped JSON of one Winlogbeat document."""
     process = winlog.get("process")

@@ -160,7 +160,7 @@ def _xml(path: Path) -> None:
     path.write_text("<Events>" + "".join(events) + "</Events>", encoding="utf-8")
 
 
-def _winlogbeat_line(index: int, sample: Sample) -> str:
+def _winlogbeat_line(index: int, sample: Sample, computer: str) -> str:
     return json.dumps(
         {
             "@timestamp": _time(index).isoformat().replace("+00:00", "Z"),
@@ -168,7 +168,7 @@ def _winlogbeat_line(index: int, sample: Sample) -> str:
             "event": {"code": str(sample.event_id), "provider": sample.provider},
             "winlog": {
                 "channel": sample.channel,
-                "computer_name": _computer("winlogbeat"),
+                "computer_name": computer,
                 "event_id": str(sample.event_id),
                 "provider_name": sample.provider,
                 "record_id": index + 1,
@@ -207,7 +207,9 @@ def _write_all(folder: Path) -> list[Path]:
     _evtx(paths[0])
     _xml(paths[1])
     paths[2].write_text(
-        "\n".join(_winlogbeat_line(i, s) for i, s in enumerate(SAMPLES)) + "\n", encoding="utf-8"
+        "\n".join(_winlogbeat_line(i, s, _computer("winlogbeat")) for i, s in enumerate(SAMPLES))
+        + "\n",
+        encoding="utf-8",
     )
     nxlog = folder / "nxlog.json"
     nxlog.write_text(
@@ -218,26 +220,25 @@ def _write_all(folder: Path) -> list[Path]:
     forwarded.write_bytes(
         HEADER
         + b"".join(
-            envelope(
-                WHEN,
-                "192.0.2.10",
-                "http",
-                "json",
-                _nxlog_line(i, s, _computer("forwarded")).encode(),
-            )
+            envelope(WHEN, "192.0.2.10", "http", "json", line.encode())
             for i, s in enumerate(SAMPLES)
+            for line in (
+                _nxlog_line(i, s, _computer("forwarded")),
+                _winlogbeat_line(i, s, _computer("beat")),
+            )
         )
     )
     return [*paths, nxlog, forwarded]
 
 
-SHIPPERS = ("evtx", "winxml", "winlogbeat", "nxlog", "forwarded")
+SHIPPERS = ("evtx", "winxml", "winlogbeat", "nxlog", "forwarded", "beat")
+FORMATS = {"evtx", "winxml", "winlogbeat", "nxlog", "forwarded"}
 
 
 def test_each_level_is_stored_alike_from_every_format(store: Store, tmp_path: Path) -> None:
     summary = import_paths(store, _write_all(tmp_path / "logs"))
     assert summary.quarantined == 0
-    assert {result.format for result in summary.files} == set(SHIPPERS)
+    assert {result.format for result in summary.files} == FORMATS
     rows = store.fetch_all("SELECT host, event_id, level FROM events")
     by_shipper = {
         shipper: {event_id: level for host, event_id, level in rows if host == _computer(shipper)}
