@@ -133,6 +133,9 @@ def is_nxlog_windows(value: dict[str, Any]) -> bool:
 def nxlog_json(value: dict[str, Any], zone: tzinfo) -> str:
     """The evtx-shaped JSON of one NXLog record; `zone` is the sender's, for EventTime."""
     time_created, zone_inferred = _event_time(value.get("EventTime"), zone)
+    # NXLog 5 and later name the writing process ExecutionProcessID; a ProcessID beside it is
+    # then the event's own (5156's application, 4688's creator), as in the EVTX's EventData.
+    execution_named = "ExecutionProcessID" in value or "ExecutionThreadID" in value
     system = build_system(
         provider_name=value.get("SourceName"),
         provider_guid=value.get("ProviderGuid"),
@@ -147,8 +150,8 @@ def nxlog_json(value: dict[str, Any], zone: tzinfo) -> str:
         record_id=value.get("RecordNumber"),
         activity_id=value.get("ActivityID"),
         related_activity_id=value.get("RelatedActivityID"),
-        process_id=value.get("ProcessID", value.get("ExecutionProcessID")),
-        thread_id=value.get("ThreadID", value.get("ExecutionThreadID")),
+        process_id=value.get("ExecutionProcessID" if execution_named else "ProcessID"),
+        thread_id=value.get("ExecutionThreadID" if execution_named else "ThreadID"),
         channel=value.get("Channel"),
         computer=value.get("Hostname"),
         user_id=value.get("UserID"),
@@ -156,7 +159,9 @@ def nxlog_json(value: dict[str, Any], zone: tzinfo) -> str:
     event_data: dict[str, Any] = {}
     for key, item in value.items():
         if key in _SYSTEM_KEYS:
-            if key == "EventType" and item not in _NXLOG_EVENT_TYPES:
+            if (key == "EventType" and item not in _NXLOG_EVENT_TYPES) or (
+                execution_named and key in ("ProcessID", "ThreadID")
+            ):
                 event_data[key] = item
             continue
         event_data[key] = item
