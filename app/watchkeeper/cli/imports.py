@@ -11,6 +11,8 @@ from watchkeeper.cli.output import print_json, safe, with_progress
 from watchkeeper.cli.parser import UsageError, add_command, add_common, add_rules
 from watchkeeper.cli.store import open_store
 
+MAX_HOST = 255  # the longest name DNS allows
+
 if TYPE_CHECKING:
     from watchkeeper.cli.parser import Commands
     from watchkeeper.ingest.summary import ImportSummary
@@ -21,6 +23,12 @@ def add_commands(commands: Commands) -> None:
         commands, "import", cmd_import, help="import log files, folders and .zip/.gz archives"
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument(
+        "--host",
+        metavar="NAME",
+        help="the machine the files came from, for events that do not name one "
+        "(auditd logs without node=)",
+    )
     p.add_argument(
         "--no-detect",
         action="store_true",
@@ -106,9 +114,12 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(
             "watchkeeper import: no such file or folder: " + ", ".join(str(p) for p in missing)
         )
+    host = _host_name(args.host)
     report = None
     with open_store(args, create=True) as store:
-        summary = with_progress(lambda progress: import_paths(store, args.paths, progress), err)
+        summary = with_progress(
+            lambda progress: import_paths(store, args.paths, progress, host=host), err
+        )
         if not args.no_detect and not summary.cancelled and unseen(store):
             report = with_progress(lambda progress: detect(store, args, progress)[1], err)
     if args.json:
@@ -122,6 +133,19 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print_report(report, out)
     nothing_imported = not summary.count("imported") and summary.count("failed")
     return 1 if summary.cancelled or nothing_imported else 0
+
+
+def _host_name(text: str | None) -> str | None:
+    """The --host value, or a usage error for one no machine could have."""
+    if text is None:
+        return None
+    name = text.strip()
+    if not name or len(name) > MAX_HOST or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise UsageError(
+            f"watchkeeper import: --host needs a machine name of 1 to {MAX_HOST} characters, "
+            "without control characters"
+        )
+    return name
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

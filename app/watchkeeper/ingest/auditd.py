@@ -99,6 +99,19 @@ class AuditdParser:
         return 95 if _RECORD.match(first) else 0
 
     def parse(self, source: Source, context: ParseContext) -> Iterator[Parsed]:
+        nodeless = 0
+        for item in self._records(source):
+            if isinstance(item, Event) and not item.common.get("host"):
+                nodeless += 1
+            yield item
+        if nodeless and not context.host:
+            # No convention names a machine by its audit.log's folder or file name.
+            context.notes.append(
+                f"{source.name}: {nodeless:,} event(s) without node= have no host; "
+                "name the machine with: watchkeeper import --host NAME"
+            )
+
+    def _records(self, source: Source) -> Iterator[Parsed]:
         open_events: OrderedDict[tuple[str | None, int, int], _Pending] = OrderedDict()
         with source.open() as stream:
             for number, line in iter_lines(stream):

@@ -21,6 +21,16 @@ _PAM_FAILURE = re.compile(r"(?:authentication failure|(\d+) more authentication 
 _PAM_UNKNOWN = re.compile(r"check pass; user unknown")
 _PAM_PASSWORD = re.compile(r"password changed for ([^ ]+)")
 _AUTH_ACTIONS = {"sshd": "ssh_login", "sudo": "sudo", "su": "su", "su-l": "su", "login": "login"}
+# One refused attempt is one failure. These programs log their own line for it (sshd's
+# "Failed password for ... from ... port", su's "FAILED SU", sudo's "incorrect password
+# attempts"), so the pam_unix line the same attempt leaves beside it is context, under this
+# action, and not counted again. For other services (login, display managers) pam_unix's
+# line is the only trace, and stays the failure.
+PAM_CONTEXT = "pam_authentication"
+_OWN_FAILURE_LINE = frozenset({"sshd", "su", "su-l", "sudo"})
+# sshd's other lines about a refused attempt (invalid user, too many failures, PAM's error)
+# come before or after its "Failed ..." line for the same attempt: context too.
+SSH_CONTEXT = "ssh_auth_context"
 
 
 def _set_source(
@@ -66,6 +76,19 @@ def _ssh_password(match: re.Match[str], common: dict[str, Any], fields: dict[str
         fields["invalid_user"] = True
 
 
+def _ssh_context(
+    user_group: int, address_group: int | None = None, port_group: int | None = None
+) -> Handler:
+    """A line about a refused attempt that sshd also logs as "Failed ...": context."""
+    counted = _ssh_login("failure", user_group, address_group, port_group)
+
+    def handle(match: re.Match[str], common: dict[str, Any], fields: dict[str, Any]) -> None:
+        counted(match, common, fields)
+        fields["action"] = SSH_CONTEXT
+
+    return handle
+
+
 def _ssh_connection(action: str) -> Handler:
     def handle(match: re.Match[str], common: dict[str, Any], fields: dict[str, Any]) -> None:
         fields["action"] = action
@@ -77,15 +100,23 @@ def _ssh_connection(action: str) -> Handler:
 
 
 def _pam(match: re.Match[str], common: dict[str, Any], fields: dict[str, Any]) -> None:
-    _pam_body(match.group(1), match.group(3), common, fields)
+    service = match.group(1)
+    _pam_body(service, match.group(3), common, fields, context=service in _OWN_FAILURE_LINE)
 
 
 def _ssh_pam(match: re.Match[str], common: dict[str, Any], fields: dict[str, Any]) -> None:
-    _pam_body("sshd", match.group(1), common, fields)
+    # "PAM 2 more authentication failures": a tally of attempts sshd already logged one by one
+    _pam_body("sshd", match.group(1), common, fields, context=True)
 
 
-def _pam_body(service: str, body: str, common: dict[str, Any], fields: dict[str, Any]) -> None:
-    """What a pam_unix message says, for whichever program (service) logged it."""
+def _pam_body(
+    service: str, body: str, common: dict[str, Any], fields: dict[str, Any], *, context: bool
+) -> None:
+    """What a pam_unix message says, for whichever program (service) logged it.
+
+    `context`: the program logs a line of its own for a refused attempt, so a failure here
+    is kept as context rather than counted a second time.
+    """
     acting_service = service in ("sudo", "su", "su-l")
     session = _PAM_SESSION.match(body)
     if session is not None:
@@ -101,7 +132,7 @@ def _pam_body(service: str, body: str, common: dict[str, Any], fields: dict[str,
     failure = _PAM_FAILURE.match(body)
     if failure is not None:
         pairs = dict(_KEY_VALUE.findall(failure.group(2)))
-        fields["action"] = _AUTH_ACTIONS.get(service, "login")
+        fields["action"] = PAM_CONTEXT if context else _AUTH_ACTIONS.get(service, "login")
         fields["outcome"] = "failure"
         if failure.group(1):
             fields["failures"] = int(failure.group(1)) + 1
@@ -115,8 +146,8 @@ def _pam_body(service: str, body: str, common: dict[str, Any], fields: dict[str,
             common["username"] = user
         _set_source(common, fields, pairs.get("rhost"))
         return
-    if _PAM_UNKNOWN.match(body):
-        fields["action"] = _AUTH_ACTIONS.get(service, "login")
+    if _PAM_UNKNOWN.match(body):  # always followed by the "authentication failure" line
+        fields["action"] = PAM_CONTEXT
         fields["outcome"] = "failure"
         return
     changed = _PAM_PASSWORD.match(body)
@@ -204,39 +235,39 @@ _SSH_RULES: tuple[Rule, ...] = (
     ),
     (
         re.compile(r"Invalid user (.*?) from ([^ ]+)(?: port (\d+))?"),
-        _ssh_login("failure", 1, 2, 3),
+        _ssh_context(1, 2, 3),
     ),
     (
         re.compile(r"input_userauth_request: invalid user (.*?) \[preauth\]"),
-        _ssh_login("failure", 1),
+        _ssh_context(1),
     ),
     (
         re.compile(
             r"(?:error: )?maximum authentication attempts exceeded for (?:invalid user )?"
             r"(.*?) from ([^ ]+) port (\d+)"
         ),
-        _ssh_login("failure", 1, 2, 3),
+        _ssh_context(1, 2, 3),
     ),
     (
         re.compile(
             r"Disconnecting (?:authenticating|invalid) user (.*?) ([^ ]+) port (\d+): "
             r"Too many authentication failures"
         ),
-        _ssh_login("failure", 1, 2, 3),
+        _ssh_context(1, 2, 3),
     ),
     (
         re.compile(
             r"Disconnecting: Too many authentication failures for (?:invalid user )?(.*?) "
             r"\[preauth\]"
         ),
-        _ssh_login("failure", 1),
+        _ssh_context(1),
     ),
     (
         re.compile(
             r"(?:error: )?PAM: Authentication failure for (?:illegal |invalid )?user (.*?) "
             r"from ([^ ]+)"
         ),
-        _ssh_login("failure", 1, 2),
+        _ssh_context(1, 2),
     ),
     (
         re.compile(
@@ -359,8 +390,10 @@ def extract_message_fields(
         if repeated is not None:
             fields["repeated"] = int(repeated.group(1))
             message = repeated.group(2)
-    if pam_tag:  # the old "sshd(pam_unix)[123]: authentication failure; ..." form
-        _pam_body(program, message, common, fields)
+    if pam_tag:
+        # The old "sshd(pam_unix)[123]: authentication failure; ..." form. Its programs logged
+        # their own lines under another facility, to another file: here pam's is the trace.
+        _pam_body(program, message, common, fields, context=False)
         return
     if message.startswith("pam_unix("):
         pam = _PAM.match(message)

@@ -44,6 +44,7 @@ class ParseContext:
 
     years: YearInference
     notes: list[str] = field(default_factory=list)  # file-level remarks for the summary
+    host: str | None = None  # the machine the user said the files came from, if they did
 
     @classmethod
     def for_source(cls, source: Source) -> ParseContext:

@@ -3,7 +3,8 @@
 The collector (collect/spool.py) writes segment files of envelopes; the store's owner
 imports them like any other file, so a segment is recorded in the import ledger and is
 loaded exactly once. Each message inside is parsed by the parser of its kind: syslog lines
-by the syslog parser, JSON objects by the NXLog (Windows events) or JSON-lines mapping.
+by the syslog parser, JSON objects as NXLog or Winlogbeat Windows events or by the JSON-lines
+mapping.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from watchkeeper.ingest.jsonlines import event_from_object
 from watchkeeper.ingest.mapping import FieldMapper
 from watchkeeper.ingest.nxlog import is_nxlog_windows, nxlog_json
 from watchkeeper.ingest.syslog import parse_line
+from watchkeeper.ingest.winlogbeat import is_winlogbeat, winlogbeat_json
 
 HEADER = b'{"watchkeeper_spool":1}\n'  # the first line of every segment
 
@@ -101,5 +103,12 @@ def _json_message(
             return WindowsEvent(number, text, nxlog_json(value, context.years.zone), source="nxlog")
         except (TypeError, ValueError) as error:
             return f"line {number}: NXLog event not understood ({error})"
+    if is_winlogbeat(value):  # Winlogbeat's JSON, sent on by Logstash or an HTTP output
+        try:
+            return WindowsEvent(
+                number, text, winlogbeat_json(value, value["winlog"]), source="winlogbeat"
+            )
+        except (TypeError, ValueError) as error:
+            return f"line {number}: Winlogbeat event not understood ({error})"
     parsed = event_from_object(number, text, value, "utf-8", mapper)
     return parsed.reason if isinstance(parsed, Rejected) else parsed

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import Cancelled, ImportFailed, StoreError
+from watchkeeper.core.event import Event
 from watchkeeper.core.progress import Progress, give_way
 from watchkeeper.core.text import text_encoding
 from watchkeeper.ingest import archives, formats, fulldisk
@@ -39,8 +40,12 @@ class Importer:
         progress: Progress | None = None,
         batch_size: int = BATCH_SIZE,
         label: tuple[Path, str] | None = None,
+        host: str | None = None,
     ) -> None:
         self.store = store
+        # the machine the files came from, for events that do not name one (auditd's
+        # without node=, JSON without a host field)
+        self.host = host or None
         # (folder, name): files below the folder are recorded as "name/relative/path", for
         # files in a working folder that is deleted afterwards (the demo's)
         self.label = label
@@ -266,12 +271,15 @@ class Importer:
         result.import_id = import_id
         self._record(LedgerRow(import_id, source.name, size, sha, parser.format, "running"))
         context = ParseContext.for_source(source)
+        context.host = host = self.host
         progress = self.progress
         batch_size = self.batch_size
         count = 0
         try:
             batch = self._batch
             for item in parser.parse(source, context):
+                if host and isinstance(item, Event) and not item.common.get("host"):
+                    item.common["host"] = host
                 batch.add(import_id, item)
                 count += 1
                 if not count & 31:
@@ -363,6 +371,10 @@ def import_paths(
     paths: Iterable[Path | str],
     progress: Progress | None = None,
     label: tuple[Path, str] | None = None,
+    host: str | None = None,
 ) -> ImportSummary:
-    """Import files, folders and archives into the store; see ImportSummary for the outcome."""
-    return Importer(store, progress, label=label).run(paths)
+    """Import files, folders and archives into the store; see ImportSummary for the outcome.
+
+    `host` names the machine the files came from, for events that do not name their own.
+    """
+    return Importer(store, progress, label=label, host=host).run(paths)

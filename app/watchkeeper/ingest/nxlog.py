@@ -22,6 +22,7 @@ from watchkeeper.ingest.windows_shape import (
     system_time,
     to_int,
     windows_event_json,
+    windows_level,
 )
 
 _WINDOWS_MODULES = ("im_msvistalog", "im_mseventlog", "im_wseventing")
@@ -79,8 +80,9 @@ _NXLOG_EVENT_TYPES = frozenset(
         "VERBOSE",
     }
 )
-# NXLog's SeverityValue (1 debug .. 5 critical) to the Windows Level number.
-_LEVELS = {1: 5, 2: 4, 3: 3, 4: 2, 5: 1}
+# NXLog's SeverityValue (1 debug .. 5 critical) to the Windows Level number, for records
+# without NXLog's EventType. It cannot tell an audit failure (ERROR) from a Level 2 error.
+_SEVERITY_LEVELS = {1: 5, 2: 4, 3: 3, 4: 2, 5: 1}
 TIME_INFERRED_FIELD = "EventTimeZoneInferred"
 
 
@@ -131,14 +133,16 @@ def is_nxlog_windows(value: dict[str, Any]) -> bool:
 def nxlog_json(value: dict[str, Any], zone: tzinfo) -> str:
     """The evtx-shaped JSON of one NXLog record; `zone` is the sender's, for EventTime."""
     time_created, zone_inferred = _event_time(value.get("EventTime"), zone)
-    severity = to_int(value.get("SeverityValue"))
+    # NXLog 5 and later name the writing process ExecutionProcessID; a ProcessID beside it is
+    # then the event's own (5156's application, 4688's creator), as in the EVTX's EventData.
+    execution_named = "ExecutionProcessID" in value or "ExecutionThreadID" in value
     system = build_system(
         provider_name=value.get("SourceName"),
         provider_guid=value.get("ProviderGuid"),
         event_id=value.get("EventID"),
         qualifiers=value.get("Qualifiers"),
         version=value.get("Version"),
-        level=_LEVELS.get(severity) if severity is not None else None,
+        level=_level(value),
         task=value.get("Task", value.get("TaskValue")),
         opcode=value.get("OpcodeValue"),
         keywords=keywords_hex(value.get("Keywords")),
@@ -146,8 +150,8 @@ def nxlog_json(value: dict[str, Any], zone: tzinfo) -> str:
         record_id=value.get("RecordNumber"),
         activity_id=value.get("ActivityID"),
         related_activity_id=value.get("RelatedActivityID"),
-        process_id=value.get("ProcessID", value.get("ExecutionProcessID")),
-        thread_id=value.get("ThreadID", value.get("ExecutionThreadID")),
+        process_id=value.get("ExecutionProcessID" if execution_named else "ProcessID"),
+        thread_id=value.get("ExecutionThreadID" if execution_named else "ThreadID"),
         channel=value.get("Channel"),
         computer=value.get("Hostname"),
         user_id=value.get("UserID"),
@@ -155,13 +159,27 @@ def nxlog_json(value: dict[str, Any], zone: tzinfo) -> str:
     event_data: dict[str, Any] = {}
     for key, item in value.items():
         if key in _SYSTEM_KEYS:
-            if key == "EventType" and item not in _NXLOG_EVENT_TYPES:
+            if (key == "EventType" and item not in _NXLOG_EVENT_TYPES) or (
+                execution_named and key in ("ProcessID", "ThreadID")
+            ):
                 event_data[key] = item
             continue
         event_data[key] = item
     if zone_inferred:
         event_data[TIME_INFERRED_FIELD] = "true"
     return windows_event_json(system, event_data or None)
+
+
+def _level(value: dict[str, Any]) -> int | None:
+    """The Windows Level: NXLog's EventType names it exactly (AUDIT_SUCCESS and AUDIT_FAILURE
+    are Level 0 events, told apart by their keyword); its Severity is a lossy fallback."""
+    level = windows_level(value.get("EventType"))
+    if level is None:
+        level = windows_level(value.get("Level"))
+    if level is None:
+        severity = to_int(value.get("SeverityValue"))
+        level = _SEVERITY_LEVELS.get(severity) if severity is not None else None
+    return level
 
 
 def _event_time(value: Any, zone: tzinfo) -> tuple[str | None, bool]:

@@ -19,15 +19,25 @@ _WINDOWS_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6,7}Z")
 # System elements the evtx package writes as numbers (their BinXML types are integers).
 SYSTEM_INTEGERS = frozenset({"EventID", "Version", "Level", "Task", "Opcode", "EventRecordID"})
 
-# Level names (ours and Winlogbeat's log.level) to the Windows Level number in System.
-LEVEL_NUMBERS = {
+# How each format names a level, to the Windows Level number in System: the names Windows
+# renders (Winlogbeat's log.level), NXLog's EventType, and the classic event types. An audit
+# success or failure is a keyword, not a level: Windows writes those events at Level 0
+# (LogAlways), which reads as information; the keyword stays in Keywords as the outcome.
+_LEVEL_NUMBERS = {
+    "logalways": 0,
+    "log always": 0,
+    "audit success": 0,
+    "audit failure": 0,
+    "success": 0,
     "critical": 1,
     "error": 2,
     "warning": 3,
     "information": 4,
+    "informational": 4,
     "info": 4,
     "verbose": 5,
 }
+_MAX_LEVEL = 255  # providers may define their own levels, 16 to 255
 
 # Keyword names Winlogbeat writes, back to the bits the evtx package shows.
 KEYWORD_BITS = {
@@ -54,6 +64,21 @@ def to_int(value: Any) -> int | None:
             return -int(text[1:]) if text[1:].isascii() and text[1:].isdigit() else None
         if text.isascii() and text.isdigit():
             return int(text)
+    return None
+
+
+def windows_level(value: Any) -> int | None:
+    """The Windows Level number of an event from its level as a format writes it.
+
+    Every Windows importer reads its level through this one rule, so an event has the same
+    level whichever way it arrived. A number (or its text) is the Level itself; a name is
+    looked up; anything else is None: no level rather than a wrong one.
+    """
+    number = to_int(value)
+    if number is not None:
+        return number if 0 <= number <= _MAX_LEVEL else None
+    if isinstance(value, str):
+        return _LEVEL_NUMBERS.get(value.strip().lower().replace("_", " "))
     return None
 
 

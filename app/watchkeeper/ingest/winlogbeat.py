@@ -16,11 +16,11 @@ from watchkeeper.ingest.jsonlines import (
 from watchkeeper.ingest.mapping import FieldMapper
 from watchkeeper.ingest.times import checked_iso
 from watchkeeper.ingest.windows_shape import (
-    LEVEL_NUMBERS,
     build_system,
     keyword_names_hex,
     normalise_system_time,
     windows_event_json,
+    windows_level,
 )
 
 
@@ -62,6 +62,11 @@ def _is_windows(winlog: Any) -> bool:
     return isinstance(winlog, dict) and ("event_id" in winlog or "channel" in winlog)
 
 
+def is_winlogbeat(document: dict[str, Any]) -> bool:
+    """A Winlogbeat document of a Windows event, not another Beat's."""
+    return _is_windows(document.get("winlog"))
+
+
 def winlogbeat_json(document: dict[str, Any], winlog: dict[str, Any]) -> str:
     """The evtx-shaped JSON of one Winlogbeat document."""
     process = winlog.get("process")
@@ -74,7 +79,6 @@ def winlogbeat_json(document: dict[str, Any], winlog: dict[str, Any]) -> str:
     event = event if isinstance(event, dict) else {}
     log = document.get("log")
     log = log if isinstance(log, dict) else {}
-    level = log.get("level")
     stamp = document.get("@timestamp")
     if isinstance(stamp, str):
         checked_iso(stamp)  # raises for a time off the calendar
@@ -84,7 +88,7 @@ def winlogbeat_json(document: dict[str, Any], winlog: dict[str, Any]) -> str:
         provider_guid=winlog.get("provider_guid"),
         event_id=event_id,
         version=winlog.get("version"),
-        level=LEVEL_NUMBERS.get(level.lower()) if isinstance(level, str) else None,
+        level=windows_level(log.get("level")),
         task=winlog.get("task"),
         opcode=winlog.get("opcode"),
         keywords=keyword_names_hex(winlog.get("keywords")),

@@ -16,6 +16,7 @@ from watchkeeper.ingest.windows_shape import (
     normalise_system_time,
     to_int,
     windows_event_json,
+    windows_level,
 )
 
 _CHUNK = 1 << 16
@@ -359,6 +360,9 @@ def _type_system(system: dict[str, Any]) -> None:
             number = to_int(value)
             if number is not None:
                 system[name] = number
+    level = windows_level(system.get("Level"))
+    if level is not None:  # the same rule as the other Windows formats
+        system["Level"] = level
     execution = system.get("Execution")
     if isinstance(execution, dict) and isinstance(execution.get(ATTRIBUTES), dict):
         attributes = execution[ATTRIBUTES]

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from watchkeeper.core.fields import column_for_field, quote_ident, quote_text
+from watchkeeper.core.fields import WINDOWS_LEVELS, column_for_field, quote_ident, quote_text
 from watchkeeper.storage.schema import event_table
 from watchkeeper.storage.store import Store
 from watchkeeper.storage.windows_messages import message_sql, templated_sql
@@ -38,6 +38,12 @@ COMMON_FROM_DATA: dict[str, tuple[str, ...]] = {
     "message": ("Message", "ScriptBlockText", "Payload"),
 }
 _NUMBERS = {"pid": "BIGINT", "src_port": "INTEGER", "dst_port": "INTEGER"}
+# The level column from System/Level, by the one table of Windows level names.
+_LEVEL_SQL = (
+    "CASE trim(ev0.System.Level) "
+    + " ".join(f"WHEN '{number}' THEN '{name}'" for number, name in WINDOWS_LEVELS.items())
+    + " END"
+)
 
 # System fields kept under the names Sigma tools give them; Channel, Computer, EventID,
 # Provider Name and TimeCreated fill the channel, host, event_id, provider and time columns.
@@ -328,9 +334,7 @@ def _common_columns(layout: _Layout, fields: dict[str, str], zone: str | None) -
         "provider": 'ev0.System.Provider."#attributes".Name',
         "event_id": "coalesce(TRY_CAST(json_extract_string(ev0.System.EventID, '$') AS INTEGER), "
         "TRY_CAST(json_extract_string(ev0.System.EventID, '$.\"#text\"') AS INTEGER))",
-        "level": "CASE trim(ev0.System.Level) WHEN '1' THEN 'critical' WHEN '2' THEN 'error' "
-        "WHEN '3' THEN 'warning' WHEN '0' THEN 'information' WHEN '4' THEN "
-        "'information' WHEN '5' THEN 'verbose' END",
+        "level": _LEVEL_SQL,
         "import_id": "w.i",
         "record_no": "w.n",
         "dedup_key": "w.k",

@@ -110,6 +110,19 @@ def guessing(start: int, address: str, count: int, step: int = 20) -> list[Line]
     return lines
 
 
+def pam_guessing(start: int, address: str, count: int, step: int = 20) -> list[Line]:
+    """Password guesses as Ubuntu logs them: pam_unix's line beside each sshd Failed line."""
+    lines = []
+    for number in range(count):
+        t = start + number * step
+        pam = (
+            "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh "
+            f"ruser= rhost={address}  user=root"
+        )
+        lines += [sshd(t, pam), failed(t + 2, address)]
+    return lines
+
+
 def sudo(t: int, user: str, target: str = "root", command: str = "/bin/bash") -> Line:
     where = f"TTY=pts/1 ; PWD=/home/{user} ; USER={target} ; COMMAND={command}"
     return t, "sudo", f"{user:>8} : {where}"
@@ -305,6 +318,13 @@ HIT_CASES = [
         },
         hits=12,
         markers=("Failed password for invalid user admin",),
+    ),
+    Case(
+        SSH_GUESSING,
+        "ssh-guessing-ten-with-pam-lines",
+        {"auth.log": syslog(pam_guessing(0, "203.0.113.45", 10))},
+        hits=10,
+        markers=("Failed password for root",),
     ),
     Case(
         SSH_GUESSED_LOGIN,
@@ -646,6 +666,11 @@ HIT_CASES = [
 ]
 
 QUIET_CASES = [
+    Case(
+        SSH_GUESSING,
+        "ssh-guessing-nine-with-pam-lines",
+        {"auth.log": syslog(pam_guessing(0, "203.0.113.45", 9))},
+    ),
     Case(
         SSH_GUESSING,
         "ssh-guessing-three-failures",

@@ -16,9 +16,11 @@ from conftest import shared
 from watchkeeper.core.event import Event, Parsed, Rejected, WindowsEvent
 from watchkeeper.core.timeparse import YearInference
 from watchkeeper.ingest.base import ParseContext, Source
+from watchkeeper.ingest.importer import import_paths
 from watchkeeper.ingest.jsonlines import JsonLinesParser
 from watchkeeper.ingest.nxlog import TIME_INFERRED_FIELD, NxlogParser
 from watchkeeper.ingest.winlogbeat import WinlogbeatParser
+from watchkeeper.storage.store import Store
 
 PARSER = NxlogParser()
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -65,7 +67,7 @@ def test_each_record_becomes_a_windows_event_in_evtx_shape(fixtures: Path) -> No
     assert system["Computer"] == "FS01.oakfield.local"
     assert system["EventRecordID"] == 482913
     assert system["Keywords"] == "0x8020000000000000"  # NXLog wrote the bits signed
-    assert system["Level"] == 4
+    assert system["Level"] == 0  # an audit event is Level 0 (LogAlways), as in the EVTX
     assert system["Task"] == 12544
     assert system["Execution"]["#attributes"] == {"ProcessID": 788, "ThreadID": 6104}
     data = logon["EventData"]
@@ -123,6 +125,27 @@ def test_an_iso_event_time_with_its_offset_is_exact_and_not_flagged() -> None:
     assert event["System"]["Keywords"] == "0x8020000000000000"
     assert event["System"]["Task"] == 14337
     assert event["System"]["Execution"]["#attributes"] == {"ProcessID": 596, "ThreadID": 1748}
+
+
+def test_the_events_own_process_id_beside_nxlogs_execution_one_is_event_data(
+    store: Store, tmp_path: Path
+) -> None:
+    # 5156 names the application's process in EventData ProcessID, as the EVTX does
+    line = (
+        '{"EventTime":"2026-11-23T08:00:00Z","Hostname":"FS01","EventType":"AUDIT_SUCCESS",'
+        '"EventID":5156,"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security",'
+        '"ExecutionProcessID":4,"ExecutionThreadID":7012,"ProcessID":"820",'
+        '"Application":"C:\\\\Windows\\\\System32\\\\svchost.exe",'
+        '"SourceAddress":"10.0.0.5","SourcePort":"50000","SourceModuleType":"im_msvistalog"}'
+    )
+    items, _ = parse(line.encode())
+    event = event_of(items[0])
+    assert event["System"]["Execution"]["#attributes"] == {"ProcessID": 4, "ThreadID": 7012}
+    assert event["EventData"]["ProcessID"] == "820"
+    log = tmp_path / "nxlog.json"
+    log.write_text(line + "\n", encoding="utf-8")
+    import_paths(store, [log])
+    assert store.fetch_all("SELECT pid, src_ip FROM events") == [(820, "10.0.0.5")]
 
 
 def test_sysmons_own_event_type_stays_in_event_data() -> None:
