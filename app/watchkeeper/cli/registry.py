@@ -18,6 +18,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "imports": ("import", "demo"),
     "search": ("stats", "search"),
     "detection": ("rules", "detect", "hits"),
+    "detections": ("detections",),
     "collect": ("collect", "sources"),
     "devices": ("devices",),
 }
@@ -32,13 +33,14 @@ class CommandModule(Protocol):
 def build_parser() -> Parser:
     """The whole command line: the top-level options and every module's commands."""
     # imported by name, not looked up from COMMAND_MODULES, so a frozen bundle carries them
-    from watchkeeper.cli import collect, detection, devices, imports, search
+    from watchkeeper.cli import collect, detection, detections, devices, imports, search
     from watchkeeper.cli.parser import top_parser
 
     modules: dict[str, CommandModule] = {
         "imports": imports,
         "search": search,
         "detection": detection,
+        "detections": detections,
         "collect": collect,
         "devices": devices,
     }
