@@ -70,6 +70,7 @@ def report_document(report: DetectReport) -> dict[str, Any]:
         "rules": report.rules,
         "events": report.events,
         "new_hits": report.new_hits,
+        "new_detections": report.new_detections,
         "seconds": round(report.seconds, 3),
         "full": report.full,
         "hits_by_rule": report.hits_by_rule,
@@ -81,6 +82,7 @@ def print_report(report: DetectReport, out: TextIO) -> None:
     out.write(
         f"Detection: {report.rules:,} rules over {report.events:,} events in "
         f"{report.seconds:.1f} s: {report.new_hits:,} new hit(s)"
+        + f", {sum(report.new_detections.values()):,} new detection(s)"
         + (f" from {len(report.hits_by_rule):,} rule(s)" if report.hits_by_rule else "")
         + "\n"
     )

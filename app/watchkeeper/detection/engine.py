@@ -105,6 +105,7 @@ def detect(
         # A hunt over everything replaces the stored hits, but a disabled rule keeps its hits
         # (undoing the suppression brings them back), and so does a rule that failed this time.
         kept = {*keep, *disabled, *(failure.rule_id for failure in report.failures)}
+        known = store.fetch_one("SELECT coalesce(max(id), 0) FROM detections")
         # the hits, and that their events have been seen, are stored together or not at all
         report.new_hits = hits.save_from(
             store,
@@ -115,6 +116,7 @@ def detect(
             keep=kept,
             meta={LAST_RUN_KEY: str(report.last_id)},
         )
+        report.new_detections = detections.created_since(store, int(known[0]) if known else 0)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -203,18 +203,29 @@ def list_detections(
 
 
 def detection_counts(store: Store, new_only: bool = False) -> dict[str, int]:
-    """Visible detections per level (what the overview and status bar show)."""
-    found = _rows(store, False, None)
-    counts: dict[str, int] = {}
-    for item in found:
+    """Visible detections per level (what the overview shows); with `new_only`, only those
+    nobody has looked at yet."""
+    counted: dict[str, int] = {}
+    for item in _rows(store, False, None):
         if not new_only or item.state == "new":
-            counts[item.level] = counts.get(item.level, 0) + 1
-    return counts
+            counted[item.level] = counted.get(item.level, 0) + 1
+    return counted
+
+
+def counts(store: Store) -> tuple[dict[str, int], int]:
+    """Visible detections per level, and how many of those the Hits view opens on (high and
+    critical, of stable and test rules) are new: the navigation's badge."""
+    found = _rows(store, False, None)
+    levels: dict[str, int] = {}
+    for item in found:
+        levels[item.level] = levels.get(item.level, 0) + 1
+    matter = DetectionFilter(levels=WHAT_MATTERS.levels, statuses=WHAT_MATTERS.statuses)
+    return levels, sum(1 for item in found if item.state == "new" and _kept(item, matter))
 
 
 def new_count(store: Store) -> int:
-    """Visible detections nobody has looked at yet."""
-    return sum(detection_counts(store, new_only=True).values())
+    """Visible detections of high and critical level that nobody has looked at yet."""
+    return counts(store)[1]
 
 
 def detection_event_ids(

@@ -199,6 +199,16 @@ def _drop_empty(con: Any) -> None:
     con.execute(f"DELETE FROM detections WHERE id IN ({gone})")
 
 
+def created_since(store: Store, known: int) -> dict[str, int]:
+    """Detections with ids above `known` (made by the run that just saved), per level."""
+    rows = store.fetch_all(
+        "SELECT coalesce(r.level, ''), count(*) FROM detections d "
+        "LEFT JOIN detection_rules r USING (rule_id) WHERE d.id > ? GROUP BY 1",
+        [known],
+    )
+    return {str(level): int(count) for level, count in rows}
+
+
 # triage ----------------------------------------------------------------------------------
 
 
