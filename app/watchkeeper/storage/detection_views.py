@@ -136,14 +136,14 @@ def stories(found: list[Detection], minutes: int = STORY_MINUTES) -> None:
             by_host.setdefault(item.host.lower(), []).append(item)
     for same_host in by_host.values():
         same_host.sort(key=lambda d: (d.first, d.id))
-        for number, item in enumerate(same_host):
+        active: list[Detection] = []  # earlier ones that end within `gap` of this one
+        for item in same_host:
             assert item.first is not None
-            for earlier in same_host[:number]:
-                assert earlier.last is not None
-                if earlier.last + gap < item.first or earlier.rule_id == item.rule_id:
-                    continue
-                if _overlap(earlier, item):
+            active = [e for e in active if e.last is not None and e.last + gap >= item.first]
+            for earlier in active:
+                if earlier.rule_id != item.rule_id and _overlap(earlier, item):
                     parent[root(item.id)] = root(earlier.id)
+            active.append(item)
     members: dict[int, list[Detection]] = {}
     for item in found:
         members.setdefault(root(item.id), []).append(item)

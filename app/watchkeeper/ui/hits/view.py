@@ -89,7 +89,7 @@ class HitsView(QWidget):
         note.setWordWrap(True)
 
         filters = self._make_filters()
-        top = self._make_top(heading)
+        top = self._make_top(heading)  # after the filters: it holds the state's
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -137,7 +137,6 @@ class HitsView(QWidget):
 
         filters = QHBoxLayout()
         for label, widget in (
-            ("State", self.state),
             ("Level", self.level),
             ("Status", self.status),
             ("Tactic", self.tactic),
@@ -166,6 +165,10 @@ class HitsView(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(heading)
+        top.addSpacing(12)
+        # the filter used most, beside the heading (the row below has the rule's filters)
+        top.addWidget(QLabel("State"))
+        top.addWidget(self.state)
         top.addStretch(1)
         top.addWidget(self.show_all)
         top.addWidget(self.show_suppressed)
