@@ -73,10 +73,6 @@ class DetectionRow:
         more = len(item.hosts) - 1
         return item.host + (f" +{more}" if more > 0 else "")
 
-    def rule_text(self) -> str:
-        more = len(self.children)
-        return self.detection.title + (f"  (+{counted(more, 'related detection')})" if more else "")
-
     def tuning(self) -> str:
         if self.disabled:
             return "disabled"
@@ -85,7 +81,7 @@ class DetectionRow:
 
 
 COLUMNS = (
-    Column("Rule", lambda r: r.rule_text(), "Related detections are listed under the most severe"),
+    Column("Rule", lambda r: r.detection.title, "Related detections sit under the most severe"),
     Column(
         "State", lambda r: r.detection.state, "new, in review, benign, false positive, escalated"
     ),

@@ -108,8 +108,8 @@ def _link(reference: str) -> str:
 
 
 def detail_html(detail: RuleDetail, row: DetectionRow | None, utc: bool) -> str:
-    """The detection, then its rule: description, author, ATT&CK tags, references, tuning
-    and the detection's history, every rule and user text escaped."""
+    """The detection and its triage history, then its rule: author, description, ATT&CK
+    tags, false positives, references and tuning; every rule and user text escaped."""
     rule = detail.rule
     item = row.detection if row is not None else None
     title = rule.title if rule is not None else (item.title if item else detail.rule_id)
@@ -127,6 +127,17 @@ def detail_html(detail: RuleDetail, row: DetectionRow | None, utc: bool) -> str:
     parts.append("<p>" + " · ".join(f for f in facts if f) + "</p>")
     if item is not None:
         parts.append(_detection_html(item, utc))
+    if detail.history:
+        items = "".join(
+            f"<li>{html.escape(shown_time(h.at, utc))}: "
+            + (f"{html.escape(h.old_state)} → " if h.old_state != h.new_state else "")
+            + f"<b>{html.escape(h.new_state)}</b>"
+            + (f" by {html.escape(h.by)}" if h.by else "")
+            + (f": {_text(h.reason)}" if h.reason else "")
+            + "</li>"
+            for h in detail.history
+        )
+        parts.append(f"<p><b>History</b></p><ul style='margin-top:0'>{items}</ul>")
     if rule is not None and rule.description.strip():
         parts.append(f"<p>{_text(rule.description)}</p>")
     tags = item.tactics + item.techniques if item is not None else []
@@ -147,17 +158,6 @@ def detail_html(detail: RuleDetail, row: DetectionRow | None, utc: bool) -> str:
             for s in detail.suppressions
         )
         parts.append(f"<p><b>Tuning</b></p><ul style='margin-top:0'>{items}</ul>")
-    if detail.history:
-        items = "".join(
-            f"<li>{html.escape(shown_time(h.at, utc))}: "
-            + (f"{html.escape(h.old_state)} → " if h.old_state != h.new_state else "")
-            + f"<b>{html.escape(h.new_state)}</b>"
-            + (f" by {html.escape(h.by)}" if h.by else "")
-            + (f": {_text(h.reason)}" if h.reason else "")
-            + "</li>"
-            for h in detail.history
-        )
-        parts.append(f"<p><b>History</b></p><ul style='margin-top:0'>{items}</ul>")
     if rule is not None and rule.path:
         parts.append(f"<p style='color:{muted}'>From {html.escape(rule.path)}</p>")
     return "\n".join(parts)
