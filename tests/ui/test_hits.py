@@ -12,11 +12,11 @@ from tests.ui.window_helpers import settle, write_auth_log
 
 from watchkeeper.core import settings as settings_file
 from watchkeeper.core.settings import Settings
-from watchkeeper.storage import hits
+from watchkeeper.storage import detection_views, hits
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import theme
+from watchkeeper.ui.hits.detection_model import DetectionRow
 from watchkeeper.ui.hits.dialogs import SuppressDialog
-from watchkeeper.ui.hits.models import HitRow
 from watchkeeper.ui.main_window import EVENTS, HITS, MainWindow
 
 MakeWindow = Callable[..., MainWindow]
@@ -29,6 +29,7 @@ title: SSH password guessing
 id: {FAILED}
 status: stable
 level: high
+author: Jane Doe <jane@example.org>
 description: |
   Repeated failed SSH passwords. {HOSTILE}
 references:
@@ -103,21 +104,23 @@ def _stored_hits(store: Store) -> dict[str, int]:
     }
 
 
-def _rows(window: MainWindow) -> dict[str, HitRow]:
-    model = window.hits_view.model
-    found = {}
-    for number in range(model.rowCount()):
-        row = model.row_object(number)
-        assert isinstance(row, HitRow)
-        found[row.rule_id] = row
+def _rows(window: MainWindow) -> dict[str, list[DetectionRow]]:
+    """The detections listed, stories' members included, by rule."""
+    found: dict[str, list[DetectionRow]] = {}
+    for row in window.hits_view.model.rows():
+        found.setdefault(row.rule_id, []).append(row)
     return found
 
 
-def _cell(window: MainWindow, rule_id: str, column: int) -> str:
+def _events(window: MainWindow, rule_id: str) -> int:
+    return sum(row.detection.events for row in _rows(window)[rule_id])
+
+
+def _cell(window: MainWindow, rule_id: str, column: int, host: str = "") -> str:
+    """A cell of the rule's first detection listed (on `host`, if given)."""
     model = window.hits_view.model
-    number = model.row_of(rule_id)
-    assert number is not None
-    return str(model.data(model.index(number, column)))
+    row = next(r for r in _rows(window)[rule_id] if not host or r.detection.host == host)
+    return str(model.data(model.index_of(row, column)))
 
 
 def _select(qtbot: QtBot, window: MainWindow, rule_id: str) -> None:
@@ -148,29 +151,33 @@ def test_detection_runs_after_an_import_and_the_hits_view_lists_the_rule(
     assert window.current_view() == HITS
     rows = _rows(window)
     assert FAILED in rows and ACCEPTED not in rows  # the low-level rule is not what matters
-    row = rows[FAILED]
-    assert row.hits.count == 40
-    assert row.hits.hosts == ["files01", "web01"]
-    assert row.hits.users == ["root"]
-    assert _cell(window, FAILED, 0) == "High"
-    assert _cell(window, FAILED, 2) == "40"
-    assert _cell(window, FAILED, 3) == "files01, web01"
-    assert _cell(window, FAILED, 6) == "2026-11-03 08:59:59"
-    assert _cell(window, FAILED, 7) == "credential-access"
-    assert _cell(window, FAILED, 8) == "T1110.001"
+    # one detection per host: 20 failed passwords on each
+    by_host = {row.detection.host: row.detection for row in rows[FAILED]}
+    assert {host: d.events for host, d in by_host.items()} == {"files01": 20, "web01": 20}
+    assert by_host["web01"].users == ["root"] and by_host["web01"].state == "new"
+    assert _cell(window, FAILED, 1) == "new"
+    assert _cell(window, FAILED, 2) == "High"
+    assert _cell(window, FAILED, 5, "web01") == "20"
+    assert _cell(window, FAILED, 7, "files01") == "2026-11-03 08:59:59"
+    assert _cell(window, FAILED, 8) == "credential-access"
+    assert _cell(window, FAILED, 9) == "T1110.001"
     # the status bar tells what the run found after the import (the shipped rules run too)
     found = _stored_hits(store)
     assert found[FAILED] == 40 and found[ACCEPTED] == 20
-    counts = hits.hit_counts(store)
+    counts, new = detection_views.counts(store)
     news = ", ".join(
         f"{counts[level]} {level}" for level in ("critical", "high") if counts.get(level)
     )
-    assert window.hits_label.text() == f"{sum(found.values())} new rule hits ({news})"
+    made = sum(counts.values())  # every detection is new after the first import
+    assert window.hits_label.text() == f"{made} new detections ({news})"
+    # the navigation counts the new ones the view opens on: high and critical
+    assert new == sum(counts.get(level, 0) for level in ("critical", "high"))
+    assert window.navigation.item(HITS).text() == f"Hits\n({new} new)"
     assert "60 events imported" in window.statusBar().currentMessage()
     # Ctrl+5 is the Hits view; the overview's card counts the serious hits and clicks through
     window.show_view(0)
     settle(qtbot, window)
-    assert counts["high"] >= 40 and counts["low"] >= 20
+    assert counts["high"] >= 2 and counts["low"] >= 2
     severe = counts.get("critical", 0) + counts["high"]
     assert window.overview.hits_value.text() == str(severe)
     assert window.overview.hits_note.text().startswith(
@@ -189,12 +196,12 @@ def test_show_all_hits_shows_the_low_level_rule(
 ) -> None:
     window = _window(qtbot, make_window, tmp_path)
     view = window.hits_view
-    assert "more rule" in view.summary.text() and "hidden" in view.summary.text()
+    assert "more detection" in view.summary.text() and "hidden" in view.summary.text()
     view.show_all.setChecked(True)
     settle(qtbot, window)
     shown = list(_rows(window))
     assert shown.index(FAILED) < shown.index(ACCEPTED)  # most severe first
-    assert _rows(window)[ACCEPTED].hits.count == 20
+    assert _events(window, ACCEPTED) == 20
     assert view.level.currentText() == "Any level" and view.status.currentText() == "Any status"
     assert view.summary.text() == ""
     # a tactic narrows to the rules tagged with it
@@ -204,7 +211,7 @@ def test_show_all_hits_shows_the_low_level_rule(
     view.tactic.setCurrentIndex(0)
     view.level.setCurrentIndex(view.level.findText("Low"))
     settle(qtbot, window)
-    assert {row.hits.level for row in _rows(window).values()} == {"low"}
+    assert {row.detection.level for rows in _rows(window).values() for row in rows} == {"low"}
     assert not view.show_all.isChecked()
     view.show_all.setChecked(True)
     view.show_all.setChecked(False)
@@ -227,7 +234,7 @@ def test_host_filter_keeps_the_rules_that_hit_there(
     view.host.setCurrentIndex(view.host.findData("web01"))
     settle(qtbot, window)
     assert {FAILED, ACCEPTED} <= set(_rows(window))
-    assert all("web01" in row.hits.hosts for row in _rows(window).values())
+    assert all("web01" in row.detection.hosts for rows in _rows(window).values() for row in rows)
 
 
 def test_the_selected_rule_shows_its_description_escaped_and_its_yaml(
@@ -240,7 +247,12 @@ def test_the_selected_rule_shows_its_description_escaped_and_its_yaml(
     assert "SSH password guessing" in text
     assert HOSTILE in text  # shown as written, not rendered
     assert "A user who forgot their password <i>twice</i>" in text
-    assert "40 hits from 2026-11-03 08:01:01 to 2026-11-03 08:59:59 on files01, web01" in text
+    row = view.selected_row()
+    assert row is not None and row.rule_id == FAILED
+    item = row.detection
+    assert f"{item.events} events from" in text and f"on {item.host}, user root" in text
+    assert "State: new" in text
+    assert "by Jane Doe <jane@example.org>" in text  # the rule's author, as its licence asks
     rendered = view.info.toHtml()
     assert "<script>" not in rendered and "<img" not in rendered
     assert 'href="https://attack.mitre.org/techniques/T1110/001/"' in rendered
@@ -257,22 +269,23 @@ def test_open_events_shows_the_rules_events_in_the_explorer(
     window = _window(qtbot, make_window, tmp_path)
     view = window.hits_view
     _select(qtbot, window, FAILED)
+    chosen = view.selected_row()
+    assert chosen is not None
     view.open_button.click()
     settle(qtbot, window)
     assert window.current_view() == EVENTS
-    assert window.explorer.filter_bar.text == f"rule:{FAILED}"
-    assert window.explorer.model.rowCount() == 40
+    assert window.explorer.filter_bar.text == f"rule:{FAILED} host:{chosen.detection.host}"
+    assert window.explorer.model.rowCount() == 20
     # a double-click (activation) on the low rule does the same
     window.show_view(HITS)
     view.show_all.setChecked(True)
     settle(qtbot, window)
-    number = view.model.row_of(ACCEPTED)
-    assert number is not None
-    view.table.activated.emit(view.model.index(number, 1))
+    low = _rows(window)[ACCEPTED][0]
+    view.table.activated.emit(view.model.index_of(low, 1))
     settle(qtbot, window)
     assert window.current_view() == EVENTS
-    assert window.explorer.filter_bar.text == f"rule:{ACCEPTED}"
-    assert window.explorer.model.rowCount() == 20
+    assert window.explorer.filter_bar.text == f"rule:{ACCEPTED} host:{low.detection.host}"
+    assert window.explorer.model.rowCount() == 10
 
 
 def test_suppress_for_a_host_needs_a_reason_hides_the_row_and_undo_brings_it_back(
@@ -300,7 +313,7 @@ def test_suppress_for_a_host_needs_a_reason_hides_the_row_and_undo_brings_it_bac
     # shown again, marked, with Show suppressed
     view.show_suppressed.setChecked(True)
     settle(qtbot, window)
-    assert _cell(window, FAILED, 9) == "1 suppression"
+    assert _cell(window, FAILED, 10) == "1 suppression"
     _select(qtbot, window, FAILED)
     assert "host web01: web01 is the SSH honeypot" in view.info.toPlainText()
     view.show_suppressed.setChecked(False)
@@ -318,7 +331,7 @@ def test_suppress_for_a_host_needs_a_reason_hides_the_row_and_undo_brings_it_bac
     listing.undo_button.click()
     settle(qtbot, window)
     assert listing.model.rowCount() == 0
-    assert _rows(window)[FAILED].hits.count == 40
+    assert _events(window, FAILED) == 40
     assert hits.list_suppressions(store) == []
 
 
@@ -360,14 +373,15 @@ def test_disabling_a_rule_hides_it_and_later_runs_skip_it(
     assert report is not None
     assert FAILED not in report.report.hits_by_rule
     assert report.report.hits_by_rule[ACCEPTED] == 10
-    assert window.hits_label.text().startswith(f"{report.report.new_hits} new rule hit")
+    made = sum(report.report.new_detections.values())
+    assert made and window.hits_label.text().startswith(f"{made} new detection")
     everything = {
         r.rule_id: r.count for r in hits.rule_hits(store, hits.HitFilter(show_suppressed=True))
     }
     assert everything[FAILED] == 40 and everything[ACCEPTED] == 30
     view.show_suppressed.setChecked(True)
     settle(qtbot, window)
-    assert _cell(window, FAILED, 9) == "disabled"
+    assert _cell(window, FAILED, 10) == "disabled"
     _select(qtbot, window, FAILED)
     assert not view.disable_button.isEnabled()
 
@@ -384,9 +398,10 @@ def test_hunt_again_replaces_the_hits_without_duplicates(
     assert _stored_hits(store) == before
     total = sum(before.values())
     assert result.report.new_hits == total
-    assert window.hits_label.text().startswith(f"Hunt finished: {total} rule hits from ")
+    # the same detections as before: none is new
+    assert window.hits_label.text().startswith("Hunt finished: 0 new detections from ")
     assert window.hits_label.text().endswith(" over 60 events")
-    assert _rows(window)[FAILED].hits.count == 40
+    assert _events(window, FAILED) == 40
     row = store.fetch_one("SELECT count(*), count(DISTINCT (rule_id, event)) FROM hits")
     assert row == (total, total)
 
@@ -445,13 +460,11 @@ def test_high_rules_stand_out_in_the_table(
 ) -> None:
     window = _window(qtbot, make_window, tmp_path)
     model = window.hits_view.model
-    number = model.row_of(FAILED)
-    assert number is not None
-    assert model.data(model.index(number, 0), Qt.ItemDataRole.FontRole).bold()
-    colour = model.data(model.index(number, 0), Qt.ItemDataRole.ForegroundRole)
+    high = model.index_of(_rows(window)[FAILED][0], 2)
+    assert model.data(high, Qt.ItemDataRole.FontRole).bold()
+    colour = model.data(high, Qt.ItemDataRole.ForegroundRole)
     assert colour.name() == theme.current().levels["error"]  # high, in the event table's red
     window.hits_view.show_all.setChecked(True)
     settle(qtbot, window)
-    low = model.row_of(ACCEPTED)
-    assert low is not None
-    assert model.data(model.index(low, 1), Qt.ItemDataRole.FontRole) is None
+    low = model.index_of(_rows(window)[ACCEPTED][0], 2)
+    assert model.data(low, Qt.ItemDataRole.FontRole) is None

@@ -303,7 +303,8 @@ def test_import_runs_detection_and_hits_name_rule_and_events(tmp_path: Path) -> 
     assert (rule["count"], rule["hosts"], rule["level"]) == (1, ["web01"], "high")
     code, out, _ = cli("search", f"rule:{rule['id']}", "--db", db, "--json")
     (event,) = json.loads(out)["events"]
-    assert event["id"] == rule["events"][0] and "Failed password" in event["message"]
+    assert event["id"] == rule["detections"][0]["event_ids"][0]
+    assert "Failed password" in event["message"]
 
     # nothing new: a second run finds nothing and duplicates nothing
     code, out, _ = cli("detect", "--db", db, "--rules", str(folder))

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from watchkeeper.core.progress import Progress
     from watchkeeper.detection.report import DetectReport
     from watchkeeper.detection.rules import RuleSet
+    from watchkeeper.storage.hits import RuleHits
     from watchkeeper.storage.store import Store
 
 
@@ -62,6 +63,7 @@ def report_document(report: DetectReport) -> dict[str, Any]:
         "rules": report.rules,
         "events": report.events,
         "new_hits": report.new_hits,
+        "new_detections": report.new_detections,
         "seconds": round(report.seconds, 3),
         "full": report.full,
         "hits_by_rule": report.hits_by_rule,
@@ -73,6 +75,7 @@ def print_report(report: DetectReport, out: TextIO) -> None:
     out.write(
         f"Detection: {report.rules:,} rules over {report.events:,} events in "
         f"{report.seconds:.1f} s: {report.new_hits:,} new hit(s)"
+        + f", {sum(report.new_detections.values()):,} new detection(s)"
         + (f" from {len(report.hits_by_rule):,} rule(s)" if report.hits_by_rule else "")
         + "\n"
     )
@@ -109,17 +112,21 @@ def cmd_detect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_hits(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from watchkeeper.storage import hits
+    from watchkeeper.storage import detection_views, hits
 
     levels = LEVEL_CHOICES[LEVEL_CHOICES.index(args.level) :]
-    where = hits.HitFilter(
+    where = detection_views.DetectionFilter(
         levels=levels if args.level != "informational" else (), show_suppressed=args.suppressed
     )
     with open_store(args, write=False) as store:
-        if args.json:
-            print_json({"rules": hits.hits_json(store, where)}, out)
-            return 0
         found = hits.rule_hits(store, where)
+        by_rule: dict[str, list[dict[str, Any]]] = {}
+        limit = detection_views.EVENT_LIMIT if args.json else None
+        for entry in detection_views.detections_json(store, where, limit):
+            by_rule.setdefault(entry["rule"], []).append(entry)
+    if args.json:
+        print_json({"rules": [_rule_document(r, by_rule.get(r.rule_id, [])) for r in found]}, out)
+        return 0
     if not found:
         out.write("No rule hits.\n")
         return 0
@@ -129,14 +136,21 @@ def cmd_hits(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if item.first and item.last
             else ""
         )
-        out.write(f"{item.level:13} {item.count:>7,}  {safe(item.title, 70):70}  {when}\n")
+        count = len(by_rule.get(item.rule_id, []))
+        out.write(f"{item.level:13} {count:>7,}  {safe(item.title, 70):70}  {when}\n")
         out.write(
-            f"{'':13} {'':7}  hosts: {safe(', '.join(item.hosts[:5]), 60)}"
+            f"{'':13} {'':7}  {item.count:,} event(s); hosts: "
+            f"{safe(', '.join(item.hosts[:5]), 60)}"
             + (f" (+{len(item.hosts) - 5})" if len(item.hosts) > 5 else "")
             + (f"; users: {safe(', '.join(item.users[:5]), 60)}" if item.users else "")
             + f"; id {item.rule_id}\n"
         )
-    out.write(f"{sum(i.count for i in found):,} hit(s) from {len(found):,} rule(s)\n")
+    total = sum(len(by_rule.get(item.rule_id, [])) for item in found)
+    out.write(
+        f"{total:,} detection(s) from {len(found):,} rule(s), "
+        f"{sum(i.count for i in found):,} matched event(s); `watchkeeper detections` "
+        "lists them\n"
+    )
     return 0
 
 
@@ -156,3 +170,23 @@ def rehunt(args: argparse.Namespace, days: int, out: TextIO, err: TextIO) -> int
     else:
         print_report(report, out)
     return 0
+
+
+def _rule_document(item: RuleHits, found: list[dict[str, Any]]) -> dict[str, Any]:
+    """A rule as `hits --json` prints it: `count` is its detections, each with its events."""
+    return {
+        "id": item.rule_id,
+        "title": item.title,
+        "level": item.level,
+        "status": item.status,
+        "tactics": item.tactics,
+        "techniques": item.techniques,
+        "count": len(found),
+        "hits": item.count,
+        "groups": item.groups,
+        "hosts": item.hosts,
+        "users": item.users,
+        "first": item.first.isoformat() if item.first else None,
+        "last": item.last.isoformat() if item.last else None,
+        "detections": found,
+    }

@@ -19,6 +19,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "search": ("stats", "search"),
     "rules": ("rules",),
     "detection": ("detect", "hits"),
+    "detections": ("detections",),
     "collect": ("collect", "sources"),
     "devices": ("devices",),
 }
@@ -33,7 +34,7 @@ class CommandModule(Protocol):
 def build_parser() -> Parser:
     """The whole command line: the top-level options and every module's commands."""
     # imported by name, not looked up from COMMAND_MODULES, so a frozen bundle carries them
-    from watchkeeper.cli import collect, detection, devices, imports, rules, search
+    from watchkeeper.cli import collect, detection, detections, devices, imports, rules, search
     from watchkeeper.cli.parser import top_parser
 
     modules: dict[str, CommandModule] = {
@@ -41,6 +42,7 @@ def build_parser() -> Parser:
         "search": search,
         "rules": rules,
         "detection": detection,
+        "detections": detections,
         "collect": collect,
         "devices": devices,
     }

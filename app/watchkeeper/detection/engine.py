@@ -16,12 +16,12 @@ import duckdb
 from watchkeeper.core.fields import quote_text
 from watchkeeper.core.progress import Progress
 from watchkeeper.detection import correlation
-from watchkeeper.detection.backend import PYTHON_REGEX
+from watchkeeper.detection.backend import FIELD_TOKEN, PYTHON_REGEX
 from watchkeeper.detection.mapping import Target, column, resolve, targets
 from watchkeeper.detection.report import DetectReport
 from watchkeeper.detection.rules import Rule, RuleSet
 from watchkeeper.detection.runner import RuleGroup, RuleRunner
-from watchkeeper.storage import hits
+from watchkeeper.storage import detections, hits
 from watchkeeper.storage.schema import EVENT_TABLES, event_table
 from watchkeeper.storage.store import Store
 
@@ -109,6 +109,7 @@ def detect(
         # A hunt over everything replaces the stored hits, but a disabled rule keeps its hits
         # (undoing the suppression brings them back), and so does a rule that failed this time.
         kept = {*keep, *disabled, *(failure.rule_id for failure in report.failures)}
+        known = store.fetch_one("SELECT coalesce(max(id), 0) FROM detections")
         # the hits, and that their events have been seen, are stored together or not at all
         report.new_hits = hits.save_from(
             store,
@@ -119,6 +120,7 @@ def detect(
             keep=kept,
             meta={LAST_RUN_KEY: str(report.last_id)},
         )
+        report.new_detections = detections.created_since(store, int(known[0]) if known else 0)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -215,4 +217,13 @@ def _row(rule: Rule) -> hits.RuleRow:
         rule.path,
         rule.kind,
         rule.text,
+        about_users(rule),
     )
+
+
+def about_users(rule: Rule) -> bool:
+    """Whether a rule is about a user: its condition reads a user field (TargetUserName,
+    User, ...) or, for a correlation, it groups by one. Its detections are one per user."""
+    if rule.kind == "correlation":
+        return detections.is_about_users([str(n) for n in rule.correlation.get("group_by", [])])
+    return detections.is_about_users(FIELD_TOKEN.findall(rule.predicate))

@@ -26,6 +26,7 @@ class DetectReport:
     last_id: int = 0
     failures: list[RuleFailure] = field(default_factory=list)
     hits_by_rule: dict[str, int] = field(default_factory=dict)
+    new_detections: dict[str, int] = field(default_factory=dict)  # per rule level
 
     def fail(self, rule: Rule, error: BaseException) -> None:
         """Record that a rule could not run, with the first line of the reason."""

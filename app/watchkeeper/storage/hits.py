@@ -16,6 +16,7 @@ from watchkeeper.core.attack import tactic_tags, tactics, techniques
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.fields import quote_ident
 from watchkeeper.core.progress import Progress
+from watchkeeper.storage.detections import group_hits
 from watchkeeper.storage.store import Store
 
 SUPPRESSION_KINDS = ("rule", "host", "user", "field")
@@ -98,6 +99,7 @@ class RuleRow:
     path: str = ""
     kind: str = "event"
     yaml: str = ""
+    per_user: bool = False  # its detections are one per user too (storage.detections)
 
 
 # saving --------------------------------------------------------------------------------
@@ -158,13 +160,23 @@ def _save(
 ) -> int:
     """The writing of `save` and `save_from`, inside the caller's transaction."""
     if replace:
+        # a hit found again stays as it is, with its detection (and so its triage state)
         con.execute(
-            "DELETE FROM hits WHERE NOT list_contains(?::VARCHAR[], rule_id)", [sorted(keep)]
+            f"DELETE FROM hits WHERE NOT list_contains(?::VARCHAR[], rule_id) AND NOT EXISTS "
+            f"(SELECT 1 FROM {source} f WHERE f.r = hits.rule_id AND f.e = hits.event)",
+            [sorted(keep)],
         )
-    before = con.execute("SELECT count(*) FROM hits").fetchone()[0]
+    before = con.execute(
+        "SELECT count(*) FROM hits"
+        + (
+            f" WHERE NOT EXISTS (SELECT 1 FROM {source} f WHERE f.r = rule_id AND f.e = event)"
+            if replace
+            else ""
+        )
+    ).fetchone()[0]
     for table in tables:
         con.execute(
-            f"INSERT INTO hits SELECT f.r, f.e, t.time, t.host, t.username, f.g, now() "
+            f"INSERT INTO hits SELECT f.r, f.e, t.time, t.host, t.username, f.g, now(), NULL "
             f"FROM {source} f JOIN {table} t ON t.id = f.e "
             f"WHERE t.id BETWEEN (SELECT min(e) FROM {source}) AND "
             f"(SELECT max(e) FROM {source}) ON CONFLICT DO NOTHING"
@@ -174,7 +186,7 @@ def _save(
     for start in range(0, len(rows), 200):
         part = rows[start : start + 200]
         values = ", ".join(
-            ["(?, ?, ?, ?, ?::VARCHAR[], ?, ?::VARCHAR[], ?::VARCHAR[], ?, ?, ?, ?)"] * len(part)
+            ["(?, ?, ?, ?, ?::VARCHAR[], ?, ?::VARCHAR[], ?::VARCHAR[], ?, ?, ?, ?, ?)"] * len(part)
         )
         con.execute(
             f"INSERT OR REPLACE INTO detection_rules VALUES {values}",
@@ -194,9 +206,11 @@ def _save(
                     rule.path,
                     rule.kind,
                     rule.yaml,
+                    rule.per_user,
                 )
             ],
         )
+    group_hits(con, refresh=replace)
     for key, value in (meta or {}).items():
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
     return int(after - before)
@@ -352,33 +366,8 @@ def rule_row(store: Store, rule_id: str) -> RuleRow | None:
         row[9] or "",
         row[10] or "event",
         row[11] or "",
+        bool(row[12]),
     )
-
-
-def hits_json(store: Store, where: HitFilter, event_limit: int = 1000) -> list[dict[str, Any]]:
-    """Hits per rule with the matched events' ids, as `hits --json` prints them."""
-    result = []
-    for item in rule_hits(store, where):
-        ids = hit_event_ids(store, item.rule_id, show_suppressed=where.show_suppressed)
-        result.append(
-            {
-                "id": item.rule_id,
-                "title": item.title,
-                "level": item.level,
-                "status": item.status,
-                "tactics": item.tactics,
-                "techniques": item.techniques,
-                "count": item.count,
-                "groups": item.groups,
-                "hosts": item.hosts,
-                "users": item.users,
-                "first": item.first.isoformat() if item.first else None,
-                "last": item.last.isoformat() if item.last else None,
-                "events": ids[:event_limit],
-                "events_truncated": len(ids) > event_limit,
-            }
-        )
-    return result
 
 
 # suppressions ---------------------------------------------------------------------------

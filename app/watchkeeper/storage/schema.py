@@ -11,7 +11,7 @@ from watchkeeper.core.errors import StoreError
 from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident
 from watchkeeper.storage.transactions import Transaction
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Events live in one table per family of sources, behind the view `events`: appending a row
 # costs DuckDB something for every column of its table, and Windows events bring hundreds of
@@ -189,8 +189,53 @@ def _v3(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+# Detections: hits grouped by rule, host (and user) and burst, each with its triage state
+# and the history of that state. A hit names its detection; a rule says whether it is about
+# a user (its detections are then one per user too).
+_V4 = [
+    """CREATE TABLE detections (
+        id INTEGER PRIMARY KEY,
+        rule_id VARCHAR NOT NULL,
+        group_key VARCHAR NOT NULL,
+        host VARCHAR,
+        username VARCHAR,
+        first TIMESTAMP,
+        last TIMESTAMP,
+        events BIGINT NOT NULL,
+        hosts VARCHAR[],
+        users VARCHAR[],
+        state VARCHAR NOT NULL,
+        state_by VARCHAR,
+        state_at TIMESTAMP,
+        reason VARCHAR,
+        incident VARCHAR,
+        created TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE detection_history (
+        detection INTEGER NOT NULL,
+        changed_at TIMESTAMP NOT NULL,
+        changed_by VARCHAR,
+        old_state VARCHAR,
+        new_state VARCHAR NOT NULL,
+        reason VARCHAR
+    )""",
+]
+
+
+def _v4(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in _V4:
+        con.execute(statement)
+    con.execute("ALTER TABLE hits ADD COLUMN detection INTEGER")
+    con.execute("ALTER TABLE detection_rules ADD COLUMN per_user BOOLEAN DEFAULT false")
+    # the hits of an older store become detections (by rule and host: its rules were not
+    # told apart by user)
+    from watchkeeper.storage.detections import group_hits
+
+    group_hits(con)
+
+
 # version -> statements that bring a store at version-1 to it
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {2: _v2, 3: _v3}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {2: _v2, 3: _v3, 4: _v4}
 
 
 def _create(con: duckdb.DuckDBPyConnection) -> None:
@@ -198,6 +243,7 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
     _v2(con)
     _v3(con)
+    _v4(con)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
@@ -206,7 +252,12 @@ def _table_names(statements: list[str]) -> set[str]:
 
 
 # version -> the tables a store at that version has (besides the view `events`)
-TABLES = {1: _table_names(_V1), 2: _table_names(_V1 + _V2), 3: _table_names(_V1 + _V2 + _V3)}
+TABLES = {
+    1: _table_names(_V1),
+    2: _table_names(_V1 + _V2),
+    3: _table_names(_V1 + _V2 + _V3),
+    4: _table_names(_V1 + _V2 + _V3 + _V4),
+}
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int | None:

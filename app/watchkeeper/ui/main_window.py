@@ -37,7 +37,7 @@ from watchkeeper.core.settings import Settings
 from watchkeeper.core.text import counted
 from watchkeeper.ingest import formats
 from watchkeeper.ingest.summary import ImportSummary
-from watchkeeper.storage import hits, queries
+from watchkeeper.storage import detection_views, queries
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, theme, window_state
 from watchkeeper.ui.actions import build_actions
@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
             pivot.filter_requested.connect(self.show_events)
         self.overview.hits_requested.connect(partial(self.show_view, HITS))
         self.hits_view.tuning_changed.connect(self._on_hits_view_tuning_changed)
+        self.hits_view.triage_changed.connect(self._on_hits_view_tuning_changed)
         self.sources_view.silent_changed.connect(self._on_sources_silent_changed)
         self.devices_view.hits_requested.connect(self.show_host_hits)
         self.devices_view.imported.connect(lambda said: self.status_line.say(said))
@@ -241,13 +242,19 @@ class MainWindow(QMainWindow):
 
     def _load_hit_counts(self) -> None:
         self.runner.run(
-            lambda _progress: hits.hit_counts(self.store),
-            title="Counting rule hits",
+            lambda _progress: detection_views.counts(self.store),
+            title="Counting detections",
             key="hit-counts",
             dialog=False,
             quiet=True,
-            on_success=self.overview.show_hit_counts,
+            on_success=self._on_detections_counted,
         )
+
+    def _on_detections_counted(self, counts: tuple[dict[str, int], int]) -> None:
+        """Detections per level on the overview; how many are new in the navigation."""
+        levels, new = counts
+        self.overview.show_hit_counts(levels)
+        self.navigation.item(HITS).setText(VIEWS[HITS] + (f"\n({new:,} new)" if new else ""))
 
     def _on_overview_loaded(self, info: queries.Overview) -> None:
         self.overview.show_overview(info)
@@ -307,8 +314,7 @@ class MainWindow(QMainWindow):
         """Hits were found or tuned: the views that show them read them again."""
         if hits_view_too:
             self.views.mark_stale(HITS)
-        if not self.overview.showing_welcome:
-            self._load_hit_counts()
+        self._load_hit_counts()
         if self._explorer is not None:
             self._explorer.refresh_hit_marks()
             if "rule:" in self._explorer.filter_bar.text.lower():

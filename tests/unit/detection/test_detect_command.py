@@ -153,7 +153,7 @@ def test_hits_of_an_import_whose_detection_was_stopped_are_found_later(
     assert document["events"] == 0
     assert document["detection"]["hits_by_rule"][FAILED_ID] == 10_000
     listed = json.loads(_run(db, "hits", "--json").stdout)
-    assert {r["id"]: r["count"] for r in listed["rules"]}[FAILED_ID] == 10_000
+    assert {r["id"]: r["hits"] for r in listed["rules"]}[FAILED_ID] == 10_000
     assert "No new events" in _run(db, "detect", "--rules", str(fast)).stdout
 
 
@@ -177,7 +177,7 @@ def _stored(db: Path) -> dict[str, int]:
     code, out, _ = _cli("hits", "--db", str(db), "--json")
     assert code == 0
     return {
-        rule["id"]: rule["count"]
+        rule["id"]: rule["hits"]
         for rule in json.loads(out)["rules"]
         if rule["id"] in (FAILED_ID, ROOT_ID)
     }

@@ -3,10 +3,14 @@ filter that shows a rule's hit events."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
 from PySide6.QtWidgets import QComboBox
 
 from watchkeeper.core.errors import FilterSyntaxError
 from watchkeeper.core.filterlang import exact_term, parse_filter
+from watchkeeper.storage.detection_views import Detection, DetectionFilter
 from watchkeeper.storage.hits import DEFAULT_LEVELS, DEFAULT_STATUSES
 from watchkeeper.ui.hits.models import HitsPage
 
@@ -27,19 +31,74 @@ STATUS_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Experimental", ("experimental",)),
     ("Any status", ()),
 )
+# what still needs a look comes first: the view opens on it
+STATE_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("New and in review", ("new", "in review")),
+    ("New", ("new",)),
+    ("In review", ("in review",)),
+    ("Benign", ("benign",)),
+    ("False positive", ("false positive",)),
+    ("Escalated", ("escalated",)),
+    ("Any state", ()),
+)
 ANY_LEVEL, ANY_STATUS = len(LEVEL_CHOICES) - 1, len(STATUS_CHOICES) - 1
 
 
 def rule_filter(rule_id: str) -> str:
     """The explorer filter for a rule's hit events: rule:<id>, quoted only when it must be."""
-    plain = f"rule:{rule_id}"
+    return plain_term("rule", rule_id)
+
+
+def plain_term(name: str, value: str) -> str:
+    """name:value for the explorer's filter, quoted only when it must be."""
+    plain = f"{name}:{value}"
     try:
         root = parse_filter(plain).root
     except FilterSyntaxError:
         root = None
-    if root is not None and getattr(root, "value", None) == rule_id:
+    if root is not None and getattr(root, "value", None) == value:
         return plain
-    return exact_term("rule", rule_id)
+    return exact_term(name, value)
+
+
+def detection_filter(
+    level: int, status: int, state: int, tactic: str, host: str, show_suppressed: bool
+) -> DetectionFilter:
+    """The filter the drop-downs' chosen positions (and the host and tactic) make."""
+    return DetectionFilter(
+        levels=LEVEL_CHOICES[level][1],
+        statuses=STATUS_CHOICES[status][1],
+        states=STATE_CHOICES[state][1],
+        tactic=tactic,
+        host=host,
+        show_suppressed=show_suppressed,
+    )
+
+
+def events_filter(item: Detection) -> tuple[str, datetime | None, datetime | None]:
+    """The explorer filter and time range that show a detection's events: its rule's hits
+    on its host (and user) between its first and last time."""
+    text = rule_filter(item.rule_id)
+    if item.host and len(item.hosts) == 1:
+        text += " " + plain_term("host", item.host)
+    if item.user:
+        text += " " + plain_term("user", item.user)
+    until = item.last + timedelta(seconds=1) if item.last else None
+    return text, item.first, until
+
+
+def count_text(states: Sequence[str], stories: int) -> str:
+    """'12 detections in 9 stories · 4 new' for the list's states."""
+    shown = len(states)
+    new = sum(1 for state in states if state == "new")
+    grouped = f" in {stories:,} stor{'ies' if stories != 1 else 'y'}" if stories != shown else ""
+    return f"{shown:,} detection{'s' if shown != 1 else ''}{grouped} · {new:,} new"
+
+
+def choice_combo(tip: str, labels: Sequence[str]) -> QComboBox:
+    combo = filter_combo(tip)
+    combo.addItems(list(labels))
+    return combo
 
 
 def filter_combo(tip: str) -> QComboBox:
@@ -54,19 +113,19 @@ def filter_combo(tip: str) -> QComboBox:
 
 def summary_text(page: HitsPage) -> str:
     """What the filters hide, and how to see it; empty when they hide nothing."""
-    shown, everything = len(page.rows), page.rules_with_hits
+    shown, everything = page.shown, page.detections
     if not everything:
         return (
-            "No rule has hit yet. Rules run after every import; add folders of Sigma "
+            "Nothing detected yet. Rules run after every import; add folders of Sigma "
             "rules in Detection ▸ Rule folders."
         )
     hidden = everything - shown
     if not hidden:
         return ""
-    what = ("No rule hits match these filters. " if not shown else "") + (
-        f"{hidden:,} more rule{'s' if hidden != 1 else ''} with hits "
+    what = ("No detections match these filters. " if not shown else "") + (
+        f"{hidden:,} more detection{'s' if hidden != 1 else ''} "
         f"{'are' if hidden != 1 else 'is'} hidden by the filters"
     )
-    return what + (
-        "; tick Show all hits to see them." if page.where.levels or page.where.statuses else "."
-    )
+    if page.where.levels or page.where.statuses:
+        return what + "; tick Show all to see every level, status and state."
+    return what + "."

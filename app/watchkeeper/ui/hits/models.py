@@ -1,40 +1,33 @@
-"""The Hits view's rows and texts: the table model, the jobs that read hits, the rule's HTML."""
+"""The Hits view's texts and jobs: reading detections and a rule, the detail's HTML."""
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import yaml
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
 
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.text import counted
 from watchkeeper.core.timeparse import shown_time
-from watchkeeper.storage import hit_views, hits
+from watchkeeper.storage import detection_views, detections, hit_views, hits
+from watchkeeper.storage.detection_views import Detection, DetectionFilter
+from watchkeeper.storage.detections import HistoryEntry
 from watchkeeper.storage.hit_views import HitFacets
-from watchkeeper.storage.hits import HitFilter, RuleHits, RuleRow, Suppression
+from watchkeeper.storage.hits import RuleRow, Suppression
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import theme
-from watchkeeper.ui.rows_model import Column, Index, RowsModel
+from watchkeeper.ui.hits.detection_model import SEVERE as SEVERE  # the overview reads them here
+from watchkeeper.ui.hits.detection_model import DetectionRow, build_tree
+from watchkeeper.ui.hits.detection_model import level_colour as level_colour
 
 if TYPE_CHECKING:
     from watchkeeper.detection.report import DetectReport
     from watchkeeper.detection.rules import LoadProblem
 
 LEVELS = ("critical", "high", "medium", "low", "informational")
-SEVERE = ("critical", "high")
-# Sigma levels in the colours the event table gives Windows event levels.
-_EVENT_LEVEL = {
-    "critical": "critical",
-    "high": "error",
-    "medium": "warning",
-    "low": "information",
-    "informational": "verbose",
-}
 # Fields a suppression is most often about, offered after the fields the rule itself reads.
 COMMON_FIELDS = (
     "host",
@@ -48,108 +41,8 @@ COMMON_FIELDS = (
 )
 
 
-def level_colour(level: str) -> str:
-    return theme.current().levels.get(_EVENT_LEVEL.get(level, "information"), theme.current().text)
-
-
 def level_rank(level: str) -> int:
     return LEVELS.index(level) if level in LEVELS else len(LEVELS)
-
-
-@dataclass
-class HitRow:
-    """One rule's hits, and how the user tuned the rule."""
-
-    hits: RuleHits
-    suppressions: list[Suppression] = field(default_factory=list)
-
-    @property
-    def rule_id(self) -> str:
-        return self.hits.rule_id
-
-    @property
-    def disabled(self) -> bool:
-        return any(s.kind == "rule" for s in self.suppressions)
-
-    def tuning(self) -> str:
-        if self.disabled:
-            return "disabled"
-        count = len(self.suppressions)
-        return counted(count, "suppression") if count else ""
-
-
-COLUMNS = (
-    Column(
-        "Level",
-        lambda r: r.hits.level.capitalize(),
-        "Critical and high hits are the ones to look at first",
-    ),
-    Column("Rule", lambda r: r.hits.title),
-    Column("Hits", lambda r: r.hits.count, "Events the rule matched"),
-    Column("Hosts", lambda r: r.hits.hosts),
-    Column("Users", lambda r: r.hits.users),
-    Column("First seen", lambda r: r.hits.first),
-    Column("Last seen", lambda r: r.hits.last),
-    Column("Tactics", lambda r: r.hits.tactics, "MITRE ATT&CK tactics the rule is tagged with"),
-    Column("Techniques", lambda r: r.hits.techniques, "MITRE ATT&CK techniques"),
-    Column("Tuning", lambda r: r.tuning(), "Whether the rule is disabled or suppressed"),
-)
-LEVEL_COLUMN, TITLE_COLUMN = 0, 1
-# widest a column starts, in pixels (None: as wide as its contents); titles get the most room
-WIDEST: tuple[int | None, ...] = (None, 300, None, 160, 130, None, None, 180, 120, None)
-
-
-class HitsModel(RowsModel):
-    """Rows of HitRow; the level is a coloured swatch and word, bold for critical and high."""
-
-    def __init__(self, utc: bool = False) -> None:
-        super().__init__(COLUMNS, utc)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        styling = (
-            Qt.ItemDataRole.ForegroundRole,
-            Qt.ItemDataRole.FontRole,
-            Qt.ItemDataRole.DecorationRole,
-        )
-        if role not in styling:
-            return super().data(index, role)
-        row = self.row_object(index.row())
-        if not index.isValid() or not isinstance(row, HitRow):
-            return None
-        level = row.hits.level
-        column = index.column()
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if row.disabled or (row.suppressions and column == len(COLUMNS) - 1):
-                return QColor(theme.current().muted)
-            return QColor(level_colour(level)) if column == LEVEL_COLUMN else None
-        if role == Qt.ItemDataRole.DecorationRole:
-            return QColor(level_colour(level)) if column == LEVEL_COLUMN else None
-        if level in SEVERE and (
-            column == LEVEL_COLUMN or (column == TITLE_COLUMN and level == "critical")
-        ):
-            font = QFont()
-            font.setBold(True)
-            return font
-        return None
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if column != LEVEL_COLUMN:
-            super().sort(column, order)
-            return
-        # by severity, not by the alphabet; ascending puts critical first
-        self.layoutAboutToBeChanged.emit()
-        self._rows.sort(
-            key=lambda r: (level_rank(r.hits.level), r.hits.title.lower()),
-            reverse=order == Qt.SortOrder.DescendingOrder,
-        )
-        self.layoutChanged.emit()
-
-    def row_of(self, rule_id: str) -> int | None:
-        for number in range(self.rowCount()):
-            row = self.row_object(number)
-            if isinstance(row, HitRow) and row.rule_id == rule_id:
-                return number
-        return None
 
 
 # jobs ----------------------------------------------------------------------------------
@@ -159,20 +52,23 @@ class HitsModel(RowsModel):
 class HitsPage:
     """What the Hits view shows for one filter."""
 
-    rows: list[HitRow]
+    rows: list[DetectionRow]  # each story's lead, the rest of the story its children
     facets: HitFacets
-    rules_with_hits: int  # under no filter at all: how many the filter hides
-    where: HitFilter
+    detections: int  # under no filter at all: how many the filter hides
+    where: DetectionFilter
+
+    @property
+    def shown(self) -> int:
+        return sum(1 + len(row.children) for row in self.rows)
 
 
-def load_page(store: Store, where: HitFilter, progress: Progress) -> HitsPage:
-    """The rules with hits under `where`, each with its suppressions, and the filters' choices."""
-    found = hits.rule_hits(store, where, progress)
-    everything = hits.rule_hits(store, HitFilter(show_suppressed=where.show_suppressed), progress)
-    by_rule: dict[str, list[Suppression]] = {}
-    for item in hits.list_suppressions(store):
-        by_rule.setdefault(item.rule_id, []).append(item)
-    rows = [HitRow(r, by_rule.get(r.rule_id, [])) for r in found]
+def load_page(store: Store, where: DetectionFilter, progress: Progress) -> HitsPage:
+    """The detections under `where` as a tree of stories, and the filters' choices."""
+    found = detection_views.list_detections(store, where, progress)
+    everything = detection_views.list_detections(
+        store, DetectionFilter(show_suppressed=where.show_suppressed), progress
+    )
+    rows = build_tree(found, hits.list_suppressions(store))
     return HitsPage(rows, hit_views.facets(store, progress), len(everything), where)
 
 
@@ -181,11 +77,19 @@ class RuleDetail:
     rule_id: str
     rule: RuleRow | None
     suppressions: list[Suppression]
+    detection_id: int = 0
+    history: list[HistoryEntry] = field(default_factory=list)
 
 
-def load_detail(store: Store, rule_id: str, progress: Progress) -> RuleDetail:
+def load_detail(store: Store, rule_id: str, detection_id: int, progress: Progress) -> RuleDetail:
     suppressions = [s for s in hits.list_suppressions(store) if s.rule_id == rule_id]
-    return RuleDetail(rule_id, hits.rule_row(store, rule_id), suppressions)
+    return RuleDetail(
+        rule_id,
+        hits.rule_row(store, rule_id),
+        suppressions,
+        detection_id,
+        detections.history(store, detection_id),
+    )
 
 
 # texts ---------------------------------------------------------------------------------
@@ -203,38 +107,40 @@ def _link(reference: str) -> str:
     return text
 
 
-def detail_html(detail: RuleDetail, row: RuleHits | None, utc: bool) -> str:
-    """The rule's description, ATT&CK tags, references and tuning, every rule text escaped."""
+def detail_html(detail: RuleDetail, row: DetectionRow | None, utc: bool) -> str:
+    """The detection and its triage history, then its rule: author, description, ATT&CK
+    tags, false positives, references and tuning; every rule and user text escaped."""
     rule = detail.rule
-    title = rule.title if rule is not None else (row.title if row else detail.rule_id)
-    level = rule.level if rule is not None else (row.level if row else "")
-    status = rule.status if rule is not None else (row.status if row else "")
+    item = row.detection if row is not None else None
+    title = rule.title if rule is not None else (item.title if item else detail.rule_id)
+    level = rule.level if rule is not None else (item.level if item else "")
+    status = rule.status if rule is not None else (item.status if item else "")
     parts = [f"<h3 style='margin:0'>{_text(title)}</h3>"]
     facts = [
         f"<b style='color:{level_colour(level)}'>{html.escape(level.capitalize())}</b>"
         if level
         else "",
         html.escape(status) + " rule" if status else "",
+        f"by {html.escape(rule.author.strip())}" if rule is not None and rule.author else "",
         f"id <code>{html.escape(detail.rule_id)}</code>",
     ]
     parts.append("<p>" + " · ".join(f for f in facts if f) + "</p>")
-    if row is not None:
-        when = (
-            f" from {html.escape(shown_time(row.first, utc))} to "
-            f"{html.escape(shown_time(row.last, utc))}"
-            if row.first and row.last
-            else ""
+    if item is not None:
+        parts.append(_detection_html(item, utc))
+    if detail.history:
+        items = "".join(
+            f"<li>{html.escape(shown_time(h.at, utc))}: "
+            + (f"{html.escape(h.old_state)} → " if h.old_state != h.new_state else "")
+            + f"<b>{html.escape(h.new_state)}</b>"
+            + (f" by {html.escape(h.by)}" if h.by else "")
+            + (f": {_text(h.reason)}" if h.reason else "")
+            + "</li>"
+            for h in detail.history
         )
-        hosts = ", ".join(html.escape(h) for h in row.hosts[:10])
-        more = f" and {len(row.hosts) - 10} more" if len(row.hosts) > 10 else ""
-        parts.append(
-            f"<p>{counted(row.count, 'hit')}{when}"
-            + (f" on {hosts}{more}" if hosts else "")
-            + ".</p>"
-        )
+        parts.append(f"<p><b>History</b></p><ul style='margin-top:0'>{items}</ul>")
     if rule is not None and rule.description.strip():
         parts.append(f"<p>{_text(rule.description)}</p>")
-    tags = row.tactics + row.techniques if row is not None else []
+    tags = item.tactics + item.techniques if item is not None else []
     if tags:
         parts.append("<p><b>ATT&amp;CK:</b> " + ", ".join(html.escape(t) for t in tags) + "</p>")
     if rule is not None and rule.falsepositives:
@@ -244,17 +150,44 @@ def detail_html(detail: RuleDetail, row: RuleHits | None, utc: bool) -> str:
     if rule is not None and rule.references:
         items = "".join(f"<li>{_link(r)}</li>" for r in rule.references if r.strip())
         parts.append(f"<p><b>References</b></p><ul style='margin-top:0'>{items}</ul>")
+    muted = theme.current().muted
     if detail.suppressions:
         items = "".join(
             f"<li>{html.escape(s.describe())}: {_text(s.reason)} "
-            f"<span style='color:{theme.current().muted}'>"
-            f"({html.escape(shown_time(s.created, utc))})</span></li>"
+            f"<span style='color:{muted}'>({html.escape(shown_time(s.created, utc))})</span></li>"
             for s in detail.suppressions
         )
         parts.append(f"<p><b>Tuning</b></p><ul style='margin-top:0'>{items}</ul>")
     if rule is not None and rule.path:
-        parts.append(f"<p style='color:{theme.current().muted}'>From {html.escape(rule.path)}</p>")
+        parts.append(f"<p style='color:{muted}'>From {html.escape(rule.path)}</p>")
     return "\n".join(parts)
+
+
+def _detection_html(item: Detection, utc: bool) -> str:
+    """What the detection covers and its triage state, as a paragraph."""
+    when = (
+        f" from {html.escape(shown_time(item.first, utc))} to "
+        f"{html.escape(shown_time(item.last, utc))}"
+        if item.first and item.last
+        else ""
+    )
+    hosts = ", ".join(html.escape(h) for h in item.hosts[:10])
+    more = f" and {len(item.hosts) - 10} more" if len(item.hosts) > 10 else ""
+    users = ", ".join(html.escape(u) for u in item.users[:10])
+    text = (
+        f"<p>Detection {item.id}: {counted(item.events, 'event')}{when}"
+        + (f" on {hosts}{more}" if hosts else "")
+        + (f", user {users}" if users else "")
+        + f". State: <b>{html.escape(item.state)}</b>"
+    )
+    said = [item.state_by, shown_time(item.state_at, utc) if item.state_at else ""]
+    if any(said):
+        text += " (" + html.escape(" ".join(s for s in said if s)) + ")"
+    if item.reason:
+        text += f": {_text(item.reason)}"
+    if item.story_size > 1:
+        text += f". One of {item.story_size} related detections on this host"
+    return text + ".</p>"
 
 
 def rule_fields(yaml_text: str) -> list[str]:
@@ -291,23 +224,21 @@ def suppression_fields(yaml_text: str) -> list[str]:
 
 
 def detection_note(report: DetectReport, levels: dict[str, str]) -> str:
-    """What a run found, in a few words for the status bar: '3 new rule hits (1 high)'."""
+    """What a run found, in a few words for the status bar: '3 new detections (1 high)'."""
+    made = report.new_detections
     if report.full:
         rules = len(report.hits_by_rule)
         text = (
-            f"Hunt finished: {counted(report.new_hits, 'rule hit')} from "
+            f"Hunt finished: {counted(sum(made.values()), 'new detection')} from "
             f"{counted(rules, 'rule')} over {counted(report.events, 'event')}"
         )
     elif not report.new_hits:
-        text = "No new rule hits"
+        text = "No new detections"
+    elif not made:
+        text = f"{counted(report.new_hits, 'new rule hit')}, in detections already listed"
     else:
-        severe: dict[str, int] = {}
-        for rule_id, count in report.hits_by_rule.items():
-            level = levels.get(rule_id, "")
-            if level in SEVERE:
-                severe[level] = severe.get(level, 0) + count
-        detail = ", ".join(f"{severe[level]:,} {level}" for level in SEVERE if level in severe)
-        text = counted(report.new_hits, "new rule hit") + (f" ({detail})" if detail else "")
+        detail = ", ".join(f"{made[level]:,} {level}" for level in SEVERE if made.get(level))
+        text = counted(sum(made.values()), "new detection") + (f" ({detail})" if detail else "")
     if report.failures:
         text += f"; {counted(len(report.failures), 'rule')} failed"
     return text

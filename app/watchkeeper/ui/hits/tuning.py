@@ -11,8 +11,9 @@ from watchkeeper.core.progress import Progress
 from watchkeeper.storage import hit_views, hits
 from watchkeeper.storage.hits import Suppression
 from watchkeeper.storage.store import Store
+from watchkeeper.ui.hits.detection_model import DetectionRow
 from watchkeeper.ui.hits.dialogs import SuppressDialog, SuppressionsDialog
-from watchkeeper.ui.hits.models import HitRow, suppression_fields
+from watchkeeper.ui.hits.models import suppression_fields
 from watchkeeper.ui.tasks import TaskRunner
 
 
@@ -36,11 +37,14 @@ class Tuning(QObject):
         self.dialog: SuppressDialog | None = None
         self.suppressions_dialog: SuppressionsDialog | None = None
 
-    def ask(self, kind: str, row: HitRow, rule_yaml: str = "") -> SuppressDialog:
+    def ask(
+        self, kind: str, row: DetectionRow, rule_yaml: str = "", reason: str = ""
+    ) -> SuppressDialog:
         """Ask how to suppress (or, `kind` 'rule', disable) a rule; saved when accepted."""
         values = {"host": row.hits.hosts, "user": row.hits.users}.get(kind, [])
         fields = suppression_fields(rule_yaml) if kind == "field" else []
         dialog = SuppressDialog(kind, row.hits.title, values, fields, self._owner)
+        dialog.reason.setText(reason)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.field_chosen.connect(partial(self._on_dialog_field_chosen, dialog, row.rule_id))
         dialog.accepted.connect(partial(self._on_dialog_accepted, dialog, row))
@@ -70,7 +74,7 @@ class Tuning(QObject):
             on_success=show,
         )
 
-    def _on_dialog_accepted(self, dialog: SuppressDialog, row: HitRow) -> None:
+    def _on_dialog_accepted(self, dialog: SuppressDialog, row: DetectionRow) -> None:
         kind, reason = dialog.kind, dialog.chosen_reason()
         value = dialog.chosen_value() if kind != "rule" else None
         field_name = dialog.chosen_field() if kind == "field" else None

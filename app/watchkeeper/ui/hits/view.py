@@ -1,4 +1,5 @@
-"""The Hits view: rule hits grouped by rule, what each rule means, and tuning it."""
+"""The Hits view: detections to triage, grouped in stories; the rule behind each, its
+events and history, triage from the keyboard, and tuning the rule."""
 
 from __future__ import annotations
 
@@ -6,55 +7,60 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QMenu,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from watchkeeper.storage.hits import HitFilter
+from watchkeeper.storage.detection_views import DetectionFilter
 from watchkeeper.storage.store import Store
+from watchkeeper.ui.hits.detail import add_state_actions, rule_texts, state_button
+from watchkeeper.ui.hits.detection_model import (
+    DetectionRow,
+    DetectionsModel,
+)
 from watchkeeper.ui.hits.dialogs import SuppressDialog, SuppressionsDialog
 from watchkeeper.ui.hits.filters import (
     ANY_LEVEL,
     ANY_STATUS,
     LEVEL_CHOICES,
+    STATE_CHOICES,
     STATUS_CHOICES,
+    choice_combo,
+    count_text,
+    detection_filter,
+    events_filter,
     filter_combo,
-    rule_filter,
     summary_text,
 )
-from watchkeeper.ui.hits.models import (
-    WIDEST,
-    HitRow,
-    HitsModel,
-    HitsPage,
-    RuleDetail,
-    detail_html,
-    load_detail,
-    load_page,
+from watchkeeper.ui.hits.models import HitsPage, RuleDetail, detail_html, load_detail, load_page
+from watchkeeper.ui.hits.triage import (
+    KEYS_HELP,
+    DetectionsTree,
+    ReasonDialog,
+    Triage,
+    make_tree,
+    size_columns,
 )
 from watchkeeper.ui.hits.tuning import Tuning
-from watchkeeper.ui.rows_model import fit_columns, make_table, select_row_at, set_choices
+from watchkeeper.ui.rows_model import set_choices
 from watchkeeper.ui.tasks import TaskRunner
-
-NO_DETAIL = "Select a rule to see what it looks for, why it may be wrong, and how to tune it."
 
 
 class HitsView(QWidget):
-    """One row per rule with hits; the selected rule's details and tuning below."""
+    """One row per detection, related ones under the most severe; the selected one's rule,
+    state and history below."""
 
     filter_requested = Signal(str, object, object)  # open the explorer: filter, since, until
     tuning_changed = Signal(str)  # a suppression was added or undone: what happened
+    triage_changed = Signal(str)  # a detection's state was changed: what happened
 
     def __init__(self, store: Store, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,32 +68,35 @@ class HitsView(QWidget):
         self._runner = runner
         self._page: HitsPage | None = None
         self._detail: RuleDetail | None = None
-        self._selected_id: str | None = None
+        self._selected_id: int | None = None
         self.utc = False
         self.loaded = False
         self.tuning = Tuning(store, runner, self)
         self.tuning.changed.connect(self._on_tuning_changed)
+        self.triage = Triage(store, runner, self, self._offer_tuning)
+        self.triage.changed.connect(self._on_triage_changed)
 
-        heading = QLabel("Rule hits")
+        heading = QLabel("Detections")
         heading.setObjectName("heading")
         self.count = QLabel("")
         self.count.setTextFormat(Qt.TextFormat.PlainText)
         note = QLabel(
-            "Sigma rules run over every import. Each row is one rule and the events "
-            "it matched; double-click a row to see those events."
+            "Sigma rules run over every import. Each row is one rule's hits on one host "
+            "within a burst; related detections sit under the most severe. Double-click a "
+            f"row to see its events. {KEYS_HELP}."
         )
         note.setObjectName("muted")
         note.setWordWrap(True)
 
         filters = self._make_filters()
-        top = self._make_top(heading)
+        top = self._make_top(heading)  # after the filters: it holds the state's
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setObjectName("muted")
 
-        self.model = HitsModel()
-        self.table = self._make_table()
+        self.model = DetectionsModel()
+        self.table = self._make_tree()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self._make_detail())
@@ -109,15 +118,14 @@ class HitsView(QWidget):
         self._update_buttons()
 
     def _make_filters(self) -> QHBoxLayout:
-        """Level, status, tactic and host: the choices that narrow the rules listed."""
-        self.level = filter_combo("Which rule levels to show")
-        for label, _levels in LEVEL_CHOICES:
-            self.level.addItem(label)
-        self.status = filter_combo(
-            "Rules are stable, test or experimental: experimental ones are more often wrong"
+        """State, level, status, tactic and host: the choices that narrow the list."""
+        self.state = choice_combo("Which triage states to show", [c[0] for c in STATE_CHOICES])
+        self.state.currentIndexChanged.connect(self._on_filter_changed)
+        self.level = choice_combo("Which rule levels to show", [c[0] for c in LEVEL_CHOICES])
+        self.status = choice_combo(
+            "Rules are stable, test or experimental: experimental ones are more often wrong",
+            [c[0] for c in STATUS_CHOICES],
         )
-        for label, _statuses in STATUS_CHOICES:
-            self.status.addItem(label)
         self.tactic = filter_combo("MITRE ATT&CK tactic of the rule")
         self.tactic.addItem("Any tactic", "")
         self.host = filter_combo("Only rules that hit on this host")
@@ -142,9 +150,10 @@ class HitsView(QWidget):
 
     def _make_top(self, heading: QLabel) -> QHBoxLayout:
         """The heading, and beside it the switches that widen the list and the suppressions."""
-        self.show_all = QCheckBox("Show all hits")
+        self.show_all = QCheckBox("Show all")
         self.show_all.setToolTip(
-            "Every level and status: low-level and experimental rules too, which are noisier"
+            "Every level, status and state: low-level and experimental rules too, which are "
+            "noisier, and detections already judged benign or false positives"
         )
         self.show_suppressed = QCheckBox("Show suppressed")
         self.show_suppressed.setToolTip("Include hits hidden by a suppression or a disabled rule")
@@ -156,6 +165,10 @@ class HitsView(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(heading)
+        top.addSpacing(12)
+        # the filter used most, beside the heading (the row below has the rule's filters)
+        top.addWidget(QLabel("State"))
+        top.addWidget(self.state)
         top.addStretch(1)
         top.addWidget(self.show_all)
         top.addWidget(self.show_suppressed)
@@ -163,19 +176,21 @@ class HitsView(QWidget):
         top.addWidget(suppressions)
         return top
 
-    def _make_table(self) -> QTableView:
-        """One row per rule: double-click for its events, right-click to tune it."""
-        table = make_table(self.model, self._on_row_activated)
-        table.setToolTip("Double-click a rule to see the events it matched")
-        table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
-        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        table.customContextMenuRequested.connect(self._on_table_menu)
-        return table
+    def _make_tree(self) -> DetectionsTree:
+        """Detections in stories: double-click for the events, right-click to tune the rule,
+        a key per triage state."""
+        tree = make_tree(self.model)
+        tree.activated.connect(lambda index: self._on_row_activated(self.model.row_object(index)))
+        tree.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        tree.customContextMenuRequested.connect(self._on_table_menu)
+        tree.state_key_pressed.connect(self.set_state)
+        tree.move_requested.connect(self.move_selection)
+        return tree
 
     def _make_detail(self) -> QWidget:
         """The selected rule's buttons, above what it means beside its YAML."""
         self.open_button = QPushButton("Open events")
-        self.open_button.setToolTip("Show the events this rule matched in the Events view")
+        self.open_button.setToolTip("Show this detection's events in the Events view")
         self.open_button.clicked.connect(self.open_events)
         self.disable_button = QPushButton("Disable rule…")
         self.disable_button.setToolTip("Stop running this rule and hide its hits")
@@ -185,27 +200,15 @@ class HitsView(QWidget):
         menu = QMenu(self.suppress_button)
         self._add_suppress_actions(menu)
         self.suppress_button.setMenu(menu)
-        self.info = QTextBrowser()
-        self.info.setOpenExternalLinks(True)
-        self.info.setOpenLinks(True)
-        self.info.setPlaceholderText(NO_DETAIL)
-        self.yaml = QPlainTextEdit()
-        self.yaml.setReadOnly(True)
-        self.yaml.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.yaml.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.yaml.setPlaceholderText("The rule's YAML")
+        self.info, self.yaml, texts = rule_texts()
+        self.state_button = state_button(self.set_state)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.state_button)
         buttons.addWidget(self.disable_button)
         buttons.addWidget(self.suppress_button)
         buttons.addStretch(1)
-        texts = QSplitter(Qt.Orientation.Horizontal)
-        texts.addWidget(self.info)
-        texts.addWidget(self.yaml)
-        texts.setStretchFactor(0, 1)
-        texts.setStretchFactor(1, 1)
-        texts.setSizes([560, 560])
         detail = QWidget()
         lower = QVBoxLayout(detail)
         lower.setContentsMargins(0, 4, 0, 0)
@@ -216,19 +219,21 @@ class HitsView(QWidget):
     # the filter -------------------------------------------------------------------------
 
     @property
-    def where(self) -> HitFilter:
-        return HitFilter(
-            levels=LEVEL_CHOICES[self.level.currentIndex()][1],
-            statuses=STATUS_CHOICES[self.status.currentIndex()][1],
-            tactic=str(self.tactic.currentData() or ""),
-            host=str(self.host.currentData() or ""),
-            show_suppressed=self.show_suppressed.isChecked(),
+    def where(self) -> DetectionFilter:
+        return detection_filter(
+            self.level.currentIndex(),
+            self.status.currentIndex(),
+            self.state.currentIndex(),
+            str(self.tactic.currentData() or ""),
+            str(self.host.currentData() or ""),
+            self.show_suppressed.isChecked(),
         )
 
     def _on_show_all_toggled(self, checked: bool) -> None:
         for combo, index in (
             (self.level, ANY_LEVEL if checked else 0),
             (self.status, ANY_STATUS if checked else 0),
+            (self.state, len(STATE_CHOICES) - 1 if checked else 0),
         ):
             combo.blockSignals(True)
             combo.setCurrentIndex(index)
@@ -252,7 +257,7 @@ class HitsView(QWidget):
     def refresh(self) -> None:
         self._runner.run(
             partial(load_page, self._store, self.where),
-            title="Reading rule hits",
+            title="Reading detections",
             key="hits-page",
             on_success=self._on_page_loaded,
         )
@@ -273,58 +278,73 @@ class HitsView(QWidget):
         set_choices(self.tactic, page.facets.tactics)
         set_choices(self.host, page.facets.hosts)
         self.model.set_rows(page.rows)
-        self._size_columns()
-        total = sum(row.hits.count for row in page.rows)
-        rules = len(page.rows)
-        self.count.setText(
-            f"{rules:,} rule{'s' if rules != 1 else ''} · {total:,} hit{'s' if total != 1 else ''}"
-        )
+        self.table.expandAll()
+        size_columns(self.table)
+        self._count_rows()
         self.summary.setText(summary_text(page))
-        number = self.model.row_of(self._selected_id) if self._selected_id else None
-        if number is None and rules:
-            number = 0
-        if number is not None:
-            self.table.selectRow(number)
+        row = self.model.find(self._selected_id) if self._selected_id is not None else None
+        rows = self.model.rows()
+        if row is None and rows:
+            row = rows[0]
+        if row is not None:
+            self.select_row(row)
         else:
             self._selected_id = None
             self._detail = None
             self._show_detail()
         self._update_buttons()
 
-    def _size_columns(self) -> None:
-        """Columns as wide as their contents, up to a width that suits each."""
-        fit_columns(self.table, widest=10_000)
-        header = self.table.horizontalHeader()
-        for column, widest in enumerate(WIDEST[:-1]):
-            if widest is not None:
-                header.resizeSection(column, min(header.sectionSize(column), widest))
+    def _count_rows(self) -> None:
+        states = [row.detection.state for row in self.model.rows()]
+        self.count.setText(count_text(states, len(self.model.top_rows())))
 
-    # the selected rule --------------------------------------------------------------------
+    # the selected detection -----------------------------------------------------------------
 
-    def selected_row(self) -> HitRow | None:
+    def selected_row(self) -> DetectionRow | None:
         rows = self.table.selectionModel().selectedRows()
-        found = self.model.row_object(rows[0].row()) if rows else None
-        return found if isinstance(found, HitRow) else None
+        return self.model.row_object(rows[0]) if rows else None
+
+    def select_row(self, row: DetectionRow) -> None:
+        index = self.model.index_of(row)
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+
+    def select_detection(self, detection_id: int) -> bool:
+        row = self.model.find(detection_id)
+        if row is not None:
+            self.select_row(row)
+        return row is not None
 
     def select_rule(self, rule_id: str) -> bool:
-        number = self.model.row_of(rule_id)
-        if number is None:
-            return False
-        self.table.selectRow(number)
-        return True
+        """Select the first detection of a rule."""
+        row = next((r for r in self.model.rows() if r.rule_id == rule_id), None)
+        if row is not None:
+            self.select_row(row)
+        return row is not None
+
+    def move_selection(self, step: int) -> None:
+        """Select the next (1) or previous (-1) detection, stories' members included."""
+        rows = self.model.rows()
+        current = self.selected_row()
+        if rows:
+            number = rows.index(current) + step if current in rows else 0
+            self.select_row(rows[max(0, min(len(rows) - 1, number))])
 
     def _on_table_selection_changed(self, *_: object) -> None:
         row = self.selected_row()
         self._update_buttons()
         if row is None:
             return
-        if row.rule_id != self._selected_id or self._detail is None:
+        if row.id != self._selected_id or self._detail is None:
             self._detail = None
             self.info.setHtml("")
             self.yaml.setPlainText("")
-        self._selected_id = row.rule_id
+        self._selected_id = row.id
+        self._load_detail(row)
+
+    def _load_detail(self, row: DetectionRow) -> None:
         self._runner.run(
-            partial(load_detail, self._store, row.rule_id),
+            partial(load_detail, self._store, row.rule_id, row.id),
             title="Reading the rule",
             key="hits-detail",
             dialog=False,
@@ -333,7 +353,7 @@ class HitsView(QWidget):
         )
 
     def _on_detail_loaded(self, detail: RuleDetail) -> None:
-        if detail.rule_id != self._selected_id:
+        if detail.detection_id != self._selected_id:
             return
         self._detail = detail
         self._show_detail()
@@ -345,7 +365,8 @@ class HitsView(QWidget):
             self.yaml.setPlainText("")
             return
         row = self.selected_row()
-        self.info.setHtml(detail_html(detail, row.hits if row is not None else None, self.utc))
+        shown = row if row is not None and row.id == detail.detection_id else None
+        self.info.setHtml(detail_html(detail, shown, self.utc))
         self.yaml.setPlainText(detail.rule.yaml if detail.rule is not None else "")
 
     def _update_buttons(self) -> None:
@@ -355,8 +376,8 @@ class HitsView(QWidget):
         self.disable_button.setEnabled(row is not None and not row.disabled)
 
     def _on_row_activated(self, row: Any) -> None:
-        if isinstance(row, HitRow):
-            self.filter_requested.emit(rule_filter(row.rule_id), None, None)
+        if isinstance(row, DetectionRow):
+            self.filter_requested.emit(*events_filter(row.detection))
 
     def open_events(self) -> None:
         self._on_row_activated(self.selected_row())
@@ -367,11 +388,14 @@ class HitsView(QWidget):
         menu.addAction("Suppress for a field value…", partial(self.suppress, "field"))
 
     def _on_table_menu(self, point: QPoint) -> None:
-        row = self.selected_row() if select_row_at(self.table, point) else None
+        index = self.table.indexAt(point)
+        row = self.model.row_object(index)
         if row is None:
             return
+        self.select_row(row)
         menu = QMenu(self)
         menu.addAction("Open events", self.open_events)
+        add_state_actions(menu.addMenu("Set state"), self.set_state)
         menu.addSeparator()
         disable = menu.addAction("Disable rule…", self.disable_rule)
         disable.setEnabled(not row.disabled)
@@ -389,14 +413,14 @@ class HitsView(QWidget):
     def disable_rule(self) -> SuppressDialog | None:
         return self.suppress("rule")
 
-    def suppress(self, kind: str) -> SuppressDialog | None:
+    def suppress(self, kind: str, reason: str = "") -> SuppressDialog | None:
         """Ask for the host, user or field value to suppress the selected rule for, and why."""
         row = self.selected_row()
         if row is None:
             return None
         detail = self._detail
         known = detail.rule if detail is not None and detail.rule_id == row.rule_id else None
-        return self.tuning.ask(kind, row, known.yaml if known is not None else "")
+        return self.tuning.ask(kind, row, known.yaml if known is not None else "", reason)
 
     def show_suppressions(self) -> SuppressionsDialog:
         self.tuning.utc = self.utc
@@ -405,3 +429,23 @@ class HitsView(QWidget):
     def _on_tuning_changed(self, said: str) -> None:
         self.refresh()
         self.tuning_changed.emit(said)
+
+    # triage -----------------------------------------------------------------------------
+
+    def set_state(self, state: str) -> ReasonDialog | None:
+        """Mark the selected detection; benign and false positive ask why first."""
+        row = self.selected_row()
+        return self.triage.set_state(row, state) if row is not None else None
+
+    def _on_triage_changed(self, row: DetectionRow) -> None:
+        self.model.refresh_row(row)
+        self._count_rows()
+        if row.id == self._selected_id:
+            self._load_detail(row)
+        item = row.detection
+        self.triage_changed.emit(f"Detection {item.id} ({item.title}): {item.state}")
+
+    def _offer_tuning(self, kind: str, row: DetectionRow, reason: str) -> None:
+        if self.selected_row() is not row:
+            self.select_row(row)
+        self.suppress(kind, reason)

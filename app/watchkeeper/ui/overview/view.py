@@ -103,8 +103,8 @@ class OverviewView(QWidget):
         assert quiet_title is not None
         self.silent_title = quiet_title
         cards.addWidget(frame, 0, 3)
-        frame, self.hits_value, self.hits_note = _card("Rule hits", True)
-        frame.setToolTip("Rule hits of critical and high level; click to see every hit")
+        frame, self.hits_value, self.hits_note = _card("Detections", True)
+        frame.setToolTip("Detections of critical and high level; click to triage them")
         frame.setCursor(Qt.CursorShape.PointingHandCursor)
         assert isinstance(frame, _ClickableCard)
         frame.clicked.connect(self.hits_requested)
@@ -266,7 +266,7 @@ class OverviewView(QWidget):
         self.silent_note.setText(note)
 
     def show_hit_counts(self, counts: dict[str, int]) -> None:
-        """Visible rule hits by level: the severe ones as the figure, the rest in the note."""
+        """Visible detections by level: the severe ones as the figure, the rest in the note."""
         severe = sum(counts.get(level, 0) for level in SEVERE)
         lower = sum(counts.values()) - severe
         self.hits_value.setText(f"{severe:,}")
