@@ -20,8 +20,8 @@ from watchkeeper.storage.hits import HitFilter
 from watchkeeper.storage.store import Store
 
 LEVELS = ("critical", "high", "medium", "low", "informational")
-# Detections on one host this close in time whose ATT&CK tags overlap are one story.
-STORY_MINUTES = 15
+# Detections this close in time can be one story (see `stories`).
+STORY_MINUTES = 30
 EVENT_LIMIT = 1000
 
 
@@ -118,9 +118,11 @@ def _rows(store: Store, show_suppressed: bool, progress: Progress | None) -> lis
 
 
 def stories(found: list[Detection], minutes: int = STORY_MINUTES) -> None:
-    """Set each detection's story lead: detections on one host within `minutes` of each
-    other whose techniques or tactics overlap are one story, led by the most severe (then
-    the earliest, then the first found)."""
+    """Set each detection's story lead, led by the most severe (then the earliest, then the
+    first found). Two detections within `minutes` of each other are one story when they are
+    on one host or name one person, and either share a technique or tactic or are both high
+    or critical: an attack's steps (a spray, then a logon elsewhere, then an administrator
+    added) have different techniques by design, and severe detections are few."""
     parent = {d.id: d.id for d in found}
 
     def root(key: int) -> int:
@@ -130,20 +132,20 @@ def stories(found: list[Detection], minutes: int = STORY_MINUTES) -> None:
         return key
 
     gap = timedelta(minutes=minutes)
-    by_host: dict[str, list[Detection]] = {}
-    for item in found:
-        if item.first is not None and item.last is not None:
-            by_host.setdefault(item.host.lower(), []).append(item)
-    for same_host in by_host.values():
-        same_host.sort(key=lambda d: (d.first, d.id))
-        active: list[Detection] = []  # earlier ones that end within `gap` of this one
-        for item in same_host:
-            assert item.first is not None
-            active = [e for e in active if e.last is not None and e.last + gap >= item.first]
-            for earlier in active:
-                if earlier.rule_id != item.rule_id and _overlap(earlier, item):
-                    parent[root(item.id)] = root(earlier.id)
-            active.append(item)
+    timed = sorted(
+        (d for d in found if d.first is not None and d.last is not None),
+        key=lambda d: (d.first, d.id),
+    )
+    active: list[Detection] = []  # earlier ones that end within `gap` of this one
+    for item in timed:
+        assert item.first is not None
+        active = [e for e in active if e.last is not None and e.last + gap >= item.first]
+        for earlier in active:
+            if (earlier.rule_id, earlier.host) != (item.rule_id, item.host) and _related(
+                earlier, item
+            ):
+                parent[root(item.id)] = root(earlier.id)
+        active.append(item)
     members: dict[int, list[Detection]] = {}
     for item in found:
         members.setdefault(root(item.id), []).append(item)
@@ -152,6 +154,32 @@ def stories(found: list[Detection], minutes: int = STORY_MINUTES) -> None:
         for item in group:
             item.lead = lead.id
             item.story_size = len(group)
+
+
+SEVERE = ("critical", "high")
+# Accounts that tie no two detections together: the system's own, groups some events put in
+# a user field, and the names every password guesser tries on every machine.
+NOT_PEOPLE = frozenset(
+    {"", "-", "system", "localsystem", "local service", "network service", "anonymous logon"}
+    | {"administrators", "users", "guests", "everyone"}
+    | {"root", "admin", "administrator", "guest", "test", "user", "ubuntu", "pi", "support"}
+)
+
+
+def _people(item: Detection) -> set[str]:
+    """The detection's accounts without their domain (CONTOSO\\bob, bob@contoso.local: bob)."""
+    names = set()
+    for name in [item.user, *item.users]:
+        short = (name or "").strip().lower().rsplit("\\", 1)[-1].split("@", 1)[0]
+        if short not in NOT_PEOPLE and not short.endswith("$"):
+            names.add(short)
+    return names
+
+
+def _related(one: Detection, other: Detection) -> bool:
+    same = one.host.lower() == other.host.lower() or bool(_people(one) & _people(other))
+    severe = one.level in SEVERE and other.level in SEVERE
+    return same and (severe or _overlap(one, other))
 
 
 def _overlap(one: Detection, other: Detection) -> bool:

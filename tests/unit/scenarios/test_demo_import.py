@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -64,3 +65,30 @@ def test_ssh_brute_force_then_sudo_can_be_found(demo: Demo) -> None:
 def test_macro_powershell_can_be_found(demo: Demo) -> None:
     store, _, _ = demo
     assert _count(store, "ParentImage:*WINWORD.EXE Image:*powershell.exe CommandLine:*-enc*") >= 1
+
+
+def test_each_attack_story_is_one_detection_group_and_nothing_else_is_severe(demo: Demo) -> None:
+    """With the shipped rules under the default profile, the detections a person sees first
+    (high and critical, new) are the four attack stories, each one group on its own hosts
+    and inside its own time."""
+    from watchkeeper.detection import service
+    from watchkeeper.storage.detection_views import list_detections
+
+    store, scenario, _ = demo
+    service.run(store)
+    groups: dict[int, list[tuple[str, datetime]]] = {}
+    for item in list_detections(store):
+        assert item.first is not None
+        groups.setdefault(item.lead, []).append((item.host.split(".")[0], item.first))
+    assert len(scenario.stories) == 4
+    assert len(groups) == 4, groups
+    for story in scenario.stories:
+        # events keep whole seconds; a story's times have milliseconds
+        start = story.start.replace(tzinfo=None, microsecond=0)
+        end = story.end.replace(tzinfo=None) + timedelta(seconds=1)
+        matching = [
+            lead
+            for lead, members in groups.items()
+            if all(host in story.hosts and start <= first <= end for host, first in members)
+        ]
+        assert len(matching) == 1, (story.key, groups)

@@ -246,7 +246,7 @@ def test_rules_on_one_host_within_minutes_with_one_technique_are_one_story(
         ),
         root=_rule(2, "Root guessed", "critical", "attack.t1110.001", "for root"),
         port=_rule(3, "Many ports", "medium", "attack.credential-access", "port 4"),
-        other=_rule(4, "Unrelated", "high", "attack.discovery", "ssh2"),
+        other=_rule(4, "Unrelated", "medium", "attack.discovery", "ssh2"),
     )
     feed(
         store,
@@ -291,3 +291,31 @@ def test_rules_on_one_host_within_minutes_with_one_technique_are_one_story(
     assert later and all(d.lead not in {s.id for s in story} for d in later)
     on_db = [d for d in found if d.host == "db01"]
     assert on_db and all(d.lead in {x.id for x in on_db} for d in on_db)
+
+
+def test_severe_steps_of_one_attack_are_one_story_across_techniques_and_hosts(
+    store: Store, tmp_path: Path
+) -> None:
+    """An attack's steps have different techniques: high and critical detections within half
+    an hour on one host, or naming one person on two hosts, are one story; the names every
+    guesser tries do not tie hosts together."""
+    rules = ruleset(
+        tmp_path,
+        guess=_rule(1, "Password guessed", "high", "attack.credential-access", "Failed password"),
+        later=_rule(2, "Later step", "critical", "attack.persistence", "for someone"),
+    )
+    feed(
+        store,
+        tmp_path,
+        burst(START, 2, user="mallory")
+        + line(START + timedelta(minutes=25), user="someone")  # "Later step" on web01
+        + burst(START + timedelta(minutes=5), 2, host="db01", user="mallory")
+        + burst(START, 2, host="mail01", user="root"),
+    )
+    detect(store, rules)
+    found = list_detections(store, ALL)
+    by_host = {(d.host, d.title): d for d in found}
+    web = by_host[("web01", "Password guessed")]
+    assert by_host[("web01", "Later step")].lead == web.lead  # one host, different tactics
+    assert by_host[("db01", "Password guessed")].lead == web.lead  # one person, two hosts
+    assert by_host[("mail01", "Password guessed")].leads  # root names nobody

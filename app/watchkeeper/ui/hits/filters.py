@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from watchkeeper.core.errors import FilterSyntaxError
 from watchkeeper.core.filterlang import exact_term, parse_filter
@@ -129,3 +129,14 @@ def summary_text(page: HitsPage) -> str:
     if page.where.levels or page.where.statuses:
         return what + "; tick Show all to see every level, status and state."
     return what + "."
+
+
+def labelled_row(widgets: dict[str, QWidget]) -> QHBoxLayout:
+    """Each widget after its label, in one row."""
+    row = QHBoxLayout()
+    for label, widget in widgets.items():
+        row.addWidget(QLabel(label))
+        row.addWidget(widget)
+        row.addSpacing(6)
+    row.addStretch(1)
+    return row

@@ -38,6 +38,7 @@ from watchkeeper.ui.hits.filters import (
     detection_filter,
     events_filter,
     filter_combo,
+    labelled_row,
     summary_text,
 )
 from watchkeeper.ui.hits.models import HitsPage, RuleDetail, detail_html, load_detail, load_page
@@ -135,18 +136,8 @@ class HitsView(QWidget):
         self.tactic.currentIndexChanged.connect(self._on_filter_changed)
         self.host.currentIndexChanged.connect(self._on_filter_changed)
 
-        filters = QHBoxLayout()
-        for label, widget in (
-            ("Level", self.level),
-            ("Status", self.status),
-            ("Tactic", self.tactic),
-            ("Host", self.host),
-        ):
-            filters.addWidget(QLabel(label))
-            filters.addWidget(widget)
-            filters.addSpacing(6)
-        filters.addStretch(1)
-        return filters
+        pairs = {"Level": self.level, "Status": self.status, "Tactic": self.tactic}
+        return labelled_row({**pairs, "Host": self.host})
 
     def _make_top(self, heading: QLabel) -> QHBoxLayout:
         """The heading, and beside it the switches that widen the list and the suppressions."""
