@@ -238,7 +238,13 @@ def detection_note(report: DetectReport, levels: dict[str, str]) -> str:
         text = f"{counted(report.new_hits, 'new rule hit')}, in detections already listed"
     else:
         detail = ", ".join(f"{made[level]:,} {level}" for level in SEVERE if made.get(level))
-        text = counted(sum(made.values()), "new detection") + (f" ({detail})" if detail else "")
+        severe = sum(made.get(level, 0) for level in SEVERE)
+        lower = sum(made.values()) - severe
+        if severe:
+            text = f"{counted(severe, 'new detection')} ({detail})"
+            text += f" and {lower:,} of lower levels" if lower else ""
+        else:
+            text = f"{counted(lower, 'new detection')} of lower levels"
     if report.failures:
         text += f"; {counted(len(report.failures), 'rule')} failed"
     return text
