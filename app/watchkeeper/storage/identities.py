@@ -1,0 +1,118 @@
+"""The store's accounts as identities: each distinct (username, domain, SID) of its events,
+resolved once per state of the store.
+
+The distinct spellings are few (hundreds) even in a store of tens of millions of events, so
+they are resolved in Python after one grouped scan and remembered until events change.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+
+from watchkeeper.core.fields import quote_ident
+from watchkeeper.core.identity import Identity, Spelling, resolve_identities
+from watchkeeper.core.progress import Progress
+from watchkeeper.storage.store import Store
+
+# The Windows field the username column came from (storage/windows_rows.py takes the first
+# non-empty of these), and the fields that give that account's domain and SID.
+ACCOUNT_FIELDS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("TargetUserName", ("TargetDomainName",), ("TargetUserSid", "TargetSid")),
+    ("User", (), ()),
+    ("SubjectUserName", ("SubjectDomainName",), ("SubjectUserSid",)),
+    ("AccountName", ("AccountDomain",), ()),
+    ("UserName", (), ()),
+    ("UserID", (), ()),
+)
+
+
+def _present(store: Store, name: str) -> str | None:
+    column = store.resolve(name)
+    return f"nullif(nullif({quote_ident(column)}, '-'), '')" if column else None
+
+
+def _beside_username(store: Store, which: int) -> str:
+    """SQL for the domain (which=1) or SID (which=2) of the account in `username`."""
+    cases = []
+    for name, *beside in ACCOUNT_FIELDS:
+        test = _present(store, name)
+        if test is None:
+            continue
+        found = [p for p in (_present(store, n) for n in beside[which - 1]) if p]
+        value = f"coalesce({', '.join(found)})" if found else "NULL"
+        cases.append(f"WHEN {test} IS NOT NULL THEN {value}")
+    return f"CASE {' '.join(cases)} END" if cases else "NULL::VARCHAR"
+
+
+def domain_sql(store: Store) -> str:
+    """SQL for the domain the events give beside `username` (Windows' *DomainName fields)."""
+    return _beside_username(store, 1)
+
+
+def sid_sql(store: Store) -> str:
+    """SQL for the SID the events give beside `username` (Windows' *UserSid fields)."""
+    return _beside_username(store, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Identities:
+    """Every identity of a store, and which one each spelling belongs to."""
+
+    identities: list[Identity]
+    by_spelling: dict[tuple[str, str | None, str | None], Identity]
+
+    def of(self, username: str, domain: str | None, sid: str | None) -> Identity | None:
+        return self.by_spelling.get((username, domain, sid))
+
+
+def identities_from(spellings: list[Spelling]) -> Identities:
+    resolved = resolve_identities(spellings)
+    by_spelling = {
+        (s.username, s.domain, s.sid): identity for identity in resolved for s in identity.spellings
+    }
+    return Identities(resolved, by_spelling)
+
+
+_cache_lock = threading.Lock()
+_cache: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], Identities]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def generation(store: Store) -> tuple[int, int]:
+    """What changes when events are added or removed: their count and highest id."""
+    row = store.fetch_one("SELECT count(*), coalesce(max(id), 0) FROM events")
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def remember(store: Store, state: tuple[int, int], found: Identities) -> None:
+    with _cache_lock:
+        _cache[store] = (state, found)
+
+
+def store_identities(store: Store, progress: Progress | None = None) -> Identities:
+    """The store's identities, from one grouped scan, remembered until its events change."""
+    state = generation(store)
+    with _cache_lock:
+        cached = _cache.get(store)
+    if cached is not None and cached[0] == state:
+        return cached[1]
+    from watchkeeper.storage.pivots import activity_counts
+
+    rows = store.fetch_all(
+        f"SELECT username, {domain_sql(store)} AS domain, {sid_sql(store)} AS sid, count(*), "
+        f"{activity_counts(store)} FROM events WHERE username IS NOT NULL AND username <> '' "
+        "GROUP BY ALL",
+        None,
+        progress,
+    )
+    found = identities_from(
+        [
+            Spelling(name, domain, sid, events, successes, failures, processes + connections)
+            for name, domain, sid, events, successes, failures, processes, connections in rows
+        ]
+    )
+    remember(store, state, found)
+    return found
