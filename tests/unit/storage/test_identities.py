@@ -1,0 +1,179 @@
+"""One person, one row; one machine, one row: real imports that spell them differently."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.unit.storage.test_pivots import SECURITY, SYSMON, winlogbeat_line
+
+from watchkeeper.core.identity import KIND_FAILED_ONLY, KIND_MACHINE, KIND_PERSON, KIND_SERVICE
+from watchkeeper.ingest.importer import import_paths
+from watchkeeper.storage.filters import compile_filter
+from watchkeeper.storage.pivots import UserRow, hosts, users
+from watchkeeper.storage.store import Store
+
+ALICE_SID = "S-1-5-21-1004336348-1177238915-682003330-1104"
+BOB_SID = "S-1-5-21-1004336348-1177238915-682003330-1105"
+OTHER_BOB_SID = "S-1-5-21-3623811015-3361044348-30300820-1013"
+DROP = "'; DROP TABLE events; --"
+
+
+def logon(user: str, domain: str, sid: str) -> dict[str, str]:
+    return {"TargetUserName": user, "TargetDomainName": domain, "TargetUserSid": sid}
+
+
+# alice: a 4624 with her SID on PC01's FQDN, a Sysmon process as CONTOSO\alice on PC01's short
+# name, a sign-in as alice@CONTOSO.LOCAL and an ssh logon as plain alice. Two bobs with two
+# SIDs. SYSTEM, a machine account, DWM-1 and two guessed names that only ever fail.
+WINDOWS = [
+    (
+        "2026-11-22T08:00:00.000Z",
+        "PC01.contoso.local",
+        SECURITY,
+        4624,
+        logon("alice", "CONTOSO", ALICE_SID),
+    ),
+    (
+        "2026-11-22T08:01:00.000Z",
+        "PC01",
+        SYSMON,
+        1,
+        {"User": "CONTOSO\\alice", "Image": "C:\\x.exe"},
+    ),
+    ("2026-11-22T08:02:00.000Z", "PC01", SECURITY, 4624, logon("bob", "CONTOSO", BOB_SID)),
+    ("2026-11-22T08:03:00.000Z", "PC02", SECURITY, 4624, logon("bob", "PC02", OTHER_BOB_SID)),
+    (
+        "2026-11-22T08:04:00.000Z",
+        "PC01",
+        SECURITY,
+        4624,
+        logon("SYSTEM", "NT AUTHORITY", "S-1-5-18"),
+    ),
+    (
+        "2026-11-22T08:05:00.000Z",
+        "PC01",
+        SECURITY,
+        4624,
+        logon("PC01$", "CONTOSO", "S-1-5-21-1-2-3-1001"),
+    ),
+    (
+        "2026-11-22T08:06:00.000Z",
+        "PC01",
+        SECURITY,
+        4624,
+        logon("DWM-1", "Window Manager", "S-1-5-90-0-1"),
+    ),
+    ("2026-11-22T08:07:00.000Z", "PC01", SECURITY, 4625, logon("administrator", "", "S-1-0-0")),
+    ("2026-11-22T08:08:00.000Z", "PC01", SECURITY, 4625, logon(DROP, "", "S-1-0-0")),
+    ("2026-11-22T08:09:00.000Z", "PC01", SECURITY, 5156, {"DestAddress": "10.0.0.1"}),
+]
+AUTH_LOG = (
+    "2026-11-22T09:00:00+00:00 web1 sshd[100]: Accepted password for alice from 192.0.2.1 "
+    "port 4000 ssh2\n"
+    "2026-11-22T09:01:00+00:00 web1 kernel: link up\n"
+)
+SIGN_INS = json.dumps(
+    {"time": "2026-11-22T10:00:00Z", "user": "alice@CONTOSO.LOCAL", "message": "sign-in"}
+)
+
+
+@pytest.fixture
+def office(store: Store, tmp_path: Path) -> Store:
+    lines = [winlogbeat_line(number, *event) for number, event in enumerate(WINDOWS, 1)]
+    (tmp_path / "winlogbeat.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "auth.log").write_text(AUTH_LOG, encoding="utf-8")
+    (tmp_path / "signins.jsonl").write_text(SIGN_INS + "\n", encoding="utf-8")
+    summary = import_paths(
+        store, [tmp_path / "winlogbeat.ndjson", tmp_path / "auth.log", tmp_path / "signins.jsonl"]
+    )
+    assert summary.quarantined == 0 and [f.status for f in summary.files] == ["imported"] * 3
+    return store
+
+
+def rows_named(rows: list[UserRow], name: str) -> list[UserRow]:
+    return [row for row in rows if row.username == name]
+
+
+def test_every_spelling_of_alice_is_one_row(office: Store) -> None:
+    [alice] = rows_named(users(office), "alice")
+    assert (alice.domain, alice.sid, alice.kind) == ("CONTOSO", ALICE_SID, KIND_PERSON)
+    assert alice.events == 4
+    assert (alice.logon_successes, alice.processes_started) == (2, 1)
+    assert alice.aliases == sorted(["alice", "CONTOSO\\alice", "alice@CONTOSO.LOCAL"])
+    assert alice.hosts == ["PC01", "web1"]  # PC01 and its FQDN are one host
+    assert alice.label == "CONTOSO\\alice"
+
+
+def test_two_sids_are_two_rows_even_with_one_name(office: Store) -> None:
+    bobs = rows_named(users(office), "bob")
+    assert sorted(row.sid or "" for row in bobs) == sorted([BOB_SID, OTHER_BOB_SID])
+    assert sorted(row.domain or "" for row in bobs) == ["CONTOSO", "PC02"]
+
+
+def test_people_come_first_each_once_then_the_other_kinds(office: Store) -> None:
+    rows = users(office)
+    kinds = [row.kind for row in rows]
+    assert kinds == sorted(
+        kinds, key=[KIND_PERSON, KIND_SERVICE, KIND_MACHINE, KIND_FAILED_ONLY].index
+    )
+    assert [row.username for row in rows if row.kind == KIND_PERSON] == ["alice", "bob", "bob"]
+    assert {row.username: row.kind for row in rows if row.kind != KIND_PERSON} == {
+        "SYSTEM": KIND_SERVICE,
+        "DWM-1": KIND_SERVICE,
+        "PC01$": KIND_MACHINE,
+        "administrator": KIND_FAILED_ONLY,
+        DROP: KIND_FAILED_ONLY,
+    }
+
+
+def test_a_short_name_and_its_fqdn_are_one_host(office: Store) -> None:
+    found = {row.host: row for row in hosts(office)}
+    assert sorted(found) == ["PC01", "PC02", "web1"]
+    pc01 = found["PC01"]
+    assert pc01.aliases == ["PC01", "PC01.contoso.local"]
+    assert pc01.events == 9
+    assert pc01.users[0] == "alice"  # the FQDN's logon and the short name's process
+    assert pc01.logon_successes == 5 and pc01.logon_failures == 2
+
+
+def count(store: Store, text: str) -> int:
+    compiled = compile_filter(text, store)
+    row = store.fetch_one(f"SELECT count(*) FROM events WHERE {compiled.where}", compiled.params)
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["alice", "ALICE", 'user:"CONTOSO\\alice"', "alice@contoso.local", ALICE_SID],
+)
+def test_user_filter_matches_every_alias(office: Store, typed: str) -> None:
+    term = typed if typed.startswith("user:") else f'user:"{typed}"'
+    assert count(office, term) == 4
+
+
+def test_excluding_a_user_keeps_events_without_one(office: Store) -> None:
+    total = office.event_count()
+    assert count(office, "-user:alice") == total - 4
+    assert count(office, "-user:alice -user:*") == 2  # the 5156 and the kernel line
+
+
+def test_user_filter_on_an_unknown_or_hostile_name(office: Store) -> None:
+    assert count(office, "user:nobody-here") == 0
+    assert count(office, f'user:"{DROP}"') == 1
+    assert count(office, "user:ali*") == 3  # wildcards match spellings as written
+
+
+def test_host_filter_matches_the_fqdn(office: Store) -> None:
+    assert count(office, "host:pc01") == 9
+    assert count(office, "host:PC01.CONTOSO.LOCAL") == 9
+    assert count(office, "-host:pc01") == office.event_count() - 9
+
+
+def test_a_filter_narrows_users_but_kinds_come_from_every_event(office: Store) -> None:
+    narrowed = compile_filter("host:web1", office)
+    [alice] = users(office, narrowed.where, narrowed.params)
+    assert (alice.username, alice.events, alice.kind) == ("alice", 1, KIND_PERSON)
+    assert alice.hosts == ["web1"]
