@@ -163,6 +163,7 @@ class _Tally:
     per_other: dict[str, int] = field(default_factory=dict)  # busiest hosts, or users
     spellings: dict[str, int] = field(default_factory=dict)
     sources: set[str] = field(default_factory=set)
+    ranks: dict[str, int] = field(default_factory=dict)  # people before services, machines
 
     def add(self, counts: tuple[Any, ...], spelling: str, other: str | None) -> None:
         events, successes, failures, processes, connections, first, last = counts
@@ -178,7 +179,10 @@ class _Tally:
             self.per_other[other] = self.per_other.get(other, 0) + events
 
     def busiest(self) -> list[str]:
-        ranked = sorted(self.per_other.items(), key=lambda item: (-item[1], item[0]))
+        ranked = sorted(
+            self.per_other.items(),
+            key=lambda item: (self.ranks.get(item[0], 0), -item[1], item[0]),
+        )
         return [name for name, _count in ranked[:TOP]]
 
 
@@ -235,7 +239,16 @@ def users(
         tally = tallies.setdefault(id(identity), (identity, _Tally()))[1]
         tally.add(tuple(counts), name, hosts_shown.get(host) if host else None)
     found = [_user_row(identity, tally) for identity, tally in tallies.values()]
-    found.sort(key=lambda r: (KIND_ORDER.index(r.kind), -r.logon_failures, -r.events, r.username))
+    found.sort(
+        key=lambda r: (
+            KIND_ORDER.index(r.kind),
+            -r.logon_failures,
+            -r.events,
+            r.username,
+            r.domain or "",
+            r.sid or "",
+        )
+    )
     return found[:limit]
 
 
@@ -297,6 +310,8 @@ def hosts(
         identity = known.of(name, domain, sid) if known is not None and name else None
         tally = tallies.setdefault(shown[host], _Tally())
         tally.add(tuple(counts), host, _user_name(identity) if identity else None)
+        if identity is not None:
+            tally.ranks[_user_name(identity)] = KIND_ORDER.index(identity.kind)
         if source is not None:
             tally.sources.add(source)
     found = [
