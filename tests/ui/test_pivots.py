@@ -57,8 +57,8 @@ def test_users_view_lists_people_first_each_once(
     assert column(view, "User").count("alice") == 1
     kinds = column(view, "Kind")
     assert kinds[3:] == [
-        "Service",
-        "Service",
+        "Built-in or service",
+        "Built-in or service",
         "Machine",
         "Failed logons only",
         "Failed logons only",

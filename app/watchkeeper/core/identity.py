@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 KIND_PERSON = "person"
-KIND_SERVICE = "service"  # SYSTEM, LOCAL SERVICE, DWM-1, ANONYMOUS LOGON, daemons
+KIND_SERVICE = "service"  # SYSTEM, LOCAL SERVICE, DWM-1, ANONYMOUS LOGON, root, daemons
 KIND_MACHINE = "machine"  # a computer's own account, PC01$
 KIND_FAILED_ONLY = "failed only"  # never logged on: brute-force guesses, mistyped names
 KIND_ORDER = (KIND_PERSON, KIND_SERVICE, KIND_MACHINE, KIND_FAILED_ONLY)
 KIND_LABELS = {
     KIND_PERSON: "Person",
-    KIND_SERVICE: "Service",
+    KIND_SERVICE: "Built-in or service",
     KIND_MACHINE: "Machine",
     KIND_FAILED_ONLY: "Failed logons only",
 }
@@ -28,7 +28,15 @@ _SID = re.compile(r"S-1-[0-9]+(-[0-9]+)+", re.IGNORECASE)
 _NO_SIDS = frozenset({"S-1-0-0"})  # the NULL SID: 4625 writes it for an unknown account
 # The service identities Windows and common Unix systems run things as.
 _SERVICE_SIDS = frozenset({"S-1-5-7", "S-1-5-18", "S-1-5-19", "S-1-5-20"})
-_SERVICE_SID_PREFIXES = ("S-1-5-80-", "S-1-5-82-", "S-1-5-83-", "S-1-5-90-", "S-1-5-96-")
+# Service SIDs, IIS pools, virtual machines, DWM and UMFD sessions, and the built-in groups.
+_SERVICE_SID_PREFIXES = (
+    "S-1-5-32-",
+    "S-1-5-80-",
+    "S-1-5-82-",
+    "S-1-5-83-",
+    "S-1-5-90-",
+    "S-1-5-96-",
+)
 _SERVICE_NAMES = frozenset(
     {
         "system",
@@ -38,6 +46,8 @@ _SERVICE_NAMES = frozenset(
         "network service",
         "anonymous logon",
         "iusr",
+        "root",  # the Unix superuser is the system's own account, not a person's
+        "0",  # root's user id, where auditd gives no name
         "nobody",
         "daemon",
         "www-data",
@@ -50,7 +60,7 @@ _SERVICE_NAMES = frozenset(
 )
 _SERVICE_NAME_PATTERN = re.compile(r"(dwm|umfd)-[0-9]+|systemd-[a-z-]+", re.IGNORECASE)
 _SERVICE_DOMAINS = frozenset(
-    {"nt authority", "window manager", "font driver host", "nt service", "iis apppool"}
+    {"nt authority", "window manager", "font driver host", "nt service", "iis apppool", "builtin"}
 )
 _EMPTY = frozenset({"", "-"})
 _DNS_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)+\.?")

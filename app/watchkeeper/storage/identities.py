@@ -99,19 +99,21 @@ def store_identities(store: Store, progress: Progress | None = None) -> Identiti
         cached = _cache.get(store)
     if cached is not None and cached[0] == state:
         return cached[1]
-    from watchkeeper.storage.pivots import activity_counts
+    from watchkeeper.storage.pivots import is_logon_failure, is_logon_success, is_other_activity
 
     rows = store.fetch_all(
         f"SELECT username, {domain_sql(store)} AS domain, {sid_sql(store)} AS sid, count(*), "
-        f"{activity_counts(store)} FROM events WHERE username IS NOT NULL AND username <> '' "
-        "GROUP BY ALL",
+        f"count(*) FILTER (WHERE {is_logon_success(store)}), "
+        f"count(*) FILTER (WHERE {is_logon_failure(store)}), "
+        f"count(*) FILTER (WHERE {is_other_activity(store)}) "
+        "FROM events WHERE username IS NOT NULL AND username <> '' GROUP BY ALL",
         None,
         progress,
     )
     found = identities_from(
         [
-            Spelling(name, domain, sid, events, successes, failures, processes + connections)
-            for name, domain, sid, events, successes, failures, processes, connections in rows
+            Spelling(name, domain, sid, events, successes, failures, other)
+            for name, domain, sid, events, successes, failures, other in rows
         ]
     )
     remember(store, state, found)

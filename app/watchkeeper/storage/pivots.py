@@ -95,6 +95,25 @@ def is_network_connection(store: Store) -> str:
     return _any(f'({_SECURITY} AND "event_id" = 5156)', f'({_SYSMON} AND "event_id" = 3)')
 
 
+def is_other_activity(store: Store) -> str:
+    """SQL true for an event that shows an account in use beyond trying to log on: a process
+    or connection, sudo, a session or cron job, or any event of a source that is not an
+    authentication log (a phone's, a cloud service's)."""
+    unix_use = None
+    action_column = store.resolve("action")
+    if action_column is not None:
+        unix_use = (
+            f'("source" IN {_UNIX_SOURCES} AND {quote_ident(action_column)} IN '
+            "('sudo', 'session_opened', 'cron_command', 'password_changed'))"
+        )
+    return _any(
+        is_process_start(store),
+        is_network_connection(store),
+        unix_use,
+        f"(coalesce(\"source\", '') NOT IN {_UNIX_SOURCES} AND NOT {_SECURITY} IS TRUE)",
+    )
+
+
 def activity_counts(store: Store) -> str:
     """The four activity counts of a GROUP BY, as columns named like the row fields."""
     return (
@@ -189,14 +208,14 @@ class _Tally:
 _COUNTS = 'count(*) AS events, {activity}, min("time") AS first_seen, max("time") AS last_seen'
 
 
-def _host_names(rows: list[tuple[Any, ...]], index: int) -> dict[str, str]:
+def _host_names(rows: list[tuple[Any, ...]], host_at: int, events_at: int) -> dict[str, str]:
     """Each host value to the name its host row shows: the busiest spelling of its key."""
     by_key: dict[str, dict[str, int]] = {}
     for row in rows:
-        name = row[index]
+        name = row[host_at]
         if name:
             spellings = by_key.setdefault(host_key(name), {})
-            spellings[name] = spellings.get(name, 0) + row[-7]
+            spellings[name] = spellings.get(name, 0) + row[events_at]
     shown = {}
     for spellings in by_key.values():
         best = min(spellings, key=lambda name: (-spellings[name], "." in name, name))
@@ -220,7 +239,8 @@ def users(
     """
     sql = (
         f"SELECT username, {domain_sql(store)} AS domain, {sid_sql(store)} AS sid, host, "
-        f"{_COUNTS.format(activity=activity_counts(store))} FROM events "
+        f"{_COUNTS.format(activity=activity_counts(store))}, "
+        f"count(*) FILTER (WHERE {is_other_activity(store)}) AS other_activity FROM events "
         f"WHERE username IS NOT NULL AND username <> '' AND ({where}) GROUP BY ALL"
     )
     rows = store.fetch_all(sql, list(params or []), progress)
@@ -230,9 +250,9 @@ def users(
         remember(store, state, known)
     else:
         known = store_identities(store, progress)
-    hosts_shown = _host_names(rows, 3)
+    hosts_shown = _host_names(rows, 3, 4)
     tallies: dict[int, tuple[Identity, _Tally]] = {}
-    for name, domain, sid, host, *counts in rows:
+    for name, domain, sid, host, *counts, _other in rows:
         identity = known.of(name, domain, sid)
         if identity is None:
             continue
@@ -255,9 +275,9 @@ def users(
 def _spellings(rows: list[tuple[Any, ...]]) -> list[Spelling]:
     """The distinct spellings of (username, domain, sid, host, counts...) rows."""
     summed: dict[tuple[str, str | None, str | None], list[int]] = {}
-    for name, domain, sid, _host, events, successes, failures, processes, connections, *_ in rows:
+    for name, domain, sid, _host, events, successes, failures, *_, other in rows:
         total = summed.setdefault((name, domain, sid), [0, 0, 0, 0])
-        for position, value in enumerate((events, successes, failures, processes + connections)):
+        for position, value in enumerate((events, successes, failures, other)):
             total[position] += value
     return [Spelling(*key, *total) for key, total in summed.items()]
 
@@ -304,7 +324,7 @@ def hosts(
     store_last_row = store.fetch_one('SELECT max("time") FROM events')
     store_last = store_last_row[0] if store_last_row else None
     known = store_identities(store, progress) if any(row[2] for row in rows) else None
-    shown = _host_names(rows, 0)
+    shown = _host_names(rows, 0, 5)
     tallies: dict[str, _Tally] = {}
     for host, source, name, domain, sid, *counts in rows:
         identity = known.of(name, domain, sid) if known is not None and name else None
