@@ -11,7 +11,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 
-from watchkeeper.core.fields import quote_ident
+from watchkeeper.core.fields import column_for_field, quote_ident
 from watchkeeper.core.identity import Identity, Spelling, resolve_identities
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage.store import Store
@@ -29,7 +29,8 @@ ACCOUNT_FIELDS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 
 
 def _present(store: Store, name: str) -> str | None:
-    column = store.resolve(name)
+    # as an original field: "User" is not the username column its alias would give
+    column = store.columns.get(column_for_field(name).lower())
     return f"nullif(nullif({quote_ident(column)}, '-'), '')" if column else None
 
 

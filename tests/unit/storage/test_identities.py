@@ -178,3 +178,27 @@ def test_a_filter_narrows_users_but_kinds_come_from_every_event(office: Store) -
     [alice] = users(office, narrowed.where, narrowed.params)
     assert (alice.username, alice.events, alice.kind) == ("alice", 1, KIND_PERSON)
     assert alice.hosts == ["web1"]
+
+
+def test_a_process_starters_sid_keeps_namesakes_apart(store: Store, tmp_path: Path) -> None:
+    # 4688 names the account in SubjectUserName, with its domain and SID beside it
+    events = [
+        (
+            f"2026-11-22T08:0{number}:00.000Z",
+            "PC01",
+            SECURITY,
+            4688,
+            {
+                "SubjectUserName": "dave",
+                "SubjectDomainName": "CONTOSO",
+                "SubjectUserSid": sid,
+                "NewProcessName": "C:\\Windows\\System32\\whoami.exe",
+            },
+        )
+        for number, sid in enumerate((ALICE_SID, BOB_SID, BOB_SID))
+    ]
+    lines = [winlogbeat_line(number, *event) for number, event in enumerate(events, 1)]
+    (tmp_path / "winlogbeat.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import_paths(store, [tmp_path / "winlogbeat.ndjson"])
+    daves = sorted((row.sid, row.processes_started) for row in users(store))
+    assert daves == [(ALICE_SID, 1), (BOB_SID, 2)]
