@@ -16,8 +16,9 @@ from watchkeeper.core.fields import (
     quote_ident,
 )
 from watchkeeper.core.filterlang import And, Filter, Node, Not, Term, Word, parse_filter
-from watchkeeper.core.identity import host_key, matching
+from watchkeeper.core.identity import matching
 from watchkeeper.core.timeparse import parse_iso, utc_naive
+from watchkeeper.storage.host_names import addresses_of, host_addresses, machine_key
 from watchkeeper.storage.identities import store_identities
 from watchkeeper.storage.store import Store
 
@@ -103,14 +104,17 @@ def _sql(node: Node, resolver: Resolver, source: Filter, params: list[object]) -
 def _alias_sql(condition: Equals, store: Store, params: list[object]) -> str | None:
     """`user:` and `host:` with one value match every spelling of that account or machine:
     `user:alice` finds CONTOSO\\alice, alice@contoso.local and her SID; `host:pc01` finds
-    PC01.contoso.local. None for other conditions."""
+    PC01.contoso.local and the addresses PC01 was seen at. None for other conditions."""
     if condition.wildcards or not isinstance(condition.value, str):
         return None
     column, value = condition.column.lower(), condition.value
     if column == "host" and value.strip():
-        key = host_key(value)
-        params.extend([key, key + "."])
-        return "(lower(host) = ? OR starts_with(lower(host), ?))"
+        addresses = host_addresses(store)
+        key = machine_key(value, addresses)
+        named = [key, *addresses_of(key, addresses)]
+        params.extend([*named, key + "."])
+        listed = ", ".join("?" for _ in named)
+        return f"(lower(host) IN ({listed}) OR starts_with(lower(host), ?))"
     if column != "username" or not value.strip():
         return None
     spellings = {value.lower()}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 from watchkeeper.core.fields import column_for_field, quote_ident
 from watchkeeper.core.identity import Identity, Spelling, resolve_identities
@@ -68,6 +69,9 @@ class Identities:
         return self.by_spelling.get((username, domain, sid))
 
 
+IDENTITIES = "identities"
+
+
 def identities_from(spellings: list[Spelling]) -> Identities:
     resolved = resolve_identities(spellings)
     by_spelling = {
@@ -77,7 +81,8 @@ def identities_from(spellings: list[Spelling]) -> Identities:
 
 
 _cache_lock = threading.Lock()
-_cache: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], Identities]] = (
+# store -> what was derived from its events -> (the events' state then, the value)
+_cache: weakref.WeakKeyDictionary[Store, dict[str, tuple[tuple[int, int], Any]]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -88,18 +93,25 @@ def generation(store: Store) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def remember(store: Store, state: tuple[int, int], found: Identities) -> None:
+def remember(store: Store, name: str, state: tuple[int, int], value: Any) -> None:
+    """Keep a value derived from the store's events while they stay as `state` says."""
     with _cache_lock:
-        _cache[store] = (state, found)
+        _cache.setdefault(store, {})[name] = (state, value)
+
+
+def remembered(store: Store, name: str, state: tuple[int, int]) -> Any | None:
+    """The value kept under `name`, or None when the events have changed since."""
+    with _cache_lock:
+        found = _cache.get(store, {}).get(name)
+    return found[1] if found is not None and found[0] == state else None
 
 
 def store_identities(store: Store, progress: Progress | None = None) -> Identities:
     """The store's identities, from one grouped scan, remembered until its events change."""
     state = generation(store)
-    with _cache_lock:
-        cached = _cache.get(store)
-    if cached is not None and cached[0] == state:
-        return cached[1]
+    cached = remembered(store, IDENTITIES, state)
+    if isinstance(cached, Identities):
+        return cached
     from watchkeeper.storage.pivots import is_logon_failure, is_logon_success, is_other_activity
 
     rows = store.fetch_all(
@@ -117,5 +129,5 @@ def store_identities(store: Store, progress: Progress | None = None) -> Identiti
             for name, domain, sid, events, successes, failures, other in rows
         ]
     )
-    remember(store, state, found)
+    remember(store, IDENTITIES, state, found)
     return found

@@ -13,10 +13,11 @@ from watchkeeper.core.identity import (
     KIND_PERSON,
     Identity,
     Spelling,
-    host_key,
 )
 from watchkeeper.core.progress import Progress
+from watchkeeper.storage.host_names import host_addresses, machine_key
 from watchkeeper.storage.identities import (
+    IDENTITIES,
     domain_sql,
     generation,
     identities_from,
@@ -208,17 +209,23 @@ class _Tally:
 _COUNTS = 'count(*) AS events, {activity}, min("time") AS first_seen, max("time") AS last_seen'
 
 
-def _host_names(rows: list[tuple[Any, ...]], host_at: int, events_at: int) -> dict[str, str]:
-    """Each host value to the name its host row shows: the busiest spelling of its key."""
+def _host_names(
+    rows: list[tuple[Any, ...]], host_at: int, events_at: int, addresses: dict[str, str]
+) -> dict[str, str]:
+    """Each host value to the name its host row shows: the busiest name of its machine, a
+    short name before an FQDN, any name before an address."""
     by_key: dict[str, dict[str, int]] = {}
     for row in rows:
         name = row[host_at]
         if name:
-            spellings = by_key.setdefault(host_key(name), {})
+            spellings = by_key.setdefault(machine_key(name, addresses), {})
             spellings[name] = spellings.get(name, 0) + row[events_at]
     shown = {}
     for spellings in by_key.values():
-        best = min(spellings, key=lambda name: (-spellings[name], "." in name, name))
+        best = min(
+            spellings,
+            key=lambda name: (name in addresses, -spellings[name], "." in name, name),
+        )
         shown.update(dict.fromkeys(spellings, best))
     return shown
 
@@ -247,10 +254,10 @@ def users(
     if where == "TRUE":
         state = generation(store)
         known = identities_from(_spellings(rows))
-        remember(store, state, known)
+        remember(store, IDENTITIES, state, known)
     else:
         known = store_identities(store, progress)
-    hosts_shown = _host_names(rows, 3, 4)
+    hosts_shown = _host_names(rows, 3, 4, host_addresses(store))
     tallies: dict[int, tuple[Identity, _Tally]] = {}
     for name, domain, sid, host, *counts, _other in rows:
         identity = known.of(name, domain, sid)
@@ -324,7 +331,7 @@ def hosts(
     store_last_row = store.fetch_one('SELECT max("time") FROM events')
     store_last = store_last_row[0] if store_last_row else None
     known = store_identities(store, progress) if any(row[2] for row in rows) else None
-    shown = _host_names(rows, 0, 5)
+    shown = _host_names(rows, 0, 5, host_addresses(store))
     tallies: dict[str, _Tally] = {}
     for host, source, name, domain, sid, *counts in rows:
         identity = known.of(name, domain, sid) if known is not None and name else None

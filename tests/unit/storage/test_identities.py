@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from tests.unit.storage.test_pivots import SECURITY, SYSMON, winlogbeat_line
 
+from watchkeeper.collect.loader import load_spool
+from watchkeeper.collect.spool import Received, Spool
 from watchkeeper.core.identity import KIND_FAILED_ONLY, KIND_MACHINE, KIND_PERSON, KIND_SERVICE
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.storage.filters import compile_filter
@@ -202,3 +205,66 @@ def test_a_process_starters_sid_keeps_namesakes_apart(store: Store, tmp_path: Pa
     import_paths(store, [tmp_path / "winlogbeat.ndjson"])
     daves = sorted((row.sid, row.processes_started) for row in users(store))
     assert daves == [(ALICE_SID, 1), (BOB_SID, 2)]
+
+
+def forward(store: Store, folder: Path, messages: list[tuple[str, dict[str, str]]]) -> None:
+    """Messages as the collector receives them: (the sender's address, JSON message)."""
+    spool = Spool(folder / "spool", segment_seconds=0)
+    stamp = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    spool.append(
+        [Received(peer, "tcp", "json", json.dumps(body).encode(), stamp) for peer, body in messages]
+    )
+    spool.tick()
+    spool.close()
+    assert load_spool(store, folder / "spool").events == len(messages)
+
+
+def test_an_address_a_machine_sent_from_is_that_machine(store: Store, tmp_path: Path) -> None:
+    at = "2026-11-22T09:00:00Z"
+    forward(
+        store,
+        tmp_path,
+        [
+            ("10.0.0.20", {"time": at, "host": "web1.contoso.local", "message": "named"}),
+            ("10.0.0.20", {"time": at, "message": "no host: stored under the address"}),
+            ("10.0.0.30", {"time": at, "host": "a1", "message": "a relay for a1"}),
+            ("10.0.0.30", {"time": at, "host": "b1", "message": "and for b1"}),
+            ("10.0.0.30", {"time": at, "message": "the relay's own"}),
+            ("127.0.0.1", {"time": at, "host": "c1", "message": "loopback says nothing"}),
+            ("127.0.0.1", {"time": at, "message": "loopback's own"}),
+        ],
+    )
+    found = {row.host: row for row in hosts(store)}
+    assert sorted(found) == ["10.0.0.30", "127.0.0.1", "a1", "b1", "c1", "web1.contoso.local"]
+    assert found["web1.contoso.local"].aliases == ["10.0.0.20", "web1.contoso.local"]
+    assert found["web1.contoso.local"].events == 2
+    assert count(store, "host:web1") == 2
+    assert count(store, "host:10.0.0.20") == 2
+    assert count(store, "host:10.0.0.30") == 1
+
+
+def test_a_sysmon_connection_gives_the_machine_its_address(store: Store, tmp_path: Path) -> None:
+    connection = {
+        "SourceIp": "10.0.0.5",
+        "SourceHostname": "PC01.contoso.local",
+        "DestinationIp": "10.0.0.1",
+        "Image": "C:\\x.exe",
+    }
+    elsewhere = dict(connection, SourceIp="10.0.0.6", SourceHostname="PC09.contoso.local")
+    lines = [
+        winlogbeat_line(1, "2026-11-22T08:00:00.000Z", "PC01.contoso.local", SYSMON, 3, connection),
+        winlogbeat_line(2, "2026-11-22T08:01:00.000Z", "PC01.contoso.local", SYSMON, 3, elsewhere),
+    ]
+    (tmp_path / "winlogbeat.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "auth.log").write_text(
+        "2026-11-22T09:00:00+00:00 10.0.0.5 sshd[1]: Accepted password for eve from "
+        "192.0.2.1 port 4000 ssh2\n"
+        "2026-11-22T09:00:00+00:00 10.0.0.6 sshd[1]: Accepted password for eve from "
+        "192.0.2.1 port 4000 ssh2\n",
+        encoding="utf-8",
+    )
+    import_paths(store, [tmp_path / "winlogbeat.ndjson", tmp_path / "auth.log"])
+    found = {row.host: row for row in hosts(store)}
+    assert sorted(found) == ["10.0.0.6", "PC01.contoso.local"]  # .6 was PC09's, not PC01's
+    assert found["PC01.contoso.local"].aliases == ["10.0.0.5", "PC01.contoso.local"]
+    assert count(store, "host:pc01") == 3
