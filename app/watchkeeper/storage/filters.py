@@ -16,10 +16,9 @@ from watchkeeper.core.fields import (
     quote_ident,
 )
 from watchkeeper.core.filterlang import And, Filter, Node, Not, Term, Word, parse_filter
-from watchkeeper.core.identity import matching
 from watchkeeper.core.timeparse import parse_iso, utc_naive
-from watchkeeper.storage.host_names import addresses_of, host_addresses, machine_key
-from watchkeeper.storage.identities import store_identities
+from watchkeeper.storage.host_names import host_sql
+from watchkeeper.storage.identities import user_sql
 from watchkeeper.storage.store import Store
 
 FREE_TEXT_COLUMNS = ("message", "raw")  # raw holds the whole original record
@@ -107,24 +106,14 @@ def _alias_sql(condition: Equals, store: Store, params: list[object]) -> str | N
     PC01.contoso.local and the addresses PC01 was seen at. None for other conditions."""
     if condition.wildcards or not isinstance(condition.value, str):
         return None
-    column, value = condition.column.lower(), condition.value
-    if column == "host" and value.strip():
-        addresses = host_addresses(store)
-        key = machine_key(value, addresses)
-        named = [key, *addresses_of(key, addresses)]
-        params.extend([*named, key + "."])
-        listed = ", ".join("?" for _ in named)
-        return f"(lower(host) IN ({listed}) OR starts_with(lower(host), ?))"
-    if column != "username" or not value.strip():
+    if not condition.value.strip():
         return None
-    spellings = {value.lower()}
-    for identity in matching(store_identities(store).identities, value):
-        spellings.update(name.lower() for name in identity.usernames)
-    if len(spellings) == 1:
-        return None
-    ordered = sorted(spellings)
-    params.extend(ordered)
-    return f"lower(username) IN ({', '.join('?' for _ in ordered)})"
+    column = condition.column.lower()
+    if column == "host":
+        return host_sql(store, condition.value, params)
+    if column == "username":
+        return user_sql(store, condition.value, params)
+    return None
 
 
 # --- what a term means ----------------------------------------------------------------------

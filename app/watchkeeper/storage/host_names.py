@@ -84,3 +84,13 @@ def machine_key(name: str, addresses: dict[str, str]) -> str:
 def addresses_of(key: str, addresses: dict[str, str]) -> list[str]:
     """The addresses that are spellings of the machine with this key."""
     return sorted(address for address, machine in addresses.items() if machine == key)
+
+
+def host_sql(store: Store, value: str, params: list[object]) -> str:
+    """SQL true for the events of the machine `value` names, by any of its names."""
+    addresses = host_addresses(store)
+    key = machine_key(value, addresses)
+    named = [key, *addresses_of(key, addresses)]
+    params.extend([*named, key + "."])
+    listed = ", ".join("?" for _ in named)
+    return f"(lower(host) IN ({listed}) OR starts_with(lower(host), ?))"

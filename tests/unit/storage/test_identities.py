@@ -268,3 +268,12 @@ def test_a_sysmon_connection_gives_the_machine_its_address(store: Store, tmp_pat
     assert sorted(found) == ["10.0.0.6", "PC01.contoso.local"]  # .6 was PC09's, not PC01's
     assert found["PC01.contoso.local"].aliases == ["10.0.0.5", "PC01.contoso.local"]
     assert count(store, "host:pc01") == 3
+
+
+def test_user_filter_keeps_namesakes_in_other_domains_apart(office: Store) -> None:
+    assert count(office, "user:bob") == 2
+    assert count(office, 'user:"CONTOSO\\bob"') == 1
+    assert count(office, 'user:"bob@pc02"') == 1
+    assert count(office, f"user:{OTHER_BOB_SID}") == 1
+    assert count(office, 'user:"FABRIKAM\\bob"') == 0
+    assert count(office, '-user:"CONTOSO\\bob"') == office.event_count() - 1
