@@ -55,9 +55,10 @@ def _own(address: str) -> str | None:
     return str(parsed)
 
 
-def host_addresses(store: Store) -> dict[str, str]:
-    """Address -> the host key of the one machine the events place there."""
-    state = generation(store)
+def host_addresses(store: Store, state: tuple[int, int] | None = None) -> dict[str, str]:
+    """Address -> the host key of the one machine the events place there; `state` is the
+    store's generation when the caller has just read it."""
+    state = state or generation(store)
     cached = remembered(store, ADDRESSES, state)
     if isinstance(cached, dict):
         return cached

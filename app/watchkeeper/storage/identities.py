@@ -106,9 +106,12 @@ def remembered(store: Store, name: str, state: tuple[int, int]) -> Any | None:
     return found[1] if found is not None and found[0] == state else None
 
 
-def store_identities(store: Store, progress: Progress | None = None) -> Identities:
-    """The store's identities, from one grouped scan, remembered until its events change."""
-    state = generation(store)
+def store_identities(
+    store: Store, progress: Progress | None = None, state: tuple[int, int] | None = None
+) -> Identities:
+    """The store's identities, from one grouped scan, remembered until its events change;
+    `state` is the store's generation when the caller has just read it."""
+    state = state or generation(store)
     cached = remembered(store, IDENTITIES, state)
     if isinstance(cached, Identities):
         return cached

@@ -250,14 +250,14 @@ def users(
         f"count(*) FILTER (WHERE {is_other_activity(store)}) AS other_activity FROM events "
         f"WHERE username IS NOT NULL AND username <> '' AND ({where}) GROUP BY ALL"
     )
+    state = generation(store)  # before the scan: events added during it make the next differ
     rows = store.fetch_all(sql, list(params or []), progress)
     if where == "TRUE":
-        state = generation(store)
         known = identities_from(_spellings(rows))
         remember(store, IDENTITIES, state, known)
     else:
-        known = store_identities(store, progress)
-    hosts_shown = _host_names(rows, 3, 4, host_addresses(store))
+        known = store_identities(store, progress, state)
+    hosts_shown = _host_names(rows, 3, 4, host_addresses(store, state))
     tallies: dict[int, tuple[Identity, _Tally]] = {}
     for name, domain, sid, host, *counts, _other in rows:
         identity = known.of(name, domain, sid)
@@ -330,8 +330,9 @@ def hosts(
     rows = store.fetch_all(sql, list(params or []), progress)
     store_last_row = store.fetch_one('SELECT max("time") FROM events')
     store_last = store_last_row[0] if store_last_row else None
-    known = store_identities(store, progress) if any(row[2] for row in rows) else None
-    shown = _host_names(rows, 0, 5, host_addresses(store))
+    state = generation(store)
+    known = store_identities(store, progress, state) if any(row[2] for row in rows) else None
+    shown = _host_names(rows, 0, 5, host_addresses(store, state))
     tallies: dict[str, _Tally] = {}
     for host, source, name, domain, sid, *counts in rows:
         identity = known.of(name, domain, sid) if known is not None and name else None

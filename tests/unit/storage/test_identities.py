@@ -277,3 +277,16 @@ def test_user_filter_keeps_namesakes_in_other_domains_apart(office: Store) -> No
     assert count(office, f"user:{OTHER_BOB_SID}") == 1
     assert count(office, 'user:"FABRIKAM\\bob"') == 0
     assert count(office, '-user:"CONTOSO\\bob"') == office.event_count() - 1
+
+
+def test_new_events_are_seen_at_once_by_the_filters(store: Store, tmp_path: Path) -> None:
+    first = tmp_path / "first.ndjson"
+    first.write_text(winlogbeat_line(1, *WINDOWS[0]) + "\n", encoding="utf-8")
+    import_paths(store, [first])
+    assert count(store, "user:alice") == 1
+    later = tmp_path / "signins.jsonl"
+    later.write_text(SIGN_INS + "\n", encoding="utf-8")
+    import_paths(store, [later])
+    assert count(store, "user:alice") == 2  # the new spelling joined her
+    [alice] = rows_named(users(store), "alice")
+    assert alice.events == 2
