@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 KIND_PERSON = "person"
@@ -25,7 +25,11 @@ KIND_LABELS = {
 }
 
 _SID = re.compile(r"S-1-[0-9]+(-[0-9]+)+", re.IGNORECASE)
-_NO_SIDS = frozenset({"S-1-0-0"})  # the NULL SID: 4625 writes it for an unknown account
+_NO_SIDS = frozenset({"S-1-0-0"})
+_ACCOUNT_SID_PREFIXES = (
+    "S-1-5-21-",
+    "S-1-12-1-",
+)  # domain or local accounts; Entra ID  # the NULL SID: 4625 writes it for an unknown account
 # The service identities Windows and common Unix systems run things as.
 _SERVICE_SIDS = frozenset({"S-1-5-7", "S-1-5-18", "S-1-5-19", "S-1-5-20"})
 # Service SIDs, IIS pools, virtual machines, DWM and UMFD sessions, and the built-in groups.
@@ -116,6 +120,14 @@ class Account:
     def domain_key(self) -> str:
         return domain_key(self.domain)
 
+    @property
+    def own_sid(self) -> str | None:
+        """The SID when it is one account's own: a well-known SID such as SYSTEM's is every
+        machine's, and Windows writes it beside the machine account's name too."""
+        if self.sid is not None and self.sid.startswith(_ACCOUNT_SID_PREFIXES):
+            return self.sid
+        return None
+
 
 def parse_account(username: str, domain: str | None = None, sid: str | None = None) -> Account:
     """`DOMAIN\\user`, `user@domain` or `user`, with the domain and SID given beside it.
@@ -199,7 +211,7 @@ class _Groups:
 
     def __init__(self, accounts: list[Account]) -> None:
         self.parent = list(range(len(accounts)))
-        self.sids = [{a.sid} if a.sid else set() for a in accounts]
+        self.sids = [{a.own_sid} if a.own_sid else set() for a in accounts]
 
     def root(self, index: int) -> int:
         while self.parent[index] != index:
@@ -215,17 +227,20 @@ class _Groups:
         self.sids[ra] |= self.sids[rb]
 
 
-def resolve_identities(spellings: Iterable[Spelling]) -> list[Identity]:
+def resolve_identities(
+    spellings: Iterable[Spelling], user_ids: Mapping[str, str] | None = None
+) -> list[Identity]:
     """The identities the spellings make, people first, then the busiest.
 
     Spellings with one SID are one identity; one name in one domain is one identity unless
     the events give it two SIDs; a name without a domain joins the one identity of that
-    name that has a domain, and stays apart when there are several.
+    name that has a domain, and stays apart when there are several. `user_ids` maps Unix
+    user ids to the one name the events log them on as: a bare id joins that name.
     """
     found = [s for s in spellings if s.username and s.username.strip()]
     accounts = [parse_account(s.username, s.domain, s.sid) for s in found]
     groups = _Groups(accounts)
-    _join_by(groups, [(a.sid, i) for i, a in enumerate(accounts) if a.sid])
+    _join_by(groups, [(a.own_sid, i) for i, a in enumerate(accounts) if a.own_sid])
     qualified: dict[tuple[str, str], list[int]] = {}
     for index, account in enumerate(accounts):
         if account.name:
@@ -244,6 +259,12 @@ def resolve_identities(spellings: Iterable[Spelling]) -> list[Identity]:
         roots = by_name.get(name, set())
         if not domain and len(roots) == 1:
             groups.join(next(iter(roots)), members[0])
+    for (name, domain), members in qualified.items():
+        named = (user_ids or {}).get(name) if name.isdigit() and not domain else None
+        if named is not None:
+            roots = {groups.root(m) for (n, _d), ms in qualified.items() if n == named for m in ms}
+            if len(roots) == 1:
+                groups.join(next(iter(roots)), members[0])
     return _identities(found, accounts, groups)
 
 
@@ -265,9 +286,12 @@ def _identities(found: list[Spelling], accounts: list[Account], groups: _Groups)
     identities = []
     for indexes in members.values():
         ranked = sorted(indexes, key=lambda i: (-found[i].events, found[i].username))
-        named = [i for i in ranked if accounts[i].name] or ranked
+        # a name before a bare Unix user id, which names it only on one machine
+        named = [i for i in ranked if accounts[i].name and not accounts[i].name.isdigit()]
+        named = named or [i for i in ranked if accounts[i].name] or ranked
         with_domain = [i for i in ranked if accounts[i].domain]
-        sids = [accounts[i].sid for i in ranked if accounts[i].sid]
+        sids = [accounts[i].own_sid for i in ranked if accounts[i].own_sid]
+        sids = sids or [accounts[i].sid for i in ranked if accounts[i].sid]
         best = accounts[named[0]]
         account = Account(
             best.name,

@@ -12,7 +12,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from watchkeeper.core.fields import column_for_field, quote_ident
+from watchkeeper.core.fields import column_for_field, quote_ident, quote_text
 from watchkeeper.core.identity import Identity, Spelling, matching, resolve_identities
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage.store import Store
@@ -70,10 +70,38 @@ class Identities:
 
 
 IDENTITIES = "identities"
+USER_IDS = "user ids"
+_UNSET_ID = "4294967295"  # auditd's "no login user yet"
+# Programs that log a person on: their session records give the login name and user id.
+_LOGIN_PROGRAMS = ("/usr/sbin/sshd", "/bin/login", "/usr/bin/login")
 
 
-def identities_from(spellings: list[Spelling]) -> Identities:
-    resolved = resolve_identities(spellings)
+def user_ids(store: Store, state: tuple[int, int] | None = None) -> dict[str, str]:
+    """Unix user id -> the one name auditd saw it log on as (sshd or login sessions); an id
+    logged on under two names (two machines' users) maps to none."""
+    state = state or generation(store)
+    cached = remembered(store, USER_IDS, state)
+    if isinstance(cached, dict):
+        return cached
+    columns = [quote_ident(c) for key, c in store.columns.items() if key.endswith(".auid")]
+    found: dict[str, set[str]] = {}
+    if columns:
+        programs = ", ".join(quote_text(p) for p in _LOGIN_PROGRAMS)
+        rows = store.fetch_all(
+            f"SELECT DISTINCT username, coalesce({', '.join(columns)}) AS auid FROM events "
+            f"WHERE source = 'auditd' AND process IN ({programs}) AND username IS NOT NULL "
+            f"AND NOT regexp_full_match(username, '[0-9]+') "
+            f"AND regexp_full_match(auid, '[0-9]+') AND auid <> '{_UNSET_ID}'"
+        )
+        for name, number in rows:
+            found.setdefault(str(number), set()).add(str(name))
+    named = {number: next(iter(names)) for number, names in found.items() if len(names) == 1}
+    remember(store, USER_IDS, state, named)
+    return named
+
+
+def identities_from(spellings: list[Spelling], ids: dict[str, str] | None = None) -> Identities:
+    resolved = resolve_identities(spellings, ids)
     by_spelling = {
         (s.username, s.domain, s.sid): identity for identity in resolved for s in identity.spellings
     }
@@ -130,7 +158,8 @@ def store_identities(
         [
             Spelling(name, domain, sid, events, successes, failures, other)
             for name, domain, sid, events, successes, failures, other in rows
-        ]
+        ],
+        user_ids(store, state),
     )
     remember(store, IDENTITIES, state, found)
     return found

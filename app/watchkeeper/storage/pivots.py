@@ -24,6 +24,7 @@ from watchkeeper.storage.identities import (
     remember,
     sid_sql,
     store_identities,
+    user_ids,
 )
 from watchkeeper.storage.store import Store
 
@@ -253,7 +254,7 @@ def users(
     state = generation(store)  # before the scan: events added during it make the next differ
     rows = store.fetch_all(sql, list(params or []), progress)
     if where == "TRUE":
-        known = identities_from(_spellings(rows))
+        known = identities_from(_spellings(rows), user_ids(store, state))
         remember(store, IDENTITIES, state, known)
     else:
         known = store_identities(store, progress, state)

@@ -156,3 +156,34 @@ def test_a_typed_account_matches_its_identity_by_any_form() -> None:
 )
 def test_host_keys(name: str, key: str) -> None:
     assert host_key(name) == key
+
+
+def test_a_well_known_sid_joins_nothing() -> None:
+    # 4688 writes a SYSTEM process's subject as the machine account with SYSTEM's SID
+    found = resolve_identities(
+        [
+            Spelling("SYSTEM", "NT AUTHORITY", "S-1-5-18", events=50),
+            Spelling("PC01$", "CONTOSO", "S-1-5-18", events=40),
+            Spelling("PC02$", "CONTOSO", "S-1-5-18", events=30),
+            Spelling("PC01$", "CONTOSO", "S-1-5-21-1-2-3-1001", events=3, logon_successes=3),
+        ]
+    )
+    assert [(i.name, i.sid, i.kind) for i in found] == [
+        ("SYSTEM", "S-1-5-18", KIND_SERVICE),
+        ("PC01$", "S-1-5-21-1-2-3-1001", KIND_MACHINE),
+        ("PC02$", "S-1-5-18", KIND_MACHINE),
+    ]
+
+
+def test_a_unix_user_id_joins_the_name_it_logged_on_as() -> None:
+    spellings = [
+        Spelling("alice", "CONTOSO", ALICE_SID, events=5, logon_successes=1),
+        Spelling("alice", None, None, events=5, logon_successes=1),
+        Spelling("1000", None, None, events=9, other_activity=9),
+        Spelling("1001", None, None, events=2, other_activity=2),
+    ]
+    found = resolve_identities(spellings, {"1000": "alice", "1001": "nobody-seen"})
+    assert [(i.name, i.usernames) for i in found] == [
+        ("1001", ["1001"]),
+        ("alice", ["1000", "alice"]),
+    ]

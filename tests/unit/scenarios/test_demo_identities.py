@@ -48,7 +48,9 @@ def test_the_first_rows_are_the_office_people(office: list[UserRow]) -> None:
     people = [row.username for row in office if row.kind == KIND_PERSON]
     office_names = {person.name for person in USERS}
     assert len(people) == len(set(people))
-    named = [name for name in people if not name.isdigit()]  # auditd user ids without a name
+    # auditd's bare user ids join a name only where a session of sshd's names them, which a
+    # sample this small may not hold
+    named = [name for name in people if not name.isdigit()]
     assert set(named) <= office_names | STORY_ACCOUNTS
     assert len(set(named) & office_names) >= 12
     assert not {"SYSTEM", "root", "DC01$", "admin", "oracle"} & set(people)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tests.unit.storage.test_pivots import SECURITY, SYSMON, winlogbeat_line
+from tests.unit.storage.test_pivots import SECURITY, SYSMON, audit_line, winlogbeat_line
 
 from watchkeeper.collect.loader import load_spool
 from watchkeeper.collect.spool import Received, Spool
@@ -290,3 +290,32 @@ def test_new_events_are_seen_at_once_by_the_filters(store: Store, tmp_path: Path
     assert count(store, "user:alice") == 2  # the new spelling joined her
     [alice] = rows_named(users(store), "alice")
     assert alice.events == 2
+
+
+def test_an_audit_user_id_is_the_person_sshd_logged_on(store: Store, tmp_path: Path) -> None:
+    morning = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
+    lines = [
+        audit_line(
+            "USER_START",
+            morning,
+            20,
+            'pid=3101 uid=0 auid=1000 ses=3 msg=\'op=PAM:session_open acct="alice" '
+            'exe="/usr/sbin/sshd" addr=192.0.2.1 terminal=ssh res=success\'',
+        ),
+        audit_line(
+            "USER_START",
+            morning,
+            21,
+            'pid=3102 uid=1000 auid=1000 ses=3 msg=\'op=PAM:session_open acct="root" '
+            'exe="/usr/bin/sudo" terminal=pts/0 res=success\'',
+        ),
+        audit_line(
+            "LOGIN", morning, 22, "pid=3101 uid=0 old-auid=4294967295 auid=1000 ses=3 res=1"
+        ),
+    ]
+    (tmp_path / "audit.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import_paths(store, [tmp_path / "audit.log"])
+    found = {row.username: row for row in users(store)}
+    assert set(found) == {"alice", "root"}  # sudo's acct=root is the target, not uid 1000
+    assert found["alice"].aliases == ["1000", "alice"]
+    assert count(store, "user:alice") == 2
