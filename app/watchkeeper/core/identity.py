@@ -7,6 +7,7 @@ spellings with different SIDs are never one identity, whatever their names say.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
@@ -70,6 +71,7 @@ _EMPTY = frozenset({"", "-"})
 _DNS_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)+\.?")
 
 
+@functools.lru_cache(maxsize=8192)  # the views ask it of the same few names again and again
 def host_key(name: str) -> str:
     """A host name as compared: case does not matter, and a DNS name is its first label,
     so "PC-07", "pc-07.oakfield.local" and "PC-07.OAKFIELD.LOCAL" are one name.

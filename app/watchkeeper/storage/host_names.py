@@ -9,6 +9,7 @@ two machines were seen at (a relay, NAT, a lease handed on) ties nothing.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from watchkeeper.core.fields import column_for_field, quote_ident
@@ -44,6 +45,7 @@ def _evidence_sql(store: Store) -> list[str]:
     return queries
 
 
+@functools.lru_cache(maxsize=8192)
 def _own(address: str) -> str | None:
     """The address in its usual form; None for one every machine has (loopback, link-local)."""
     try:
