@@ -18,8 +18,8 @@ from watchkeeper.core.fields import (
 from watchkeeper.core.filterlang import And, Filter, Node, Not, Term, Word, parse_filter
 from watchkeeper.core.timeparse import parse_iso, utc_naive
 from watchkeeper.storage.host_names import host_sql
-from watchkeeper.storage.identities import user_sql
 from watchkeeper.storage.store import Store
+from watchkeeper.storage.user_filter import user_sql
 
 FREE_TEXT_COLUMNS = ("message", "raw")  # raw holds the whole original record
 

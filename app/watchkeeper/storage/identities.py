@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from watchkeeper.core.fields import column_for_field, quote_ident, quote_text
-from watchkeeper.core.identity import Identity, Spelling, matching, resolve_identities
+from watchkeeper.core.identity import Identity, Spelling, resolve_identities
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage.store import Store
 
@@ -27,6 +27,13 @@ ACCOUNT_FIELDS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("UserName", (), ()),
     ("UserID", (), ()),
 )
+
+
+def sid_columns(store: Store) -> list[str]:
+    """The quoted columns that hold an account's SID beside a username."""
+    names = dict.fromkeys(name for _field, _domains, sids in ACCOUNT_FIELDS for name in sids)
+    columns = (store.columns.get(column_for_field(name).lower()) for name in names)
+    return [quote_ident(column) for column in columns if column]
 
 
 def _present(store: Store, name: str) -> str | None:
@@ -163,42 +170,3 @@ def store_identities(
     )
     remember(store, IDENTITIES, state, found)
     return found
-
-
-def user_sql(store: Store, value: str, params: list[object]) -> str | None:
-    """SQL true for the events of the identities `value` names, by any of their spellings;
-    None when it names none (the filter then compares the text as written).
-
-    A username another identity shares (bob of CONTOSO and bob of PC02 both write "bob")
-    is matched with the domain and SID the events give beside it.
-    """
-    known = store_identities(store)
-    chosen = matching(known.identities, value)
-    if not chosen:
-        return None
-    chosen_ids = {id(identity) for identity in chosen}
-    owners: dict[str, set[int]] = {}
-    for identity in known.identities:
-        for spelling in identity.spellings:
-            owners.setdefault(spelling.username.lower(), set()).add(id(identity))
-    plain: set[str] = set()
-    shared: list[Spelling] = []
-    for identity in chosen:
-        for spelling in identity.spellings:
-            if owners[spelling.username.lower()] <= chosen_ids:
-                plain.add(spelling.username.lower())
-            else:
-                shared.append(spelling)
-    if owners.get(value.lower(), set()) <= chosen_ids:
-        plain.add(value.lower())
-    tests = []
-    if plain:
-        tests.append(f"lower(username) IN ({', '.join('?' for _ in plain)})")
-        params.extend(sorted(plain))
-    for spelling in shared:
-        tests.append(
-            f"(lower(username) = ? AND ({domain_sql(store)}) IS NOT DISTINCT FROM ? "
-            f"AND ({sid_sql(store)}) IS NOT DISTINCT FROM ?)"
-        )
-        params.extend([spelling.username.lower(), spelling.domain, spelling.sid])
-    return "(" + " OR ".join(tests) + ")"
