@@ -188,5 +188,6 @@ def hosts_view(store: Store, runner: TaskRunner) -> PivotView:
         load=partial(pivots.hosts),
         key_of=lambda r: r.host,
         explanation="Every computer, server and device seen, with who used it and "
-        "when it was last heard from.",
+        "when it was last heard from. A short name, its FQDN and the addresses it sent "
+        "its logs from are one row.",
     )
