@@ -36,15 +36,15 @@ def _containing(store: Store, names: set[str]) -> list[Spelling]:
     return _spellings(store, where, list(ordered))
 
 
-def _with_sids(store: Store, sids: list[str], numbers: tuple[str, ...] = ()) -> list[Spelling]:
-    """The spellings with one of the SIDs beside them or as their name, or a user id."""
+def _with_sids(store: Store, sids: list[str]) -> list[Spelling]:
+    """The spellings with one of the SIDs beside them or as their name."""
     # the SID columns themselves are compared, not the SID of the username's own field,
     # which would be worked out for every event
     columns = sid_columns(store)
     tests = [f"upper({column}) IN (SELECT unnest(?::VARCHAR[]))" for column in columns]
     tests.append("upper(username) IN (SELECT unnest(?::VARCHAR[]))")
     params: list[object] = [sids for _column in columns]
-    params.append([*sids, *numbers])
+    params.append(sids)
     return _spellings(store, " OR ".join(tests), params)
 
 
@@ -68,8 +68,13 @@ def candidate_identities(store: Store, value: str) -> list[Identity]:
     names = {parse_account(s.username, s.domain, s.sid).name_key for s in found}
     sids = sorted({s.sid for s in found if s.sid})
     numbers = tuple(sorted(number for number, name in ids.items() if name.casefold() in names))
-    if sids or numbers:  # spellings that share their SIDs, or bare user ids of their names
-        found = _added(found, _with_sids(store, sids, numbers))
+    if sids or numbers:  # the SIDs and bare user ids of these names, written as names
+        # (a spelling under another name with one of these SIDs, a renamed account, is left
+        # to the Users view: finding it means reading every event's SID fields)
+        more = _spellings(
+            store, "upper(username) IN (SELECT unnest(?::VARCHAR[]))", [[*sids, *numbers]]
+        )
+        found = _added(found, more)
     return identities_from(found, ids).identities
 
 
