@@ -101,6 +101,11 @@ def is_other_activity(store: Store) -> str:
     """SQL true for an event that shows an account in use beyond trying to log on: a process
     or connection, sudo, a session or cron job, or any event of a source that is not an
     authentication log (a phone's, a cloud service's)."""
+    return _any(is_process_start(store), is_network_connection(store), _is_other_use(store))
+
+
+def _is_other_use(store: Store) -> str:
+    """is_other_activity but for processes and connections, which the views count anyway."""
     unix_use = None
     action_column = store.resolve("action")
     if action_column is not None:
@@ -109,8 +114,6 @@ def is_other_activity(store: Store) -> str:
             "('sudo', 'session_opened', 'cron_command', 'password_changed'))"
         )
     return _any(
-        is_process_start(store),
-        is_network_connection(store),
         unix_use,
         f"(coalesce(\"source\", '') NOT IN {_UNIX_SOURCES} AND NOT {_SECURITY} IS TRUE)",
     )
@@ -248,7 +251,7 @@ def users(
     sql = (
         f"SELECT username, {domain_sql(store)} AS domain, {sid_sql(store)} AS sid, host, "
         f"{_COUNTS.format(activity=activity_counts(store))}, "
-        f"count(*) FILTER (WHERE {is_other_activity(store)}) AS other_activity FROM events "
+        f"count(*) FILTER (WHERE {_is_other_use(store)}) AS other_use FROM events "
         f"WHERE username IS NOT NULL AND username <> '' AND ({where}) GROUP BY ALL"
     )
     state = generation(store)  # before the scan: events added during it make the next differ
@@ -283,7 +286,9 @@ def users(
 def _spellings(rows: list[tuple[Any, ...]]) -> list[Spelling]:
     """The distinct spellings of (username, domain, sid, host, counts...) rows."""
     summed: dict[tuple[str, str | None, str | None], list[int]] = {}
-    for name, domain, sid, _host, events, successes, failures, *_, other in rows:
+    for name, domain, sid, _host, events, successes, failures, *counted, other_use in rows:
+        processes, connections = counted[0], counted[1]
+        other = processes + connections + other_use
         total = summed.setdefault((name, domain, sid), [0, 0, 0, 0])
         for position, value in enumerate((events, successes, failures, other)):
             total[position] += value
