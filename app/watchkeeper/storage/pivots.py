@@ -340,12 +340,13 @@ def hosts(
     known = store_identities(store, progress, state) if any(row[2] for row in rows) else None
     shown = _host_names(rows, 0, 5, host_addresses(store, state))
     tallies: dict[str, _Tally] = {}
+    names = _user_names(known.identities if known is not None else [])
     for host, source, name, domain, sid, *counts in rows:
         identity = known.of(name, domain, sid) if known is not None and name else None
         tally = tallies.setdefault(shown[host], _Tally())
-        tally.add(tuple(counts), host, _user_name(identity) if identity else None)
+        tally.add(tuple(counts), host, names[id(identity)] if identity else None)
         if identity is not None:
-            tally.ranks[_user_name(identity)] = KIND_ORDER.index(identity.kind)
+            tally.ranks[names[id(identity)]] = KIND_ORDER.index(identity.kind)
         if source is not None:
             tally.sources.add(source)
     found = [
@@ -368,6 +369,20 @@ def hosts(
     ]
     found.sort(key=lambda r: (r.host.lower(), r.host))
     return found[:limit]
+
+
+def _user_names(identities: list[Identity]) -> dict[int, str]:
+    """How the Hosts view names each identity: by its name, or as DOMAIN\\user where two
+    identities share the name."""
+    counts: dict[str, int] = {}
+    for identity in identities:
+        counts[_user_name(identity)] = counts.get(_user_name(identity), 0) + 1
+    return {
+        id(identity): _user_name(identity)
+        if counts[_user_name(identity)] == 1
+        else identity.label or _user_name(identity)
+        for identity in identities
+    }
 
 
 def _user_name(identity: Identity) -> str:

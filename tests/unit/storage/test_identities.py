@@ -113,6 +113,10 @@ def test_two_sids_are_two_rows_even_with_one_name(office: Store) -> None:
     bobs = rows_named(users(office), "bob")
     assert sorted(row.sid or "" for row in bobs) == sorted([BOB_SID, OTHER_BOB_SID])
     assert sorted(row.domain or "" for row in bobs) == ["CONTOSO", "PC02"]
+    # where two identities share a name, the Hosts view tells them apart by their domain
+    found = {row.host: row for row in hosts(office)}
+    assert found["PC02"].users == ["PC02\\bob"]
+    assert "CONTOSO\\bob" in found["PC01"].users
 
 
 def test_people_come_first_each_once_then_the_other_kinds(office: Store) -> None:
@@ -137,7 +141,7 @@ def test_a_short_name_and_its_fqdn_are_one_host(office: Store) -> None:
     pc01 = found["PC01"]
     assert pc01.aliases == ["PC01", "PC01.contoso.local"]
     assert pc01.events == 9
-    assert pc01.users[:2] == ["alice", "bob"]  # people first, the busiest first
+    assert pc01.users[:2] == ["alice", "CONTOSO\\bob"]  # people first, the busiest first
     assert pc01.users[2:] == ["DWM-1", "SYSTEM", "PC01$"]  # five at most
     assert pc01.logon_successes == 5 and pc01.logon_failures == 2
 
