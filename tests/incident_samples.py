@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from watchkeeper.incidents.report_model import (
     Action,
@@ -26,7 +28,7 @@ def sha(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()
 
 
-def sample_incident(events: int = 50, **changes: object) -> IncidentReport:
+def sample_incident(events: int = 50, **changes: Any) -> IncidentReport:
     """The phishing-to-file-server story, with `events` linked events over ten minutes."""
     step = timedelta(minutes=10) / max(events, 1)
     linked = tuple(
@@ -113,4 +115,4 @@ def sample_incident(events: int = 50, **changes: object) -> IncidentReport:
         ),
         generated=START + timedelta(days=1),
     )
-    return report.__class__(**{**report.__dict__, **changes})  # type: ignore[arg-type]
+    return replace(report, **changes)

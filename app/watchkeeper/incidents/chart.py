@@ -69,7 +69,7 @@ def activity_chart(
     for host, top in rows.items():
         painter.setPen(INK)
         painter.drawText(
-            QRectF(0, top, LABEL - 20, ROW), Qt.AlignmentFlag.AlignVCenter, _label(host)
+            QRectF(12, top, LABEL - 32, ROW), Qt.AlignmentFlag.AlignVCenter, _label(host)
         )
         painter.setPen(QPen(RULE, 2))
         painter.drawLine(QPointF(left, top + ROW / 2), QPointF(right, top + ROW / 2))
@@ -116,7 +116,7 @@ def bar_chart(bars: Sequence[tuple[str, int]]) -> QImage:
         top = 20 + 80 * index
         painter.setPen(INK)
         painter.drawText(
-            QRectF(0, top, LABEL - 20, 70), Qt.AlignmentFlag.AlignVCenter, _label(label)
+            QRectF(12, top, LABEL - 32, 70), Qt.AlignmentFlag.AlignVCenter, _label(label)
         )
         length = (WIDTH - LABEL - 260) * max(value, 0) / most
         painter.fillRect(QRectF(LABEL, top + 12, max(length, 2), 46), EVENT)

@@ -54,6 +54,20 @@ class PdfFailed(WatchkeeperError):
         super().__init__(message, title="PDF not written")
 
 
+_started: list[QGuiApplication] = []  # the application headless_app made, kept alive
+
+
+def headless_app() -> QGuiApplication:
+    """The running Qt application, or a new one that draws offscreen: export needs no display."""
+    running = QGuiApplication.instance()
+    if isinstance(running, QGuiApplication):
+        return running
+    if running is not None:
+        raise PdfFailed("Qt runs without its GUI part here, so pages cannot be laid out.")
+    _started.append(QGuiApplication(["watchkeeper", "-platform", "offscreen"]))
+    return _started[0]
+
+
 def write_pdf(
     html: str,
     path: Path,
@@ -113,7 +127,7 @@ def _document(html: str, images: Mapping[str, QImage]) -> QTextDocument:
     document.setDocumentMargin(0)
     font = QFont(FONT)
     font.setPointSizeF(BODY_POINTS)
-    document.setDefaultFont(font)
+    document.setDefaultFont(_without_ligatures(font))
     document.setDefaultStyleSheet(STYLE)
     # A 10,000-letter value without a space still wraps inside the page.
     option = QTextOption()
@@ -125,6 +139,13 @@ def _document(html: str, images: Mapping[str, QImage]) -> QTextDocument:
     return document
 
 
+def _without_ligatures(font: QFont) -> QFont:
+    """ "fi" stays two letters, so a file name copied from the PDF (or searched) is found."""
+    for feature in ("liga", "clig"):
+        font.setFeature(QFont.Tag(feature), 0)
+    return font
+
+
 def _paint_pages(
     painter: QPainter, writer: QPdfWriter, document: QTextDocument, header: str, page: QSizeF
 ) -> None:
@@ -133,6 +154,7 @@ def _paint_pages(
     margin = writer.pageLayout().marginsPoints()
     small = QFont(FONT)
     small.setPixelSize(8)  # in points: the painter is scaled to points
+    small = _without_ligatures(small)
     for index in range(pages):
         if index:
             writer.newPage()

@@ -68,7 +68,8 @@ def counted(count: int, noun: str) -> str:
 
 
 def _span(report: IncidentReport) -> tuple[datetime, datetime] | None:
-    moments = [e.time for e in report.evidence_events] + [e.time for e in report.timeline]
+    """From the first to the last thing seen: events and detections, not the response to them."""
+    moments = [e.time for e in report.evidence_events]
     for detection in report.detections:
         moments += [t for t in (detection.first, detection.last) if t is not None]
     return (min(moments), max(moments)) if moments else None
