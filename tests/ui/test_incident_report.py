@@ -303,3 +303,40 @@ def test_a_monthly_summary_prints_its_sections(qapp: QApplication, tmp_path: Pat
     assert "None." in text  # the empty table says so
     assert f"Page {pages} of {pages}" in text
     assert info(pdf)["Title"] == "Monthly security summary, November 2026"
+
+
+def test_a_month_of_figures_prints_with_its_charts(qapp: QApplication, tmp_path: Path) -> None:
+    from datetime import date
+
+    from watchkeeper.incidents.report_month import (
+        DetectionFigures,
+        DeviceLine,
+        MonthlyFigures,
+        SourceFigures,
+        monthly_report,
+    )
+
+    figures = MonthlyFigures(
+        organisation="Ōkami Bakery Ltd",
+        month=date(2026, 11, 1),
+        sources=(SourceFigures("evtx", 10_000), SourceFigures("syslog", 2_345, ("3-4 Nov",))),
+        detections=(DetectionFigures("high", "new", 3), DetectionFigures("low", "benign", 9)),
+        devices=(DeviceLine("PC-RECEPTION", "disk not encrypted", "encryption off", False),),
+        stored_bytes=5 * 1024**2,
+        retention_days=395,
+    )
+    pdf = tmp_path / "month.pdf"
+    pages = write_period_pdf(monthly_report(figures), pdf, page_size="Letter")
+    text = " ".join(text_of(pdf).split())
+    assert "In November 2026, Watchkeeper collected 12,345 events from 2 sources." in text
+    assert "PC-RECEPTION disk not encrypted encryption off" in text
+    assert "No incident was open between 1 Nov 2026 00:00:00 UTC" in text
+    assert f"Page 1 of {pages}" in text
+    summary = images(pdf, tmp_path, 2)[0]
+    blue = sum(
+        1
+        for x in range(0, summary.width(), 2)
+        for y in range(0, summary.height(), 2)
+        if summary.pixelColor(x, y).blue() > 140 and summary.pixelColor(x, y).red() < 110
+    )
+    assert blue > 50  # the bars of events per source

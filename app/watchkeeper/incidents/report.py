@@ -7,12 +7,25 @@ from pathlib import Path
 from watchkeeper.incidents.chart import activity_chart, bar_chart
 from watchkeeper.incidents.pdf import write_pdf
 from watchkeeper.incidents.report_html import ACTIVITY_CHART, chart_name, incident_html, period_html
-from watchkeeper.incidents.report_model import BarChart, IncidentReport, PeriodReport
+from watchkeeper.incidents.report_model import (
+    EVIDENCE_ROW_LIMIT,
+    BarChart,
+    IncidentReport,
+    PeriodReport,
+)
 from watchkeeper.incidents.report_text import visible
 
 
-def write_incident_pdf(report: IncidentReport, path: Path, page_size: str = "A4") -> int:
-    """Write the incident's summary to `path` (A4 or Letter); returns the number of pages."""
+def write_incident_pdf(
+    report: IncidentReport,
+    path: Path,
+    page_size: str = "A4",
+    evidence_rows: int = EVIDENCE_ROW_LIMIT,
+) -> int:
+    """Write the incident's summary to `path` (A4 or Letter); returns the number of pages.
+
+    Past `evidence_rows` linked events, the evidence appendix counts them per source file.
+    """
     events = [(e.time, e.host) for e in report.evidence_events]
     spans = [
         (d.first or d.last, d.last or d.first, d.host)
@@ -23,7 +36,7 @@ def write_incident_pdf(report: IncidentReport, path: Path, page_size: str = "A4"
     title = visible(report.title)
     name = f"Incident {visible(report.incident_id)}: {title}" if report.incident_id else title
     return write_pdf(
-        incident_html(report),
+        incident_html(report, evidence_rows),
         path,
         title=name,
         author=visible(report.organisation) or "Watchkeeper",

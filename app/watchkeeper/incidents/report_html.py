@@ -80,7 +80,8 @@ def _cover(title: str, organisation: str, lines: Sequence[tuple[str, str]]) -> s
     )
 
 
-def incident_html(report: IncidentReport) -> str:
+def incident_html(report: IncidentReport, evidence_rows: int = EVIDENCE_ROW_LIMIT) -> str:
+    """The whole summary; past `evidence_rows` linked events the appendix counts them per file."""
     cover = _cover(
         report.title,
         report.organisation,
@@ -106,7 +107,7 @@ def incident_html(report: IncidentReport) -> str:
             _detections(report),
             _key_events(report),
             _response(report),
-            _evidence(report),
+            _evidence(report, evidence_rows),
         ]
     )
 
@@ -173,7 +174,7 @@ def _response(report: IncidentReport) -> str:
     )
 
 
-def _evidence(report: IncidentReport) -> str:
+def _evidence(report: IncidentReport, most: int) -> str:
     intro = (
         "<h2>Appendix: evidence</h2><p>Each source file as it was imported, with its SHA-256."
         " A reader can check that a copy is unchanged by computing its SHA-256"
@@ -189,18 +190,18 @@ def _evidence(report: IncidentReport) -> str:
     )
     heads = "<th width=88%>Source file and its SHA-256</th><th width=12%>Events</th>"
     files = _framed(heads, rows) if rows else "<p class=note>No source file is recorded.</p>"
-    return intro + files + _evidence_events(report)
+    return intro + files + _evidence_events(report, most)
 
 
-def _evidence_events(report: IncidentReport) -> str:
+def _evidence_events(report: IncidentReport, most: int) -> str:
     events = report.evidence_events
-    if len(events) > EVIDENCE_ROW_LIMIT:
+    if len(events) > most:
         per_file = Counter(e.source_file for e in events)
         counts = [(name, f"{count:,}") for name, count in sorted(per_file.items())]
         return (
             "<h3>Linked events</h3>"
             f"<p><b>{counted(len(events), 'event')} are linked, more than the"
-            f" {EVIDENCE_ROW_LIMIT:,} listed one by one: they are counted per source file"
+            f" {most:,} listed one by one: they are counted per source file"
             " instead.</b> The full list is in the incident's export from the app.</p>"
             + table(
                 ("Source file", "Linked events"), counts, numeric=(1,), widths=(80, 20), small=True
