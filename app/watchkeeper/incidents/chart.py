@@ -20,6 +20,7 @@ EVENT = QColor("#4a6fa5")
 DETECTION = QColor("#c0392b")
 INK = QColor("#222222")
 RULE = QColor("#bbbbbb")
+TITLE = 90  # pixels above the chart for its title
 MOST_HOSTS = 12  # more are summed into one strip, so the chart stays readable
 
 
@@ -30,6 +31,20 @@ def _font(pixels: int, bold: bool = False) -> QFont:
     return font
 
 
+def _canvas(height: int, title: str) -> tuple[QImage, QPainter]:
+    """A white image with its title drawn in it, so a page never parts a chart from its title."""
+    image = QImage(WIDTH, height + TITLE, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(INK)
+    painter.setFont(_font(46, bold=True))
+    painter.drawText(QRectF(0, 0, WIDTH, TITLE), Qt.AlignmentFlag.AlignVCenter, visible(title))
+    painter.translate(0, TITLE)
+    painter.setFont(_font(34))
+    return image, painter
+
+
 def _label(text: str, limit: int = 22) -> str:
     text = visible(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -38,6 +53,7 @@ def _label(text: str, limit: int = 22) -> str:
 def activity_chart(
     events: Sequence[tuple[datetime, str]],
     detections: Sequence[tuple[datetime, datetime, str]],
+    title: str = "What was seen, over time",
 ) -> QImage:
     """A strip per host: a tick per event, a red bar per detection (first to last), over time."""
     hosts = sorted({host for _, host in events} | {host for _, _, host in detections})
@@ -48,14 +64,11 @@ def activity_chart(
         detections = [(a, b, h if h in kept else other) for a, b, h in detections]
         hosts = [*sorted(kept), other]
     moments = [t for t, _ in events] + [t for a, b, _ in detections for t in (a, b)]
-    image = QImage(WIDTH, 200 + ROW * max(len(hosts), 1), QImage.Format.Format_RGB32)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setFont(_font(34))
+    image, painter = _canvas(200 + ROW * max(len(hosts), 1), title)
     if not moments:
         painter.setPen(INK)
-        painter.drawText(QRectF(image.rect()), Qt.AlignmentFlag.AlignCenter, "No events linked.")
+        box = QRectF(0, 0, image.width(), image.height() - TITLE)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, "No events linked.")
         painter.end()
         return image
     start, end = min(moments), max(moments)
@@ -105,12 +118,9 @@ def _axis(painter: QPainter, start: datetime, end: datetime, left: int, right: i
     painter.drawText(QRectF(left + 300, y + 80, 500, 50), Qt.AlignmentFlag.AlignLeft, "▮ detection")
 
 
-def bar_chart(bars: Sequence[tuple[str, int]]) -> QImage:
+def bar_chart(bars: Sequence[tuple[str, int]], title: str = "") -> QImage:
     """One horizontal bar per label, its value written beside it."""
-    image = QImage(WIDTH, 40 + 80 * max(len(bars), 1), QImage.Format.Format_RGB32)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setFont(_font(34))
+    image, painter = _canvas(40 + 80 * max(len(bars), 1), title)
     most = max((value for _, value in bars), default=0) or 1
     for index, (label, value) in enumerate(bars):
         top = 20 + 80 * index

@@ -3,15 +3,15 @@
 This is the one module outside `ui/` that uses Qt (with `incidents.chart`): `QtGui` only,
 which needs a `QGuiApplication` (any platform, `offscreen` included) but no window.
 
-Why Qt's QPdfWriter and QTextDocument rather than a PDF library: measured on the same
-two-page sample (a table whose heading repeats on every page, "Page X of Y", an embedded
-chart, DejaVu Sans with accents and Cyrillic) against fpdf2 2.8.9, Qt wrote a 20,000-row
-table in 27.7 s (646 pages, 12 MB) and fpdf2 in 38.8 s (514 pages, 0.9 MB); the sample took
-57 lines with Qt and 30 with fpdf2. Qt is already in the app; fpdf2 would bring fontTools
-(36 MB installed) and Pillow (7 MB). A `<thead>` repeats on every page, the header and
-"Page X of Y" are drawn by hand below, and letters DejaVu Sans lacks (Chinese) fall back to
-any system font that has them. Qt embeds whole fonts, so files are bigger than fpdf2's
-subsets; the evidence appendix is summarised past a limit, which keeps them small.
+Why Qt's QPdfWriter and QTextDocument rather than a PDF library (measured with
+tests/benchmarks/bench_report.py --compare, against fpdf2 2.8.9): on one 20,000-row table with
+a heading repeated on every page, "Page X of Y" and accented and Cyrillic names, Qt took
+13.3 s (690 pages, 14 MB) and fpdf2 19.2 s (513 pages, 0.8 MB, fonts subset). The same sample
+with a chart took 57 lines with Qt and 30 with fpdf2. Qt is already in the app; fpdf2 would
+add fontTools (36 MB installed) and Pillow (7 MB) to the bundle, under the LGPL. A `<thead>`
+repeats on every page; the header and "Page X of Y" are drawn by hand below; letters that
+DejaVu Sans lacks (Chinese) fall back to any installed font that has them. Qt's files are
+larger, which the evidence appendix's limit keeps in bounds.
 """
 
 from __future__ import annotations

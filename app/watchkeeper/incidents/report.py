@@ -64,5 +64,5 @@ def write_period_pdf(report: PeriodReport, path: Path, page_size: str = "A4") ->
         subject="Security summary",
         header=f"{visible(report.organisation)} · {title}",
         page_size=page_size,
-        images={chart_name(index): bar_chart(c.bars) for index, c in enumerate(charts)},
+        images={chart_name(i): bar_chart(c.bars, c.title) for i, c in enumerate(charts)},
     )

@@ -101,7 +101,7 @@ def incident_html(report: IncidentReport, evidence_rows: int = EVIDENCE_ROW_LIMI
         [
             cover,
             f"<h2{BREAK}>Executive summary</h2>{summary}",
-            f"<h3>What was seen, over time</h3><img src='{ACTIVITY_CHART}' width={CHART_POINTS}>",
+            f"<p><img src='{ACTIVITY_CHART}' width={CHART_POINTS}></p>",
             _timeline(report),
             _hosts_and_users(report),
             _detections(report),
@@ -170,7 +170,7 @@ def _response(report: IncidentReport) -> str:
         + table(("What", "Who", "When"), actions, widths=(55, 20, 25))
         + "<h2>Notifications made</h2>"
         + table(("To", "When", "Note"), notices, widths=(30, 25, 45))
-        + _together(f"<h2>Lessons learned</h2><p>{lessons}</p>")
+        + f"<h2>Lessons learned</h2><p>{lessons}</p>"
     )
 
 
@@ -221,11 +221,6 @@ def _evidence_events(report: IncidentReport, most: int) -> str:
     )
 
 
-def _together(html: str) -> str:
-    """A heading and its text on one page: a table row is not split when it fits on a page."""
-    return f"<table width=100% cellspacing=0 cellpadding=0><tr><td>{html}</td></tr></table>"
-
-
 def chart_name(index: int) -> str:
     return f"chart-{index}"
 
@@ -256,9 +251,7 @@ def _section(section: Section, charts: int) -> tuple[str, int]:
         elif isinstance(block, Table):
             parts.append(table(block.columns, block.rows, empty=block.empty, numeric=block.numeric))
         elif isinstance(block, BarChart):
-            parts.append(
-                f"<h3>{escaped(block.title)}</h3>"
-                f"<img src='{chart_name(charts)}' width={CHART_POINTS}>"
-            )
+            # the chart's title is drawn in its image, so the two stay on one page
+            parts.append(f"<p><img src='{chart_name(charts)}' width={CHART_POINTS}></p>")
             charts += 1
     return "".join(parts), charts
