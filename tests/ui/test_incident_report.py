@@ -340,3 +340,18 @@ def test_a_month_of_figures_prints_with_its_charts(qapp: QApplication, tmp_path:
         if summary.pixelColor(x, y).blue() > 140 and summary.pixelColor(x, y).red() < 110
     )
     assert blue > 50  # the bars of events per source
+
+
+def test_fonts_in_a_folder_are_registered_once(qapp: QApplication, tmp_path: Path) -> None:
+    from watchkeeper.incidents.pdf import register_fonts
+
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    system = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
+    if not system.is_file():
+        pytest.skip("DejaVu Sans Mono is not installed")
+    shutil.copy(system, folder / "mono.ttf")
+    (folder / "notes.txt").write_text("not a font")
+    assert register_fonts(folder) == ["DejaVu Sans Mono"]
+    assert register_fonts(folder) == ["DejaVu Sans Mono"]
+    assert register_fonts(tmp_path / "absent") == []

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
     QFont,
+    QFontDatabase,
     QFontMetricsF,
     QGuiApplication,
     QImage,
@@ -36,6 +37,7 @@ from PySide6.QtGui import (
     QTextOption,
 )
 
+from watchkeeper.core import paths
 from watchkeeper.core.errors import WatchkeeperError
 
 RESOLUTION = 300  # dots per inch of the PDF's layout
@@ -55,6 +57,24 @@ class PdfFailed(WatchkeeperError):
 
 
 _started: list[QGuiApplication] = []  # the application headless_app made, kept alive
+_fonts: dict[Path, list[str]] = {}  # font folders registered with Qt, and their families
+FONT_FILES = {".ttf", ".otf", ".ttc"}
+
+
+def register_fonts(folder: Path) -> list[str]:
+    """Make the fonts in `folder` known to Qt, once; their families.
+
+    Letters the body font lacks are drawn with any font that has them: a bundle that carries
+    a CJK font in resources/fonts prints Chinese names on a machine that has none.
+    """
+    if folder not in _fonts:
+        families: list[str] = []
+        for file in sorted(folder.iterdir()) if folder.is_dir() else ():
+            if file.suffix.lower() in FONT_FILES:
+                font_id = QFontDatabase.addApplicationFont(str(file))
+                families += QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+        _fonts[folder] = list(dict.fromkeys(families))
+    return _fonts[folder]
 
 
 def headless_app() -> QGuiApplication:
@@ -89,6 +109,7 @@ def write_pdf(
         raise PdfFailed("Qt is not started (a QGuiApplication is needed to lay out text).")
     if page_size not in PAGE_SIZES:
         raise PdfFailed(f"page size {page_size!r} is not one of {', '.join(PAGE_SIZES)}.")
+    register_fonts(paths.resources_dir() / "fonts")
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = QPdfWriter(str(path))
     writer.setResolution(RESOLUTION)
