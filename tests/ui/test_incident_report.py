@@ -119,6 +119,7 @@ def test_an_incident_summary_names_what_happened_on_every_page(
     assert meta["Title"] == "Incident 7: Phishing e-mail led to PowerShell on the reception PC"
     assert meta["Author"] == "Ōkami Bakery Ltd"
     assert meta["Pages"] == str(pages)
+    assert meta["Subject"] == "Incident summary"
     assert (
         "Incident summary"
         in subprocess.run(
@@ -237,6 +238,8 @@ def test_hostile_text_in_every_field_prints_as_literal_text(
     # wrapped inside the page: no line of text is longer than the page is wide
     assert max(len(line) for line in text_of(pdf, "-layout").splitlines()) < 160
     assert "\x1b" not in text and "\u202e" not in text and "\u200b" not in text
+    assert info(pdf)["Title"] == "Incident 7: Title evil\\u202eexe.txt"
+    assert info(pdf)["Author"] == "Org <b>bold</b><script>alert(1)</script>"
 
 
 def test_accents_and_cyrillic_print_and_chinese_where_a_font_has_it(

@@ -39,6 +39,7 @@ from PySide6.QtGui import (
 
 from watchkeeper.core import paths
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.incidents.pdf_info import set_information
 
 RESOLUTION = 300  # dots per inch of the PDF's layout
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
@@ -140,6 +141,8 @@ def write_pdf(
     del writer  # finishes and closes the file
     if not path.is_file() or path.stat().st_size == 0:
         raise PdfFailed(f"{path.name} could not be written.")
+    if subject:
+        set_information(path, title, author, subject)
     return pages
 
 
