@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
 from watchkeeper.incidents.report_text import visible
@@ -86,15 +86,19 @@ def activity_chart(
         )
         painter.setPen(QPen(RULE, 2))
         painter.drawLine(QPointF(left, top + ROW / 2), QPointF(right, top + ROW / 2))
+    # One mark per pixel column is all a page can show; one call draws them all (each call of
+    # a Qt method costs PySide6 6.12 a reference to None on Python 3.11: see ui.singletons).
+    ticks = {(round(x(moment)), rows[host]) for moment, host in events}
     painter.setPen(QPen(EVENT, 3))
-    for moment, host in events:
-        top = rows[host]
-        painter.drawLine(QPointF(x(moment), top + 20), QPointF(x(moment), top + ROW - 20))
+    painter.drawLines([QLineF(spot, top + 20, spot, top + ROW - 20) for spot, top in ticks])
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(DETECTION)
-    for first, last, host in detections:
-        top = rows[host]
-        painter.drawRect(QRectF(x(first) - 6, top + 38, x(last) - x(first) + 12, ROW - 76))
+    painter.drawRects(
+        [
+            QRectF(x(first) - 6, rows[host] + 38, x(last) - x(first) + 12, ROW - 76)
+            for first, last, host in detections
+        ]
+    )
     _axis(painter, start, end, left, right, 40 + ROW * len(hosts))
     painter.end()
     return image
