@@ -358,3 +358,25 @@ def test_fonts_in_a_folder_are_registered_once(qapp: QApplication, tmp_path: Pat
     assert register_fonts(folder) == ["DejaVu Sans Mono"]
     assert register_fonts(folder) == ["DejaVu Sans Mono"]
     assert register_fonts(tmp_path / "absent") == []
+
+
+def test_hostile_text_in_a_monthly_summary_prints_as_literal_text(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    bad = " | ".join(HOSTILE)
+    report = PeriodReport(
+        organisation=bad,
+        title=f"Month {HOSTILE[3]}",
+        start=datetime(2026, 11, 1, tzinfo=UTC),
+        end=datetime(2026, 11, 30, tzinfo=UTC),
+        summary=(bad,),
+        sections=(
+            Section(bad, (Paragraph(bad), Table((bad,), ((bad,),)), BarChart(bad, ((bad, 3),)))),
+        ),
+    )
+    pdf = tmp_path / "hostile-month.pdf"
+    write_period_pdf(report, pdf)
+    text = text_of(pdf)
+    assert text.count("<b>bold</b><script>alert(1)</script>") >= 4
+    assert "a\\x1b[31mred\\x07bell" in text and "evil\\u202eexe.txt" in text
+    assert "\x1b" not in text and "\u202e" not in text
