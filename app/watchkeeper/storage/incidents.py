@@ -180,7 +180,7 @@ def set_status(
             )
         backwards = STATUSES.index(wanted) < STATUSES.index(old)
         if backwards and not reason:
-            what = "reopening" if old == "closed" else f"moving it back to {wanted}"
+            what = "reopening it" if old == "closed" else f"moving it back to {wanted}"
             raise WatchkeeperError(
                 f"{label(incident_id)} is {old}; say why you are {what} (--reason).",
                 title="Reason needed",
