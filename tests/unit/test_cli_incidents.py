@@ -248,3 +248,25 @@ def test_a_personal_data_breach_warns_until_the_regulator_is_told(tmp_path: Path
     document = shown(db, "INC-1")
     assert document["warning"] is None
     assert document["notifications"][0]["at"] == "2026-12-01T09:00:00Z"
+
+
+def test_the_export_gives_hosts_the_inventory_knows_their_compliance(tmp_path: Path) -> None:
+    db, _ = _store(tmp_path)
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "compliance"
+    ok("devices", "import", str(fixtures / "intune-all-devices-en.csv"), "--db", db)
+    ok("incidents", "new", "--title", "Stolen laptop", "--db", db)
+    ok("incidents", "add", "INC-1", "--host", "MAC-LISA", "--host", "web01", "--db", db)
+    target = tmp_path / "inc.json"
+    ok("incidents", "export", "INC-1", "--json", str(target), "--db", db)
+    hosts = {h["name"]: h["compliance"] for h in json.loads(target.read_text())["hosts"]}
+    assert hosts["web01"] is None  # only seen in the logs
+    lisa = hosts["MAC-LISA"]
+    assert (lisa["overall"], lisa["owner"], lisa["as_of"]) == (
+        "fail",
+        "lisa.brown@oakfield.co.uk",
+        "2026-11-30T12:00:00Z",
+    )
+    assert lisa["checks"]["encrypted"] == {
+        "status": "fail",
+        "reason": "Its storage is not encrypted",
+    }
