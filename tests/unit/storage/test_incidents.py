@@ -9,7 +9,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.unit.storage.test_detections import FAILED, FAILED_ID, START, burst, feed, of, ruleset
+from tests.unit.storage.test_detections import (
+    FAILED,
+    FAILED_ID,
+    START,
+    burst,
+    feed,
+    line,
+    of,
+    ruleset,
+)
 
 from watchkeeper.core.errors import FilterSyntaxError, WatchkeeperError
 from watchkeeper.detection.engine import detect
@@ -241,3 +250,20 @@ def test_a_version_4_store_is_migrated(tmp_path: Path) -> None:
         detection = next(d.id for d in of(reopened) if d.host == "web01")
         number = incident_links.escalate(reopened, detection, "alice", NOW)
         assert detail(reopened, number, NOW).hosts == ["web01"]
+
+
+def test_a_linked_detection_merged_into_an_older_one_keeps_its_incident(
+    store: Store, tmp_path: Path
+) -> None:
+    rules = ruleset(tmp_path, failed=FAILED)
+    feed(store, tmp_path, burst(START, 2) + burst(START + timedelta(minutes=110), 2))
+    detect(store, rules)
+    early, late = of(store)
+    number = incident_links.escalate(store, late.id, "alice", NOW)
+    # 55 minutes after the first burst: less than an hour from both, so they become one
+    feed(store, tmp_path, line(START + timedelta(minutes=55)))
+    detect(store, rules)
+    (merged,) = of(store)
+    assert merged.id == early.id
+    assert [d.id for d in detail(store, number, NOW).detections] == [early.id]
+    assert len(_events(store, f"incident:INC-{number}")) == 5
