@@ -270,3 +270,29 @@ def test_the_export_gives_hosts_the_inventory_knows_their_compliance(tmp_path: P
         "status": "fail",
         "reason": "Its storage is not encrypted",
     }
+
+
+def test_adding_says_what_was_new_and_a_detection_joins_one_incident_only(
+    tmp_path: Path,
+) -> None:
+    db, _ = _store(tmp_path)
+    web = str(_detection(db, "web01")["id"])
+    ok("incidents", "new", "--from-detection", web, "--db", db)
+    out = ok(
+        "incidents", "add", "INC-1", "--event", "1", "--event", "2", "--host", "web01", "--db", db
+    )
+    assert (
+        out.splitlines()[0] == "Added 2 event(s), 0 host(s) (any already linked are not counted)."
+    )
+    _one_line_error(
+        *cli("incidents", "new", "--from-detection", web, "--db", db),
+        f"Detection {web} is already part of INC-1",
+    )
+    ok("incidents", "set", "INC-1", "--personal-data", "no", "--owner", "", "--db", db)
+    assert [c["field"] for c in shown(db, "INC-1")["history"]] == [
+        "status",
+        "detections",
+        "host",
+        "user",
+        "events",
+    ]  # setting what was already so changes nothing

@@ -203,11 +203,17 @@ def _add(args: argparse.Namespace, store: Any, number: int, out: TextIO) -> None
             "Say what to add: --event N, --detection N, --host H, --user U or --device D.",
             title="Nothing to add",
         )
+    added = []
     for kind in ("event", "host", "user", "device"):
         if getattr(args, kind):
-            incident_links.link(store, number, kind, getattr(args, kind), who(), now)
+            count = incident_links.link(store, number, kind, getattr(args, kind), who(), now)
+            added.append(f"{count:,} {kind}(s)")
     for detection in args.detection:
         incident_links.escalate(store, detection, who(), now, number)
+    if args.detection:
+        added.append(f"{len(args.detection):,} detection(s)")
+    if not args.json:
+        out.write(f"Added {', '.join(added)} (any already linked are not counted).\n")
 
 
 def _show_action(args: argparse.Namespace, store: Any, number: int, out: TextIO) -> None:

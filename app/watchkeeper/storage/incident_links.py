@@ -100,20 +100,24 @@ def _link_numbers(
             f"There is no {kind} {missing[0]}{more}; nothing was added to {label(incident_id)}.",
             title=f"{kind.capitalize()} not found",
         )
-    count_sql = f"SELECT count(*) FROM {table} WHERE incident = ?"
-    before = con.execute(count_sql, [incident_id]).fetchone()
+    linked = {
+        int(r[0])
+        for r in con.execute(
+            f"SELECT {kind} FROM {table} WHERE incident = ? AND list_contains(?, {kind})",
+            [incident_id, wanted],
+        ).fetchall()
+    }
+    new = [n for n in wanted if n not in linked]
     con.execute(
-        f"INSERT INTO {table} SELECT ?, n, ?, ? FROM unnest(?::BIGINT[]) t(n) "
-        f"WHERE n NOT IN (SELECT {kind} FROM {table} WHERE incident = ?)",
-        [incident_id, now, by, wanted, incident_id],
+        f"INSERT INTO {table} SELECT ?, n, ?, ? FROM unnest(?::BIGINT[]) t(n)",
+        [incident_id, now, by, new],
     )
-    after = con.execute(count_sql, [incident_id]).fetchone()
-    count = (int(after[0]) if after else 0) - (int(before[0]) if before else 0)
+    count = len(new)
+    if count:
+        shown = ", ".join(str(n) for n in new[:20]) + (" …" if len(new) > 20 else "")
+        write_history(con, incident_id, now, by, [(f"{kind}s", None, shown)])
     if kind == "detection":
         _link_detection_subjects(con, incident_id, wanted, by, now)
-    if count:
-        shown = ", ".join(str(n) for n in wanted[:20]) + (" …" if len(wanted) > 20 else "")
-        write_history(con, incident_id, now, by, [(f"{kind}s", None, shown)])
     return count
 
 
@@ -152,6 +156,15 @@ def escalate(
             title="Detection not found",
         )
     if incident_id is None:
+        already = store.fetch_one(
+            "SELECT min(incident) FROM incident_detections WHERE detection = ?", [detection_id]
+        )
+        if already is not None and already[0] is not None:
+            raise WatchkeeperError(
+                f"Detection {detection_id} is already part of {label(int(already[0]))}; "
+                "add it to another incident by that incident's id.",
+                title="Already escalated",
+            )
         title = str(row[0]) + (f" on {row[2]}" if row[2] else "")
         incident_id = create(store, title, by, now, LEVEL_SEVERITY.get(str(row[1]).lower(), 2))
     link(store, incident_id, "detection", [detection_id], by, now)

@@ -257,15 +257,20 @@ def update(
         changes = [
             (name, current[name], value)
             for name, value in wanted.items()
-            if (current[name] or None) != (value if value != "" else None)
+            if _stored(current[name]) != _stored(value)
         ]
         for name, _old, value in changes:
             con.execute(
                 f"UPDATE incidents SET {name} = ? WHERE id = ?",  # name is one of ours
-                [value if value != "" else None, incident_id],
+                [_stored(value), incident_id],
             )
         write_history(con, incident_id, now, by, changes)
     return len(changes)
+
+
+def _stored(value: object) -> object:
+    """A field's value as stored: empty text is no value."""
+    return None if value == "" else value
 
 
 def add_entry(
