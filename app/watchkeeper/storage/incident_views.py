@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,9 @@ from watchkeeper.storage.store import Store
 # personal-data breach.
 BREACH_HOURS = 72
 REGULATOR_WORDS = ("regulator", "ico", "information commissioner", "supervisory authority")
+_REGULATOR = re.compile(
+    r"\b(?:" + "|".join(re.escape(word) for word in REGULATOR_WORDS) + r")\b", re.IGNORECASE
+)
 # A linked event is a line of the timeline; past this many, the timeline says how many more.
 TIMELINE_EVENTS = 200
 
@@ -299,8 +303,8 @@ def timeline(store: Store, found: IncidentDetail) -> list[TimelineEntry]:
 
 
 def is_regulator(recipient: str) -> bool:
-    text = recipient.lower()
-    return any(word in text.split() or (" " in word and word in text) for word in REGULATOR_WORDS)
+    """Whether a notification went to the data-protection regulator ("the ICO", ...)."""
+    return _REGULATOR.search(recipient) is not None
 
 
 def breach_deadline(incident: Incident) -> datetime:

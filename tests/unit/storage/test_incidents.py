@@ -24,7 +24,7 @@ from watchkeeper.core.errors import FilterSyntaxError, WatchkeeperError
 from watchkeeper.detection.engine import detect
 from watchkeeper.storage import detections, incident_links, incidents, schema
 from watchkeeper.storage.filters import compile_filter
-from watchkeeper.storage.incident_views import detail, list_incidents
+from watchkeeper.storage.incident_views import detail, is_regulator, list_incidents
 from watchkeeper.storage.queries import search
 from watchkeeper.storage.store import Store
 
@@ -217,6 +217,11 @@ def test_the_72_hours_of_a_personal_data_breach(store: Store) -> None:
     )
     found = detail(store, number, NOW + timedelta(hours=75))
     assert found.warning is None
+    assert [is_regulator(t) for t in ("the ICO.", "Information Commissioner's Office")] == [
+        True,
+        True,
+    ]
+    assert [is_regulator(t) for t in ("Police", "Bicorp insurance", "NCSC")] == [False] * 3
     assert found.of_kind("notification")[-1].at == NOW + timedelta(hours=30)
 
 
