@@ -20,6 +20,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "rules": ("rules",),
     "detection": ("detect", "hits"),
     "detections": ("detections",),
+    "incidents": ("incidents",),
     "collect": ("collect", "sources"),
     "devices": ("devices",),
 }
@@ -34,7 +35,16 @@ class CommandModule(Protocol):
 def build_parser() -> Parser:
     """The whole command line: the top-level options and every module's commands."""
     # imported by name, not looked up from COMMAND_MODULES, so a frozen bundle carries them
-    from watchkeeper.cli import collect, detection, detections, devices, imports, rules, search
+    from watchkeeper.cli import (
+        collect,
+        detection,
+        detections,
+        devices,
+        imports,
+        incidents,
+        rules,
+        search,
+    )
     from watchkeeper.cli.parser import top_parser
 
     modules: dict[str, CommandModule] = {
@@ -43,6 +53,7 @@ def build_parser() -> Parser:
         "rules": rules,
         "detection": detection,
         "detections": detections,
+        "incidents": incidents,
         "collect": collect,
         "devices": devices,
     }

@@ -172,6 +172,15 @@ def _merge(con: Any) -> None:
             "UPDATE detection_history SET detection = m.target FROM wk_merged m "
             "WHERE detection_history.detection = m.d"
         )
+        # an incident the merged detection was linked to now links the one it became
+        con.execute(
+            "INSERT INTO incident_detections SELECT l.incident, m.target, min(l.added), "
+            "any_value(l.added_by) FROM incident_detections l JOIN wk_merged m "
+            "ON l.detection = m.d WHERE NOT EXISTS (SELECT 1 FROM incident_detections x "
+            "WHERE x.incident = l.incident AND x.detection = m.target) "
+            "GROUP BY l.incident, m.target"
+        )
+        con.execute("DELETE FROM incident_detections WHERE detection IN (SELECT d FROM wk_merged)")
         con.execute("DELETE FROM detections WHERE id IN (SELECT d FROM wk_merged)")
     con.execute("DROP TABLE wk_merged")
 

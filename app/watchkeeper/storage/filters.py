@@ -75,9 +75,14 @@ def compile_filter(filter_: str | Filter, resolver: Resolver) -> SqlFilter:
 
 # `rule:ID` finds the events a detection rule hit (`rule:*` any rule's hits).
 RULE_TERM = "rule"
+# `incident:INC-7` (or `incident:7`) finds an incident's linked events and its detections'
+# events (`incident:*` any incident's).
+INCIDENT_TERM = "incident"
 
 
 def _sql(node: Node, resolver: Resolver, source: Filter, params: list[object]) -> str:
+    if isinstance(node, Term) and node.name.lower() == INCIDENT_TERM:
+        return _incident_sql(node, source, params)
     if isinstance(node, Term) and node.name.lower() == RULE_TERM:
         if node.op == "*":
             return "id IN (SELECT event FROM hits)"
@@ -98,6 +103,30 @@ def _sql(node: Node, resolver: Resolver, source: Filter, params: list[object]) -
         return f"({_sql(node.operand, resolver, source, params)}) IS NOT TRUE"
     joiner = " AND " if isinstance(node, And) else " OR "
     return "(" + joiner.join(_sql(o, resolver, source, params) for o in node.operands) + ")"
+
+
+def _incident_sql(node: Term, source: Filter, params: list[object]) -> str:
+    from watchkeeper.core.errors import WatchkeeperError
+    from watchkeeper.storage.incident_views import incident_event_ids_sql
+    from watchkeeper.storage.incidents import parse_id
+
+    number: int | None = None
+    if node.op != "*":
+        if node.op != "=":
+            raise source.error(
+                "incident: takes an incident's id such as INC-7, not a comparison",
+                node.value_position,
+            )
+        try:
+            number = parse_id(node.value)
+        except WatchkeeperError:
+            raise source.error(
+                f"incident: takes an incident's id such as INC-7, not '{_shown(node.value)}'",
+                node.value_position,
+            ) from None
+    subquery, values = incident_event_ids_sql(number)
+    params.extend(values)
+    return f"id IN ({subquery})"
 
 
 def _alias_sql(condition: Equals, store: Store, params: list[object]) -> str | None:

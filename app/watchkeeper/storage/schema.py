@@ -11,7 +11,7 @@ from watchkeeper.core.errors import StoreError
 from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident
 from watchkeeper.storage.transactions import Transaction
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Events live in one table per family of sources, behind the view `events`: appending a row
 # costs DuckDB something for every column of its table, and Windows events bring hundreds of
@@ -234,8 +234,80 @@ def _v4(con: duckdb.DuckDBPyConnection) -> None:
     group_hits(con)
 
 
+# Incidents: the record, what is linked to it (detections, events, and hosts, users and
+# devices by name), the entries written by hand (notes, actions, notifications) and the
+# history of every change.
+_V5 = [
+    """CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY,
+        title VARCHAR NOT NULL,
+        severity INTEGER NOT NULL,
+        status VARCHAR NOT NULL,
+        resolution VARCHAR,
+        owner VARCHAR,
+        opened TIMESTAMP NOT NULL,
+        closed TIMESTAMP,
+        summary VARCHAR,
+        impact VARCHAR,
+        lessons VARCHAR,
+        personal_data BOOLEAN NOT NULL DEFAULT false,
+        created_by VARCHAR
+    )""",
+    """CREATE TABLE incident_detections (
+        incident INTEGER NOT NULL,
+        detection INTEGER NOT NULL,
+        added TIMESTAMP NOT NULL,
+        added_by VARCHAR,
+        PRIMARY KEY (incident, detection)
+    )""",
+    """CREATE TABLE incident_events (
+        incident INTEGER NOT NULL,
+        event BIGINT NOT NULL,
+        added TIMESTAMP NOT NULL,
+        added_by VARCHAR,
+        PRIMARY KEY (incident, event)
+    )""",
+    """CREATE TABLE incident_subjects (
+        incident INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        added TIMESTAMP NOT NULL,
+        added_by VARCHAR,
+        PRIMARY KEY (incident, kind, name)
+    )""",
+    """CREATE TABLE incident_entries (
+        incident INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,
+        happened TIMESTAMP NOT NULL,
+        written_by VARCHAR,
+        recipient VARCHAR,
+        text VARCHAR NOT NULL,
+        written TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE incident_history (
+        incident INTEGER NOT NULL,
+        changed_at TIMESTAMP NOT NULL,
+        changed_by VARCHAR,
+        field VARCHAR NOT NULL,
+        old_value VARCHAR,
+        new_value VARCHAR,
+        reason VARCHAR
+    )""",
+]
+
+
+def _v5(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in _V5:
+        con.execute(statement)
+
+
 # version -> statements that bring a store at version-1 to it
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {2: _v2, 3: _v3, 4: _v4}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    2: _v2,
+    3: _v3,
+    4: _v4,
+    5: _v5,
+}
 
 
 def _create(con: duckdb.DuckDBPyConnection) -> None:
@@ -244,6 +316,7 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
     _v2(con)
     _v3(con)
     _v4(con)
+    _v5(con)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
@@ -257,6 +330,7 @@ TABLES = {
     2: _table_names(_V1 + _V2),
     3: _table_names(_V1 + _V2 + _V3),
     4: _table_names(_V1 + _V2 + _V3 + _V4),
+    5: _table_names(_V1 + _V2 + _V3 + _V4 + _V5),
 }
 
 
