@@ -70,7 +70,14 @@ def add_commands(commands: Commands) -> None:
     add_common(k)
     x = actions.add_parser("export", help="everything about an incident, for its report")
     x.add_argument("id", help="the incident's id, such as INC-7")
-    x.add_argument("--json", dest="json_file", type=Path, metavar="FILE", required=True)
+    written = x.add_mutually_exclusive_group(required=True)
+    written.add_argument("--pdf", dest="pdf_file", type=Path, metavar="FILE", help="a PDF summary")
+    written.add_argument("--json", dest="json_file", type=Path, metavar="FILE", help="a document")
+    x.add_argument(
+        "--page-size",
+        choices=("A4", "Letter"),
+        help="the PDF's paper (default: the page_size setting, A4)",
+    )
     x.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
@@ -226,10 +233,32 @@ def _export(args: argparse.Namespace, store: Any, number: int, out: TextIO) -> N
     from watchkeeper.cli.output import json_default
     from watchkeeper.incidents.assemble import assemble
 
+    if args.pdf_file is not None:
+        _export_pdf(args, store, number, out)
+        return
     document = assemble(store, number, args.clock())
     text = json.dumps(document, default=json_default, ensure_ascii=False, indent=2)
     args.json_file.write_text(text + "\n", encoding="utf-8")
     out.write(f"{document['incident']['id']} written to {args.json_file}\n")
+
+
+def _export_pdf(args: argparse.Namespace, store: Any, number: int, out: TextIO) -> None:
+    """The PDF summary, laid out by Qt offscreen: no display is needed."""
+    import watchkeeper.ui  # noqa: F401  (PySide6's reference-count workaround, ui/singletons)
+    from watchkeeper.core import settings as settings_module
+    from watchkeeper.incidents.export import write_incident_summary
+    from watchkeeper.storage.incidents import label
+
+    chosen = settings_module.load()
+    pages = write_incident_summary(
+        store,
+        number,
+        args.pdf_file,
+        args.clock(),
+        organisation=chosen.organisation,
+        page_size=args.page_size or chosen.page_size,
+    )
+    out.write(f"{label(number)} written to {args.pdf_file} ({pages:,} pages)\n")
 
 
 _HANDLERS = {

@@ -32,6 +32,7 @@ LISTENERS: dict[str, int] = {
 DEFAULT_LISTENERS = {"syslog-udp": 5514, "syslog-tcp": 5514}
 # the profiles of SigmaHQ's set (detection.bundle.PROFILES has the same keys)
 RULE_PROFILES = ("core", "broad", "hunting")
+PAGE_SIZES = ("A4", "Letter")
 DEFAULT_COLUMNS = ["time", "host", "source", "event_id", "level", "username", "process", "message"]
 CONNECTIONS_PER_SENDER = 32
 CONNECTION_IDLE_SECONDS = 600.0
@@ -49,6 +50,9 @@ class Settings:
     rule_folders: list[str] = field(default_factory=list)
     # which of SigmaHQ's shipped rules run: "core", "broad" or "hunting" (detection.bundle)
     rule_profile: str = "core"
+    # the reports: the organisation named in their headers, and the paper ("A4" or "Letter")
+    organisation: str = ""
+    page_size: str = "A4"
     # values for Sigma placeholders (%name% with the |expand modifier)
     placeholders: dict[str, list[str]] = field(default_factory=dict)
     # the collector: listener name (see LISTENERS) -> port, for the ones turned on
@@ -132,6 +136,10 @@ def _valid(document: dict[str, Any]) -> Settings:
         settings.time_display = defaults.time_display
     if settings.rule_profile not in RULE_PROFILES:
         settings.rule_profile = defaults.rule_profile
+    if settings.page_size not in PAGE_SIZES:
+        settings.page_size = defaults.page_size
+    if not isinstance(settings.organisation, str):
+        settings.organisation = defaults.organisation
     if settings.timeline_series not in ("source", "level"):
         settings.timeline_series = defaults.timeline_series
     if not isinstance(settings.placeholders, dict) or not all(

@@ -133,9 +133,9 @@ def _key_events(store: Store, found: IncidentDetail) -> dict[str, Any]:
 def _evidence(store: Store, incident_id: int) -> dict[str, Any]:
     """For each event the incident covers, its file and record; for each file, its hash."""
     subquery, params = incident_event_ids_sql(incident_id)
-    covered = f"SELECT id, import_id, record_no, time FROM events WHERE id IN ({subquery})"
+    covered = f"SELECT id, import_id, record_no, time, host FROM events WHERE id IN ({subquery})"
     rows = store.fetch_all(
-        f"SELECT c.id, i.path, c.record_no, c.time FROM ({covered}) c "
+        f"SELECT c.id, i.path, c.record_no, c.time, c.host FROM ({covered}) c "
         "LEFT JOIN imports i ON i.id = c.import_id ORDER BY c.time NULLS LAST, c.id LIMIT ?",
         [*params, EVIDENCE_LIMIT],
     )
@@ -149,8 +149,8 @@ def _evidence(store: Store, incident_id: int) -> dict[str, Any]:
     count = int(total[0]) if total else 0
     return {
         "events": [
-            {"event": int(event), "file": path, "record": record, "time": time}
-            for event, path, record, time in rows
+            {"event": int(event), "file": path, "record": record, "time": time, "host": host}
+            for event, path, record, time, host in rows
         ],
         "events_total": count,
         "truncated": count > len(rows),
