@@ -11,10 +11,14 @@ from pathlib import Path
 import pytest
 from tests.unit.test_cli_incidents import _detection, _store, cli, ok
 
-pytestmark = pytest.mark.skipif(
-    not shutil.which("pdftotext") or not shutil.which("pdftoppm"),
-    reason="poppler-utils is not installed (installer/bootstrap.sh test installs it)",
-)
+# the app's QApplication, as in the window: the export would otherwise start a bare one
+pytestmark = [
+    pytest.mark.usefixtures("qapp"),
+    pytest.mark.skipif(
+        not shutil.which("pdftotext") or not shutil.which("pdftoppm"),
+        reason="poppler-utils is not installed (installer/bootstrap.sh test installs it)",
+    ),
+]
 
 
 def _text(pdf: Path) -> str:

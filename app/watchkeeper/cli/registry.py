@@ -1,6 +1,6 @@
 """The command modules: one per group of commands, each declaring its own in the parser.
 
-A group of commands to come (incidents, report, setup, archive, verify, alerts) is one more
+A group of commands to come (setup, archive, verify, alerts) is one more
 module beside these with an `add_commands()`, listed in `COMMAND_MODULES` with the names of
 its commands and imported in `build_parser()`.
 """
@@ -21,6 +21,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "detection": ("detect", "hits"),
     "detections": ("detections",),
     "incidents": ("incidents",),
+    "report": ("report",),
     "collect": ("collect", "sources"),
     "devices": ("devices",),
 }
@@ -42,6 +43,7 @@ def build_parser() -> Parser:
         devices,
         imports,
         incidents,
+        report,
         rules,
         search,
     )
@@ -54,6 +56,7 @@ def build_parser() -> Parser:
         "detection": detection,
         "detections": detections,
         "incidents": incidents,
+        "report": report,
         "collect": collect,
         "devices": devices,
     }

@@ -120,6 +120,8 @@ def _summary(figures: MonthlyFigures, name: str) -> list[str]:
         f" end of the month ({listed(outside)})."
         if outside
         else f"All {counted(len(figures.devices), 'device')} were within policy."
+        if figures.devices
+        else "No device list was imported, so the devices' compliance is not known."
     )
     return [
         collected,
