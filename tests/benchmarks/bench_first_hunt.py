@@ -45,9 +45,15 @@ with Store(db) as store:
     levels = dict(store.fetch_all(
         "SELECT r.level, count(*) FROM hits h JOIN detection_rules r USING (rule_id) GROUP BY 1"
     ))
+    detections = dict(store.fetch_all(
+        "SELECT r.level, count(*) FROM detections d JOIN detection_rules r USING (rule_id) "
+        "GROUP BY 1"
+    ))
 print(json.dumps({
     "rules": len(ruleset.rules), "compiled": ruleset.compiled,
     "fired": len(report.hits_by_rule), "hits": report.new_hits, "levels": levels,
+    "detections": sum(detections.values()),
+    "severe": detections.get("high", 0) + detections.get("critical", 0),
     "import": imported - started, "detect": done - imported,
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
@@ -98,7 +104,8 @@ def main() -> None:
             ("Hunting, installer's compiled cache", "hunting", cache),
         ]
         print(
-            f"{'case':38} {'rules':>6} {'fired':>6} {'hits':>6} {'import':>8} "
+            f"{'case':38} {'rules':>6} {'fired':>6} {'hits':>6} {'detections (severe)':>19} "
+            f"{'import':>8} "
             f"{'rules run':>10} {'peak':>8}  hits by level"
         )
         for label, profile, with_cache in cases:
@@ -108,6 +115,7 @@ def main() -> None:
             levels = ", ".join(f"{k} {v}" for k, v in sorted(by_level.items()))
             print(
                 f"{label:38} {r['rules']:>6,} {r['fired']:>6,} {r['hits']:>6,} "
+                f"{r['detections']:>12,} ({r['severe']:>4,}) "
                 f"{r['import']:>7.1f}s {r['detect']:>9.1f}s {r['peak_mb']:>6.0f}MB  {levels}"
             )
 

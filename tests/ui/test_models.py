@@ -60,7 +60,7 @@ def test_rows_models_pass_the_model_tester(
     users = RowsModel(USER_COLUMNS)
     users.set_rows(pivots.users(store))
     qtmodeltester.check(users)
-    users.sort(1, Qt.SortOrder.DescendingOrder)
+    users.sort(3, Qt.SortOrder.DescendingOrder)  # logon failures
     assert users.row_object(0).username == "root"
     hosts = RowsModel(HOST_COLUMNS)
     hosts.set_rows(pivots.hosts(store))

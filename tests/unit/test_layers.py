@@ -65,7 +65,8 @@ def test_headless_commands_load_no_qt(tmp_path: Path) -> None:
 def test_the_pdf_writer_uses_qtgui_not_widgets() -> None:
     qt = {
         module
-        for module in _imports(PACKAGE / "incidents" / "pdf.py")
+        for name in ("pdf.py", "chart.py")
+        for module in _imports(PACKAGE / "incidents" / name)
         if module.split(".")[0] in {"PySide6", "shiboken6", "pyqtgraph"}
     }
     assert qt <= PDF_WRITER_QT

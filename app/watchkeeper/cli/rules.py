@@ -99,6 +99,12 @@ def print_rules(ruleset: RuleSet, listed: bool, out: TextIO) -> None:
     )
     if ruleset.profile:
         out.write(f"  {profile_line(ruleset)}\n")
+        idle = sum(ruleset.sigmahq.get("idle", {}).values())
+        if idle:
+            out.write(
+                f"  {idle:,} of the release's rules are left out: they read logs that never "
+                "reach Watchkeeper (cloud, web, network; --json lists why)\n"
+            )
     levels = Counter(r.level or "none" for r in ruleset.rules)
     out.write(
         "  "

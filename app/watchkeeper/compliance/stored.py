@@ -7,8 +7,6 @@ of it still holds next week.
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from datetime import UTC, datetime
 
 from watchkeeper.compliance.model import (
@@ -26,9 +24,8 @@ from watchkeeper.compliance.model import (
     Fact,
     FactValue,
 )
+from watchkeeper.core.identity import host_key
 from watchkeeper.storage.inventory import FactRow, RecordRow
-
-_DNS_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)+\.?")
 
 
 def utc(value: datetime) -> datetime:
@@ -47,20 +44,8 @@ def serial_key(serial: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """A device name as compared: case does not matter, and a DNS name is its first label,
-    so "PC-07", "pc-07.oakfield.local" and "PC-07.OAKFIELD.LOCAL" are one name.
-
-    An IP address and a name with spaces or apostrophes ("Tom's iPhone") stay whole.
-    """
-    folded = " ".join(name.split()).casefold()
-    try:
-        ipaddress.ip_address(folded)
-        return folded
-    except ValueError:
-        pass
-    if _DNS_NAME.fullmatch(folded):
-        return folded.split(".", 1)[0]
-    return folded
+    """A device name as compared: the same comparison the Hosts view makes (see host_key)."""
+    return host_key(name)
 
 
 def record_key(record: DeviceRecord) -> str:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from watchkeeper.core.attack import tactic_tags, tactics, techniques
+from watchkeeper.core.identity import KIND_PERSON, base_kind, parse_account
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage import hits
 from watchkeeper.storage.hits import HitFilter
@@ -157,22 +158,24 @@ def stories(found: list[Detection], minutes: int = STORY_MINUTES) -> None:
 
 
 SEVERE = ("critical", "high")
-# Accounts that tie no two detections together: the system's own, groups some events put in
-# a user field, and the names every password guesser tries on every machine.
-NOT_PEOPLE = frozenset(
-    {"", "-", "system", "localsystem", "local service", "network service", "anonymous logon"}
-    | {"administrators", "users", "guests", "everyone"}
-    | {"root", "admin", "administrator", "guest", "test", "user", "ubuntu", "pi", "support"}
-)
+# Names every password guesser tries on every machine: they tie no two detections together.
+GUESSED_NAMES = frozenset({"admin", "administrator", "guest", "test", "user", "ubuntu", "pi"})
+# groups some events put in a user field
+GROUPS = frozenset({"administrators", "users", "guests", "everyone", "support"})
 
 
 def _people(item: Detection) -> set[str]:
-    """The detection's accounts without their domain (CONTOSO\\bob, bob@contoso.local: bob)."""
+    """The people a detection names, without their domain (CONTOSO\\bob, bob@contoso: bob);
+    the system's own accounts, machines and groups are not people (core.identity)."""
     names = set()
-    for name in [item.user, *item.users]:
-        short = (name or "").strip().lower().rsplit("\\", 1)[-1].split("@", 1)[0]
-        if short not in NOT_PEOPLE and not short.endswith("$"):
-            names.add(short)
+    for name in {item.user, *item.users}:
+        account = parse_account(name or "")
+        if (
+            account.name
+            and base_kind(account) == KIND_PERSON
+            and account.name_key not in GUESSED_NAMES | GROUPS
+        ):
+            names.add(account.name_key)
     return names
 
 

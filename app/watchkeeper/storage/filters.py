@@ -17,6 +17,9 @@ from watchkeeper.core.fields import (
 )
 from watchkeeper.core.filterlang import And, Filter, Node, Not, Term, Word, parse_filter
 from watchkeeper.core.timeparse import parse_iso, utc_naive
+from watchkeeper.storage.host_names import host_sql
+from watchkeeper.storage.store import Store
+from watchkeeper.storage.user_filter import user_sql
 
 FREE_TEXT_COLUMNS = ("message", "raw")  # raw holds the whole original record
 
@@ -88,7 +91,12 @@ def _sql(node: Node, resolver: Resolver, source: Filter, params: list[object]) -
         params.append(node.value)
         return "id IN (SELECT event FROM hits WHERE rule_id = ?)"
     if isinstance(node, Word | Term):
-        return _condition_sql(condition_for(node, resolver, source), params)
+        condition = condition_for(node, resolver, source)
+        if isinstance(resolver, Store) and isinstance(condition, Equals):
+            alias_sql = _alias_sql(condition, resolver, params)
+            if alias_sql is not None:
+                return alias_sql
+        return _condition_sql(condition, params)
     if isinstance(node, Not):
         # IS NOT TRUE rather than NOT: `-user:bob` must keep events that have no user, and
         # NOT of a comparison with NULL is NULL, which would drop them.
@@ -119,6 +127,22 @@ def _incident_sql(node: Term, source: Filter, params: list[object]) -> str:
     subquery, values = incident_event_ids_sql(number)
     params.extend(values)
     return f"id IN ({subquery})"
+
+
+def _alias_sql(condition: Equals, store: Store, params: list[object]) -> str | None:
+    """`user:` and `host:` with one value match every spelling of that account or machine:
+    `user:alice` finds CONTOSO\\alice, alice@contoso.local and her SID; `host:pc01` finds
+    PC01.contoso.local and the addresses PC01 was seen at. None for other conditions."""
+    if condition.wildcards or not isinstance(condition.value, str):
+        return None
+    if not condition.value.strip():
+        return None
+    column = condition.column.lower()
+    if column == "host":
+        return host_sql(store, condition.value, params)
+    if column == "username":
+        return user_sql(store, condition.value, params)
+    return None
 
 
 # --- what a term means ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from watchkeeper.core.identity import KIND_FAILED_ONLY, KIND_PERSON
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.storage.filters import compile_filter
 from watchkeeper.storage.pivots import (
@@ -224,12 +225,15 @@ def test_auditd_logons_and_started_programs_are_counted(office: Store) -> None:
     assert found["admin"].hosts == ["app1"]
 
 
-def test_users_put_the_most_failed_logons_first(office: Store) -> None:
+def test_users_put_people_first_then_the_most_failed_logons(office: Store) -> None:
     rows = users(office)
     # jsmith and bob both failed three times; jsmith has more events
     assert [row.username for row in rows][:3] == ["jsmith", "bob", "alice"]
-    failures = [row.logon_failures for row in rows]
-    assert failures == sorted(failures, reverse=True)
+    people = [row for row in rows if row.kind == KIND_PERSON]
+    assert [row.logon_failures for row in people] == [3, 3, 2, 0]  # carol logged on once
+    # names that only ever failed to log on come after the people
+    assert {row.username for row in rows[len(people) :]} == {"admin", DROP, MARKUP}
+    assert {row.kind for row in rows[len(people) :]} == {KIND_FAILED_ONLY}
 
 
 def test_hostile_usernames_come_back_verbatim(office: Store) -> None:
@@ -257,7 +261,8 @@ def test_hosts_show_sources_users_and_activity(office: Store) -> None:
     assert db1.first_seen == at("2026-11-21T10:00:00")
     assert db1.last_seen == at("2026-11-21T10:06:00")
     assert found["app1"].sources == ["auditd"]
-    assert found["app1"].users == ["admin", "alice", "bob"]  # equal counts: by name
+    # equal counts: people by name, then admin, whose only event is a failed logon
+    assert found["app1"].users == ["alice", "bob", "admin"]
 
 
 def test_a_host_that_went_quiet_shows_its_silent_hours(office: Store) -> None:

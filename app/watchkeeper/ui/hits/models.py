@@ -186,7 +186,7 @@ def _detection_html(item: Detection, utc: bool) -> str:
     if item.reason:
         text += f": {_text(item.reason)}"
     if item.story_size > 1:
-        text += f". One of {item.story_size} related detections on this host"
+        text += f". One of {item.story_size} detections in its story"
     return text + ".</p>"
 
 

@@ -18,6 +18,13 @@ from watchkeeper.ui.tasks import TaskRunner
 USER_COLUMNS = (
     Column("User", lambda r: r.username),
     Column(
+        "Kind",
+        lambda r: r.kind_label,
+        "Person; service identity (SYSTEM, LOCAL SERVICE, DWM-1…); a computer's own account "
+        "(ending in $); or a name that only ever failed to log on (guessed names)",
+    ),
+    Column("Domain", lambda r: r.domain),
+    Column(
         "Logon failures",
         lambda r: r.logon_failures,
         "Failed logons: Windows 4625/4771, failed SSH, su, sudo and login attempts",
@@ -36,6 +43,12 @@ USER_COLUMNS = (
     Column("Events", lambda r: r.events),
     Column("First seen", lambda r: r.first_seen),
     Column("Last seen", lambda r: r.last_seen),
+    Column(
+        "Also written as",
+        lambda r: [name for name in r.aliases if name != r.username],
+        "Every other way the events name this account: DOMAIN\\user, user@domain, its SID",
+    ),
+    Column("SID", lambda r: r.sid),
 )
 HOST_COLUMNS = (
     Column("Host", lambda r: r.host),
@@ -53,6 +66,11 @@ HOST_COLUMNS = (
         "Quiet for (hours)",
         lambda r: r.silent_hours,
         "Hours between the host's last event and the newest event in the store",
+    ),
+    Column(
+        "Also written as",
+        lambda r: [name for name in r.aliases if name != r.host],
+        "Other names the events give this machine, such as its FQDN",
     ),
 )
 
@@ -129,9 +147,7 @@ class PivotView(QWidget):
 
     def _on_search_text_changed(self, text: str) -> None:
         needle = text.strip().lower()
-        shown = (
-            [r for r in self._rows if needle in self._key_of(r).lower()] if needle else self._rows
-        )
+        shown = [r for r in self._rows if needle in _searched(self._key_of(r), r)]
         self.model.set_rows(shown)
         self.count.setText(
             f"{len(shown):,} of {len(self._rows):,}" if needle else f"{len(self._rows):,}"
@@ -142,6 +158,11 @@ class PivotView(QWidget):
             self.filter_requested.emit(exact_term(self._field, self._key_of(row)), None, None)
 
 
+def _searched(key: str, row: Any) -> str:
+    """What the find box looks in: the row's name and every other spelling of it."""
+    return " ".join([key, *getattr(row, "aliases", [])]).lower()
+
+
 def users_view(store: Store, runner: TaskRunner) -> PivotView:
     return PivotView(
         store,
@@ -150,9 +171,10 @@ def users_view(store: Store, runner: TaskRunner) -> PivotView:
         field="user",
         columns=USER_COLUMNS,
         load=partial(pivots.users),
-        key_of=lambda r: r.username,
-        explanation="Every account seen in the logs, most failed logons first: "
-        "tie suspicious activity to a person.",
+        key_of=lambda r: r.label or r.username,
+        explanation="Every account seen in the logs, people first, most failed logons "
+        "first: tie suspicious activity to a person. One person's spellings "
+        "(CONTOSO\\alice, alice@contoso.local, her SID) are one row.",
     )
 
 
@@ -166,5 +188,6 @@ def hosts_view(store: Store, runner: TaskRunner) -> PivotView:
         load=partial(pivots.hosts),
         key_of=lambda r: r.host,
         explanation="Every computer, server and device seen, with who used it and "
-        "when it was last heard from.",
+        "when it was last heard from. A short name, its FQDN and the addresses it sent "
+        "its logs from are one row.",
     )
