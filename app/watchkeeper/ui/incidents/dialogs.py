@@ -67,7 +67,7 @@ class ChooseIncidentDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(ok_text if not what else f"{ok_text}: {what}"[:80])
+        self.setWindowTitle(ok_text if ok_text.endswith("incident") else f"{ok_text} to incident")
         self.setMinimumWidth(540)
         self.new = QRadioButton("A new incident")
         self.existing = QRadioButton("An incident already open")

@@ -176,10 +176,18 @@ class IncidentPage(QWidget):
         self.notifications = _table(("When", "Who", "To", "Note"))
         done = QWidget()
         column = QVBoxLayout(done)
-        column.addWidget(plain_label("Actions taken", wrap=False))
-        column.addWidget(self.actions_table, 1)
-        column.addWidget(plain_label("Notifications made", wrap=False))
-        column.addWidget(self.notifications, 1)
+        for heading, kind, table in (
+            ("Actions taken", "action", self.actions_table),
+            ("Notifications made", "notification", self.notifications),
+        ):
+            row = QHBoxLayout()
+            row.addWidget(plain_label(heading, wrap=False))
+            row.addStretch(1)
+            add = QPushButton(f"Add {kind}…")
+            add.clicked.connect(partial(self.entry_requested.emit, kind))
+            row.addWidget(add)
+            column.addLayout(row)
+            column.addWidget(table, 1)
         self.detections = _table(("Id", "Rule", "Level", "Host", "User", "First", "Events"))
         self.subjects = plain_label()
         linked = QWidget()
@@ -231,7 +239,9 @@ class IncidentPage(QWidget):
         self.resolution.setText(f"({item.resolution})" if item.resolution else "")
         self.owner.setText(item.owner)
         self.personal.setChecked(item.personal_data)
-        self.warning.setText(found.warning or "")
+        # the store's sentence names the command; here the button does it
+        said = (found.warning or "").replace("`incidents notify`", "Add notification")
+        self.warning.setText(said)
         self.warning.setVisible(bool(found.warning))
         for name in ("summary", "impact", "lessons"):
             box: NoteEdit = getattr(self, name)

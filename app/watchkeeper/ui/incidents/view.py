@@ -48,7 +48,11 @@ COLUMNS = (
     Column("Opened", lambda r: r.opened),
     Column("Closed", lambda r: r.closed),
     Column("Detections", lambda r: r.detections),
-    Column("Events", lambda r: r.events, "Events linked by hand"),
+    Column(
+        "Events added",
+        lambda r: r.events,
+        "Events added by hand; Open events shows its detections' too",
+    ),
 )
 EMPTY = (
     "No incidents here. Escalate a detection in Hits (E), add events, hosts or users to one "
@@ -118,7 +122,7 @@ class IncidentsView(QWidget):
         self.splitter.addWidget(self.list_pages)
         self.splitter.addWidget(self.page)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([200, 520])
+        self.splitter.setSizes([150, 570])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 8)
         layout.addLayout(top)
@@ -172,7 +176,7 @@ class IncidentsView(QWidget):
         self.incidents = found.incidents
         self.model.set_rows(found.incidents)
         self.list_pages.setCurrentIndex(0 if found.incidents else 1)
-        fit_columns(self.table, widest=320)
+        fit_columns(self.table, widest=260)
         shown = len(found.incidents)
         self.count.setText(f"{shown:,} shown · {found.open_count:,} not closed")
         self.open_count_changed.emit(found.open_count)
