@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMenu
 from pytestqt.qtbot import QtBot
 from tests.ui.test_hits import _window
 from tests.ui.window_helpers import settle
@@ -22,7 +22,7 @@ from watchkeeper.storage import incident_links, incident_views, incidents
 from watchkeeper.storage.store import Store
 from watchkeeper.ui.incidents import jobs
 from watchkeeper.ui.incidents.dialogs import ChooseIncidentDialog, EntryDialog, StatusDialog
-from watchkeeper.ui.main_window import EVENTS, INCIDENTS, MainWindow
+from watchkeeper.ui.main_window import EVENTS, HOSTS, INCIDENTS, MainWindow
 
 MakeWindow = Callable[..., MainWindow]
 NOW = datetime(2026, 11, 30, 9, 15)
@@ -238,6 +238,8 @@ def test_hostile_text_shows_as_text(qtbot: QtBot, make_window: MakeWindow, store
         if "<b>" in label.text():
             assert label.textFormat() == Qt.TextFormat.PlainText, label.text()
     assert "<b>bold</b>" in page.subjects.text()
+    tips = [page.timeline.item(n, 2).toolTip() for n in range(page.timeline.rowCount())]  # type: ignore[union-attr]
+    assert any("&lt;b&gt;bold&lt;/b&gt;" in tip for tip in tips)
     # saving a field does not change the hostile text of the others
     page.owner.setText("Sam")
     page.owner.editingFinished.emit()
@@ -278,7 +280,17 @@ def test_hosts_and_events_are_added_and_the_incident_opens_the_explorer(
     qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
 ) -> None:
     window = _window_with_hits(qtbot, make_window, tmp_path)
-    window.linker.add("host", ["web01"])
+    window.show_view(HOSTS)
+    settle(qtbot, window)
+    hosts = window.hosts
+    row = next(
+        n for n in range(hosts.model.rowCount()) if hosts.model.row_object(n).host == "web01"
+    )
+    hosts._on_table_menu(hosts.table.visualRect(hosts.model.index(row, 0)).center())
+    menu = hosts.findChildren(QMenu)[-1]
+    add = next(a for a in menu.actions() if a.text() == "Add host to incident…")
+    menu.close()
+    add.trigger()
     dialog = _linker_dialog(qtbot, window)
     dialog.accept()
     settle(qtbot, window)

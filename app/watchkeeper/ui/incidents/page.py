@@ -4,6 +4,7 @@ an edit (a storage function's call without who and when), which the view saves a
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
@@ -77,7 +78,8 @@ def fill(table: QTableWidget, rows: Sequence[Sequence[Any]], utc: bool) -> None:
             else:
                 text = "" if value is None else str(value)
             item = QTableWidgetItem(" ".join(text.split()))  # one line per row
-            item.setToolTip(text[:2000])
+            # a tooltip that looks like markup is read as markup: escaped, it reads as written
+            item.setToolTip(f"<p style='white-space: pre-wrap'>{html.escape(text[:2000])}</p>")
             table.setItem(number, column, item)
     header = table.horizontalHeader()
     for column in range(table.columnCount() - 1):
