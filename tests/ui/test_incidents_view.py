@@ -350,3 +350,29 @@ def test_export_without_the_pdf_writer_is_a_sentence(store: Store, tmp_path: Pat
         assert isinstance(error, WatchkeeperError) and "PDF" in error.title
     else:  # the writer is there
         assert pages >= 0
+
+
+def test_export_calls_the_pdf_writer_with_the_incident_and_settings(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import types
+
+    asked: list[tuple[Any, ...]] = []
+
+    def write_incident_summary(
+        store: Store,
+        incident_id: int,
+        path: Path,
+        now: datetime,
+        organisation: str = "",
+        page_size: str = "A4",
+    ) -> int:
+        asked.append((store, incident_id, path, now, organisation, page_size))
+        return 4
+
+    writer = types.ModuleType(jobs.EXPORT_MODULE)
+    writer.write_incident_summary = write_incident_summary  # type: ignore[attr-defined]
+    monkeypatch.setitem(__import__("sys").modules, jobs.EXPORT_MODULE, writer)
+    pages = jobs.export_pdf(store, 7, tmp_path / "x.pdf", NOW, "Smith & Co <Ltd>", "Letter")
+    assert pages == 4
+    assert asked == [(store, 7, tmp_path / "x.pdf", NOW, "Smith & Co <Ltd>", "Letter")]
