@@ -17,7 +17,7 @@ from watchkeeper.ingest.summary import ImportSummary
 from watchkeeper.storage.sources import source_key
 from watchkeeper.storage.store import Store
 from watchkeeper.ui.collecting import CollectorController
-from watchkeeper.ui.main_window import MainWindow
+from watchkeeper.ui.main_window import SOURCES, MainWindow
 
 MakeWindow = Callable[..., MainWindow]
 
@@ -115,5 +115,5 @@ def test_a_source_that_stops_is_silent_within_its_interval(
     view.clock = lambda: datetime.now(UTC) + timedelta(seconds=4)
     view.refresh()
     qtbot.waitUntil(lambda: view.silent_count == 1, timeout=30_000)
-    assert "silent" in window.navigation.item(5).text()
+    assert "silent" in window.navigation.item(SOURCES).text()
     assert "web01 (cron)" in view.banner_text.text()

@@ -1,5 +1,5 @@
 """The Devices view as a user meets it: a row per device with a coloured cell per check, the
-evidence in tooltips, filters, CSV export, the device page with exceptions, and Ctrl+7."""
+evidence in tooltips, filters, CSV export, the device page with exceptions, and Ctrl+8."""
 
 from __future__ import annotations
 
@@ -273,14 +273,14 @@ def test_the_import_summary_names_what_was_recognised(
     assert "garbage.csv" in dialog.details.toPlainText()
 
 
-def test_ctrl_7_opens_the_devices_view(
+def test_ctrl_8_opens_the_devices_view(
     qtbot: QtBot, make_window: MakeWindow, store: Store, fixtures: Path
 ) -> None:
     import_fixtures(store, fixtures)
     window = make_window()
     assert VIEWS[DEVICES] == "Devices"
     action = window.view_actions[DEVICES]
-    assert action.shortcut() == QKeySequence("Ctrl+7")
+    assert action.shortcut() == QKeySequence("Ctrl+8")
     action.trigger()
     assert window.current_view() == DEVICES
     settle(qtbot, window)

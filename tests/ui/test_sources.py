@@ -281,12 +281,12 @@ def test_the_test_event_button(qtbot: QtBot, make_window: MakeWindow) -> None:
     assert not view.test_button.isEnabled()
 
 
-def test_ctrl_6_opens_the_sources_view(qtbot: QtBot, make_window: MakeWindow) -> None:
+def test_ctrl_7_opens_the_sources_view(qtbot: QtBot, make_window: MakeWindow) -> None:
     window = make_window()
     assert window.current_view() == OVERVIEW
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=10_000)  # shortcuts go to the active window
-    qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
     assert window.current_view() == SOURCES
     assert window.pages.currentWidget() is window.sources_view
     assert window.navigation.currentItem().text() == "Sources"

@@ -73,14 +73,19 @@ def test_keys_move_and_set_states_kept_in_the_store(
     assert model.data(model.index_of(first, 1)) == "in review"
     assert window.navigation.item(HITS).text() == f"Hits\n({new_before - 1} new)"
     assert "in review" in window.statusBar().currentMessage()
-    _press(qtbot, window, Qt.Key.Key_E)
+    window.linker.who = lambda: "tester"
+    window.linker.clock = lambda: NOW
+    _press(qtbot, window, Qt.Key.Key_E)  # asks which incident: a new one
+    assert window.linker.dialog is not None
+    window.linker.dialog.accept()
+    settle(qtbot, window)
     assert _stored_state(store, first.id)[0] == "escalated"
     _press(qtbot, window, Qt.Key.Key_N)
     assert _stored_state(store, first.id)[0] == "new"
     history = detections.history(store, first.id)
     assert [(h.old_state, h.new_state, h.at) for h in history] == [
         ("new", "in review", NOW),
-        ("in review", "escalated", NOW),
+        ("in review", "escalated", NOW),  # escalated to incident INC-1
         ("escalated", "new", NOW),
     ]
     assert "History" in window.hits_view.info.toPlainText()

@@ -48,6 +48,8 @@ from watchkeeper.ui.hits.rule_sets import RuleSets
 from watchkeeper.ui.hits.view import HitsView
 from watchkeeper.ui.import_flow import ImportFlow
 from watchkeeper.ui.importing import ImportSummaryDialog, local_paths
+from watchkeeper.ui.incidents.view import IncidentsView
+from watchkeeper.ui.incidents.wiring import wire_incidents
 from watchkeeper.ui.overview.view import OverviewView
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.pivots.view import hosts_view, users_view
@@ -59,8 +61,8 @@ from watchkeeper.ui.view_stack import ViewStack
 if TYPE_CHECKING:
     from watchkeeper.ui.explorer.view import ExplorerView
 
-VIEWS = ("Overview", "Events", "Users", "Hosts", "Hits", "Sources", "Devices")
-OVERVIEW, EVENTS, USERS, HOSTS, HITS, SOURCES, DEVICES = range(7)
+VIEWS = ("Overview", "Events", "Users", "Hosts", "Hits", "Incidents", "Sources", "Devices")
+OVERVIEW, EVENTS, USERS, HOSTS, HITS, INCIDENTS, SOURCES, DEVICES = range(8)
 EXPLORER_SPLITTER = "explorerSplitter"  # its key in the saved layout
 
 
@@ -108,6 +110,7 @@ class MainWindow(QMainWindow):
         self.users = users_view(store, self.runner)
         self.hosts = hosts_view(store, self.runner)
         self.hits_view = HitsView(store, self.runner)
+        self.incidents_view = IncidentsView(store, self.runner, self.settings)
         self.sources_view = SourcesView(store, self.settings, self.runner, None)
         self.devices_view = DevicesView(store, self.settings, self.runner)
         self._wire_views()
@@ -120,9 +123,11 @@ class MainWindow(QMainWindow):
         self.views.add(self.users, self.users.refresh)
         self.views.add(self.hosts, self.hosts.refresh)
         self.views.add(self.hits_view, self.hits_view.refresh)
+        self.views.add(self.incidents_view, self.incidents_view.refresh)
         self.views.add(self.sources_view, self.sources_view.refresh)
         self.views.add(self.devices_view, self.devices_view.refresh)
         self.navigation, self.pages = self.views.navigation, self.views.pages
+        self.linker = wire_incidents(self, INCIDENTS)
         self.setCentralWidget(self.views)
 
         toolbar = QToolBar("Main")
@@ -185,6 +190,7 @@ class MainWindow(QMainWindow):
 
             explorer = ExplorerView(self.store, self.runner, self.settings)
             explorer.searched.connect(self._on_explorer_searched)
+            explorer.add_to_incident_requested.connect(self.linker.add)
             window_state.restore_splitter(explorer.splitter, EXPLORER_SPLITTER)
             self.views.replace(EVENTS, explorer)
             self._explorer = explorer
@@ -377,6 +383,7 @@ class MainWindow(QMainWindow):
         self.overview.utc = utc
         for view in (self.users, self.hosts, self.hits_view, self.sources_view, self.devices_view):
             view.set_utc(utc)
+        self.incidents_view.set_utc(utc)
 
     def show_times_in_utc(self, utc: bool) -> None:
         """Times in UTC, or in the computer's time zone, in every view."""

@@ -44,12 +44,15 @@ from watchkeeper.ui.explorer.jobs import (
 from watchkeeper.ui.explorer.timeline_view import TimelineView
 from watchkeeper.ui.tasks import TaskRunner
 
+ADD_LIMIT = 5000  # events added to an incident at once from a selection
+
 
 class ExplorerView(QWidget):
     """Every event the filter matches, in time order; a range on the timeline narrows it."""
 
     count_changed = Signal(int)
     searched = Signal(str)  # a filter was applied: the text, for history
+    add_to_incident_requested = Signal(str, list)  # "event", the selected events' ids
 
     def __init__(
         self, store: Store, runner: TaskRunner, settings: Settings, parent: QWidget | None = None
@@ -90,11 +93,12 @@ class ExplorerView(QWidget):
         self._build_layout()
 
     def _build_table(self) -> QTableView:
-        """The virtual event table: single rows, movable columns, menus on cells and header."""
+        """The virtual event table: rows (several for Add to incident), movable columns,
+        menus on cells and header."""
         table = QTableView()
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
         table.setShowGrid(False)
@@ -287,14 +291,16 @@ class ExplorerView(QWidget):
         size_columns(self.table, self.model)
 
     def _on_table_selection_changed(self, *_: QItemSelection) -> None:
-        rows = self.table.selectionModel().selectedRows()
+        # the current row, not every selected one: a selection may span millions of rows
+        selection = self.table.selectionModel()
+        current = selection.currentIndex()
         self._detail_row = None
-        if not rows:
+        if not selection.hasSelection() or not current.isValid():
             self.detail.show_event(None, None)
             return
-        event_id = self.model.event_id(rows[0].row())
+        event_id = self.model.event_id(current.row())
         if event_id is None:
-            self._detail_row = rows[0].row()  # shown when its page arrives
+            self._detail_row = current.row()  # shown when its page arrives
             return
         self._runner.run(
             partial(event_job, self._store, event_id),
@@ -330,7 +336,25 @@ class ExplorerView(QWidget):
                         f"Show every event of this {label} ({values[key]})",
                         partial(self.replace_filter, exact_term(key, values[key])),
                     )
+        event_ids = self.selected_event_ids()
+        if event_ids:
+            menu.addSeparator()
+            menu.addAction(
+                f"Add {counted(len(event_ids), 'event')} to incident…",
+                partial(self.add_to_incident_requested.emit, "event", event_ids),
+            )
         menu.popup(self.table.viewport().mapToGlobal(point))
+
+    def selected_event_ids(self, limit: int = ADD_LIMIT) -> list[int]:
+        """The selected events' ids whose rows are read, the first `limit` of them."""
+        found: list[int] = []
+        selection = self.table.selectionModel().selection()
+        for span in (selection.at(n) for n in range(selection.count())):
+            for row in range(span.top(), min(span.bottom() + 1, span.top() + limit)):
+                event_id = self.model.event_id(row)
+                if event_id is not None and len(found) < limit:
+                    found.append(event_id)
+        return found
 
     def _on_header_menu(self, point: QPoint) -> None:
         menu = column_menu(

@@ -19,7 +19,7 @@ STATE_MENU = (
     ("In review", "R", "in review"),
     ("Benign…", "B", "benign"),
     ("False positive…", "F", "false positive"),
-    ("Escalated", "E", "escalated"),
+    ("Escalate to incident…", "E", "escalated"),
 )
 
 

@@ -44,7 +44,8 @@ STATE_KEYS = {
 }
 MOVE_KEYS = {Qt.Key.Key_J: 1, Qt.Key.Key_K: -1}
 KEYS_HELP = (
-    "J/K or ↓/↑: next/previous · N new · R in review · B benign · F false positive · E escalated"
+    "J/K or ↓/↑: next/previous · N new · R in review · B benign · F false positive · "
+    "E escalate to an incident"
 )
 _OFFERS = {
     "benign": "Then hide this rule's hits on {host} from now on (a suppression)",
@@ -175,9 +176,15 @@ class Triage(QObject):
         self.who: Callable[[], str] = os_user
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.dialog: ReasonDialog | None = None
+        # asks which incident, and escalates (the window sets it); unset, E just marks it
+        self.escalate: Callable[[DetectionRow], object] | None = None
 
     def set_state(self, row: DetectionRow, state: str) -> ReasonDialog | None:
-        """Mark a detection; benign and false positive first ask why."""
+        """Mark a detection; benign and false positive first ask why, escalated asks which
+        incident."""
+        if state == "escalated" and self.escalate is not None:
+            self.escalate(row)
+            return None
         if state not in REASON_NEEDED:
             self._save(row, state, "", offer=False)
             return None
@@ -204,6 +211,10 @@ class Triage(QObject):
             dialog=False,
             on_success=partial(self._on_saved, row, offer),
         )
+
+    def show_saved(self, row: DetectionRow, entry: HistoryEntry) -> None:
+        """A state saved elsewhere (escalated to an incident): show it as if set here."""
+        self._on_saved(row, False, entry)
 
     def _on_saved(self, row: DetectionRow, offer: bool, entry: HistoryEntry) -> None:
         item = row.detection

@@ -193,10 +193,14 @@ class HitsView(QWidget):
         self.suppress_button.setMenu(menu)
         self.info, self.yaml, texts = rule_texts()
         self.state_button = state_button(self.set_state)
+        self.escalate_button = QPushButton("Escalate to incident…")
+        self.escalate_button.setToolTip("A new incident from this detection, or add it to one (E)")
+        self.escalate_button.clicked.connect(partial(self.set_state, "escalated"))
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.state_button)
+        buttons.addWidget(self.escalate_button)
         buttons.addWidget(self.disable_button)
         buttons.addWidget(self.suppress_button)
         buttons.addStretch(1)
@@ -362,7 +366,7 @@ class HitsView(QWidget):
 
     def _update_buttons(self) -> None:
         row = self.selected_row()
-        for button in (self.open_button, self.suppress_button):
+        for button in (self.open_button, self.suppress_button, self.escalate_button):
             button.setEnabled(row is not None)
         self.disable_button.setEnabled(row is not None and not row.disabled)
 

@@ -6,13 +6,13 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QMenu, QVBoxLayout, QWidget
 
 from watchkeeper.core.filterlang import exact_term
 from watchkeeper.storage import pivots
 from watchkeeper.storage.store import Store
-from watchkeeper.ui.rows_model import Column, RowsModel, fit_columns, make_table
+from watchkeeper.ui.rows_model import Column, RowsModel, fit_columns, make_table, select_row_at
 from watchkeeper.ui.tasks import TaskRunner
 
 USER_COLUMNS = (
@@ -79,6 +79,7 @@ class PivotView(QWidget):
     """One row per user or host; double-click or Enter opens that one's events."""
 
     filter_requested = Signal(str, object, object)
+    add_to_incident_requested = Signal(str, list)  # "host" or "user", the names
 
     def __init__(
         self,
@@ -102,7 +103,9 @@ class PivotView(QWidget):
         self._key_of = key_of
         self.model = RowsModel(columns)
         self.table = make_table(self.model, self._on_row_activated)
-        self.table.setToolTip("Double-click a row to see its events")
+        self.table.setToolTip("Double-click a row to see its events; right-click for more")
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_table_menu)
         heading = QLabel(title)
         heading.setObjectName("heading")
         note = QLabel(explanation)
@@ -156,6 +159,23 @@ class PivotView(QWidget):
     def _on_row_activated(self, row: Any) -> None:
         if row is not None:
             self.filter_requested.emit(exact_term(self._field, self._key_of(row)), None, None)
+
+    def selected_row(self) -> Any:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_object(rows[0].row()) if rows else None
+
+    def _on_table_menu(self, point: QPoint) -> None:
+        if not select_row_at(self.table, point):
+            return
+        row = self.selected_row()
+        name = self._key_of(row)
+        menu = QMenu(self)
+        menu.addAction("Show events", partial(self._on_row_activated, row))
+        menu.addAction(
+            f"Add {self._field} to incident…",
+            partial(self.add_to_incident_requested.emit, self._field, [name]),
+        )
+        menu.popup(self.table.viewport().mapToGlobal(point))
 
 
 def _searched(key: str, row: Any) -> str:
