@@ -8,9 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QMenu
@@ -20,7 +18,6 @@ from tests.ui.window_helpers import settle
 
 from watchkeeper.storage import incident_links, incident_views, incidents
 from watchkeeper.storage.store import Store
-from watchkeeper.ui.incidents import jobs
 from watchkeeper.ui.incidents.dialogs import ChooseIncidentDialog, EntryDialog, StatusDialog
 from watchkeeper.ui.main_window import EVENTS, HOSTS, INCIDENTS, MainWindow
 
@@ -320,59 +317,23 @@ def test_hosts_and_events_are_added_and_the_incident_opens_the_explorer(
     assert window.explorer.model.rowCount() == 2
 
 
-def test_export_pdf_runs_as_a_job_and_says_how_many_pages(
-    qtbot: QtBot,
-    make_window: MakeWindow,
-    store: Store,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+def test_export_pdf_runs_as_a_job_and_writes_the_summary(
+    qtbot: QtBot, make_window: MakeWindow, store: Store, tmp_path: Path
 ) -> None:
-    asked: list[tuple[Any, ...]] = []
+    """The real writer, with the organisation and paper from the settings."""
+    import subprocess
 
-    def write(*args: Any) -> int:
-        asked.append(args)
-        return 3
-
-    monkeypatch.setattr(jobs, "export_pdf", write)
     window = _one_incident(qtbot, make_window, store)
-    window.incidents_view.export_pdf(tmp_path / "inc.pdf")
+    window.settings.organisation = "Smith & Co <Ltd>"
+    window.settings.page_size = "Letter"
+    pdf = tmp_path / "inc.pdf"
+    window.incidents_view.export_pdf(pdf)
     settle(qtbot, window)
-    assert asked == [(store, 1, tmp_path / "inc.pdf", NOW, "", "A4")]
-    assert "3 page(s) written to inc.pdf" in window.statusBar().currentMessage()
-
-
-def test_export_without_the_pdf_writer_is_a_sentence(store: Store, tmp_path: Path) -> None:
-    try:
-        pages = jobs.export_pdf(store, 1, tmp_path / "x.pdf", NOW)
-    except Exception as error:
-        from watchkeeper.core.errors import WatchkeeperError
-
-        assert isinstance(error, WatchkeeperError) and "PDF" in error.title
-    else:  # the writer is there
-        assert pages >= 0
-
-
-def test_export_calls_the_pdf_writer_with_the_incident_and_settings(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import types
-
-    asked: list[tuple[Any, ...]] = []
-
-    def write_incident_summary(
-        store: Store,
-        incident_id: int,
-        path: Path,
-        now: datetime,
-        organisation: str = "",
-        page_size: str = "A4",
-    ) -> int:
-        asked.append((store, incident_id, path, now, organisation, page_size))
-        return 4
-
-    writer = types.ModuleType(jobs.EXPORT_MODULE)
-    writer.write_incident_summary = write_incident_summary  # type: ignore[attr-defined]
-    monkeypatch.setitem(__import__("sys").modules, jobs.EXPORT_MODULE, writer)
-    pages = jobs.export_pdf(store, 7, tmp_path / "x.pdf", NOW, "Smith & Co <Ltd>", "Letter")
-    assert pages == 4
-    assert asked == [(store, 7, tmp_path / "x.pdf", NOW, "Smith & Co <Ltd>", "Letter")]
+    said = window.statusBar().currentMessage()
+    assert "written to inc.pdf" in said, said
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Smith & Co <Ltd>" in text and "INC-1" in text and "Page 1 of" in text
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    assert "612 x 792" in info.stdout

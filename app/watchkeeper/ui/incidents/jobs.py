@@ -3,19 +3,16 @@ through the storage functions, and the PDF summary."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage import incident_views
 from watchkeeper.storage.incident_views import Incident, IncidentDetail
 from watchkeeper.storage.store import Store
 
-EXPORT_MODULE = "watchkeeper.incidents.export"
 # The status filter's choices: what the list shows, and the statuses each means.
 STATUS_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Not closed", ("open", "investigating", "contained", "resolved")),
@@ -83,17 +80,9 @@ def export_pdf(
 
     The writer is imported when asked for: it loads the PDF machinery, which the window
     needs only for an export."""
-    try:
-        export = importlib.import_module(EXPORT_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name != EXPORT_MODULE:
-            raise
-        raise WatchkeeperError(
-            "This build of Watchkeeper cannot write PDF summaries yet; "
-            "`watchkeeper incidents export ID --json` writes the same summary as JSON.",
-            title="PDF export not available",
-        ) from error
-    pages = export.write_incident_summary(
+    from watchkeeper.incidents.export import write_incident_summary
+
+    pages = write_incident_summary(
         store, incident_id, path, now, organisation=organisation, page_size=page_size
     )
     return int(pages)

@@ -334,8 +334,8 @@ class IncidentsView(QWidget):
             if not chosen:
                 return
             path = Path(chosen)
-        organisation = str(getattr(self._settings, "organisation", "") or "")
-        page_size = str(getattr(self._settings, "page_size", "") or "A4")
+        settings = self._settings or Settings()
+        organisation, page_size = settings.organisation, settings.page_size
         incident_id, now, target = found.incident.id, self.clock(), path
         self._runner.run(
             lambda _progress: jobs.export_pdf(
