@@ -367,6 +367,8 @@ def test_every_menu_item_shortcut_and_toolbar_button_is_there(make_window: MakeW
         ("&File", "Import &device list…", ""),
         ("&File", "Load &demo data…", ""),
         ("&File", "---", ""),
+        ("&File", "&Monthly summary…", ""),
+        ("&File", "---", ""),
         ("&File", "&Quit", _keys(standard.Quit)),
         ("&View", "Overview", "Ctrl+1"),
         ("&View", "Events", "Ctrl+2"),

@@ -6,16 +6,21 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
+from tests.ui.window_helpers import settle
 
 from watchkeeper.cli import run
 from watchkeeper.incidents.month import monthly_figures
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.scenarios import generate
 from watchkeeper.storage.store import Store
+from watchkeeper.ui.incidents.monthly import export_monthly_summary, last_month, parse_month
+from watchkeeper.ui.main_window import MainWindow
 
 # the app's QApplication, as in the window: the export would otherwise start a bare one
 pytestmark = [
@@ -62,3 +67,27 @@ def test_the_month_of_a_small_office_in_one_pdf(tmp_path: Path) -> None:
     assert code == 0 and "November 2026" in out
     code, _, err = _cli("report", "--month", "November", "--pdf", str(pdf), "--db", str(db))
     assert code == 2 and "not a month such as 2026-11" in err
+
+
+def test_the_window_writes_the_monthly_summary(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], store: Store, tmp_path: Path
+) -> None:
+    window = make_window()
+    pdf = tmp_path / "month.pdf"
+    export_monthly_summary(
+        window,
+        store,
+        window.settings,
+        window.runner,
+        window.status_line.say,
+        month=parse_month("2026-11"),
+        path=pdf,
+        now=NOW,
+    )
+    settle(qtbot, window)
+    assert "The summary of November 2026 written to month.pdf" in (
+        window.statusBar().currentMessage()
+    )
+    assert pdf.stat().st_size > 1000
+    assert last_month(NOW) == parse_month("2026-11")
+    assert parse_month("Nov") is None and parse_month("2026-13") is None

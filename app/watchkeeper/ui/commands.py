@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QStyle
 from watchkeeper.ui.actions import ActionSpec, Choices, Row, Separator
 from watchkeeper.ui.help import show_about, show_filter_help
 from watchkeeper.ui.hits.rule_sets import profile_options
+from watchkeeper.ui.incidents.monthly import export_monthly_summary
 
 if TYPE_CHECKING:
     from watchkeeper.ui.main_window import MainWindow
@@ -59,6 +60,16 @@ def window_commands(window: MainWindow) -> list[Row]:
             icon=icon.SP_ComputerIcon,
             tip="Generate a small office's logs, attacks included",
             toolbar=True,
+        ),
+        Separator("&File"),
+        ActionSpec(
+            "monthly-summary",
+            "&Monthly summary…",
+            lambda: export_monthly_summary(
+                window, window.store, window.settings, window.runner, window.status_line.say
+            ),
+            "&File",
+            tip="The month's security summary as a PDF: collection, detections, incidents",
         ),
         Separator("&File"),
         ActionSpec("quit", "&Quit", window.close, "&File", keys.Quit),
