@@ -128,15 +128,8 @@ def test_an_older_store_is_brought_to_schema_3(tmp_path: Path) -> None:
     con = duckdb.connect(str(path))
     con.execute("ALTER TABLE hits DROP COLUMN detection")
     con.execute("ALTER TABLE detection_rules DROP COLUMN per_user")
-    for table in (
-        "detections",
-        "detection_history",
-        "device_imports",
-        "device_records",
-        "device_facts",
-        "device_links",
-        "device_exceptions",
-    ):
+    # every table of a later version than 2, the newest first (their keys point back)
+    for table in sorted(schema.TABLES[schema.SCHEMA_VERSION] - schema.TABLES[2], reverse=True):
         con.execute(f"DROP TABLE {table}")
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     con.close()
