@@ -141,10 +141,13 @@ def escalate(
     by: str,
     now: datetime,
     incident_id: int | None = None,
+    story: bool = True,
 ) -> int:
-    """Escalate a detection: a new incident from it (title from its rule, severity from its
-    level), or added to `incident_id`; its hosts and users are linked and its triage state
-    becomes escalated. Returns the incident's number."""
+    """Escalate a detection: a new incident from it (title from its rule, severity from the
+    highest level of its story), or added to `incident_id`; its hosts and users are linked
+    and its triage state becomes escalated. With `story`, the other detections of its story
+    (detection_views.stories) not yet in an incident come with it: an attack's steps are one
+    incident. Returns the incident's number."""
     row = store.fetch_one(
         "SELECT coalesce(r.title, d.rule_id), coalesce(r.level, ''), d.host FROM detections d "
         "LEFT JOIN detection_rules r USING (rule_id) WHERE d.id = ?",
@@ -165,10 +168,28 @@ def escalate(
                 "add it to another incident by that incident's id.",
                 title="Already escalated",
             )
+    members = {detection_id: str(row[1])}
+    if story:
+        members.update(_story(store, detection_id))
+    if incident_id is None:
         title = str(row[0]) + (f" on {row[2]}" if row[2] else "")
-        incident_id = create(store, title, by, now, LEVEL_SEVERITY.get(str(row[1]).lower(), 2))
-    link(store, incident_id, "detection", [detection_id], by, now)
-    state = store.fetch_one("SELECT state, incident FROM detections WHERE id = ?", [detection_id])
-    if state is None or state[0] != "escalated" or state[1] != label(incident_id):
-        detections.escalate(store, detection_id, label(incident_id), by, now)
+        severity = max(LEVEL_SEVERITY.get(level.lower(), 2) for level in members.values())
+        incident_id = create(store, title, by, now, severity)
+    for member in members:
+        link(store, incident_id, "detection", [member], by, now)
+        state = store.fetch_one("SELECT state, incident FROM detections WHERE id = ?", [member])
+        if state is None or state[0] != "escalated" or state[1] != label(incident_id):
+            detections.escalate(store, member, label(incident_id), by, now)
     return incident_id
+
+
+def _story(store: Store, detection_id: int) -> dict[int, str]:
+    """The other detections of its story that are in no incident yet, with their levels."""
+    from watchkeeper.storage.detection_views import DetectionFilter, list_detections
+
+    found = list_detections(store, DetectionFilter())
+    lead = next((d.lead for d in found if d.id == detection_id), detection_id)
+    taken = {
+        int(r[0]) for r in store.fetch_all("SELECT DISTINCT detection FROM incident_detections")
+    }
+    return {d.id: d.level for d in found if d.lead == lead and d.id not in taken}

@@ -272,3 +272,35 @@ def test_a_linked_detection_merged_into_an_older_one_keeps_its_incident(
     assert merged.id == early.id
     assert [d.id for d in detail(store, number, NOW).detections] == [early.id]
     assert len(_events(store, f"incident:INC-{number}")) == 5
+
+
+def test_escalating_one_step_brings_its_story_into_the_incident(
+    store: Store, tmp_path: Path
+) -> None:
+    """Two severe detections on one host minutes apart are one story: escalating either
+    makes one incident of both, at the higher severity, both marked escalated."""
+    from tests.unit.storage.test_detections import ALL, _rule
+
+    from watchkeeper.storage.detection_views import list_detections
+
+    rules = ruleset(
+        tmp_path,
+        guess=_rule(1, "Password guessed", "high", "attack.credential-access", "Failed password"),
+        later=_rule(2, "Later step", "critical", "attack.persistence", "for someone"),
+    )
+    feed(store, tmp_path, burst(START, 2) + line(START + timedelta(minutes=10), user="someone"))
+    detect(store, rules)
+    found = {d.title: d for d in list_detections(store, ALL)}
+    guessed, later = found["Password guessed"], found["Later step"]
+    number = incident_links.escalate(store, guessed.id, "ana", NOW)
+    shown = detail(store, number, NOW)
+    assert sorted(d.id for d in shown.detections) == sorted([guessed.id, later.id])
+    assert shown.incident.severity == 4  # the critical step's
+    states = {d.title: d.state for d in list_detections(store, ALL)}
+    assert states == {"Password guessed": "escalated", "Later step": "escalated"}
+    # escalating alone, when asked, takes the one detection only
+    feed(store, tmp_path, burst(START + timedelta(hours=5), 2, host="db01"))
+    detect(store, rules)
+    alone = next(d for d in list_detections(store, ALL) if d.host == "db01")
+    other = incident_links.escalate(store, alone.id, "ana", NOW, story=False)
+    assert [d.id for d in detail(store, other, NOW).detections] == [alone.id]
