@@ -249,10 +249,16 @@ def _change_text(change: Change) -> str:
     if change.field in _NOT_ON_TIMELINE:
         return ""  # the entry itself is there, and a link is in the history only
     what = change.field.replace("_", " ").capitalize()
-    text = f"{what}: {change.old or '(none)'} → {change.new or '(none)'}"
+    old, new = (_said(value) for value in (change.old, change.new))
+    text = f"{what}: {old} → {new}"
     if change.field in ("summary", "impact", "lessons", "title"):
         text = f"{what} changed"
     return text + (f" ({change.reason})" if change.reason else "")
+
+
+def _said(value: str | None) -> str:
+    """A value as a reader says it: yes and no rather than True and False."""
+    return {"True": "yes", "False": "no", "": "(none)", None: "(none)"}.get(value, value or "")
 
 
 def timeline(store: Store, found: IncidentDetail) -> list[TimelineEntry]:
