@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -65,6 +65,29 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, display(value, True).lower())
 
 
+class Heading(Protocol):
+    """What a column's heading shows: any of the views' column types."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def tooltip(self) -> str: ...
+
+
+def column_header(
+    columns: Sequence[Heading], section: int, orientation: Qt.Orientation, role: int
+) -> Any:
+    """A table's heading from its columns: the title, and the tooltip that says what it is."""
+    if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(columns):
+        return None
+    if role == Qt.ItemDataRole.DisplayRole:
+        return columns[section].title
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return columns[section].tooltip or None
+    return None
+
+
 class RowsModel(QAbstractTableModel):
     """Rows are any objects; each Column says how to read its value from one."""
 
@@ -115,13 +138,7 @@ class RowsModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[section].title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._columns[section].tooltip or None
-        return None
+        return column_header(self._columns, section, orientation, role)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self._columns):

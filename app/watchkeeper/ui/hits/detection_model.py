@@ -13,7 +13,7 @@ from watchkeeper.core.text import counted
 from watchkeeper.storage.detection_views import Detection
 from watchkeeper.storage.hits import RuleHits, Suppression
 from watchkeeper.ui import theme
-from watchkeeper.ui.rows_model import Column, Index, display
+from watchkeeper.ui.rows_model import Column, Index, column_header, display
 
 SEVERE = ("critical", "high")
 # Sigma levels in the colours the event table gives Windows event levels.
@@ -192,13 +192,7 @@ class DetectionsModel(QAbstractItemModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return COLUMNS[section].tooltip or None
-        return None
+        return column_header(COLUMNS, section, orientation, role)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row = self.row_object(index)

@@ -15,6 +15,7 @@ from watchkeeper.core.text import counted
 from watchkeeper.core.timeparse import shown_time
 from watchkeeper.storage.sources import SPARK_MINUTES, STATUSES, SourceRow
 from watchkeeper.ui import theme
+from watchkeeper.ui.rows_model import column_header
 
 Index = QModelIndex | QPersistentModelIndex
 SPARK_ROLE = Qt.ItemDataRole.UserRole + 1  # the per-minute counts, for the sparkline delegate
@@ -314,13 +315,7 @@ class SourcesModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return COLUMNS[section].tooltip or None
-        return None
+        return column_header(COLUMNS, section, orientation, role)
 
     # changing -----------------------------------------------------------------------------
 
