@@ -24,12 +24,12 @@ from watchkeeper.compliance.page import load_page
 from watchkeeper.core.settings import Settings
 from watchkeeper.storage import device_links as stored
 from watchkeeper.storage.store import Store
-from watchkeeper.ui.devices.dialogs import DeviceImportDialog
 from watchkeeper.ui.devices.exception_dialog import (
     EXPIRY_REQUIRED,
     REASON_REQUIRED,
     ExceptionDialog,
 )
+from watchkeeper.ui.devices.import_summary import DeviceImportDialog
 from watchkeeper.ui.devices.models import DEVICE, FIRST_CHECK, STATUS, STATUS_ROLE, DevicesModel
 from watchkeeper.ui.devices.view import DevicesView
 from watchkeeper.ui.main_window import DEVICES, EVENTS, HITS, VIEWS, MainWindow

@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from watchkeeper.cli.output import print_json, safe, with_progress
-from watchkeeper.cli.parser import LEVEL_CHOICES, add_command, add_common, add_rules
+from watchkeeper.cli.parser import (
+    LEVEL_CHOICES,
+    add_command,
+    add_common,
+    add_hit_filters,
+    add_rules,
+)
 from watchkeeper.cli.store import open_store
 
 if TYPE_CHECKING:
@@ -33,13 +39,7 @@ def add_commands(commands: Commands) -> None:
     p = add_command(
         commands, "hits", cmd_hits, help="rule hits with counts, hosts, first and last seen"
     )
-    p.add_argument(
-        "--level",
-        choices=LEVEL_CHOICES,
-        default="informational",
-        help="the lowest level to show (default: informational, i.e. all)",
-    )
-    p.add_argument("--suppressed", action="store_true", help="include suppressed hits")
+    add_hit_filters(p)
     add_common(p)
 
 

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, TextIO
 
 from watchkeeper.cli.output import print_json, safe
-from watchkeeper.cli.parser import LEVEL_CHOICES, Parser, add_command, add_common
+from watchkeeper.cli.parser import LEVEL_CHOICES, Parser, add_command, add_common, add_hit_filters
 from watchkeeper.cli.store import open_store
 
 if TYPE_CHECKING:
@@ -31,13 +31,7 @@ def add_commands(commands: Commands) -> None:
     p.add_argument(
         "--state", type=state_word, action="append", default=[], help=f"only these: {STATE_WORDS}"
     )
-    p.add_argument(
-        "--level",
-        choices=LEVEL_CHOICES,
-        default="informational",
-        help="the lowest level to show (default: informational, i.e. all)",
-    )
-    p.add_argument("--suppressed", action="store_true", help="include suppressed hits")
+    add_hit_filters(p)
     add_common(p)
     actions = p.add_subparsers(dest="action", parser_class=Parser)
     s = actions.add_parser("set", help="change a detection's triage state")

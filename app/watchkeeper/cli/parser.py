@@ -82,6 +82,17 @@ def add_rules(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_hit_filters(parser: argparse.ArgumentParser) -> None:
+    """`--level` and `--suppressed`, as `hits` and `detections` take them."""
+    parser.add_argument(
+        "--level",
+        choices=LEVEL_CHOICES,
+        default="informational",
+        help="the lowest level to show (default: informational, i.e. all)",
+    )
+    parser.add_argument("--suppressed", action="store_true", help="include suppressed hits")
+
+
 def count_arg(text: str) -> int:
     try:
         value = int(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import partial
 
@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QPlainTextEdit,
     QPushButton,
     QTableWidgetItem,
     QTabWidget,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from watchkeeper.compliance.checks import SOURCE_NAMES
 from watchkeeper.compliance.exceptions import DeviceException
-from watchkeeper.compliance.importing import DeviceFileResult
 from watchkeeper.compliance.lines import STATUS_WORDS, DeviceLine, check_title, time_text
 from watchkeeper.compliance.page import (
     DeviceDetails,
@@ -34,12 +32,12 @@ from watchkeeper.compliance.page import (
 )
 from watchkeeper.core.filterlang import exact_term
 from watchkeeper.core.printable import printable
-from watchkeeper.core.text import counted
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors
 from watchkeeper.ui.devices.exception_dialog import ExceptionDialog
 from watchkeeper.ui.devices.models import status_colour
-from watchkeeper.ui.devices.widgets import fill_table, plain_label, text_table
+from watchkeeper.ui.devices.widgets import fill_table, text_table
+from watchkeeper.ui.labels import plain_label
 from watchkeeper.ui.tasks import TaskRunner
 
 
@@ -381,70 +379,3 @@ class DevicePage(QDialog):
     def _on_write_failed(self, error: BaseException) -> None:
         title, message = errors.title_and_message(error, "changing the device")
         self.status.setText(f"{title}: {message}")
-
-
-def _named(name: str, sentence: str) -> str:
-    """A problem naming its file: most already start with the file's name."""
-    return sentence if sentence.startswith(name) else f"{name}: {sentence}"
-
-
-class DeviceImportDialog(QDialog):
-    """The end of a device-list import: what each file was recognised as, and its problems."""
-
-    def __init__(self, results: Sequence[DeviceFileResult], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Device lists imported")
-        self.setMinimumSize(760, 380)
-        devices = sum(r.devices for r in results if r.status == "imported")
-        imported = sum(1 for r in results if r.status == "imported")
-        failed = sum(1 for r in results if r.status == "failed")
-        problems = sum(len(r.problems) for r in results)
-        parts = [f"{counted(devices, 'device record')} read from {counted(imported, 'file')}"]
-        if failed:
-            parts.append(f"{failed} not imported")
-        if problems:
-            parts.append(f"{counted(problems, 'problem')} in them")
-        self.headline = plain_label("; ".join(parts) + ".")
-        self.table = text_table(["File", "Result", "Recognised as", "Devices", "Problems", "Notes"])
-        words = {"imported": "Imported", "skipped": "Already imported", "failed": "Not imported"}
-        rows = []
-        colours: list[str | None] = []
-        for result in results:
-            said = [result.message or "", *result.notes]
-            rows.append(
-                [
-                    result.name,
-                    words.get(result.status, result.status),
-                    SOURCE_NAMES.get(result.source or "", result.source or "—"),
-                    f"{result.devices:,}",
-                    f"{len(result.problems):,}",
-                    " · ".join(text for text in said if text),
-                ]
-            )
-            colours.append(
-                status_colour("fail")
-                if result.status == "failed"
-                else status_colour("unknown")
-                if result.problems
-                else None
-            )
-        fill_table(self.table, rows, colours)
-        problems_said = [
-            _named(result.name, problem)
-            for result in results
-            for problem in (
-                [result.message] if result.status == "failed" and result.message else []
-            )
-            + result.problems
-        ]
-        self.details = QPlainTextEdit("\n".join(problems_said))
-        self.details.setReadOnly(True)
-        self.details.setMaximumHeight(150)
-        self.details.setVisible(bool(problems_said))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
-        buttons.accepted.connect(self.accept)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.details)
-        layout.addWidget(buttons)

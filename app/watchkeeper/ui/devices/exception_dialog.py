@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from watchkeeper.compliance.lines import STATUS_WORDS, DeviceLine, check_title
 from watchkeeper.core.printable import printable
-from watchkeeper.ui.devices.widgets import plain_label
+from watchkeeper.ui.labels import plain_label
 
 REASON_REQUIRED = "Say why: whoever reads the exceptions later needs to know."
 EXPIRY_REQUIRED = "Choose the date the exception ends: none lasts for ever."

@@ -35,7 +35,8 @@ from watchkeeper.core.text import counted
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors
 from watchkeeper.ui.devices.check_cells import CheckDelegate, size_columns
-from watchkeeper.ui.devices.dialogs import DeviceImportDialog, DevicePage
+from watchkeeper.ui.devices.dialogs import DevicePage
+from watchkeeper.ui.devices.import_summary import DeviceImportDialog
 from watchkeeper.ui.devices.models import DevicesModel
 from watchkeeper.ui.devices.thresholds import ThresholdsDialog
 from watchkeeper.ui.rows_model import read_only_table, set_choices, table_or_note

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from watchkeeper.core.printable import printable
-
-
-def plain_label(text: str, muted: bool = False) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # device text is not markup
-    label.setWordWrap(True)
-    if muted:
-        label.setObjectName("muted")
-    return label
 
 
 def text_table(headers: Sequence[str]) -> QTableWidget:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from watchkeeper.core.text import counted
 from watchkeeper.storage.hits import Suppression
+from watchkeeper.ui.labels import plain_label
 from watchkeeper.ui.rows_model import Column, RowsModel, fit_columns, make_table
 
 if TYPE_CHECKING:
@@ -51,15 +51,6 @@ _TITLES = {
 }
 _VALUE_LABELS = {"host": "Host:", "user": "User:", "field": "Value:"}
 _REASON_HINT = "A reason is required: whoever reads the suppressions later needs to know why."
-
-
-def _plain_label(text: str, muted: bool = False) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # rule titles and values are not markup
-    label.setWordWrap(True)
-    if muted:
-        label.setObjectName("muted")
-    return label
 
 
 class SuppressDialog(QDialog):
@@ -99,7 +90,7 @@ class SuppressDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("Why? For example: the backup server does this every night")
         form.addRow("Reason:", self.reason)
-        self.hint = _plain_label(_REASON_HINT, muted=True)
+        self.hint = plain_label(_REASON_HINT, muted=True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -108,7 +99,7 @@ class SuppressDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(_plain_label(_INTRO[kind].format(title=rule_title)))
+        layout.addWidget(plain_label(_INTRO[kind].format(title=rule_title)))
         layout.addSpacing(6)
         layout.addLayout(form)
         layout.addWidget(self.hint)
@@ -181,7 +172,7 @@ class SuppressionsDialog(QDialog):
         self.model = RowsModel(SUPPRESSION_COLUMNS)
         self.table = make_table(self.model)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.summary = _plain_label("")
+        self.summary = plain_label("")
         self.undo_button = QPushButton("Undo")
         self.undo_button.setToolTip(
             "Remove the suppression: its hits show again, and a disabled rule runs again"
@@ -243,7 +234,7 @@ class RuleFoldersDialog(QDialog):
         self.setWindowTitle("Rule folders")
         self.resize(720, 440)
         self._original = list(folders)
-        intro = _plain_label(
+        intro = plain_label(
             "Sigma rules in these folders (and their subfolders) run after every import, "
             "whole. SigmaHQ's rules ship with Watchkeeper; add your own rules here."
         )
@@ -273,7 +264,7 @@ class RuleFoldersDialog(QDialog):
         else:
             loaded = f"The last run loaded {counted(rules_loaded, 'rule')}"
             loaded += f"; {len(problems):,} could not be used:" if problems else "."
-        self.loaded = _plain_label(loaded, muted=True)
+        self.loaded = plain_label(loaded, muted=True)
         self.problems = QListWidget()
         self.problems.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         for problem in list(problems)[:500]:

@@ -7,14 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSpinBox,
     QTreeWidget,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from watchkeeper.core.errors import Cancelled, WatchkeeperError
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.text import counted
+from watchkeeper.ui.labels import plain_label
 from watchkeeper.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -33,15 +33,6 @@ if TYPE_CHECKING:
 
 DEFAULT_REHUNT_DAYS = 30
 SHOWN_PER_SECTION = 500
-
-
-def _label(text: str, muted: bool = False) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # rule titles and paths are not markup
-    label.setWordWrap(True)
-    if muted:
-        label.setObjectName("muted")
-    return label
 
 
 def _prepare(source: Path, progress: Progress) -> UpdatePlan:
@@ -69,7 +60,7 @@ class UpdateRulesDialog(QDialog):
         self._runner = runner
         self._prepare = prepare
         self.plan: UpdatePlan | None = None
-        intro = _label(
+        intro = plain_label(
             f"In use: {in_use}. Choose a SigmaHQ release you downloaded (the zip from its "
             "releases page, or a copy of the repository); nothing is downloaded. You see what "
             "would change before anything does."
@@ -86,7 +77,7 @@ class UpdateRulesDialog(QDialog):
         choices.addWidget(choose_folder)
         choices.addStretch(1)
         choices.addWidget(self.back_button)
-        self.summary = _label("No release chosen yet.", muted=True)
+        self.summary = plain_label("No release chosen yet.", muted=True)
         self.changes = QTreeWidget()
         self.changes.setHeaderLabels(["Rule", "File"])
         self.changes.setColumnWidth(0, 420)

@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -25,14 +24,7 @@ from PySide6.QtWidgets import (
 from watchkeeper.storage.incident_views import Incident
 from watchkeeper.storage.incidents import RESOLUTIONS, SEVERITIES, STATUSES
 from watchkeeper.ui.incidents.jobs import USUAL_RECIPIENTS
-
-
-def plain_label(text: str = "", wrap: bool = True) -> QLabel:
-    """A label that shows its text as written: names and titles from logs are not markup."""
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(wrap)
-    return label
+from watchkeeper.ui.labels import plain_label
 
 
 def severity_combo(tip: str = "How bad it is") -> QComboBox:

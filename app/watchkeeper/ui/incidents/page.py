@@ -34,7 +34,8 @@ from watchkeeper.core.timeparse import shown_time
 from watchkeeper.storage import incidents
 from watchkeeper.storage.incident_views import IncidentDetail
 from watchkeeper.storage.incidents import STATUSES
-from watchkeeper.ui.incidents.dialogs import plain_label, severity_combo
+from watchkeeper.ui.incidents.dialogs import severity_combo
+from watchkeeper.ui.labels import plain_label
 
 # An edit: called with the store, the incident's number, who and when.
 Edit = Callable[..., object]
