@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from watchkeeper.core.identity import KIND_PERSON, base_kind, parse_account
 from watchkeeper.incidents.assemble import assemble
 from watchkeeper.incidents.report_model import (
     Action,
@@ -19,6 +20,7 @@ from watchkeeper.incidents.report_model import (
     Notification,
     TimelineEntry,
 )
+from watchkeeper.storage.detection_views import GROUPS, GUESSED_NAMES
 from watchkeeper.storage.store import Store
 
 # fields of a key event worth printing first, in this order; the rest follow by name
@@ -67,7 +69,7 @@ def incident_report(document: dict[str, Any], organisation: str = "") -> Inciden
         hosts=tuple(
             HostState(h["name"], _compliance(h.get("compliance"))) for h in document["hosts"]
         ),
-        users=tuple(document["users"]),
+        users=people_first(document["users"]),
         detections=tuple(_detection(d) for d in document["detections"]),
         key_events=tuple(_key_event(e) for e in document["key_events"]["events"]),
         actions=tuple(
@@ -91,6 +93,18 @@ def incident_report(document: dict[str, Any], organisation: str = "") -> Inciden
         ),
         generated=document.get("generated"),
     )
+
+
+def people_first(users: list[str]) -> tuple[str, ...]:
+    """People before the system's accounts, machines, groups and the names guessers try."""
+
+    def rank(name: str) -> tuple[int, str]:
+        account = parse_account(name)
+        person = base_kind(account) == KIND_PERSON
+        guessed = account.name_key in GUESSED_NAMES | GROUPS
+        return (0 if person and not guessed else 1, name.casefold())
+
+    return tuple(sorted(users, key=rank))
 
 
 def _compliance(state: dict[str, Any] | None) -> str:

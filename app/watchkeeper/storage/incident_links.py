@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.core.text import counted
 from watchkeeper.storage import detections
 from watchkeeper.storage.incidents import (
     LEVEL_SEVERITY,
@@ -168,12 +169,19 @@ def escalate(
                 "add it to another incident by that incident's id.",
                 title="Already escalated",
             )
-    members = {detection_id: str(row[1])}
+    members = {detection_id: (str(row[1]), str(row[2] or ""))}
     if story:
         members.update(_story(store, detection_id))
     if incident_id is None:
         title = str(row[0]) + (f" on {row[2]}" if row[2] else "")
-        severity = max(LEVEL_SEVERITY.get(level.lower(), 2) for level in members.values())
+        if len(members) > 1:
+            hosts = sorted({host.split(".")[0] for _, host in members.values() if host})
+            title += f", with {counted(len(members) - 1, 'related detection')}" + (
+                f" on {', '.join(hosts[:3])}" + (" and more" if len(hosts) > 3 else "")
+                if len(hosts) > 1
+                else ""
+            )
+        severity = max(LEVEL_SEVERITY.get(level.lower(), 2) for level, _ in members.values())
         incident_id = create(store, title, by, now, severity)
     for member in members:
         link(store, incident_id, "detection", [member], by, now)
@@ -183,8 +191,8 @@ def escalate(
     return incident_id
 
 
-def _story(store: Store, detection_id: int) -> dict[int, str]:
-    """The other detections of its story that are in no incident yet, with their levels."""
+def _story(store: Store, detection_id: int) -> dict[int, tuple[str, str]]:
+    """The other detections of its story in no incident yet, with their levels and hosts."""
     from watchkeeper.storage.detection_views import DetectionFilter, list_detections
 
     found = list_detections(store, DetectionFilter())
@@ -192,4 +200,4 @@ def _story(store: Store, detection_id: int) -> dict[int, str]:
     taken = {
         int(r[0]) for r in store.fetch_all("SELECT DISTINCT detection FROM incident_detections")
     }
-    return {d.id: d.level for d in found if d.lead == lead and d.id not in taken}
+    return {d.id: (d.level, d.host) for d in found if d.lead == lead and d.id not in taken}

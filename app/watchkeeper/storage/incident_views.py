@@ -277,16 +277,14 @@ def timeline(store: Store, found: IncidentDetail) -> list[TimelineEntry]:
             text = f"Notified {entry.recipient}" + (f": {text}" if text else "")
         items.append(TimelineEntry(entry.at, entry.by, text, entry.kind))
     for item in found.detections:
-        where = f" on {item.host}" if item.host else ""
+        # the host in the narrow column, what was seen in the wide one
+        host = item.host.split(".")[0] if item.host else "detection"
+        first, last = (f"{t:%H:%M}" if t else "" for t in (item.first, item.last))
+        until = f" until {last}" if last and last != first else ""
+        said = "1 event" if item.events == 1 else f"{item.events:,} events{until}"
         items.append(
             TimelineEntry(
-                item.first,
-                item.title,
-                f"Detection {item.id}{where}: {item.events:,} event(s) until "
-                f"{item.last:%Y-%m-%d %H:%M}"
-                if item.last
-                else f"Detection {item.id}{where}",
-                "detection",
+                item.first, host, f"{item.title} ({said}; detection {item.id})", "detection"
             )
         )
     rows = store.fetch_all(

@@ -123,3 +123,11 @@ def test_an_empty_month_says_so() -> None:
     assert report.summary[0] == "In February 2026, Watchkeeper collected 0 events from 0 sources."
     collected = report.sections[0].blocks
     assert len(collected) == 1 and isinstance(collected[0], Table) and not collected[0].rows
+
+
+def test_the_people_involved_come_before_system_accounts_groups_and_guesses() -> None:
+    from watchkeeper.incidents.export import people_first
+
+    assert people_first(
+        ["admin", "SYSTEM", "CONTOSO\\bob", "PC01$", "Administrators", "alice@contoso.local"]
+    ) == ("alice@contoso.local", "CONTOSO\\bob", "admin", "Administrators", "PC01$", "SYSTEM")

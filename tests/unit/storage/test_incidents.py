@@ -74,7 +74,8 @@ def test_escalating_a_detection_opens_an_incident_from_it(store: Store, tmp_path
     assert detections.history(store, detection)[-1].by == "alice"
     # the timeline has the opening and the detection, in time order
     assert [t.kind for t in found.timeline] == ["detection", "change"]
-    assert found.timeline[0].at == START and "5 event(s)" in found.timeline[0].text
+    assert found.timeline[0].at == START and found.timeline[0].who == "web01"
+    assert found.timeline[0].text == f"SSH failed password (5 events; detection {detection})"
 
     # the other detection joins the same incident, adding its host and user
     other = next(d.id for d in of(store) if d.host == "db01")
@@ -296,6 +297,7 @@ def test_escalating_one_step_brings_its_story_into_the_incident(
     shown = detail(store, number, NOW)
     assert sorted(d.id for d in shown.detections) == sorted([guessed.id, later.id])
     assert shown.incident.severity == 4  # the critical step's
+    assert shown.incident.title == "Password guessed on web01, with 1 related detection"
     states = {d.title: d.state for d in list_detections(store, ALL)}
     assert states == {"Password guessed": "escalated", "Later step": "escalated"}
     # escalating alone, when asked, takes the one detection only
