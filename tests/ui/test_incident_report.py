@@ -380,3 +380,16 @@ def test_hostile_text_in_a_monthly_summary_prints_as_literal_text(
     assert text.count("<b>bold</b><script>alert(1)</script>") >= 4
     assert "a\\x1b[31mred\\x07bell" in text and "evil\\u202eexe.txt" in text
     assert "\x1b" not in text and "\u202e" not in text
+
+
+def test_the_charts_host_labels_drop_the_domain_where_names_stay_apart() -> None:
+    from watchkeeper.incidents.chart import short_names
+
+    assert short_names(["PC-ACCT-01.contoso.local", "DC01.contoso.local", "10.0.0.7"]) == {
+        "PC-ACCT-01.contoso.local": "PC-ACCT-01",
+        "DC01.contoso.local": "DC01",
+        "10.0.0.7": "10.0.0.7",
+    }
+    # two domains with one machine name each: the full names, or the reader cannot tell
+    both = ["web01.shop.example", "web01.office.example"]
+    assert short_names(both) == {name: name for name in both}

@@ -50,6 +50,13 @@ def _label(text: str, limit: int = 22) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def short_names(hosts: Sequence[str]) -> dict[str, str]:
+    """Host names without their DNS domain (PC-07.contoso.local: PC-07), where that leaves
+    every name different; the labels' column is narrow."""
+    short = {host: host.split(".")[0] if not host[:1].isdigit() else host for host in hosts}
+    return short if len(set(short.values())) == len(short) else {host: host for host in hosts}
+
+
 def activity_chart(
     events: Sequence[tuple[datetime, str]],
     detections: Sequence[tuple[datetime, datetime, str]],
@@ -79,10 +86,11 @@ def activity_chart(
         return left + (right - left) * (moment - start).total_seconds() / seconds
 
     rows = {host: 40 + ROW * index for index, host in enumerate(hosts)}
+    shown = short_names(hosts)
     for host, top in rows.items():
         painter.setPen(INK)
         painter.drawText(
-            QRectF(12, top, LABEL - 32, ROW), Qt.AlignmentFlag.AlignVCenter, _label(host)
+            QRectF(12, top, LABEL - 32, ROW), Qt.AlignmentFlag.AlignVCenter, _label(shown[host])
         )
         painter.setPen(QPen(RULE, 2))
         painter.drawLine(QPointF(left, top + ROW / 2), QPointF(right, top + ROW / 2))
