@@ -228,7 +228,7 @@ def test_hostile_text_in_every_field_prints_as_literal_text(
     write_incident_pdf(report, pdf)
     text = text_of(pdf)
     # the value runs over pages, under the table's heading repeated on each
-    flat = "".join(body_text(pdf).split()).replace("FieldValue", "")
+    flat = "".join(body_text(pdf).split()).replace("WhenHostSourceFields", "")
     assert "<b>bold</b><script>alert(1)</script>" in text
     assert "'; DROP TABLE incidents; --" in text
     assert "a\\x1b[31mred\\x07bell" in text  # the controls, shown as escapes

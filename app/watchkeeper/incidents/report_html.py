@@ -121,18 +121,19 @@ def _timeline(report: IncidentReport) -> str:
 
 def _hosts_and_users(report: IncidentReport) -> str:
     hosts = [(h.name, h.compliance or "not known") for h in report.hosts]
-    users = [(user,) for user in report.users]
+    # accounts in one paragraph, people first (the caller's order): a row each took pages
+    users = " &middot; ".join(escaped(user) for user in report.users)
     return (
         "<h2>Affected devices</h2>"
         + table(("Device", "Compliance at the time"), hosts, widths=(40, 60))
         + "<h2>Accounts involved</h2>"
-        + table(("Account",), users)
+        + (f"<p>{users}</p>" if users else "<p class=note>None recorded.</p>")
     )
 
 
 def _detections(report: IncidentReport) -> str:
     rows = [
-        (d.rule_title, d.level, d.host, when(d.first), when(d.last), f"{d.events:,}")
+        (d.rule_title, d.level, d.host.split(".")[0], when(d.first), when(d.last), f"{d.events:,}")
         for d in report.detections
     ]
     about = "".join(
@@ -144,7 +145,12 @@ def _detections(report: IncidentReport) -> str:
     )
     return (
         "<h2>Detections</h2>"
-        + table(("Rule", "Level", "Host", "First", "Last", "Events"), rows, numeric=(5,))
+        + table(
+            ("Rule", "Level", "Host", "First", "Last", "Events"),
+            rows,
+            numeric=(5,),
+            widths=(27, 10, 17, 17, 17, 12),
+        )
         + about
     )
 
@@ -152,13 +158,19 @@ def _detections(report: IncidentReport) -> str:
 def _key_events(report: IncidentReport) -> str:
     if not report.key_events:
         return "<h2>Key events</h2><p class=note>No key event is marked.</p>"
-    blocks = [
-        f"<h3>{escaped(when(e.time))} &middot; {escaped(e.host)} &middot; {escaped(e.source)}"
-        f" &middot; event {escaped(e.event_id)}</h3>"
-        + table(("Field", "Value"), e.fields, empty="No fields kept.", widths=(25, 75))
+    # one row an event, its fields in a line each: a table per event took a page per three
+    rows = [
+        (
+            when(e.time),
+            e.host,
+            f"{e.source} {e.event_id}".strip(),
+            "\n".join(f"{name}: {value}" for name, value in e.fields) or "No fields kept.",
+        )
         for e in report.key_events
     ]
-    return "<h2>Key events</h2>" + "".join(blocks)
+    return "<h2>Key events</h2>" + table(
+        ("When", "Host", "Source", "Fields"), rows, widths=(17, 16, 12, 55), small=True
+    )
 
 
 def _response(report: IncidentReport) -> str:
