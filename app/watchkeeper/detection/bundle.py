@@ -121,6 +121,24 @@ def read_manifest(folder: Path) -> Manifest | None:
         return None
 
 
+_described: dict[tuple[Path, int, int], dict[str, Any]] = {}
+
+
+def described(folder: Path) -> dict[str, Any]:
+    """`describe` of a set's manifest, read again only when the manifest file changes: every
+    detection run shows it, and the manifest is a megabyte of JSON."""
+    try:
+        stat = (folder / MANIFEST).stat()
+    except OSError:
+        return {}
+    key = (folder, stat.st_mtime_ns, stat.st_size)
+    if key not in _described:
+        manifest = read_manifest(folder)
+        _described.clear()
+        _described[key] = describe(manifest) if manifest else {}
+    return _described[key]
+
+
 def idle_reason(rule: Rule) -> str | None:
     """Why a rule can never run on this store, or None when it can."""
     if rule.applies():

@@ -79,8 +79,7 @@ def _apply_profile(ruleset: RuleSet, sigmahq: Path, profile: bundle.Profile) -> 
     root = str(sigmahq)
     ruleset.profile_counts = bundle.counts(ruleset.rules, sigmahq)
     ruleset.profile = profile.key
-    manifest = bundle.read_manifest(sigmahq)
-    ruleset.sigmahq = bundle.describe(manifest) if manifest else {}
+    ruleset.sigmahq = bundle.described(sigmahq)
     referred = {
         reference
         for rule in ruleset.rules

@@ -137,13 +137,14 @@ def stories(found: list[Detection], minutes: int = STORY_MINUTES) -> None:
         (d for d in found if d.first is not None and d.last is not None),
         key=lambda d: (d.first, d.id),
     )
+    people = {d.id: _people(d) for d in timed}  # read once, compared for many pairs
     active: list[Detection] = []  # earlier ones that end within `gap` of this one
     for item in timed:
         assert item.first is not None
         active = [e for e in active if e.last is not None and e.last + gap >= item.first]
         for earlier in active:
             if (earlier.rule_id, earlier.host) != (item.rule_id, item.host) and _related(
-                earlier, item
+                earlier, item, people
             ):
                 parent[root(item.id)] = root(earlier.id)
         active.append(item)
@@ -179,8 +180,8 @@ def _people(item: Detection) -> set[str]:
     return names
 
 
-def _related(one: Detection, other: Detection) -> bool:
-    same = one.host.lower() == other.host.lower() or bool(_people(one) & _people(other))
+def _related(one: Detection, other: Detection, people: dict[int, set[str]]) -> bool:
+    same = one.host.lower() == other.host.lower() or bool(people[one.id] & people[other.id])
     severe = one.level in SEVERE and other.level in SEVERE
     return same and (severe or _overlap(one, other))
 
