@@ -56,7 +56,10 @@ def test_the_dialog_shows_the_archive_and_keeps_the_days_chosen(
     settle(qtbot, window)
     held = [p for p in archive_deletions.pending(store) if p.held]
     assert len(held) == 1 and dialog.release.isEnabled()
-    assert "Kept 1 archived day from deletion, until you let them go." in window.status_line.message.text()
+    assert (
+        "Kept 1 archived day from deletion, until you let them go."
+        in window.status_line.message.text()
+    )
     dialog.reject()
 
 
