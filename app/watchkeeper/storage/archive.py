@@ -1,147 +1,132 @@
-"""The archive: closed days rolled over from the store into hive-partitioned Parquet files.
+"""The roll-over: closed days past the hot window moved from the store into the archive.
 
-`<store>.archive/source=<source>/year=YYYY/month=MM/day=DD/<family>-<stamp>-<first id>.parquet`,
-zstd, rows sorted by host, channel, event id and time so that neighbours look alike. One
-roll-over moves one day of one source out of one event table, in steps that a crash at any
-point leaves either wholly in the store or wholly in the archive:
+Days go a chunk at a time (consecutive days of one event table, up to a million events or a
+month), each day and source of it one hive partition (storage/archive_layout.py), rows sorted
+by host, channel, event id and time so that neighbours look alike. The steps, which a crash at
+any point leaves with every event either in the store or in the archive:
 
-1. write the file under a `.pending` name and sync it;
-2. read it back and compare its rows (count, ids, a hash of their content) with the store's;
-3. in one transaction: record it in the manifest (`archive_files`) and delete its rows;
-4. give it its final name, which the view `events` reads (`*.parquet`);
-5. make the view read the archive, the first time.
+1. `_write`: the chunk's rows copied into Parquet files under the staging folder, synced;
+2. `_check`: the files read back: for each day and source the same number of rows, the same
+   ids and the same content hash as the store holds, or nothing moves;
+3. `_record`: in one transaction, the manifest (`archive_files`) gets a row for each file and
+   the chunk's rows leave the store;
+4. `_publish`: each file moved from staging to its place in the archive;
+5. `show_archive`: the view reads the archive, the first time.
 
-`recover()`, run when the store opens for writing, finishes step 4 for a file the manifest
-holds and removes a `.pending` file it does not. The view reads the archive's files by glob
-relative to the store's folder (DuckDB's `file_search_path`), so a store moved with its archive
-keeps reading it.
+`archive_layout.recover()`, when the store opens for writing, finishes step 4 for files the
+manifest holds and removes staged files it does not.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-
-import duckdb
 
 from watchkeeper.core.disk import fsync_folder
 from watchkeeper.core.errors import StoreError
 from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident, quote_text
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage import schema
+from watchkeeper.storage.archive_layout import DAY as DAY
+from watchkeeper.storage.archive_layout import GLOB as GLOB
+from watchkeeper.storage.archive_layout import ArchivedFile as ArchivedFile
+from watchkeeper.storage.archive_layout import ArchiveSummary as ArchiveSummary
+from watchkeeper.storage.archive_layout import Partition as Partition
+from watchkeeper.storage.archive_layout import configure as configure
+from watchkeeper.storage.archive_layout import content_sql as content_sql
+from watchkeeper.storage.archive_layout import due as due
+from watchkeeper.storage.archive_layout import file_sha256 as file_sha256
+from watchkeeper.storage.archive_layout import files as files
+from watchkeeper.storage.archive_layout import folder as folder
+from watchkeeper.storage.archive_layout import hot_events as hot_events
+from watchkeeper.storage.archive_layout import publish as publish
+from watchkeeper.storage.archive_layout import recover as recover
+from watchkeeper.storage.archive_layout import relation as relation
+from watchkeeper.storage.archive_layout import show_archive as show_archive
+from watchkeeper.storage.archive_layout import staging_folder as staging_folder
+from watchkeeper.storage.archive_layout import summary as summary
+from watchkeeper.storage.archive_layout import view_glob as view_glob
 from watchkeeper.storage.store import Store
 
-SUFFIX = ".archive"
-PENDING = ".pending"
-GLOB = "**/*.parquet"
+CHUNK_EVENTS = 1_000_000
+CHUNK_DAYS = 31
+_SAFE_SOURCE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # the order rows are written in: events alike sit together and compress well
 _SORT = "host, channel, event_id, time, id"
-_SAFE_SOURCE = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_GLOB_CHARS = set("*?[]{}")
-# the day an event belongs to: its own time, or when it was received when it has none
-DAY = "CAST(coalesce(time, received) AS DATE)"
-
-
-def folder(store_path: Path) -> Path:
-    """The archive's folder, beside the store's file."""
-    return store_path.with_name(store_path.name + SUFFIX)
-
-
-def view_glob(store_path: Path) -> str:
-    """The archive's files as the view names them: relative to the store's folder."""
-    name = store_path.name + SUFFIX
-    if _GLOB_CHARS & set(name):
-        raise StoreError(
-            f"The store's file name {store_path.name!r} holds a character ({''.join(sorted(_GLOB_CHARS))}) "
-            "that file patterns use; rename the store to archive it."
-        )
-    return f"{name}/{GLOB}"
+# the partition columns (in the path): a field of the same name could not be told apart
+_PARTITIONS = ("source", "year", "month", "day")
+_HIVE = (
+    "hive_partitioning = true, union_by_name = true, hive_types = "
+    "{'source': 'VARCHAR', 'year': 'INTEGER', 'month': 'INTEGER', 'day': 'INTEGER'}"
+)
 
 
 @dataclass(frozen=True)
-class Partition:
-    """One day of one source in one event table: what one roll-over moves."""
+class Chunk:
+    """Consecutive closed days of one event table, moved in one step."""
 
     table: str
-    source: str | None
-    day: date
+    first: date
+    last: date  # included
     events: int
 
-
-@dataclass(frozen=True)
-class ArchivedFile:
-    id: int
-    path: str
-    source: str | None
-    day: date
-    events: int
-    bytes: int
-    sha256: str
-    content_sha256: str
-
-
-def due(store: Store, hot_days: int, now: datetime) -> list[Partition]:
-    """The closed days older than the hot window still in the store, oldest first."""
-    cutoff = now.date() - timedelta(days=hot_days)
-    found: list[Partition] = []
-    for table in schema.EVENT_TABLES:
-        rows = store.fetch_all(
-            f"SELECT source, {DAY} AS day, count(*) FROM {table} WHERE {DAY} < ? GROUP BY ALL",
-            [cutoff],
+    @property
+    def where(self) -> str:
+        """Its rows; the values are the store's own dates."""
+        end = self.last + timedelta(days=1)
+        return (
+            f"coalesce(time, received) >= DATE '{self.first.isoformat()}' "
+            f"AND coalesce(time, received) < DATE '{end.isoformat()}'"
         )
-        found += [Partition(table, source, day, int(n)) for source, day, n in rows]
-    return sorted(found, key=lambda p: (p.day, p.source or "", p.table))
 
 
-def _partition_value(source: str | None) -> str:
-    if source is None:
-        return schema.NO_SOURCE
-    if not _SAFE_SOURCE.fullmatch(source) or source == schema.NO_SOURCE:
-        raise StoreError(f"The source name {source!r} cannot name an archive folder.")
-    return source
+def chunks(partitions: list[Partition], limit: int = CHUNK_EVENTS) -> list[Chunk]:
+    """The partitions due, as chunks of whole days of one table, oldest first."""
+    by_day: dict[tuple[str, date], int] = {}
+    for p in partitions:
+        by_day[(p.table, p.day)] = by_day.get((p.table, p.day), 0) + p.events
+    found: list[Chunk] = []
+    for (table, day), events in sorted(by_day.items()):
+        last = found[-1] if found and found[-1].table == table else None
+        if (
+            last is not None
+            and last.events + events <= limit
+            and (day - last.first).days < CHUNK_DAYS
+        ):
+            found[-1] = replace(last, last=day, events=last.events + events)
+        else:
+            found.append(Chunk(table, day, day, events))
+    return sorted(found, key=lambda c: (c.first, c.table))
 
 
-def relative_path(partition: Partition, name: str) -> str:
-    day = partition.day
-    return (
-        f"source={_partition_value(partition.source)}/year={day.year:04d}/"
-        f"month={day.month:02d}/day={day.day:02d}/{name}"
-    )
-
-
-def _where(partition: Partition) -> str:
-    """The partition's rows; its values are the store's own (a date, a checked source name)."""
-    start = partition.day.isoformat()
-    end = (partition.day + timedelta(days=1)).isoformat()
-    source = (
-        "source IS NULL" if partition.source is None else f"source = {quote_text(partition.source)}"
-    )
-    return (
-        f"{source} AND coalesce(time, received) >= DATE '{start}' "
-        f"AND coalesce(time, received) < DATE '{end}'"
-    )
-
-
-def _columns(store: Store, partition: Partition) -> list[str]:
-    """The columns the file keeps: every common one but `source` (the path holds it), and the
-    field columns that have a value in this partition."""
-    columns = list(store.table_columns(partition.table).values())
+def _columns(store: Store, chunk: Chunk) -> dict[tuple[str, date], list[str]]:
+    """For each day and source of the chunk, the columns its file keeps: every common one but
+    `source` (the path holds it), and the field columns with a value that day (a file's width
+    is what reading it costs: a syslog day has 25 columns, not the Windows table's hundreds)."""
+    columns = list(store.table_columns(chunk.table).values())
     fields = [c for c in columns if c.lower() not in COMMON_COLUMNS]
-    filled: list[str] = []
-    for start in range(0, len(fields), 500):
-        chunk = fields[start : start + 500]
-        counts = store.fetch_one(
-            "SELECT "
-            + ", ".join(f"count({quote_ident(c)})" for c in chunk)
-            + f" FROM {partition.table} WHERE {_where(partition)}"
-        )
-        filled += [c for c, n in zip(chunk, counts or (), strict=False) if n]
     common = [c for c in columns if c.lower() in COMMON_COLUMNS and c.lower() != "source"]
-    return common + filled
+    kept: dict[tuple[str, date], list[str]] = {}
+    key = f"coalesce(source, '{schema.NO_SOURCE}'), {DAY}"
+    for start in range(0, max(len(fields), 1), 500):
+        part = fields[start : start + 500]
+        counts = ", ".join(["count(*)", *(f"count({quote_ident(c)})" for c in part)])
+        for source, day, *filled in store.fetch_all(
+            f"SELECT {key}, {counts} FROM {chunk.table} WHERE {chunk.where} GROUP BY 1, 2"
+        ):
+            names = kept.setdefault((source, day), list(common))
+            names += [c for c, n in zip(part, filled[1:], strict=True) if n]
+    for (_source, day), names in kept.items():
+        clashing = [c for c in names if c.lower() in _PARTITIONS]
+        if clashing:
+            raise StoreError(
+                f"Events of {day:%d %b %Y} have a field named {clashing[0]!r}, as the archive "
+                "names its folders; they stay in the store."
+            )
+    return kept
 
 
 def _select(columns: list[str]) -> str:
@@ -153,27 +138,62 @@ def _select(columns: list[str]) -> str:
     )
 
 
-def content_sql(columns: list[str]) -> str:
-    """An aggregate over rows: the SHA-256 of their content in id order, each row the names and
-    values of its non-NULL columns, the same whether read from the store or from Parquet."""
-    parts = ", ".join(
-        f"CASE WHEN {quote_ident(c)} IS NOT NULL THEN {quote_text(c)} || chr(31) || "
-        f"CAST({quote_ident(c)} AS VARCHAR) END"
-        for c in columns
+def roll_over(store: Store, chunk: Chunk, now: datetime, number: int = 0) -> list[ArchivedFile]:
+    """Move one chunk out of the store into the archive (see the module's steps); nothing
+    when another run moved it meanwhile."""
+    family = chunk.table.removeprefix("events_")
+    stamp = f"{family}-{now:%Y%m%dT%H%M%S}-{number}"
+    staged = staging_folder(store.path) / stamp
+    with store.write_lock:
+        left = store.fetch_one(f"SELECT count(*) FROM {chunk.table} WHERE {chunk.where}")
+        if not left or not left[0]:
+            return []
+        columns = _columns(store, chunk)
+        _write(store, chunk, columns, staged, stamp)
+        written = _check(store, chunk, columns, staged)
+        archived = _record(store, chunk, written, now)
+        for item in archived:
+            _publish(staged / item.path, folder(store.path) / item.path)
+        _tidy(staged)
+        show_archive(store)
+    return archived
+
+
+def _write(
+    store: Store,
+    chunk: Chunk,
+    columns: dict[tuple[str, date], list[str]],
+    staged: Path,
+    stamp: str,
+) -> None:
+    """One file for each day and source, with its own columns, under `staged`."""
+    with store.reading() as cursor:
+        for (source, day), names in sorted(columns.items()):
+            target = staged / relative_path(source, day, f"{stamp}.parquet")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            cursor.execute(
+                f"COPY (SELECT {_select(names)} FROM {chunk.table} WHERE {_day_where(source, day)} "
+                f"ORDER BY {_SORT}) TO {quote_text(str(target))} (FORMAT parquet, COMPRESSION zstd)"
+            )
+            _sync(target)
+            fsync_folder(target.parent)
+
+
+def relative_path(source: str, day: date, name: str) -> str:
+    """A file's place in the archive: its day and source as hive partitions."""
+    if not _SAFE_SOURCE.fullmatch(source):
+        raise StoreError(f"The source name {source!r} cannot name an archive folder.")
+    return f"source={source}/year={day.year:04d}/month={day.month:02d}/day={day.day:02d}/{name}"
+
+
+def _day_where(source: str, day: date) -> str:
+    """One day of one source; written so the table's zone maps on time skip other days."""
+    start, end = day.isoformat(), (day + timedelta(days=1)).isoformat()
+    which = "source IS NULL" if source == schema.NO_SOURCE else f"source = {quote_text(source)}"
+    return (
+        f"{which} AND ((time >= DATE '{start}' AND time < DATE '{end}') OR (time IS NULL "
+        f"AND received >= DATE '{start}' AND received < DATE '{end}'))"
     )
-    return f"sha256(string_agg(md5(concat_ws(chr(30), {parts})), '' ORDER BY id))"
-
-
-def _check_sql(columns: list[str], source: str) -> str:
-    return f"SELECT count(*), min(id), max(id), {content_sql(columns)} FROM {source}"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _sync(path: Path) -> None:
@@ -184,266 +204,135 @@ def _sync(path: Path) -> None:
         os.close(descriptor)
 
 
-def roll_over(store: Store, partition: Partition, now: datetime) -> ArchivedFile | None:
-    """Move one partition out of the store into one Parquet file (see the module's steps);
-    None when another run moved it meanwhile."""
-    base = folder(store.path)
-    with store.write_lock:
-        left = store.fetch_one(f"SELECT count(*) FROM {partition.table} WHERE {_where(partition)}")
-        if not left or not left[0]:
-            return None
-        columns = _columns(store, partition)
-        first = store.fetch_one(
-            f"SELECT min(id), max(received) FROM {partition.table} WHERE {_where(partition)}"
-        ) or (0, None)
-        family = partition.table.removeprefix("events_")
-        name = f"{family}-{now:%Y%m%dT%H%M%S}-{first[0]}.parquet"
-        relative = relative_path(partition, name)
-        target = base / relative
-        pending = target.with_name(name + PENDING)
-        _write(store, partition, columns, pending)
-        expected = _check(store, partition, columns, pending)
-        archived = ArchivedFile(
-            id=0,
-            path=relative,
-            source=partition.source,
-            day=partition.day,
-            events=int(expected[0]),
-            bytes=pending.stat().st_size,
-            sha256=file_sha256(pending),
-            content_sha256=str(expected[3]),
-        )
-        archived = _record(store, partition, archived, (expected[1], expected[2]), first[1], now)
-        _publish(pending, target)
-        show_archive(store)
-    return archived
-
-
-def _write(store: Store, partition: Partition, columns: list[str], pending: Path) -> None:
-    pending.parent.mkdir(parents=True, exist_ok=True)
-    with store.reading() as cursor:
-        cursor.execute(
-            f"COPY (SELECT {_select(columns)} FROM {partition.table} WHERE {_where(partition)} "
-            f"ORDER BY {_SORT}) TO {quote_text(str(pending))} "
-            "(FORMAT parquet, COMPRESSION zstd)"
-        )
-    _sync(pending)
-    fsync_folder(pending.parent)
-
-
 def _check(
-    store: Store, partition: Partition, columns: list[str], pending: Path
-) -> tuple[int, int, int, str]:
-    """Read the file back: the same rows as the store holds, or the roll-over stops here."""
-    kept = list(columns)
-    held = store.fetch_one(
-        _check_sql(
-            kept, f"(SELECT {_select(kept)} FROM {partition.table} WHERE {_where(partition)})"
-        )
+    store: Store, chunk: Chunk, columns: dict[tuple[str, date], list[str]], staged: Path
+) -> list[ArchivedFile]:
+    """Read the files back: per day and source the rows the store holds, or nothing moves.
+    Returns the files with their figures (paths relative to the staging folder)."""
+    content = content_sql(list(dict.fromkeys(c for names in columns.values() for c in names)))
+    held = store.fetch_all(
+        f"SELECT coalesce(source, '{schema.NO_SOURCE}'), {DAY}, count(*), min(id), max(id), "
+        f"{content} FROM (SELECT * REPLACE (CAST(dedup_key AS VARCHAR) AS dedup_key) "
+        f"FROM {chunk.table} WHERE {chunk.where}) GROUP BY 1, 2"
     )
-    written = store.fetch_one(_check_sql(kept, f"read_parquet({quote_text(str(pending))})"))
-    if held is None or held != written:
-        pending.unlink(missing_ok=True)
-        raise StoreError(
-            f"The archive file for {partition.source} on {partition.day} did not read back "
-            "as written; nothing was moved, and the day stays in the store."
+    pattern = quote_text(f"{staged}/{GLOB}")
+    read = store.fetch_all(
+        f"SELECT source, make_date(year, month, day), count(*), min(id), max(id), {content} "
+        f"FROM read_parquet({pattern}, {_HIVE}) GROUP BY 1, 2"
+    )
+    if sorted(held) != sorted(read):
+        raise _not_read_back(chunk, staged)
+    per_file = store.fetch_all(
+        f"SELECT filename, source, make_date(year, month, day), count(*), min(id), max(id), "
+        f"max(received), {content} FROM read_parquet({pattern}, filename = true, {_HIVE}) "
+        "GROUP BY ALL ORDER BY 3, 2, 1"
+    )
+    written = []
+    for name, source, day, events, first, last, received, digest in per_file:
+        path = Path(name)
+        written.append(
+            ArchivedFile(
+                id=0,
+                path=path.relative_to(staged).as_posix(),
+                source=None if source == schema.NO_SOURCE else source,
+                day=day,
+                events=int(events),
+                bytes=path.stat().st_size,
+                sha256=file_sha256(path),
+                content_sha256=str(digest),
+                first_id=int(first),
+                last_id=int(last),
+                last_received=received,
+            )
         )
-    return (int(held[0]), int(held[1]), int(held[2]), str(held[3]))
+    return written
+
+
+def _not_read_back(chunk: Chunk, staged: Path) -> StoreError:
+    _tidy(staged, everything=True)
+    return StoreError(
+        f"The archive files for {chunk.first:%d %b %Y} to {chunk.last:%d %b %Y} did not read "
+        "back as written; nothing was moved, and those days stay in the store."
+    )
 
 
 def _record(
-    store: Store,
-    partition: Partition,
-    archived: ArchivedFile,
-    ids: tuple[int, int],
-    last_received: datetime | None,
-    now: datetime,
-) -> ArchivedFile:
+    store: Store, chunk: Chunk, written: list[ArchivedFile], now: datetime
+) -> list[ArchivedFile]:
+    moment = now.replace(tzinfo=None)
     with store.transaction() as con:
-        row = con.execute(
+        top = con.execute("SELECT coalesce(max(id), 0) FROM archive_files").fetchone()
+        first_id = int(top[0]) + 1 if top else 1
+        rows = [
+            (
+                first_id + n,
+                f.path,
+                chunk.table,
+                f.source or schema.NO_SOURCE,
+                f.day,
+                f.events,
+                f.bytes,
+                f.sha256,
+                f.content_sha256,
+                f.first_id,
+                f.last_id,
+                f.last_received,
+                moment,
+                "archived",
+            )
+            for n, f in enumerate(written)
+        ]
+        con.executemany(
             "INSERT INTO archive_files (id, path, event_table, source, day, events, bytes, "
-            "sha256, content_sha256, first_id, last_id, last_received, written, state) SELECT "
-            "coalesce(max(id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'archived' "
-            "FROM archive_files RETURNING id",
-            [
-                archived.path,
-                partition.table,
-                partition.source or schema.NO_SOURCE,
-                partition.day,
-                archived.events,
-                archived.bytes,
-                archived.sha256,
-                archived.content_sha256,
-                ids[0],
-                ids[1],
-                last_received,
-                now.replace(tzinfo=None),
-            ],
-        ).fetchone()
-        deleted = con.execute(
-            f"DELETE FROM {partition.table} WHERE {_where(partition)} AND id BETWEEN ? AND ?",
-            [ids[0], ids[1]],
-        ).fetchone()
-        if deleted is None or int(deleted[0]) != archived.events:
-            raise StoreError(
-                f"The store's rows for {partition.source} on {partition.day} changed while "
-                "they were archived; nothing was moved, and the day stays in the store."
-            )
-    return ArchivedFile(**{**archived.__dict__, "id": int(row[0]) if row else 0})
-
-
-def _publish(pending: Path, target: Path) -> None:
-    os.replace(pending, target)
-    fsync_folder(target.parent)
-
-
-def _families_with_files(base: Path) -> list[str]:
-    """The event tables (by family) whose rows the archive holds files of."""
-    if not base.is_dir():
-        return []
-    found = {
-        path.name.split("-", 1)[0] for path in base.glob("source=*/year=*/month=*/day=*/*.parquet")
-    }
-    return [family for family in schema.FAMILIES if family in found]
-
-
-def show_archive(store: Store) -> None:
-    """Make the view `events` read the archive when it has files, and only the store when not
-    (a pattern that matches no file is an error in DuckDB); and give each event table with
-    archived rows a view of them (`events_windows_archived`...) for detection's re-hunts."""
-    families = _families_with_files(folder(store.path))
-    views = {
-        name
-        for (name,) in store.fetch_all(
-            "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND internal = false"
+            "sha256, content_sha256, first_id, last_id, last_received, written, state) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
         )
-    }
-    wanted = {schema.archived_view(schema.event_table(f)) for f in families}
-    stale = {v for v in views if v.endswith("_archived")} - wanted
-    definition = store.fetch_one(
-        "SELECT sql FROM duckdb_views() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND view_name = 'events'"
-    )
-    reads_archive = bool(definition and "read_parquet" in str(definition[0]))
-    if reads_archive == bool(families) and wanted <= views and not stale:
-        return
-    prefix = view_glob(store.path).removesuffix(GLOB)
-    with store.transaction() as con:
-        con.execute(schema.events_view(prefix + GLOB if families else None))
-        for view in stale:
-            con.execute(f"DROP VIEW {quote_ident(view)}")
-        for family in families:
-            con.execute(
-                f"CREATE OR REPLACE VIEW {schema.archived_view(schema.event_table(family))} AS "
-                + schema.archive_read(f"{prefix}**/{family}-*.parquet")
+        deleted = con.execute(f"DELETE FROM {chunk.table} WHERE {chunk.where}").fetchone()
+        if deleted is None or int(deleted[0]) != sum(f.events for f in written):
+            raise StoreError(
+                f"The store's events of {chunk.first:%d %b %Y} to {chunk.last:%d %b %Y} changed "
+                "while they were archived; nothing was moved, and they stay in the store."
             )
-    store.refresh_columns()
+    return [replace(f, id=first_id + n) for n, f in enumerate(written)]
 
 
-def relation(store: Store, table: str, low: int = -1, high: int | None = None) -> str:
-    """What to read one event table's rows (with ids in (low, high]) from: the table, or the
-    table and its archived rows when the archive holds some of them."""
-    row = store.fetch_one(
-        "SELECT count(*) FROM archive_files WHERE state = 'archived' AND event_table = ? "
-        "AND last_id > ? AND (? OR first_id <= ?)",
-        [table, low, high is None, high or 0],
-    )
-    if not row or not row[0]:
-        return table
-    return f"(SELECT * FROM {table} UNION ALL BY NAME SELECT * FROM {schema.archived_view(table)})"
+def _publish(staged: Path, target: Path) -> None:
+    publish(staged, target)
 
 
-def recover(store: Store) -> list[str]:
-    """After a crash: finish publishing files the manifest holds, remove pending files it does
-    not (their rows are still in the store), and make the view match. Returns what it did."""
-    base = folder(store.path)
-    done: list[str] = []
-    if base.is_dir():
-        recorded = {
-            path
-            for (path,) in store.fetch_all(
-                "SELECT path FROM archive_files WHERE state = 'archived'"
-            )
-        }
-        for pending in base.glob(f"source=*/year=*/month=*/day=*/*.parquet{PENDING}"):
-            relative = pending.relative_to(base).as_posix().removesuffix(PENDING)
-            if relative in recorded and not (base / relative).exists():
-                _publish(pending, base / relative)
-                done.append(f"finished archiving {relative}")
-            else:
-                pending.unlink()
-                done.append(f"removed the unfinished {relative}")
-    show_archive(store)
-    return done
+def _tidy(staged: Path, everything: bool = False) -> None:
+    """Remove the chunk's staging folder once its files are in place (or all of it, after a
+    failed check)."""
+    import shutil
 
-
-def configure(con: duckdb.DuckDBPyConnection, store_path: Path) -> None:
-    """Relative paths in queries (the view's archive pattern) are read beside the store, and
-    the archive's Parquet footers are read once, not at every query."""
-    con.execute(f"SET GLOBAL file_search_path = {quote_text(str(store_path.parent.resolve()))}")
-    con.execute("SET GLOBAL parquet_metadata_cache = true")
-
-
-def files(store: Store) -> list[ArchivedFile]:
-    rows = store.fetch_all(
-        "SELECT id, path, NULLIF(source, ?), day, events, bytes, sha256, content_sha256 "
-        "FROM archive_files WHERE state = 'archived' ORDER BY day, source, id",
-        [schema.NO_SOURCE],
-    )
-    return [ArchivedFile(*row) for row in rows]
+    if everything or not any(staged.rglob("*.parquet")):
+        shutil.rmtree(staged, ignore_errors=True)
+    parent = staged.parent
+    if parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
 
 
 def run(
     store: Store, hot_days: int, now: datetime, progress: Progress | None = None
 ) -> list[ArchivedFile]:
-    """Roll over every partition due, oldest first; Cancel stops between partitions."""
+    """Roll over every closed day past the hot window, oldest first; Cancel stops between
+    chunks."""
     view_glob(store.path)  # a name the view cannot read the archive by is refused first
-    waiting = due(store, hot_days, now)
+    waiting = chunks(due(store, hot_days, now))
     written: list[ArchivedFile] = []
-    total = sum(p.events for p in waiting)
+    total = sum(c.events for c in waiting)
     done = 0
-    for partition in waiting:
+    for number, chunk in enumerate(waiting):
         if progress is not None:
             progress.update(
                 stage="Archiving",
-                item=f"{partition.source or 'no source'}, {partition.day:%d %b %Y}",
+                item=f"{chunk.first:%d %b %Y} to {chunk.last:%d %b %Y}",
                 done=done,
                 total=total,
             )
-        moved = roll_over(store, partition, now)
-        if moved is not None:
-            written.append(moved)
-        done += partition.events
+        written += roll_over(store, chunk, now, number)
+        done += chunk.events
     if progress is not None:
         progress.update(done=done, total=total)
     return written
-
-
-@dataclass(frozen=True)
-class ArchiveSummary:
-    """What the archive holds, from its manifest."""
-
-    files: int
-    events: int
-    bytes: int
-    days: int
-    oldest: date | None
-    newest: date | None
-
-
-def summary(store: Store) -> ArchiveSummary:
-    row = store.fetch_one(
-        "SELECT count(*), coalesce(sum(events), 0), coalesce(sum(bytes), 0), "
-        "count(DISTINCT day), min(day), max(day) FROM archive_files WHERE state = 'archived'"
-    )
-    files, events, size, days, oldest, newest = row or (0, 0, 0, 0, None, None)
-    return ArchiveSummary(int(files), int(events), int(size), int(days), oldest, newest)
-
-
-def hot_events(store: Store) -> int:
-    """The events in the store itself, not archived."""
-    row = store.fetch_one(
-        "SELECT " + " + ".join(f"(SELECT count(*) FROM {t})" for t in schema.EVENT_TABLES)
-    )
-    return int(row[0]) if row else 0

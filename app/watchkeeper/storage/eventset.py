@@ -17,6 +17,7 @@ import numpy as np
 from watchkeeper.core.fields import quote_ident
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.timeparse import EPOCH
+from watchkeeper.storage.archive_layout import reading
 from watchkeeper.storage.store import Store
 
 ROWS_PER_BUCKET = 2000  # on the whole store; a filter leaves fewer in each
@@ -92,11 +93,19 @@ def bucket_grid(store: Store, progress: Progress | None = None) -> tuple[int, in
     The origin is the store's first event time, so bucket numbers are never negative
     (DuckDB's integer division truncates toward zero).
     """
+    # the archive's days from its manifest: reading its files to count them would cost a
+    # moment a file
+    archived = "FROM archive_files WHERE state = 'archived'"
     row = store.fetch_one(
-        'SELECT count("time"), epoch_us(min("time")), epoch_us(max("time")) FROM events',
+        'SELECT (SELECT count("time") FROM events_hot) + '
+        f"coalesce((SELECT sum(events) {archived}), 0), "
+        'epoch_us(least((SELECT min("time") FROM events_hot), '
+        f"(SELECT min(day)::TIMESTAMP {archived}))), "
+        'epoch_us(greatest((SELECT max("time") FROM events_hot), '
+        f"(SELECT (max(day) + 1)::TIMESTAMP {archived})))",
         progress=progress,
     )
-    if row is None or not row[0]:
+    if row is None or not row[0] or row[1] is None:
         return 0, 60_000_000
     count, first, last = int(row[0]), int(row[1]), int(row[2])
     span_us = max(1, last - first)
@@ -111,8 +120,8 @@ def build_index(store: Store, query: EventQuery, progress: Progress | None = Non
     where, params = query.clause()
     with store.reading(progress) as cursor:
         cursor.execute(
-            f'SELECT (epoch_us("time") - ?) // ? AS bucket, count(*) AS n FROM events '
-            f"WHERE {where} GROUP BY bucket ORDER BY bucket NULLS LAST",
+            f'SELECT (epoch_us("time") - ?) // ? AS bucket, count(*) AS n FROM '
+            f"{reading(store, query.since)} WHERE {where} GROUP BY bucket ORDER BY bucket NULLS LAST",
             [origin, width, *params],
         )
         columns = cursor.fetchnumpy()
@@ -153,8 +162,10 @@ def fetch_page(
         first = index.bucket_at(offset)
         last = index.bucket_at(min(offset + limit, index.timed) - 1)
         skip = offset - int(index.starts[first])
+        since = max(index.bucket_time(first), index.query.since or index.bucket_time(first))
         rows = store.fetch_all(
-            f'SELECT {select} FROM events WHERE {where} AND "time" >= ? AND "time" < ? '
+            f"SELECT {select} FROM {reading(store, since)} WHERE {where} "
+            'AND "time" >= ? AND "time" < ? '
             f"ORDER BY {ORDER} LIMIT ? OFFSET ?",
             [*params, index.bucket_time(first), index.bucket_end(last), limit, skip],
         )
@@ -172,8 +183,8 @@ def fetch_event(store: Store, event_id: int) -> tuple[list[str], tuple[Any, ...]
     """Every column of one event, with the file it came from, for the detail pane."""
     with store.reading() as cursor:
         cursor.execute(
-            "SELECT e.*, i.path AS origin_path FROM events AS e LEFT JOIN imports AS i "
-            "ON i.id = e.import_id WHERE e.id = ?",
+            f"SELECT e.*, i.path AS origin_path FROM {reading(store, event_id=event_id)} AS e "
+            "LEFT JOIN imports AS i ON i.id = e.import_id WHERE e.id = ?",
             [event_id],
         )
         columns = [d[0] for d in cursor.description or []]

@@ -9,6 +9,7 @@ from typing import Any
 from watchkeeper.core.fields import COMMON_COLUMNS
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage import ledger
+from watchkeeper.storage.archive_layout import reading
 from watchkeeper.storage.eventset import EventQuery
 from watchkeeper.storage.sources import FORWARDED_IMPORTS, naive_utc
 from watchkeeper.storage.store import Store
@@ -153,13 +154,16 @@ def search(
 ) -> SearchResult:
     """Events matching a compiled filter, in time order, with the number that match."""
     where, params = EventQuery(where_sql, tuple(where_params or ()), since, until).clause()
-    total_row = store.fetch_one(f"SELECT count(*) FROM events WHERE {where}", params)
+    events = reading(store, since)
+    total_row = store.fetch_one(f"SELECT count(*) FROM {events} WHERE {where}", params)
     order = f'"time" {"DESC" if newest_first else "ASC"} NULLS LAST, id {"DESC" if newest_first else "ASC"}'
     with store.cursor() as cursor:
+        # the page's ids first, then their rows: sorting whole rows of hundreds of columns
+        # read from the archive's files can take more memory than DuckDB is given
         cursor.execute(
-            f"SELECT e.*, i.path AS origin_path FROM (SELECT * FROM events WHERE {where} "
-            f"ORDER BY {order} LIMIT ? OFFSET ?) AS e LEFT JOIN imports AS i "
-            f"ON i.id = e.import_id ORDER BY {order.replace('id ', 'e.id ')}",
+            f"SELECT e.*, i.path AS origin_path FROM (SELECT * FROM {events} WHERE id IN ("
+            f"SELECT id FROM {events} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?)) AS e "
+            f"LEFT JOIN imports AS i ON i.id = e.import_id ORDER BY {order.replace('id ', 'e.id ')}",
             [*params, limit, offset],
         )
         columns = [d[0] for d in cursor.description or []]

@@ -375,6 +375,8 @@ _V6 = [
 def _v6(con: duckdb.DuckDBPyConnection) -> None:
     for statement in _V6:
         con.execute(statement)
+    # the store's own events only: what a query over days the archive does not hold reads
+    con.execute("CREATE OR REPLACE VIEW events_hot AS " + _HOT)
 
 
 # version -> statements that bring a store at version-1 to it

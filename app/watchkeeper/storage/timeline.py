@@ -11,6 +11,7 @@ import numpy as np
 from watchkeeper.core.fields import LEVELS
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.timeparse import EPOCH
+from watchkeeper.storage.archive_layout import reading
 from watchkeeper.storage.eventset import EventQuery
 from watchkeeper.storage.store import Store
 
@@ -74,7 +75,9 @@ def data_range(
     """The first and last event time a query matches (None when it matches no timed event)."""
     where, params = query.clause()
     row = store.fetch_one(
-        f'SELECT min("time"), max("time") FROM events WHERE {where}', params, progress
+        f'SELECT min("time"), max("time") FROM {reading(store, query.since)} WHERE {where}',
+        params,
+        progress,
     )
     if row is None or row[0] is None:
         return None
@@ -106,7 +109,7 @@ def histogram(
     with store.reading(progress) as cursor:
         cursor.execute(
             f"SELECT (epoch_us(\"time\") - ?) // ? AS bucket, coalesce({column}, '(none)') AS name, "
-            f"count(*) AS n FROM events WHERE {where} GROUP BY ALL",
+            f"count(*) AS n FROM {reading(store, ranged.since)} WHERE {where} GROUP BY ALL",
             [first_us, step_us, *params],
         )
         result = cursor.fetchnumpy()

@@ -32,7 +32,8 @@ from watchkeeper.detection.rules import RuleCache, load_rules
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.retention import policy
 from watchkeeper.storage import archive, archive_deletions, incident_links, incidents
-from watchkeeper.storage.eventset import EventQuery
+from watchkeeper.storage.archive_layout import reading
+from watchkeeper.storage.eventset import EventQuery, build_index, fetch_event, fetch_page
 from watchkeeper.storage.filters import compile_filter
 from watchkeeper.storage.queries import search
 from watchkeeper.storage.store import Store
@@ -65,13 +66,13 @@ def test_closed_days_past_the_hot_window_move_to_parquet_and_queries_still_see_t
     before = snapshot(store)
     keys = store.fetch_all("SELECT id, dedup_key FROM events ORDER BY id")
     written = archive.run(store, HOT_DAYS, NOW)
-    assert len(written) == 3 * OLD_PER_SOURCE
+    assert len(written) == 3 * OLD_PER_SOURCE  # one file a day and source
     assert hot_rows(store) == 36  # the two recent days stay in the store
     assert snapshot(store) == before  # the same events, ids and text, hostile text included
     assert store.fetch_all("SELECT id, dedup_key FROM events ORDER BY id") == keys
     base = archive.folder(store.path)
     first = written[0]
-    assert first.path.startswith("source=json/year=2026/month=01/day=03/other-")
+    assert first.path.startswith("source=json/year=2026/month=01/day=03/other-20260601T120000-")
     assert (base / first.path).is_file() and first.sha256 == archive.file_sha256(base / first.path)
     assert archive.due(store, HOT_DAYS, NOW) == []  # nothing left to do
     # a filter, a search and the timeline read both, as the window does
@@ -165,7 +166,7 @@ def test_a_kill_at_any_step_of_a_roll_over_leaves_each_event_once(
     with Store(path) as reopened:
         assert snapshot(reopened) == before  # each event once: in the store or the archive
         base = archive.folder(path)
-        assert not list(base.rglob(f"*{archive.PENDING}"))
+        assert not archive.staging_folder(path).exists()
         recorded = {f.path for f in archive.files(reopened)}
         assert recorded == {p.relative_to(base).as_posix() for p in base.rglob("*.parquet")}
         archive.run(reopened, HOT_DAYS, NOW)  # and the roll-over finishes
@@ -181,18 +182,20 @@ def test_a_file_that_does_not_read_back_as_written_moves_nothing(
 
     def damaged(*args: object) -> None:
         original(*args)  # type: ignore[arg-type]
+        staged = sorted(Path(str(args[3])).rglob("*.parquet"))[0]
         con = duckdb.connect()
-        pending = str(args[-1])
         con.execute(
-            f"COPY (SELECT * REPLACE ('changed' AS host) FROM read_parquet('{pending}')) "
-            f"TO '{pending}' (FORMAT parquet)"
+            f"CREATE TABLE changed_rows AS SELECT * REPLACE ('changed' AS host) "
+            f"FROM read_parquet('{staged}')"
         )
+        con.execute(f"COPY changed_rows TO '{staged}' (FORMAT parquet)")
 
     monkeypatch.setattr(archive, "_write", damaged)
     with pytest.raises(StoreError, match="did not read back as written; nothing was moved"):
         archive.run(store, HOT_DAYS, NOW)
     assert snapshot(store) == before and hot_rows(store) == len(before)
-    assert not list(archive.folder(store.path).rglob("*.parquet*"))
+    assert not list(archive.folder(store.path).rglob("*.parquet"))
+    assert not archive.staging_folder(store.path).exists()
 
 
 def test_days_past_retention_are_deleted_a_day_after_marking(store: Store) -> None:
@@ -325,3 +328,23 @@ def test_the_archive_command_says_what_it_would_do_then_does_it(store: Store) ->
     assert code == 0 and "Archived 0 events" in out
     code, out, _ = cli("archive", "--cancel", "--db", path)
     assert code == 0 and "Kept 0 archive files" in out
+
+
+def test_queries_over_days_the_archive_lacks_read_the_store_alone(store: Store) -> None:
+    recent = EventQuery("TRUE", (), NOW - timedelta(days=3), None)
+    everything = EventQuery("TRUE", ())
+    before = [build_index(store, q).total for q in (recent, everything)]
+    archived_id = int((store.fetch_one("SELECT min(id) FROM events") or (0,))[0])
+    archive.run(store, HOT_DAYS, NOW)
+    assert reading(store, since=recent.since) == "events_hot"
+    assert reading(store, since=OLD_DAYS[1]) == reading(store) == "events"
+    assert reading(store, event_id=archived_id) == "events"
+    assert reading(store, event_id=store.last_event_id) == "events_hot"
+    assert [build_index(store, q).total for q in (recent, everything)] == before == [36, 90]
+    index = build_index(store, everything)
+    page = fetch_page(store, index, 0, 100, ["id", "time"])
+    assert [row[0] for row in page][:3] == [
+        row[0] for row in store.fetch_all('SELECT id FROM events ORDER BY "time", id LIMIT 3')
+    ]
+    shown = fetch_event(store, archived_id)
+    assert shown is not None and shown[1][0] == archived_id
