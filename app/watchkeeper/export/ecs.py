@@ -59,6 +59,10 @@ OTHER_FIELDS = "watchkeeper.fields"
 _SKIPPED = frozenset(("dedup_key", "source", "channel"))
 
 _ORIG = "orig."
+_PATH_SEPARATOR = re.compile(r"[\\/]")
+_ORIGIN_PATH = tuple(ORIGIN_FIELD.split("."))
+_WINDOWS_PATH = tuple(WINDOWS_FIELDS.split("."))
+_OTHER_PATH = tuple(OTHER_FIELDS.split("."))
 _DATASET_WORD = re.compile(r"[^a-z0-9]+")
 # Elasticsearch's rules for an index name (and OpenSearch's): lower case, none of these
 # characters, not starting with -, _ or +, not . or .., at most 255 bytes.
@@ -81,46 +85,70 @@ def index_problem(name: str) -> str | None:
 
 def document(columns: Sequence[str], row: Sequence[Any], origin: str | None) -> dict[str, Any]:
     """The ECS document of one event: `columns` and `row` as the events view gives them."""
-    values = dict(zip(columns, row, strict=True))
-    doc: dict[str, Any] = {}
-    for column, ecs_name, kind in MAPPING:
-        value = values.get(column)
-        if value is None or value == "":
-            continue
-        if kind == "time" and isinstance(value, datetime):
-            _put(doc, ecs_name, value.isoformat() + "Z")
-        elif kind == "int":
-            _put(doc, ecs_name, int(value))
-        elif kind == "ip":
-            _put_ip(doc, ecs_name, column, str(value))
-        elif kind == "process":
-            _put_process(doc, str(value))
-        else:
-            _put(doc, ecs_name, str(value))
-    source = str(values.get("source") or "unknown")
-    channel = values.get("channel")
-    windows = source in WINDOWS_SOURCES
-    _put(doc, "event.kind", "event")
-    _put(doc, "event.module", source)
-    _put(doc, "event.dataset", _dataset(source, channel))
-    if channel:
-        _put(doc, "winlog.channel" if windows else "watchkeeper.channel", str(channel))
-    if origin:
-        # ECS keeps log.file.path for files read; forwarded logs came over the network
-        forwarded = origin.startswith(FORWARDED_PREFIX)
-        _put(doc, "watchkeeper.spool_segment" if forwarded else ORIGIN_FIELD, origin)
-    for column in OWN_COLUMNS:
-        if values.get(column) is not None:
-            _put(doc, f"watchkeeper.{column}", values[column])
-    fields = {
-        _field_key(name): value
-        for name, value in values.items()
-        if value is not None and name.lower() not in COMMON_COLUMNS
-    }
-    if fields:
-        _put(doc, WINDOWS_FIELDS if windows else OTHER_FIELDS, fields)
-    _put(doc, "ecs.version", ECS_VERSION)
-    return doc
+    return Mapper(columns).document(row, origin)
+
+
+class Mapper:
+    """Makes ECS documents of rows with one list of columns; worked out once per list, since
+    an event table has hundreds of field columns and a row fills a few."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        index = {name: n for n, name in enumerate(columns)}
+        self._mapped = [
+            (index[column], tuple(ecs_name.split(".")), kind, column)
+            for column, ecs_name, kind in MAPPING
+            if column in index
+        ]
+        self._source = index.get("source")
+        self._channel = index.get("channel")
+        self._own = [
+            (index[column], ("watchkeeper", column)) for column in OWN_COLUMNS if column in index
+        ]
+        self._fields = [
+            (n, _field_key(name))
+            for n, name in enumerate(columns)
+            if name.lower() not in COMMON_COLUMNS
+        ]
+
+    def document(self, row: Sequence[Any], origin: str | None) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        for n, path, kind, column in self._mapped:
+            value = row[n]
+            if value is None or value == "":
+                continue
+            if kind == "time" and isinstance(value, datetime):
+                _put(doc, path, value.isoformat() + "Z")
+            elif kind == "int":
+                _put(doc, path, int(value))
+            elif kind == "ip":
+                _put_ip(doc, path, column, str(value))
+            elif kind == "process":
+                _put_process(doc, str(value))
+            else:
+                _put(doc, path, str(value))
+        source = str(_at(row, self._source) or "unknown")
+        channel = _at(row, self._channel)
+        windows = source in WINDOWS_SOURCES
+        event = doc.setdefault("event", {})
+        event.update(kind="event", module=source, dataset=_dataset(source, channel))
+        if channel:
+            _put(doc, ("winlog" if windows else "watchkeeper", "channel"), str(channel))
+        if origin:
+            # ECS keeps log.file.path for files read; forwarded logs came over the network
+            forwarded = origin.startswith(FORWARDED_PREFIX)
+            _put(doc, ("watchkeeper", "spool_segment") if forwarded else _ORIGIN_PATH, origin)
+        for n, path in self._own:
+            if row[n] is not None:
+                _put(doc, path, row[n])
+        fields = {key: row[n] for n, key in self._fields if row[n] is not None}
+        if fields:
+            _put(doc, _WINDOWS_PATH if windows else _OTHER_PATH, fields)
+        doc["ecs"] = {"version": ECS_VERSION}
+        return doc
+
+
+def _at(row: Sequence[Any], n: int | None) -> Any:
+    return None if n is None else row[n]
 
 
 def bulk_lines(doc: dict[str, Any], index: str) -> bytes:
@@ -152,27 +180,27 @@ def _valid(value: Any) -> Any:
     return value
 
 
-def _put(doc: dict[str, Any], dotted: str, value: Any) -> None:
-    *parents, leaf = dotted.split(".")
-    for part in parents:
+def _put(doc: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
         doc = doc.setdefault(part, {})
-    doc[leaf] = value
+    doc[path[-1]] = value
 
 
-def _put_ip(doc: dict[str, Any], ecs_name: str, column: str, text: str) -> None:
+def _put_ip(doc: dict[str, Any], path: tuple[str, ...], column: str, text: str) -> None:
     try:
         address = ipaddress.ip_address(text.strip())
     except ValueError:
-        _put(doc, f"watchkeeper.{column}", text)
+        _put(doc, ("watchkeeper", column), text)
         return
-    _put(doc, ecs_name, str(address))
+    _put(doc, path, str(address))
 
 
 def _put_process(doc: dict[str, Any], process: str) -> None:
-    name = re.split(r"[\\/]", process)[-1] or process
+    name = _PATH_SEPARATOR.split(process)[-1] or process
+    target = doc.setdefault("process", {})
     if name != process:
-        _put(doc, "process.executable", process)
-    _put(doc, "process.name", name)
+        target["executable"] = process
+    target["name"] = name
 
 
 def _dataset(source: str, channel: object) -> str:

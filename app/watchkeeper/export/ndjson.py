@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from watchkeeper.core.errors import Cancelled, WatchkeeperError
 from watchkeeper.core.progress import Progress
-from watchkeeper.export.ecs import bulk_lines, document
+from watchkeeper.export.ecs import Mapper, bulk_lines
 from watchkeeper.storage.event_stream import event_rows, matching
 from watchkeeper.storage.eventset import EventQuery
 from watchkeeper.storage.store import Store
@@ -93,9 +93,12 @@ def export_ecs(
     writer = _Files(folder, max_bytes, summary)
     progress.update(stage="Exporting", records=0)
     try:
+        mapper, columns = None, None
         for batch in event_rows(store, query, span, progress):
+            if mapper is None or batch.columns != columns:
+                mapper, columns = Mapper(batch.columns), batch.columns
             for row in batch.rows:
-                writer.write(bulk_lines(document(batch.columns, row[:-1], row[-1]), index))
+                writer.write(bulk_lines(mapper.document(row, row[-1]), index))
             summary.events += len(batch.rows)
             progress.update(item=writer.name, done=len(summary.files) + 1)
             progress.add(len(batch.rows))

@@ -16,7 +16,8 @@ from watchkeeper.core.progress import Progress
 from watchkeeper.storage.eventset import EventQuery
 from watchkeeper.storage.store import Store
 
-ID_STEP = 50_000
+# a read's rows are hundreds of columns wide: 10,000 of them are tens of MB in Python
+ID_STEP = 10_000
 
 
 @dataclass(frozen=True)
