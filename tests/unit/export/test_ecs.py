@@ -176,3 +176,23 @@ def test_index_names_follow_the_search_engines_rules() -> None:
     assert index_problem("watchkeeper-2026.11") is None
     for bad in ("", "Upper", "with space", "_hidden", "-dash", "a/b", "a,b", "..", "x" * 256):
         assert index_problem(bad), bad
+
+
+def test_hostile_field_names_and_values_stay_valid_json(tmp_path: Path) -> None:
+    record = {
+        "time": "2026-11-03T08:00:00Z",
+        "host": "web01",
+        "<b>bold</b>": "<img src=x onerror=alert(1)>",
+        "a.b": "dotted",
+        "a": "plain",
+        'quote"d': "tab\there\x01bell",
+        "'; DROP TABLE events;--": "",
+    }
+    docs = exported(tmp_path, "odd.jsonl", json.dumps(record) + "\n")
+    (doc,) = docs
+    fields = doc["watchkeeper"]["fields"]
+    assert fields["<b>bold</b>"] == "<img src=x onerror=alert(1)>"
+    # "a.b" and "a" would be one object and one text in Elasticsearch: the dot goes
+    assert fields["a_b"] == "dotted" and fields["a"] == "plain"
+    assert fields['quote"d'] == "tab\there\x01bell"
+    assert doc["host"]["name"] == "web01"
