@@ -25,6 +25,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "report": ("report",),
     "collect": ("collect", "sources"),
     "devices": ("devices",),
+    "archive": ("archive",),
 }
 
 COMMANDS: tuple[str, ...] = tuple(name for names in COMMAND_MODULES.values() for name in names)
@@ -38,6 +39,7 @@ def build_parser() -> Parser:
     """The whole command line: the top-level options and every module's commands."""
     # imported by name, not looked up from COMMAND_MODULES, so a frozen bundle carries them
     from watchkeeper.cli import (
+        archive,
         collect,
         detection,
         detections,
@@ -62,6 +64,7 @@ def build_parser() -> Parser:
         "report": report,
         "collect": collect,
         "devices": devices,
+        "archive": archive,
     }
     parser, commands = top_parser()
     for name in COMMAND_MODULES:
