@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from watchkeeper.cli import run
 from watchkeeper.core.errors import Cancelled
 from watchkeeper.core.progress import Progress, ProgressState
 from watchkeeper.export.ndjson import export_ecs
-from watchkeeper.storage import event_stream
+from watchkeeper.storage import archive, event_stream
 from watchkeeper.storage.eventset import EventQuery
 from watchkeeper.storage.store import Store
 
@@ -174,3 +175,17 @@ def test_a_folder_it_cannot_use_is_refused_before_anything_is_read(db: str, tmp_
         "export", "host:(web01", "--since", "2026-01-01", "--out", str(tmp_path / "x"), "--db", db
     )
     assert code == 1 and "Filter not understood" in err
+
+
+def test_archived_events_export_as_they_did_from_the_store(db: str, tmp_path: Path) -> None:
+    args = ("export", "--since", "2026-01-01", "--db", db, "--max-file-mb", "1")
+    assert cli(*args, "--out", str(tmp_path / "hot"))[0] == 0
+    with Store(db) as store:
+        assert archive.run(store, hot_days=90, now=datetime(2027, 3, 1, tzinfo=UTC))
+        assert store.fetch_one("SELECT count(*) FROM events_unix") == (0,)
+    code, out, _ = cli(*args, "--out", str(tmp_path / "archived"))
+    assert code == 0 and "120 event(s)" in out
+    hot = sorted((tmp_path / "hot").iterdir())
+    archived = sorted((tmp_path / "archived").iterdir())
+    assert [p.name for p in archived] == [p.name for p in hot]
+    assert [p.read_bytes() for p in archived] == [p.read_bytes() for p in hot]

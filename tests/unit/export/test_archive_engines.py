@@ -1,10 +1,12 @@
 """Other engines read the Parquet archive as it is: DuckDB alone and ClickHouse (chDB) give the
-store's counts and the store's answers, with no Watchkeeper code in between."""
+store's counts and the store's answers, with no Watchkeeper code in between. The archive is
+the roll-over's own, of every event the store held."""
 
 from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ import duckdb
 import pytest
 
 from watchkeeper.cli import run
+from watchkeeper.storage import archive
+from watchkeeper.storage.store import Store
 
 SYSLOG = "".join(
     f"2026-11-{day:02d}T{hour:02d}:{minute:02d}:00+00:00 {host} sshd[{1000 + n}]: "
@@ -43,6 +47,8 @@ WINDOWS = "".join(
     windows_event(n, 4625 if n % 3 else 4624, 3 + n % 2, f"user{n}") for n in range(12)
 )
 HOST, EVENT_ID = "FS01.oakfield.local", 4625
+# long enough after the events for every day of them to be past 90 days in the store
+NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def cli(*args: str) -> int:
@@ -50,34 +56,20 @@ def cli(*args: str) -> int:
 
 
 @pytest.fixture
-def archived(tmp_path: Path) -> tuple[Path, Path]:
-    """A store of syslog and Windows events over two days, and its archive beside it."""
+def archived(tmp_path: Path) -> tuple[dict[str, Any], Path, Path]:
+    """A store of syslog and Windows events over two days, rolled over into its archive,
+    with what the store answered before the roll-over."""
     db = tmp_path / "w.duckdb"
     (tmp_path / "auth.log").write_text(SYSLOG)
     (tmp_path / "security.xml").write_text(WINDOWS)
     for name in ("auth.log", "security.xml"):
         assert cli("import", str(tmp_path / name), "--db", str(db), "--no-detect") == 0
-    archive = tmp_path / "w.duckdb.archive"
-    copy_archive(db, archive)
-    return db, archive
-
-
-def copy_archive(db: Path, archive: Path) -> None:
-    """The archive as the roll-over lays it out: one zstd Parquet file per source and event
-    day under source=/year=/month=/day=, every column but `source`, `dedup_key` as text."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        days = con.execute(
-            'SELECT DISTINCT source, "time"::DATE FROM events ORDER BY 1, 2'
-        ).fetchall()
-        for source, day in days:
-            folder = archive / f"source={source}/year={day:%Y}/month={day:%m}/day={day:%d}"
-            folder.mkdir(parents=True)
-            con.execute(
-                "COPY (SELECT * EXCLUDE (source) REPLACE (dedup_key::VARCHAR AS dedup_key) "
-                'FROM events WHERE source = ? AND "time"::DATE = ? ORDER BY "time", id) '
-                f"TO '{folder / 'part-1.parquet'}' (FORMAT parquet, COMPRESSION zstd)",
-                [source, day],
-            )
+    before = store_answers(db)
+    with Store(db) as store:
+        written = archive.run(store, hot_days=90, now=NOW)
+        assert sum(f.events for f in written) == store.event_count() == before["total"]
+        assert archive.due(store, 90, NOW) == []
+    return before, db, archive.folder(db)
 
 
 def store_answers(db: Path) -> dict[str, Any]:
@@ -96,15 +88,19 @@ def store_answers(db: Path) -> dict[str, Any]:
     }
 
 
-def test_duckdb_alone_reads_the_archive_as_the_store_answers(
-    archived: tuple[Path, Path],
+def test_the_store_answers_the_same_from_its_archive(
+    archived: tuple[dict[str, Any], Path, Path],
 ) -> None:
-    db, archive = archived
-    expected = store_answers(db)
-    assert expected["total"] == 28 and len(expected["matches"]) == 8
-    files = (
-        f"read_parquet('{archive}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
-    )
+    before, db, _folder = archived
+    assert before["total"] == 28 and len(before["matches"]) == 8
+    assert store_answers(db) == before
+
+
+def test_duckdb_alone_reads_the_archive_as_the_store_answers(
+    archived: tuple[dict[str, Any], Path, Path],
+) -> None:
+    expected, _db, folder = archived
+    files = f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
     with duckdb.connect() as con:
         total = con.execute(f"SELECT count(*) FROM {files}").fetchall()[0][0]
         by_source = dict(con.execute(f"SELECT source, count(*) FROM {files} GROUP BY 1").fetchall())
@@ -118,11 +114,12 @@ def test_duckdb_alone_reads_the_archive_as_the_store_answers(
     assert [tuple(row) for row in matches] == expected["matches"]
 
 
-def test_clickhouse_reads_the_archive_as_the_store_answers(archived: tuple[Path, Path]) -> None:
+def test_clickhouse_reads_the_archive_as_the_store_answers(
+    archived: tuple[dict[str, Any], Path, Path],
+) -> None:
     chdb = pytest.importorskip("chdb")
-    db, archive = archived
-    expected = store_answers(db)
-    files = f"file('{archive}/**/*.parquet', Parquet)"
+    expected, _db, folder = archived
+    files = f"file('{folder}/**/*.parquet', Parquet)"
     settings = "SETTINGS use_hive_partitioning = 1, schema_inference_mode = 'union'"
 
     def query(sql: str) -> list[list[Any]]:
