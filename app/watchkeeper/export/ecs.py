@@ -55,8 +55,8 @@ ORIGIN_FIELD = "log.file.path"
 FORWARDED_PREFIX = "forwarded/"  # the ledger's path of a collector spool segment
 WINDOWS_FIELDS = "winlog.event_data"
 OTHER_FIELDS = "watchkeeper.fields"
-# `dedup_key` is the store's own bookkeeping (a 128-bit hash JSON numbers cannot hold).
-_SKIPPED = frozenset(("dedup_key", "source", "channel"))
+# Not written: `dedup_key`, the store's own bookkeeping (a 128-bit hash JSON numbers cannot
+# hold); the event's identity is `event.id`.
 
 _ORIG = "orig."
 _PATH_SEPARATOR = re.compile(r"[\\/]")
