@@ -34,7 +34,7 @@ def test_building_the_parser_loads_no_store_and_no_feature() -> None:
         "build_parser().format_help()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('duckdb', 'PySide6') or "
         "m.split('.')[:2] in (['watchkeeper', n] for n in ('storage', 'ingest', 'collect', "
-        "'detection', 'compliance', 'incidents', 'scenarios', 'ui'))))\n"
+        "'detection', 'compliance', 'incidents', 'scenarios', 'export', 'ui'))))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120

@@ -53,6 +53,7 @@ def test_headless_commands_load_no_qt(tmp_path: Path) -> None:
         "import sys\n"
         "from watchkeeper import cli\n"
         "import watchkeeper.ingest.importer, watchkeeper.scenarios, watchkeeper.storage.queries\n"
+        "import watchkeeper.export.ndjson\n"
         f"cli.run(['stats', '--db', {str(tmp_path / 'x.duckdb')!r}])\n"
         "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken'))))\n"
     )

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "imports": ("import", "demo"),
     "search": ("stats", "search"),
+    "export": ("export",),
     "rules": ("rules",),
     "detection": ("detect", "hits"),
     "detections": ("detections",),
@@ -43,6 +44,7 @@ def build_parser() -> Parser:
         detection,
         detections,
         devices,
+        export,
         imports,
         incidents,
         report,
@@ -54,6 +56,7 @@ def build_parser() -> Parser:
     modules: dict[str, CommandModule] = {
         "imports": imports,
         "search": search,
+        "export": export,
         "rules": rules,
         "detection": detection,
         "detections": detections,
