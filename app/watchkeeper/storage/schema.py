@@ -11,7 +11,7 @@ from watchkeeper.core.errors import StoreError
 from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident
 from watchkeeper.storage.transactions import Transaction
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Events live in one table per family of sources, behind the view `events`: appending a row
 # costs DuckDB something for every column of its table, and Windows events bring hundreds of
@@ -301,22 +301,33 @@ def _v5(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+# Keeping logs for months: the disk guard's samples of the disk and the store's size.
+_V6 = [
+    "CREATE TABLE disk_samples (taken TIMESTAMP NOT NULL, disk_used BIGINT NOT NULL, "
+    "disk_total BIGINT NOT NULL, stored BIGINT NOT NULL)",
+]
+
+
+def _v6(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in _V6:
+        con.execute(statement)
+
+
 # version -> statements that bring a store at version-1 to it
 MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
     2: _v2,
     3: _v3,
     4: _v4,
     5: _v5,
+    6: _v6,
 }
 
 
 def _create(con: duckdb.DuckDBPyConnection) -> None:
     for statement in _V1:
         con.execute(statement)
-    _v2(con)
-    _v3(con)
-    _v4(con)
-    _v5(con)
+    for version in sorted(MIGRATIONS):  # a new store is an empty one brought up to date
+        MIGRATIONS[version](con)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
@@ -331,6 +342,7 @@ TABLES = {
     3: _table_names(_V1 + _V2 + _V3),
     4: _table_names(_V1 + _V2 + _V3 + _V4),
     5: _table_names(_V1 + _V2 + _V3 + _V4 + _V5),
+    6: _table_names(_V1 + _V2 + _V3 + _V4 + _V5 + _V6),
 }
 
 
