@@ -23,7 +23,7 @@ from pathlib import Path
 from watchkeeper.collect.listeners import CollectError, Listeners, ListenerSettings
 from watchkeeper.collect.loader import load_spool
 from watchkeeper.collect.spool import Spool, spool_folder
-from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
+from watchkeeper.core.disk import DiskFull, DiskPaused, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import StoreError, WatchkeeperError
 from watchkeeper.core.settings import LISTENERS, Settings
 from watchkeeper.ingest.summary import ImportSummary
@@ -180,7 +180,11 @@ class Collector:
         return report
 
     def _load_failed(self, error: Exception) -> None:
-        if is_disk_full(error):
+        if isinstance(error, DiskPaused):  # spool-only: the guard's sentence says so
+            if not self.totals.disk_full:
+                log.warning("loading the spool paused: %s", error.message)
+            self.totals.disk_full = error.message
+        elif is_disk_full(error):
             if not self.totals.disk_full:
                 log.error("loading the spool stopped: the disk is full: %s", error)
             self.totals.disk_full = disk_full_sentence(
@@ -196,7 +200,8 @@ class Collector:
 
     def _after_load(self, store: Store, summary: ImportSummary, report: LoadReport) -> None:
         if summary.disk_full:
-            self._load_failed(DiskFull(summary.disk_full))
+            paused = DiskPaused if summary.paused else DiskFull
+            self._load_failed(paused(summary.disk_full))
         else:
             self.totals.disk_full = ""
         report.segments = len(summary.files)

@@ -56,13 +56,13 @@ class GuardRule:
 
 IMPORTS = GuardRule(
     PAUSE_AT,
-    f"imports are paused while it is over {PAUSE_AT:.0%} full, "
+    f"imports are paused while it is over {PAUSE_AT * 100:.0f} % full, "
     "and can be run again once space is freed",
 )
 LOADING = GuardRule(
     SPOOL_ONLY_AT,
     "the collector keeps what it receives in its spool, and loads it by itself once "
-    f"the disk is under {SPOOL_ONLY_AT:.0%} full",
+    f"the disk is under {SPOOL_ONLY_AT * 100:.0f} % full",
 )
 
 
@@ -121,10 +121,8 @@ def size_text(count: int) -> str:
 
 def guard_sentence(use: DiskUse, then: str) -> str:
     """One sentence: how full the disk is, and what the guard does about it."""
-    return (
-        f"The disk holding {use.folder} is {use.percent} % full "
-        f"({size_text(use.free)} free); {then}."
-    )
+    full = "full" if use.percent >= 100 else f"{use.percent} % full"
+    return f"The disk holding {use.folder} is {full} ({size_text(use.free)} free); {then}."
 
 
 def guard_stop(path: Path, rule: GuardRule) -> str | None:

@@ -56,7 +56,7 @@ def test_the_sentence_names_the_disk_the_share_and_what_stops() -> None:
     sentence = guard_sentence(use, IMPORTS.then)
     assert sentence == (
         "The disk holding data is 91 % full (9.0 GB free); imports are paused while it is "
-        "over 90% full, and can be run again once space is freed."
+        "over 90 % full, and can be run again once space is freed."
     )
     assert "spool" in guard_sentence(use, LOADING.then)
     assert sentence.count(". ") == 0 and "\n" not in sentence
