@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import ssl
 import threading
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from watchkeeper.collect.listeners import CollectError, Listeners, ListenerSettings
 from watchkeeper.collect.loader import load_spool
+from watchkeeper.collect.presence import Presence, announce, withdraw
 from watchkeeper.collect.spool import Spool, spool_folder
 from watchkeeper.core.disk import DiskFull, DiskPaused, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import StoreError, WatchkeeperError
@@ -121,9 +123,23 @@ class Collector:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._ruleset: object | None = None
+        self._started = ""
+
+    def _announce(self) -> None:
+        """Tell `watchkeeper status` and the window that this collector runs, and whether
+        it only keeps its spool."""
+        listening = ", ".join(
+            f"{name} {host}:{port}" for name, (host, port) in self.listeners.addresses().items()
+        )
+        announce(
+            self.db_path,
+            Presence(os.getpid(), self._started, listening, self.totals.disk_full),
+        )
 
     def start(self) -> None:
         self.listeners.start()
+        self._started = datetime.now(UTC).isoformat(timespec="seconds")
+        self._announce()
         if self.load_enabled:
             self._spawn(self._load_loop, "watchkeeper-loader")
         if self.settings.heartbeat_minutes:
@@ -145,6 +161,7 @@ class Collector:
             log.error("the spool's last segment was not sealed: %s", error)
         if self.load_enabled:
             self.load_once()  # what the last second brought
+        withdraw(self.db_path)
 
     def request_stop(self) -> None:
         """Ask the collector to stop (from a signal handler); `stop()` does the stopping."""
@@ -163,6 +180,7 @@ class Collector:
     def load_once(self, store: Store | None = None) -> LoadReport:
         """Load what is waiting, opening the store for the time it takes unless given one."""
         report = LoadReport()
+        paused_before = self.totals.disk_full
         try:
             self.spool.tick()
             if store is not None:
@@ -174,6 +192,8 @@ class Collector:
                     self._after_load(opened, summary, report)
         except Exception as error:  # the loader goes on: what waits is loaded next time
             self._load_failed(error)
+        if self.totals.disk_full != paused_before and self._started:
+            self._announce()
         self.totals.loads += 1
         if report.segments and self.on_loaded is not None:
             self.on_loaded(report)

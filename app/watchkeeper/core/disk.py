@@ -125,6 +125,17 @@ def guard_sentence(use: DiskUse, then: str) -> str:
     return f"The disk holding {use.folder} is {full} ({size_text(use.free)} free); {then}."
 
 
+def level_warning(use: DiskUse) -> str | None:
+    """The warning the window and `watchkeeper status` show at 80, 90 and 95 %; None below."""
+    then = {
+        "warn": f"imports pause at {PAUSE_AT * 100:.0f} % full, so free some space or move "
+        "the store to a bigger disk",
+        "pause": IMPORTS.then,
+        "spool-only": f"imports are paused, and {LOADING.then}",
+    }.get(use.level)
+    return None if then is None else guard_sentence(use, then)
+
+
 def guard_stop(path: Path, rule: GuardRule) -> str | None:
     """The sentence that stops writing to `path` under `rule`; None while there is room."""
     try:

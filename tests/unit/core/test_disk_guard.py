@@ -18,6 +18,7 @@ from watchkeeper.core.disk import (
     guard_sentence,
     guard_stop,
     level_of,
+    level_warning,
     size_text,
 )
 
@@ -118,3 +119,15 @@ def test_a_disk_filling_fast_says_less_than_a_day() -> None:
     days = days_until_full(samples, GB, NOW)
     assert days is not None and days < 1 and days_text(days) == "less than a day"
     assert days_text(1.2) == "about 1 day"
+
+
+def test_the_warning_at_each_level() -> None:
+    def use(percent: int) -> DiskUse:
+        return DiskUse(Path("data"), total=100 * GB, used=percent * GB, free=(100 - percent) * GB)
+
+    assert level_warning(use(79)) is None
+    assert "imports pause at 90 % full" in (level_warning(use(85)) or "")
+    assert "imports are paused while" in (level_warning(use(91)) or "")
+    spool_only = level_warning(use(96)) or ""
+    assert spool_only.startswith("The disk holding data is 96 % full (4.0 GB free)")
+    assert "imports are paused, and the collector keeps what it receives" in spool_only
