@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 LOAD_EVERY = 2.0  # seconds between loads of the spool
 TEST_TIMEOUT = 15.0
+SAMPLE_DISK_EVERY = 300.0  # seconds; the store keeps one sample an hour
 
 
 @dataclass
@@ -124,6 +125,7 @@ class Collector:
         self._threads: list[threading.Thread] = []
         self._ruleset: object | None = None
         self._started = ""
+        self._sampled = -SAMPLE_DISK_EVERY
 
     def _announce(self) -> None:
         """Tell `watchkeeper status` and the window that this collector runs, and whether
@@ -236,9 +238,20 @@ class Collector:
             ruleset, detected = service.run(store, settings=self.settings, ruleset=self._ruleset)  # type: ignore[arg-type]
             self._ruleset = ruleset
             report.new_hits = detected.new_hits
+        self._sample_disk(store)
         self.totals.events += report.events
         self.totals.quarantined += report.quarantined
         self.totals.new_hits += report.new_hits
+
+    def _sample_disk(self, store: Store) -> None:
+        """The disk guard's hourly sample, while the collector runs with nobody looking."""
+        if time.monotonic() - self._sampled < SAMPLE_DISK_EVERY:
+            return
+        self._sampled = time.monotonic()
+        from watchkeeper.storage.disk_history import disk_report
+
+        with contextlib.suppress(OSError):
+            disk_report(store, datetime.now(UTC))
 
     # proving the path -------------------------------------------------------------------
 

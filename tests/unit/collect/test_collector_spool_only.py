@@ -3,7 +3,11 @@ it into the store and says so; at 90 % it still loads; freed, it loads everythin
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +17,11 @@ from tests.unit.collect.test_collector_full_disk import message, wait_until
 
 from watchkeeper.collect.listeners import ListenerSettings
 from watchkeeper.collect.service import Collector, receiving_sentence
-from watchkeeper.collect.spool import Received, Spool, spool_folder
+from watchkeeper.collect.spool import Received, Spool, sealed_segments, spool_folder
 from watchkeeper.core.settings import Settings
 from watchkeeper.storage.store import Store
+
+COLLECT_BRIEFLY = ["--syslog-tcp", "0", "--for", "5", "--no-detect", "--json"]
 
 
 @pytest.fixture
@@ -75,3 +81,26 @@ def test_at_92_percent_the_collector_still_loads(disk: SmallDisk) -> None:
     collector = _collector(db)
     collector.load_once()
     assert collector.totals.events == 40 and collector.totals.disk_full == ""
+    collector.load_once()
+    with Store(db) as store:  # the collector keeps the disk guard's hourly sample
+        assert store.fetch_one("SELECT count(*) FROM disk_samples") == (1,)
+
+
+def test_collect_says_spool_only_on_stderr(disk: SmallDisk) -> None:
+    db = disk.path / "store.duckdb"
+    Store(db).close()
+    _waiting(db, range(10))
+    disk.fill_to(0.96)
+    done = subprocess.run(
+        [sys.executable, "-m", "watchkeeper", "collect", "--db", str(db), *COLLECT_BRIEFLY],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    said = [line for line in done.stderr.splitlines() if line.startswith("watchkeeper collect:")]
+    assert said, done.stderr
+    assert said[0].startswith(f"watchkeeper collect: The disk holding {disk.path} is 9")
+    assert "the collector keeps what it receives in its spool" in json.loads(done.stdout)["disk"]
+    assert len(sealed_segments(spool_folder(db))) == 1  # kept, not loaded
