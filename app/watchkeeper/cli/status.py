@@ -73,84 +73,112 @@ def _opened(path: Path) -> Iterator[tuple[Store | None, str]]:
         yield store, ""
 
 
-def status_document(path: Path, now: datetime) -> dict[str, Any]:
-    """Everything `status` shows, as one JSON-ready document."""
-    from watchkeeper.collect.presence import running_collector
-    from watchkeeper.collect.spool import sealed_segments, spool_folder, waiting_bytes
+def _store_part(store: Store | None, path: Path, problem: str) -> dict[str, Any]:
+    from watchkeeper.storage import holdings
+
+    part: dict[str, Any] = {"path": str(path), "problem": problem or None}
+    if store is not None:
+        figures = holdings.store_figures(store)
+        part.update(
+            bytes=store.size_bytes(),
+            events=figures.events,
+            first=figures.first,
+            last=figures.last,
+            read_only=store.read_only,
+        )
+    return part
+
+
+def _archive_part(store: Store | None, path: Path) -> dict[str, Any]:
+    from watchkeeper.storage import holdings
+
+    archive = holdings.archive_figures(store, path)
+    return {
+        "folder": str(archive.folder),
+        "files": archive.files,
+        "bytes": archive.bytes,
+        "days": archive.days,
+        "oldest": archive.oldest.isoformat() if archive.oldest else None,
+    }
+
+
+def _retention_part(store: Store | None, now: datetime) -> dict[str, Any]:
     from watchkeeper.core import settings as settings_module
-    from watchkeeper.core.disk import days_text, level_warning
-    from watchkeeper.storage import disk_history, holdings
+    from watchkeeper.storage import holdings
 
     settings = settings_module.load()
-    document: dict[str, Any] = {}
+    part: dict[str, Any] = {
+        "months": settings.retention_months,
+        "hot_days": settings.hot_days,
+        "reason": settings.retention_reason or None,
+    }
+    if store is not None:
+        due = holdings.retention_figures(store, settings.retention_months, settings.hot_days, now)
+        part.update(
+            days_due_to_archive=due.archive_due,
+            days_past_retention=due.delete_due,
+            pending_deletions=[
+                {
+                    "day": p.day.isoformat(),
+                    "source": p.source,
+                    "events": p.events,
+                    "delete_after": p.delete_after,
+                }
+                for p in due.pending
+            ],
+        )
+    return part
+
+
+def _disk_part(store: Store | None, path: Path, now: datetime) -> dict[str, Any]:
+    from watchkeeper.core.disk import days_text, level_warning
+    from watchkeeper.storage import disk_history
+
+    if store is not None:
+        report = disk_history.disk_report(store, now)  # and the hourly sample, if due
+        use, days = report.use, report.days_until_full
+    else:
+        use, days = disk_history.measure(path), None
+    return {
+        "folder": str(use.folder),
+        "used_percent": use.percent,
+        "free_bytes": use.free,
+        "total_bytes": use.total,
+        "level": use.level,
+        "days_until_full": None if days is None or math.isinf(days) else round(days, 1),
+        "days_until_full_text": days_text(days),
+        "warning": level_warning(use),
+    }
+
+
+def _collector_part(path: Path) -> dict[str, Any]:
+    from watchkeeper.collect.presence import running_collector
+    from watchkeeper.collect.spool import sealed_segments, spool_folder, waiting_bytes
+
+    presence = running_collector(path)
+    spool = spool_folder(path)
+    return {
+        "running": presence is not None,
+        "pid": presence.pid if presence else None,
+        "since": presence.started if presence else None,
+        "listening": presence.listening if presence else None,
+        "paused": (presence.paused or None) if presence else None,
+        "spool_segments": len(sealed_segments(spool)),
+        "spool_bytes": waiting_bytes(spool),
+    }
+
+
+def status_document(path: Path, now: datetime) -> dict[str, Any]:
+    """Everything `status` shows, as one JSON-ready document."""
     with _opened(path) as (store, problem):
-        document["store"] = {"path": str(path), "problem": problem or None}
-        if store is not None:
-            figures = holdings.store_figures(store)
-            document["store"].update(
-                bytes=store.size_bytes(),
-                events=figures.events,
-                first=figures.first,
-                last=figures.last,
-                read_only=store.read_only,
-            )
-        archive = holdings.archive_figures(store, path)
-        document["archive"] = {
-            "folder": str(archive.folder),
-            "files": archive.files,
-            "bytes": archive.bytes,
-            "days": archive.days,
-            "oldest": archive.oldest.isoformat() if archive.oldest else None,
+        return {
+            "store": _store_part(store, path, problem),
+            "archive": _archive_part(store, path),
+            "retention": _retention_part(store, now),
+            "disk": _disk_part(store, path, now),
+            "collector": _collector_part(path),
+            "integrity": None if store is None else integrity_summary(store, now),
         }
-        document["retention"] = {
-            "months": settings.retention_months,
-            "hot_days": settings.hot_days,
-            "reason": settings.retention_reason or None,
-        }
-        if store is not None:
-            due = holdings.retention_figures(
-                store, settings.retention_months, settings.hot_days, now
-            )
-            document["retention"].update(
-                days_due_to_archive=due.archive_due,
-                days_past_retention=due.delete_due,
-                pending_deletions=[
-                    {
-                        "day": p.day.isoformat(),
-                        "source": p.source,
-                        "events": p.events,
-                        "delete_after": p.delete_after,
-                    }
-                    for p in due.pending
-                ],
-            )
-            report = disk_history.disk_report(store, now)
-            use, days = report.use, report.days_until_full
-        else:
-            use, days = disk_history.measure(path), None
-        document["disk"] = {
-            "folder": str(use.folder),
-            "used_percent": use.percent,
-            "free_bytes": use.free,
-            "total_bytes": use.total,
-            "level": use.level,
-            "days_until_full": None if days is None or math.isinf(days) else round(days, 1),
-            "days_until_full_text": days_text(days),
-            "warning": level_warning(use),
-        }
-        presence = running_collector(path)
-        spool = spool_folder(path)
-        document["collector"] = {
-            "running": presence is not None,
-            "pid": presence.pid if presence else None,
-            "since": presence.started if presence else None,
-            "listening": presence.listening if presence else None,
-            "paused": (presence.paused or None) if presence else None,
-            "spool_segments": len(sealed_segments(spool)),
-            "spool_bytes": waiting_bytes(spool),
-        }
-        document["integrity"] = None if store is None else integrity_summary(store, now)
-    return document
 
 
 def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
