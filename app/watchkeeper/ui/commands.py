@@ -15,6 +15,7 @@ from watchkeeper.ui.actions import ActionSpec, Choices, Row, Separator
 from watchkeeper.ui.help import show_about, show_filter_help
 from watchkeeper.ui.hits.rule_sets import profile_options
 from watchkeeper.ui.incidents.monthly import export_monthly_summary
+from watchkeeper.ui.retention import edit_retention
 
 if TYPE_CHECKING:
     from watchkeeper.ui.main_window import MainWindow
@@ -70,6 +71,13 @@ def window_commands(window: MainWindow) -> list[Row]:
             ),
             "&File",
             tip="The month's security summary as a PDF: collection, detections, incidents",
+        ),
+        ActionSpec(
+            "retention",
+            "&Retention…",
+            lambda: edit_retention(window, window.settings, window.status_line.say),
+            "&File",
+            tip="How long events are kept, and how many days stay in the store",
         ),
         Separator("&File"),
         ActionSpec("quit", "&Quit", window.close, "&File", keys.Quit),
