@@ -150,11 +150,19 @@ def test_a_running_collector_and_its_spool_backlog(tmp_path: Path) -> None:
     spool = Spool(spool_folder(db))
     spool.append([Received("192.0.2.7", "tcp", "syslog", b"<13>hello")])
     spool.close()
-    announce(db, Presence(os.getpid(), "2026-03-10T11:00:00+00:00", "syslog-tcp 127.0.0.1:5514"))
+    paused = "The disk holding data is 96 % full (1.0 GB free); the collector keeps its spool."
+    listening = "syslog-tcp 127.0.0.1:5514"
+    announce(db, Presence(os.getpid(), "2026-03-10T11:00:00+00:00", listening, paused))
     try:
         document = json.loads(cli("status", "--db", str(db), "--json")[1])
+        line = next(
+            line for line in cli("status", "--db", str(db))[1].splitlines() if "Coll" in line
+        )
     finally:
         withdraw(db)
+    assert line.startswith("Collector: running since 2026-03-10T11:00:00+00:00 (process ")
+    assert line.endswith(f"1 segment(s), 0.0 MB waiting; {paused}")
+    assert document["collector"]["paused"] == paused
     collector = document["collector"]
     assert collector["running"] and collector["pid"] == os.getpid()
     assert collector["spool_segments"] == 1 and collector["spool_bytes"] > 0
