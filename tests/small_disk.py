@@ -43,6 +43,12 @@ class SmallDisk:
     def free(self) -> None:
         self._filler.unlink(missing_ok=True)
 
+    def fill_to(self, fraction: float) -> None:
+        """Leave the disk `fraction` used, as `df` counts it (a little over: whole pages)."""
+        self.free()
+        usage = shutil.disk_usage(self.path)
+        self.fill(leave=int((usage.used + usage.free) * (1 - fraction)))
+
 
 def small_disk(folder: Path, size: str = "24m") -> Iterator[SmallDisk]:
     """Mount a tmpfs of `size` at `folder` for the test; skip where that is not allowed."""

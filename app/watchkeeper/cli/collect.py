@@ -102,8 +102,13 @@ def cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.flush()
     started = time.monotonic()
     reported = started
+    paused = ""
     while not collector.wait(0.5):
         now = time.monotonic()
+        if collector.totals.disk_full != paused:  # spool-only or full, and back: on stderr
+            paused = collector.totals.disk_full
+            err.write(f"watchkeeper collect: {paused or 'loading into the store again'}\n")
+            err.flush()
         if args.duration is not None and now - started >= args.duration:
             break
         if not args.json and now - reported >= 60:
@@ -122,6 +127,7 @@ def cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 "udp_dropped": stats.udp_dropped,
                 "rejected": sum(stats.rejected.values()),
                 "error": collector.totals.last_error or None,
+                "disk": collector.totals.disk_full or None,
             },
             out,
         )

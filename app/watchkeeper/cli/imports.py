@@ -69,6 +69,8 @@ def summary_document(summary: ImportSummary) -> dict[str, Any]:
         "duplicates": summary.duplicates,
         "quarantined": summary.quarantined,
         "cancelled": summary.cancelled,
+        "disk_full": summary.disk_full,
+        "paused": summary.paused,
         "seconds": round(summary.seconds, 3),
     }
 
@@ -122,6 +124,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         if not args.no_detect and not summary.cancelled and unseen(store):
             report = with_progress(lambda progress: detect(store, args, progress)[1], err)
+    if summary.disk_full:  # paused or full: said where the user looks, not only in the list
+        err.write(f"watchkeeper import: {safe(summary.disk_full)}\n")
     if args.json:
         document = summary_document(summary)
         if report is not None:

@@ -26,6 +26,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "collect": ("collect", "sources"),
     "devices": ("devices",),
     "archive": ("archive",),
+    "status": ("status",),
 }
 
 COMMANDS: tuple[str, ...] = tuple(name for names in COMMAND_MODULES.values() for name in names)
@@ -50,6 +51,7 @@ def build_parser() -> Parser:
         report,
         rules,
         search,
+        status,
     )
     from watchkeeper.cli.parser import top_parser
 
@@ -65,6 +67,7 @@ def build_parser() -> Parser:
         "collect": collect,
         "devices": devices,
         "archive": archive,
+        "status": status,
     }
     parser, commands = top_parser()
     for name in COMMAND_MODULES:

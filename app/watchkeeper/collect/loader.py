@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from watchkeeper.collect.spool import recover_open_segments, sealed_segments
+from watchkeeper.core.disk import LOADING
 from watchkeeper.core.progress import Progress
 from watchkeeper.ingest.forwarded import HEADER
 from watchkeeper.ingest.importer import Importer
@@ -74,7 +75,8 @@ def _load(
     waiting = [segment for segment in segments if segment_name(segment) not in loaded]
     if not waiting:
         return ImportSummary()
-    summary = Importer(store, progress, label=(folder, LABEL)).run(waiting)
+    # at 95 % used the disk guard stops loading: the spool keeps what it receives
+    summary = Importer(store, progress, label=(folder, LABEL), guard=LOADING).run(waiting)
     finished = {result.name for result in summary.files if result.status in ("imported", "skipped")}
     failed = {result.name for result in summary.files if result.status == "failed"}
     for segment in waiting:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import ssl
 import threading
@@ -22,8 +23,9 @@ from pathlib import Path
 
 from watchkeeper.collect.listeners import CollectError, Listeners, ListenerSettings
 from watchkeeper.collect.loader import load_spool
+from watchkeeper.collect.presence import Presence, announce, withdraw
 from watchkeeper.collect.spool import Spool, spool_folder
-from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
+from watchkeeper.core.disk import DiskFull, DiskPaused, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import StoreError, WatchkeeperError
 from watchkeeper.core.settings import LISTENERS, Settings
 from watchkeeper.ingest.summary import ImportSummary
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 
 LOAD_EVERY = 2.0  # seconds between loads of the spool
 TEST_TIMEOUT = 15.0
+SAMPLE_DISK_EVERY = 300.0  # seconds; the store keeps one sample an hour
 
 
 @dataclass
@@ -122,9 +125,24 @@ class Collector:
         self._threads: list[threading.Thread] = []
         self._ruleset: object | None = None
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it
+        self._started = ""
+        self._sampled = -SAMPLE_DISK_EVERY
+
+    def _announce(self) -> None:
+        """Tell `watchkeeper status` and the window that this collector runs, and whether
+        it only keeps its spool."""
+        listening = ", ".join(
+            f"{name} {host}:{port}" for name, (host, port) in self.listeners.addresses().items()
+        )
+        announce(
+            self.db_path,
+            Presence(os.getpid(), self._started, listening, self.totals.disk_full),
+        )
 
     def start(self) -> None:
         self.listeners.start()
+        self._started = datetime.now(UTC).isoformat(timespec="seconds")
+        self._announce()
         if self.load_enabled:
             self._spawn(self._load_loop, "watchkeeper-loader")
         if self.settings.heartbeat_minutes:
@@ -146,6 +164,7 @@ class Collector:
             log.error("the spool's last segment was not sealed: %s", error)
         if self.load_enabled:
             self.load_once()  # what the last second brought
+        withdraw(self.db_path)
 
     def request_stop(self) -> None:
         """Ask the collector to stop (from a signal handler); `stop()` does the stopping."""
@@ -164,6 +183,7 @@ class Collector:
     def load_once(self, store: Store | None = None) -> LoadReport:
         """Load what is waiting, opening the store for the time it takes unless given one."""
         report = LoadReport()
+        paused_before = self.totals.disk_full
         try:
             self.spool.tick()
             if store is not None:
@@ -176,13 +196,19 @@ class Collector:
                     self._retain(opened)
         except Exception as error:  # the loader goes on: what waits is loaded next time
             self._load_failed(error)
+        if self.totals.disk_full != paused_before and self._started:
+            self._announce()
         self.totals.loads += 1
         if report.segments and self.on_loaded is not None:
             self.on_loaded(report)
         return report
 
     def _load_failed(self, error: Exception) -> None:
-        if is_disk_full(error):
+        if isinstance(error, DiskPaused):  # spool-only: the guard's sentence says so
+            if not self.totals.disk_full:
+                log.warning("loading the spool paused: %s", error.message)
+            self.totals.disk_full = error.message
+        elif is_disk_full(error):
             if not self.totals.disk_full:
                 log.error("loading the spool stopped: the disk is full: %s", error)
             self.totals.disk_full = disk_full_sentence(
@@ -198,7 +224,8 @@ class Collector:
 
     def _after_load(self, store: Store, summary: ImportSummary, report: LoadReport) -> None:
         if summary.disk_full:
-            self._load_failed(DiskFull(summary.disk_full))
+            paused = DiskPaused if summary.paused else DiskFull
+            self._load_failed(paused(summary.disk_full))
         else:
             self.totals.disk_full = ""
         report.segments = len(summary.files)
@@ -213,6 +240,7 @@ class Collector:
             ruleset, detected = service.run(store, settings=self.settings, ruleset=self._ruleset)  # type: ignore[arg-type]
             self._ruleset = ruleset
             report.new_hits = detected.new_hits
+        self._sample_disk(store)
         self.totals.events += report.events
         self.totals.quarantined += report.quarantined
         self.totals.new_hits += report.new_hits
@@ -224,6 +252,16 @@ class Collector:
 
         settings = self.settings
         policy.run_if_due(store, settings.retention_months, settings.hot_days, self.clock())
+
+    def _sample_disk(self, store: Store) -> None:
+        """The disk guard's hourly sample, while the collector runs with nobody looking."""
+        if time.monotonic() - self._sampled < SAMPLE_DISK_EVERY:
+            return
+        self._sampled = time.monotonic()
+        from watchkeeper.storage.disk_history import disk_report
+
+        with contextlib.suppress(OSError):
+            disk_report(store, datetime.now(UTC))
 
     # proving the path -------------------------------------------------------------------
 

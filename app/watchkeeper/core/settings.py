@@ -36,6 +36,13 @@ PAGE_SIZES = ("A4", "Letter")
 DEFAULT_COLUMNS = ["time", "host", "source", "event_id", "level", "username", "process", "message"]
 CONNECTIONS_PER_SENDER = 32
 CONNECTION_IDLE_SECONDS = 600.0
+# how long events are kept, and how many days of them stay in the store ("hot") before
+# they roll over to the archive; the guidance asks for at least six months
+RETENTION_MONTHS = 13
+HOT_DAYS = 90
+MIN_RETENTION_MONTHS = 6
+MAX_RETENTION_MONTHS = 120
+DAYS_PER_MONTH = 30  # the shortest month a retention counts, so hot days never outlast it
 
 
 @dataclass
@@ -70,10 +77,9 @@ class Settings:
     # may stay open with nothing sent (the sender reconnects when it has something to say)
     connections_per_sender: int = CONNECTIONS_PER_SENDER
     connection_idle_seconds: float = CONNECTION_IDLE_SECONDS
-    # storage lifetime: events are kept this many months (at least 6 unless the reason says
-    # why), the newest `hot_days` of them in the store and the rest in its Parquet archive
-    retention_months: int = 13
-    hot_days: int = 90
+    # retention: months kept in all, days kept in the store, and why less than six months
+    retention_months: int = RETENTION_MONTHS
+    hot_days: int = HOT_DAYS
     retention_reason: str = ""
 
     def remember_filter(self, text: str) -> None:
@@ -195,7 +201,51 @@ def _valid(document: dict[str, Any]) -> Settings:
         or not 1 <= settings.connection_idle_seconds <= 7 * 24 * 3600
     ):
         settings.connection_idle_seconds = CONNECTION_IDLE_SECONDS
+    _valid_retention(settings)
     return settings
+
+
+def retention_problem(months: object, hot_days: object, reason: object) -> str | None:
+    """What is wrong with a retention policy, in one sentence; None when it may be kept."""
+    if (
+        not isinstance(months, int)
+        or isinstance(months, bool)
+        or not 1 <= months <= MAX_RETENTION_MONTHS
+    ):
+        return f"Keep events for a whole number of months, from 1 to {MAX_RETENTION_MONTHS}."
+    if months < MIN_RETENTION_MONTHS and not (isinstance(reason, str) and reason.strip()):
+        return (
+            f"Keeping events for less than {MIN_RETENTION_MONTHS} months needs a reason, "
+            f"since the guidance asks for at least {MIN_RETENTION_MONTHS}."
+        )
+    if not isinstance(hot_days, int) or isinstance(hot_days, bool) or hot_days < 1:
+        return "Keep at least 1 whole day of events in the store."
+    longest = months * DAYS_PER_MONTH
+    if hot_days > longest:
+        return (
+            f"{hot_days} days in the store is longer than the {months} months kept; "
+            f"keep at most {longest} days in the store."
+        )
+    return None
+
+
+def _valid_retention(settings: Settings) -> None:
+    """A refused retention policy falls back to the defaults, and the user is told once."""
+    if not isinstance(settings.retention_reason, str):
+        settings.retention_reason = ""
+    reason = settings.retention_reason
+    problem = retention_problem(settings.retention_months, settings.hot_days, reason)
+    if problem is None:
+        return
+    if retention_problem(settings.retention_months, 1, reason) is not None:
+        settings.retention_months = RETENTION_MONTHS
+    if retention_problem(settings.retention_months, settings.hot_days, reason) is not None:
+        settings.hot_days = min(HOT_DAYS, settings.retention_months * DAYS_PER_MONTH)
+    _notices.append(
+        f"The retention in your settings was set aside ({problem[0].lower()}{problem[1:-1]}); "
+        f"Watchkeeper keeps events for {settings.retention_months} months, "
+        f"{settings.hot_days} days of them in the store."
+    )
 
 
 def load(path: Path | None = None) -> Settings:
@@ -268,24 +318,3 @@ def save(settings: Settings, path: Path | None = None) -> None:
             f"({error.strerror or error}); the changes last until "
             "Watchkeeper closes."
         ) from error
-
-
-MIN_RETENTION_MONTHS = 6
-
-
-def retention_problem(months: int, hot_days: int, reason: str) -> str | None:
-    """Why a retention policy cannot be saved, in one sentence; None when it can."""
-    if months < 1:
-        return "Events must be kept for at least a month."
-    if months < MIN_RETENTION_MONTHS and not reason.strip():
-        return (
-            f"Keeping events for less than {MIN_RETENTION_MONTHS} months falls short of the "
-            "guidance; say why (for example, a contract or a law) to keep them for less."
-        )
-    if hot_days < 1:
-        return "At least one day must stay in the store."
-    if hot_days > months * 31:
-        return (
-            f"The store cannot hold more days ({hot_days}) than events are kept ({months} months)."
-        )
-    return None

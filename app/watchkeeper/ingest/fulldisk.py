@@ -70,7 +70,7 @@ def fail_what_was_not_kept(
             result.message = f"{result.name}: not imported: {sentence}"
         elif result.status == "failed" and not result.message:
             result.message = f"{result.name}: not imported: {sentence}"
+    why = "imports are paused: the disk is nearly full" if summary.paused else "the disk is full"
     summary.files.extend(
-        FileResult(name, "failed", message=f"{name}: not imported (the disk is full)")
-        for name in untouched
+        FileResult(name, "failed", message=f"{name}: not imported ({why})") for name in untouched
     )

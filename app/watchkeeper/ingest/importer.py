@@ -9,7 +9,15 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
+from watchkeeper.core.disk import (
+    IMPORTS,
+    DiskFull,
+    DiskPaused,
+    GuardRule,
+    disk_full_sentence,
+    guard_stop,
+    is_disk_full,
+)
 from watchkeeper.core.errors import Cancelled, ImportFailed, StoreError
 from watchkeeper.core.event import Event
 from watchkeeper.core.progress import Progress, give_way
@@ -41,8 +49,11 @@ class Importer:
         batch_size: int = BATCH_SIZE,
         label: tuple[Path, str] | None = None,
         host: str | None = None,
+        guard: GuardRule = IMPORTS,
     ) -> None:
         self.store = store
+        # the disk guard: how full the store's disk may be before this import stops
+        self.guard = guard
         # the machine the files came from, for events that do not name one (auditd's
         # without node=, JSON without a host field)
         self.host = host or None
@@ -66,9 +77,11 @@ class Importer:
         self._next_import_id = ledger.last_id(self.store)
         self._imported_here = ledger.imported_hashes(self.store)
         try:
+            self._check_room()
             self._writer = BackgroundWriter(self.store)
         except DiskFull as error:
             summary.disk_full = error.message
+            summary.paused = isinstance(error, DiskPaused)
             summary.files = [
                 FileResult(
                     self._name(path),
@@ -90,8 +103,9 @@ class Importer:
                 summary.cancelled = True
                 self._flush()
                 self._writer.drain()
-            except DiskFull:
-                self._stop_for_full_disk([self._name(path) for path in files[index + 1 :]], summary)
+            except DiskFull as error:
+                untouched = [self._name(path) for path in files[index + 1 :]]
+                self._stop_for_full_disk(untouched, summary, error)
         except StoreError:
             # the writer failed and rolled back its open transaction: a file it had begun
             # in an earlier commit is half there, so take it out as a killed import would be
@@ -110,18 +124,34 @@ class Importer:
             self._fill_counts(summary)
         return summary
 
-    def _stop_for_full_disk(self, untouched: list[str], summary: ImportSummary) -> None:
+    def _stop_for_full_disk(
+        self, untouched: list[str], summary: ImportSummary, error: DiskFull
+    ) -> None:
         """Stop at a full disk: what was not committed is not imported, and says why.
 
         The writer rolled back its open transaction; a file begun in an earlier commit is
-        taken out as a killed import would be (at once, or when there is room again).
+        taken out as a killed import would be (at once, or when there is room again). The
+        disk guard stops before the disk is full: what is finished is still written.
         """
-        self._batch = Batch()  # ledger rows that cannot be written now
-        sentence = summary.disk_full = disk_full_sentence(self.store.path, FULL_AFTER)
         assert self._writer is not None
+        summary.paused = isinstance(error, DiskPaused)
+        if summary.paused:
+            sentence = summary.disk_full = error.message
+            with contextlib.suppress(DiskFull, StoreError):
+                self._flush()  # the files finished before the pause are kept
+        else:
+            self._batch = Batch()  # ledger rows that cannot be written now
+            sentence = summary.disk_full = disk_full_sentence(self.store.path, FULL_AFTER)
         with contextlib.suppress(DiskFull, StoreError):
             self._writer.drain()
         fulldisk.fail_what_was_not_kept(self.store, summary, untouched, sentence)
+
+    def _check_room(self) -> None:
+        """Stop (DiskPaused, with the reason) once the store's disk is as full as the guard
+        allows; the next import or load goes on by itself when space is freed."""
+        sentence = guard_stop(self.store.path, self.guard)
+        if sentence is not None:
+            raise DiskPaused(sentence)
 
     def _name(self, path: Path) -> str:
         if self.label is not None and path.is_relative_to(self.label[0]):
@@ -198,6 +228,7 @@ class Importer:
     def _import_checked(
         self, path: Path, name: str, summary: ImportSummary, depth: int, result: FileResult
     ) -> None:
+        self._check_room()
         size = path.stat().st_size
         with path.open("rb") as stream:
             head = stream.read(HEAD_SIZE)
@@ -285,6 +316,7 @@ class Importer:
                 if not count & 31:
                     give_way()  # let the window's thread have the GIL when it is waiting
                 if len(batch) >= batch_size:
+                    self._check_room()
                     self._flush()
                     batch = self._batch
                     progress.add(count)
@@ -313,10 +345,13 @@ class Importer:
             self._writer.drain()
         if is_disk_full(error):
             try:
+                why = (
+                    error.message.rstrip(".")
+                    if isinstance(error, DiskPaused)
+                    else "the disk was full"
+                )
                 self.store.rollback_import(
-                    import_id,
-                    "failed",
-                    f"{name}: not imported: the disk was full; nothing from it was kept",
+                    import_id, "failed", f"{name}: not imported: {why}; nothing from it was kept"
                 )
             except Exception as failure:  # no room even for that: done when there is
                 if not is_disk_full(failure):

@@ -27,6 +27,7 @@ class ImportSummary:
     cancelled: bool = False
     seconds: float = 0.0
     disk_full: str = ""  # the import stopped at a full disk: the sentence that says so
+    paused: bool = False  # ... or the disk guard stopped it before the disk was full
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)

@@ -31,6 +31,35 @@ _GLOB_CHARS = set("*?[]{}")
 DAY = "CAST(coalesce(time, received) AS DATE)"
 
 
+# The archive's files leave `source` to the path and hold dedup_key as text (Parquet has no
+# 128-bit integer).
+_PARTITION_TYPES = "{'source': 'VARCHAR', 'year': 'INTEGER', 'month': 'INTEGER', 'day': 'INTEGER'}"
+
+
+def archived_view(table: str) -> str:
+    """The view of one event table's archived rows ."""
+    return f"{table}_archived"
+
+
+def archive_read(archive_glob: str) -> str:
+    """SELECT the archive's events from its Parquet files matching `archive_glob` (a path
+    relative to the store's folder), with the columns the event tables have."""
+    return (
+        f"SELECT * EXCLUDE (year, month, day) REPLACE (NULLIF(source, '{schema.NO_SOURCE}') AS source, "
+        "TRY_CAST(dedup_key AS UHUGEINT) AS dedup_key) FROM read_parquet("
+        f"{quote_text(archive_glob)}, hive_partitioning = true, union_by_name = true, "
+        f"hive_types = {_PARTITION_TYPES})"
+    )
+
+
+def events_view(archive_glob: str | None) -> str:
+    """The statement that (re)defines the view `events`: the hot tables, and the archive's
+    files when there are any."""
+    if archive_glob is None:
+        return "CREATE OR REPLACE VIEW events AS " + schema.HOT
+    return f"CREATE OR REPLACE VIEW events AS {schema.HOT} UNION ALL BY NAME {archive_read(archive_glob)}"
+
+
 def folder(store_path: Path) -> Path:
     """The archive's folder, beside the store's file."""
     return store_path.with_name(store_path.name + SUFFIX)
@@ -132,7 +161,7 @@ def show_archive(store: Store) -> None:
             "AND schema_name = 'main' AND internal = false"
         )
     }
-    wanted = {schema.archived_view(schema.event_table(f)) for f in families}
+    wanted = {archived_view(schema.event_table(f)) for f in families}
     stale = {v for v in views if v.endswith("_archived")} - wanted
     definition = store.fetch_one(
         "SELECT sql FROM duckdb_views() WHERE database_name = current_database() "
@@ -143,13 +172,13 @@ def show_archive(store: Store) -> None:
         return
     prefix = view_glob(store.path).removesuffix(GLOB)
     with store.transaction() as con:
-        con.execute(schema.events_view(prefix + GLOB if families else None))
+        con.execute(events_view(prefix + GLOB if families else None))
         for view in stale:
             con.execute(f"DROP VIEW {quote_ident(view)}")
         for family in families:
             con.execute(
-                f"CREATE OR REPLACE VIEW {schema.archived_view(schema.event_table(family))} AS "
-                + schema.archive_read(f"{prefix}**/{family}-*.parquet")
+                f"CREATE OR REPLACE VIEW {archived_view(schema.event_table(family))} AS "
+                + archive_read(f"{prefix}**/{family}-*.parquet")
             )
     store.refresh_columns()
 
@@ -164,7 +193,7 @@ def relation(store: Store, table: str, low: int = -1, high: int | None = None) -
     )
     if not row or not row[0]:
         return table
-    return f"(SELECT * FROM {table} UNION ALL BY NAME SELECT * FROM {schema.archived_view(table)})"
+    return f"(SELECT * FROM {table} UNION ALL BY NAME SELECT * FROM {archived_view(table)})"
 
 
 def newest_day(store: Store) -> date | None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import chain
 
 import duckdb
 
 from watchkeeper.core.errors import StoreError
-from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident, quote_text
+from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident
+from watchkeeper.storage.lifetime_tables import LIFETIME_TABLES
 from watchkeeper.storage.transactions import Transaction
 
 SCHEMA_VERSION = 6
@@ -43,13 +45,10 @@ _COLUMNS = ",\n".join(
 _EVENTS = [f"CREATE TABLE {table} (\n{_COLUMNS}\n)" for table in EVENT_TABLES]
 # UNION ALL BY NAME: a field column only some tables have is NULL in the others, and a filter
 # on it skips those tables outright.
-_HOT = " UNION ALL BY NAME ".join(f"SELECT * FROM {table}" for table in EVENT_TABLES)
-_VIEW = "CREATE VIEW events AS " + _HOT
-# The archive's hive partitions (storage/archive.py); its files leave `source` to the path
-# and hold dedup_key as text (Parquet has no 128-bit integer).
+HOT = " UNION ALL BY NAME ".join(f"SELECT * FROM {table}" for table in EVENT_TABLES)
+_VIEW = "CREATE VIEW events AS " + HOT
+# The archive (storage/archive_layout.py) names a day without a source so.
 NO_SOURCE = "_none"
-_PARTITION_TYPES = "{'source': 'VARCHAR', 'year': 'INTEGER', 'month': 'INTEGER', 'day': 'INTEGER'}"
-
 
 # The newest event's id without reading the archive's files: its manifest knows their ids.
 TOP_ID = (
@@ -57,30 +56,6 @@ TOP_ID = (
     + ", ".join(f"(SELECT coalesce(max(id), 0) FROM {table})" for table in EVENT_TABLES)
     + ", (SELECT coalesce(max(last_id), 0) FROM archive_files))"
 )
-
-
-def archived_view(table: str) -> str:
-    """The view of one event table's archived rows (storage/archive.py)."""
-    return f"{table}_archived"
-
-
-def archive_read(archive_glob: str) -> str:
-    """SELECT the archive's events from its Parquet files matching `archive_glob` (a path
-    relative to the store's folder), with the columns the event tables have."""
-    return (
-        f"SELECT * EXCLUDE (year, month, day) REPLACE (NULLIF(source, '{NO_SOURCE}') AS source, "
-        "TRY_CAST(dedup_key AS UHUGEINT) AS dedup_key) FROM read_parquet("
-        f"{quote_text(archive_glob)}, hive_partitioning = true, union_by_name = true, "
-        f"hive_types = {_PARTITION_TYPES})"
-    )
-
-
-def events_view(archive_glob: str | None) -> str:
-    """The statement that (re)defines the view `events`: the hot tables, and the archive's
-    files when there are any."""
-    if archive_glob is None:
-        return "CREATE OR REPLACE VIEW events AS " + _HOT
-    return f"CREATE OR REPLACE VIEW events AS {_HOT} UNION ALL BY NAME {archive_read(archive_glob)}"
 
 
 _V1 = [
@@ -337,46 +312,14 @@ def _v5(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
-# Storage lifetime: the archive's manifest (one row per Parquet file a roll-over wrote, with
-# its hashes, and its deletion once past retention) and the record of every deletion.
-_V6 = [
-    """CREATE TABLE archive_files (
-        id INTEGER PRIMARY KEY,
-        path VARCHAR NOT NULL UNIQUE,
-        event_table VARCHAR NOT NULL,
-        source VARCHAR NOT NULL,
-        day DATE NOT NULL,
-        events BIGINT NOT NULL,
-        bytes BIGINT NOT NULL,
-        sha256 VARCHAR NOT NULL,
-        content_sha256 VARCHAR NOT NULL,
-        first_id BIGINT,
-        last_id BIGINT,
-        last_received TIMESTAMP,
-        written TIMESTAMP NOT NULL,
-        state VARCHAR NOT NULL,
-        delete_after TIMESTAMP,
-        held BOOLEAN NOT NULL DEFAULT false
-    )""",
-    """CREATE TABLE archive_deletions (
-        id INTEGER PRIMARY KEY,
-        deleted TIMESTAMP NOT NULL,
-        path VARCHAR NOT NULL,
-        source VARCHAR NOT NULL,
-        day DATE NOT NULL,
-        events BIGINT NOT NULL,
-        sha256 VARCHAR NOT NULL,
-        content_sha256 VARCHAR NOT NULL,
-        reason VARCHAR NOT NULL
-    )""",
-]
+_V6 = [*LIFETIME_TABLES]
 
 
 def _v6(con: duckdb.DuckDBPyConnection) -> None:
     for statement in _V6:
         con.execute(statement)
     # the store's own events only: what a query over days the archive does not hold reads
-    con.execute("CREATE OR REPLACE VIEW events_hot AS " + _HOT)
+    con.execute("CREATE OR REPLACE VIEW events_hot AS " + HOT)
 
 
 # version -> statements that bring a store at version-1 to it
@@ -392,11 +335,8 @@ MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
 def _create(con: duckdb.DuckDBPyConnection) -> None:
     for statement in _V1:
         con.execute(statement)
-    _v2(con)
-    _v3(con)
-    _v4(con)
-    _v5(con)
-    _v6(con)
+    for version in sorted(MIGRATIONS):  # a new store is an empty one brought up to date
+        MIGRATIONS[version](con)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
@@ -405,14 +345,8 @@ def _table_names(statements: list[str]) -> set[str]:
 
 
 # version -> the tables a store at that version has (besides the view `events`)
-TABLES = {
-    1: _table_names(_V1),
-    2: _table_names(_V1 + _V2),
-    3: _table_names(_V1 + _V2 + _V3),
-    4: _table_names(_V1 + _V2 + _V3 + _V4),
-    5: _table_names(_V1 + _V2 + _V3 + _V4 + _V5),
-    6: _table_names(_V1 + _V2 + _V3 + _V4 + _V5 + _V6),
-}
+_STATEMENTS = [_V1, _V2, _V3, _V4, _V5, _V6]
+TABLES = {n: _table_names(list(chain(*_STATEMENTS[:n]))) for n in range(1, len(_STATEMENTS) + 1)}
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int | None:

@@ -106,6 +106,8 @@ class ImportFlow(QObject):
         self.last_import = summary
         self._import_note = headline(summary)
         self._status_line.say(self._import_note)
+        if summary.disk_full:  # paused by the disk guard, or the disk is full: said on the line
+            self._status_line.say(summary.disk_full, Priority.WARNING)
         self.summary_dialog = ImportSummaryDialog(summary, self._window)
         self.summary_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.summary_dialog.open()

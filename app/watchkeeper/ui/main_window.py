@@ -43,6 +43,7 @@ from watchkeeper.ui import errors, theme, window_state
 from watchkeeper.ui.actions import build_actions
 from watchkeeper.ui.commands import window_commands
 from watchkeeper.ui.devices.view import DevicesView
+from watchkeeper.ui.disk_status import DiskStatus
 from watchkeeper.ui.hits.dialogs import RuleFoldersDialog
 from watchkeeper.ui.hits.rule_sets import RuleSets
 from watchkeeper.ui.hits.view import HitsView
@@ -184,6 +185,7 @@ class MainWindow(QMainWindow):
         self.hits_label = self.status_line.add_link(partial(self.show_view, HITS))
         self.sources_label = self.status_line.add_link(partial(self.show_view, SOURCES))
         self.store_label = self.status_line.add_text()
+        self.disk_status = DiskStatus(self.store, self.runner, self.status_line)
 
     # views ------------------------------------------------------------------------------
 
@@ -216,6 +218,7 @@ class MainWindow(QMainWindow):
         if self.overview.showing_welcome:
             self.views.refresh_if_stale(OVERVIEW)
         self._update_store_label()
+        self.disk_status.refresh()
 
     def show_events(
         self, text: str, since: datetime | None = None, until: datetime | None = None

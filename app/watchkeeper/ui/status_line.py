@@ -175,6 +175,12 @@ class StatusLine(QStatusBar):
             timer.stop()
         self._show(self.currentMessage())
 
+    def unsay(self, text: str, priority: Priority) -> None:
+        """Take `text` off the line, if it is still what `priority` has to say."""
+        if self._messages.get(priority) == text:
+            self._timers[priority].stop()
+            self._on_message_expired(priority)
+
     def showMessage(self, text: str, timeout: int | None = 0) -> None:
         self.say(text, Priority.NEWS, timeout or 0)
 

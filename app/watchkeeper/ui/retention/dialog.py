@@ -25,12 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from watchkeeper.core.settings import Settings, retention_problem
+from watchkeeper.core.settings import (
+    MAX_RETENTION_MONTHS,
+    MIN_RETENTION_MONTHS,
+    Settings,
+    retention_problem,
+)
 from watchkeeper.core.text import counted
 from watchkeeper.storage.archive import ArchiveSummary
 from watchkeeper.storage.archive_deletions import Pending
-
-MIN_MONTHS = 6
 
 
 class StorageDialog(QDialog):
@@ -69,7 +72,7 @@ class StorageDialog(QDialog):
         box = QGroupBox("Retention")
         form = QFormLayout(box)
         self.months = QSpinBox()
-        self.months.setRange(1, 240)
+        self.months.setRange(1, MAX_RETENTION_MONTHS)
         self.months.setSuffix(" months")
         self.months.setValue(self.settings.retention_months)
         self.hot_days = QSpinBox()
@@ -194,7 +197,7 @@ class StorageDialog(QDialog):
 
     def _check(self) -> None:
         problem = retention_problem(self.months.value(), self.hot_days.value(), self.reason.text())
-        self.reason.setEnabled(self.months.value() < MIN_MONTHS)
+        self.reason.setEnabled(self.months.value() < MIN_RETENTION_MONTHS)
         self.problem.setText(problem or "")
         self.problem.setVisible(bool(problem))
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -205,5 +208,5 @@ class StorageDialog(QDialog):
         self.settings.retention_months = self.months.value()
         self.settings.hot_days = self.hot_days.value()
         self.settings.retention_reason = (
-            self.reason.text().strip() if self.months.value() < MIN_MONTHS else ""
+            self.reason.text().strip() if self.months.value() < MIN_RETENTION_MONTHS else ""
         )
