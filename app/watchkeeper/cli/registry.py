@@ -24,6 +24,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "report": ("report",),
     "collect": ("collect", "sources"),
     "devices": ("devices",),
+    "verify": ("verify",),
 }
 
 COMMANDS: tuple[str, ...] = tuple(name for names in COMMAND_MODULES.values() for name in names)
@@ -46,6 +47,7 @@ def build_parser() -> Parser:
         report,
         rules,
         search,
+        verify,
     )
     from watchkeeper.cli.parser import top_parser
 
@@ -59,6 +61,7 @@ def build_parser() -> Parser:
         "report": report,
         "collect": collect,
         "devices": devices,
+        "verify": verify,
     }
     parser, commands = top_parser()
     for name in COMMAND_MODULES:

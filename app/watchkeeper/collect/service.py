@@ -211,6 +211,9 @@ class Collector:
             ruleset, detected = service.run(store, settings=self.settings, ruleset=self._ruleset)  # type: ignore[arg-type]
             self._ruleset = ruleset
             report.new_hits = detected.new_hits
+        from watchkeeper.integrity.sealing import seal_due
+
+        seal_due(store, datetime.now(UTC))  # the days that ended since the last load
         self.totals.events += report.events
         self.totals.quarantined += report.quarantined
         self.totals.new_hits += report.new_hits

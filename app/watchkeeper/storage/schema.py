@@ -9,9 +9,10 @@ import duckdb
 
 from watchkeeper.core.errors import StoreError
 from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident
+from watchkeeper.storage.seal_tables import SEAL_TABLES
 from watchkeeper.storage.transactions import Transaction
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Events live in one table per family of sources, behind the view `events`: appending a row
 # costs DuckDB something for every column of its table, and Windows events bring hundreds of
@@ -301,12 +302,22 @@ def _v5(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+# Keeping logs for months: tamper evidence (storage/seal_tables.py).
+_V6 = [*SEAL_TABLES]
+
+
+def _v6(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in _V6:
+        con.execute(statement)
+
+
 # version -> statements that bring a store at version-1 to it
 MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
     2: _v2,
     3: _v3,
     4: _v4,
     5: _v5,
+    6: _v6,
 }
 
 
@@ -317,6 +328,7 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
     _v3(con)
     _v4(con)
     _v5(con)
+    _v6(con)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
@@ -331,6 +343,7 @@ TABLES = {
     3: _table_names(_V1 + _V2 + _V3),
     4: _table_names(_V1 + _V2 + _V3 + _V4),
     5: _table_names(_V1 + _V2 + _V3 + _V4 + _V5),
+    6: _table_names(_V1 + _V2 + _V3 + _V4 + _V5 + _V6),
 }
 
 

@@ -213,7 +213,7 @@ def test_an_older_store_with_hits_is_migrated_and_its_hits_grouped(tmp_path: Pat
         feed(store, tmp_path, burst(START, 4) + burst(START + timedelta(hours=3), 2))
         detect(store, rules)
     con = duckdb.connect(str(path))
-    for statement in schema._V5 + schema._V4:
+    for statement in schema._V6 + schema._V5 + schema._V4:
         con.execute(f"DROP TABLE {statement.split()[2]}")
     con.execute("ALTER TABLE hits DROP COLUMN detection")
     con.execute("ALTER TABLE detection_rules DROP COLUMN per_user")

@@ -133,7 +133,7 @@ def test_every_connection_of_the_app_is_made_by_the_store() -> None:
 def test_an_older_store_opened_read_only_asks_for_write_access(tmp_path: Path) -> None:
     path = _good(tmp_path / "w.duckdb")
     con = duckdb.connect(str(path))
-    for statement in schema._V5 + schema._V4 + schema._V3:
+    for statement in schema._V6 + schema._V5 + schema._V4 + schema._V3:
         name = re.match(r"\s*CREATE TABLE (\w+)", statement)
         assert name
         con.execute(f"DROP TABLE {name.group(1)}")

@@ -1,0 +1,1 @@
+"""Tamper evidence: batch hashes in a daily Merkle tree, chained from day to day and signed."""

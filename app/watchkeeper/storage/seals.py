@@ -1,0 +1,224 @@
+"""Canonical content hashes of the stored events, and the tables that keep them.
+
+A batch (an `imports` row) is hashed in parts, one per event day and source: the SHA-256 of
+its rows in id order, each row the length-prefixed names and text values of its non-NULL
+columns (all but `id`, which the ordering carries). The text of a value is the same whether
+the row is hot or archived in Parquet, and a column added later is NULL in older rows, so a
+part's hash does not change when rows move or the tables grow. Each part is hashed as a set
+too, which tells rows reordered from rows changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+
+from watchkeeper.core.fields import quote_ident
+from watchkeeper.core.progress import Progress
+from watchkeeper.storage.store import Store
+
+# the day an event belongs to, as the archive partitions it
+EVENT_DAY = "CAST(coalesce(time, received) AS DATE)"
+# batches read back per query when every event is hashed again (verify), for progress
+BATCHES_PER_READ = 50
+
+
+@dataclass(frozen=True)
+class Part:
+    """One batch's events of one event day and source."""
+
+    import_id: int
+    day: date
+    source: str
+    events: int
+    first_id: int
+    last_id: int
+    sha256: str
+    set_sha256: str
+
+
+@dataclass(frozen=True)
+class BatchSeal:
+    import_id: int
+    hashed: datetime
+    events: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class DaySeal:
+    day: date
+    sealed: datetime
+    leaves: int
+    root: str
+    chain: str
+    signature: str | None
+    public_key: str | None
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: int
+    path: str
+    status: str
+
+
+def batch_sha256(parts: Iterable[Part]) -> str:
+    """A batch's hash: its parts, by day and source (a batch with no events hashes nothing)."""
+    lines = sorted(
+        f"{p.day.isoformat()} {len(p.source.encode())}:{p.source} {p.events} {p.sha256}\n"
+        for p in parts
+    )
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def content_sha256(parts: Iterable[Part]) -> str:
+    """The content hash of a set of whole parts (an archive file's), by batch."""
+    lines = sorted((p.import_id, f"{p.import_id} {p.events} {p.sha256}\n") for p in parts)
+    return hashlib.sha256("".join(line for _id, line in lines).encode()).hexdigest()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def row_hash_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The SQL of one row's hash, over the columns the view `events` has now."""
+    # bound now: information_schema keeps a view's columns from when it was created
+    rows = con.execute("SELECT column_name FROM (DESCRIBE SELECT * FROM events)").fetchall()
+    names = sorted((str(name) for (name,) in rows if str(name).lower() != "id"), key=str.lower)
+    terms = []
+    for name in names:
+        value = f"CAST({quote_ident(name)} AS VARCHAR)"
+        label = _literal(f"{len(name.encode())}:{name}=")
+        terms.append(
+            f"CASE WHEN {quote_ident(name)} IS NOT NULL "
+            f"THEN concat({label}, strlen({value}), ':', {value}) END"
+        )
+    return f"sha256(concat_ws(chr(10), {', '.join(terms)}))"
+
+
+def _parts(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> list[Part]:
+    rows = con.execute(
+        "SELECT coalesce(import_id, -1), day, source, count(*), min(id), max(id), "
+        "sha256(string_agg(CAST(id AS VARCHAR) || ' ' || h, ',' ORDER BY id)), "
+        "sha256(string_agg(h, ',' ORDER BY h)) "
+        f"FROM (SELECT import_id, {EVENT_DAY} AS day, coalesce(source, '') AS source, id, "
+        f"{row_hash_sql(con)} AS h FROM events WHERE {where}) "
+        "GROUP BY ALL ORDER BY 1, 2, 3",
+        params,
+    ).fetchall()
+    return [Part(*row) for row in rows]
+
+
+def hash_parts(store: Store, import_ids: list[int]) -> list[Part]:
+    """The parts of these batches as they are stored now."""
+    if not import_ids:
+        return []
+    with store.reading() as con:
+        return _parts(con, "list_contains(?, import_id)", [import_ids])
+
+
+def current_parts(store: Store, progress: Progress | None = None) -> list[Part]:
+    """Every event's part as stored now, batch by batch (events of no batch as -1)."""
+    progress = progress or Progress()
+    bounds = store.fetch_one("SELECT min(import_id), max(import_id) FROM events")
+    low, high = (int(bounds[0]), int(bounds[1])) if bounds and bounds[0] is not None else (0, -1)
+    progress.update(stage="Hashing the stored events", total=max(high - low + 1, 0), done=0)
+    found: list[Part] = []
+    with store.reading(progress) as con:
+        found += _parts(con, "import_id IS NULL OR import_id < ?", [low])
+        for start in range(low, high + 1, BATCHES_PER_READ):
+            end = min(start + BATCHES_PER_READ - 1, high)
+            parts = _parts(con, "import_id BETWEEN ? AND ?", [start, end])
+            found += parts
+            progress.update(done=end - low + 1)
+            progress.add(sum(part.events for part in parts))
+    return found
+
+
+def unhashed_batches(store: Store) -> list[int]:
+    """Done batches (any that is not being written) without a seal yet."""
+    rows = store.fetch_all(
+        "SELECT id FROM imports WHERE status <> 'running' AND id NOT IN "
+        "(SELECT import_id FROM batch_seals) ORDER BY id"
+    )
+    return [int(row[0]) for row in rows]
+
+
+def record_batches(store: Store, now: datetime) -> int:
+    """Hash the batches that are done and not hashed yet; returns how many."""
+    ids = unhashed_batches(store)
+    if not ids:
+        return 0
+    parts = hash_parts(store, ids)
+    by_batch: dict[int, list[Part]] = {import_id: [] for import_id in ids}
+    for part in parts:
+        by_batch[part.import_id].append(part)
+    with store.transaction() as con:
+        if parts:
+            con.executemany(
+                "INSERT INTO batch_parts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [list(vars(part).values()) for part in parts],
+            )
+        con.executemany(
+            "INSERT INTO batch_seals VALUES (?, ?, ?, ?)",
+            [
+                [import_id, now, sum(p.events for p in own), batch_sha256(own)]
+                for import_id, own in by_batch.items()
+            ],
+        )
+    return len(ids)
+
+
+def recorded_parts(store: Store) -> list[Part]:
+    rows = store.fetch_all(
+        "SELECT import_id, day, source, events, first_id, last_id, sha256, set_sha256 "
+        "FROM batch_parts ORDER BY import_id, day, source"
+    )
+    return [Part(*row) for row in rows]
+
+
+def batch_seals(store: Store) -> list[BatchSeal]:
+    rows = store.fetch_all(
+        "SELECT import_id, hashed, events, sha256 FROM batch_seals ORDER BY import_id"
+    )
+    return [BatchSeal(*row) for row in rows]
+
+
+def day_seals(store: Store) -> list[DaySeal]:
+    rows = store.fetch_all(
+        "SELECT day, sealed, leaves, root, chain, signature, public_key FROM day_seals ORDER BY day"
+    )
+    return [DaySeal(*row) for row in rows]
+
+
+def add_day_seal(store: Store, seal: DaySeal) -> None:
+    with store.transaction() as con:
+        con.execute("INSERT INTO day_seals VALUES (?, ?, ?, ?, ?, ?, ?)", list(vars(seal).values()))
+
+
+def ledger_rows(store: Store) -> list[LedgerRow]:
+    rows = store.fetch_all("SELECT id, path, status FROM imports ORDER BY id")
+    return [LedgerRow(*row) for row in rows]
+
+
+def retention_deletions(store: Store) -> dict[tuple[str, date], list[str]]:
+    """The content hashes of archive files deleted after retention, by source and day (none
+    in a store without the archive's deletion record)."""
+    found = store.fetch_one(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = 'archive_deletions'"
+    )
+    if not found or not found[0]:
+        return {}
+    deletions: dict[tuple[str, date], list[str]] = {}
+    for source, day, sha in store.fetch_all(
+        "SELECT source, day, content_sha256 FROM archive_deletions ORDER BY id"
+    ):
+        deletions.setdefault((str(source), day), []).append(str(sha))
+    return deletions
