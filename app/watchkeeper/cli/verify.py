@@ -159,8 +159,9 @@ def print_report(report: Report, no_key: str, out: TextIO) -> None:
             + "\n"
         )
     failures = len(report.problems)
-    out.write(
-        f"{failures} problem(s) found: the store may have been tampered with.\n"
-        if failures
-        else "No problem found: every sealed event is as it was written.\n"
-    )
+    if failures:
+        out.write(f"{failures} problem(s) found: the store may have been tampered with.\n")
+    elif report.seals:
+        out.write("No problem found: every sealed event is as it was written.\n")
+    else:
+        out.write("No problem found, but nothing is sealed yet to vouch for the events.\n")
