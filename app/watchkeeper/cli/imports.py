@@ -122,7 +122,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         summary = with_progress(
             lambda progress: import_paths(store, args.paths, progress, host=host), err
         )
-        seal_due(store, datetime.now(UTC))  # the days that ended since the last run
+        if not summary.disk_full:
+            seal_due(store, datetime.now(UTC))  # the days that ended since the last run
         if not args.no_detect and not summary.cancelled and unseen(store):
             report = with_progress(lambda progress: detect(store, args, progress)[1], err)
     if args.json:

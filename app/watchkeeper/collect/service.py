@@ -213,7 +213,8 @@ class Collector:
             report.new_hits = detected.new_hits
         from watchkeeper.integrity.sealing import seal_due
 
-        seal_due(store, datetime.now(UTC))  # the days that ended since the last load
+        if not summary.disk_full:
+            seal_due(store, datetime.now(UTC))  # the days that ended since the last load
         self.totals.events += report.events
         self.totals.quarantined += report.quarantined
         self.totals.new_hits += report.new_hits

@@ -1,8 +1,8 @@
 """Canonical content hashes of the stored events, and the tables that keep them.
 
 A batch (an `imports` row) is hashed in parts, one per event day and source: the SHA-256 of
-its rows in id order, each row the length-prefixed names and text values of its non-NULL
-columns (all but `id`, which the ordering carries). The text of a value is the same whether
+its rows in id order, each row the names and text values of its non-NULL columns as the
+members of a JSON object, by name (all but `id`, which the ordering carries). The text of a value is the same whether
 the row is hot or archived in Parquet, and a column added later is NULL in older rows, so a
 part's hash does not change when rows move or the tables grow. Each part is hashed as a set
 too, which tells rows reordered from rows changed.
@@ -11,7 +11,8 @@ too, which tells rows reordered from rows changed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -19,6 +20,7 @@ import duckdb
 
 from watchkeeper.core.fields import quote_ident
 from watchkeeper.core.progress import Progress
+from watchkeeper.storage import schema
 from watchkeeper.storage.store import Store
 
 # the day an event belongs to, as the archive partitions it
@@ -86,41 +88,88 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def row_hash_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """The SQL of one row's hash, over the columns the view `events` has now."""
+def _value_sql(name: str, kind: str) -> str:
+    """A column's value as canonical text. A 128-bit integer (the dedup key, which the
+    archive keeps as text) as hex: DuckDB turns those into decimal text slowly."""
+    column = quote_ident(name)
+    if kind in ("UHUGEINT", "HUGEINT"):
+        return f"hex({column})"
+    if name.lower() == "dedup_key":
+        return f"hex(TRY_CAST({column} AS UHUGEINT))"
+    return f"CAST({column} AS VARCHAR)"
+
+
+def _filled_columns(
+    con: duckdb.DuckDBPyConnection, relation: str, where: str, params: Sequence[object]
+) -> list[tuple[str, str]]:
+    """The columns of `relation` (but `id`) with a value in the rows `where` picks, by name.
+
+    Only those can add to a row's hash; counting them is cheap, and most of the hundreds of
+    field columns are empty in any one batch.
+    """
     # bound now: information_schema keeps a view's columns from when it was created
-    rows = con.execute("SELECT column_name FROM (DESCRIBE SELECT * FROM events)").fetchall()
-    names = sorted((str(name) for (name,) in rows if str(name).lower() != "id"), key=str.lower)
-    terms = []
-    for name in names:
-        value = f"CAST({quote_ident(name)} AS VARCHAR)"
-        label = _literal(f"{len(name.encode())}:{name}=")
-        terms.append(
-            f"CASE WHEN {quote_ident(name)} IS NOT NULL "
-            f"THEN concat({label}, strlen({value}), ':', {value}) END"
-        )
-    return f"sha256(concat_ws(chr(10), {', '.join(terms)}))"
+    described = con.execute(
+        f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {relation})"
+    ).fetchall()
+    columns = [(str(name), str(kind)) for name, kind in described if str(name).lower() != "id"]
+    counts = con.execute(
+        f"SELECT {', '.join(f'count({quote_ident(name)})' for name, _ in columns)} "
+        f"FROM {relation} WHERE {where}",
+        params,
+    ).fetchone()
+    filled = [column for column, count in zip(columns, counts or (), strict=False) if count]
+    return sorted(filled, key=lambda column: column[0].lower())
+
+
+def row_hash_sql(columns: list[tuple[str, str]]) -> str:
+    """The SQL of one row's hash over these (name, type) columns, in this order."""
+    # as the members of a JSON object without its NULLs: the quoted value cannot pass for a
+    # separator, and `||` makes a NULL value's member NULL, which concat_ws leaves out
+    terms = [
+        f"{_literal(json.dumps(name, ensure_ascii=False) + ':')} || to_json({_value_sql(name, kind)})"
+        for name, kind in columns
+    ]
+    return f"sha256(concat_ws(',', {', '.join(terms) or 'NULL'}))"
+
+
+_AGGREGATE = (
+    "SELECT coalesce(import_id, -1), day, source, count(*), min(id), max(id), "
+    "sha256(string_agg(CAST(id AS VARCHAR) || ' ' || h, ',' ORDER BY id)), "
+    "sha256(string_agg(h, ',' ORDER BY h)) FROM ({rows}) GROUP BY ALL ORDER BY 1, 2, 3"
+)
+
+
+def _rows_sql(
+    con: duckdb.DuckDBPyConnection, relation: str, where: str, params: Sequence[object]
+) -> str:
+    columns = _filled_columns(con, relation, where, params)
+    return (
+        f"SELECT import_id, {EVENT_DAY} AS day, coalesce(source, '') AS source, id, "
+        f"{row_hash_sql(columns)} AS h FROM {relation} WHERE {where}"
+    )
 
 
 def _parts(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> list[Part]:
+    """Parts read through the view `events`: hot and archived alike."""
     rows = con.execute(
-        "SELECT coalesce(import_id, -1), day, source, count(*), min(id), max(id), "
-        "sha256(string_agg(CAST(id AS VARCHAR) || ' ' || h, ',' ORDER BY id)), "
-        "sha256(string_agg(h, ',' ORDER BY h)) "
-        f"FROM (SELECT import_id, {EVENT_DAY} AS day, coalesce(source, '') AS source, id, "
-        f"{row_hash_sql(con)} AS h FROM events WHERE {where}) "
-        "GROUP BY ALL ORDER BY 1, 2, 3",
-        params,
+        _AGGREGATE.format(rows=_rows_sql(con, "events", where, params)), params
     ).fetchall()
     return [Part(*row) for row in rows]
 
 
 def hash_parts(store: Store, import_ids: list[int]) -> list[Part]:
-    """The parts of these batches as they are stored now."""
+    """The parts of these batches, just written (so in the hot tables)."""
     if not import_ids:
         return []
+    # from each event table with its own columns: what a batch just wrote is all in them,
+    # and a column another table has is NULL here, which the hash skips anyway
+    where, params = "list_contains(?, import_id)", [import_ids]
     with store.reading() as con:
-        return _parts(con, "list_contains(?, import_id)", [import_ids])
+        rows = " UNION ALL ".join(
+            _rows_sql(con, table, where, params) for table in schema.EVENT_TABLES
+        )
+        found = con.execute(_AGGREGATE.format(rows=rows), params * len(schema.EVENT_TABLES))
+        return [Part(*row) for row in found.fetchall()]
 
 
 def current_parts(store: Store, progress: Progress | None = None) -> list[Part]:

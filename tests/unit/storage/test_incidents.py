@@ -247,12 +247,12 @@ def test_a_version_4_store_is_migrated(tmp_path: Path) -> None:
     with Store(path) as store:
         _detected(store, tmp_path)
     con = duckdb.connect(str(path))
-    for statement in schema._V5:
+    for statement in schema._V6 + schema._V5:
         con.execute(f"DROP TABLE {statement.split()[2]}")
     con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     con.close()
     with Store(path) as reopened:
-        assert schema.current_version(reopened.cursor()) == 5
+        assert schema.current_version(reopened.cursor()) == schema.SCHEMA_VERSION
         detection = next(d.id for d in of(reopened) if d.host == "web01")
         number = incident_links.escalate(reopened, detection, "alice", NOW)
         assert detail(reopened, number, NOW).hosts == ["web01"]
