@@ -24,6 +24,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "report": ("report",),
     "collect": ("collect", "sources"),
     "devices": ("devices",),
+    "archive": ("archive",),
     "verify": ("verify",),
 }
 
@@ -38,6 +39,7 @@ def build_parser() -> Parser:
     """The whole command line: the top-level options and every module's commands."""
     # imported by name, not looked up from COMMAND_MODULES, so a frozen bundle carries them
     from watchkeeper.cli import (
+        archive,
         collect,
         detection,
         detections,
@@ -61,6 +63,7 @@ def build_parser() -> Parser:
         "report": report,
         "collect": collect,
         "devices": devices,
+        "archive": archive,
         "verify": verify,
     }
     parser, commands = top_parser()

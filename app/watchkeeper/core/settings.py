@@ -70,6 +70,11 @@ class Settings:
     # may stay open with nothing sent (the sender reconnects when it has something to say)
     connections_per_sender: int = CONNECTIONS_PER_SENDER
     connection_idle_seconds: float = CONNECTION_IDLE_SECONDS
+    # storage lifetime: events are kept this many months (at least 6 unless the reason says
+    # why), the newest `hot_days` of them in the store and the rest in its Parquet archive
+    retention_months: int = 13
+    hot_days: int = 90
+    retention_reason: str = ""
 
     def remember_filter(self, text: str) -> None:
         """Put a filter at the top of the history, once."""

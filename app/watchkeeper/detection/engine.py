@@ -21,8 +21,8 @@ from watchkeeper.detection.mapping import Target, column, resolve, targets
 from watchkeeper.detection.report import DetectReport
 from watchkeeper.detection.rules import Rule, RuleSet
 from watchkeeper.detection.runner import RuleGroup, RuleRunner
-from watchkeeper.storage import detections, hits
-from watchkeeper.storage.schema import EVENT_TABLES, event_table
+from watchkeeper.storage import archive, detections, hits
+from watchkeeper.storage.schema import EVENT_TABLES, TOP_ID, event_table
 from watchkeeper.storage.store import Store
 
 LAST_RUN_KEY = hits.DETECTED_UP_TO
@@ -71,7 +71,7 @@ def detect(
     keeping the hits stored, as a re-hunt over recent days does)."""
     started = time.perf_counter()
     report = DetectReport(full=full)
-    top = store.fetch_one("SELECT coalesce(max(id), 0) FROM events")
+    top = store.fetch_one(TOP_ID)
     report.last_id = int(top[0]) if top else 0
     done = 0 if full else int(hits.get_meta(store, LAST_RUN_KEY) or 0)
     if after_id is not None and not full:
@@ -115,7 +115,7 @@ def detect(
             store,
             (_row(by_id[r]) for r in report.hits_by_rule),
             found,
-            EVENT_TABLES,
+            [archive.relation(store, table, done, report.last_id) for table in EVENT_TABLES],
             replace=full,
             keep=kept,
             meta={LAST_RUN_KEY: str(report.last_id)},
@@ -156,6 +156,7 @@ def _run_correlations(
         for target in _targets(rule):
             table = event_table(target.family)
             columns = store.table_columns(table)
+            rows = archive.relation(store, table, low, high)
             groups = "".join(
                 f", lower(CAST({column(fields.get(n, n), target, columns)} AS VARCHAR)) AS g{i}"
                 for i, n in enumerate(names)
@@ -175,7 +176,7 @@ def _run_correlations(
                 )
             selects.append(
                 f"SELECT id, time, {quote_text(label)} AS ref{groups}, "
-                f"{measured} AS v FROM {table} WHERE time IS NOT NULL{span} AND ({condition}) "
+                f"{measured} AS v FROM {rows} WHERE time IS NOT NULL{span} AND ({condition}) "
                 f"AND ({predicate})"
             )
         return selects

@@ -27,6 +27,7 @@ from watchkeeper.detection.backend import FIELD_TOKEN, PYTHON_REGEX, RAW_FIELD
 from watchkeeper.detection.mapping import Target, column, resolve
 from watchkeeper.detection.report import DetectReport
 from watchkeeper.detection.rules import Rule
+from watchkeeper.storage import archive
 from watchkeeper.storage.schema import EVENT_TABLES
 from watchkeeper.storage.store import Store
 
@@ -113,11 +114,13 @@ class RuleRunner:
             if not mine:
                 continue
             columns = self.store.table_columns(table)
+            # a re-hunt reaching back into archived days reads them from the archive too
+            source = archive.relation(self.store, table, low, high)
             # One pass counts every log source's events, so absent ones cost nothing more.
             conditions = [resolve(g.target.condition, g.target, columns) or "true" for g in mine]
             counts = ", ".join(f"count(*) FILTER (WHERE {c})" for c in conditions)
             row = con.execute(
-                f"SELECT count(*), {counts} FROM {table} WHERE id > ? AND id <= ?", [low, high]
+                f"SELECT count(*), {counts} FROM {source} WHERE id > ? AND id <= ?", [low, high]
             ).fetchone() or (0,)
             examined += int(row[0] or 0)
             for group, present in zip(mine, row[1:], strict=True):
@@ -125,7 +128,7 @@ class RuleRunner:
                 if present:
                     if self.progress is not None:
                         self.progress.check()
-                    self._group(group, table, columns, low, high, report)
+                    self._group(group, source, columns, low, high, report)
         return examined
 
     def _group(

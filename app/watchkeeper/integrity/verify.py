@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from watchkeeper.core.progress import Progress
+from watchkeeper.integrity.archive_check import check_files
 from watchkeeper.integrity.merkle import chain_value, tree_root
-from watchkeeper.integrity.sealing import by_day, day_leaves, days_between, utc
+from watchkeeper.integrity.sealing import Written, by_day, days_between, utc, written_by_day
 from watchkeeper.integrity.signing import signature_holds
 from watchkeeper.storage import seals
 from watchkeeper.storage.seals import Part
@@ -68,6 +69,8 @@ class _Stored:
     current: dict[tuple[int, date, str], Part]
     batches: dict[int, seals.BatchSeal]
     paths: dict[int, str]
+    archived: list[seals.ArchiveRecord]
+    deletions: list[seals.DeletionRecord]
     deleted: set[tuple[int, date, str]]  # recorded parts deleted by retention, accounted for
 
 
@@ -111,37 +114,48 @@ def _sentence(stored: _Stored, how: str, key: tuple[int, date, str]) -> str:
 
 
 def _retention_deleted(
-    store: Store, recorded: list[Part], current: set[tuple[int, date, str]]
+    recorded: list[Part],
+    current: set[tuple[int, date, str]],
+    archived: list[seals.ArchiveRecord],
+    deletions: list[seals.DeletionRecord],
 ) -> set[tuple[int, date, str]]:
-    """Recorded parts gone from the store whose day the retention deleted, with the deletion
-    record's content hash matching them."""
-    gone: dict[tuple[str, date], list[Part]] = {}
-    for part in recorded:
-        if _key(part) not in current:
-            gone.setdefault((part.source, part.day), []).append(part)
-    deletions = seals.retention_deletions(store)
+    """Recorded parts gone from the store and the archive that retention deleted: within the
+    ids of a manifest entry of the same day and source (sealed when it was written) whose
+    file a deletion record names."""
+    recorded_deletions = {(d.path, d.sha256) for d in deletions}
+    files = [
+        r for r in archived if r.state == "deleted" and (r.path, r.sha256) in recorded_deletions
+    ]
     accounted: set[tuple[int, date, str]] = set()
-    for place, parts in gone.items():
-        hashes = set(deletions.get(place, ()))
-        run: list[Part] = []
-        for part in sorted(parts, key=lambda p: p.import_id):
-            run.append(part)
-            if seals.content_sha256(run) in hashes:
-                accounted.update(_key(p) for p in run)
-                run = []
+    for part in recorded:
+        if _key(part) in current:
+            continue
+        if any(
+            f.day == part.day
+            and f.source == part.source
+            and f.first_id is not None
+            and f.last_id is not None
+            and f.first_id <= part.first_id
+            and part.last_id <= f.last_id
+            for f in files
+        ):
+            accounted.add(_key(part))
     return accounted
 
 
 def _load(store: Store, progress: Progress | None) -> _Stored:
     recorded = {_key(p): p for p in seals.recorded_parts(store)}
     current = {_key(p): p for p in seals.current_parts(store, progress)}
-    deleted = _retention_deleted(store, list(recorded.values()), set(current))
+    archived = seals.archive_records(store)
+    deletions = seals.deletion_records(store)
     return _Stored(
         recorded=recorded,
         current=current,
         batches={b.import_id: b for b in seals.batch_seals(store)},
         paths={row.id: row.path for row in seals.ledger_rows(store)},
-        deleted=deleted,
+        archived=archived,
+        deletions=deletions,
+        deleted=_retention_deleted(list(recorded.values()), set(current), archived, deletions),
     )
 
 
@@ -192,6 +206,29 @@ def _compare(stored: _Stored, sealed_through: date | None) -> tuple[list[DayResu
     return sorted(results.values(), key=lambda r: (r.day, r.source)), problems
 
 
+def _archive_problems(
+    store: Store, stored: _Stored, results: list[DayResult], progress: Progress | None
+) -> list[Problem]:
+    """The archive's files against the manifest, each named on its day and source's line."""
+    by_place = {(r.day, r.source): r for r in results}
+    problems = []
+    for how, record, text in check_files(store, stored.archived, progress):
+        if record is None:
+            problems.append(Problem(FAIL, how, text))
+            continue
+        problem = Problem(FAIL, how, text, record.day, record.source)
+        problems.append(problem)
+        result = by_place.get((record.day, record.source))
+        if result is None:
+            result = DayResult(record.day, record.source)
+            results.append(result)
+            results.sort(key=lambda r: (r.day, r.source))
+            by_place[(record.day, record.source)] = result
+        if result.problem is None:
+            result.status, result.problem = FAIL, problem
+    return problems
+
+
 def _ledger_gaps(stored: _Stored) -> list[Problem]:
     """Batches missing from the import ledger's id sequence."""
     highest = max([*stored.paths, *stored.batches, 0])
@@ -224,7 +261,14 @@ def _check_days(
     problems: list[Problem] = []
     unsigned: list[date] = []
     chains: dict[date, str] = {}
-    written = by_day(stored.batches.values())
+    written = written_by_day(
+        (
+            (b.hashed, b.import_id, _batch_hash(stored, b.import_id))
+            for b in stored.batches.values()
+        ),
+        stored.archived,
+        stored.deletions,
+    )
     if not day_seals:
         return problems, unsigned, chains
     sealed = {seal.day: seal for seal in day_seals}
@@ -233,10 +277,8 @@ def _check_days(
     linked: bytes | None = None  # from the stored roots (computed for a day without a seal)
     chain_broken = False
     for day in days_between(first, day_seals[-1].day):
-        batches = written.get(day, [])
-        root = tree_root(
-            day_leaves((b.import_id, _batch_hash(stored, b.import_id)) for b in batches)
-        )
+        today = written.get(day, Written())
+        root = tree_root(today.leaves())
         computed = chain_value(computed, root)
         chains[day] = computed.hex()
         seal = sealed.get(day)
@@ -248,16 +290,8 @@ def _check_days(
                 Problem(GAP, "day", f"{day.isoformat()}: the day has no seal (it was removed)", day)
             )
             continue
-        if seal.root != root.hex() and not any(b.import_id in failed for b in batches):
-            problems.append(
-                Problem(
-                    FAIL,
-                    "seal",
-                    f"{day.isoformat()}: the day's seal does not match the batches written "
-                    "that day (the seal or their records were edited)",
-                    day,
-                )
-            )
+        if seal.root != root.hex() and not any(i in failed for i, _sha in today.batches):
+            problems.append(_seal_mismatch(day, today))
         if seal.chain != linked.hex() and not chain_broken:
             chain_broken = True
             problems.append(
@@ -272,6 +306,24 @@ def _check_days(
         linked = bytes.fromhex(seal.chain) if _is_hex(seal.chain) else linked
         problems += _signature(seal, public_key, unsigned)
     return problems, unsigned, chains
+
+
+def _seal_mismatch(day: date, written: Written) -> Problem:
+    """A day whose seal no longer matches what was written that day, though every batch's
+    events do: the records were edited (the manifest, when the day archived files)."""
+    if written.archived or written.deleted:
+        what = (
+            "the archive's manifest (archive_files) or its deletion records for files "
+            "written that day were edited, or the seal was"
+        )
+        return Problem(FAIL, "manifest", f"{day.isoformat()}: {what}", day)
+    return Problem(
+        FAIL,
+        "seal",
+        f"{day.isoformat()}: the day's seal does not match the batches written that day (the "
+        "seal or their records were edited)",
+        day,
+    )
 
 
 def _is_hex(text: str) -> bool:
@@ -316,6 +368,7 @@ def verify(
     stored = _load(store, progress)
     sealed_through = day_seals[-1].day if day_seals else None
     results, problems = _compare(stored, sealed_through)
+    problems += _archive_problems(store, stored, results, progress)
     failed = {p.batch for p in problems if p.batch is not None}
     problems += _ledger_gaps(stored)
     day_problems, unsigned, chains = _check_days(stored, day_seals, public_key, failed)

@@ -16,6 +16,7 @@ from watchkeeper.core.attack import tactic_tags, tactics, techniques
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.fields import quote_ident
 from watchkeeper.core.progress import Progress
+from watchkeeper.storage import schema
 from watchkeeper.storage.detections import group_hits
 from watchkeeper.storage.store import Store
 
@@ -235,8 +236,8 @@ def unseen_events(store: Store) -> bool:
     """Whether the store holds events detection has not run over yet (stored since its last
     run, or before a run that was stopped)."""
     row = store.fetch_one(
-        "SELECT coalesce(max(id), 0) > coalesce((SELECT TRY_CAST(value AS "
-        "BIGINT) FROM meta WHERE key = ?), 0) FROM events",
+        f"SELECT ({schema.TOP_ID}) > coalesce((SELECT TRY_CAST(value AS "
+        "BIGINT) FROM meta WHERE key = ?), 0)",
         [DETECTED_UP_TO],
     )
     return bool(row and row[0])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import duckdb
 
 from watchkeeper.core.errors import StoreError
-from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident
+from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident, quote_text
 from watchkeeper.storage.seal_tables import SEAL_TABLES
 from watchkeeper.storage.transactions import Transaction
 
@@ -44,9 +44,45 @@ _COLUMNS = ",\n".join(
 _EVENTS = [f"CREATE TABLE {table} (\n{_COLUMNS}\n)" for table in EVENT_TABLES]
 # UNION ALL BY NAME: a field column only some tables have is NULL in the others, and a filter
 # on it skips those tables outright.
-_VIEW = "CREATE VIEW events AS " + " UNION ALL BY NAME ".join(
-    f"SELECT * FROM {table}" for table in EVENT_TABLES
+_HOT = " UNION ALL BY NAME ".join(f"SELECT * FROM {table}" for table in EVENT_TABLES)
+_VIEW = "CREATE VIEW events AS " + _HOT
+# The archive's hive partitions (storage/archive.py); its files leave `source` to the path
+# and hold dedup_key as text (Parquet has no 128-bit integer).
+NO_SOURCE = "_none"
+_PARTITION_TYPES = "{'source': 'VARCHAR', 'year': 'INTEGER', 'month': 'INTEGER', 'day': 'INTEGER'}"
+
+
+# The newest event's id without reading the archive's files: its manifest knows their ids.
+TOP_ID = (
+    "SELECT greatest("
+    + ", ".join(f"(SELECT coalesce(max(id), 0) FROM {table})" for table in EVENT_TABLES)
+    + ", (SELECT coalesce(max(last_id), 0) FROM archive_files))"
 )
+
+
+def archived_view(table: str) -> str:
+    """The view of one event table's archived rows (storage/archive.py)."""
+    return f"{table}_archived"
+
+
+def archive_read(archive_glob: str) -> str:
+    """SELECT the archive's events from its Parquet files matching `archive_glob` (a path
+    relative to the store's folder), with the columns the event tables have."""
+    return (
+        f"SELECT * EXCLUDE (year, month, day) REPLACE (NULLIF(source, '{NO_SOURCE}') AS source, "
+        "TRY_CAST(dedup_key AS UHUGEINT) AS dedup_key) FROM read_parquet("
+        f"{quote_text(archive_glob)}, hive_partitioning = true, union_by_name = true, "
+        f"hive_types = {_PARTITION_TYPES})"
+    )
+
+
+def events_view(archive_glob: str | None) -> str:
+    """The statement that (re)defines the view `events`: the hot tables, and the archive's
+    files when there are any."""
+    if archive_glob is None:
+        return "CREATE OR REPLACE VIEW events AS " + _HOT
+    return f"CREATE OR REPLACE VIEW events AS {_HOT} UNION ALL BY NAME {archive_read(archive_glob)}"
+
 
 _V1 = [
     "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -302,8 +338,41 @@ def _v5(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
-# Keeping logs for months: tamper evidence (storage/seal_tables.py).
-_V6 = [*SEAL_TABLES]
+# Storage lifetime: the archive's manifest (one row per Parquet file a roll-over wrote, with
+# its hashes, and its deletion once past retention) and the record of every deletion; and
+# tamper evidence (storage/seal_tables.py).
+_V6 = [
+    """CREATE TABLE archive_files (
+        id INTEGER PRIMARY KEY,
+        path VARCHAR NOT NULL UNIQUE,
+        event_table VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        day DATE NOT NULL,
+        events BIGINT NOT NULL,
+        bytes BIGINT NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        content_sha256 VARCHAR NOT NULL,
+        first_id BIGINT,
+        last_id BIGINT,
+        last_received TIMESTAMP,
+        written TIMESTAMP NOT NULL,
+        state VARCHAR NOT NULL,
+        delete_after TIMESTAMP,
+        held BOOLEAN NOT NULL DEFAULT false
+    )""",
+    """CREATE TABLE archive_deletions (
+        id INTEGER PRIMARY KEY,
+        deleted TIMESTAMP NOT NULL,
+        path VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        day DATE NOT NULL,
+        events BIGINT NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        content_sha256 VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL
+    )""",
+    *SEAL_TABLES,
+]
 
 
 def _v6(con: duckdb.DuckDBPyConnection) -> None:

@@ -78,12 +78,6 @@ def batch_sha256(parts: Iterable[Part]) -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-def content_sha256(parts: Iterable[Part]) -> str:
-    """The content hash of a set of whole parts (an archive file's), by batch."""
-    lines = sorted((p.import_id, f"{p.import_id} {p.events} {p.sha256}\n") for p in parts)
-    return hashlib.sha256("".join(line for _id, line in lines).encode()).hexdigest()
-
-
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -256,18 +250,52 @@ def ledger_rows(store: Store) -> list[LedgerRow]:
     return [LedgerRow(*row) for row in rows]
 
 
-def retention_deletions(store: Store) -> dict[tuple[str, date], list[str]]:
-    """The content hashes of archive files deleted after retention, by source and day (none
-    in a store without the archive's deletion record)."""
-    found = store.fetch_one(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = 'archive_deletions'"
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """A row of the archive's manifest, as the seal of the day it was written covers it."""
+
+    id: int
+    path: str
+    source: str
+    day: date
+    events: int
+    first_id: int | None
+    last_id: int | None
+    sha256: str
+    content_sha256: str
+    written: datetime
+    state: str
+
+
+@dataclass(frozen=True)
+class DeletionRecord:
+    """A file deleted after retention, as the seal of the day it was deleted covers it."""
+
+    id: int
+    deleted: datetime
+    path: str
+    source: str
+    day: date
+    events: int
+    sha256: str
+    content_sha256: str
+    reason: str
+
+
+def archive_records(store: Store) -> list[ArchiveRecord]:
+    """Every file the archive's manifest holds (the source as events have it: '' for none)."""
+    rows = store.fetch_all(
+        "SELECT id, path, coalesce(NULLIF(source, ?), ''), day, events, first_id, last_id, "
+        "sha256, content_sha256, written, state FROM archive_files ORDER BY id",
+        [schema.NO_SOURCE],
     )
-    if not found or not found[0]:
-        return {}
-    deletions: dict[tuple[str, date], list[str]] = {}
-    for source, day, sha in store.fetch_all(
-        "SELECT source, day, content_sha256 FROM archive_deletions ORDER BY id"
-    ):
-        deletions.setdefault((str(source), day), []).append(str(sha))
-    return deletions
+    return [ArchiveRecord(*row) for row in rows]
+
+
+def deletion_records(store: Store) -> list[DeletionRecord]:
+    rows = store.fetch_all(
+        "SELECT id, deleted, path, coalesce(NULLIF(source, ?), ''), day, events, sha256, "
+        "content_sha256, reason FROM archive_deletions ORDER BY id",
+        [schema.NO_SOURCE],
+    )
+    return [DeletionRecord(*row) for row in rows]

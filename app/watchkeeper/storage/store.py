@@ -78,11 +78,16 @@ class Store:
             self._transaction_open = threading.local()  # per thread: transactions do not nest
             self._columns: dict[str, str] = {}
             self._table_columns: dict[str, dict[str, str]] = {}
+            from watchkeeper.storage import archive, archive_deletions
+
+            archive.configure(self._con, self.path)
             if read_only:
                 schema.check_readable(self._con)
             else:
                 schema.migrate(self._con)
                 self.recover_interrupted()
+                archive.recover(self)
+                archive_deletions.remove_deleted_files(self)
             self.refresh_columns()
             self.refresh_last_id()
         except StoreError as error:
@@ -241,7 +246,7 @@ class Store:
             self._columns.setdefault(name.lower(), name)
 
     def refresh_last_id(self) -> None:
-        row = self.fetch_one("SELECT coalesce(max(id), 0) FROM events")
+        row = self.fetch_one(schema.TOP_ID)
         self.last_event_id = int(row[0]) if row else 0
 
     @property

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from watchkeeper.core.fields import WINDOWS_LEVELS, column_for_field, quote_ident, quote_text
+from watchkeeper.storage import archive
 from watchkeeper.storage.schema import event_table
 from watchkeeper.storage.store import Store
 from watchkeeper.storage.windows_messages import message_sql, templated_sql
@@ -279,13 +280,14 @@ def insert(
         for index, structure in enumerate(layout.structures())
     )
     # Exact copies (same JSON, so same computer, channel, record id and content) are stored
-    # once; a stored copy can only have the same record number, so the check reads only
-    # that range of the table.
+    # once, archived ones included; a stored copy can only have the same record number, so
+    # the check reads only that range of the table.
     bounds = con.execute(f"SELECT min(n), max(n) FROM {STAGE}").fetchall()[0]
+    stored = archive.relation(store, TABLE)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {STAGE}_keep AS SELECT rowid AS row FROM {STAGE} "
         "QUALIFY row_number() OVER (PARTITION BY k ORDER BY i, n) = 1 AND k NOT IN ("
-        f"SELECT dedup_key FROM {TABLE} WHERE dedup_key IS NOT NULL AND record_no BETWEEN ? AND ?)",
+        f"SELECT dedup_key FROM {stored} WHERE dedup_key IS NOT NULL AND record_no BETWEEN ? AND ?)",
         list(bounds),
     )
     con.execute(
