@@ -120,3 +120,17 @@ def test_a_checkpoint_edited_or_not_a_checkpoint_is_said_plainly(tmp_path: Path)
     assert code != 0 and "not a Watchkeeper checkpoint" in err and "Traceback" not in err
     code, _, err = cli("verify", "--db", db, "--against", str(tmp_path / "absent.json"))
     assert code == 2 and "cannot read" in err
+
+
+def test_a_hostile_file_name_is_shown_escaped(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    log = tmp_path / "<b>x<b>';--\x1b[2J.log"
+    log.write_text(AUTH)
+    assert cli("import", str(log), "--db", db, "--no-detect")[0] == 0
+    with Store(db) as store:
+        seal_due(store, datetime.now(UTC) + timedelta(days=1))
+    _sql(db, "UPDATE events_unix SET host = NULL WHERE id = 1")
+    code, out, _ = cli("verify", "--db", db)
+    assert code == 1 and "\x1b" not in out
+    [line] = [line for line in out.splitlines() if line.startswith("FAIL")]
+    assert "<b>x<b>';--\\x1b[2J.log" in line
