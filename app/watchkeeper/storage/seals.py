@@ -194,7 +194,11 @@ def unhashed_batches(store: Store) -> list[int]:
 
 
 def record_batches(store: Store, now: datetime) -> int:
-    """Hash the batches that are done and not hashed yet; returns how many."""
+    """Hash the batches that are done and not hashed yet; returns how many.
+
+    Two callers at once (the window's import and the collector's load) hash a batch alike,
+    and the second's rows are left out.
+    """
     ids = unhashed_batches(store)
     if not ids:
         return 0
@@ -205,11 +209,11 @@ def record_batches(store: Store, now: datetime) -> int:
     with store.transaction() as con:
         if parts:
             con.executemany(
-                "INSERT INTO batch_parts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO batch_parts VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [list(vars(part).values()) for part in parts],
             )
         con.executemany(
-            "INSERT INTO batch_seals VALUES (?, ?, ?, ?)",
+            "INSERT INTO batch_seals VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [
                 [import_id, now, sum(p.events for p in own), batch_sha256(own)]
                 for import_id, own in by_batch.items()
@@ -242,7 +246,10 @@ def day_seals(store: Store) -> list[DaySeal]:
 
 def add_day_seal(store: Store, seal: DaySeal) -> None:
     with store.transaction() as con:
-        con.execute("INSERT INTO day_seals VALUES (?, ?, ?, ?, ?, ?, ?)", list(vars(seal).values()))
+        con.execute(
+            "INSERT INTO day_seals VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            list(vars(seal).values()),
+        )
 
 
 def ledger_rows(store: Store) -> list[LedgerRow]:
