@@ -126,17 +126,19 @@ def report_document(report: Report, no_key: str) -> dict[str, Any]:
 
 
 def print_report(report: Report, no_key: str, out: TextIO) -> None:
+    shown = set()
     for result in report.results:
-        detail = (
-            safe(result.problem.text)
-            if result.problem
-            else f"{len(result.batches)} batch(es), {result.events:,} events"
-        )
+        if result.problem is not None:
+            shown.add(id(result.problem))
+            # the line already says the day and source
+            detail = safe(result.problem.text.split(": ", 1)[-1])
+        else:
+            detail = f"{len(result.batches)} batch(es), {result.events:,} events"
         out.write(
             f"{result.status:<9} {result.day.isoformat()}  {safe(result.source, 20):<20} {detail}\n"
         )
     for problem in report.problems:
-        if not problem.source:  # the problems of a day and source are in its line above
+        if id(problem) not in shown:
             out.write(f"{problem.status:<9} {safe(problem.text)}\n")
     if report.seals:
         out.write(
