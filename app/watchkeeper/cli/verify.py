@@ -71,14 +71,19 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "changed since the checkpoint was made"
         )
     written = None
-    if args.checkpoint is not None:
+    if args.checkpoint is not None and report.problems:
+        lines.append(
+            f"Checkpoint not written to {args.checkpoint}: it would vouch for a store in which "
+            "verify found problems."
+        )
+    elif args.checkpoint is not None:
         written = checkpoint.latest(report.seals)
         args.checkpoint.write_text(checkpoint.to_text(written), encoding="utf-8")
     failed_against = any(line.startswith("FAIL") for line in lines)
     code = 1 if report.exit_code or failed_against else 0
     if args.json:
         document = report_document(report, key.unavailable)
-        document["checkpoint"] = lines[0] if lines else None
+        document["checkpoint"] = lines
         document["checkpoint_written"] = str(args.checkpoint) if written else None
         document["exit_code"] = code
         print_json(document, out)

@@ -134,3 +134,11 @@ def test_a_hostile_file_name_is_shown_escaped(tmp_path: Path) -> None:
     assert code == 1 and "\x1b" not in out
     [line] = [line for line in out.splitlines() if line.startswith("FAIL")]
     assert "<b>x<b>';--\\x1b[2J.log" in line
+
+
+def test_no_checkpoint_is_written_for_a_store_that_fails(tmp_path: Path) -> None:
+    db = _sealed_store(tmp_path)
+    _sql(db, "DELETE FROM events_unix WHERE id = 1")
+    checkpoint = tmp_path / "checkpoint.json"
+    code, out, _ = cli("verify", "--db", db, "--checkpoint", str(checkpoint))
+    assert code == 1 and "Checkpoint not written" in out and not checkpoint.exists()
