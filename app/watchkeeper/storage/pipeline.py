@@ -7,13 +7,12 @@ import queue
 import shutil
 import threading
 import time
-from datetime import UTC, datetime
 
 import duckdb
 
 from watchkeeper.core.disk import DiskFull, disk_full_sentence, is_disk_full
 from watchkeeper.core.errors import StoreError
-from watchkeeper.storage import seals, workdirs
+from watchkeeper.storage import workdirs
 from watchkeeper.storage.batch import Batch
 from watchkeeper.storage.store import Store
 from watchkeeper.storage.transactions import Transaction
@@ -140,11 +139,6 @@ class BackgroundWriter:
         if commit:
             transaction.commit()
             self._store.checkpoint_if_large(self._con)
-            if any(batch.closed for batch in self._kept):
-                # the files done are hashed here, while the caller parses on; what fails
-                # is hashed at the end of the import
-                with contextlib.suppress(duckdb.Error):
-                    seals.record_batches(self._store, datetime.now(UTC))
             self._rows = 0
             self._since = time.monotonic()
             self._kept, self._kept_bytes = [], 0
