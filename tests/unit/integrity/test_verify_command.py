@@ -142,3 +142,17 @@ def test_no_checkpoint_is_written_for_a_store_that_fails(tmp_path: Path) -> None
     checkpoint = tmp_path / "checkpoint.json"
     code, out, _ = cli("verify", "--db", db, "--checkpoint", str(checkpoint))
     assert code == 1 and "Checkpoint not written" in out and not checkpoint.exists()
+
+
+def test_without_a_keyring_verify_says_the_seals_are_unsigned(tmp_path: Path) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
+    db = _sealed_store(tmp_path)
+    code, out, _ = cli("verify", "--db", db)
+    assert code == 0 and out.startswith("PASS ")
+    [line] = [line for line in out.splitlines() if line.startswith("UNSIGNED")]
+    assert "no keyring was available" in line and "No keyring is available" in line
+    code, out, err = cli("verify", "--db", db, "--checkpoint", str(tmp_path / "c.json"))
+    assert code == 1 and "unsigned" in err and "Traceback" not in err
