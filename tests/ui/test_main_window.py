@@ -368,6 +368,7 @@ def test_every_menu_item_shortcut_and_toolbar_button_is_there(make_window: MakeW
         ("&File", "Load &demo data…", ""),
         ("&File", "---", ""),
         ("&File", "&Monthly summary…", ""),
+        ("&File", "&Storage and retention…", ""),
         ("&File", "---", ""),
         ("&File", "&Quit", _keys(standard.Quit)),
         ("&View", "Overview", "Ctrl+1"),

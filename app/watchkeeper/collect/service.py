@@ -121,6 +121,7 @@ class Collector:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._ruleset: object | None = None
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it
 
     def start(self) -> None:
         self.listeners.start()
@@ -172,6 +173,7 @@ class Collector:
                 with Store(self.db_path) as opened:
                     summary = load_spool(opened, self.folder)
                     self._after_load(opened, summary, report)
+                    self._retain(opened)
         except Exception as error:  # the loader goes on: what waits is loaded next time
             self._load_failed(error)
         self.totals.loads += 1
@@ -218,6 +220,14 @@ class Collector:
         self.totals.events += report.events
         self.totals.quarantined += report.quarantined
         self.totals.new_hits += report.new_hits
+
+    def _retain(self, store: Store) -> None:
+        """The retention policy, when due, while the collector owns the store (the window
+        runs it itself while it is open)."""
+        from watchkeeper.retention import policy
+
+        settings = self.settings
+        policy.run_if_due(store, settings.retention_months, settings.hot_days, self.clock())
 
     # proving the path -------------------------------------------------------------------
 

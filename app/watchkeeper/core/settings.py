@@ -268,3 +268,24 @@ def save(settings: Settings, path: Path | None = None) -> None:
             f"({error.strerror or error}); the changes last until "
             "Watchkeeper closes."
         ) from error
+
+
+MIN_RETENTION_MONTHS = 6
+
+
+def retention_problem(months: int, hot_days: int, reason: str) -> str | None:
+    """Why a retention policy cannot be saved, in one sentence; None when it can."""
+    if months < 1:
+        return "Events must be kept for at least a month."
+    if months < MIN_RETENTION_MONTHS and not reason.strip():
+        return (
+            f"Keeping events for less than {MIN_RETENTION_MONTHS} months falls short of the "
+            "guidance; say why (for example, a contract or a law) to keep them for less."
+        )
+    if hot_days < 1:
+        return "At least one day must stay in the store."
+    if hot_days > months * 31:
+        return (
+            f"The store cannot hold more days ({hot_days}) than events are kept ({months} months)."
+        )
+    return None

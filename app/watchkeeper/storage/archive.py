@@ -184,10 +184,14 @@ def _sync(path: Path) -> None:
         os.close(descriptor)
 
 
-def roll_over(store: Store, partition: Partition, now: datetime) -> ArchivedFile:
-    """Move one partition out of the store into one Parquet file (see the module's steps)."""
+def roll_over(store: Store, partition: Partition, now: datetime) -> ArchivedFile | None:
+    """Move one partition out of the store into one Parquet file (see the module's steps);
+    None when another run moved it meanwhile."""
     base = folder(store.path)
     with store.write_lock:
+        left = store.fetch_one(f"SELECT count(*) FROM {partition.table} WHERE {_where(partition)}")
+        if not left or not left[0]:
+            return None
         columns = _columns(store, partition)
         first = store.fetch_one(
             f"SELECT min(id), max(received) FROM {partition.table} WHERE {_where(partition)}"
@@ -407,8 +411,39 @@ def run(
                 done=done,
                 total=total,
             )
-        written.append(roll_over(store, partition, now))
+        moved = roll_over(store, partition, now)
+        if moved is not None:
+            written.append(moved)
         done += partition.events
     if progress is not None:
         progress.update(done=done, total=total)
     return written
+
+
+@dataclass(frozen=True)
+class ArchiveSummary:
+    """What the archive holds, from its manifest."""
+
+    files: int
+    events: int
+    bytes: int
+    days: int
+    oldest: date | None
+    newest: date | None
+
+
+def summary(store: Store) -> ArchiveSummary:
+    row = store.fetch_one(
+        "SELECT count(*), coalesce(sum(events), 0), coalesce(sum(bytes), 0), "
+        "count(DISTINCT day), min(day), max(day) FROM archive_files WHERE state = 'archived'"
+    )
+    files, events, size, days, oldest, newest = row or (0, 0, 0, 0, None, None)
+    return ArchiveSummary(int(files), int(events), int(size), int(days), oldest, newest)
+
+
+def hot_events(store: Store) -> int:
+    """The events in the store itself, not archived."""
+    row = store.fetch_one(
+        "SELECT " + " + ".join(f"(SELECT count(*) FROM {t})" for t in schema.EVENT_TABLES)
+    )
+    return int(row[0]) if row else 0

@@ -71,6 +71,13 @@ def window_commands(window: MainWindow) -> list[Row]:
             "&File",
             tip="The month's security summary as a PDF: collection, detections, incidents",
         ),
+        ActionSpec(
+            "storage",
+            "&Storage and retention…",
+            window.retention.show_dialog,
+            "&File",
+            tip="How long events are kept, what the archive holds, and days waiting to be deleted",
+        ),
         Separator("&File"),
         ActionSpec("quit", "&Quit", window.close, "&File", keys.Quit),
         *(

@@ -53,6 +53,7 @@ from watchkeeper.ui.incidents.wiring import wire_incidents
 from watchkeeper.ui.overview.view import OverviewView
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.pivots.view import hosts_view, users_view
+from watchkeeper.ui.retention.controller import Retention
 from watchkeeper.ui.sources.view import SourcesView
 from watchkeeper.ui.status_line import Priority, StatusLine
 from watchkeeper.ui.tasks import Task, TaskRunner
@@ -99,6 +100,9 @@ class MainWindow(QMainWindow):
             self.detection,
             self.status_line.say,
             lambda: settings_file.save(self.settings),
+        )
+        self.retention = Retention(
+            self, store, self.settings, self.runner, self.status_line.say, self.refresh_all
         )
 
         self.welcome = WelcomePage()
@@ -153,6 +157,7 @@ class MainWindow(QMainWindow):
         )
         self.rule_sets.attach(commands.choices["profile"])
         self.rule_sets.preload()
+        self.retention.start()
         if self.current_view() != SOURCES:  # shown, it has loaded already
             self.sources_view.refresh()  # whether any source is silent, for the navigation
 

@@ -1,0 +1,2 @@
+"""Storage lifetime in the window: retention run in the background when due, and the
+Storage and retention dialog."""
