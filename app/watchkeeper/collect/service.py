@@ -216,7 +216,7 @@ class Collector:
         from watchkeeper.integrity.sealing import seal_due
 
         if not summary.disk_full:
-            seal_due(store, datetime.now(UTC))  # the days that ended since the last load
+            seal_due(store, self.clock())  # the days that ended since the last load
         self.totals.events += report.events
         self.totals.quarantined += report.quarantined
         self.totals.new_hits += report.new_hits

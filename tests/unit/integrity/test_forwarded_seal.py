@@ -52,13 +52,15 @@ def test_a_loaded_segment_is_sealed_and_a_change_to_it_found(tmp_path: Path) -> 
 def test_the_collector_seals_the_days_that_ended_after_a_load(tmp_path: Path) -> None:
     db = tmp_path / "store.duckdb"
     _spool(db, 2)
+    settings = Settings(heartbeat_minutes=0)
+    collector = Collector(db, settings, listener_settings(settings), detect=False)
     with Store(db) as store:
-        load_spool(store, spool_folder(db))
-        # as if that segment had been loaded yesterday
-        store.cursor().execute("UPDATE batch_seals SET hashed = hashed - INTERVAL 1 DAY")
-        settings = Settings()
-        collector = Collector(db, settings, listener_settings(settings), detect=False)
+        collector.load_once(store)
+        assert store.fetch_one("SELECT count(*) FROM batch_seals") == (1,)
+        assert store.fetch_all("SELECT day FROM day_seals") == []
+        tomorrow = datetime.now(UTC) + timedelta(days=1)
+        collector.clock = lambda: tomorrow
         _spool(db, 1)
         collector.load_once(store)
-        yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
-        assert store.fetch_all("SELECT day FROM day_seals") == [(yesterday,)]
+        today = (tomorrow - timedelta(days=1)).date()
+        assert store.fetch_all("SELECT day FROM day_seals") == [(today,)]
