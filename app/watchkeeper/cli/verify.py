@@ -105,6 +105,7 @@ def report_document(report: Report, no_key: str) -> dict[str, Any]:
                 "status": r.status,
                 "batches": sorted(r.batches),
                 "events": r.events,
+                "deleted_after_retention": r.deleted,
                 "problem": r.problem.text if r.problem else None,
                 "how": r.problem.how if r.problem else None,
                 "batch": r.problem.batch if r.problem else None,
@@ -137,8 +138,12 @@ def print_report(report: Report, no_key: str, out: TextIO) -> None:
             shown.add(id(result.problem))
             # the line already says the day and source
             detail = safe(result.problem.text.split(": ", 1)[-1])
+        elif result.status == "DELETED":
+            detail = f"deleted after retention, as recorded ({result.deleted:,} events)"
         else:
             detail = f"{len(result.batches)} batch(es), {result.events:,} events"
+            if result.deleted:
+                detail += f"; {result.deleted:,} deleted after retention, as recorded"
         out.write(
             f"{result.status:<9} {result.day.isoformat()}  {safe(result.source, 20):<20} {detail}\n"
         )

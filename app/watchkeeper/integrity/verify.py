@@ -21,6 +21,7 @@ from watchkeeper.storage.seals import Part
 from watchkeeper.storage.store import Store
 
 PASS, FAIL, GAP, UNSEALED = "PASS", "FAIL", "GAP", "UNSEALED"
+DELETED = "DELETED"  # every event of the day and source deleted after retention, as recorded
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class DayResult:
     status: str = PASS
     batches: set[int] = field(default_factory=set)
     events: int = 0
+    deleted: int = 0  # events deleted after retention, as recorded
     problem: Problem | None = None
 
 
@@ -172,9 +174,10 @@ def _compare(stored: _Stored, sealed_through: date | None) -> tuple[list[DayResu
     problems: list[Problem] = []
     for key in sorted(set(stored.recorded) | set(stored.current)):
         import_id, day, source = key
-        if key in stored.deleted:
-            continue
         result = results.setdefault((day, source), DayResult(day, source))
+        if key in stored.deleted:
+            result.deleted += stored.recorded[key].events
+            continue
         current = stored.current.get(key)
         result.batches.add(import_id)
         result.events += current.events if current else 0
@@ -203,6 +206,9 @@ def _compare(stored: _Stored, sealed_through: date | None) -> tuple[list[DayResu
                     batch=import_id,
                 )
             )
+    for result in results.values():
+        if result.status == PASS and not result.batches:
+            result.status = DELETED
     return sorted(results.values(), key=lambda r: (r.day, r.source)), problems
 
 

@@ -14,7 +14,7 @@ from tests.unit.storage.archive_samples import write_logs
 from watchkeeper.ingest.importer import import_paths
 from watchkeeper.integrity.sealing import seal_due
 from watchkeeper.integrity.signing import load_key
-from watchkeeper.integrity.verify import FAIL, PASS, Report, verify
+from watchkeeper.integrity.verify import DELETED, FAIL, PASS, Report, verify
 from watchkeeper.storage import archive, archive_deletions
 from watchkeeper.storage.store import Store
 
@@ -127,4 +127,18 @@ def test_days_deleted_after_retention_are_accounted_for(archived: tuple[Path, da
         seal_due(store, later + timedelta(days=3))
     report = _verify(path, later + timedelta(days=3))
     assert report.problems == []
-    assert not [r for r in report.results if r.status == FAIL]
+    assert [(r.status, r.deleted) for r in report.results] == [(DELETED, 6)] * 6
+
+
+def test_a_deleted_day_without_its_deletion_record_is_missing(
+    archived: tuple[Path, datetime],
+) -> None:
+    path, sealed = archived
+    later = sealed + timedelta(days=200)
+    with Store(path) as store:
+        archive_deletions.mark_expired(store, 3, later)
+        archive_deletions.delete_due(store, 3, later + timedelta(days=2))
+        store.cursor().execute("DELETE FROM archive_deletions WHERE id = 1")
+    report = _verify(path, later + timedelta(days=3))
+    assert [r.status for r in report.results].count(FAIL) == 1
+    assert any(p.how == "missing" for p in report.problems)
