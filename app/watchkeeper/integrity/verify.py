@@ -1,7 +1,8 @@
 """Verify: hash every stored event again and compare with what was sealed, day by day.
 
 Per event day and source the answer is PASS, FAIL (the first batch that differs, and how),
-or UNSEALED (written on a day not sealed yet: never a PASS). Beside those: GAPs (a day
+UNSEALED (written on a day not sealed yet: never a PASS) or DELETED (after retention, as
+recorded). Beside those: GAPs (a day
 without a seal, a batch missing from the import ledger), the chain from day to day and the
 signatures.
 """
@@ -104,7 +105,10 @@ def _sentence(stored: _Stored, how: str, key: tuple[int, date, str]) -> str:
     where = f"{day.isoformat()} {source or 'unknown source'}"
     batch = _batch_name(stored, import_id)
     if how == "added" and import_id not in stored.batches:
-        return f"{where}: {current.events if current else 0:,} event(s) were added that no import wrote (batch {import_id} is not in the import ledger's seals)"
+        return (
+            f"{where}: {current.events if current else 0:,} event(s) were added that no "
+            f"import wrote (they name batch {import_id}, which was never sealed)"
+        )
     was = recorded.events if recorded else 0
     now = current.events if current else 0
     return {
