@@ -20,7 +20,7 @@ import duckdb
 
 from watchkeeper.core.fields import quote_ident
 from watchkeeper.core.progress import Progress
-from watchkeeper.storage import schema
+from watchkeeper.storage import archive, schema
 from watchkeeper.storage.store import Store
 
 # the day an event belongs to, as the archive partitions it
@@ -152,16 +152,25 @@ def _parts(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> 
 
 
 def hash_parts(store: Store, import_ids: list[int]) -> list[Part]:
-    """The parts of these batches, just written (so in the hot tables)."""
+    """The parts of these batches, just written (so in the hot tables, unless a roll-over
+    ran meanwhile)."""
     if not import_ids:
         return []
     # from each event table with its own columns: what a batch just wrote is all in them,
-    # and a column another table has is NULL here, which the hash skips anyway
+    # and a column another table has is NULL here, which the hash skips anyway; with its
+    # archived rows too if a roll-over ran while the batch was written
     where, params = "list_contains(?, import_id)", [import_ids]
+    rolled = store.fetch_one(
+        "SELECT count(*) FROM archive_files WHERE written >= "
+        "(SELECT min(started) FROM imports WHERE list_contains(?, id))",
+        [import_ids],
+    )
+    tables = [
+        archive.relation(store, table) if rolled and rolled[0] else table
+        for table in schema.EVENT_TABLES
+    ]
     with store.reading() as con:
-        rows = " UNION ALL ".join(
-            _rows_sql(con, table, where, params) for table in schema.EVENT_TABLES
-        )
+        rows = " UNION ALL ".join(_rows_sql(con, table, where, params) for table in tables)
         found = con.execute(_AGGREGATE.format(rows=rows), params * len(schema.EVENT_TABLES))
         return [Part(*row) for row in found.fetchall()]
 

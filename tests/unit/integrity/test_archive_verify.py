@@ -15,7 +15,7 @@ from watchkeeper.ingest.importer import import_paths
 from watchkeeper.integrity.sealing import seal_due
 from watchkeeper.integrity.signing import load_key
 from watchkeeper.integrity.verify import DELETED, FAIL, PASS, Report, verify
-from watchkeeper.storage import archive, archive_deletions
+from watchkeeper.storage import archive, archive_deletions, seals
 from watchkeeper.storage.store import Store
 
 HOT_DAYS = 30
@@ -142,3 +142,22 @@ def test_a_deleted_day_without_its_deletion_record_is_missing(
     report = _verify(path, later + timedelta(days=3))
     assert [r.status for r in report.results].count(FAIL) == 1
     assert any(p.how == "missing" for p in report.problems)
+
+
+def test_a_batch_rolled_over_before_it_was_hashed_is_hashed_from_the_archive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window may roll days over while an import of old logs is still running."""
+    now = datetime.now(UTC)
+    day = (now - timedelta(days=100)).replace(hour=0, minute=0, second=0, microsecond=0)
+    path = tmp_path / "w.duckdb"
+    with Store(path) as store:
+        monkeypatch.setattr(seals, "record_batches", lambda store, now: 0)
+        import_paths(store, write_logs(tmp_path / "logs", [day]))
+        monkeypatch.undo()
+        assert len(archive.run(store, HOT_DAYS, now + timedelta(seconds=1))) == 3
+        assert seals.record_batches(store, now) == 3
+        assert store.fetch_one("SELECT sum(events) FROM batch_seals") == (18,)
+        seal_due(store, now + timedelta(days=1))
+    report = _verify(path, now + timedelta(days=1))
+    assert report.problems == [] and {r.status for r in report.results} == {PASS}
