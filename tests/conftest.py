@@ -28,6 +28,7 @@ CLOCK_TESTS = (
     "tests/unit/storage/test_workdirs.py::test_a_work_folder_without_a_process_id",
     "tests/unit/collect/test_certificates.py",
     "tests/unit/scenarios/",
+    "tests/unit/integrity/",
     "tests/unit/detection/test_rule_pack.py::test_story_is_caught_on_its_host_at_its_time",
     "tests/unit/test_cli.py::test_sources_",
     "tests/ui/test_devices.py",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -110,6 +111,7 @@ def print_summary(summary: ImportSummary, out: TextIO) -> None:
 
 def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from watchkeeper.ingest.importer import import_paths
+    from watchkeeper.integrity.sealing import seal_due
 
     missing = [p for p in args.paths if not p.exists()]
     if missing:
@@ -122,6 +124,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         summary = with_progress(
             lambda progress: import_paths(store, args.paths, progress, host=host), err
         )
+        if not summary.disk_full:
+            seal_due(store, datetime.now(UTC))  # the days that ended since the last run
         if not args.no_detect and not summary.cancelled and unseen(store):
             report = with_progress(lambda progress: detect(store, args, progress)[1], err)
     if summary.disk_full:  # paused or full: said where the user looks, not only in the list

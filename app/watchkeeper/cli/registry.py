@@ -27,6 +27,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "devices": ("devices",),
     "archive": ("archive",),
     "status": ("status",),
+    "verify": ("verify",),
 }
 
 COMMANDS: tuple[str, ...] = tuple(name for names in COMMAND_MODULES.values() for name in names)
@@ -52,6 +53,7 @@ def build_parser() -> Parser:
         rules,
         search,
         status,
+        verify,
     )
     from watchkeeper.cli.parser import top_parser
 
@@ -68,6 +70,7 @@ def build_parser() -> Parser:
         "devices": devices,
         "archive": archive,
         "status": status,
+        "verify": verify,
     }
     parser, commands = top_parser()
     for name in COMMAND_MODULES:

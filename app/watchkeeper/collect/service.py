@@ -241,6 +241,10 @@ class Collector:
             self._ruleset = ruleset
             report.new_hits = detected.new_hits
         self._sample_disk(store)
+        from watchkeeper.integrity.sealing import seal_due
+
+        if not summary.disk_full:
+            seal_due(store, self.clock())  # the days that ended since the last load
         self.totals.events += report.events
         self.totals.quarantined += report.quarantined
         self.totals.new_hits += report.new_hits

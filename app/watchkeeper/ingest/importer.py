@@ -26,7 +26,7 @@ from watchkeeper.ingest import archives, formats, fulldisk
 from watchkeeper.ingest.base import HEAD_SIZE, ParseContext, Parser, Source
 from watchkeeper.ingest.files import expand_paths, file_sha256, transcode_utf16
 from watchkeeper.ingest.summary import FileResult, ImportSummary
-from watchkeeper.storage import ledger
+from watchkeeper.storage import ledger, seals
 from watchkeeper.storage.batch import Batch, LedgerRow
 from watchkeeper.storage.pipeline import FULL_AFTER, BackgroundWriter
 from watchkeeper.storage.store import Store
@@ -122,6 +122,8 @@ class Importer:
             summary.seconds = time.monotonic() - started
         with fulldisk.expected_after_full_disk(summary):
             self._fill_counts(summary)
+            if not summary.disk_full:  # each batch done is hashed for tamper evidence
+                seals.record_batches(self.store, datetime.now(UTC))
         return summary
 
     def _stop_for_full_disk(

@@ -11,6 +11,7 @@ import duckdb
 from watchkeeper.core.errors import StoreError
 from watchkeeper.core.fields import COMMON_COLUMNS, quote_ident
 from watchkeeper.storage.lifetime_tables import LIFETIME_TABLES
+from watchkeeper.storage.seal_tables import SEAL_TABLES
 from watchkeeper.storage.transactions import Transaction
 
 SCHEMA_VERSION = 6
@@ -312,7 +313,8 @@ def _v5(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
-_V6 = [*LIFETIME_TABLES]
+# storage lifetime (storage/lifetime_tables.py) and tamper evidence (storage/seal_tables.py)
+_V6 = [*LIFETIME_TABLES, *SEAL_TABLES]
 
 
 def _v6(con: duckdb.DuckDBPyConnection) -> None:
@@ -323,13 +325,9 @@ def _v6(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # version -> statements that bring a store at version-1 to it
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
-    2: _v2,
-    3: _v3,
-    4: _v4,
-    5: _v5,
-    6: _v6,
-}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = dict(
+    enumerate([_v2, _v3, _v4, _v5, _v6], start=2)
+)
 
 
 def _create(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,0 +1,324 @@
+"""Canonical content hashes of the stored events, and the tables that keep them.
+
+A batch (an `imports` row) is hashed in parts, one per event day and source: the SHA-256 of
+its rows in id order, each row the names and text values of its non-NULL columns as the
+members of a JSON object, by name (all but `id`, which the ordering carries). The text of a value is the same whether
+the row is hot or archived in Parquet, and a column added later is NULL in older rows, so a
+part's hash does not change when rows move or the tables grow. Each part is hashed as a set
+too, which tells rows reordered from rows changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass
+from datetime import date, datetime
+
+import duckdb
+
+from watchkeeper.core.fields import quote_ident
+from watchkeeper.core.progress import Progress
+from watchkeeper.storage import archive, schema
+from watchkeeper.storage.store import Store
+
+# the day an event belongs to, as the archive partitions it
+EVENT_DAY = "CAST(coalesce(time, received) AS DATE)"
+# batches read back per query when every event is hashed again (verify), for progress
+BATCHES_PER_READ = 50
+
+
+@dataclass(frozen=True)
+class Part:
+    """One batch's events of one event day and source."""
+
+    import_id: int
+    day: date
+    source: str
+    events: int
+    first_id: int
+    last_id: int
+    sha256: str
+    set_sha256: str
+
+
+@dataclass(frozen=True)
+class BatchSeal:
+    import_id: int
+    hashed: datetime
+    events: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class DaySeal:
+    day: date
+    sealed: datetime
+    leaves: int
+    root: str
+    chain: str
+    signature: str | None
+    public_key: str | None
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: int
+    path: str
+    status: str
+
+
+def batch_sha256(parts: Iterable[Part]) -> str:
+    """A batch's hash: its parts, by day and source (a batch with no events hashes nothing)."""
+    lines = sorted(
+        f"{p.day.isoformat()} {len(p.source.encode())}:{p.source} {p.events} {p.sha256}\n"
+        for p in parts
+    )
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _value_sql(name: str, kind: str) -> str:
+    """A column's value as canonical text. A 128-bit integer (the dedup key, which the
+    archive keeps as text) as hex: DuckDB turns those into decimal text slowly."""
+    column = quote_ident(name)
+    if kind in ("UHUGEINT", "HUGEINT"):
+        return f"hex({column})"
+    if name.lower() == "dedup_key":
+        return f"hex(TRY_CAST({column} AS UHUGEINT))"
+    return f"CAST({column} AS VARCHAR)"
+
+
+def _filled_columns(
+    con: duckdb.DuckDBPyConnection, relation: str, where: str, params: Sequence[object]
+) -> list[tuple[str, str]]:
+    """The columns of `relation` (but `id`) with a value in the rows `where` picks, by name.
+
+    Only those can add to a row's hash; counting them is cheap, and most of the hundreds of
+    field columns are empty in any one batch.
+    """
+    # bound now: information_schema keeps a view's columns from when it was created
+    described = con.execute(
+        f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {relation})"
+    ).fetchall()
+    columns = [(str(name), str(kind)) for name, kind in described if str(name).lower() != "id"]
+    counts = con.execute(
+        f"SELECT {', '.join(f'count({quote_ident(name)})' for name, _ in columns)} "
+        f"FROM {relation} WHERE {where}",
+        params,
+    ).fetchone()
+    filled = [column for column, count in zip(columns, counts or (), strict=False) if count]
+    return sorted(filled, key=lambda column: column[0].lower())
+
+
+def row_hash_sql(columns: list[tuple[str, str]]) -> str:
+    """The SQL of one row's hash over these (name, type) columns, in this order."""
+    # as the members of a JSON object without its NULLs: the quoted value cannot pass for a
+    # separator, and `||` makes a NULL value's member NULL, which concat_ws leaves out
+    terms = [
+        f"{_literal(json.dumps(name, ensure_ascii=False) + ':')} || to_json({_value_sql(name, kind)})"
+        for name, kind in columns
+    ]
+    return f"sha256(concat_ws(',', {', '.join(terms) or 'NULL'}))"
+
+
+_AGGREGATE = (
+    "SELECT coalesce(import_id, -1), day, source, count(*), min(id), max(id), "
+    "sha256(string_agg(CAST(id AS VARCHAR) || ' ' || h, ',' ORDER BY id)), "
+    "sha256(string_agg(h, ',' ORDER BY h)) FROM ({rows}) GROUP BY ALL ORDER BY 1, 2, 3"
+)
+
+
+def _rows_sql(
+    con: duckdb.DuckDBPyConnection, relation: str, where: str, params: Sequence[object]
+) -> str:
+    columns = _filled_columns(con, relation, where, params)
+    return (
+        f"SELECT import_id, {EVENT_DAY} AS day, coalesce(source, '') AS source, id, "
+        f"{row_hash_sql(columns)} AS h FROM {relation} WHERE {where}"
+    )
+
+
+def _parts(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> list[Part]:
+    """Parts read through the view `events`: hot and archived alike."""
+    rows = con.execute(
+        _AGGREGATE.format(rows=_rows_sql(con, "events", where, params)), params
+    ).fetchall()
+    return [Part(*row) for row in rows]
+
+
+def hash_parts(store: Store, import_ids: list[int]) -> list[Part]:
+    """The parts of these batches, just written (so in the hot tables, unless a roll-over
+    ran meanwhile)."""
+    if not import_ids:
+        return []
+    # from each event table with its own columns: what a batch just wrote is all in them,
+    # and a column another table has is NULL here, which the hash skips anyway; with its
+    # archived rows too if a roll-over ran while the batch was written
+    where, params = "list_contains(?, import_id)", [import_ids]
+    rolled = store.fetch_one(
+        "SELECT count(*) FROM archive_files WHERE written >= "
+        "(SELECT min(started) FROM imports WHERE list_contains(?, id))",
+        [import_ids],
+    )
+    tables = [
+        archive.relation(store, table) if rolled and rolled[0] else table
+        for table in schema.EVENT_TABLES
+    ]
+    with store.reading() as con:
+        rows = " UNION ALL ".join(_rows_sql(con, table, where, params) for table in tables)
+        found = con.execute(_AGGREGATE.format(rows=rows), params * len(schema.EVENT_TABLES))
+        return [Part(*row) for row in found.fetchall()]
+
+
+def current_parts(store: Store, progress: Progress | None = None) -> list[Part]:
+    """Every event's part as stored now, batch by batch (events of no batch as -1)."""
+    progress = progress or Progress()
+    bounds = store.fetch_one("SELECT min(import_id), max(import_id) FROM events")
+    low, high = (int(bounds[0]), int(bounds[1])) if bounds and bounds[0] is not None else (0, -1)
+    progress.update(stage="Hashing the stored events", total=max(high - low + 1, 0), done=0)
+    found: list[Part] = []
+    with store.reading(progress) as con:
+        found += _parts(con, "import_id IS NULL OR import_id < ?", [low])
+        for start in range(low, high + 1, BATCHES_PER_READ):
+            end = min(start + BATCHES_PER_READ - 1, high)
+            parts = _parts(con, "import_id BETWEEN ? AND ?", [start, end])
+            found += parts
+            progress.update(done=end - low + 1)
+            progress.add(sum(part.events for part in parts))
+    return found
+
+
+def unhashed_batches(store: Store) -> list[int]:
+    """Done batches (any that is not being written) without a seal yet."""
+    rows = store.fetch_all(
+        "SELECT id FROM imports WHERE status <> 'running' AND id NOT IN "
+        "(SELECT import_id FROM batch_seals) ORDER BY id"
+    )
+    return [int(row[0]) for row in rows]
+
+
+def record_batches(store: Store, now: datetime) -> int:
+    """Hash the batches that are done and not hashed yet; returns how many.
+
+    Two callers at once (the window's import and the collector's load) hash a batch alike,
+    and the second's rows are left out.
+    """
+    ids = unhashed_batches(store)
+    if not ids:
+        return 0
+    parts = hash_parts(store, ids)
+    by_batch: dict[int, list[Part]] = {import_id: [] for import_id in ids}
+    for part in parts:
+        by_batch[part.import_id].append(part)
+    sealed = [
+        (import_id, now, sum(p.events for p in own), batch_sha256(own))
+        for import_id, own in by_batch.items()
+    ]
+    # one statement each, with the rows as lists: a statement per row costs a millisecond
+    with store.transaction() as con:
+        if parts:
+            con.execute(
+                "INSERT INTO batch_parts SELECT * FROM (SELECT unnest(?::INTEGER[]), "
+                "unnest(?::DATE[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
+                "unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[]), "
+                "unnest(?::VARCHAR[])) ON CONFLICT DO NOTHING",
+                [list(column) for column in zip(*(astuple(part) for part in parts), strict=True)],
+            )
+        con.execute(
+            "INSERT INTO batch_seals SELECT * FROM (SELECT unnest(?::INTEGER[]), "
+            "unnest(?::TIMESTAMP[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[])) "
+            "ON CONFLICT DO NOTHING",
+            [list(column) for column in zip(*sealed, strict=True)],
+        )
+    return len(ids)
+
+
+def recorded_parts(store: Store) -> list[Part]:
+    rows = store.fetch_all(
+        "SELECT import_id, day, source, events, first_id, last_id, sha256, set_sha256 "
+        "FROM batch_parts ORDER BY import_id, day, source"
+    )
+    return [Part(*row) for row in rows]
+
+
+def batch_seals(store: Store) -> list[BatchSeal]:
+    rows = store.fetch_all(
+        "SELECT import_id, hashed, events, sha256 FROM batch_seals ORDER BY import_id"
+    )
+    return [BatchSeal(*row) for row in rows]
+
+
+def day_seals(store: Store) -> list[DaySeal]:
+    rows = store.fetch_all(
+        "SELECT day, sealed, leaves, root, chain, signature, public_key FROM day_seals ORDER BY day"
+    )
+    return [DaySeal(*row) for row in rows]
+
+
+def add_day_seal(store: Store, seal: DaySeal) -> None:
+    with store.transaction() as con:
+        con.execute(
+            "INSERT INTO day_seals VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            list(vars(seal).values()),
+        )
+
+
+def ledger_rows(store: Store) -> list[LedgerRow]:
+    rows = store.fetch_all("SELECT id, path, status FROM imports ORDER BY id")
+    return [LedgerRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """A row of the archive's manifest, as the seal of the day it was written covers it."""
+
+    id: int
+    path: str
+    source: str
+    day: date
+    events: int
+    first_id: int | None
+    last_id: int | None
+    sha256: str
+    content_sha256: str
+    written: datetime
+    state: str
+
+
+@dataclass(frozen=True)
+class DeletionRecord:
+    """A file deleted after retention, as the seal of the day it was deleted covers it."""
+
+    id: int
+    deleted: datetime
+    path: str
+    source: str
+    day: date
+    events: int
+    sha256: str
+    content_sha256: str
+    reason: str
+
+
+def archive_records(store: Store) -> list[ArchiveRecord]:
+    """Every file the archive's manifest holds (the source as events have it: '' for none)."""
+    rows = store.fetch_all(
+        "SELECT id, path, coalesce(NULLIF(source, ?), ''), day, events, first_id, last_id, "
+        "sha256, content_sha256, written, state FROM archive_files ORDER BY id",
+        [schema.NO_SOURCE],
+    )
+    return [ArchiveRecord(*row) for row in rows]
+
+
+def deletion_records(store: Store) -> list[DeletionRecord]:
+    rows = store.fetch_all(
+        "SELECT id, deleted, path, coalesce(NULLIF(source, ?), ''), day, events, sha256, "
+        "content_sha256, reason FROM archive_deletions ORDER BY id",
+        [schema.NO_SOURCE],
+    )
+    return [DeletionRecord(*row) for row in rows]
