@@ -4,7 +4,7 @@ keeping days past retention, and a retention under six months only with a reason
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -12,9 +12,13 @@ from tests.ui.window_helpers import settle
 from tests.unit.storage.archive_samples import NOW, fill, received_when_they_happened
 
 from watchkeeper.core import settings as settings_file
+from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
+from watchkeeper.integrity.sealing import seal_due
 from watchkeeper.storage import archive, archive_deletions
+from watchkeeper.storage.eventset import EventQuery
 from watchkeeper.storage.store import Store
+from watchkeeper.ui.explorer.jobs import say_if_archived
 from watchkeeper.ui.main_window import MainWindow
 
 LATER = NOW + timedelta(days=300)  # January 2026 is past 13 months
@@ -81,3 +85,41 @@ def test_less_than_six_months_is_saved_only_with_a_reason(
     saved = settings_file.load()
     assert (saved.retention_months, saved.hot_days) == (3, 30)
     assert saved.retention_reason == "Our insurer's contract asks for three months"
+
+
+def test_verify_now_names_an_event_changed_behind_the_apps_back(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], store: Store
+) -> None:
+    fill(store, store.path.parent / "logs")
+    tomorrow = datetime.now(UTC) + timedelta(days=1)  # the import's day is over: sealed
+    seal_due(store, tomorrow)
+    window = make_window()
+    window.retention.clock = lambda: tomorrow
+    dialog = window.retention.show_dialog()
+    settle(qtbot, window)
+    assert dialog.integrity_label.text().startswith("Seals: sealed through")
+    qtbot.mouseClick(dialog.verify, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    assert "Verified: every sealed event is as it was written." in dialog.integrity_label.text()
+    with store.transaction() as con:
+        con.execute(
+            "UPDATE events_unix SET message = 'nothing happened' "
+            "WHERE id = (SELECT min(id) FROM events_unix)"
+        )
+    qtbot.mouseClick(dialog.verify, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    said = dialog.integrity_label.text()
+    assert "1 problem(s) found: the store may have been tampered with" in said
+    assert "changed" in said and "messages-20260103.log" in said
+    assert "1 problem found" in window.status_line.message.text()
+    dialog.reject()
+
+
+def test_the_explorer_says_when_it_reads_archived_days(store: Store) -> None:
+    _filled(store)
+    archive.run(store, 30, NOW)
+    recent, everything = Progress(), Progress()
+    say_if_archived(store, EventQuery("TRUE", (), NOW - timedelta(days=3)), recent)
+    say_if_archived(store, EventQuery("TRUE", ()), everything)
+    assert recent.state.stage == ""
+    assert everything.state.stage == "reading 3 archived days too, which is slower"

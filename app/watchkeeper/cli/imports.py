@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -125,7 +124,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             lambda progress: import_paths(store, args.paths, progress, host=host), err
         )
         if not summary.disk_full:
-            seal_due(store, datetime.now(UTC))  # the days that ended since the last run
+            seal_due(store, args.clock())  # the days that ended since the last run
         if not args.no_detect and not summary.cancelled and unseen(store):
             report = with_progress(lambda progress: detect(store, args, progress)[1], err)
     if summary.disk_full:  # paused or full: said where the user looks, not only in the list

@@ -7,7 +7,6 @@ Exit codes: 0 when nothing failed (days not sealed yet do not fail), 1 on a FAIL
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -55,7 +54,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except OSError as error:
             raise UsageError(f"watchkeeper verify: cannot read {args.against}: {error}") from None
         against = checkpoint.from_text(text, args.against.name)
-    now = datetime.now(UTC)
+    now = args.clock()
     key = load_key(create=False)
     with open_store(args, write=False) as store:
         if not store.read_only:

@@ -21,6 +21,7 @@ from watchkeeper.core.disk import fsync_folder
 from watchkeeper.core.errors import StoreError
 from watchkeeper.core.fields import quote_ident, quote_text
 from watchkeeper.storage import schema
+from watchkeeper.storage.row_hash import content_sql as content_sql
 from watchkeeper.storage.store import Store
 
 SUFFIX = ".archive"
@@ -118,17 +119,6 @@ def due(store: Store, hot_days: int, now: datetime) -> list[Partition]:
         )
         found += [Partition(table, source, day, int(n)) for source, day, n in rows]
     return sorted(found, key=lambda p: (p.day, p.source or "", p.table))
-
-
-def content_sql(columns: list[str]) -> str:
-    """An aggregate over rows: the SHA-256 of their content in id order, each row the names and
-    values of its non-NULL columns, the same whether read from the store or from Parquet."""
-    parts = ", ".join(
-        f"CASE WHEN {quote_ident(c)} IS NOT NULL THEN {quote_text(c)} || chr(31) || "
-        f"CAST({quote_ident(c)} AS VARCHAR) END"
-        for c in columns
-    )
-    return f"sha256(string_agg(md5(concat_ws(chr(30), {parts})), '' ORDER BY id))"
 
 
 def file_sha256(path: Path) -> str:

@@ -11,7 +11,6 @@ too, which tells rows reordered from rows changed.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from datetime import date, datetime
@@ -21,6 +20,7 @@ import duckdb
 from watchkeeper.core.fields import quote_ident
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage import archive, schema
+from watchkeeper.storage.row_hash import row_hash_sql
 from watchkeeper.storage.store import Store
 
 # the day an event belongs to, as the archive partitions it
@@ -78,21 +78,6 @@ def batch_sha256(parts: Iterable[Part]) -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _value_sql(name: str, kind: str) -> str:
-    """A column's value as canonical text. A 128-bit integer (the dedup key, which the
-    archive keeps as text) as hex: DuckDB turns those into decimal text slowly."""
-    column = quote_ident(name)
-    if kind in ("UHUGEINT", "HUGEINT"):
-        return f"hex({column})"
-    if name.lower() == "dedup_key":
-        return f"hex(TRY_CAST({column} AS UHUGEINT))"
-    return f"CAST({column} AS VARCHAR)"
-
-
 def _filled_columns(
     con: duckdb.DuckDBPyConnection, relation: str, where: str, params: Sequence[object]
 ) -> list[tuple[str, str]]:
@@ -113,17 +98,6 @@ def _filled_columns(
     ).fetchone()
     filled = [column for column, count in zip(columns, counts or (), strict=False) if count]
     return sorted(filled, key=lambda column: column[0].lower())
-
-
-def row_hash_sql(columns: list[tuple[str, str]]) -> str:
-    """The SQL of one row's hash over these (name, type) columns, in this order."""
-    # as the members of a JSON object without its NULLs: the quoted value cannot pass for a
-    # separator, and `||` makes a NULL value's member NULL, which concat_ws leaves out
-    terms = [
-        f"{_literal(json.dumps(name, ensure_ascii=False) + ':')} || to_json({_value_sql(name, kind)})"
-        for name, kind in columns
-    ]
-    return f"sha256(concat_ws(',', {', '.join(terms) or 'NULL'}))"
 
 
 _AGGREGATE = (

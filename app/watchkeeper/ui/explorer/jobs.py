@@ -7,6 +7,7 @@ from typing import Any
 
 from watchkeeper.core.progress import Progress
 from watchkeeper.storage import eventset, hit_views, timeline
+from watchkeeper.storage.archive_layout import reading, summary
 from watchkeeper.storage.eventset import EventIndex, EventQuery
 from watchkeeper.storage.hit_views import HitMark
 from watchkeeper.storage.hits import DEFAULT_LEVELS
@@ -18,10 +19,19 @@ TimelineJob = tuple[tuple[datetime, datetime] | None, Histogram | None]
 SearchJob = tuple[EventIndex, list[tuple[Any, ...]]]
 
 
+def say_if_archived(store: Store, query: EventQuery, progress: Progress) -> None:
+    """Reading archived days is slower (a file a day and source): the window says so."""
+    if reading(store, query.since) == "events":
+        days = summary(store).days
+        if days:
+            progress.update(stage=f"reading {days:,} archived days too, which is slower")
+
+
 def search_job(
     store: Store, query: EventQuery, columns: list[str], progress: Progress
 ) -> SearchJob:
     """The index of a query and its first page, so the table fills at once."""
+    say_if_archived(store, query, progress)
     index = eventset.build_index(store, query, progress)
     return index, eventset.fetch_page(store, index, 0, PAGE_SIZE, columns)
 
@@ -34,6 +44,7 @@ def timeline_job(
     progress: Progress,
 ) -> TimelineJob:
     """Bars for the visible range, or for the whole of the query's data when none is given."""
+    say_if_archived(store, query.within(*visible) if visible else query, progress)
     span = visible or timeline.data_range(store, query, progress)
     if span is None:
         return None, None

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDialog, QWidget
 
+from watchkeeper import integrity
 from watchkeeper.core import settings as settings_file
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
 from watchkeeper.core.text import counted
+from watchkeeper.integrity.sealing import seal_due
 from watchkeeper.retention import policy
 from watchkeeper.retention.policy import RetentionRun
 from watchkeeper.storage import archive, archive_deletions
@@ -22,6 +24,8 @@ from watchkeeper.ui.retention.dialog import StorageDialog
 from watchkeeper.ui.tasks import Task, TaskRunner
 
 CHECK_EVERY_MS = 10 * 60 * 1000
+# what the dialog shows: the archive, the events in the store, the deletions waiting, the seals
+Holding = tuple[archive.ArchiveSummary, int, list[archive_deletions.Pending], str]
 FIRST_CHECK_MS = 60 * 1000
 
 
@@ -63,9 +67,13 @@ class Retention(QObject):
         months, hot_days, now = self.settings.retention_months, self.settings.hot_days, self.clock()
 
         def work(progress: Progress) -> RetentionRun | None:
+            done: RetentionRun | None
             if force:
-                return policy.run(self.store, months, hot_days, now, progress)
-            return policy.run_if_due(self.store, months, hot_days, now, progress)
+                done = policy.run(self.store, months, hot_days, now, progress)
+            else:
+                done = policy.run_if_due(self.store, months, hot_days, now, progress)
+            seal_due(self.store, now)  # the days that ended, and the archive files written
+            return done
 
         return self.runner.run(
             work,
@@ -118,6 +126,7 @@ class Retention(QObject):
             on_archive_now=lambda: self.run(force=True),
             on_keep=self._keep,
             on_release=self._release,
+            on_verify=self.verify,
             parent=self.window,
         )
         dialog.archive_now.setEnabled(not self.store.read_only)
@@ -128,18 +137,22 @@ class Retention(QObject):
         return dialog
 
     def refresh_dialog(self) -> None:
-        def read(
-            _progress: Progress,
-        ) -> tuple[archive.ArchiveSummary, int, list[archive_deletions.Pending]]:
-            hot = archive.hot_events(self.store)
-            return archive.summary(self.store), hot, archive_deletions.pending(self.store)
+        now = self.clock()
 
-        def show(
-            found: tuple[archive.ArchiveSummary, int, list[archive_deletions.Pending]],
-        ) -> None:
+        def read(_progress: Progress) -> Holding:
+            seals = integrity.summary(self.store, now)
+            return (
+                archive.summary(self.store),
+                archive.hot_events(self.store),
+                archive_deletions.pending(self.store),
+                str(seals["summary"]),
+            )
+
+        def show(found: Holding) -> None:
             if self.dialog is not None:
                 self.dialog.show_archive(found[0], found[1])
-                self.dialog.show_pending(found[2], self.clock())
+                self.dialog.show_pending(found[2], now)
+                self.dialog.show_integrity(found[3])
 
         self.runner.run(
             read,
@@ -149,6 +162,32 @@ class Retention(QObject):
             quiet=True,
             on_success=show,
         )
+
+    def verify(self) -> Task:
+        """Hash the stored and archived events again against the seals, in the background."""
+        now = self.clock()
+
+        def work(progress: Progress) -> tuple[str, list[str]]:
+            from watchkeeper.integrity.signing import load_key
+            from watchkeeper.integrity.verify import verify
+
+            report = verify(self.store, now, load_key(create=False).public_text, progress)
+            return str(integrity.summary(self.store, now)["summary"]), [
+                p.text for p in report.problems
+            ]
+
+        def show(found: tuple[str, list[str]]) -> None:
+            line, problems = found
+            if self.dialog is not None:
+                self.dialog.show_integrity(line, problems)
+            self.say(
+                f"Verify: {counted(len(problems), 'problem')} found; see File ▸ Storage and "
+                "retention."
+                if problems
+                else "Verify: every sealed event is as it was written."
+            )
+
+        return self.runner.run(work, title="Verifying the stored events", on_success=show)
 
     def _keep(self, ids: list[int]) -> None:
         if ids:

@@ -47,6 +47,7 @@ class StorageDialog(QDialog):
         on_archive_now: Callable[[], object],
         on_keep: Callable[[list[int]], None],
         on_release: Callable[[], None],
+        on_verify: Callable[[], object],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -57,13 +58,14 @@ class StorageDialog(QDialog):
         layout.addWidget(self._retention_box())
         layout.addWidget(self._archive_box(archive_folder, on_archive_now))
         layout.addWidget(self._deletions_box(on_keep, on_release))
+        layout.addWidget(self._integrity_box(on_verify))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close
         )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        self.resize(720, 560)
+        self.resize(760, 700)
         self._check()
 
     # building -----------------------------------------------------------------------------
@@ -147,6 +149,22 @@ class StorageDialog(QDialog):
         layout.addLayout(buttons)
         return box
 
+    def _integrity_box(self, on_verify: Callable[[], object]) -> QGroupBox:
+        box = QGroupBox("Tamper evidence")
+        row = QHBoxLayout(box)
+        self.integrity_label = QLabel("Reading the seals…")
+        self.integrity_label.setWordWrap(True)
+        self.integrity_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.verify = QPushButton("&Verify now")
+        self.verify.setToolTip(
+            "Hash every stored and archived event again and compare with the daily seals "
+            "(as watchkeeper verify does)"
+        )
+        self.verify.clicked.connect(on_verify)
+        row.addWidget(self.integrity_label, 1)
+        row.addWidget(self.verify, 0, Qt.AlignmentFlag.AlignTop)
+        return box
+
     # showing ------------------------------------------------------------------------------
 
     def show_archive(self, summary: ArchiveSummary, hot_events: int) -> None:
@@ -163,6 +181,25 @@ class StorageDialog(QDialog):
                 f"{counted(hot_events, 'event')} in the store."
             )
         self.archive_label.setText(text)
+
+    def show_integrity(self, line: str, problems: list[str] | None = None) -> None:
+        """The seals at a glance; after a verification, what it found (plain text: event
+        text in a problem is never read as markup)."""
+        text = f"Seals: {line}."
+        if problems is not None:
+            text += (
+                f"\n{len(problems):,} problem(s) found: the store may have been tampered with.\n"
+                + "\n".join(f"• {p}" for p in problems[:5])
+                + (
+                    f"\n… and {len(problems) - 5:,} more (watchkeeper verify lists them all)"
+                    if len(problems) > 5
+                    else ""
+                )
+                if problems
+                else "\nVerified: every sealed event is as it was written."
+            )
+        self.integrity_label.setText(text)
+        self.integrity_label.setStyleSheet("color: #b3261e;" if problems else "")
 
     def show_pending(self, pending: list[Pending], now: datetime) -> None:
         self._pending = pending
