@@ -6,7 +6,8 @@ events, each beside a baseline measured in the same run.
    the store alone (the baseline); then every closed day but the last 30 is archived (about
    six months) and the same queries are timed over the store and the archive together.
 2. Bytes per event: the generated files, the store, the Parquet archive.
-3. A month of `--month-events` generated events (10,000,000 by default) archived at once:
+3. `verify` over the whole store, before and after the roll-over.
+4. A month of `--month-events` generated events (10,000,000 by default) archived at once:
    seconds, events per second and peak memory, beside importing the same month.
 
 Each import and roll-over runs in a child process, so its peak memory (ru_maxrss) is its own.
@@ -94,6 +95,25 @@ result = {{'files': len(written), 'events': events, 'seconds': seconds,
 """)
 
 
+def verify_all(db: Path) -> dict[str, float]:
+    """Seal the day of the import (it is over a day later), then verify every event."""
+    return _child(f"""
+from datetime import UTC, timedelta
+from watchkeeper.integrity.sealing import seal_due
+from watchkeeper.integrity.verify import verify
+from watchkeeper.storage.store import Store
+later = datetime.now(UTC) + timedelta(days=1)
+with Store({str(db)!r}) as store:
+    seal_due(store, later)
+    start = time.perf_counter()
+    report = verify(store, later)
+    seconds = time.perf_counter() - start
+    events = store.event_count()
+result = {{'seconds': seconds, 'events': events, 'rate': events / seconds,
+          'problems': len(report.problems)}}
+""")
+
+
 def queries(db: Path) -> dict[str, float]:
     """Median milliseconds of each query the window runs, over whatever the view reads."""
     return _child(f"""
@@ -140,8 +160,10 @@ def seven_months(work: Path, events: int) -> None:
     made = generate(folder, events, 210)
     imported = import_files(folder, db)
     hot = queries(db)
+    checked_hot = verify_all(db)
     moved = archive_all(db, 30)
     both = queries(db)
+    checked = verify_all(db)
     print(f"\nSeven months of a generated office: {imported['events']:,.0f} events")
     print(f"  archived {moved['events']:,.0f} events of {moved['files']:,.0f} days and sources")
     per_event = imported["events"]
@@ -161,7 +183,10 @@ def seven_months(work: Path, events: int) -> None:
         ("count_ms", "count every event"),
     ):
         _line(f"{what}, hot + archive", both[key], "ms", hot[key], "hot only")
+    _line("verify, hot + archive", checked["rate"], "events/s", checked_hot["rate"], "hot only")
+    _line("verify, seconds", checked["seconds"], "s", checked_hot["seconds"], "hot only")
     assert both["matches"] == hot["matches"] and both["events"] == hot["events"]
+    assert checked["problems"] == checked_hot["problems"] == 0
 
 
 def one_month(work: Path, events: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from tests.ui.window_helpers import settle
@@ -20,6 +21,7 @@ from watchkeeper.storage.eventset import EventQuery
 from watchkeeper.storage.store import Store
 from watchkeeper.ui.explorer.jobs import say_if_archived
 from watchkeeper.ui.main_window import MainWindow
+from watchkeeper.ui.retention import controller
 
 LATER = NOW + timedelta(days=300)  # January 2026 is past 13 months
 
@@ -123,3 +125,14 @@ def test_the_explorer_says_when_it_reads_archived_days(store: Store) -> None:
     say_if_archived(store, EventQuery("TRUE", ()), everything)
     assert recent.state.stage == ""
     assert everything.state.stage == "reading 3 archived days too, which is slower"
+
+
+def test_a_window_closed_before_its_first_retention_check_leaves_nothing_behind(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(controller, "FIRST_CHECK_MS", 1000)
+    window = MainWindow(store, Settings(time_display="utc"))
+    window.close()
+    window.deleteLater()
+    qtbot.wait(1500)  # the check would have come now: pytest-qt fails on any exception
+    assert store.event_count() == 0

@@ -58,7 +58,11 @@ class Retention(QObject):
         if self.store.read_only:
             return
         self.timer.start()
-        QTimer.singleShot(FIRST_CHECK_MS, lambda: self.run(force=False))
+        # a timer of this object's (not QTimer.singleShot): it goes with the window
+        first = QTimer(self)
+        first.setSingleShot(True)
+        first.timeout.connect(lambda: self.run(force=False))
+        first.start(FIRST_CHECK_MS)
 
     def run(self, force: bool = True) -> Task | None:
         """Archive what is due (and mark and delete past retention) in the background."""
