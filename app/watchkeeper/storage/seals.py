@@ -6,6 +6,10 @@ members of a JSON object, by name (all but `id`, which the ordering carries). Th
 the row is hot or archived in Parquet, and a column added later is NULL in older rows, so a
 part's hash does not change when rows move or the tables grow. Each part is hashed as a set
 too, which tells rows reordered from rows changed.
+
+Rows are hashed in chunks of CHUNK_IDS ids (a part's hash is the SHA-256 of its chunks'
+hashes, in order), read a slice of ids at a time: hashing a million events in one aggregate
+took more memory than DuckDB is given.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from watchkeeper.storage.store import Store
 
 # the day an event belongs to, as the archive partitions it
 EVENT_DAY = "CAST(coalesce(time, received) AS DATE)"
-# batches read back per query when every event is hashed again (verify), for progress
-BATCHES_PER_READ = 50
+# ids hashed together (a chunk), and read per query (a slice of whole chunks)
+CHUNK_IDS = 65_536
+SLICE_IDS = 4 * CHUNK_IDS
 
 
 @dataclass(frozen=True)
@@ -100,11 +105,14 @@ def _filled_columns(
     return sorted(filled, key=lambda column: column[0].lower())
 
 
-_AGGREGATE = (
-    "SELECT coalesce(import_id, -1), day, source, count(*), min(id), max(id), "
-    "sha256(string_agg(CAST(id AS VARCHAR) || ' ' || h, ',' ORDER BY id)), "
-    "sha256(string_agg(h, ',' ORDER BY h)) FROM ({rows}) GROUP BY ALL ORDER BY 1, 2, 3"
-)
+def _aggregate(rows: str) -> str:
+    """Per part and chunk: the rows' hashes in id order, and a sum that does not depend on
+    their order."""
+    return (
+        f"SELECT coalesce(import_id, -1), day, source, id // {CHUNK_IDS}, count(*), min(id), "
+        "max(id), sha256(string_agg(CAST(id AS VARCHAR) || ' ' || h, ',' ORDER BY id)), "
+        f"sum(CAST(('0x' || left(h, 15)) AS BIGINT)::HUGEINT) FROM ({rows}) GROUP BY ALL"
+    )
 
 
 def _rows_sql(
@@ -117,12 +125,51 @@ def _rows_sql(
     )
 
 
-def _parts(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> list[Part]:
-    """Parts read through the view `events`: hot and archived alike."""
-    rows = con.execute(
-        _AGGREGATE.format(rows=_rows_sql(con, "events", where, params)), params
-    ).fetchall()
-    return [Part(*row) for row in rows]
+Chunk = tuple[int, date, str, int, int, int, int, str, int]
+
+
+def _combine(chunks: Iterable[Chunk]) -> list[Part]:
+    """Parts from their chunks: the hash of the chunks' hashes in order, and of their sums."""
+    by_part: dict[tuple[int, date, str], list[Chunk]] = {}
+    for chunk in chunks:
+        by_part.setdefault((chunk[0], chunk[1], chunk[2]), []).append(chunk)
+    parts = []
+    for (import_id, day, source), found in sorted(by_part.items()):
+        found.sort(key=lambda c: c[3])
+        ordered = hashlib.sha256(",".join(c[7] for c in found).encode()).hexdigest()
+        total = sum(int(c[8]) for c in found)
+        unordered = hashlib.sha256(str(total).encode()).hexdigest()
+        first, last = min(c[5] for c in found), max(c[6] for c in found)
+        events = sum(c[4] for c in found)
+        parts.append(Part(import_id, day, source, events, first, last, ordered, unordered))
+    return parts
+
+
+def _slices(low: int, high: int) -> list[tuple[int, int]]:
+    """Id ranges [start, end] of whole chunks covering [low, high]."""
+    start = low // CHUNK_IDS * CHUNK_IDS
+    width = SLICE_IDS // CHUNK_IDS * CHUNK_IDS
+    return [(a, a + width - 1) for a in range(start, high + 1, width)]
+
+
+def _chunks(
+    con: duckdb.DuckDBPyConnection,
+    relations: Sequence[str],
+    where: str,
+    params: list[object],
+    low: int,
+    high: int,
+    progress: Progress | None = None,
+) -> list[Chunk]:
+    found: list[Chunk] = []
+    for start, end in _slices(low, high):
+        sliced = f"({where}) AND id BETWEEN ? AND ?"
+        values = [*params, start, end]
+        rows = " UNION ALL ".join(_rows_sql(con, r, sliced, values) for r in relations)
+        found += con.execute(_aggregate(rows), values * len(relations)).fetchall()
+        if progress is not None:
+            progress.update(done=min(end, high) - low + 1)
+    return found
 
 
 def hash_parts(store: Store, import_ids: list[int]) -> list[Part]:
@@ -133,7 +180,8 @@ def hash_parts(store: Store, import_ids: list[int]) -> list[Part]:
     # from each event table with its own columns: what a batch just wrote is all in them,
     # and a column another table has is NULL here, which the hash skips anyway; with its
     # archived rows too if a roll-over ran while the batch was written
-    where, params = "list_contains(?, import_id)", [import_ids]
+    where = "list_contains(?, import_id)"
+    params: list[object] = [import_ids]
     rolled = store.fetch_one(
         "SELECT count(*) FROM archive_files WHERE written >= "
         "(SELECT min(started) FROM imports WHERE list_contains(?, id))",
@@ -143,28 +191,30 @@ def hash_parts(store: Store, import_ids: list[int]) -> list[Part]:
         archive.relation(store, table) if rolled and rolled[0] else table
         for table in schema.EVENT_TABLES
     ]
+    bounds = store.fetch_one(
+        "SELECT min(id), max(id) FROM ("
+        + " UNION ALL ".join(f"SELECT id FROM {t} WHERE {where}" for t in tables)
+        + ")",
+        params * len(tables),
+    )
+    if not bounds or bounds[0] is None:
+        return []
     with store.reading() as con:
-        rows = " UNION ALL ".join(_rows_sql(con, table, where, params) for table in tables)
-        found = con.execute(_AGGREGATE.format(rows=rows), params * len(schema.EVENT_TABLES))
-        return [Part(*row) for row in found.fetchall()]
+        return _combine(_chunks(con, tables, where, params, int(bounds[0]), int(bounds[1])))
 
 
 def current_parts(store: Store, progress: Progress | None = None) -> list[Part]:
-    """Every event's part as stored now, batch by batch (events of no batch as -1)."""
+    """Every event's part as stored now, hot and archived alike (events of no batch as -1)."""
     progress = progress or Progress()
-    bounds = store.fetch_one("SELECT min(import_id), max(import_id) FROM events")
-    low, high = (int(bounds[0]), int(bounds[1])) if bounds and bounds[0] is not None else (0, -1)
+    bounds = store.fetch_one(f"SELECT 1, ({schema.TOP_ID})")
+    low = 0
+    high = int(bounds[1]) if bounds else 0
     progress.update(stage="Hashing the stored events", total=max(high - low + 1, 0), done=0)
-    found: list[Part] = []
     with store.reading(progress) as con:
-        found += _parts(con, "import_id IS NULL OR import_id < ?", [low])
-        for start in range(low, high + 1, BATCHES_PER_READ):
-            end = min(start + BATCHES_PER_READ - 1, high)
-            parts = _parts(con, "import_id BETWEEN ? AND ?", [start, end])
-            found += parts
-            progress.update(done=end - low + 1)
-            progress.add(sum(part.events for part in parts))
-    return found
+        chunks = _chunks(con, ["events"], "true", [], low, high, progress)
+    parts = _combine(chunks)
+    progress.add(sum(part.events for part in parts))
+    return parts
 
 
 def unhashed_batches(store: Store) -> list[int]:

@@ -15,6 +15,7 @@ from watchkeeper.ingest.importer import import_paths
 from watchkeeper.integrity.sealing import seal_due
 from watchkeeper.integrity.signing import load_key, sign
 from watchkeeper.integrity.verify import FAIL, GAP, PASS, UNSEALED, Report, verify
+from watchkeeper.storage import seals
 from watchkeeper.storage.store import Store
 
 # two days of events in one file, one in another (with hostile text in it)
@@ -190,3 +191,17 @@ def test_every_day_gets_a_seal_and_sealing_again_adds_none(
     now = _sealed(store, tmp_path, days=days)
     assert seal_due(store, now) == []
     assert store.fetch_one("SELECT count(*) FROM day_seals") == (days,)
+
+
+def test_parts_larger_than_a_chunk_hash_alike_and_a_change_in_any_chunk_is_found(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # chunks of 2 ids and slices of 4: each part spans chunks and slices, as a part of
+    # millions of events spans them at the real sizes
+    monkeypatch.setattr(seals, "CHUNK_IDS", 2)
+    monkeypatch.setattr(seals, "SLICE_IDS", 4)
+    now = _sealed(store, tmp_path)
+    assert _verify(store, now).problems == []
+    _sql(store, "UPDATE events_unix SET message = 'quiet night' WHERE id = 4")
+    report = _verify(store, now)
+    assert [(p.status, p.how) for p in report.problems] == [(FAIL, "changed")]
