@@ -42,14 +42,18 @@ def archived_view(table: str) -> str:
     return f"{table}_archived"
 
 
-def archive_read(archive_glob: str) -> str:
-    """SELECT the archive's events from its Parquet files matching `archive_glob` (a path
-    relative to the store's folder), with the columns the event tables have."""
+def archive_read(archive_glob: str | list[str]) -> str:
+    """SELECT the archive's events from its Parquet files matching `archive_glob` (a pattern
+    relative to the store's folder, or a list of them, which may match nothing), with the
+    columns the event tables have."""
+    if isinstance(archive_glob, list):
+        files = "[" + ", ".join(quote_text(g) for g in archive_glob) + "], allow_empty = true"
+    else:
+        files = quote_text(archive_glob)
     return (
         f"SELECT * EXCLUDE (year, month, day) REPLACE (NULLIF(source, '{schema.NO_SOURCE}') AS source, "
-        "TRY_CAST(dedup_key AS UHUGEINT) AS dedup_key) FROM read_parquet("
-        f"{quote_text(archive_glob)}, hive_partitioning = true, union_by_name = true, "
-        f"hive_types = {_PARTITION_TYPES})"
+        f"TRY_CAST(dedup_key AS UHUGEINT) AS dedup_key) FROM read_parquet({files}, "
+        f"hive_partitioning = true, union_by_name = true, hive_types = {_PARTITION_TYPES})"
     )
 
 
@@ -192,27 +196,57 @@ def newest_day(store: Store) -> date | None:
     return row[0] if row else None
 
 
-def reading(store: Store, since: datetime | None = None, event_id: int | None = None) -> str:
-    """The relation that holds the events asked for at least cost: `events_hot` (the store
-    alone) for a time range after the archive's newest day or an event no archived file
-    holds, else `events` (the store and the archive: slower, a file at a time)."""
+# beyond this many archived days in a range, the whole archive is read (one pattern)
+MOST_DAYS_NAMED = 92
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is not None:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def reading(
+    store: Store,
+    since: datetime | None = None,
+    event_id: int | None = None,
+    until: datetime | None = None,
+) -> str:
+    """What to read the events asked for from, at least cost: `events_hot` (the store alone)
+    for a time range after the archive's newest day or an event no archived file holds; the
+    store and the archive's files of the range's days (or of the event) when there are few;
+    else `events`, the store and the whole archive (slower: a moment a file)."""
+    prefix = f"{store.path.name}{SUFFIX}/"
     if event_id is not None:
-        row = store.fetch_one(
-            "SELECT count(*) FROM archive_files WHERE state = 'archived' "
+        rows = store.fetch_all(
+            "SELECT path FROM archive_files WHERE state = 'archived' "
             "AND ? BETWEEN first_id AND last_id",
             [event_id],
         )
-        return "events" if row and row[0] else "events_hot"
-    newest = newest_day(store)
+        return _with_archive([prefix + str(path) for (path,) in rows]) if rows else "events_hot"
+    row = store.fetch_one("SELECT min(day), max(day) FROM archive_files WHERE state = 'archived'")
+    oldest, newest = row if row else (None, None)
     if newest is None:
         return "events_hot"
-    if since is not None and since.tzinfo is not None:
-        since = since.astimezone(UTC).replace(tzinfo=None)
-    if since is not None and since >= datetime.combine(
-        newest + timedelta(days=1), datetime.min.time()
-    ):
+    since, until = _naive(since), _naive(until)
+    first = max(oldest, since.date()) if since is not None else oldest
+    last = min(newest, (until - timedelta(microseconds=1)).date()) if until is not None else newest
+    if last < first:
         return "events_hot"
-    return "events"
+    days = (last - first).days + 1
+    if days > MOST_DAYS_NAMED or (since is None and until is None):
+        return "events"
+    return _with_archive(
+        [
+            f"{prefix}source=*/year={d.year:04d}/month={d.month:02d}/day={d.day:02d}/*.parquet"
+            for d in (first + timedelta(days=n) for n in range(days))
+        ]
+    )
+
+
+def _with_archive(patterns: list[str]) -> str:
+    """The store and the archive's files matching `patterns`, as one relation."""
+    return f"(SELECT * FROM events_hot UNION ALL BY NAME {archive_read(patterns)})"
 
 
 def recover(store: Store) -> list[str]:

@@ -121,7 +121,7 @@ def build_index(store: Store, query: EventQuery, progress: Progress | None = Non
     with store.reading(progress) as cursor:
         cursor.execute(
             f'SELECT (epoch_us("time") - ?) // ? AS bucket, count(*) AS n FROM '
-            f"{reading(store, query.since)} WHERE {where} GROUP BY bucket ORDER BY bucket NULLS LAST",
+            f"{reading(store, query.since, until=query.until)} WHERE {where} GROUP BY bucket ORDER BY bucket NULLS LAST",
             [origin, width, *params],
         )
         columns = cursor.fetchnumpy()
@@ -164,7 +164,7 @@ def fetch_page(
         skip = offset - int(index.starts[first])
         since = max(index.bucket_time(first), index.query.since or index.bucket_time(first))
         rows = store.fetch_all(
-            f"SELECT {select} FROM {reading(store, since)} WHERE {where} "
+            f"SELECT {select} FROM {reading(store, since, until=index.bucket_end(last))} WHERE {where} "
             'AND "time" >= ? AND "time" < ? '
             f"ORDER BY {ORDER} LIMIT ? OFFSET ?",
             [*params, index.bucket_time(first), index.bucket_end(last), limit, skip],

@@ -154,7 +154,7 @@ def search(
 ) -> SearchResult:
     """Events matching a compiled filter, in time order, with the number that match."""
     where, params = EventQuery(where_sql, tuple(where_params or ()), since, until).clause()
-    events = reading(store, since)
+    events = reading(store, since, until=until)
     total_row = store.fetch_one(f"SELECT count(*) FROM {events} WHERE {where}", params)
     order = f'"time" {"DESC" if newest_first else "ASC"} NULLS LAST, id {"DESC" if newest_first else "ASC"}'
     with store.cursor() as cursor:

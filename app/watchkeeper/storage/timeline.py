@@ -75,7 +75,8 @@ def data_range(
     """The first and last event time a query matches (None when it matches no timed event)."""
     where, params = query.clause()
     row = store.fetch_one(
-        f'SELECT min("time"), max("time") FROM {reading(store, query.since)} WHERE {where}',
+        f'SELECT min("time"), max("time") FROM {reading(store, query.since, until=query.until)} '
+        f"WHERE {where}",
         params,
         progress,
     )
@@ -109,7 +110,8 @@ def histogram(
     with store.reading(progress) as cursor:
         cursor.execute(
             f"SELECT (epoch_us(\"time\") - ?) // ? AS bucket, coalesce({column}, '(none)') AS name, "
-            f"count(*) AS n FROM {reading(store, ranged.since)} WHERE {where} GROUP BY ALL",
+            f"count(*) AS n FROM {reading(store, ranged.since, until=ranged.until)} WHERE {where} "
+            "GROUP BY ALL",
             [first_us, step_us, *params],
         )
         result = cursor.fetchnumpy()

@@ -337,9 +337,16 @@ def test_queries_over_days_the_archive_lacks_read_the_store_alone(store: Store) 
     archived_id = int((store.fetch_one("SELECT min(id) FROM events") or (0,))[0])
     archive.run(store, HOT_DAYS, NOW)
     assert reading(store, since=recent.since) == "events_hot"
-    assert reading(store, since=OLD_DAYS[1]) == reading(store) == "events"
-    assert reading(store, event_id=archived_id) == "events"
+    assert reading(store) == "events"  # no range: the whole archive
+    # a range, or one event: only the files of its days (or the event's file)
+    one_day = reading(store, since=OLD_DAYS[1], until=OLD_DAYS[1] + timedelta(days=1))
+    assert one_day.count("/day=") == 1 and "day=04/" in one_day
+    assert reading(store, since=OLD_DAYS[1]).count("/day=") == 2  # the 4th and the 5th
+    by_id = reading(store, event_id=archived_id)
+    assert by_id.count(".parquet") == 1 and by_id.startswith("(SELECT * FROM events_hot")
     assert reading(store, event_id=store.last_event_id) == "events_hot"
+    day = EventQuery("TRUE", (), OLD_DAYS[1], OLD_DAYS[1] + timedelta(days=1))
+    assert build_index(store, day).total == 18
     assert [build_index(store, q).total for q in (recent, everything)] == before == [36, 90]
     index = build_index(store, everything)
     page = fetch_page(store, index, 0, 100, ["id", "time"])

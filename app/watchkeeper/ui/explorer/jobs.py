@@ -21,10 +21,11 @@ SearchJob = tuple[EventIndex, list[tuple[Any, ...]]]
 
 def say_if_archived(store: Store, query: EventQuery, progress: Progress) -> None:
     """Reading archived days is slower (a file a day and source): the window says so."""
-    if reading(store, query.since) == "events":
-        days = summary(store).days
-        if days:
-            progress.update(stage=f"reading {days:,} archived days too, which is slower")
+    relation = reading(store, query.since, until=query.until)
+    if relation == "events_hot":
+        return
+    days = summary(store).days if relation == "events" else relation.count("/day=")
+    progress.update(stage=f"reading {days:,} archived days too, which is slower")
 
 
 def search_job(
