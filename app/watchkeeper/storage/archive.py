@@ -19,6 +19,7 @@ manifest holds and removes staged files it does not.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, replace
@@ -204,48 +205,64 @@ def _sync(path: Path) -> None:
         os.close(descriptor)
 
 
+# ids hashed together when files are read back, and read per query (whole chunks): hashing a
+# million events in one aggregate took more memory than DuckDB is given
+CHECK_IDS = 65_536
+CHECK_SLICE = 8 * CHECK_IDS
+
+
 def _check(
     store: Store, chunk: Chunk, columns: dict[tuple[str, date], list[str]], staged: Path
 ) -> list[ArchivedFile]:
-    """Read the files back: per day and source the rows the store holds, or nothing moves.
-    Returns the files with their figures (paths relative to the staging folder)."""
+    """Read the files back: per day, source and slice of ids the rows the store holds, or
+    nothing moves. Returns the files with their figures (paths relative to the staging
+    folder); a file's content hash is that of its slices' hashes, in order."""
     content = content_sql(list(dict.fromkeys(c for names in columns.values() for c in names)))
-    held = store.fetch_all(
-        f"SELECT coalesce(source, '{schema.NO_SOURCE}'), {DAY}, count(*), min(id), max(id), "
-        f"{content} FROM (SELECT * REPLACE (CAST(dedup_key AS VARCHAR) AS dedup_key) "
-        f"FROM {chunk.table} WHERE {chunk.where}) GROUP BY 1, 2"
-    )
     pattern = quote_text(f"{staged}/{GLOB}")
-    read = store.fetch_all(
-        f"SELECT source, make_date(year, month, day), count(*), min(id), max(id), {content} "
-        f"FROM read_parquet({pattern}, {_HIVE}) GROUP BY 1, 2"
-    )
-    if sorted(held) != sorted(read):
-        raise _not_read_back(chunk, staged)
-    per_file = store.fetch_all(
-        f"SELECT filename, source, make_date(year, month, day), count(*), min(id), max(id), "
-        f"max(received), {content} FROM read_parquet({pattern}, filename = true, {_HIVE}) "
-        "GROUP BY ALL ORDER BY 3, 2, 1"
-    )
-    written = []
-    for name, source, day, events, first, last, received, digest in per_file:
-        path = Path(name)
-        written.append(
-            ArchivedFile(
-                id=0,
-                path=path.relative_to(staged).as_posix(),
-                source=None if source == schema.NO_SOURCE else source,
-                day=day,
-                events=int(events),
-                bytes=path.stat().st_size,
-                sha256=file_sha256(path),
-                content_sha256=str(digest),
-                first_id=int(first),
-                last_id=int(last),
-                last_received=received,
-            )
+    bounds = store.fetch_one(f"SELECT min(id), max(id) FROM {chunk.table} WHERE {chunk.where}")
+    low, high = (int(bounds[0]), int(bounds[1])) if bounds and bounds[0] is not None else (0, -1)
+    held: list[tuple[object, ...]] = []
+    read: list[tuple[object, ...]] = []
+    files: dict[str, list[tuple[object, ...]]] = {}
+    for start in range(low // CHECK_IDS * CHECK_IDS, high + 1, CHECK_SLICE):
+        ids = f"id BETWEEN {start} AND {start + CHECK_SLICE - 1}"
+        held += store.fetch_all(
+            f"SELECT coalesce(source, '{schema.NO_SOURCE}'), {DAY}, id // {CHECK_IDS}, count(*), "
+            f"{content} FROM (SELECT * REPLACE (CAST(dedup_key AS VARCHAR) AS dedup_key) "
+            f"FROM {chunk.table} WHERE {chunk.where} AND {ids}) GROUP BY ALL"
         )
-    return written
+        for name, *row in store.fetch_all(
+            f"SELECT filename, source, make_date(year, month, day), id // {CHECK_IDS}, count(*), "
+            f"{content}, min(id), max(id), max(received) FROM read_parquet({pattern}, "
+            f"filename = true, {_HIVE}) WHERE {ids} GROUP BY ALL"
+        ):
+            read.append(tuple(row[:5]))
+            files.setdefault(str(name), []).append(tuple(row))
+    if sorted(held, key=repr) != sorted(read, key=repr):
+        raise _not_read_back(chunk, staged)
+    return [_figures(staged, Path(name), rows) for name, rows in sorted(files.items())]
+
+
+def _figures(staged: Path, path: Path, rows: list[tuple[object, ...]]) -> ArchivedFile:
+    """A staged file's manifest figures from its slices' (source, day, slice, count, hash,
+    first id, last id, last received)."""
+    rows.sort(key=lambda row: int(str(row[2])))
+    source, day = str(rows[0][0]), rows[0][1]
+    assert isinstance(day, date)
+    received = [r[7] for r in rows if isinstance(r[7], datetime)]
+    return ArchivedFile(
+        id=0,
+        path=path.relative_to(staged).as_posix(),
+        source=None if source == schema.NO_SOURCE else source,
+        day=day,
+        events=sum(int(str(r[3])) for r in rows),
+        bytes=path.stat().st_size,
+        sha256=file_sha256(path),
+        content_sha256=hashlib.sha256(",".join(str(r[4]) for r in rows).encode()).hexdigest(),
+        first_id=min(int(str(r[5])) for r in rows),
+        last_id=max(int(str(r[6])) for r in rows),
+        last_received=max(received) if received else None,
+    )
 
 
 def _not_read_back(chunk: Chunk, staged: Path) -> StoreError:

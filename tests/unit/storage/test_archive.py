@@ -355,3 +355,17 @@ def test_queries_over_days_the_archive_lacks_read_the_store_alone(store: Store) 
     ]
     shown = fetch_event(store, archived_id)
     assert shown is not None and shown[1][0] == archived_id
+
+
+def test_files_are_read_back_a_slice_of_ids_at_a_time(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # slices of 4 ids, in chunks of 2: each day and source spans several, as a busy day
+    # of hundreds of thousands of events spans them at the real sizes
+    monkeypatch.setattr(archive, "CHECK_IDS", 2)
+    monkeypatch.setattr(archive, "CHECK_SLICE", 4)
+    before = snapshot(store)
+    written = archive.run(store, HOT_DAYS, NOW)
+    assert len(written) == 9 and sum(f.events for f in written) == 54
+    assert all(f.last_id - f.first_id >= 5 for f in written)
+    assert snapshot(store) == before
