@@ -18,6 +18,7 @@ import orjson
 from watchkeeper.core.event import Event, Parsed, Rejected, WindowsEvent
 from watchkeeper.ingest.base import ParseContext, Source, decode, iter_lines
 from watchkeeper.ingest.jsonlines import event_from_object
+from watchkeeper.ingest.macos import forwarded_entry, is_unified_log_entry
 from watchkeeper.ingest.mapping import FieldMapper
 from watchkeeper.ingest.nxlog import is_nxlog_windows, nxlog_json
 from watchkeeper.ingest.syslog import parse_line
@@ -110,5 +111,7 @@ def _json_message(
             )
         except (TypeError, ValueError) as error:
             return f"line {number}: Winlogbeat event not understood ({error})"
+    if is_unified_log_entry(value):  # a Mac's `log stream --style ndjson`, posted
+        return forwarded_entry(value, number, text)
     parsed = event_from_object(number, text, value, "utf-8", mapper)
     return parsed.reason if isinstance(parsed, Rejected) else parsed

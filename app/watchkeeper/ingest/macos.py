@@ -165,6 +165,28 @@ def _parse_array(stream: BinaryIO, name: str, notes: _Notes) -> Iterator[Parsed]
             yield parsed
 
 
+_ENTRY_KEYS = ("eventMessage", "machTimestamp", "processImagePath", "messageType")
+
+
+def is_unified_log_entry(value: dict[str, Any]) -> bool:
+    """One entry of `log stream/show --style ndjson`, as a Mac's forwarder posts it."""
+    return "timestamp" in value and sum(key in value for key in _ENTRY_KEYS) >= 2
+
+
+def forwarded_entry(value: dict[str, Any], number: int, raw: str) -> Event | str:
+    """A forwarded unified log entry as an Event (the Mac's name in `host`, when it sent
+    one), or the reason it is not one."""
+    parsed = _entry(value, number, raw, f"line {number}", _Notes("forwarded"))
+    if parsed is None:
+        return f"line {number}: a closing count, not a log entry"
+    if isinstance(parsed, str):
+        return parsed
+    host = value.get("host")
+    if isinstance(host, str) and host:
+        parsed.common["host"] = host
+    return parsed
+
+
 def _entry(entry: Any, number: int, raw: str, where: str, notes: _Notes) -> Event | str | None:
     """An Event, the reason the entry is not one, or None for the closing count record."""
     if not isinstance(entry, dict):

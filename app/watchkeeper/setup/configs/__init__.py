@@ -7,6 +7,7 @@ one-liner that applies it.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -29,13 +30,55 @@ def generator(platform: str) -> Generator:
         from watchkeeper.setup.configs import network
 
         return network.generate
+    if platform == "linux":
+        from watchkeeper.setup.configs import linux
+
+        return linux.generate
+    if platform == "macos":
+        from watchkeeper.setup.configs import macos
+
+        return macos.generate
+    if platform == "mdm":
+        from watchkeeper.setup.configs import mdm
+
+        return mdm.generate
     raise ConfigError(
         f"There is no configuration for “{platform}” (there is for {', '.join(CONFIG_PLATFORMS)})."
     )
 
 
+# What may stand in a generated file where the collector's address, token and fingerprint go:
+# anything else (a quote, a space, a newline) could end a string early and change the file.
+_ADDRESS = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,252}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]{1,512}$")
+_FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_endpoint(endpoint: Endpoint) -> None:
+    """ConfigError, one sentence, for an endpoint a generated file could not hold safely."""
+    if not _ADDRESS.match(endpoint.address):
+        shown = "".join(c if c.isprintable() else "?" for c in endpoint.address)
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
+        raise ConfigError(
+            f"“{shown}” cannot be the collector's address in a configuration file: use its "
+            "host name or IP address (letters, digits, dots and dashes, no spaces or quotes)."
+        )
+    for name, port in endpoint.ports.items():
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise ConfigError(f"The {name} port must be from 1 to 65535, not {port!r}.")
+    if endpoint.http_token and not _TOKEN.match(endpoint.http_token):
+        raise ConfigError(
+            "The HTTP listener's token has characters a configuration file cannot hold: "
+            "make a new one in Settings ▸ Receiving."
+        )
+    if endpoint.fingerprint and not _FINGERPRINT.match(endpoint.fingerprint):
+        raise ConfigError("The collector's certificate fingerprint is not a SHA-256 in hex.")
+
+
 def generate(plan: LoggingPlan, platform: str, endpoint: Endpoint) -> dict[str, str]:
-    return generator(platform)(plan, endpoint)
+    produce = generator(platform)
+    check_endpoint(endpoint)
+    return produce(plan, endpoint)
 
 
 def write_configs(plan: LoggingPlan, platform: str, out: Path, endpoint: Endpoint) -> list[Path]:
