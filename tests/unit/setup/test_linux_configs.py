@@ -9,6 +9,7 @@ import re
 import shlex
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.unit.setup.helpers import endpoint, needs
@@ -255,7 +256,7 @@ def test_an_address_that_would_break_a_file_is_refused_in_one_sentence(address: 
         {"ports": {"syslog-tls": "6514"}},
     ],
 )
-def test_other_values_that_would_break_a_file_are_refused(changes: dict[str, object]) -> None:
+def test_other_values_that_would_break_a_file_are_refused(changes: dict[str, Any]) -> None:
     with pytest.raises(ConfigError) as refused:
         generate(LoggingPlan(), "linux", endpoint(**changes))
     assert "\n" not in refused.value.message
