@@ -29,6 +29,10 @@ def generator(platform: str) -> Generator:
         from watchkeeper.setup.configs import network
 
         return network.generate
+    if platform == "windows":
+        from watchkeeper.setup.configs import windows
+
+        return windows.generate
     raise ConfigError(
         f"There is no configuration for “{platform}” (there is for {', '.join(CONFIG_PLATFORMS)})."
     )
