@@ -144,29 +144,7 @@ def readme(
             "",
         ]
         step += 1
-    lines += [
-        f"{step}. nxlog.conf: NXLog Community Edition sends the event logs as JSON to",
-        f"   {endpoint.address}, keeping up to 1 GB on disk while the collector is away.",
-        "   Install NXLog CE, copy the files into place, and restart it:",
-        f"     msiexec /i {NXLOG_MSI} /quiet",
-        "     Copy-Item .\\nxlog.conf 'C:\\Program Files\\nxlog\\conf\\nxlog.conf'",
-    ]
-    if CERTIFICATE in files:
-        lines += [
-            f"     Copy-Item .\\{CERTIFICATE} 'C:\\Program Files\\nxlog\\cert\\'",
-            "     Restart-Service nxlog",
-            "",
-            f"{CERTIFICATE}: the collector's certificate; NXLog trusts only it.",
-            f"   Its SHA-256 fingerprint is {endpoint.fingerprint or 'shown in Settings'}.",
-        ]
-    else:
-        lines += [
-            "     Restart-Service nxlog",
-            "",
-            "   Warning: the collector has no JSON-over-TLS listener, so these events cross",
-            "   the network unencrypted. Turn on json-tls in Settings > Receiving and generate",
-            "   the files again.",
-        ]
+    lines += _nxlog_step(step, endpoint, with_certificate=CERTIFICATE in files)
     lines.append("")
     if not plan.receiving.listen_on_network:
         lines += [
@@ -184,3 +162,32 @@ def readme(
 
 def _wrapped(text: str, indent: str = "") -> list[str]:
     return textwrap.wrap(text, 86, subsequent_indent=indent, break_on_hyphens=False)
+
+
+def _nxlog_step(step: int, endpoint: Endpoint, *, with_certificate: bool) -> list[str]:
+    """The README's NXLog step: install, copy the files, restart; and the certificate."""
+    lines = [
+        f"{step}. nxlog.conf: NXLog Community Edition sends the event logs as JSON to",
+        f"   {endpoint.address}, keeping up to 1 GB on disk while the collector is away.",
+        "   Install NXLog CE, copy the files into place, and restart it:",
+        f"     msiexec /i {NXLOG_MSI} /quiet",
+        "     Copy-Item .\\nxlog.conf 'C:\\Program Files\\nxlog\\conf\\nxlog.conf'",
+    ]
+    if with_certificate:
+        return [
+            *lines,
+            f"     Copy-Item .\\{CERTIFICATE} 'C:\\Program Files\\nxlog\\cert\\'",
+            "     Restart-Service nxlog",
+            "",
+            f"{CERTIFICATE}: the collector's certificate; NXLog trusts only it.",
+            "   Its SHA-256 fingerprint (compare it with the one in Settings > Receiving):",
+            f"     {endpoint.fingerprint or 'not known yet'}",
+        ]
+    return [
+        *lines,
+        "     Restart-Service nxlog",
+        "",
+        "   Warning: the collector has no JSON-over-TLS listener, so these events cross",
+        "   the network unencrypted. Turn on json-tls in Settings > Receiving and generate",
+        "   the files again.",
+    ]
