@@ -169,7 +169,8 @@ def _nxlog_step(step: int, endpoint: Endpoint, *, with_certificate: bool) -> lis
     lines = [
         f"{step}. nxlog.conf: NXLog Community Edition sends the event logs as JSON to",
         f"   {endpoint.address}, keeping up to 1 GB on disk while the collector is away.",
-        "   Install NXLog CE, copy the files into place, and restart it:",
+        "   Install NXLog CE (use the name of the installer you downloaded from nxlog.co),",
+        "   copy the files into place, and restart it:",
         f"     msiexec /i {NXLOG_MSI} /quiet",
         "     Copy-Item .\\nxlog.conf 'C:\\Program Files\\nxlog\\conf\\nxlog.conf'",
     ]
