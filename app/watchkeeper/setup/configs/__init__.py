@@ -30,6 +30,10 @@ def generator(platform: str) -> Generator:
         from watchkeeper.setup.configs import network
 
         return network.generate
+    if platform == "windows":
+        from watchkeeper.setup.configs import windows
+
+        return windows.generate
     if platform == "linux":
         from watchkeeper.setup.configs import linux
 
