@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.settings import LISTENERS
@@ -46,7 +47,7 @@ def protocol(listener: str) -> str:
     return "udp" if listener.endswith("-udp") else "tcp"
 
 
-def checked_ports(ports: Mapping[object, object]) -> list[tuple[str, int]]:
+def checked_ports(ports: Mapping[Any, object]) -> list[tuple[str, int]]:
     """The listeners and ports, each refused with a sentence unless a known name and 1-65535."""
     checked: list[tuple[str, int]] = []
     for name, port in ports.items():
@@ -71,7 +72,7 @@ def detect_firewall(system: str, which: Which = shutil.which) -> str:
 
 
 def firewall_rule(
-    ports: Mapping[object, object],
+    ports: Mapping[Any, object],
     system: str,
     *,
     which: Which = shutil.which,
