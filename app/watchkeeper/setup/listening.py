@@ -58,7 +58,8 @@ def port_warnings(ports: Mapping[str, int], system: str) -> list[str]:
     if plain:
         warnings.append(
             f"{', '.join(plain)} {'is' if len(plain) == 1 else 'are'} not encrypted: anyone on "
-            "the network can read what is sent. Use them only for devices that cannot do TLS."
+            f"the network can read what is sent. Use {'it' if len(plain) == 1 else 'them'} "
+            "only for devices that cannot do TLS."
         )
     low = sorted(str(port) for port in ports.values() if 0 < port < PRIVILEGED_BELOW)
     if low and system != "windows":
