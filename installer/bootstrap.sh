@@ -28,6 +28,8 @@ case "$mode" in
     packages+=(faketime)
     # ausyscall checks the generated audit rules' system calls (setup configs)
     packages+=(auditd)
+    # systemd-analyze checks the collector's service unit the setup wizard writes
+    packages+=(systemd)
     # Real senders for the collector tests. rsyslog and syslog-ng conflict as packages, so
     # the one the system lacks is unpacked privately below (with its libraries installed).
     if dpkg-query -W -f='${Status}' syslog-ng-core 2>/dev/null | grep -q ' installed'; then
