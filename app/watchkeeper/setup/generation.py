@@ -14,7 +14,7 @@ from pathlib import Path
 
 from watchkeeper.core.progress import Progress
 from watchkeeper.setup.catalogue import PlatformKind
-from watchkeeper.setup.configs import ConfigError, write_configs, zip_configs
+from watchkeeper.setup.configs import ConfigError, NothingChosen, write_configs, zip_configs
 from watchkeeper.setup.endpoint import Endpoint
 from watchkeeper.setup.plan import LoggingPlan
 
@@ -90,9 +90,7 @@ def generate_all(
             progress.update(total=len(platforms))
             try:
                 written = write_configs(plan, platform, work, endpoint)
-            except ConfigError as error:
-                if "There is no configuration" not in error.message:
-                    raise
+            except NothingChosen as error:
                 result.skipped.append(error.message)
                 continue
             result.files += _described(written, work, platform, as_zip)

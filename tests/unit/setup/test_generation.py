@@ -61,13 +61,14 @@ def test_kinds_share_a_folder_and_uncounted_kinds_are_left_out() -> None:
     assert config_platforms(plan) == ["windows", "network"]
 
 
-def test_a_platform_without_a_generator_is_named_not_fatal(tmp_path: Path) -> None:
+def test_a_platform_counted_without_logs_is_named_not_fatal(tmp_path: Path) -> None:
     plan = network_plan()
     plan.platforms["windows"] = PlatformPlan(count=2)
     generated = generate_all(plan, ENDPOINT, tmp_path)
     assert any(f.platform == "network" for f in generated.files)
-    if generated.skipped:  # until the Windows generator exists
-        assert "windows" in generated.skipped[0]
+    assert generated.skipped == [
+        "The logging plan chooses no Windows logs: choose them in the wizard's first step."
+    ]
 
 
 def test_an_empty_plan_says_to_count_devices_first(tmp_path: Path) -> None:

@@ -24,6 +24,10 @@ class ConfigError(WatchkeeperError):
     title = "Configuration not written"
 
 
+class NothingChosen(ConfigError):
+    """The plan counts devices of a platform but chooses none of their logs."""
+
+
 def generator(platform: str) -> Generator:
     """The platform's generator; imported by name so a frozen bundle carries each module."""
     if platform == "network":

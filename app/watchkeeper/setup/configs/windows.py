@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from watchkeeper.detection.rules import Rule
 from watchkeeper.setup.catalogue import LOGS, PlatformKind
-from watchkeeper.setup.configs import ConfigError
+from watchkeeper.setup.configs import ConfigError, NothingChosen
 from watchkeeper.setup.configs.nxlog import CERTIFICATE, nxlog_conf, uses_tls
 from watchkeeper.setup.configs.sysmon import NEVER, event_types_read, sysmon_config
 from watchkeeper.setup.configs.windows_audit import audit_policy_script
@@ -75,7 +75,7 @@ def generate(
     checked_address(endpoint.address)
     logs = windows_logs(plan)
     if not logs:
-        raise ConfigError(
+        raise NothingChosen(
             "The logging plan chooses no Windows logs: choose them in the wizard's first step."
         )
     files: dict[str, str] = {}
