@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-UNIT_NAME = "watchkeeper-collector.service"
-AGENT_LABEL = "org.watchkeeper.collector"
+# the names the installers use (installer/linux, installer/macos), so the unit the wizard
+# writes in the user's folder takes the place of the package's rather than running beside it
+UNIT_NAME = "watchkeeper-collect.service"
+AGENT_LABEL = "org.watchkeeper.collect"
 TASK_NAME = "Watchkeeper collector"
 RESTART_SECONDS = 30  # while the window holds the ports, the service tries again this often
 
