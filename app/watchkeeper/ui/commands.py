@@ -15,6 +15,7 @@ from watchkeeper.ui.actions import ActionSpec, Choices, Row, Separator
 from watchkeeper.ui.help import show_about, show_filter_help
 from watchkeeper.ui.hits.rule_sets import profile_options
 from watchkeeper.ui.incidents.monthly import export_monthly_summary
+from watchkeeper.ui.settings.opening import open_settings, preferences_keys
 
 if TYPE_CHECKING:
     from watchkeeper.ui.main_window import MainWindow
@@ -77,6 +78,14 @@ def window_commands(window: MainWindow) -> list[Row]:
             window.retention.show_dialog,
             "&File",
             tip="How long events are kept, what the archive holds, and days waiting to be deleted",
+        ),
+        ActionSpec(
+            "settings",
+            "Se&ttings…",
+            partial(open_settings, window),
+            "&File",
+            preferences_keys(),
+            tip="Receiving, storage, detection, devices and appearance",
         ),
         Separator("&File"),
         ActionSpec("quit", "&Quit", window.close, "&File", keys.Quit),
