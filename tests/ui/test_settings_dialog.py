@@ -252,7 +252,7 @@ def test_no_keyring_is_said_plainly(qtbot: QtBot, make_window: MakeWindow) -> No
 
 
 def test_the_token_is_masked_until_shown(qtbot: QtBot, make_window: MakeWindow) -> None:
-    from watchkeeper.collect.certificates import ensure_http_token
+    from watchkeeper.collect.certificates import ensure_certificate, ensure_http_token
 
     kept = ensure_http_token()
     dialog = open_dialog(qtbot, make_window())
@@ -266,3 +266,8 @@ def test_the_token_is_masked_until_shown(qtbot: QtBot, make_window: MakeWindow) 
     from PySide6.QtGui import QGuiApplication
 
     assert QGuiApplication.clipboard().text() == kept
+    tls = dialog.receiving.tls
+    tls.copy_fingerprint.click()
+    fingerprint = ensure_certificate().fingerprint  # the one the TLS listeners present
+    assert QGuiApplication.clipboard().text().replace(":", "").lower() == fingerprint
+    assert tls.fingerprint.text().replace(":", "").replace("\n", "").lower() == fingerprint

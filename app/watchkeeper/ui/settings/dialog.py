@@ -142,7 +142,11 @@ class SettingsDialog(QDialog):
             self.problem.setText("")
         else:
             title, sentence = first
-            self.problem.setText(sentence if title == current else f"{title}: {sentence}")
+            more = sum(len(problems) for problems in found.values()) - 1
+            text = sentence if title == current else f"{title}: {sentence}"
+            if more:
+                text += f" ({more} more: see the marked fields.)"
+            self.problem.setText(text)
         self.problem.setVisible(first is not None)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(first is None)

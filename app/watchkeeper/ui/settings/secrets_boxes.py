@@ -3,8 +3,8 @@ fingerprint or the user's own files, and the token kept in the keyring."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -45,12 +45,13 @@ class TlsBox(QGroupBox):
         super().__init__("TLS certificate", parent)
         self.generated = QRadioButton("Use the certificate Watchkeeper &made")
         self.own = QRadioButton("Use &my own certificate and key (PEM)")
-        self.fingerprint = QLineEdit("Reading the certificate…")
-        self.fingerprint.setReadOnly(True)
+        self.fingerprint_value = ""
+        self.fingerprint = plain_label("Reading the certificate…")
+        self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.fingerprint.setToolTip("Senders check they reach this computer by this fingerprint")
         self.copy_fingerprint = QPushButton("Cop&y")
-        self.copy_fingerprint.setToolTip("Copy the SHA-256 fingerprint")
-        self.copy_fingerprint.clicked.connect(lambda: _copy(self.fingerprint.text()))
+        self.copy_fingerprint.setToolTip("Copy the SHA-256 fingerprint, on one line")
+        self.copy_fingerprint.clicked.connect(lambda: _copy(self.fingerprint_value))
         self.cert = QLineEdit()
         self.cert.setPlaceholderText("Certificate file")
         self.key = QLineEdit()
@@ -64,7 +65,7 @@ class TlsBox(QGroupBox):
         grid.addWidget(self.generated, 0, 0, 1, 3)
         grid.addWidget(plain_label("SHA-256:"), 1, 0)
         grid.addWidget(self.fingerprint, 1, 1)
-        grid.addWidget(self.copy_fingerprint, 1, 2)
+        grid.addWidget(self.copy_fingerprint, 1, 2, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.own, 2, 0, 1, 3)
         grid.addWidget(plain_label("Certificate:"), 3, 0)
         grid.addWidget(self.cert, 3, 1)
@@ -88,9 +89,14 @@ class TlsBox(QGroupBox):
 
     def show_fingerprint(self, credentials: Credentials) -> None:
         shown = colon_fingerprint(credentials.fingerprint) if credentials.fingerprint else ""
-        self.fingerprint.setText(shown or credentials.fingerprint_problem)
-        self.fingerprint.setCursorPosition(0)
-        self.fingerprint.setToolTip(credentials.fingerprint_problem or shown)
+        self.fingerprint_value = shown
+        if shown:  # two lines of 16 bytes, in a fixed-width font, to compare by eye
+            self.fingerprint.setText(shown[:47] + "\n" + shown[48:])
+            self.fingerprint.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+            self.fingerprint.setStyleSheet("")
+        else:
+            self.fingerprint.setText(credentials.fingerprint_problem)
+            self.fingerprint.setStyleSheet(f"color: {ERROR_COLOUR};")
         self.copy_fingerprint.setEnabled(bool(shown))
 
     def load(self, settings: Settings) -> None:
@@ -150,6 +156,7 @@ class TokenBox(QGroupBox):
     def show_token(self, credentials: Credentials) -> None:
         self._kept = credentials.token
         self.field.setText(self.token())
+        self.field.setCursorPosition(0)
         self.rotate_button.setEnabled(credentials.keyring_usable)
         for button in (self.show_button, self.copy_button):
             button.setEnabled(bool(self.token()))
@@ -184,6 +191,7 @@ class TokenBox(QGroupBox):
     def rotate(self) -> None:
         self.new_token = new_http_token()
         self.field.setText(self.new_token)
+        self.field.setCursorPosition(0)
         for button in (self.show_button, self.copy_button):
             button.setEnabled(True)
         self.said.setStyleSheet("")
