@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from watchkeeper.collect.certificates import HTTP_TOKEN_SECRET, ensure_http_token
 from watchkeeper.collect.secrets import get_secret
-from watchkeeper.core.settings import Settings
+from watchkeeper.core.settings import Settings, settings_path
 from watchkeeper.storage.store import Store
 from watchkeeper.ui.collecting import CollectorController
 from watchkeeper.ui.main_window import MainWindow
@@ -137,6 +137,8 @@ def test_a_new_token_is_kept_in_the_keyring_and_the_old_one_refused(
     assert get_secret(HTTP_TOKEN_SECRET) == old_token  # kept only on OK
     press_ok(qtbot, window, dialog)
     assert get_secret(HTTP_TOKEN_SECRET) == new_token
+    written = settings_path().read_text(encoding="utf-8")  # secrets only in the keyring
+    assert new_token not in written and old_token not in written
     assert window.status_line.currentMessage().startswith("Listeners restarted.")
     qtbot.waitUntil(lambda: accepts(port), timeout=10_000)
     assert post(port, old_token) == 401
