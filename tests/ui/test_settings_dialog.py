@@ -92,6 +92,7 @@ def test_every_section_edits_its_values_and_ok_saves_and_applies_them(
     page = dialog.appearance
     page.theme.setCurrentIndex(page.theme.findData("dark"))
     page.times.setCurrentIndex(page.times.findData("local"))
+    page.series.setCurrentIndex(page.series.findData("level"))
     level = next(
         page.columns.item(n)
         for n in range(page.columns.count())
@@ -120,6 +121,10 @@ def test_every_section_edits_its_values_and_ok_saves_and_applies_them(
     assert window.settings.rule_profile == "broad"
     assert theme.current().dark and window.theme_actions["dark"].isChecked()
     assert not window.utc_action.isChecked()
+    by_level = next(
+        a for a in window.findChildren(QAction) if a.text() == "Timeline bars by &level"
+    )
+    assert by_level.isChecked() and saved.timeline_series == "level"
     said = window.status_line.currentMessage()
     assert said.startswith("Settings saved: ") and "theme" in said and "listeners" in said
 

@@ -20,6 +20,8 @@ from watchkeeper.ui.settings.opening import open_settings, preferences_keys
 if TYPE_CHECKING:
     from watchkeeper.ui.main_window import MainWindow
 
+SERIES_CHOICES = (("source", "Timeline bars by &source"), ("level", "Timeline bars by &level"))
+
 
 def window_commands(window: MainWindow) -> list[Row]:
     """The window's commands, in the order they show; the views' in the order of its views."""
@@ -138,7 +140,7 @@ def window_commands(window: MainWindow) -> list[Row]:
         Choices(
             "series",
             "&View",
-            (("source", "Timeline bars by &source"), ("level", "Timeline bars by &level")),
+            SERIES_CHOICES,
             window.settings.timeline_series,
             window.set_timeline_series,
         ),

@@ -9,7 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from shiboken6 import isValid
 
 from watchkeeper.collect.certificates import rotate_http_token
@@ -97,6 +97,12 @@ def apply_to_window(window: MainWindow, changed: list[str]) -> None:
         window.utc_action.setChecked(settings.time_display == "utc")
     if "timeline_series" in changed:
         window.set_timeline_series(settings.timeline_series)
+        from watchkeeper.ui.commands import SERIES_CHOICES  # commands imports this module
+
+        text = dict(SERIES_CHOICES)[settings.timeline_series]
+        for choice in window.findChildren(QAction):
+            if choice.isCheckable() and choice.text() == text:
+                choice.setChecked(True)
     if "rule_profile" in changed:
         action = window.rule_sets.profile_actions.get(settings.rule_profile)
         if action is not None:
