@@ -54,6 +54,7 @@ class CollectorController(QObject):
         self.collector: Collector | None = None
         self.state = ""  # what the window says about receiving (nothing until started)
         self._loading = False
+        self._stopped = False
         self._refreshed = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(LOAD_EVERY_MS)
@@ -80,6 +81,9 @@ class CollectorController(QObject):
             return self._start_collector()
 
         def done(result: tuple[Collector | None, str]) -> None:
+            if self._stopped and result[0] is not None:  # the window closed meanwhile
+                result[0].stop()
+                return
             self.collector, self.state = result
             self._on_state(self.state)
             if on_done is not None:
@@ -110,6 +114,7 @@ class CollectorController(QObject):
         return collector, receiving_sentence(collector) + "."
 
     def stop(self) -> None:
+        self._stopped = True
         self._timer.stop()
         if self.collector is not None:
             self.collector.stop()
