@@ -369,6 +369,7 @@ def test_every_menu_item_shortcut_and_toolbar_button_is_there(make_window: MakeW
         ("&File", "---", ""),
         ("&File", "&Monthly summary…", ""),
         ("&File", "&Storage and retention…", ""),
+        ("&File", "Se&ttings…", _keys(standard.Preferences) or "Ctrl+,"),
         ("&File", "---", ""),
         ("&File", "&Quit", _keys(standard.Quit)),
         ("&View", "Overview", "Ctrl+1"),

@@ -134,9 +134,15 @@ def ensure_http_token() -> str:
     return token if token else rotate_http_token()
 
 
-def rotate_http_token() -> str:
-    """Replace the HTTP token; senders using the old one are refused from now on."""
-    token = token_urlsafe(32)
+def new_http_token() -> str:
+    """A fresh token, not yet kept anywhere (the Settings dialog keeps it on OK)."""
+    return token_urlsafe(32)
+
+
+def rotate_http_token(token: str | None = None) -> str:
+    """Replace the HTTP token (with `token`, or a new one); senders using the old one are
+    refused once the listeners restart."""
+    token = token or new_http_token()
     set_secret(HTTP_TOKEN_SECRET, token)
     return token
 

@@ -22,10 +22,11 @@ from watchkeeper.collect.service import (
 )
 from watchkeeper.collect.spool import sealed_segments, spool_folder
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
 from watchkeeper.ingest.summary import ImportSummary
 from watchkeeper.storage.store import Store
-from watchkeeper.ui.tasks import TaskRunner
+from watchkeeper.ui.tasks import Task, TaskRunner
 
 LOAD_EVERY_MS = 2_000
 REFRESH_EVERY = 15.0  # seconds: steady forwarding must not reload the visible view each load
@@ -53,6 +54,7 @@ class CollectorController(QObject):
         self.collector: Collector | None = None
         self.state = ""  # what the window says about receiving (nothing until started)
         self._loading = False
+        self._stopped = False
         self._refreshed = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(LOAD_EVERY_MS)
@@ -62,29 +64,57 @@ class CollectorController(QObject):
         """Listen (when any listener is turned on) and start loading; a sentence saying how."""
         self._timer.start()
         self._on_timer_timeout()  # what arrived while the window was closed
-        self.state = self._start_collector()
+        self.collector, self.state = self._start_collector()
         self._on_state(self.state)
         return self.state
 
-    def _start_collector(self) -> str:
+    def restart(self, on_done: Callable[[str], None] | None = None) -> Task:
+        """Stop the listeners and start them again with the settings as they are now, in the
+        background; `on_done` gets the sentence saying how it went."""
+        old, self.collector = self.collector, None  # the timer leaves it alone meanwhile
+        self.state = "Restarting the listeners…"
+        self._on_state(self.state)
+
+        def work(_progress: Progress) -> tuple[Collector | None, str]:
+            if old is not None:
+                old.stop()
+            return self._start_collector()
+
+        def done(result: tuple[Collector | None, str]) -> None:
+            if self._stopped and result[0] is not None:  # the window closed meanwhile
+                result[0].stop()
+                return
+            self.collector, self.state = result
+            self._on_state(self.state)
+            if on_done is not None:
+                on_done(self.state)
+
+        def failed(error: BaseException) -> None:
+            done((None, f"Not receiving in this window: the listeners did not restart ({error})."))
+
+        return self._runner.run(
+            work, title="Restarting the listeners", on_success=done, on_error=failed
+        )
+
+    def _start_collector(self) -> tuple[Collector | None, str]:
         if not self._settings.listeners:
-            return "No listeners are turned on; forwarded logs are not received."
+            return None, "No listeners are turned on; forwarded logs are not received."
         try:
-            self.collector = Collector(
+            collector = Collector(
                 self._store.path, self._settings, listener_settings(self._settings), load=False
             )
-            self.collector.start()
+            collector.start()
         except WatchkeeperError as error:
-            self.collector = None
             # e.g. the ports are the running `watchkeeper collect` service's: it receives,
             # and the window loads what it spools
-            return (
+            return None, (
                 f"Not receiving in this window ({error.message}). If the collector "
                 "service is running, the window loads what it receives."
             )
-        return receiving_sentence(self.collector) + "."
+        return collector, receiving_sentence(collector) + "."
 
     def stop(self) -> None:
+        self._stopped = True
         self._timer.stop()
         if self.collector is not None:
             self.collector.stop()

@@ -15,9 +15,12 @@ from watchkeeper.ui.actions import ActionSpec, Choices, Row, Separator
 from watchkeeper.ui.help import show_about, show_filter_help
 from watchkeeper.ui.hits.rule_sets import profile_options
 from watchkeeper.ui.incidents.monthly import export_monthly_summary
+from watchkeeper.ui.settings.opening import open_settings, preferences_keys
 
 if TYPE_CHECKING:
     from watchkeeper.ui.main_window import MainWindow
+
+SERIES_CHOICES = (("source", "Timeline bars by &source"), ("level", "Timeline bars by &level"))
 
 
 def window_commands(window: MainWindow) -> list[Row]:
@@ -78,6 +81,14 @@ def window_commands(window: MainWindow) -> list[Row]:
             "&File",
             tip="How long events are kept, what the archive holds, and days waiting to be deleted",
         ),
+        ActionSpec(
+            "settings",
+            "Se&ttings…",
+            partial(open_settings, window),
+            "&File",
+            preferences_keys(),
+            tip="Receiving, storage, detection, devices and appearance",
+        ),
         Separator("&File"),
         ActionSpec("quit", "&Quit", window.close, "&File", keys.Quit),
         *(
@@ -129,7 +140,7 @@ def window_commands(window: MainWindow) -> list[Row]:
         Choices(
             "series",
             "&View",
-            (("source", "Timeline bars by &source"), ("level", "Timeline bars by &level")),
+            SERIES_CHOICES,
             window.settings.timeline_series,
             window.set_timeline_series,
         ),

@@ -32,26 +32,52 @@ def threshold_keys(policy: Policy) -> list[tuple[str, str, float, str]]:
     return keys
 
 
+class ThresholdsForm(QWidget):
+    """One box per threshold, starting at the value in force; in the dialog and in Settings."""
+
+    def __init__(
+        self, base: Policy, current: dict[str, float], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._base = {key: value for key, _, value, _ in threshold_keys(base)}
+        self.boxes: dict[str, QDoubleSpinBox] = {}
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        for key, label, value, unit in threshold_keys(base):
+            box = QDoubleSpinBox()
+            box.setDecimals(0 if value == int(value) else 1)
+            box.setRange(1, 10_000)
+            box.setSuffix(f" {unit}")
+            box.setMaximumWidth(180)
+            box.setToolTip(f"The policy file says {value:g} {unit}")
+            self.boxes[key] = box
+            form.addRow(label, box)
+        self.load(current)
+
+    def load(self, current: dict[str, float]) -> None:
+        for key, box in self.boxes.items():
+            box.setValue(current.get(key, self._base[key]))
+
+    def reset(self) -> None:
+        self.load({})
+
+    def chosen(self) -> dict[str, float]:
+        """The thresholds that differ from the policy file: what the settings keep."""
+        return {
+            key: box.value() for key, box in self.boxes.items() if box.value() != self._base[key]
+        }
+
+
 class ThresholdsDialog(QDialog):
-    """One box per threshold, starting at the value in force; OK keeps those that differ."""
+    """The thresholds form; OK keeps those that differ from the policy file."""
 
     def __init__(
         self, base: Policy, current: dict[str, float], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Compliance thresholds")
-        self._base = {key: value for key, _, value, _ in threshold_keys(base)}
-        self.boxes: dict[str, QDoubleSpinBox] = {}
-        form = QFormLayout()
-        for key, label, value, unit in threshold_keys(base):
-            box = QDoubleSpinBox()
-            box.setDecimals(0 if value == int(value) else 1)
-            box.setRange(1, 10_000)
-            box.setSuffix(f" {unit}")
-            box.setValue(current.get(key, value))
-            box.setToolTip(f"The policy file says {value:g} {unit}")
-            self.boxes[key] = box
-            form.addRow(label, box)
+        self.form = ThresholdsForm(base, current)
+        self.boxes = self.form.boxes
         note = QLabel(
             "Changes are kept in your settings; the policy file stays as shipped. "
             "An exception for one device is made on its device page."
@@ -66,17 +92,13 @@ class ThresholdsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.form)
         layout.addWidget(note)
         layout.addWidget(reset)
         layout.addWidget(buttons)
 
     def reset(self) -> None:
-        for key, box in self.boxes.items():
-            box.setValue(self._base[key])
+        self.form.reset()
 
     def chosen(self) -> dict[str, float]:
-        """The thresholds that differ from the policy file: what the settings keep."""
-        return {
-            key: box.value() for key, box in self.boxes.items() if box.value() != self._base[key]
-        }
+        return self.form.chosen()

@@ -11,29 +11,22 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from watchkeeper.core.settings import (
-    MAX_RETENTION_MONTHS,
-    MIN_RETENTION_MONTHS,
-    Settings,
-    retention_problem,
-)
+from watchkeeper.core.settings import Settings
 from watchkeeper.core.text import counted
 from watchkeeper.storage.archive import ArchiveSummary
 from watchkeeper.storage.archive_deletions import Pending
+from watchkeeper.ui.retention.editor import RetentionEditor
 
 
 class StorageDialog(QDialog):
@@ -71,40 +64,11 @@ class StorageDialog(QDialog):
     # building -----------------------------------------------------------------------------
 
     def _retention_box(self) -> QGroupBox:
-        box = QGroupBox("Retention")
-        form = QFormLayout(box)
-        self.months = QSpinBox()
-        self.months.setRange(1, MAX_RETENTION_MONTHS)
-        self.months.setSuffix(" months")
-        self.months.setValue(self.settings.retention_months)
-        self.hot_days = QSpinBox()
-        self.hot_days.setRange(1, 7300)
-        self.hot_days.setSuffix(" days")
-        self.hot_days.setValue(self.settings.hot_days)
-        for spin in (self.months, self.hot_days):
-            spin.setMaximumWidth(160)
-        self.reason = QLineEdit(self.settings.retention_reason)
-        self.reason.setPlaceholderText(
-            "Needed only for less than 6 months, e.g. a contract says so"
-        )
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #b3261e;")
-        form.addRow("Keep events for:", self.months)
-        form.addRow("In the store (fastest to search):", self.hot_days)
-        form.addRow("Why less than 6 months:", self.reason)
-        form.addRow(self.problem)
-        note = QLabel(
-            "Older days move to the archive beside the store, where searches still find them "
-            "(a little slower). Days past retention are deleted a day after they are marked, "
-            "and you can keep them."
-        )
-        note.setWordWrap(True)
-        form.addRow(note)
-        for widget in (self.months, self.hot_days):
-            widget.valueChanged.connect(self._check)
-        self.reason.textChanged.connect(self._check)
-        return box
+        self.retention = RetentionEditor(self.settings)
+        self.months, self.hot_days = self.retention.months, self.retention.hot_days
+        self.reason, self.problem = self.retention.reason, self.retention.problem_label
+        self.retention.edited.connect(self._check)
+        return self.retention
 
     def _archive_box(self, folder: str, on_archive_now: Callable[[], object]) -> QGroupBox:
         box = QGroupBox("Archive")
@@ -233,17 +197,9 @@ class StorageDialog(QDialog):
     # saving -------------------------------------------------------------------------------
 
     def _check(self) -> None:
-        problem = retention_problem(self.months.value(), self.hot_days.value(), self.reason.text())
-        self.reason.setEnabled(self.months.value() < MIN_RETENTION_MONTHS)
-        self.problem.setText(problem or "")
-        self.problem.setVisible(bool(problem))
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        save.setEnabled(problem is None)
+        save.setEnabled(self.retention.problem() is None)
 
     def apply(self) -> None:
         """Put the dialog's values into the settings (the caller saves them)."""
-        self.settings.retention_months = self.months.value()
-        self.settings.hot_days = self.hot_days.value()
-        self.settings.retention_reason = (
-            self.reason.text().strip() if self.months.value() < MIN_RETENTION_MONTHS else ""
-        )
+        self.retention.store(self.settings)

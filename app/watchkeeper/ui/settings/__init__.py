@@ -1,0 +1,1 @@
+"""The Settings dialog: every setting in sections, checked as typed, applied on OK."""
