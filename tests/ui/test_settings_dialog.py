@@ -27,10 +27,16 @@ MakeWindow = Callable[..., MainWindow]
 
 @pytest.fixture(autouse=True)
 def light_theme(qapp: QApplication) -> Iterator[None]:
-    """The theme is the application's: every test starts and ends in light."""
+    """The theme is the application's: every test starts in light, and the application is
+    left as it was found (other tests measure widgets without the stylesheet)."""
+    style, palette, sheet = qapp.style().name(), qapp.palette(), qapp.styleSheet()
+    colours = theme.current()
     theme.apply(qapp, "light")
     yield
-    theme.apply(qapp, "light")
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+    qapp.setStyleSheet(sheet)
+    theme._current = colours
 
 
 def open_dialog(qtbot: QtBot, window: MainWindow) -> SettingsDialog:
