@@ -28,6 +28,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "archive": ("archive",),
     "status": ("status",),
     "verify": ("verify",),
+    "setup": ("setup",),
 }
 
 COMMANDS: tuple[str, ...] = tuple(name for names in COMMAND_MODULES.values() for name in names)
@@ -52,6 +53,7 @@ def build_parser() -> Parser:
         report,
         rules,
         search,
+        setup,
         status,
         verify,
     )
@@ -71,6 +73,7 @@ def build_parser() -> Parser:
         "archive": archive,
         "status": status,
         "verify": verify,
+        "setup": setup,
     }
     parser, commands = top_parser()
     for name in COMMAND_MODULES:
