@@ -109,7 +109,7 @@ def test_one_green_and_one_red_row_with_their_commands(
 def test_a_plan_without_sources_asks_for_one_and_checks_it(
     qtbot: QtBot, store: Store, runner: TaskRunner
 ) -> None:
-    wizard, page, context = open_page(qtbot, store, runner, LoggingPlan())
+    _wizard, page, context = open_page(qtbot, store, runner, LoggingPlan())
     assert page.top_items() == []
     assert page.status.text() == "Add the first source below: the host name of a server."
     assert not page.copy_button.isEnabled()
