@@ -151,11 +151,14 @@ def _collect_line(collector: Collector) -> str:
 
 def cmd_sources(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from watchkeeper.core import settings as settings_module
+    from watchkeeper.setup.expected import missing_sentence, saved_plan, with_plan
     from watchkeeper.storage.sources import source_rows
 
     intervals = settings_module.load().source_intervals
+    now = args.clock()
     with open_store(args) as store:
-        rows = source_rows(store, args.clock(), intervals)
+        # what the logging plan expects and has not arrived is silent too
+        rows = with_plan(store, saved_plan(), source_rows(store, now, intervals), now)
     if args.json:
         print_json({"sources": [asdict(row) for row in rows]}, out)
         return 0
@@ -163,18 +166,21 @@ def cmd_sources(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write("No forwarded logs received yet (see `watchkeeper collect`).\n")
         return 0
     out.write(
-        f"{'status':9} {'sender':22} {'application':18} {'format':7} {'transport':9} "
+        f"{'status':9} {'sender':22} {'application':26} {'format':7} {'transport':9} "
         f"{'last seen':>10} {'/min':>7} {'skew':>7} {'silent after':>12}\n"
     )
     for row in rows:
         skew = "" if row.skew_seconds is None else f"{row.skew_seconds:+.0f} s"
         out.write(
-            f"{row.status:9} {safe(row.sender, 22):22} {safe(row.application, 18):18} "
+            f"{row.status:9} {safe(row.sender, 22):22} {safe(row.application, 26):26} "
             f"{safe(row.format, 7):7} {','.join(row.transports):9} "
-            f"{ago(row.quiet_seconds):>10} {row.rate:7.1f} {skew:>7} "
+            f"{ago(row.quiet_seconds) if row.events else 'never':>10} {row.rate:7.1f} {skew:>7} "
             f"{ago(row.expected_seconds, ''):>12}\n"
         )
     silent = sum(1 for row in rows if row.status == "silent")
     if silent:
         out.write(f"{silent} source(s) silent.\n")
+    missing = missing_sentence(rows)
+    if missing:
+        out.write(safe(missing) + "\n")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, TextIO
 
-from watchkeeper.cli import setup_configs
+from watchkeeper.cli import setup_check, setup_configs
 from watchkeeper.cli.parser import Parser, UsageError, add_command
 
 if TYPE_CHECKING:
@@ -17,11 +17,12 @@ def add_commands(commands: Commands) -> None:
         commands,
         "setup",
         cmd_setup,
-        help="the logging plan, the endpoints' configuration, and the check that it works",
+        help="the logging plan, endpoint configurations, and the check that logs arrive",
     )
-    actions = p.add_subparsers(dest="action", parser_class=Parser)
-    setup_configs.add_setup_commands(actions)
+    subparsers = p.add_subparsers(dest="setup_command", parser_class=Parser)
+    setup_configs.add_setup_commands(subparsers)
+    setup_check.add_setup_commands(subparsers)
 
 
 def cmd_setup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    raise UsageError("watchkeeper setup: give what to do: configs")
+    raise UsageError("watchkeeper setup: give a command (configs, check)")

@@ -143,6 +143,16 @@ def plan_problems(plan: LoggingPlan) -> list[str]:
     return problems
 
 
+def source_name_problem(name: str) -> str:
+    """Why `name` cannot be a planned source's name, in one sentence; empty when it can."""
+    if _NAME.match(name):
+        return ""
+    return (
+        f"“{_shown(name)}” is not a host name or address (letters, digits, dots, dashes; "
+        "no spaces)."
+    )
+
+
 def _shown(text: str) -> str:
     """A value quoted in a message: control characters made visible, and cut short."""
     visible = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)

@@ -151,8 +151,7 @@ class MainWindow(QMainWindow):
         self.theme_actions = commands.choices["theme"]
 
         self._restore_layout()
-        # The parsers' modules and patterns take 0.1 s to load: load them now, in the
-        # background, rather than in the middle of the first import.
+        # The parsers take 0.1 s to load: load them now, in the background, not mid-import.
         self.runner.run(
             lambda _progress: formats.parsers(), title="Loading parsers", dialog=False, quiet=True
         )
@@ -172,6 +171,7 @@ class MainWindow(QMainWindow):
         self.hits_view.tuning_changed.connect(self._on_hits_view_tuning_changed)
         self.hits_view.triage_changed.connect(self._on_hits_view_tuning_changed)
         self.sources_view.silent_changed.connect(self._on_sources_silent_changed)
+        self.sources_view.plan_missing_changed.connect(self.overview.show_plan_missing)
         self.devices_view.hits_requested.connect(self.show_host_hits)
         self.devices_view.imported.connect(lambda said: self.status_line.say(said))
 

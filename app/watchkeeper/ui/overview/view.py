@@ -23,6 +23,7 @@ from watchkeeper.core.text import counted, shown_day
 from watchkeeper.core.timeparse import shown_time
 from watchkeeper.storage.ledger import LedgerEntry
 from watchkeeper.storage.queries import Overview
+from watchkeeper.ui import theme
 from watchkeeper.ui.hits.models import SEVERE
 from watchkeeper.ui.overview.welcome import WelcomePage
 from watchkeeper.ui.rows_model import Column, RowsModel, fit_columns, make_table
@@ -84,8 +85,15 @@ class OverviewView(QWidget):
         cards = self._make_cards()
         self._make_models()
         self._grid = self._make_tables()
+        # what the logging plan expects and has not arrived (the Sources view works it out)
+        self.plan_missing = QLabel("")
+        self.plan_missing.setObjectName("planMissing")
+        self.plan_missing.setTextFormat(Qt.TextFormat.PlainText)  # host names are event text
+        self.plan_missing.setWordWrap(True)
+        self.plan_missing.hide()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(12, 12, 12, 12)
+        layout.addWidget(self.plan_missing)
         layout.addLayout(cards)
         layout.addLayout(self._grid, 1)
 
@@ -264,6 +272,14 @@ class OverviewView(QWidget):
                 "files" + (f" ({newest})" if newest else "")
             )
         self.silent_note.setText(note)
+
+    def show_plan_missing(self, sentence: str) -> None:
+        """One sentence naming what the logging plan expects and has not arrived; none hides it."""
+        self.plan_missing.setText(sentence)
+        self.plan_missing.setStyleSheet(
+            f"color: {theme.current().levels['warning']}; font-weight: 600;"
+        )
+        self.plan_missing.setVisible(bool(sentence))
 
     def show_hit_counts(self, counts: dict[str, int]) -> None:
         """Visible detections by level: the severe ones as the figure, the rest in the note."""

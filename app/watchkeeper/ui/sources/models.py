@@ -59,6 +59,8 @@ def source_name(row: SourceRow) -> str:
 
 def expected_text(row: SourceRow) -> str:
     """The expected interval and where it came from: "5 min (learned)"."""
+    if row.events == 0:
+        return "in the logging plan"
     return f"{duration(row.expected_seconds)} ({row.expected_from})"
 
 
@@ -81,6 +83,12 @@ def status_colour(status: str) -> str:
 def status_tooltip(row: SourceRow) -> str:
     """Rich text (names escaped): why the status is what it is."""
     e = html.escape
+    if row.events == 0:
+        return (
+            f"<p><b>{e(source_name(row))}</b><br>The logging plan expects it, and nothing "
+            "has arrived: silent from day one. The setup wizard's last step shows what to "
+            "do on that device.</p>"
+        )
     lines = [
         f"<b>{e(source_name(row))}</b> from {e(printable(row.sender))}",
         f"Quiet for {duration(row.quiet_seconds)}; silent after "
@@ -161,7 +169,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "Last heard",
-        lambda r, _u: f"{duration(r.quiet_seconds)} ago",
+        lambda r, _u: f"{duration(r.quiet_seconds)} ago" if r.events else "never",
         lambda r: r.quiet_seconds,
         "When its last message arrived",
         right=True,
@@ -191,7 +199,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Events", lambda r, _u: f"{r.events:,}", lambda r: r.events, right=True),
     Column(
         "First heard",
-        lambda r, utc: shown_time(r.first_seen, utc)[:-3],  # no seconds
+        lambda r, utc: shown_time(r.first_seen, utc)[:-3] if r.events else "—",  # no seconds
         lambda r: r.first_seen,
         "When its first message arrived",
     ),

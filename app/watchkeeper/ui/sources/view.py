@@ -35,6 +35,8 @@ from watchkeeper.core import settings as settings_file
 from watchkeeper.core.progress import Progress
 from watchkeeper.core.settings import Settings
 from watchkeeper.core.text import counted
+from watchkeeper.setup.expected import missing_sentence, saved_plan, with_plan
+from watchkeeper.setup.plan import LoggingPlan
 from watchkeeper.storage.sources import SourceRow, silent_sources, source_rows
 from watchkeeper.storage.store import Store
 from watchkeeper.ui import errors, theme
@@ -87,7 +89,9 @@ def silent_sentence(silent: list[SourceRow]) -> str:
     """The banner: how many are silent, and the first few by name with when they were heard."""
     count = len(silent)
     named = ", ".join(
-        f"{source_name(row)} last heard {duration(row.quiet_seconds)} ago"
+        source_name(row)
+        if row.events == 0  # planned, never heard
+        else f"{source_name(row)} last heard {duration(row.quiet_seconds)} ago"
         for row in silent[:BANNER_NAMES]
     )
     more = f", and {count - BANNER_NAMES} more" if count > BANNER_NAMES else ""
@@ -144,6 +148,7 @@ class SourcesView(QWidget):
     """One row per sender and application; a banner when any is silent."""
 
     silent_changed = Signal(int)  # how many sources are silent, when which ones are changes
+    plan_missing_changed = Signal(str)  # what the logging plan expects and is missing
 
     def __init__(
         self,
@@ -154,8 +159,11 @@ class SourcesView(QWidget):
         parent: QWidget | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
+        plan: Callable[[], LoggingPlan | None] = saved_plan,
     ) -> None:
         super().__init__(parent)
+        self._plan = plan  # the logging plan, read again at each refresh
+        self.plan_missing = ""
         self._store = store
         self._settings = settings
         self._runner = runner
@@ -259,9 +267,11 @@ class SourcesView(QWidget):
         now = self.clock()
         intervals = dict(self._settings.source_intervals)
         store = self._store
+        read_plan = self._plan
 
         def work(progress: Progress) -> list[SourceRow]:
-            return source_rows(store, now, intervals, progress)
+            heard = source_rows(store, now, intervals, progress)
+            return with_plan(store, read_plan(), heard, now, progress)
 
         self._runner.run(
             work,
@@ -303,6 +313,10 @@ class SourcesView(QWidget):
         self.banner.setVisible(bool(silent))
         self.banner_text.setText(silent_sentence(silent) if silent else "")
         self._update_buttons()
+        missing = missing_sentence(rows)
+        if missing != self.plan_missing:
+            self.plan_missing = missing
+            self.plan_missing_changed.emit(missing)
         keys = sorted(row.key for row in silent)
         if keys != self._silent_keys:
             self._silent_keys = keys
@@ -336,7 +350,8 @@ class SourcesView(QWidget):
         return self.model.row_object(rows[0].row()) if rows else None
 
     def _update_buttons(self, *_: object) -> None:
-        self.interval_button.setEnabled(self.selected_row() is not None)
+        row = self.selected_row()
+        self.interval_button.setEnabled(row is not None and row.events > 0)  # not a planned one
 
     def edit_interval(self) -> IntervalDialog | None:
         """Ask how long the selected source may stay quiet; saved in the settings."""
