@@ -289,7 +289,8 @@ LOGS: dict[str, LogChoice] = {
                 Channel(
                     "auditd records",
                     "Install the generated audit rules and forward /var/log/audit/audit.log.",
-                    source="auditd",
+                    # forwarded by rsyslog's imfile (tag auditd) or auditd's syslog plugin
+                    processes=("auditd", "audispd", "audisp-syslog"),
                 ),
             ),
         ),

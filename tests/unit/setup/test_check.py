@@ -207,3 +207,24 @@ def test_the_result_is_kept_in_the_plan(store: Store, tmp_path: Path) -> None:
     again = parse_plan(dump_plan(plan))
     assert again.checked == {"web01": "green", "db01": "red"}
     assert again.checked_at == NOW
+
+
+def test_audit_records_forwarded_by_rsyslog_count_as_auditd(store: Store, tmp_path: Path) -> None:
+    """The generated rsyslog file forwards audit.log with the tag auditd (imfile)."""
+    record = 'type=EXECVE msg=audit(1780315200.123:42): argc=2 a0="id" a1="-u"'
+    messages = healthy_linux("web01", "10.0.0.5")
+    messages.append(
+        syslog(
+            "10.0.0.5",
+            NOW - timedelta(minutes=5),
+            host="web01",
+            app="auditd",
+            transport="tls",
+            text=record,
+        )
+    )
+    deliver(store, tmp_path / "spool", messages)
+    plan = linux_plan("web01", logs=("linux-auth", "journald", "auditd"))
+    [row] = check_plan(store, plan, NOW, Settings(), {"web01": MARKER})
+    assert items(row)["auditd records"].state == "green"
+    assert row.state == "green", [(i.label, i.state, i.detail) for i in row.items]
