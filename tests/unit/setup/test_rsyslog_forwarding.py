@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,11 @@ from tests.unit.setup.test_linux_configs import rsyslog_tls_driver
 from watchkeeper.collect.loader import load_spool
 from watchkeeper.collect.service import Collector, listener_settings
 from watchkeeper.core.settings import Settings
+from watchkeeper.setup.check import check_plan
 from watchkeeper.setup.configs import write_configs
 from watchkeeper.setup.endpoint import endpoint_for
-from watchkeeper.setup.plan import LoggingPlan, Receiving
+from watchkeeper.setup.plan import LoggingPlan, PlannedSource, PlatformPlan, Receiving
+from watchkeeper.setup.test_event import new_marker
 from watchkeeper.storage.store import Store
 
 
@@ -141,3 +144,38 @@ def test_what_is_logged_while_the_collector_is_away_arrives_when_it_is_back(
     )
     started.remove(collector)
     assert [row[0] for row in stored(collector, store)] == texts
+
+
+def test_the_checklist_turns_a_server_forwarding_with_the_generated_file_green_then_red(
+    tmp_path: Path, store: Store, started: list[Rsyslog | Collector]
+) -> None:
+    """What step 4 proves, with rsyslogd running the file step 3 wrote."""
+    port = free_port()
+    started.append(collector := collector_on(port, store.path))
+    started.append(rsyslog := Rsyslog(tmp_path, port))
+    marker = new_marker()
+    host = socket.gethostname().split(".")[0]
+    plan = LoggingPlan(
+        platforms={"linux": PlatformPlan(count=1, logs=["linux-auth"])},
+        sources=[PlannedSource(host, "linux")],
+    )
+    rsyslog.log(["Accepted publickey for alice from 192.0.2.7 port 22"])
+    subprocess.run(
+        [needs("logger", "bsdutils"), "-u", str(rsyslog.socket), "-t", "watchkeeper-test", marker],
+        check=True,
+        timeout=10,
+    )
+    wait_until(
+        lambda: collector.listeners.stats().received["syslog-tls"] >= 2,
+        30,
+        f"the test event over TLS ({rsyslog.output.read_text()})",
+    )
+    started.remove(collector)
+    stored(collector, store)
+    now = datetime.now(UTC)
+    [row] = check_plan(store, plan, now, Settings(), {host: marker})
+    assert row.state == "green", [(i.label, i.state, i.detail) for i in row.items]
+    rsyslog.stop()
+    started.remove(rsyslog)
+    [later] = check_plan(store, plan, now + timedelta(hours=25), Settings(), {host: marker})
+    assert later.state == "red" and later.items[0].state == "red"
