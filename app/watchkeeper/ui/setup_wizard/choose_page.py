@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,6 +34,7 @@ from watchkeeper.setup.plan import MAX_COUNT, PlatformPlan, planned_logs
 from watchkeeper.setup.sizing import STORE_BYTES_PER_EVENT, daily_events
 from watchkeeper.ui.labels import plain_label
 from watchkeeper.ui.setup_wizard.context import WizardContext
+from watchkeeper.ui.tasks import Task
 
 # the platforms' names with a mnemonic each (the wizard's buttons have B, N, F)
 MNEMONICS: dict[PlatformKind, str] = {
@@ -70,6 +72,7 @@ class ChooseLogsPage(QWizardPage):
         self.boxes: dict[str, QCheckBox] = {}
         self.fires: dict[str, QLabel] = {}
         self._filling = False
+        self._task: Task | None = None
         body = QWidget()
         column = QVBoxLayout(body)
         column.setSpacing(6)
@@ -148,8 +151,8 @@ class ChooseLogsPage(QWizardPage):
         finally:
             self._filling = False
         self._show_estimate()
-        if self.coverage is None:
-            self.context.runner.run(
+        if self.coverage is None and self._task is None:
+            self._task = self.context.runner.run(
                 self.load_rules,
                 title="Counting rules",
                 key="setup-rule-coverage",
@@ -199,11 +202,23 @@ class ChooseLogsPage(QWizardPage):
             f"about {size_text(per_day * STORE_BYTES_PER_EVENT)} a day in the store."
         )
 
+    def stop(self) -> None:
+        """The wizard is closing: a count still running is dropped, not delivered."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
     def _on_rules_counted(self, found: Coverage) -> None:
+        if not shiboken6.isValid(self):
+            return  # the wizard was deleted without closing while the count ran
+        self._task = None
         self.coverage = found
         self._show_fires()
 
     def _on_rules_failed(self, error: BaseException) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._task = None
         message = getattr(error, "message", "") or str(error) or type(error).__name__
         self.rules_label.setText(f"The rules could not be counted: {message}")
         for label in self.fires.values():

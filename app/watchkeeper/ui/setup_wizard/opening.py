@@ -28,6 +28,7 @@ def open_setup_wizard(window: MainWindow) -> SetupWizard:
     draft = open_draft(window.settings)
     context = WizardContext(draft.plan, window.settings, window.store, window.runner)
     wizard = SetupWizard(context, draft, window)
+    wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     wizard.plan_saved.connect(lambda path: _on_plan_saved(window, path))
     wizard.finished.connect(lambda _result: setattr(window, _OPEN, None))
     setattr(window, _OPEN, wizard)

@@ -93,6 +93,14 @@ class SetupWizard(QWizard):
                 break
             self.next()
 
+    def done(self, result: int) -> None:
+        """Closing either way: pages with work in the background (a `stop()`) stop it."""
+        for page in self.pages:
+            stop = getattr(page, "stop", None)
+            if callable(stop):
+                stop()
+        super().done(result)
+
     def accept(self) -> None:
         """Finish: save the plan and the settings; on failure say why and stay open."""
         context = self.context
