@@ -1,6 +1,6 @@
 """The command modules: one per group of commands, each declaring its own in the parser.
 
-A group of commands to come (setup, archive, verify, alerts) is one more
+A group of commands to come (alerts) is one more
 module beside these with an `add_commands()`, listed in `COMMAND_MODULES` with the names of
 its commands and imported in `build_parser()`.
 """
@@ -28,6 +28,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "archive": ("archive",),
     "status": ("status",),
     "verify": ("verify",),
+    "setup": ("setup",),
 }
 
 COMMANDS: tuple[str, ...] = tuple(name for names in COMMAND_MODULES.values() for name in names)
@@ -52,6 +53,7 @@ def build_parser() -> Parser:
         report,
         rules,
         search,
+        setup,
         status,
         verify,
     )
@@ -71,6 +73,7 @@ def build_parser() -> Parser:
         "archive": archive,
         "status": status,
         "verify": verify,
+        "setup": setup,
     }
     parser, commands = top_parser()
     for name in COMMAND_MODULES:
