@@ -25,8 +25,7 @@ class WelcomePage(QWidget):
             "Import log files…\nEvent logs (.evtx), syslog, journald, auditd, JSON, CSV, or a .zip"
         )
         self.forward_button = QPushButton(
-            "Set up logging\nChoose what to log, how long to keep it, and have your PCs and "
-            "servers send it here"
+            "Set up logging\nChoose what to log, and have your servers and PCs send it here"
         )
         self.forward_button.setToolTip("Open the four-step logging setup wizard")
         self.demo_button = QPushButton(
