@@ -36,7 +36,8 @@ def test_empty_store_greets_with_three_choices(make_window: MakeWindow) -> None:
     assert window.overview.showing_welcome
     welcome = window.welcome
     assert welcome.import_button.isEnabled() and welcome.demo_button.isEnabled()
-    assert not welcome.forward_button.isEnabled()  # until the setup wizard exists
+    assert welcome.forward_button.isEnabled()
+    assert welcome.forward_button.text().startswith("Set up logging\n")
     assert "wizard" in welcome.forward_button.toolTip()
     assert window.store_label.text().startswith("0 events")
 
@@ -400,6 +401,7 @@ def test_every_menu_item_shortcut_and_toolbar_button_is_there(make_window: MakeW
         ("&Detection", "&Update rules…", ""),
         ("&Detection", "&Rule folders…", ""),
         ("&Detection", "&Suppressions…", ""),
+        ("&Help", "Set up &logging…", ""),
         ("&Help", "&Filter syntax", "F1"),
         ("&Help", "&About Watchkeeper", ""),
     ]

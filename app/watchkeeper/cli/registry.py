@@ -1,6 +1,6 @@
 """The command modules: one per group of commands, each declaring its own in the parser.
 
-A group of commands to come (setup, archive, verify, alerts) is one more
+A group of commands to come (alerts) is one more
 module beside these with an `add_commands()`, listed in `COMMAND_MODULES` with the names of
 its commands and imported in `build_parser()`.
 """

@@ -16,6 +16,7 @@ from watchkeeper.ui.help import show_about, show_filter_help
 from watchkeeper.ui.hits.rule_sets import profile_options
 from watchkeeper.ui.incidents.monthly import export_monthly_summary
 from watchkeeper.ui.settings.opening import open_settings, preferences_keys
+from watchkeeper.ui.setup_wizard.opening import open_setup_wizard
 
 if TYPE_CHECKING:
     from watchkeeper.ui.main_window import MainWindow
@@ -186,6 +187,13 @@ def window_commands(window: MainWindow) -> list[Row]:
             window.hits_view.show_suppressions,
             "&Detection",
             tip="Every suppression and disabled rule",
+        ),
+        ActionSpec(
+            "setup-logging",
+            "Set up &logging…",
+            partial(open_setup_wizard, window),
+            "&Help",
+            tip="Choose what to log, how long to keep it, and how it reaches this computer",
         ),
         ActionSpec(
             "filter-help", "&Filter syntax", partial(show_filter_help, window), "&Help", "F1"

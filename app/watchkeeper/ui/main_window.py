@@ -24,12 +24,7 @@ from PySide6.QtGui import (
     QIcon,
     QStatusTipEvent,
 )
-from PySide6.QtWidgets import (
-    QApplication,
-    QMainWindow,
-    QToolBar,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QMainWindow, QToolBar, QWidget
 
 from watchkeeper.core import paths
 from watchkeeper.core import settings as settings_file
@@ -149,6 +144,7 @@ class MainWindow(QMainWindow):
         self.hunt_action = commands["hunt"]
         self.suppressions_action = commands["suppressions"]
         self.theme_actions = commands.choices["theme"]
+        self.welcome.forwarding_requested.connect(commands["setup-logging"].trigger)
 
         self._restore_layout()
         # The parsers take 0.1 s to load: load them now, in the background, not mid-import.

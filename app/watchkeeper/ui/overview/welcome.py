@@ -25,11 +25,9 @@ class WelcomePage(QWidget):
             "Import log files…\nEvent logs (.evtx), syslog, journald, auditd, JSON, CSV, or a .zip"
         )
         self.forward_button = QPushButton(
-            "Set up log forwarding\nReceive the logs your servers and PCs send (coming with the "
-            "setup wizard)"
+            "Set up logging\nChoose what to log, and have your servers and PCs send it here"
         )
-        self.forward_button.setEnabled(False)
-        self.forward_button.setToolTip("Not available yet: the logging setup wizard will add it.")
+        self.forward_button.setToolTip("Open the four-step logging setup wizard")
         self.demo_button = QPushButton(
             "Load demo data\nA generated small office with a few attacks hidden in it"
         )
