@@ -197,7 +197,7 @@ def test_less_than_six_months_needs_a_reason_before_finish(opened: Opened) -> No
     wizard = opened.open()
     wizard.next()
     page = _keep(wizard)
-    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    finish = wizard.button(QWizard.WizardButton.NextButton)  # on to step 3
     assert page.months.value() == 13 and page.hot_days.value() == 90
     assert finish.isEnabled() and page.problem.isHidden()
     page.months.setValue(2)
@@ -238,16 +238,19 @@ def test_finish_saves_the_plan_and_gives_retention_to_the_settings(opened: Opene
     page = _keep(wizard)
     page.months.setValue(24)
     page.hot_days.setValue(60)
+    wizard.next()  # step 3: the recommended listeners
+    wizard.next()  # step 4
+    assert wizard.currentId() == 3
     with opened.qtbot.waitSignal(wizard.plan_saved):
         wizard.button(QWizard.WizardButton.FinishButton).click()
     assert wizard.result() == QWizard.DialogCode.Accepted
     plan = load_plan(opened.plan_file)
     assert plan is not None
     assert plan.platforms["windows"].count == 4 and plan.retention_months == 24
-    assert plan.step == 1
+    assert plan.step == 3
     saved = json.loads(opened.settings_file.read_text(encoding="utf-8"))
     assert (saved["retention_months"], saved["hot_days"]) == (24, 60)
-    assert saved["listeners"] == {"syslog-udp": 5514, "syslog-tcp": 5514}  # as they were
+    assert saved["listeners"] == plan.receiving.listeners  # step 3's
     assert opened.settings.retention_months == 24  # the window's settings too
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -161,6 +162,7 @@ class Task(QObject):
         self.started = time.monotonic()
         self.quiet = False
         self.done = False
+        self.owner: QObject | None = None  # the widget its result is for (TaskRunner.run)
         # Bound slots of a GUI-thread object: Qt queues the worker's emits to this thread.
         self.relay.succeeded.connect(self._on_relay_succeeded)
         self.relay.failed.connect(self._on_relay_failed)
@@ -184,6 +186,10 @@ class Task(QObject):
     def cancel(self) -> None:
         if not self.done:
             self.progress.cancel()
+
+    def owner_alive(self) -> bool:
+        """Whether the widget the result is for still exists (always, without an owner)."""
+        return self.owner is None or shiboken6.isValid(self.owner)
 
 
 class TaskRunner(QObject):
@@ -231,11 +237,13 @@ class TaskRunner(QObject):
         key: str | None = None,
         dialog: bool = True,
         quiet: bool = False,
+        owner: QObject | None = None,
     ) -> Task:
         """Start `work(progress)`; a job with the same `key` as a running one replaces it.
 
         A `quiet` job (a page of rows, an event's details) is too short to announce in the
-        status bar.
+        status bar. With an `owner` (the widget that shows the result), a result or error that
+        arrives after the owner was closed and deleted is dropped, not shown on a dead widget.
         """
         if key is not None:
             for older in self._tasks:
@@ -243,6 +251,7 @@ class TaskRunner(QObject):
                     older.cancel()
         task = Task(self, title, key, work, on_success, on_error)
         task.quiet = quiet
+        task.owner = owner
         self._tasks.append(task)
         if not self._heart.isActive():
             progress_module.beat()
@@ -306,7 +315,7 @@ class TaskRunner(QObject):
         replaced = task.progress.cancelled and task.key is not None
         self._end(task)
         try:
-            if on_success is not None and not replaced:
+            if on_success is not None and not replaced and task.owner_alive():
                 on_success(result)
         finally:
             task.finished.emit()
@@ -319,6 +328,8 @@ class TaskRunner(QObject):
         try:
             if isinstance(error, Cancelled) and task.key is not None:
                 return  # replaced by a newer job of the same kind: nothing to say
+            if not task.owner_alive():
+                return  # the page that asked is gone, and its question with it
             if on_error is not None:
                 on_error(error)
             elif not isinstance(error, Cancelled) and self.on_error is not None:

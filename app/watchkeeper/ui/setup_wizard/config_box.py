@@ -109,6 +109,7 @@ class ConfigBox(QGroupBox):
         self.generate_button.setEnabled(False)
         self._context.runner.run(
             job,
+            owner=self,
             title="Generating configuration",
             on_success=self._on_generated,
             on_error=self._on_failed,

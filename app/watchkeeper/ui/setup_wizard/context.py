@@ -32,3 +32,6 @@ class WizardContext:
     # the settings file the wizard's receiving choices are saved to; None: the user's
     settings_file: Path | None = None
     notes: list[str] = field(default_factory=list)  # what Finish should tell the user
+    # leaving step 3 with Next: the listeners chosen start receiving, so step 4 can see the
+    # test events; returns what the window says about it (None: no window to listen in)
+    apply_receiving: Callable[[LoggingPlan], str] | None = None

@@ -197,6 +197,7 @@ class ProofPage(QWizardPage):
         self.status.setText("Checking…")
         self.context.runner.run(
             work,
+            owner=self,
             title="Checking the sources",
             key="setup-proof",
             dialog=False,

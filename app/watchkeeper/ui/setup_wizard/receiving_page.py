@@ -50,7 +50,7 @@ class ReceivingPage(QWizardPage):
         self.setTitle("Set up receiving")
         self.setSubTitle(
             "How this computer receives the logs your devices send, and the files that "
-            "make them send."
+            "make them send. Next starts receiving on the ports chosen here."
         )
         receiving = context.draft.receiving
         # a plan that never chose listeners gets the recommended ones
@@ -148,6 +148,7 @@ class ReceivingPage(QWizardPage):
         now = context.clock()
         context.runner.run(
             lambda _progress: receiving_secrets(context.settings, context.tls_folder, now),
+            owner=self,
             title="Reading the certificate and token",
             dialog=False,
             quiet=True,

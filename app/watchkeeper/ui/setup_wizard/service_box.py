@@ -95,6 +95,7 @@ class ServiceBox(QGroupBox):
             return
         self._runner.run(
             lambda _progress: status(setup, self.db, self.run),
+            owner=self,
             title="Checking the collector service",
             dialog=False,
             quiet=True,
@@ -126,6 +127,7 @@ class ServiceBox(QGroupBox):
         self.remove_button.setEnabled(False)
         self._runner.run(
             lambda _progress: action(setup, self.run),
+            owner=self,
             title=title,
             on_success=self._show_said,
             on_error=lambda error: self._show_said([sentence_of(error, title)]),
@@ -205,6 +207,7 @@ class FirewallBox(QGroupBox):
         self.run_button.setEnabled(False)
         self._runner.run(
             lambda _progress: firewall.run_rule(rule, self.run),
+            owner=self,
             title="Changing the firewall",
             on_success=self._show_result,
             on_error=lambda error: self._show_result(sentence_of(error, "Changing the firewall")),

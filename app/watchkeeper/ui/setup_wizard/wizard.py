@@ -27,6 +27,7 @@ from watchkeeper.ui.window_state import window_settings
 # where the step is kept while no plan has been saved yet
 STEP_KEY = "setupWizard/step"
 DEFAULT_SIZE = (1000, 760)
+RECEIVING_STEP = 2  # leaving it with Next starts the listeners chosen there
 
 
 # a page class: built on the context, with the wizard as its parent
@@ -69,17 +70,35 @@ class SetupWizard(QWizard):
             self.pages.append(page)
         self.resize(*DEFAULT_SIZE)
         self.saved_path: Path | None = None
+        self._reopening = False
         self.reopen_at(saved_step(draft))
 
     def reopen_at(self, step: int) -> None:
         """Start again and go forward to `step`, stopping at a page that is not complete."""
         self.restart()
         target = min(max(step, 0), len(self.pages) - 1, STEPS - 1)
-        while self.currentId() < target:
-            page = self.currentPage()
-            if page is None or not page.isComplete() or not self.validateCurrentPage():
-                break
-            self.next()
+        self._reopening = True
+        try:
+            while self.currentId() < target:
+                page = self.currentPage()
+                if page is None or not page.isComplete() or not self.validateCurrentPage():
+                    break
+                self.next()
+        finally:
+            self._reopening = False
+
+    def validateCurrentPage(self) -> bool:
+        """Next from step 3 starts receiving as chosen (not when the wizard reopens there)."""
+        if not super().validateCurrentPage():
+            return False
+        apply = self.context.apply_receiving
+        if apply is not None and not self._reopening and self.currentId() == RECEIVING_STEP:
+            try:
+                apply(self.draft.plan)
+            except WatchkeeperError as error:
+                show_error(self, error)
+                return False
+        return True
 
     def done(self, result: int) -> None:
         """Closing either way: pages with work in the background (a `stop()`) stop it."""
