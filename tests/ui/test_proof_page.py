@@ -111,7 +111,10 @@ def test_a_plan_without_sources_asks_for_one_and_checks_it(
 ) -> None:
     _wizard, page, context = open_page(qtbot, store, runner, LoggingPlan())
     assert page.top_items() == []
-    assert page.status.text() == "Add the first source below: the host name of a server."
+    assert (
+        page.status.text()
+        == "No sources planned yet: add each device that sends, by its host name (e.g. web01), above."
+    )
     assert not page.copy_button.isEnabled()
     for bad in ("", "two words", "<b>web</b>", "web01\nevil", "x" * 300):
         assert not page.add_source(bad, "linux")

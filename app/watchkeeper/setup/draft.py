@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchkeeper.core.settings import Settings
+from watchkeeper.core.settings import DEFAULT_LISTENERS, Settings
 from watchkeeper.setup.catalogue import PLATFORM_KINDS, recommended
 from watchkeeper.setup.plan import (
     STEPS,
@@ -39,10 +39,10 @@ def starter_plan(settings: Settings | None = None) -> LoggingPlan:
         plan.hot_days = settings.hot_days
         plan.retention_reason = settings.retention_reason
         plan.receiving.listen_on_network = settings.listen_on_network
-        # a port of 0 (any free one) is the collector's own business, not a plan's
-        plan.receiving.listeners = {
-            name: port for name, port in settings.listeners.items() if 1 <= port <= 65535
-        }
+        # a port of 0 (any free one) is the collector's own business, not a plan's; listeners
+        # never changed from the defaults are left for step 3 to recommend from the devices
+        chosen = {name: port for name, port in settings.listeners.items() if 1 <= port <= 65535}
+        plan.receiving.listeners = {} if chosen == DEFAULT_LISTENERS else chosen
     return plan
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.settings import LISTENERS, Settings
 from watchkeeper.setup.firewall import protocol
+from watchkeeper.setup.plan import LoggingPlan
 
 # what each listener is, in the words the wizard shows, in the order it shows them
 TITLES: dict[str, str] = {
@@ -25,6 +26,29 @@ TITLES: dict[str, str] = {
 }
 UNENCRYPTED = ("syslog-udp", "syslog-tcp", "json-tcp")
 RECOMMENDED = ("syslog-tls", "http")
+# what each kind of device sends with the generated configuration (setup.configs): Linux
+# rsyslog over TLS, NXLog's JSON over TLS, the Macs' agent over HTTP, devices' plain syslog
+SENDS_TO: dict[str, tuple[str, ...]] = {
+    "windows": ("json-tls",),
+    "domain_controller": ("json-tls",),
+    "linux": ("syslog-tls",),
+    "macos": ("http",),
+    "network": ("syslog-udp",),
+}
+
+
+def recommended_listeners(plan: LoggingPlan) -> dict[str, int]:
+    """The listeners the plan's devices send to, on their usual ports (RECOMMENDED when the
+    plan counts none yet)."""
+    names = [
+        name
+        for kind, planned in plan.platforms.items()
+        if planned.count > 0
+        for name in SENDS_TO.get(kind, ())
+    ] or list(RECOMMENDED)
+    return {name: LISTENERS[name] for name in dict.fromkeys(names)}
+
+
 PRIVILEGED_BELOW = 1024
 # a host name or address endpoints can use: as the plan accepts it (setup.plan)
 _ADDRESS = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,252}$")

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from watchkeeper.setup.listening import address_problem, port_problems, port_warnings
+from watchkeeper.core.settings import Settings
+from watchkeeper.setup.draft import starter_plan
+from watchkeeper.setup.listening import (
+    address_problem,
+    port_problems,
+    port_warnings,
+    recommended_listeners,
+)
+from watchkeeper.setup.plan import LoggingPlan, PlatformPlan
 
 
 def test_a_tcp_clash_is_a_problem_but_udp_beside_tcp_is_not() -> None:
@@ -33,3 +41,24 @@ def test_addresses() -> None:
     assert "cannot reach" in (address_problem("localhost") or "")
     assert "not a host name" in (address_problem("a b\n<script>") or "")
     assert "Type the name" in (address_problem("  ") or "")
+
+
+def test_the_listeners_recommended_are_the_ones_the_planned_devices_send_to() -> None:
+    plan = LoggingPlan(
+        platforms={
+            "linux": PlatformPlan(2, ["linux-auth"]),
+            "network": PlatformPlan(1, ["network-syslog"]),
+            "windows": PlatformPlan(12, ["windows-security"]),
+            "domain_controller": PlatformPlan(1, ["dc-security"]),
+            "macos": PlatformPlan(0, ["macos-unified"]),  # none counted: no HTTP listener
+        }
+    )
+    assert recommended_listeners(plan) == {"syslog-tls": 6514, "syslog-udp": 5514, "json-tls": 5171}
+    # nothing counted yet: TLS syslog and HTTP, as the page always offered
+    assert recommended_listeners(LoggingPlan()) == {"syslog-tls": 6514, "http": 8088}
+
+
+def test_a_new_plan_leaves_the_default_listeners_for_step_three_to_recommend() -> None:
+    assert starter_plan(Settings()).receiving.listeners == {}
+    chosen = Settings(listeners={"syslog-tcp": 1514})
+    assert starter_plan(chosen).receiving.listeners == {"syslog-tcp": 1514}

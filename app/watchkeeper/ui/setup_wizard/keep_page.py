@@ -6,12 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -64,13 +61,19 @@ class KeepPage(QWizardPage):
         )
         self.problem = plain_label()
         self.problem.setStyleSheet(f"color: {VERDICT_COLOURS['does not fit']};")
+        # the archive lives beside the store (its queries find it there): shown, not chosen
         self.archive = QLineEdit()
-        self.archive.setPlaceholderText(str(self._default_archive()))
-        self.browse = QPushButton("B&rowse…")
-        self.browse.clicked.connect(self._on_browse_clicked)
-        archive_row = QHBoxLayout()
-        archive_row.addWidget(self.archive, 1)
-        archive_row.addWidget(self.browse)
+        self.archive.setReadOnly(True)
+        archive_row = QVBoxLayout()
+        archive_row.setSpacing(4)
+        archive_row.addWidget(self.archive)
+        archive_row.addWidget(
+            plain_label(
+                "Beside the store, on the same disk: it moves with the store (watchkeeper "
+                "--db), and File ▸ Storage and retention shows what it holds.",
+                muted=True,
+            )
+        )
         self.estimate = plain_label()
         self.verdict = plain_label()
         self.verdict.setObjectName("verdict")
@@ -107,7 +110,6 @@ class KeepPage(QWizardPage):
         for spin in (self.months, self.hot_days):
             spin.valueChanged.connect(self._on_changed)
         self.reason.textChanged.connect(self._on_changed)
-        self.archive.textChanged.connect(self._on_changed)
 
     @staticmethod
     def _buddy(text: str, widget: QWidget) -> QLabel:
@@ -129,16 +131,10 @@ class KeepPage(QWizardPage):
             self.months.setValue(min(max(draft.retention_months, 1), MAX_RETENTION_MONTHS))
             self.hot_days.setValue(min(max(draft.hot_days, 1), MAX_HOT_DAYS))
             self.reason.setText(draft.retention_reason)
-            self.archive.setText(draft.archive_folder)
+            self.archive.setText(str(self._default_archive()))
         finally:
             self._filling = False
         self._on_changed()
-
-    def _on_browse_clicked(self) -> None:
-        start = self.archive.text().strip() or str(self._store_path().parent)
-        chosen = QFileDialog.getExistingDirectory(self, "Archive folder", start)
-        if chosen:
-            self.archive.setText(chosen)
 
     def _on_changed(self) -> None:
         if self._filling:
@@ -147,7 +143,6 @@ class KeepPage(QWizardPage):
         draft.retention_months = self.months.value()
         draft.hot_days = self.hot_days.value()
         draft.retention_reason = self.reason.text().strip()
-        draft.archive_folder = self.archive.text().strip()
         problem = retention_problem(draft.retention_months, draft.hot_days, draft.retention_reason)
         self.problem.setText(problem or "")
         self.problem.setVisible(bool(problem))

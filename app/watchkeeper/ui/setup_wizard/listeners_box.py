@@ -49,6 +49,12 @@ class ListenersBox(QGroupBox):
         grid.addWidget(self.warning, len(TITLES) + 1, 0, 1, 2)
         self._on_edit()
 
+    def show_ports(self, ports: dict[str, int]) -> None:
+        """Tick exactly these listeners, on these ports."""
+        for name, tick in self.ticks.items():
+            tick.setChecked(name in ports)
+            self.spins[name].setValue(ports.get(name, LISTENERS[name]))
+
     def ports(self) -> dict[str, int]:
         """The ticked listeners and their ports."""
         return {

@@ -184,7 +184,9 @@ class ProofPage(QWizardPage):
             self.check_button.setEnabled(False)
             return
         if not plan.sources:
-            self.status.setText("Add the first source below: the host name of a server.")
+            self.status.setText(
+                "No sources planned yet: add each device that sends, by its host name (e.g. web01), above."
+            )
             return
         now = self.context.clock()
         settings = self.context.settings

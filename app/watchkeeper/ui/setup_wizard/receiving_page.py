@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 from watchkeeper.core import paths
 from watchkeeper.setup.endpoint import this_host
 from watchkeeper.setup.listening import (
-    RECOMMENDED,
     ReceivingSecrets,
     address_problem,
     receiving_secrets,
+    recommended_listeners,
 )
 from watchkeeper.ui.labels import plain_label
 from watchkeeper.ui.setup_wizard.config_box import ConfigBox
@@ -53,9 +53,13 @@ class ReceivingPage(QWizardPage):
             "make them send. Next starts receiving on the ports chosen here."
         )
         receiving = context.draft.receiving
-        # a plan that never chose listeners gets the recommended ones
-        ports = dict(receiving.listeners) or {name: 0 for name in RECOMMENDED}
-        self.listeners = ListenersBox({k: v for k, v in ports.items() if v} or ports)
+        # a plan that never chose listeners gets the ones its devices send to, recommended
+        # again each time the page opens until the user changes them (initializePage)
+        self._recommending = not receiving.listeners
+        self._filling = False
+        self.listeners = ListenersBox(
+            dict(receiving.listeners) or recommended_listeners(context.draft)
+        )
         db = context.store.path if context.store is not None else paths.default_db_path()
         self.service = ServiceBox(context.runner, db)
         self.firewall = FirewallBox(context.runner, self.service.executable[0])
@@ -81,7 +85,7 @@ class ReceivingPage(QWizardPage):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        self.listeners.changed.connect(self._on_edit)
+        self.listeners.changed.connect(self._on_listeners_edited)
         self.listen.toggled.connect(self._on_edit)
         self.address.textChanged.connect(self._on_edit)
         self._on_edit()
@@ -145,6 +149,13 @@ class ReceivingPage(QWizardPage):
 
     def initializePage(self) -> None:
         context = self.context
+        if self._recommending:  # the devices counted in step 1 may have changed
+            self._filling = True
+            try:
+                self.listeners.show_ports(recommended_listeners(context.draft))
+            finally:
+                self._filling = False
+            self._on_edit()
         now = context.clock()
         context.runner.run(
             lambda _progress: receiving_secrets(context.settings, context.tls_folder, now),
@@ -168,6 +179,11 @@ class ReceivingPage(QWizardPage):
         return self.listeners.problems() + ([problem] if problem else [])
 
     # slots ----------------------------------------------------------------------------------
+
+    def _on_listeners_edited(self) -> None:
+        if not self._filling:
+            self._recommending = False  # the user's choice from now on
+        self._on_edit()
 
     def _on_edit(self) -> None:
         receiving = self.context.draft.receiving
