@@ -125,7 +125,7 @@ class ConfigBox(QGroupBox):
         self.result.setVisible(True)
         self.files.clear()
         for item in result.files:
-            row = QTreeWidgetItem([f"{item.platform}/{item.path.name}", item.summary])
+            row = QTreeWidgetItem([_shown_path(item.path, result), item.summary])
             row.setToolTip(0, str(item.path))
             row.setToolTip(1, item.summary)
             self.files.addTopLevelItem(row)
@@ -145,3 +145,13 @@ class ConfigBox(QGroupBox):
     def _on_open_clicked(self) -> None:
         if self.folder is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder)))
+
+
+def _shown_path(path: Path, result: Generated) -> str:
+    """A file as the user finds it: its path in the folder or zip (linux/rsyslog/…)."""
+    if result.archive is None:
+        try:
+            return path.relative_to(result.folder).as_posix()
+        except ValueError:
+            return path.name
+    return path.as_posix()
