@@ -17,15 +17,6 @@ if TYPE_CHECKING:
     from watchkeeper.cli.parser import Commands
     from watchkeeper.setup.plan import LoggingPlan
 
-# the plan's kinds of device -> the folder of configuration they need
-FOLDER_OF = {
-    "windows": "windows",
-    "domain_controller": "windows",
-    "linux": "linux",
-    "macos": "macos",
-    "network": "network",
-    "mdm": "mdm",
-}
 # platforms whose files hold a secret (the HTTP listener's token)
 SECRET_PLATFORMS = ("macos",)
 
@@ -57,10 +48,9 @@ def add_setup_commands(actions: Commands) -> None:
 
 def planned_platforms(plan: LoggingPlan) -> list[str]:
     """The configuration folders the plan needs, in the usual order."""
-    from watchkeeper.setup.configs import CONFIG_PLATFORMS
+    from watchkeeper.setup.generation import config_platforms
 
-    wanted = {FOLDER_OF[kind] for kind, p in plan.platforms.items() if p.count > 0}
-    return [name for name in CONFIG_PLATFORMS if name in wanted]
+    return config_platforms(plan)
 
 
 def cmd_configs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

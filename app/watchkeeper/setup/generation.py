@@ -14,7 +14,13 @@ from pathlib import Path
 
 from watchkeeper.core.progress import Progress
 from watchkeeper.setup.catalogue import PlatformKind
-from watchkeeper.setup.configs import ConfigError, NothingChosen, write_configs, zip_configs
+from watchkeeper.setup.configs import (
+    CONFIG_PLATFORMS,
+    ConfigError,
+    NothingChosen,
+    write_configs,
+    zip_configs,
+)
 from watchkeeper.setup.endpoint import Endpoint
 from watchkeeper.setup.plan import LoggingPlan
 
@@ -46,8 +52,8 @@ class Generated:
 
 def config_platforms(plan: LoggingPlan) -> list[str]:
     """The configuration folders the plan needs, once each, for the kinds it counts."""
-    wanted = [CONFIG_PLATFORM[kind] for kind, p in plan.platforms.items() if p.count > 0]
-    return list(dict.fromkeys(wanted))
+    wanted = {CONFIG_PLATFORM[kind] for kind, p in plan.platforms.items() if p.count > 0}
+    return [name for name in CONFIG_PLATFORMS if name in wanted]
 
 
 def readme_summaries(readme: str, names: list[str]) -> dict[str, str]:

@@ -4,15 +4,24 @@ and in Settings."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QSpinBox, QWidget
 
 from watchkeeper.core.settings import (
     MAX_RETENTION_MONTHS,
     MIN_RETENTION_MONTHS,
-    Settings,
     retention_problem,
 )
+
+
+class Retention(Protocol):
+    """What the editor reads and writes: the settings, or the setup wizard's draft plan."""
+
+    retention_months: int
+    hot_days: int
+    retention_reason: str
 
 
 class RetentionEditor(QGroupBox):
@@ -20,7 +29,7 @@ class RetentionEditor(QGroupBox):
 
     edited = Signal()
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Retention, parent: QWidget | None = None) -> None:
         super().__init__("Retention", parent)
         form = QFormLayout(self)
         self.months = QSpinBox()
@@ -59,7 +68,7 @@ class RetentionEditor(QGroupBox):
         self.problem()
         self.edited.emit()
 
-    def load(self, settings: Settings) -> None:
+    def load(self, settings: Retention) -> None:
         self.months.setValue(settings.retention_months)
         self.hot_days.setValue(settings.hot_days)
         self.reason.setText(settings.retention_reason)
@@ -73,7 +82,7 @@ class RetentionEditor(QGroupBox):
         self.problem_label.setVisible(bool(problem))
         return problem
 
-    def store(self, settings: Settings) -> None:
+    def store(self, settings: Retention) -> None:
         settings.retention_months = self.months.value()
         settings.hot_days = self.hot_days.value()
         settings.retention_reason = (

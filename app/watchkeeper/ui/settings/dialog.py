@@ -28,7 +28,7 @@ from watchkeeper.ui.settings.appearance import AppearancePage
 from watchkeeper.ui.settings.credentials import Credentials
 from watchkeeper.ui.settings.detection import DetectionPage
 from watchkeeper.ui.settings.devices import DevicesPage
-from watchkeeper.ui.settings.page import ERROR_COLOUR, SettingsPage
+from watchkeeper.ui.settings.page import ERROR_COLOUR, SettingsPage, ask_first
 from watchkeeper.ui.settings.receiving import ReceivingPage
 from watchkeeper.ui.settings.storage import StoragePage
 
@@ -158,19 +158,14 @@ class SettingsDialog(QDialog):
         self.check()
 
     def ask_restore_all(self) -> QMessageBox:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        return ask_first(
+            self,
             "Restore all defaults?",
             "Every section goes back to Watchkeeper's defaults: listeners, retention, rules, "
             "thresholds and appearance. Nothing is saved until you press OK. Restore them?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+            "confirmRestoreAll",
+            self.restore_everything,
         )
-        box.setObjectName("confirmRestoreAll")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.accepted.connect(self.restore_everything)
-        box.open()
-        return box
 
     def restore_everything(self) -> None:
         defaults = Settings()

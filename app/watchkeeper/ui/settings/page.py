@@ -3,8 +3,10 @@ is typed, and puts it back into a draft."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGroupBox, QLabel, QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QLabel, QLayout, QMessageBox, QVBoxLayout, QWidget
 
 from watchkeeper.core.settings import Settings
 from watchkeeper.ui.labels import plain_label
@@ -53,3 +55,21 @@ def group(title: str, *parts: QWidget | QLayout) -> QGroupBox:
 def note(text: str) -> QLabel:
     """A muted line of explanation under a field."""
     return plain_label(text, muted=True)
+
+
+def ask_first(
+    parent: QWidget, title: str, text: str, name: str, on_yes: Callable[[], None]
+) -> QMessageBox:
+    """A question that does not block: Yes calls `on_yes`; Cancel, the default, does nothing."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        parent,
+    )
+    box.setObjectName(name)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.accepted.connect(on_yes)
+    box.open()
+    return box

@@ -25,7 +25,7 @@ from watchkeeper.ui.settings.credentials import (
     certificate_problem,
     colon_fingerprint,
 )
-from watchkeeper.ui.settings.page import ERROR_COLOUR, mark, note
+from watchkeeper.ui.settings.page import ERROR_COLOUR, ask_first, mark, note
 
 PEM_FILTER = "PEM files (*.pem *.crt *.cer *.key);;All files (*)"
 
@@ -174,19 +174,14 @@ class TokenBox(QGroupBox):
 
     def ask_rotate(self) -> QMessageBox:
         """Ask first (without blocking): every HTTP sender must be given the new token."""
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        return ask_first(
+            self,
             "Make a new token?",
             "Senders still using the current token will be refused once you press OK, until "
             "they are given the new one. Make a new token?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+            "confirmNewToken",
+            self.rotate,
         )
-        box.setObjectName("confirmNewToken")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.accepted.connect(self.rotate)
-        box.open()
-        return box
 
     def rotate(self) -> None:
         self.new_token = new_http_token()

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
     QWizardPage,
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from watchkeeper.core import paths
 from watchkeeper.core.disk import size_text
-from watchkeeper.core.settings import MAX_RETENTION_MONTHS, MIN_RETENTION_MONTHS, retention_problem
+from watchkeeper.core.settings import MIN_RETENTION_MONTHS, retention_problem
 from watchkeeper.core.text import counted
 from watchkeeper.setup.sizing import (
     ARCHIVE_BYTES_PER_EVENT,
@@ -27,9 +26,9 @@ from watchkeeper.setup.sizing import (
 )
 from watchkeeper.storage import archive_layout
 from watchkeeper.ui.labels import plain_label
+from watchkeeper.ui.retention.editor import RetentionEditor
 from watchkeeper.ui.setup_wizard.context import WizardContext
 
-MAX_HOT_DAYS = MAX_RETENTION_MONTHS * 31
 VERDICT_COLOURS = {"fits": "#1b7f3a", "tight": "#a15c00", "does not fit": "#b3261e"}
 
 
@@ -46,21 +45,11 @@ class KeepPage(QWizardPage):
             "where searches still find them."
         )
         self._filling = False
-        self.months = QSpinBox()
-        self.months.setRange(1, MAX_RETENTION_MONTHS)
-        self.months.setSuffix(" months")
-        self.hot_days = QSpinBox()
-        self.hot_days.setRange(1, MAX_HOT_DAYS)
-        self.hot_days.setSuffix(" days")
-        for spin in (self.months, self.hot_days):
-            spin.setMaximumWidth(160)
-        self.reason = QLineEdit()
-        self.reason.setMaxLength(500)
-        self.reason.setPlaceholderText(
-            f"Needed only for less than {MIN_RETENTION_MONTHS} months, e.g. a contract says so"
-        )
-        self.problem = plain_label()
-        self.problem.setStyleSheet(f"color: {VERDICT_COLOURS['does not fit']};")
+        self.retention = RetentionEditor(context.draft)  # the fields Settings has too
+        self.months = self.retention.months
+        self.hot_days = self.retention.hot_days
+        self.reason = self.retention.reason
+        self.problem = self.retention.problem_label
         # the archive lives beside the store (its queries find it there): shown, not chosen
         self.archive = QLineEdit()
         self.archive.setReadOnly(True)
@@ -79,15 +68,9 @@ class KeepPage(QWizardPage):
         self.verdict.setObjectName("verdict")
 
         form = QFormLayout()
-        form.addRow(self._buddy("&Keep events for:", self.months), self.months)
-        form.addRow(self._buddy("Days in the &store:", self.hot_days), self.hot_days)
-        reason = QVBoxLayout()
-        reason.setSpacing(4)
-        reason.addWidget(self.reason)
-        reason.addWidget(self.problem)
-        form.addRow(self._buddy("Why &less than 6 months:", self.reason), reason)
         form.addRow(self._buddy("Arc&hive folder:", self.archive), archive_row)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.retention)
         layout.addLayout(form)
         layout.addSpacing(12)
         heading = QLabel("Disk space")
@@ -107,9 +90,7 @@ class KeepPage(QWizardPage):
             )
         )
         layout.addStretch(1)
-        for spin in (self.months, self.hot_days):
-            spin.valueChanged.connect(self._on_changed)
-        self.reason.textChanged.connect(self._on_changed)
+        self.retention.edited.connect(self._on_changed)
 
     @staticmethod
     def _buddy(text: str, widget: QWidget) -> QLabel:
@@ -128,9 +109,7 @@ class KeepPage(QWizardPage):
         draft = self.context.draft
         self._filling = True
         try:
-            self.months.setValue(min(max(draft.retention_months, 1), MAX_RETENTION_MONTHS))
-            self.hot_days.setValue(min(max(draft.hot_days, 1), MAX_HOT_DAYS))
-            self.reason.setText(draft.retention_reason)
+            self.retention.load(draft)
             self.archive.setText(str(self._default_archive()))
         finally:
             self._filling = False
@@ -139,13 +118,8 @@ class KeepPage(QWizardPage):
     def _on_changed(self) -> None:
         if self._filling:
             return
-        draft = self.context.draft
-        draft.retention_months = self.months.value()
-        draft.hot_days = self.hot_days.value()
-        draft.retention_reason = self.reason.text().strip()
-        problem = retention_problem(draft.retention_months, draft.hot_days, draft.retention_reason)
-        self.problem.setText(problem or "")
-        self.problem.setVisible(bool(problem))
+        self.retention.store(self.context.draft)
+        self.retention.problem()
         self._show_sizing()
         self.completeChanged.emit()
 
