@@ -6,6 +6,7 @@ changed in Settings shows in every file generated after it.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,8 +32,33 @@ class Endpoint:
 
 
 def this_host() -> str:
-    """This machine's name as other machines on the network are likeliest to know it."""
-    return socket.getfqdn() or socket.gethostname() or "localhost"
+    """This machine's name as other machines on the network are likeliest to know it: its
+    full name, else its short name, else (when both only mean this machine) its address on
+    the network, found by asking the system which address it would send from."""
+    for name in (socket.getfqdn(), socket.gethostname()):
+        if name and not _loopback(name):
+            return name
+    return _outward_address() or socket.gethostname() or "localhost"
+
+
+def _loopback(name: str) -> bool:
+    if name.lower() in ("localhost", "localhost.localdomain", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _outward_address() -> str:
+    """The address this machine would send from; a UDP "connect" sends nothing."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed, never contacted
+            address = str(probe.getsockname()[0])
+    except OSError:
+        return ""
+    return "" if address.startswith(("0.", "127.")) else address
 
 
 def endpoint_for(

@@ -28,6 +28,18 @@ class NothingChosen(ConfigError):
     """The plan counts devices of a platform but chooses none of their logs."""
 
 
+def listening_note(plan: LoggingPlan, who: str) -> list[str]:
+    """README lines saying that network listening is off, when it is, and where to turn it on."""
+    if plan.receiving.listen_on_network:
+        return []
+    return [
+        "Network listening is off, so the collector only hears its own computer: tick",
+        '"Listen on the network" in the setup wizard\'s third step (or Settings ▸ Receiving)',
+        f"before {who} can send.",
+        "",
+    ]
+
+
 def generator(platform: str) -> Generator:
     """The platform's generator; imported by name so a frozen bundle carries each module."""
     if platform == "network":

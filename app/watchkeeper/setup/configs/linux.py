@@ -7,7 +7,7 @@ two ways of sending audit.log on.
 
 from __future__ import annotations
 
-from watchkeeper.setup.configs import auditd, rsyslog, syslog_ng
+from watchkeeper.setup.configs import auditd, listening_note, rsyslog, syslog_ng
 from watchkeeper.setup.endpoint import Endpoint
 from watchkeeper.setup.plan import LoggingPlan
 
@@ -65,12 +65,7 @@ def readme(plan: LoggingPlan, endpoint: Endpoint, with_audit: bool) -> str:
             "setup wizard's third step) and generate these files again.",
             "",
         ]
-    if not plan.receiving.listen_on_network:
-        lines += [
-            "Network listening is off, so the collector only hears its own computer: turn it",
-            "on in Settings ▸ Receiving before a server can send.",
-            "",
-        ]
+    lines += listening_note(plan, "a server")
     if endpoint.fingerprint:
         lines += [
             "The server checks that it talks to your collector by its certificate's SHA-256:",

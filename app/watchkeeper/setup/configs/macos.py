@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import plistlib
 
+from watchkeeper.setup.configs import listening_note
 from watchkeeper.setup.endpoint import Endpoint
 from watchkeeper.setup.plan import LoggingPlan
 
@@ -155,12 +156,7 @@ def readme(plan: LoggingPlan, endpoint: Endpoint) -> str:
             "again.",
             "",
         ]
-    if not plan.receiving.listen_on_network:
-        lines += [
-            "Network listening is off, so the collector only hears its own computer: turn it",
-            "on in Settings ▸ Receiving before a Mac can send.",
-            "",
-        ]
+    lines += listening_note(plan, "a Mac")
     lines += [
         "The user the agent runs as must be an administrator (reading the log needs it).",
         "The token travels unencrypted over HTTP: use it on the office network only.",

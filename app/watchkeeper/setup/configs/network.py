@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from watchkeeper.setup.configs import listening_note
 from watchkeeper.setup.endpoint import Endpoint
 from watchkeeper.setup.plan import LoggingPlan
 
@@ -41,12 +42,7 @@ def generate(plan: LoggingPlan, endpoint: Endpoint) -> dict[str, str]:
             "Receiving, or in the setup wizard's third step, before the device can send.",
             "",
         ]
-    if not plan.receiving.listen_on_network:
-        lines += [
-            "Network listening is off, so the collector only hears this computer: turn it on",
-            "in Settings ▸ Receiving before devices can send.",
-            "",
-        ]
+    lines += listening_note(plan, "devices")
     if endpoint.fingerprint:
         lines += [
             "For TLS, trust the certificate in collector-certificate.pem; its SHA-256 is",
