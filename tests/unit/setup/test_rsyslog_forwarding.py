@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.unit.collect.test_senders import stop_process
 from tests.unit.setup.helpers import needs, wait_until
 from tests.unit.setup.test_linux_configs import rsyslog_tls_driver
 
@@ -76,12 +77,7 @@ class Rsyslog:
             )
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from watchkeeper.setup.plan import PlannedSource, source_name_problem
 from watchkeeper.setup.test_event import new_marker, test_command, test_hint
 from watchkeeper.ui import errors, theme
 from watchkeeper.ui.setup_wizard.context import WizardContext
+from watchkeeper.ui.sources.models import status_colour
 
 RECHECK_MS = 10_000
 STATE_WORDS = {"green": "Works", "amber": "Not yet", "red": "Fix this"}
@@ -45,12 +46,8 @@ ADDABLE: tuple[PlatformKind, ...] = ("linux", "windows", "domain_controller", "m
 
 
 def state_colour(state: str) -> str:
-    colours = theme.current()
-    if state == "red":
-        return colours.levels["error"]
-    if state == "amber":
-        return colours.levels["warning"]
-    return colours.series[2]  # green in both themes
+    """A checklist state in the Sources view's colours: red as silent, amber as late."""
+    return status_colour({"red": "silent", "amber": "late"}.get(state, "receiving"))
 
 
 def _dot(state: str) -> QIcon:
